@@ -1,0 +1,6 @@
+#!/usr/bin/env node
+// The `viv` command. Node 24 runs the TypeScript sources directly (type stripping); the guest
+// isolate lives in a child process started with the flags isolated-vm needs.
+import { main } from '../src/host/cli.ts';
+
+process.exitCode = await main(process.argv.slice(2));

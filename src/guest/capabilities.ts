@@ -1,0 +1,109 @@
+// The host capabilities user code sees: `console` (printing into the entry's output) and timers
+// (scheduled by the host, fired back through the kernel). Nothing else of the host is reachable.
+import type { GuestNotice } from '../shared/protocol.ts';
+import { defineProperty, globalObject, now } from './intrinsics.ts';
+import { formatWithOptions, inspect } from './inspect.ts';
+
+type Print = (stream: 'out' | 'err', text: string) => void;
+
+export function installConsole(print: Print): void {
+  let indent = '';
+  const counts = new Map<string, number>();
+  const started = new Map<string, number>();
+  const out = (stream: 'out' | 'err', args: unknown[]) => {
+    const text = formatWithOptions({}, ...args);
+    print(stream, indent ? text.replace(/^/gm, indent) : text);
+  };
+  const console = {
+    log: (...args: unknown[]) => out('out', args),
+    info: (...args: unknown[]) => out('out', args),
+    debug: (...args: unknown[]) => out('out', args),
+    warn: (...args: unknown[]) => out('err', args),
+    error: (...args: unknown[]) => out('err', args),
+    dir: (value: unknown, options?: { depth?: number }) =>
+      print('out', indent + inspect(value, { depth: options?.depth })),
+    table: (...args: unknown[]) => out('out', args),
+    trace: (...args: unknown[]) => {
+      const stack = (new Error().stack ?? '').split('\n').slice(2).join('\n');
+      out('err', ['Trace:' + (args.length ? ' ' + formatWithOptions({}, ...args) : '') + '\n' + stack]);
+    },
+    assert: (condition: unknown, ...args: unknown[]) => {
+      if (!condition) out('err', ['Assertion failed' + (args.length ? ':' : ''), ...args]);
+    },
+    count: (label = 'default') => {
+      const n = (counts.get(label) ?? 0) + 1;
+      counts.set(label, n);
+      out('out', [`${label}: ${n}`]);
+    },
+    countReset: (label = 'default') => counts.delete(label),
+    time: (label = 'default') => started.set(label, now()),
+    timeLog: (label = 'default', ...args: unknown[]) =>
+      out('out', [`${label}: ${now() - (started.get(label) ?? now())}ms`, ...args]),
+    timeEnd: (label = 'default') => {
+      out('out', [`${label}: ${now() - (started.get(label) ?? now())}ms`]);
+      started.delete(label);
+    },
+    group: (...args: unknown[]) => {
+      if (args.length) out('out', args);
+      indent += '  ';
+    },
+    groupEnd: () => {
+      indent = indent.slice(2);
+    },
+  };
+  defineProperty(globalObject, 'console', { value: console, writable: true, configurable: true });
+}
+
+export interface Timers {
+  fire(id: number): void;
+}
+
+interface Timer {
+  fn: Function;
+  args: unknown[];
+  repeat: number | undefined;
+}
+
+/** setTimeout/setInterval/clear*, plus queueMicrotask; the host owns the clock. */
+export function installTimers(send: (n: GuestNotice) => void, uncaught: (e: unknown) => void): Timers {
+  const timers = new Map<number, Timer>();
+  let next = 1;
+  const set = (fn: unknown, delay: unknown, args: unknown[], repeat: boolean): number => {
+    if (typeof fn !== 'function') {
+      throw new TypeError('The "callback" argument must be of type function. Received ' + inspect(fn));
+    }
+    const ms = Math.max(repeat ? 1 : 0, Number(delay) || 0);
+    const id = next++;
+    timers.set(id, { fn, args, repeat: repeat ? ms : undefined });
+    send({ type: 'timer', action: 'set', id, delay: ms });
+    return id;
+  };
+  const clear = (id: unknown) => {
+    if (typeof id === 'number' && timers.delete(id)) send({ type: 'timer', action: 'clear', id });
+  };
+  const globals: Record<string, Function> = {
+    setTimeout: (fn: unknown, delay?: unknown, ...args: unknown[]) => set(fn, delay, args, false),
+    setInterval: (fn: unknown, delay?: unknown, ...args: unknown[]) => set(fn, delay, args, true),
+    clearTimeout: clear,
+    clearInterval: clear,
+    queueMicrotask: (fn: () => void) => {
+      Promise.resolve().then(fn).catch(uncaught);
+    },
+  };
+  for (const [name, value] of Object.entries(globals)) {
+    defineProperty(globalObject, name, { value, writable: true, configurable: true });
+  }
+  return {
+    fire(id) {
+      const timer = timers.get(id);
+      if (!timer) return;
+      if (timer.repeat === undefined) timers.delete(id);
+      else send({ type: 'timer', action: 'set', id, delay: timer.repeat });
+      try {
+        timer.fn(...timer.args);
+      } catch (error) {
+        uncaught(error);
+      }
+    },
+  };
+}

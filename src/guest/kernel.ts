@@ -1,0 +1,233 @@
+// The kernel: the image's definitions and live objects, inside the isolate. Its one entry point is
+// `handle(request)`, plain JSON in and out (see src/shared/protocol.ts); its one way out is the
+// `notify` capability the host hands to `boot`. This module imports nothing from Node.
+import type {
+  DefSummary,
+  EvalReply,
+  EvalRequest,
+  ErrorInfo,
+  GuestNotice,
+  HistoryReply,
+  Request,
+} from '../shared/protocol.ts';
+import { defineProperty, globalObject, indirectEval, json } from './intrinsics.ts';
+import { Namespace, versionInfo } from './definitions.ts';
+import { Staging } from './staging.ts';
+import type { EntryContext } from './staging.ts';
+import { Transaction } from './transaction.ts';
+import { inspect } from './inspect.ts';
+import { setPathRoots } from './describe.ts';
+import { installConsole, installTimers } from './capabilities.ts';
+import type { Timers } from './capabilities.ts';
+import { rollback } from './rollback.ts';
+
+type Notify = (message: string) => void;
+
+const ns = new Namespace();
+const staging = new Staging(ns);
+let notify: Notify = () => {};
+let timers: Timers;
+/** Lines printed by the entry being evaluated (undefined between entries). */
+let printed: string[] | undefined;
+let quiet = false;
+let userOwnsUnderscore = false;
+
+function send(notice: GuestNotice): void {
+  notify(json.stringify(notice));
+}
+
+/** Called once by the host with its capabilities, before any entry. */
+export function boot(notifyHost: Notify): void {
+  notify = notifyHost;
+  defineProperty(globalObject, '__viv', { value: staging, enumerable: false, configurable: false });
+  installConsole((stream, text) => {
+    if (printed) printed.push(text);
+    else if (!quiet) send({ type: 'print', stream, text });
+  });
+  timers = installTimers(send, (error) => {
+    send({ type: 'print', stream: 'err', text: 'Uncaught ' + display(error) });
+  });
+  defineProperty(globalObject, 'once', {
+    value: function once<T>(value: T): T {
+      return value;
+    },
+    writable: true,
+    configurable: true,
+  });
+  setPathRoots(() => ns.all().map((d) => d.name));
+}
+
+/** The seam: one request in, one reply out, both JSON text. Never throws. */
+export function handle(requestText: string): string {
+  let reply: unknown;
+  try {
+    reply = dispatch(json.parse(requestText) as Request);
+  } catch (error) {
+    reply = { ok: false, error: errorInfo(error), defined: [], printed: [] };
+  }
+  return json.stringify(reply);
+}
+
+function dispatch(request: Request): unknown {
+  switch (request.op) {
+    case 'eval':
+      return evaluate(request);
+    case 'defs':
+      return { ok: true, defs: definitions() };
+    case 'history':
+      return history(request.name);
+    case 'rollback':
+      return withTransaction(request.entry, false, false, () => {
+        rollback(staging, request.name, request.version);
+        return undefined;
+      });
+    case 'abort':
+      return abort(request.entry);
+    case 'timer':
+      timers.fire(request.id);
+      return { ok: true };
+    case 'stats':
+      return { ok: true, definitions: ns.all().length };
+  }
+}
+
+function definitions(): DefSummary[] {
+  if (typeof (globalObject as { gc?: () => void }).gc === 'function') {
+    (globalObject as { gc: () => void }).gc();
+  }
+  return ns.all().map((d) => ({
+    name: d.name,
+    kind: d.kind,
+    version: d.current,
+    ...(d.kind === 'class' && d.cls ? { instances: staging.instancesOf(d.cls).length } : {}),
+    ...(d.once ? { once: true } : {}),
+  }));
+}
+
+function history(name: string): HistoryReply | { ok: false; error: ErrorInfo } {
+  const def = ns.get(name);
+  if (!def || def.current === 0) {
+    return { ok: false, error: { name: 'ReferenceError', message: `${name} is not a definition of this image` } };
+  }
+  return {
+    name,
+    kind: def.kind,
+    current: def.current,
+    versions: def.versions.map(versionInfo),
+    events: def.events,
+  };
+}
+
+function evaluate(request: EvalRequest): EvalReply {
+  const declarations = new Map(request.declarations.map((d) => [d.name, d]));
+  return withTransaction(request.entry, !!request.check, !!request.quiet, () => {
+    const wrapper = indirectEval(request.script) as (entry: number) => unknown;
+    return wrapper.call(globalObject, request.entry);
+  }, declarations, request.script.startsWith('(async'));
+}
+
+/**
+ * Runs `body` as one transaction: commit when it (and the promise it returns, for an entry that
+ * awaits) succeeds, roll back otherwise, and always roll back a `:check`.
+ */
+function withTransaction(
+  entry: number,
+  check: boolean,
+  beQuiet: boolean,
+  body: () => unknown,
+  declarations = new Map(),
+  isAsync = false,
+): EvalReply {
+  const context: EntryContext = {
+    tx: new Transaction(entry, check),
+    declarations,
+    defined: [],
+    migrations: [],
+  };
+  staging.entry = context;
+  printed = [];
+  quiet = beQuiet;
+  let result: unknown;
+  try {
+    result = body();
+  } catch (error) {
+    return finish(context, false, error);
+  }
+  if (isAsync && result instanceof Promise) {
+    result.then(
+      (value) => settle(context, true, value),
+      (error) => settle(context, false, error),
+    );
+    return { ok: true, pending: true, defined: [], printed: printed.slice() };
+  }
+  return finish(context, true, result);
+}
+
+function settle(context: EntryContext, ok: boolean, value: unknown): void {
+  if (context.tx.closed) return;
+  const reply = finish(context, ok, value);
+  send({ type: 'settled', entry: context.tx.entry, reply });
+}
+
+function finish(context: EntryContext, ok: boolean, value: unknown): EvalReply {
+  const { tx } = context;
+  const lines = printed ?? [];
+  printed = undefined;
+  quiet = false;
+  if (staging.entry === context) staging.entry = undefined;
+  if (!ok || tx.check) tx.rollback();
+  else tx.commit();
+  if (!ok) {
+    if (!tx.check) setLast('_error', value);
+    return { ok: false, error: errorInfo(value), defined: [], printed: lines };
+  }
+  if (context.defined.some((d) => d.name === '_')) userOwnsUnderscore = true;
+  if (!tx.check && !userOwnsUnderscore) setLast('_', value);
+  const reply: EvalReply = {
+    ok: true,
+    value: display(value),
+    defined: context.defined,
+    printed: lines,
+  };
+  if (tx.check) reply.migrations = context.migrations;
+  return reply;
+}
+
+function abort(entry: number): EvalReply {
+  staging.abandoned.add(entry);
+  const context = staging.entry;
+  if (context && context.tx.entry === entry && !context.tx.closed) {
+    return finish(context, false, new Error(`entry ${entry} was abandoned`));
+  }
+  return { ok: true, defined: [], printed: [] };
+}
+
+function setLast(name: '_' | '_error', value: unknown): void {
+  defineProperty(globalObject, name, {
+    value,
+    writable: true,
+    enumerable: false,
+    configurable: true,
+  });
+}
+
+export function display(value: unknown): string {
+  try {
+    return inspect(value);
+  } catch (error) {
+    return `[value that cannot be shown: ${String(error)}]`;
+  }
+}
+
+function errorInfo(error: unknown): ErrorInfo {
+  if (error instanceof Error) {
+    const info: ErrorInfo = { name: error.name, message: error.message };
+    if (typeof error.stack === 'string') info.stack = error.stack;
+    const extra = error as Error & { definition?: string; version?: number; instance?: string };
+    if (extra.definition) info.definition = extra.definition;
+    if (extra.version) info.version = extra.version;
+    if (extra.instance) info.instance = extra.instance;
+    return info;
+  }
+  return { name: 'Uncaught', message: display(error) };
+}

@@ -1,0 +1,45 @@
+// One entry is one transaction. Everything the kernel changes while staging an entry (a global
+// binding, a class's prototype, a function's implementation, the fields of migrated instances) is
+// recorded here as an undo step; a failed entry runs them newest first and leaves the image as it
+// was. Undo steps only assign and delete: they cannot throw on state the kernel itself wrote.
+
+export class Transaction {
+  readonly entry: number;
+  readonly check: boolean;
+  #undo: (() => void)[] = [];
+  #closed = false;
+  /** Abandoned by the host (timeout or interrupt): continuations must stop. */
+  aborted = false;
+
+  constructor(entry: number, check = false) {
+    this.entry = entry;
+    this.check = check;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  onUndo(step: () => void): void {
+    this.#undo.push(step);
+  }
+
+  commit(): void {
+    this.#undo = [];
+    this.#closed = true;
+  }
+
+  rollback(): void {
+    const steps = this.#undo;
+    this.#undo = [];
+    this.#closed = true;
+    for (let i = steps.length - 1; i >= 0; i--) {
+      try {
+        steps[i]!();
+      } catch {
+        // An undo step that throws can only come from user code rewiring a kernel-owned object
+        // (a frozen prototype, say); the remaining steps must still run.
+      }
+    }
+  }
+}

@@ -1,0 +1,276 @@
+// The engine: what both faces of Vivarium (the batch CLI and the terminal UI) talk to. It takes
+// an entry's text, analyses and rewrites it on the host, hands the script to the guest kernel as
+// one transaction, and turns the reply into a Result. It keeps the journal of accepted entries,
+// and when the guest dies it starts a new one and rebuilds the image from that journal.
+import type { EvalReply, GuestNotice, Request } from '../shared/protocol.ts';
+import { analyze } from './entry/analyze.ts';
+import type { AnalyzedEntry } from './entry/analyze.ts';
+import { rewrite } from './entry/rewrite.ts';
+import type { GuestScript } from './entry/rewrite.ts';
+import { EntrySyntaxError } from './entry/source-error.ts';
+import { IncompleteEntry } from './entry/strip.ts';
+import { GuestProcess } from './guest-process.ts';
+import type { Outcome } from './guest-process.ts';
+import { locateError } from './locate-error.ts';
+import { runCommand } from './commands.ts';
+import type { Result } from './result.ts';
+
+export interface EngineOptions {
+  memoryMB?: number;
+  /** Bound on each entry in milliseconds, awaited promises included (0: none). */
+  timeoutMs?: number;
+  /** Output that does not belong to an entry (timers, later processes). */
+  onPrint?: (stream: 'out' | 'err', text: string) => void;
+  /** Told when the guest died outside an entry and the image was rebuilt. */
+  onRevive?: (message: string) => void;
+}
+
+/** One accepted, image-changing operation, in order: what rebuilds the image. */
+export type JournalRecord =
+  | { type: 'entry'; entry: number; source: string }
+  | { type: 'rollback'; entry: number; name: string; version?: number };
+
+export class Engine {
+  readonly options: Required<Omit<EngineOptions, 'onPrint' | 'onRevive'>> & EngineOptions;
+  readonly journal: JournalRecord[] = [];
+  #guest!: GuestProcess;
+  #entry = 0;
+  #scripts = new Map<number, { analysis: AnalyzedEntry; script: GuestScript }>();
+  #settled = new Map<number, (reply: EvalReply) => void>();
+  #quit = false;
+
+  private constructor(options: EngineOptions) {
+    this.options = { memoryMB: 512, timeoutMs: 0, ...options };
+  }
+
+  static async open(options: EngineOptions = {}): Promise<Engine> {
+    const engine = new Engine(options);
+    engine.#guest = await engine.#startGuest();
+    return engine;
+  }
+
+  get quitRequested(): boolean {
+    return this.#quit;
+  }
+
+  requestQuit(): void {
+    this.#quit = true;
+  }
+
+  /** An entry or a `:command`, as typed. */
+  async submit(text: string): Promise<Result> {
+    const trimmed = text.trim();
+    if (trimmed.startsWith(':')) return runCommand(this, trimmed);
+    return this.evaluate(text);
+  }
+
+  /** Evaluates one entry as one transaction (or, with `check`, as a dry run). */
+  async evaluate(source: string, options: { check?: boolean } = {}): Promise<Result> {
+    const entry = this.#entry + 1;
+    let analysis: AnalyzedEntry;
+    let script: GuestScript;
+    try {
+      analysis = analyze(source);
+      script = rewrite(analysis, { checkOnly: options.check, sourceName: `REPL${entry}` });
+    } catch (error) {
+      return syntaxFailure(error);
+    }
+    this.#entry = entry;
+    this.#remember(entry, analysis, script);
+    const outcome = await this.request(
+      {
+        op: 'eval',
+        entry,
+        script: script.code,
+        declarations: analysis.declarations,
+        check: options.check,
+      },
+      entry,
+    );
+    const result = await this.#toResult(outcome, entry, source);
+    if (result.ok && !options.check) this.journal.push({ type: 'entry', entry, source });
+    return result;
+  }
+
+  /** Sends a request, waiting for an entry that awaits; enforces the time bound on both. */
+  async request(request: Request, entry?: number): Promise<Outcome> {
+    const started = Date.now();
+    const timeout = this.options.timeoutMs;
+    const outcome = await this.#guest.request(request, timeout);
+    if (outcome.kind !== 'reply' || !(outcome.reply as EvalReply).pending || entry === undefined) {
+      return outcome;
+    }
+    const first = outcome.reply as EvalReply;
+    const settled = new Promise<EvalReply>((resolve) => this.#settled.set(entry, resolve));
+    const remaining = timeout > 0 ? Math.max(1, timeout - (Date.now() - started)) : 0;
+    const reply = await (remaining
+      ? Promise.race([settled, delay(remaining).then(() => undefined)])
+      : settled);
+    this.#settled.delete(entry);
+    if (reply) return { kind: 'reply', reply: { ...reply, printed: [...first.printed, ...reply.printed] } };
+    await this.#guest.request({ op: 'abort', entry });
+    return {
+      kind: 'reply',
+      reply: {
+        ok: false,
+        defined: [],
+        printed: first.printed,
+        error: {
+          name: 'TimeoutError',
+          message: `the entry did not finish within ${timeout} ms (it was still awaiting); nothing it defined was kept`,
+        },
+      },
+    };
+  }
+
+  /** Stops the running entry (Ctrl-C). */
+  interrupt(): void {
+    this.#guest.interrupt();
+  }
+
+  nextEntryNumber(): number {
+    return ++this.#entry;
+  }
+
+  heap(): Promise<{ used: number; limit: number }> {
+    return this.#guest.heap();
+  }
+
+  async close(): Promise<void> {
+    await this.#guest.close();
+  }
+
+  /** For tests: the guest process, to kill it as an out-of-memory abort would. */
+  get guestForTests(): GuestProcess {
+    return this.#guest;
+  }
+
+  async #toResult(outcome: Outcome, entry: number, source: string): Promise<Result> {
+    if (outcome.kind === 'interrupted') {
+      return {
+        ok: false,
+        error: {
+          name: this.options.timeoutMs ? 'TimeoutError' : 'Interrupted',
+          message: this.options.timeoutMs
+            ? `the entry ran longer than ${this.options.timeoutMs} ms and was stopped; the image is as it was before it`
+            : 'the entry was interrupted; the image is as it was before it',
+        },
+        printed: [],
+      };
+    }
+    if (outcome.kind === 'died') {
+      const message = await this.#revive(outcome.reason, entry, source);
+      return { ok: false, error: { name: 'GuestDied', message }, printed: [] };
+    }
+    const reply = outcome.reply as EvalReply;
+    if (reply.ok) {
+      return {
+        ok: true,
+        value: reply.value,
+        defined: reply.defined,
+        printed: reply.printed,
+        migrations: reply.migrations,
+      };
+    }
+    const error = reply.error ?? { name: 'Error', message: 'unknown failure' };
+    return {
+      ok: false,
+      error: locateError(error, (n) => this.#scripts.get(n)),
+      printed: reply.printed ?? [],
+    };
+  }
+
+  /** A new guest, rebuilt from the journal (every accepted entry, quietly, in order). */
+  async #revive(reason: string, entry: number | undefined, source?: string): Promise<string> {
+    this.#guest = await this.#startGuest();
+    let failures = 0;
+    for (const record of this.journal) {
+      const outcome = await this.#replay(record);
+      if (outcome.kind !== 'reply' || !(outcome.reply as EvalReply).ok) failures++;
+    }
+    const dropped =
+      entry !== undefined
+        ? ` Entry ${entry} was dropped${source ? ` (${firstLine(source)})` : ''}.`
+        : '';
+    const rebuilt = ` The session goes on with a fresh isolate rebuilt from its ${this.journal.length} accepted entries${failures ? ` (${failures} of them failed to replay)` : ''}.`;
+    return `${reason}.${dropped}${rebuilt}`;
+  }
+
+  #replay(record: JournalRecord): Promise<Outcome> {
+    if (record.type === 'rollback') {
+      return this.#guest.request({
+        op: 'rollback',
+        name: record.name,
+        version: record.version,
+        entry: record.entry,
+      });
+    }
+    const analysis = analyze(record.source);
+    const script = rewrite(analysis, { sourceName: `REPL${record.entry}` });
+    this.#remember(record.entry, analysis, script);
+    return this.request(
+      {
+        op: 'eval',
+        entry: record.entry,
+        script: script.code,
+        declarations: analysis.declarations,
+        quiet: true,
+      },
+      record.entry,
+    );
+  }
+
+  #startGuest(): Promise<GuestProcess> {
+    return GuestProcess.start({
+      memoryMB: this.options.memoryMB,
+      onNotice: (notice) => this.#onNotice(notice),
+      onDeath: (reason) => {
+        void this.#revive(reason, undefined).then((m) => this.options.onRevive?.(m));
+      },
+    });
+  }
+
+  #onNotice(notice: GuestNotice): void {
+    if (notice.type === 'print') this.options.onPrint?.(notice.stream, notice.text);
+    if (notice.type === 'settled') this.#settled.get(notice.entry)?.(notice.reply);
+  }
+
+  /** Keeps the last entries' analyses to map stack frames back to what was typed. */
+  #remember(entry: number, analysis: AnalyzedEntry, script: GuestScript): void {
+    this.#scripts.set(entry, { analysis, script });
+    if (this.#scripts.size > 200) this.#scripts.delete(this.#scripts.keys().next().value!);
+  }
+}
+
+function syntaxFailure(error: unknown): Result {
+  if (error instanceof EntrySyntaxError) {
+    return {
+      ok: false,
+      error: {
+        name: 'SyntaxError',
+        message: error.message,
+        line: error.line,
+        column: error.column,
+        sourceLine: error.sourceLine,
+      },
+      printed: [],
+    };
+  }
+  if (error instanceof IncompleteEntry) {
+    return {
+      ok: false,
+      error: { name: 'SyntaxError', message: `the entry is incomplete: ${error.message}` },
+      printed: [],
+    };
+  }
+  throw error;
+}
+
+function firstLine(source: string): string {
+  const line = source.trim().split('\n')[0] ?? '';
+  return line.length > 60 ? line.slice(0, 57) + '...' : line;
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

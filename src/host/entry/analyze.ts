@@ -1,0 +1,216 @@
+// Analysis of an entry with acorn: which top-level names it defines and how, whether it awaits at
+// the top level, and where each declaration's text begins and ends in what the user typed.
+import * as acorn from 'acorn';
+import { EntrySyntaxError } from './source-error.ts';
+import { IncompleteEntry, isIncomplete, stripTypes } from './strip.ts';
+import { PositionMap } from './position-map.ts';
+
+type Node = acorn.AnyNode;
+
+const NO_MODULES =
+  'import and export are not available in entries: every top-level declaration is already shared by the image';
+
+/** How a definition behaves: functions and classes are stable cells, the rest plain values. */
+export type DefKind = 'function' | 'class' | 'const' | 'let' | 'var';
+
+export interface Declaration {
+  name: string;
+  kind: DefKind;
+  /** The keyword it was declared with. */
+  binding: 'function' | 'class' | 'const' | 'let' | 'var';
+  /** `const x = once(init)`: initialised the first time only (defonce). */
+  once: boolean;
+  /** The declaration's text as typed, TypeScript included: what history keeps. */
+  source: string;
+}
+
+export interface AnalyzedEntry {
+  /** The entry as typed. */
+  source: string;
+  /** The entry with types stripped, same lines. */
+  code: string;
+  program: acorn.Program;
+  declarations: Declaration[];
+  topLevelAwait: boolean;
+  positions: PositionMap;
+}
+
+/** Parses and analyses an entry; throws EntrySyntaxError or IncompleteEntry. */
+export function analyze(source: string): AnalyzedEntry {
+  const code = stripTypes(source);
+  const positions = new PositionMap(source, code);
+  let program: acorn.Program;
+  try {
+    program = acorn.parse(code, {
+      ecmaVersion: 'latest',
+      sourceType: 'script',
+      allowAwaitOutsideFunction: true,
+      allowHashBang: true,
+    });
+  } catch (error) {
+    const e = error as SyntaxError & { pos?: number };
+    const pos = typeof e.pos === 'number' ? e.pos : code.length;
+    let message = e.message.replace(/ \(\d+:\d+\)$/, '');
+    if (isIncomplete(message, pos, code)) throw new IncompleteEntry(message);
+    if (message.startsWith("'import' and 'export'")) message = NO_MODULES;
+    throw new EntrySyntaxError(message, source, positions.toSource(pos));
+  }
+  const declarations: Declaration[] = [];
+  for (const statement of program.body) {
+    collectDeclarations(statement, source, positions, declarations);
+  }
+  return {
+    source,
+    code,
+    program,
+    declarations,
+    topLevelAwait: hasTopLevelAwait(program),
+    positions,
+  };
+}
+
+/** True when more input could complete the text (the REPL's continuation rule). */
+export function isComplete(source: string): boolean {
+  try {
+    analyze(source);
+    return true;
+  } catch (error) {
+    return !(error instanceof IncompleteEntry);
+  }
+}
+
+function collectDeclarations(
+  statement: Node,
+  source: string,
+  positions: PositionMap,
+  out: Declaration[],
+): void {
+  const text = () => positions.sourceSlice(statement.start, statement.end);
+  switch (statement.type) {
+    case 'FunctionDeclaration':
+      out.push({
+        name: statement.id!.name,
+        kind: 'function',
+        binding: 'function',
+        once: false,
+        source: text(),
+      });
+      return;
+    case 'ClassDeclaration':
+      out.push({
+        name: statement.id!.name,
+        kind: 'class',
+        binding: 'class',
+        once: false,
+        source: text(),
+      });
+      return;
+    case 'VariableDeclaration':
+      for (const declarator of statement.declarations) {
+        const binding = statement.kind as 'const' | 'let' | 'var';
+        if (declarator.id.type === 'Identifier') {
+          out.push({
+            name: declarator.id.name,
+            kind: valueKind(declarator.init, binding),
+            binding,
+            once: isOnceCall(declarator.init),
+            source: text(),
+          });
+        } else {
+          for (const name of patternNames(declarator.id)) {
+            out.push({ name, kind: binding, binding, once: false, source: text() });
+          }
+        }
+      }
+      return;
+    case 'ImportDeclaration':
+    case 'ExportNamedDeclaration':
+    case 'ExportDefaultDeclaration':
+    case 'ExportAllDeclaration':
+      throw new EntrySyntaxError(
+        NO_MODULES,
+        source,
+        positions.toSource(statement.start),
+      );
+    default:
+      return;
+  }
+}
+
+/** A declarator whose initializer is a function or class literal defines a stable cell. */
+export function valueKind(
+  init: acorn.Expression | null | undefined,
+  binding: 'const' | 'let' | 'var',
+): DefKind {
+  if (!init) return binding;
+  if (init.type === 'ArrowFunctionExpression' || init.type === 'FunctionExpression') {
+    return 'function';
+  }
+  if (init.type === 'ClassExpression' && !init.id) return 'class';
+  return binding;
+}
+
+export function isOnceCall(init: acorn.Expression | null | undefined): boolean {
+  return (
+    !!init &&
+    init.type === 'CallExpression' &&
+    init.callee.type === 'Identifier' &&
+    init.callee.name === 'once' &&
+    init.arguments.length === 1 &&
+    init.arguments[0]!.type !== 'SpreadElement'
+  );
+}
+
+export function patternNames(pattern: acorn.Pattern): string[] {
+  switch (pattern.type) {
+    case 'Identifier':
+      return [pattern.name];
+    case 'ObjectPattern':
+      return pattern.properties.flatMap((p) =>
+        p.type === 'RestElement' ? patternNames(p.argument) : patternNames(p.value),
+      );
+    case 'ArrayPattern':
+      return pattern.elements.flatMap((e) => (e ? patternNames(e) : []));
+    case 'RestElement':
+      return patternNames(pattern.argument);
+    case 'AssignmentPattern':
+      return patternNames(pattern.left);
+    default:
+      return [];
+  }
+}
+
+/** An `await` (or `for await`) outside every function body makes the entry asynchronous. */
+export function hasTopLevelAwait(program: acorn.Program): boolean {
+  let found = false;
+  const visit = (node: unknown): void => {
+    if (found || !node || typeof node !== 'object') return;
+    if (Array.isArray(node)) {
+      for (const child of node) visit(child);
+      return;
+    }
+    const n = node as { type?: string; await?: boolean };
+    if (typeof n.type !== 'string') return;
+    if (n.type === 'AwaitExpression' || (n.type === 'ForOfStatement' && n.await)) {
+      found = true;
+      return;
+    }
+    if (isFunctionBoundary(n.type)) return;
+    for (const [key, value] of Object.entries(n)) {
+      if (key !== 'type' && key !== 'start' && key !== 'end') visit(value);
+    }
+  };
+  visit(program.body);
+  return found;
+}
+
+export function isFunctionBoundary(type: string): boolean {
+  return (
+    type === 'FunctionDeclaration' ||
+    type === 'FunctionExpression' ||
+    type === 'ArrowFunctionExpression' ||
+    type === 'MethodDefinition' ||
+    type === 'PropertyDefinition' ||
+    type === 'StaticBlock'
+  );
+}

@@ -1,0 +1,232 @@
+// The rewrite of one top-level class into a staged class version.
+//
+// `class C extends B { ... }` becomes `__viv.cls("C", class extends B { ... }, META)`: an
+// anonymous class, so that `C` inside its body means the stable class (the image's `C`), never
+// this one version. A first static block hands the version to the kernel before the user's static
+// initialisers run, so `static x = new C()` already builds with the new version.
+//
+// Private instance members need more. A private name belongs to one class body, so a method of
+// version 2 cannot read `#x` of an instance built by version 1. Such classes are compiled
+// "stampable": the kernel can run their constructor in a stamp mode that only installs this
+// version's private fields (carrying values over by name from an older version) on an existing
+// instance, without running any user initialiser or constructor code.
+import type MagicString from 'magic-string';
+import type * as acorn from 'acorn';
+import type { ClassMeta } from '../../shared/protocol.ts';
+
+export type { ClassMeta };
+
+
+interface Placement {
+  /** The range `class C` (or `C = class`) that becomes the call head. */
+  head: [number, number];
+  superClass: acorn.Expression | null | undefined;
+  /** The keyword that bound the name: a `const C = class {}` stays constant. */
+  binding: string;
+}
+
+type ClassNode = acorn.ClassDeclaration | acorn.ClassExpression;
+const ARGS = '$viv$args';
+
+export function rewriteClass(
+  s: MagicString,
+  node: ClassNode,
+  name: string,
+  placement: Placement,
+): ClassMeta {
+  const meta = classMeta(node);
+  const quoted = JSON.stringify(name);
+  s.overwrite(placement.head[0], placement.head[1], `__viv.cls(${quoted}, class`);
+  if (!placement.superClass && meta.stampable) {
+    s.appendLeft(placement.head[1], ' extends __viv.Root');
+  }
+
+  const injected: string[] = [];
+  const carried = [...meta.privateFields, ...staticPrivateFields(node)];
+  if (carried.length > 0) {
+    const table = carried.map((p) => `${JSON.stringify(p)}: [o => ${p} in o, o => o.${p}]`);
+    injected.push(`static { __viv.privates(this, { ${table.join(', ')} }); }`);
+  }
+  injected.push(`static { __viv.early(${quoted}, this); }`);
+
+  const body = node.body;
+  let constructor: acorn.MethodDefinition | undefined;
+  for (const member of body.body) {
+    if (member.type === 'MethodDefinition' && member.kind === 'constructor') constructor = member;
+    if (meta.stampable && member.type === 'PropertyDefinition' && !member.static) {
+      stampField(s, member);
+    }
+    if (member.type === 'PropertyDefinition' && member.static && isPrivate(member.key)) {
+      carryStaticPrivate(s, member);
+    }
+  }
+  if (meta.staticPrivates.length > 0) routeStaticPrivates(s, body, new Set(meta.staticPrivates));
+
+  if (meta.stampable) {
+    const derived = !!placement.superClass;
+    if (constructor) wrapConstructor(s, constructor.value, derived);
+    else injected.push(defaultConstructor(derived));
+  }
+  s.appendLeft(body.start + 1, ' ' + injected.join(' ') + ' ');
+  s.appendLeft(node.end, `, ${JSON.stringify(meta)}, ${JSON.stringify(placement.binding)});`);
+  return meta;
+}
+
+export function classMeta(node: ClassNode): ClassMeta {
+  const fields: string[] = [];
+  const privateFields: string[] = [];
+  const privateMethods: string[] = [];
+  const staticPrivates: string[] = [];
+  let length = 0;
+  for (const member of node.body.body) {
+    if (member.type === 'StaticBlock') continue;
+    const key = member.key;
+    if (member.static) {
+      if (key.type === 'PrivateIdentifier') staticPrivates.push('#' + key.name);
+      continue;
+    }
+    if (member.type === 'MethodDefinition' && member.kind === 'constructor') {
+      length = parameterLength(member.value.params);
+      continue;
+    }
+    const keyName = member.computed ? undefined : propertyName(key);
+    if (member.type === 'PropertyDefinition') {
+      if (key.type === 'PrivateIdentifier') privateFields.push('#' + key.name);
+      else if (keyName !== undefined) fields.push(keyName);
+    } else if (key.type === 'PrivateIdentifier') {
+      privateMethods.push('#' + key.name);
+    }
+  }
+  return {
+    fields,
+    privateFields,
+    privateMethods,
+    staticPrivates,
+    stampable: privateFields.length + privateMethods.length > 0,
+    length,
+  };
+}
+
+/** In stamp mode a private field takes its carried value; a public field is left alone. */
+function stampField(s: MagicString, field: acorn.PropertyDefinition): void {
+  const privateName = isPrivate(field.key) ? '#' + (field.key as acorn.PrivateIdentifier).name : '';
+  const stamped = privateName
+    ? `__viv.stamping ? __viv.carry(this, ${JSON.stringify(privateName)}) : `
+    : '__viv.stamping ? undefined : ';
+  if (field.value) {
+    s.prependRight(field.value.start, `${stamped}(`);
+    s.appendLeft(field.value.end, ')');
+  } else {
+    s.appendLeft(field.key.end, ` = ${stamped}undefined`);
+  }
+}
+
+/** A static private field of a redefined class starts from the older version's value. */
+function carryStaticPrivate(s: MagicString, field: acorn.PropertyDefinition): void {
+  const name = JSON.stringify('#' + (field.key as acorn.PrivateIdentifier).name);
+  if (field.value) {
+    s.prependRight(field.value.start, `__viv.carryStatic(this, ${name}, () => (`);
+    s.appendLeft(field.value.end, '))');
+  } else {
+    s.appendLeft(field.key.end, ` = __viv.carryStatic(this, ${name}, () => undefined)`);
+  }
+}
+
+/**
+ * Static privates live on the version's own class object, but code reaches them through the
+ * stable class (`C.#count`, or `this.#count` in a static method called as `C.inc()`): route every
+ * such access through `__viv.sh`, which maps the stable class to its current version.
+ */
+function routeStaticPrivates(s: MagicString, body: acorn.ClassBody, names: Set<string>): void {
+  const visit = (node: unknown): void => {
+    if (!node || typeof node !== 'object') return;
+    if (Array.isArray(node)) {
+      for (const child of node) visit(child);
+      return;
+    }
+    const n = node as acorn.AnyNode;
+    if (typeof n.type !== 'string') return;
+    if (
+      n.type === 'MemberExpression' &&
+      n.property.type === 'PrivateIdentifier' &&
+      names.has('#' + n.property.name)
+    ) {
+      s.prependRight(n.object.start, '__viv.sh(');
+      s.appendLeft(n.object.end, ')');
+    }
+    if (
+      n.type === 'BinaryExpression' &&
+      n.operator === 'in' &&
+      n.left.type === 'PrivateIdentifier' &&
+      names.has('#' + n.left.name)
+    ) {
+      s.prependRight(n.right.start, '__viv.sh(');
+      s.appendLeft(n.right.end, ')');
+    }
+    for (const [key, value] of Object.entries(n)) {
+      if (key !== 'type' && key !== 'start' && key !== 'end') visit(value);
+    }
+  };
+  visit(body.body);
+}
+
+/**
+ * `constructor(params) { body }` becomes a constructor that, in stamp mode, only lets the field
+ * initialisers run; otherwise it runs the original parameters and body unchanged inside an arrow
+ * function (which shares `this`, `arguments`, `new.target` and `super` with the constructor).
+ */
+function wrapConstructor(s: MagicString, fn: acorn.FunctionExpression, derived: boolean): void {
+  const paramsStart = fn.start;
+  const bodyStart = fn.body.start;
+  if (derived) {
+    s.prependRight(
+      paramsStart,
+      `(...${ARGS}) { if (__viv.stamping) { super(); return; } return (`,
+    );
+    s.appendLeft(bodyStart, ' => ');
+    s.appendLeft(fn.end, `)(...${ARGS}); }`);
+  } else {
+    s.prependRight(
+      paramsStart,
+      `(...${ARGS}) { super(); if (__viv.stamping) return; const $viv$r = (`,
+    );
+    s.appendLeft(bodyStart, ' => ');
+    s.appendLeft(
+      fn.end,
+      `)(...${ARGS}); if ($viv$r !== null && (typeof $viv$r === "object" || typeof $viv$r === "function")) return $viv$r; }`,
+    );
+  }
+}
+
+function defaultConstructor(derived: boolean): string {
+  return derived
+    ? `constructor(...${ARGS}) { if (__viv.stamping) { super(); return; } super(...${ARGS}); }`
+    : 'constructor() { super(); }';
+}
+
+function staticPrivateFields(node: ClassNode): string[] {
+  return node.body.body.flatMap((m) =>
+    m.type === 'PropertyDefinition' && m.static && isPrivate(m.key)
+      ? ['#' + (m.key as acorn.PrivateIdentifier).name]
+      : [],
+  );
+}
+
+function isPrivate(key: acorn.AnyNode): boolean {
+  return key.type === 'PrivateIdentifier';
+}
+
+function propertyName(key: acorn.AnyNode): string | undefined {
+  if (key.type === 'Identifier') return key.name;
+  if (key.type === 'Literal') return String(key.value);
+  return undefined;
+}
+
+function parameterLength(params: acorn.Pattern[]): number {
+  let n = 0;
+  for (const p of params) {
+    if (p.type === 'AssignmentPattern' || p.type === 'RestElement') break;
+    n++;
+  }
+  return n;
+}

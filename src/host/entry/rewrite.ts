@@ -1,0 +1,167 @@
+// Turns an analysed entry into the script the guest kernel evaluates. Every line stays on its line
+// (only line 1 gains a prefix), so stack traces and errors keep pointing at the user's text.
+//
+// The shape: the entry becomes the body of a wrapper function that the kernel calls inside a
+// transaction. Top-level declarations become calls into the kernel (`__viv.fn`, `__viv.cls`,
+// `__viv.val`, `__viv.once`) that stage a new version of a definition; function declarations keep
+// their hoisting (they become local declarations under a mangled name, registered in a prologue),
+// and the last expression statement becomes the entry's result.
+import MagicString from 'magic-string';
+import type * as acorn from 'acorn';
+import { isFunctionBoundary, isOnceCall, patternNames, valueKind } from './analyze.ts';
+import type { AnalyzedEntry } from './analyze.ts';
+import { rewriteClass } from './rewrite-class.ts';
+
+export interface RewriteOptions {
+  /** `:check`: evaluate only function and class definitions, skip every other statement. */
+  checkOnly?: boolean;
+  /** Shown in stack traces as the script's name. */
+  sourceName?: string;
+}
+
+export interface GuestScript {
+  /** Script text that evaluates to the wrapper function. */
+  code: string;
+  /** Decoded source map: per generated line, [column, source, line, column] segments (0-based). */
+  mappings: number[][][];
+  async: boolean;
+}
+
+export const MANGLE = '$viv$';
+
+export function rewrite(entry: AnalyzedEntry, options: RewriteOptions = {}): GuestScript {
+  const s = new MagicString(entry.code);
+  const body = entry.program.body;
+  const prologue: string[] = [];
+
+  if (entry.topLevelAwait) markTopLevelAwaits(s, body);
+
+  for (const statement of body) {
+    switch (statement.type) {
+      case 'FunctionDeclaration':
+        s.overwrite(statement.id.start, statement.id.end, MANGLE + statement.id.name);
+        prologue.push(
+          `__viv.fn(${JSON.stringify(statement.id.name)}, ${MANGLE}${statement.id.name}, "function");`,
+        );
+        break;
+      case 'ClassDeclaration':
+        rewriteClass(s, statement, statement.id.name, {
+          head: [statement.start, statement.id.end],
+          superClass: statement.superClass,
+          binding: 'let',
+        });
+        break;
+      case 'VariableDeclaration':
+        rewriteVariables(s, statement, !!options.checkOnly);
+        break;
+      default:
+        if (options.checkOnly) blank(s, statement.start, statement.end);
+    }
+  }
+
+  const last = body[body.length - 1];
+  if (!options.checkOnly && last && last.type === 'ExpressionStatement' && !last.directive) {
+    s.prependRight(last.expression.start, 'return (');
+    s.appendLeft(last.expression.end, ')');
+  }
+
+  const head = `(${entry.topLevelAwait ? 'async ' : ''}function ($viv$entry) {${prologue.join(' ')}`;
+  s.prepend(head);
+  s.append(`\n})${options.sourceName ? `\n//# sourceURL=${options.sourceName}` : ''}`);
+  const mappings = s.generateDecodedMap({ hires: true }).mappings as number[][][];
+  return { code: s.toString(), mappings, async: entry.topLevelAwait };
+}
+
+function rewriteVariables(
+  s: MagicString,
+  declaration: acorn.VariableDeclaration,
+  checkOnly: boolean,
+): void {
+  const binding = JSON.stringify(declaration.kind);
+  const declarators = declaration.declarations;
+  blank(s, declaration.start, declarators[0]!.start);
+  declarators.forEach((d, i) => {
+    const next = declarators[i + 1];
+    blank(s, d.end, next ? next.start : declaration.end);
+    const init = d.init;
+    if (d.id.type !== 'Identifier') {
+      const names = patternNames(d.id);
+      if (checkOnly) return blank(s, d.start, d.end);
+      const defs = names.map((n) => `__viv.val(${JSON.stringify(n)}, ${n}, ${binding}, true);`);
+      const local = declaration.kind === 'const' ? 'const' : 'let';
+      s.prependRight(d.start, `{ ${local} `);
+      s.appendLeft(d.end, `; ${defs.join(' ')} }`);
+      return;
+    }
+    const name = JSON.stringify(d.id.name);
+    const kind = valueKind(init, declaration.kind as "const" | "let" | "var");
+    if (!init) {
+      if (checkOnly) return blank(s, d.start, d.end);
+      s.overwrite(d.start, d.end, `__viv.val(${name}, undefined, ${binding}, false);`);
+      return;
+    }
+    if (kind === 'class' && init.type === 'ClassExpression') {
+      rewriteClass(s, init, d.id.name, {
+        head: [d.start, init.start + 'class'.length],
+        superClass: init.superClass,
+        binding: declaration.kind,
+      });
+      blank(s, init.end, d.end);
+      return;
+    }
+    if (kind === 'function') {
+      s.overwrite(d.start, init.start, `__viv.fn(${name}, (`);
+      s.appendLeft(init.end, `), ${binding});`);
+      return;
+    }
+    if (checkOnly) return blank(s, d.start, d.end);
+    if (isOnceCall(init)) {
+      const call = init as acorn.CallExpression;
+      const arg = call.arguments[0]!;
+      s.overwrite(d.start, arg.start, `__viv.once(${name}, () => (`);
+      s.overwrite(arg.end, call.end, keepLines(s.original.slice(arg.end, call.end)));
+      s.appendLeft(call.end, `), ${binding});`);
+      return;
+    }
+    s.overwrite(d.start, init.start, `__viv.val(${name}, (`);
+    s.appendLeft(init.end, `), ${binding}, true);`);
+  });
+}
+
+/** Wraps each top-level `await` so a continuation of an abandoned entry stops there. */
+function markTopLevelAwaits(s: MagicString, body: acorn.Statement[] | acorn.AnyNode[]): void {
+  const visit = (node: unknown): void => {
+    if (!node || typeof node !== 'object') return;
+    if (Array.isArray(node)) {
+      for (const child of node) visit(child);
+      return;
+    }
+    const n = node as acorn.AnyNode;
+    if (typeof n.type !== 'string' || isFunctionBoundary(n.type)) return;
+    if (n.type === 'ClassDeclaration' || n.type === 'ClassExpression') {
+      visit(n.superClass);
+      return;
+    }
+    if (n.type === 'AwaitExpression') {
+      s.prependRight(n.start, '__viv.live($viv$entry, ');
+      s.appendLeft(n.end, ')');
+    }
+    if (n.type === 'ForOfStatement' && n.await && n.body.type === 'BlockStatement') {
+      s.appendLeft(n.body.start + 1, '__viv.live($viv$entry);');
+    }
+    for (const [key, value] of Object.entries(n)) {
+      if (key !== 'type' && key !== 'start' && key !== 'end') visit(value);
+    }
+  };
+  visit(body);
+}
+
+/** Replaces a range with nothing but the line breaks it held. */
+export function blank(s: MagicString, start: number, end: number): void {
+  if (end <= start) return;
+  s.overwrite(start, end, keepLines(s.original.slice(start, end)) || ' ');
+}
+
+function keepLines(text: string): string {
+  return text.replace(/[^\n]/g, '');
+}

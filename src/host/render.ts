@@ -1,0 +1,47 @@
+// How a Result reads in a terminal (and in batch mode without --json).
+import type { Result } from './result.ts';
+
+export function renderResult(result: Result): string {
+  const lines: string[] = [...result.printed];
+  if (result.ok) {
+    if (result.migrations) lines.push(renderCheck(result));
+    else if (result.defined?.length && result.value === 'undefined') lines.push(renderDefined(result));
+    else if (result.value !== undefined) lines.push(result.value);
+  } else {
+    const error = result.error!;
+    if (error.sourceLine !== undefined && error.line !== undefined && error.column !== undefined) {
+      lines.push(`${error.line} | ${error.sourceLine}`);
+      lines.push(' '.repeat(String(error.line).length + 3 + error.column - 1) + '^');
+    }
+    const stack = error.stack && error.name !== 'MigrationError' ? stackFrames(error.stack) : '';
+    lines.push(`Uncaught ${error.name}: ${error.message}${stack}`);
+  }
+  return lines.join('\n');
+}
+
+function renderDefined(result: Result): string {
+  return result
+    .defined!.map((d) =>
+      d.kept ? `${d.name}: ${d.kind} kept (once)` : `${d.name}: ${d.kind} v${d.version}`,
+    )
+    .join(', ');
+}
+
+function renderCheck(result: Result): string {
+  const reports = result.migrations!;
+  if (reports.length === 0) return 'check: no migration would run; nothing was changed';
+  const lines = ['check (dry run, nothing was changed):'];
+  for (const r of reports) {
+    lines.push(
+      `  ${r.name} v${r.fromVersion} -> v${r.toVersion}: ${r.instances} instance(s), ${r.migrated} would migrate, ${r.failed} would fail`,
+    );
+    for (const f of r.failures) lines.push(`    ${f.instance}: ${f.error}`);
+  }
+  return lines.join('\n');
+}
+
+/** The stack frames below the message line, only those in the user's entries. */
+function stackFrames(stack: string): string {
+  const frames = stack.split('\n').filter((l) => /^\s+at .*REPL\d+:/.test(l));
+  return frames.length ? '\n' + frames.join('\n') : '';
+}

@@ -1,0 +1,16 @@
+// What one entry or command gives back: exactly the JSON object batch mode prints with --json.
+import type { DefinedInfo, ErrorInfo, MigrationReport } from '../shared/protocol.ts';
+
+export interface ResultError extends ErrorInfo {
+  /** The user's own line the error points at (for a caret display). */
+  sourceLine?: string;
+}
+
+export interface Result {
+  ok: boolean;
+  value?: string;
+  error?: ResultError;
+  defined?: DefinedInfo[];
+  printed: string[];
+  migrations?: MigrationReport[];
+}

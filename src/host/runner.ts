@@ -1,0 +1,165 @@
+// The guest runner: a child process that owns the isolate. isolated-vm warns that some
+// out-of-memory cases abort the whole Node process (its issue #527), so the isolate lives here and
+// the session (engine, store, terminal) lives in the parent, which survives this process dying.
+//
+// It loads the kernel (src/guest, TypeScript stripped by Node) as modules into the isolate, relays
+// requests to the kernel's `handle` one at a time, keeps each request within its time bound, and
+// owns the guest's timers.
+import ivm from 'isolated-vm';
+import { readFileSync } from 'node:fs';
+import { stripTypeScriptTypes } from 'node:module';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { GuestNotice, Request } from '../shared/protocol.ts';
+import type { RunnerMessage, ParentMessage } from './runner-messages.ts';
+
+const GUEST_ENTRY = resolve(dirname(fileURLToPath(import.meta.url)), '../guest/kernel.ts');
+
+const memoryMB = Number(process.env.VIV_MEMORY_MB) || 512;
+const isolate = new ivm.Isolate({ memoryLimit: memoryMB, inspector: true });
+const context = isolate.createContextSync();
+const inspector = isolate.createInspectorSession();
+inspector.onResponse = () => {};
+inspector.onNotification = () => {};
+
+function send(message: RunnerMessage): void {
+  if (process.connected) process.send!(message);
+}
+
+/** Loads the kernel and its imports as modules, type-stripped, position for position. */
+function loadKernel(): { handle: ivm.Reference<(r: string) => string> } {
+  const modules = new Map<string, ivm.Module>();
+  const load = (path: string): ivm.Module => {
+    let module = modules.get(path);
+    if (!module) {
+      const code = stripTypeScriptTypes(readFileSync(path, 'utf8'));
+      module = isolate.compileModuleSync(code, { filename: `file://${path}` });
+      modules.set(path, module);
+    }
+    return module;
+  };
+  const resolveFrom = (referrer: string) => (specifier: string) =>
+    resolve(dirname(referrer), specifier);
+  const root = load(GUEST_ENTRY);
+  const paths = new Map<ivm.Module, string>([[root, GUEST_ENTRY]]);
+  root.instantiateSync(context, (specifier, referrer) => {
+    const path = resolveFrom(paths.get(referrer) ?? GUEST_ENTRY)(specifier);
+    const module = load(path);
+    paths.set(module, path);
+    return module;
+  });
+  root.evaluateSync();
+  const namespace = root.namespace;
+  const boot = namespace.getSync('boot', { reference: true }) as ivm.Reference<
+    (notify: unknown) => void
+  >;
+  const notify = new ivm.Callback((text: string) => onNotice(text));
+  boot.applySync(undefined, [notify]);
+  return {
+    handle: namespace.getSync('handle', { reference: true }) as ivm.Reference<(r: string) => string>,
+  };
+}
+
+const timers = new Map<number, NodeJS.Timeout>();
+
+function onNotice(text: string): void {
+  const notice = JSON.parse(text) as GuestNotice;
+  if (notice.type === 'timer') {
+    clearTimeout(timers.get(notice.id));
+    timers.delete(notice.id);
+    if (notice.action === 'set') {
+      timers.set(
+        notice.id,
+        setTimeout(() => {
+          timers.delete(notice.id);
+          void call({ op: 'timer', id: notice.id }, 0).catch(() => {});
+        }, notice.delay),
+      );
+    }
+    return;
+  }
+  send({ type: 'notice', notice });
+}
+
+const kernel = loadKernel();
+let busy = false;
+const queue: (() => void)[] = [];
+let terminated = false;
+
+/**
+ * One call into the kernel at a time. A call still running after `timeout` ms (or when the parent
+ * asks for an interrupt) is stopped with the inspector's Runtime.terminateExecution, which
+ * isolated-vm surfaces as a rejected call and leaves the isolate usable.
+ */
+async function call(request: Request, timeout: number): Promise<string> {
+  if (busy) await new Promise<void>((wake) => queue.push(wake));
+  busy = true;
+  terminated = false;
+  const timer = timeout > 0 ? setTimeout(() => terminate(), timeout) : undefined;
+  try {
+    return (await kernel.handle.apply(undefined, [JSON.stringify(request)], {
+      result: { copy: true },
+    })) as string;
+  } catch (error) {
+    if (isolate.isDisposed) throw error;
+    if (terminated) throw new Interrupted();
+    throw error;
+  } finally {
+    clearTimeout(timer);
+    if (terminated) await absorbTermination();
+    busy = false;
+    queue.shift()?.();
+  }
+}
+
+class Interrupted extends Error {}
+
+function terminate(): void {
+  if (!busy || terminated) return;
+  terminated = true;
+  inspector.dispatchProtocolMessage(
+    JSON.stringify({ id: 1, method: 'Runtime.terminateExecution' }),
+  );
+}
+
+/** A termination that arrived after the call had finished would hit the next one: spend it. */
+async function absorbTermination(): Promise<void> {
+  try {
+    await context.eval('0');
+  } catch {
+    // the pending termination landed here, as intended
+  }
+}
+
+process.on('message', async (message: ParentMessage) => {
+  if (message.type === 'interrupt') {
+    terminate();
+    return;
+  }
+  if (message.type === 'heap') {
+    const heap = isolate.getHeapStatisticsSync();
+    send({ type: 'heap', id: message.id, used: heap.used_heap_size, limit: memoryMB * 1024 * 1024 });
+    return;
+  }
+  const { id, request, timeout } = message;
+  try {
+    const reply = await call(request, timeout ?? 0);
+    send({ type: 'reply', id, reply });
+  } catch (error) {
+    if (error instanceof Interrupted) {
+      // The kernel's transaction for this entry is still open: close it (rolled back).
+      const entry = 'entry' in request ? request.entry : undefined;
+      if (entry !== undefined) await call({ op: 'abort', entry }, 2000).catch(() => {});
+      send({ type: 'interrupted', id });
+      return;
+    }
+    if (isolate.isDisposed) {
+      send({ type: 'died', id, reason: String((error as Error).message ?? error) });
+      process.exit(3);
+    }
+    send({ type: 'failed', id, message: String((error as Error).stack ?? error) });
+  }
+});
+
+process.on('disconnect', () => process.exit(0));
+send({ type: 'ready' });

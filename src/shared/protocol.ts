@@ -1,0 +1,136 @@
+// The one seam between host and guest: plain data requests into the kernel, plain data replies
+// out, and a few notifications the guest raises through host capabilities. Nothing else crosses.
+
+/** What analysis learned of a class version (sent with the class, kept with the version). */
+export interface ClassMeta {
+  /** Public instance field names, in order (the state shape). */
+  fields: string[];
+  /** Private instance field names (`#x`). */
+  privateFields: string[];
+  /** Private instance methods and accessors. */
+  privateMethods: string[];
+  /** Private static members (fields, methods, accessors). */
+  staticPrivates: string[];
+  /** Compiled with the stamp mode described above. */
+  stampable: boolean;
+  /** What `C.length` is: the constructor's count of parameters before a default or rest. */
+  length: number;
+}
+
+export type DefKind = 'function' | 'class' | 'const' | 'let' | 'var';
+
+/** A declaration of an entry as the host's analysis saw it. */
+export interface DeclarationInfo {
+  name: string;
+  kind: DefKind;
+  binding: 'function' | 'class' | 'const' | 'let' | 'var';
+  once: boolean;
+  /** The declaration's text as typed (TypeScript included). */
+  source: string;
+}
+
+export interface EvalRequest {
+  op: 'eval';
+  /** Sequence number of the entry in this image (names versions and stack frames). */
+  entry: number;
+  /** Script text that evaluates to the entry's wrapper function. */
+  script: string;
+  declarations: DeclarationInfo[];
+  /** `:check`: run migrations on copies and roll everything back. */
+  check?: boolean;
+  /** Replaying the journal: print nothing, same semantics. */
+  quiet?: boolean;
+}
+
+export type Request =
+  | EvalRequest
+  | { op: 'defs' }
+  | { op: 'history'; name: string }
+  | { op: 'rollback'; name: string; version?: number; entry: number }
+  | { op: 'abort'; entry: number }
+  | { op: 'timer'; id: number }
+  | { op: 'stats' };
+
+export interface DefinedInfo {
+  name: string;
+  kind: DefKind;
+  version: number;
+  /** `once` definitions that already existed keep their value. */
+  kept?: boolean;
+}
+
+export interface ErrorInfo {
+  name: string;
+  message: string;
+  stack?: string;
+  /** Position in the entry's text, 1-based, when the error points into it. */
+  line?: number;
+  column?: number;
+  /** For migration errors: which definition, version and instance. */
+  definition?: string;
+  version?: number;
+  instance?: string;
+}
+
+export interface MigrationReport {
+  name: string;
+  fromVersion: number;
+  toVersion: number;
+  instances: number;
+  migrated: number;
+  failed: number;
+  failures: { instance: string; error: string }[];
+}
+
+export interface EvalReply {
+  ok: boolean;
+  value?: string;
+  error?: ErrorInfo;
+  defined: DefinedInfo[];
+  printed: string[];
+  /** The entry awaits: the final reply comes later as a `settled` notification. */
+  pending?: boolean;
+  /** `:check` only. */
+  migrations?: MigrationReport[];
+}
+
+export interface DefSummary {
+  name: string;
+  kind: DefKind;
+  version: number;
+  instances?: number;
+  once?: boolean;
+}
+
+export interface VersionInfo {
+  version: number;
+  kind: DefKind;
+  source: string;
+  time: number;
+  entry: number;
+  /** The version that was current when this one was made. */
+  parent?: number;
+}
+
+export interface HistoryEvent {
+  type: 'define' | 'rollback';
+  version: number;
+  from?: number;
+  time: number;
+  entry: number;
+}
+
+export interface HistoryReply {
+  name: string;
+  kind: DefKind;
+  current: number;
+  versions: VersionInfo[];
+  events: HistoryEvent[];
+}
+
+/** Messages the guest sends on its own (through host capabilities). */
+export type GuestNotice =
+  | { type: 'print'; stream: 'out' | 'err'; text: string }
+  | { type: 'settled'; entry: number; reply: EvalReply }
+  | { type: 'timer'; action: 'set'; id: number; delay: number }
+  | { type: 'timer'; action: 'clear'; id: number };

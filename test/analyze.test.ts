@@ -1,0 +1,85 @@
+// The host's analysis of entries: declarations, completeness, errors in the user's own text.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { analyze, isComplete } from '../src/host/entry/analyze.ts';
+import { EntrySyntaxError } from '../src/host/entry/source-error.ts';
+import { rewrite } from '../src/host/entry/rewrite.ts';
+
+const declared = (source: string) =>
+  analyze(source).declarations.map((d) => `${d.name}:${d.kind}${d.once ? ':once' : ''}`);
+
+test('analyze(source) names every top-level declaration and its kind', () => {
+  const table: [string, string[]][] = [
+    ['function f() {}', ['f:function']],
+    ['async function* g() {}', ['g:function']],
+    ['class A {}', ['A:class']],
+    ['const f = (x: number) => x', ['f:function']],
+    ['let h = function () {}', ['h:function']],
+    ['const K = class {}', ['K:class']],
+    ['const x = 1, y = "a"', ['x:const', 'y:const']],
+    ['let { a, b: [c, ...d], ...e } = obj', ['a:let', 'c:let', 'd:let', 'e:let']],
+    ['var [p = 1, , q] = arr', ['p:var', 'q:var']],
+    ['const world = once({ n: 0 })', ['world:const:once']],
+    ['interface P { x: number }\ntype Id = string\nlet z: Id = "1"', ['z:let']],
+    ['enum Color { Red, Green }', ['Color:var']],
+    ['if (x) { let inner = 1 }\nfunction top() { const local = 2 }', ['top:function']],
+  ];
+  for (const [source, expected] of table) assert.deepEqual(declared(source), expected, source);
+});
+
+test('analyze(source) keeps each declaration as typed, types included', () => {
+  const entry = analyze('let a: number = 1; function f(x: string): string { return x }');
+  assert.deepEqual(
+    entry.declarations.map((d) => d.source),
+    ['let a: number = 1;', 'function f(x: string): string { return x }'],
+  );
+});
+
+test('isComplete(source) follows the REPL continuation rule', () => {
+  const table: [string, boolean][] = [
+    ['1 + 1', true],
+    ['function f() {', false],
+    ['class A {\n  m() {\n    return 1\n  }', false],
+    ['let x = (1 +', false],
+    ['foo(1,', false],
+    ['`template', false],
+    ['/* comment', false],
+    ['if (x) {} else', false],
+    ["let s = 'unterminated", true],
+    ['let = = 2', true],
+    ['let x: number =', false],
+  ];
+  for (const [source, complete] of table) assert.equal(isComplete(source), complete, source);
+});
+
+test('analyze(source) reports syntax errors at the line and column the user typed', () => {
+  const table: [string, number, number][] = [
+    ['let x = 1\nlet y = = 2', 2, 9],
+    ['const a: number = 1;\nconst b: string = "x" "y"', 2, 23],
+    ['let ok = 1\nlet q = 1; let q = 2', 2, 16],
+  ];
+  for (const [source, line, column] of table) {
+    assert.throws(
+      () => analyze(source),
+      (e: unknown) =>
+        e instanceof EntrySyntaxError && e.line === line && e.column === column,
+      source,
+    );
+  }
+});
+
+test('analyze(source) refuses import and export with a clear message', () => {
+  assert.throws(() => analyze("import fs from 'node:fs'"), /import and export are not available/);
+});
+
+test('analyze(source) sees top-level await only outside functions', () => {
+  assert.equal(analyze('await 1').topLevelAwait, true);
+  assert.equal(analyze('for await (const x of xs) {}').topLevelAwait, true);
+  assert.equal(analyze('async function f() { await 1 }').topLevelAwait, false);
+});
+
+test('rewrite(entry) keeps every line on its line', () => {
+  const source = 'function f(a: number) {\n  return a\n}\nclass C {\n  #x = 1\n  get x() { return this.#x }\n}\nconst v = 1, w = 2\nf(v)';
+  const script = rewrite(analyze(source)).code;
+  assert.equal(script.split('\n').length, source.split('\n').length + 1);
+});
