@@ -61,8 +61,7 @@ test('analyze(source) reports syntax errors at the line and column the user type
   for (const [source, line, column] of table) {
     assert.throws(
       () => analyze(source),
-      (e: unknown) =>
-        e instanceof EntrySyntaxError && e.line === line && e.column === column,
+      (e: unknown) => e instanceof EntrySyntaxError && e.line === line && e.column === column,
       source,
     );
   }
@@ -79,7 +78,8 @@ test('analyze(source) sees top-level await only outside functions', () => {
 });
 
 test('rewrite(entry) keeps every line on its line', () => {
-  const source = 'function f(a: number) {\n  return a\n}\nclass C {\n  #x = 1\n  get x() { return this.#x }\n}\nconst v = 1, w = 2\nf(v)';
+  const source =
+    'function f(a: number) {\n  return a\n}\nclass C {\n  #x = 1\n  get x() { return this.#x }\n}\nconst v = 1, w = 2\nf(v)';
   const script = rewrite(analyze(source)).code;
   assert.equal(script.split('\n').length, source.split('\n').length + 1);
 });

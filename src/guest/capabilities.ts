@@ -25,7 +25,9 @@ export function installConsole(print: Print): void {
     table: (...args: unknown[]) => out('out', args),
     trace: (...args: unknown[]) => {
       const stack = (new Error().stack ?? '').split('\n').slice(2).join('\n');
-      out('err', ['Trace:' + (args.length ? ' ' + formatWithOptions({}, ...args) : '') + '\n' + stack]);
+      out('err', [
+        'Trace:' + (args.length ? ' ' + formatWithOptions({}, ...args) : '') + '\n' + stack,
+      ]);
     },
     assert: (condition: unknown, ...args: unknown[]) => {
       if (!condition) out('err', ['Assertion failed' + (args.length ? ':' : ''), ...args]);
@@ -65,12 +67,17 @@ interface Timer {
 }
 
 /** setTimeout/setInterval/clear*, plus queueMicrotask; the host owns the clock. */
-export function installTimers(send: (n: GuestNotice) => void, uncaught: (e: unknown) => void): Timers {
+export function installTimers(
+  send: (n: GuestNotice) => void,
+  uncaught: (e: unknown) => void,
+): Timers {
   const timers = new Map<number, Timer>();
   let next = 1;
   const set = (fn: unknown, delay: unknown, args: unknown[], repeat: boolean): number => {
     if (typeof fn !== 'function') {
-      throw new TypeError('The "callback" argument must be of type function. Received ' + inspect(fn));
+      throw new TypeError(
+        'The "callback" argument must be of type function. Received ' + inspect(fn),
+      );
     }
     const ms = Math.max(repeat ? 1 : 0, Number(delay) || 0);
     const id = next++;

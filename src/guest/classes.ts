@@ -62,7 +62,7 @@ export function cellOfStub(value: unknown): ClassCell | undefined {
 export function createClassCell(name: string, state: StampState): ClassCell {
   const implKey = CLASS_IMPL_PREFIX + name;
   const registry = new InstanceRegistry();
-  const make = indirectEval(`(function (state, isStub, registry) {
+  const make = indirectEval(`(function (state, isStub, registry) { "use strict";
     return function ${name}() {
       if (new.target === undefined) throw new TypeError("Class constructor ${name} cannot be invoked without 'new'");
       if (state.stamping) return state.stampTarget;

@@ -66,7 +66,10 @@ export function findPath(target: object, budget = 2_000_000): string | undefined
       if (typeof key === 'symbol') continue;
       const descriptor = Object.getOwnPropertyDescriptor(value, key);
       if (!descriptor || !('value' in descriptor)) continue;
-      const childPath = Array.isArray(value) && /^\d+$/.test(key) ? `${path}[${key}]` : `${path}${propertyText(key)}`;
+      const childPath =
+        Array.isArray(value) && /^\d+$/.test(key)
+          ? `${path}[${key}]`
+          : `${path}${propertyText(key)}`;
       const found = visit(descriptor.value, childPath);
       if (found) return found;
     }
@@ -81,4 +84,3 @@ function propertyText(key: string): string {
 function keyText(key: unknown): string {
   return typeof key === 'string' ? JSON.stringify(key) : String(key);
 }
-

@@ -17,7 +17,7 @@ export const FUNCTION_IMPL_PREFIX = '$viv$fn$';
 export function createFunctionCell(name: string): FunctionCell {
   const implKey = FUNCTION_IMPL_PREFIX + name;
   const stub = indirectEval(
-    `(function ${name}() { return new.target === undefined ? ${implKey}.apply(this, arguments) : Reflect.construct(${implKey}, arguments, new.target); })`,
+    `(function ${name}() { "use strict"; return new.target === undefined ? ${implKey}.apply(this, arguments) : Reflect.construct(${implKey}, arguments, new.target); })`,
   ) as Function;
   return { stub, implKey, impl: undefined };
 }

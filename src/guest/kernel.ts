@@ -107,7 +107,10 @@ function definitions(): DefSummary[] {
 function history(name: string): HistoryReply | { ok: false; error: ErrorInfo } {
   const def = ns.get(name);
   if (!def || def.current === 0) {
-    return { ok: false, error: { name: 'ReferenceError', message: `${name} is not a definition of this image` } };
+    return {
+      ok: false,
+      error: { name: 'ReferenceError', message: `${name} is not a definition of this image` },
+    };
   }
   return {
     name,
@@ -120,10 +123,17 @@ function history(name: string): HistoryReply | { ok: false; error: ErrorInfo } {
 
 function evaluate(request: EvalRequest): EvalReply {
   const declarations = new Map(request.declarations.map((d) => [d.name, d]));
-  return withTransaction(request.entry, !!request.check, !!request.quiet, () => {
-    const wrapper = indirectEval(request.script) as (entry: number) => unknown;
-    return wrapper.call(globalObject, request.entry);
-  }, declarations, request.script.startsWith('(async'));
+  return withTransaction(
+    request.entry,
+    !!request.check,
+    !!request.quiet,
+    () => {
+      const wrapper = indirectEval(request.script) as (entry: number) => unknown;
+      return wrapper.call(globalObject, request.entry);
+    },
+    declarations,
+    request.script.startsWith('(async'),
+  );
 }
 
 /**

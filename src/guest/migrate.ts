@@ -6,7 +6,13 @@
 // until the entry commits, so a later failure in the same entry puts the instances back too.
 // A dry run (`:check`) migrates copies of the instances instead and only counts.
 import type { MigrationReport } from '../shared/protocol.ts';
-import { getOwnPropertyDescriptors, getPrototypeOf, hasOwn, objectCreate, ownKeys } from './intrinsics.ts';
+import {
+  getOwnPropertyDescriptors,
+  getPrototypeOf,
+  hasOwn,
+  objectCreate,
+  ownKeys,
+} from './intrinsics.ts';
 import { stamp } from './classes.ts';
 import type { ClassCell, StampState } from './classes.ts';
 import type { Version } from './definitions.ts';

@@ -1,10 +1,10 @@
 // `:rollback NAME [VERSION]` for functions and classes. A rollback is a history event, not an
 // erasure: the version tree keeps every version, and the definition points back at an old one.
 //
-// For a class the instances travel the version tree from the current version to the target: down
-// to the common ancestor through each version's `static downgrade(instance, toVersion)`, then up
-// through `static upgrade(instance, fromVersion)`. A step down from a version that changed the
-// instance state and declares no downgrade is refused before anything changes.
+// For a class, the instances are moved by the current version's `static downgrade(instance,
+// toVersion)` when it has one, or else by the target's `static upgrade(instance, fromVersion)` when
+// the target is newer than the current version. Without either, a rollback between versions whose
+// instance state differs is refused before anything changes: the instances would not fit.
 import type { ClassMeta } from '../shared/protocol.ts';
 import { hasOwn } from './intrinsics.ts';
 import { bindGlobal, readGlobal } from './definitions.ts';
@@ -20,7 +20,8 @@ export class RollbackError extends Error {
 export function rollback(staging: Staging, name: string, requested: number | undefined): void {
   const context = staging.entry!;
   const def = staging.ns.get(name);
-  if (!def || def.current === 0) throw new RollbackError(`${name} is not a definition of this image`);
+  if (!def || def.current === 0)
+    throw new RollbackError(`${name} is not a definition of this image`);
   const current = def.versions[def.current - 1]!;
   const targetNumber = requested ?? previousVersion(def);
   if (targetNumber === undefined) {
@@ -28,7 +29,9 @@ export function rollback(staging: Staging, name: string, requested: number | und
   }
   const target = def.versions[targetNumber - 1];
   if (!target) {
-    throw new RollbackError(`${name} has no version ${targetNumber} (it has 1..${def.versions.length})`);
+    throw new RollbackError(
+      `${name} has no version ${targetNumber} (it has 1..${def.versions.length})`,
+    );
   }
   if (target.version === current.version) {
     throw new RollbackError(`${name} is already at version ${target.version}`);
@@ -42,9 +45,7 @@ export function rollback(staging: Staging, name: string, requested: number | und
   if (target.kind === 'function') {
     installFunction(tx, def.fn!, target.impl!);
   } else {
-    const steps = versionPath(def, current, target);
-    for (const step of steps) refuseLossyDowngrade(name, step);
-    for (const step of steps) moveClass(staging, def, step);
+    moveClass(staging, def, current, target);
   }
   staging.ns.moveTo(tx, def, target);
   const stub = target.kind === 'function' ? def.fn!.stub : def.cls!.stub;
@@ -55,48 +56,6 @@ export function rollback(staging: Staging, name: string, requested: number | und
 /** The version that was current before the latest change. */
 function previousVersion(def: Definition): number | undefined {
   return def.events[def.events.length - 1]?.from;
-}
-
-interface Step {
-  from: Version;
-  to: Version;
-  direction: 'down' | 'up';
-}
-
-/** Down from `current` to the common ancestor, then up to `target`. */
-function versionPath(def: Definition, current: Version, target: Version): Step[] {
-  const chain = (v: Version): Version[] => {
-    const out = [v];
-    while (out[out.length - 1]!.parent) out.push(def.versions[out[out.length - 1]!.parent! - 1]!);
-    return out;
-  };
-  const down = chain(current);
-  const up = chain(target);
-  const common = down.find((v) => up.includes(v))!;
-  const steps: Step[] = [];
-  for (let i = 0; down[i] !== common; i++) {
-    steps.push({ from: down[i]!, to: down[i + 1]!, direction: 'down' });
-  }
-  const rise = up.slice(0, up.indexOf(common)).reverse();
-  let from = common;
-  for (const v of rise) {
-    steps.push({ from, to: v, direction: 'up' });
-    from = v;
-  }
-  return steps;
-}
-
-function refuseLossyDowngrade(name: string, step: Step): void {
-  if (step.direction !== 'down' || hasOwn(step.from.impl!, 'downgrade')) return;
-  const change = stateChange(step.to.meta, step.from.meta);
-  const upgraded = hasOwn(step.from.impl!, 'upgrade');
-  if (change || upgraded) {
-    throw new RollbackError(
-      `cannot roll back ${name} from v${step.from.version} to v${step.to.version}: v${step.from.version} ` +
-        `${change ? `changed the instance state (${change})` : 'migrated its instances with static upgrade'} ` +
-        `and declares no static downgrade(instance, toVersion). Nothing was changed.`,
-    );
-  }
 }
 
 /** A readable description of how the state shape differs between two versions, or ''. */
@@ -113,17 +72,20 @@ function stateChange(older: ClassMeta | undefined, newer: ClassMeta | undefined)
     .join('; ');
 }
 
-function moveClass(staging: Staging, def: Definition, step: Step): void {
+function moveClass(staging: Staging, def: Definition, current: Version, target: Version): void {
   const context = staging.entry!;
   const cell = def.cls!;
-  const impl = step.to.impl!;
-  installMembers(context.tx, cell, impl, staging.Root, step.to.staticFields ?? []);
-  installStaticFields(context.tx, cell, impl, step.to.meta?.stampable ? step.to.meta.length : impl.length);
-  const migrationOwner = step.direction === 'down' ? step.from.impl! : impl;
-  const name = step.direction === 'down' ? 'downgrade' : 'upgrade';
-  const fn = hasOwn(migrationOwner, name) ? (migrationOwner as unknown as Record<string, unknown>)[name] : undefined;
+  const migration = chooseMigration(def, current, target);
+  const impl = target.impl!;
+  installMembers(context.tx, cell, impl, staging.Root, target.staticFields ?? []);
+  installStaticFields(
+    context.tx,
+    cell,
+    impl,
+    target.meta?.stampable ? target.meta.length : impl.length,
+  );
   const previous = cell.version;
-  cell.version = step.to;
+  cell.version = target;
   context.tx.onUndo(() => {
     cell.version = previous;
   });
@@ -131,18 +93,50 @@ function moveClass(staging: Staging, def: Definition, step: Step): void {
     context,
     {
       cell,
-      target: step.to,
-      stampWith: step.to.meta?.stampable ? impl : undefined,
-      migrate:
-        typeof fn === 'function'
-          ? {
-              name,
-              fn,
-              self: cell.stub,
-              arg: step.direction === 'down' ? step.to.version : step.from.version,
-            }
-          : undefined,
+      target,
+      stampWith: target.meta?.stampable ? impl : undefined,
+      migrate: migration && { ...migration, self: cell.stub },
     },
-    step.from.version,
+    current.version,
   );
+}
+
+function chooseMigration(
+  def: Definition,
+  current: Version,
+  target: Version,
+): { name: 'upgrade' | 'downgrade'; fn: Function; arg: number } | undefined {
+  const own = (v: Version, name: string) => {
+    const fn = hasOwn(v.impl!, name)
+      ? (v.impl as unknown as Record<string, unknown>)[name]
+      : undefined;
+    return typeof fn === 'function' ? fn : undefined;
+  };
+  const downgrade = own(current, 'downgrade');
+  if (downgrade) return { name: 'downgrade', fn: downgrade, arg: target.version };
+  const upgrade = own(target, 'upgrade');
+  if (upgrade && !isAncestor(def, target, current)) {
+    return { name: 'upgrade', fn: upgrade, arg: current.version };
+  }
+  const change = stateChange(target.meta, current.meta);
+  if (change || own(current, 'upgrade')) {
+    throw new RollbackError(
+      `cannot roll back ${def.name} from v${current.version} to v${target.version}: v${current.version} ` +
+        `${change ? `changed the instance state (${change})` : 'migrated its instances with static upgrade'} ` +
+        `and declares no static downgrade(instance, toVersion). Nothing was changed.`,
+    );
+  }
+  return undefined;
+}
+
+/** Whether `older` is on `version`'s line of descent. */
+function isAncestor(def: Definition, older: Version, version: Version): boolean {
+  for (
+    let v: Version | undefined = version;
+    v;
+    v = v.parent ? def.versions[v.parent - 1] : undefined
+  ) {
+    if (v === older) return true;
+  }
+  return false;
 }

@@ -6,7 +6,7 @@ import type {
   DefinedInfo,
   MigrationReport,
 } from '../shared/protocol.ts';
-import { defineProperty, hasOwn } from './intrinsics.ts';
+import { defineProperty, getPrototypeOf, hasOwn, setPrototypeOf } from './intrinsics.ts';
 import { bindGlobal, Namespace, readGlobal } from './definitions.ts';
 import type { Definition, Version } from './definitions.ts';
 import { createFunctionCell, installFunction, nameImpl } from './functions.ts';
@@ -72,7 +72,12 @@ export class Staging implements StampState {
   }
 
   #record(def: Definition, extra: Partial<DefinedInfo> = {}): void {
-    this.#context().defined.push({ name: def.name, kind: def.kind, version: def.current, ...extra });
+    this.#context().defined.push({
+      name: def.name,
+      kind: def.kind,
+      version: def.current,
+      ...extra,
+    });
   }
 
   fn(name: string, impl: Function, binding: string): Function {
@@ -122,6 +127,9 @@ export class Staging implements StampState {
     nameImpl(impl, name);
     this.#defining = { cell, previous: cell.version };
     installMembers(tx, cell, impl, this.Root);
+    // While the version's static initialisers run, `C.field` read through the stable class must
+    // find the fields they are defining on the version itself: chain the stub to it until `cls`.
+    setPrototypeOf(cell.stub, impl);
     if (readGlobal(name) !== cell.stub) bindGlobal(tx, name, cell.stub, 'let');
   }
 
@@ -139,6 +147,8 @@ export class Staging implements StampState {
       impl,
       meta.stampable ? meta.length : impl.length,
     );
+    const parent = getPrototypeOf(impl);
+    setPrototypeOf(cell.stub, parent === this.Root ? Function.prototype : parent);
     const version = this.ns.addVersion(tx, def, {
       kind: 'class',
       source: this.#source(name),
@@ -150,15 +160,19 @@ export class Staging implements StampState {
     const previous = defining.previous;
     if (previous) {
       const upgrade = hasOwn(impl, 'upgrade') ? (impl as { upgrade?: unknown }).upgrade : undefined;
-      this.runStep(context, {
-        cell,
-        target: version,
-        stampWith: meta.stampable ? impl : undefined,
-        migrate:
-          typeof upgrade === 'function'
-            ? { name: 'upgrade', fn: upgrade, self: cell.stub, arg: previous.version }
-            : undefined,
-      }, previous.version);
+      this.runStep(
+        context,
+        {
+          cell,
+          target: version,
+          stampWith: meta.stampable ? impl : undefined,
+          migrate:
+            typeof upgrade === 'function'
+              ? { name: 'upgrade', fn: upgrade, self: cell.stub, arg: previous.version }
+              : undefined,
+        },
+        previous.version,
+      );
     }
     bindGlobal(tx, name, cell.stub, binding);
     this.#record(def);

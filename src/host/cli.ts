@@ -74,7 +74,8 @@ function numberOption(
 ): number | string {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < min) return `${flag} needs a whole number of at least ${min}, not "${value}"`;
+  if (!Number.isInteger(n) || n < min)
+    return `${flag} needs a whole number of at least ${min}, not "${value}"`;
   return n;
 }
 

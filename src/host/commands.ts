@@ -43,7 +43,7 @@ export const COMMANDS: Command[] = [
   {
     name: 'history',
     usage: ':history NAME',
-    help: "every version of a definition, with its source as typed and when it was made",
+    help: 'every version of a definition, with its source as typed and when it was made',
     run: async (engine, args) => {
       const name = args.trim();
       if (!name) return fail('UsageError', 'usage: :history NAME');
@@ -148,14 +148,19 @@ async function history(engine: Engine, name: string): Promise<HistoryReply | { e
   return reply as unknown as HistoryReply;
 }
 
-async function rollback(engine: Engine, name: string, version: number | undefined): Promise<Result> {
+async function rollback(
+  engine: Engine,
+  name: string,
+  version: number | undefined,
+): Promise<Result> {
   const info = await history(engine, name);
   if ('error' in info) return info.error;
   if (info.kind !== 'function' && info.kind !== 'class') {
     // A value rolls back by evaluating its older declaration again, as a new version.
     const target = version ?? info.events[info.events.length - 1]?.from;
     const older = target ? info.versions[target - 1] : undefined;
-    if (!older) return fail('RollbackError', `${name} has no version ${target ?? 'before this one'}`);
+    if (!older)
+      return fail('RollbackError', `${name} has no version ${target ?? 'before this one'}`);
     return engine.evaluate(older.source);
   }
   const entry = engine.nextEntryNumber();
@@ -165,7 +170,10 @@ async function rollback(engine: Engine, name: string, version: number | undefine
   if (!reply.ok) return { ok: false, error: reply.error, printed: reply.printed ?? [] };
   engine.journal.push({ type: 'rollback', entry, name, version });
   const now = reply.defined[0];
-  return ok(`${name} is now at v${now?.version}`, { defined: reply.defined, printed: reply.printed });
+  return ok(`${name} is now at v${now?.version}`, {
+    defined: reply.defined,
+    printed: reply.printed,
+  });
 }
 
 function renderDefs(defs: DefSummary[]): string {
@@ -178,12 +186,18 @@ function renderDefs(defs: DefSummary[]): string {
   ]);
   const header = ['name', 'kind', 'version', 'instances'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   return [line(header), ...rows.map(line)].join('\n');
 }
 
 function renderHistory(reply: HistoryReply): string {
-  const lines = [`${reply.name}: ${reply.kind}, ${reply.versions.length} version(s), current v${reply.current}`];
+  const lines = [
+    `${reply.name}: ${reply.kind}, ${reply.versions.length} version(s), current v${reply.current}`,
+  ];
   for (const v of reply.versions) {
     const mark = v.version === reply.current ? '  (current)' : '';
     const parent = v.parent ? `, from v${v.parent}` : '';
@@ -192,15 +206,31 @@ function renderHistory(reply: HistoryReply): string {
   }
   const rollbacks = reply.events.filter((e) => e.type === 'rollback');
   for (const e of rollbacks) {
-    lines.push(`rolled back from v${e.from} to v${e.version} at ${timestamp(e.time)} (entry ${e.entry})`);
+    lines.push(
+      `rolled back from v${e.from} to v${e.version} at ${timestamp(e.time)} (entry ${e.entry})`,
+    );
   }
   return lines.join('\n');
 }
 
-export function renderDiff(name: string, a: number, older: string, b: number, newer: string): string {
-  const patch = structuredPatch(`${name} v${a}`, `${name} v${b}`, older + '\n', newer + '\n', '', '', {
-    context: 3,
-  });
+export function renderDiff(
+  name: string,
+  a: number,
+  older: string,
+  b: number,
+  newer: string,
+): string {
+  const patch = structuredPatch(
+    `${name} v${a}`,
+    `${name} v${b}`,
+    older + '\n',
+    newer + '\n',
+    '',
+    '',
+    {
+      context: 3,
+    },
+  );
   const lines = [`--- ${name} v${a}`, `+++ ${name} v${b}`];
   if (patch.hunks.length === 0) lines.push('(no difference)');
   for (const hunk of patch.hunks) {

@@ -37,6 +37,8 @@ export class Engine {
   #entry = 0;
   #scripts = new Map<number, { analysis: AnalyzedEntry; script: GuestScript }>();
   #settled = new Map<number, (reply: EvalReply) => void>();
+  /** Entries that settled before their "pending" reply arrived (only microtasks awaited). */
+  #settledEarly = new Map<number, EvalReply>();
   #quit = false;
 
   private constructor(options: EngineOptions) {
@@ -101,13 +103,17 @@ export class Engine {
       return outcome;
     }
     const first = outcome.reply as EvalReply;
-    const settled = new Promise<EvalReply>((resolve) => this.#settled.set(entry, resolve));
+    const early = this.#settledEarly.get(entry);
+    this.#settledEarly.delete(entry);
+    const settled = early
+      ? Promise.resolve(early)
+      : new Promise<EvalReply>((resolve) => this.#settled.set(entry, resolve));
     const remaining = timeout > 0 ? Math.max(1, timeout - (Date.now() - started)) : 0;
     const reply = await (remaining
       ? Promise.race([settled, delay(remaining).then(() => undefined)])
       : settled);
     this.#settled.delete(entry);
-    if (reply) return { kind: 'reply', reply: { ...reply, printed: [...first.printed, ...reply.printed] } };
+    if (reply) return { kind: 'reply', reply };
     await this.#guest.request({ op: 'abort', entry });
     return {
       kind: 'reply',
@@ -232,7 +238,11 @@ export class Engine {
 
   #onNotice(notice: GuestNotice): void {
     if (notice.type === 'print') this.options.onPrint?.(notice.stream, notice.text);
-    if (notice.type === 'settled') this.#settled.get(notice.entry)?.(notice.reply);
+    if (notice.type === 'settled') {
+      const waiting = this.#settled.get(notice.entry);
+      if (waiting) waiting(notice.reply);
+      else this.#settledEarly.set(notice.entry, notice.reply);
+    }
   }
 
   /** Keeps the last entries' analyses to map stack frames back to what was typed. */

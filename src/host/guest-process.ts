@@ -9,9 +9,7 @@ import type { ParentMessage, RunnerMessage } from './runner-messages.ts';
 const RUNNER = fileURLToPath(new URL('./runner.ts', import.meta.url));
 
 export type Outcome =
-  | { kind: 'reply'; reply: unknown }
-  | { kind: 'interrupted' }
-  | { kind: 'died'; reason: string };
+  { kind: 'reply'; reply: unknown } | { kind: 'interrupted' } | { kind: 'died'; reason: string };
 
 export interface GuestOptions {
   memoryMB: number;
@@ -27,6 +25,8 @@ export class GuestProcess {
   #nextId = 1;
   #stderr = '';
   #alive = true;
+  /** Set when the session itself ends or replaces this process: its exit is no news. */
+  #retired = false;
 
   private constructor(child: ChildProcess, options: GuestOptions) {
     this.#child = child;
@@ -41,7 +41,7 @@ export class GuestProcess {
       const waiting = [...this.#pending.values()];
       this.#pending.clear();
       for (const resolve of waiting) resolve({ kind: 'died', reason });
-      if (waiting.length === 0 && code !== 0) options.onDeath?.(reason);
+      if (waiting.length === 0 && !this.#retired) options.onDeath?.(reason);
     });
   }
 
@@ -93,11 +93,13 @@ export class GuestProcess {
   }
 
   kill(): void {
+    this.#retired = true;
     if (this.#alive) this.#child.kill('SIGKILL');
   }
 
   /** Ends the runner and waits for it to be gone. */
   close(): Promise<void> {
+    this.#retired = true;
     if (!this.#alive) return Promise.resolve();
     return new Promise((resolve) => {
       this.#child.once('exit', () => resolve());
@@ -125,7 +127,13 @@ export class GuestProcess {
         this.#settle(message.id, { kind: 'interrupted' });
         return;
       case 'died':
-        this.#settle(message.id, { kind: 'died', reason: message.reason });
+        this.#settle(message.id, {
+          kind: 'died',
+          reason: /memory limit/i.test(message.reason)
+            ? `the isolate ran out of memory (limit ${options.memoryMB} MB)`
+            : message.reason,
+        });
+        this.kill();
         return;
       case 'failed':
         this.#settle(message.id, {

@@ -5,7 +5,8 @@ export function renderResult(result: Result): string {
   const lines: string[] = [...result.printed];
   if (result.ok) {
     if (result.migrations) lines.push(renderCheck(result));
-    else if (result.defined?.length && result.value === 'undefined') lines.push(renderDefined(result));
+    else if (result.defined?.length && result.value === 'undefined')
+      lines.push(renderDefined(result));
     else if (result.value !== undefined) lines.push(result.value);
   } else {
     const error = result.error!;

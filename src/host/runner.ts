@@ -56,7 +56,9 @@ function loadKernel(): { handle: ivm.Reference<(r: string) => string> } {
   const notify = new ivm.Callback((text: string) => onNotice(text));
   boot.applySync(undefined, [notify]);
   return {
-    handle: namespace.getSync('handle', { reference: true }) as ivm.Reference<(r: string) => string>,
+    handle: namespace.getSync('handle', { reference: true }) as ivm.Reference<
+      (r: string) => string
+    >,
   };
 }
 
@@ -138,7 +140,12 @@ process.on('message', async (message: ParentMessage) => {
   }
   if (message.type === 'heap') {
     const heap = isolate.getHeapStatisticsSync();
-    send({ type: 'heap', id: message.id, used: heap.used_heap_size, limit: memoryMB * 1024 * 1024 });
+    send({
+      type: 'heap',
+      id: message.id,
+      used: heap.used_heap_size,
+      limit: memoryMB * 1024 * 1024,
+    });
     return;
   }
   const { id, request, timeout } = message;

@@ -127,11 +127,7 @@ function collectDeclarations(
     case 'ExportNamedDeclaration':
     case 'ExportDefaultDeclaration':
     case 'ExportAllDeclaration':
-      throw new EntrySyntaxError(
-        NO_MODULES,
-        source,
-        positions.toSource(statement.start),
-      );
+      throw new EntrySyntaxError(NO_MODULES, source, positions.toSource(statement.start));
     default:
       return;
   }

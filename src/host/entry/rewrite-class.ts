@@ -16,7 +16,6 @@ import type { ClassMeta } from '../../shared/protocol.ts';
 
 export type { ClassMeta };
 
-
 interface Placement {
   /** The range `class C` (or `C = class`) that becomes the call head. */
   head: [number, number];
@@ -179,10 +178,7 @@ function wrapConstructor(s: MagicString, fn: acorn.FunctionExpression, derived: 
   const paramsStart = fn.start;
   const bodyStart = fn.body.start;
   if (derived) {
-    s.prependRight(
-      paramsStart,
-      `(...${ARGS}) { if (__viv.stamping) { super(); return; } return (`,
-    );
+    s.prependRight(paramsStart, `(...${ARGS}) { if (__viv.stamping) { super(); return; } return (`);
     s.appendLeft(bodyStart, ' => ');
     s.appendLeft(fn.end, `)(...${ARGS}); }`);
   } else {

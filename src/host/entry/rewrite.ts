@@ -60,8 +60,9 @@ export function rewrite(entry: AnalyzedEntry, options: RewriteOptions = {}): Gue
   }
 
   const last = body[body.length - 1];
-  if (!options.checkOnly && last && last.type === 'ExpressionStatement' && !last.directive) {
-    s.prependRight(last.expression.start, 'return (');
+  if (!options.checkOnly && last && last.type === 'ExpressionStatement') {
+    // At the statement's start, so that parentheses around the expression stay inside.
+    s.prependRight(last.start, 'return (');
     s.appendLeft(last.expression.end, ')');
   }
 
@@ -94,7 +95,7 @@ function rewriteVariables(
       return;
     }
     const name = JSON.stringify(d.id.name);
-    const kind = valueKind(init, declaration.kind as "const" | "let" | "var");
+    const kind = valueKind(init, declaration.kind as 'const' | 'let' | 'var');
     if (!init) {
       if (checkOnly) return blank(s, d.start, d.end);
       s.overwrite(d.start, d.end, `__viv.val(${name}, undefined, ${binding}, false);`);

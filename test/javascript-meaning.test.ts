@@ -1,0 +1,166 @@
+// The machinery must not change what JavaScript means. Each case runs its code in plain V8
+// (node:vm, a fresh context) and in Vivarium, then redefines everything by entering the same code
+// again and probes once more: both probes must equal plain V8's answer. Cases with an `old` probe
+// also keep an instance made before the redefinition and use it after.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import vm from 'node:vm';
+import { batch } from './helpers.ts';
+
+interface Case {
+  name: string;
+  /** Definitions (one entry). */
+  code: string;
+  /** An expression; its JSON is compared. */
+  probe: string;
+  /** Probes class state, which a redefinition keeps (tested in classes.test.ts): round 1 only. */
+  stateful?: boolean;
+}
+
+const cases: Case[] = [
+  {
+    name: 'constructor with super(...) and fields in order',
+    code: `class A1 { a = this.log('A.field'); constructor(x) { this.log('A.ctor ' + x); } log(s) { (this.trace ??= []).push(s); return s } }
+class B1 extends A1 { b = this.log('B.field'); constructor(x) { super(x + 1); this.log('B.ctor'); } }`,
+    probe: `new B1(1).trace`,
+  },
+  {
+    name: 'new.target in base and derived constructors',
+    code: `class A2 { constructor() { this.t = new.target.name; this.same = new.target === A2 } }
+class B2 extends A2 {}
+function F2() { return { called: new.target === undefined } }`,
+    probe: `[new A2().t, new A2().same, new B2().t, new B2().same, F2().called, new F2().called]`,
+  },
+  {
+    name: 'private fields, methods, accessors and brand checks',
+    code: `class P3 { #x; #y = 2; constructor(x) { this.#x = x } #sum() { return this.#x + this.#y } get #twice() { return this.#sum() * 2 } get total() { return this.#twice } static has(o) { return #x in o } inc() { this.#x++; return this.#x } }`,
+    probe: `(() => { const p = new P3(1); return [p.total, P3.has(p), P3.has({}), p.inc(), p.total, Object.keys(p)] })()`,
+  },
+  {
+    name: 'reading a private field of the wrong object throws TypeError',
+    code: `class P4 { #v = 1; static read(o) { try { return o.#v } catch (e) { return e.constructor.name } } }`,
+    probe: `[P4.read(new P4()), P4.read({})]`,
+  },
+  {
+    name: 'static blocks, static fields and static private members',
+    code: `class S5 { static count = 0; static #secret = 41; static log = []; static { S5.log.push('block ' + S5.count); this.count = 10; } static next() { return ++S5.#secret } static get secret() { return this.#secret } }`,
+    probe: `[S5.count, S5.log, S5.next(), S5.secret]`,
+    stateful: true,
+  },
+  {
+    name: 'getters, setters and super.x in methods and accessors',
+    code: `class A6 { get v() { return 'A' } set v(x) { this._v = x } m() { return 'A.m' } static s() { return 'A.s' } }
+class B6 extends A6 { get v() { return super.v + 'B' } m() { return super.m() + '>B.m' } static s() { return super.s() + '>B.s' } setBoth(x) { super.v = x; return this._v } }`,
+    probe: `(() => { const b = new B6(); return [b.v, b.m(), B6.s(), b.setBoth(7)] })()`,
+  },
+  {
+    name: 'generator and async methods',
+    code: `class G7 { *range(n) { for (let i = 0; i < n; i++) yield i } async twice(x) { await null; return x * 2 } static *keys() { yield* ['a', 'b'] } }`,
+    probe: `[[...new G7().range(3)], [...G7.keys()], typeof new G7().twice(2).then]`,
+  },
+  {
+    name: 'computed keys',
+    code: `const k8 = 'dyn'; const sym8 = Symbol.for('s8');
+class C8 { [k8 + 'Method']() { return 1 } get [k8]() { return 2 } static [k8 + 'Static'] = 3; [sym8]() { return 4 } ['lit' + 1] = 5 }`,
+    probe: `(() => { const c = new C8(); return [c.dynMethod(), c.dyn, C8.dynStatic, c[Symbol.for('s8')](), c.lit1] })()`,
+  },
+  {
+    name: 'function hoisting within an entry',
+    code: `const early9 = later9(2);
+function later9(x) { return x * 10 }`,
+    probe: `[early9, later9(3)]`,
+  },
+  {
+    name: 'arguments in sloppy and strict functions',
+    code: `function sloppy10(a) { arguments[0] = 99; return [a, arguments.length] }
+function strict10(a) { 'use strict'; arguments[0] = 99; return [a, arguments.length] }
+function rest10(...xs) { return [arguments.length, xs.length] }`,
+    probe: `[sloppy10(1, 2), strict10(1, 2, 3), rest10(), sloppy10.length, strict10.length]`,
+  },
+  {
+    name: 'this in sloppy and strict functions',
+    code: `function sloppyThis11() { return this === globalThis }
+function strictThis11() { 'use strict'; return this === undefined }
+const arrowThis11 = () => typeof this;
+const obj11 = { m() { return this === obj11 } };`,
+    probe: `[sloppyThis11(), strictThis11(), sloppyThis11.call(5) === false, obj11.m(), strictThis11.call(undefined)]`,
+  },
+  {
+    name: 'function constructors and their prototypes',
+    code: `function Old12(x) { this.x = x }
+Old12.prototype.get = function () { return this.x };`,
+    probe: `(() => { const o = new Old12(4); return [o.get(), o instanceof Old12, Object.getPrototypeOf(o) === Old12.prototype, o.constructor === Old12] })()`,
+  },
+  {
+    name: 'class identity, name, length and toString of instances',
+    code: `class N13 { constructor(a, b, c = 1) {} }
+class M13 extends N13 {}`,
+    probe: `[N13.name, N13.length, M13.name, typeof N13, Object.getPrototypeOf(M13) === N13, String(new M13()), Object.prototype.toString.call(new N13())]`,
+  },
+  {
+    name: 'calling a class without new throws TypeError',
+    code: `class T14 {}`,
+    probe: `(() => { try { T14(); return 'no' } catch (e) { return [e.constructor.name, e.message] } })()`,
+  },
+  {
+    name: 'extending built-ins',
+    code: `class Stack15 extends Array { peek() { return this[this.length - 1] } }
+class Oops15 extends Error { constructor(m) { super(m); this.name = 'Oops15' } }`,
+    probe: `(() => { const s = new Stack15(); s.push(1, 2); const e = new Oops15('bad'); return [s.peek(), s.length, Array.isArray(s), s instanceof Stack15, e instanceof Error, e instanceof Oops15, e.message, String(e)] })()`,
+  },
+  {
+    name: 'instanceof and Symbol.hasInstance through subclasses',
+    code: `class A16 {} class B16 extends A16 {} class C16 extends B16 {}`,
+    probe: `(() => { const c = new C16(); return [c instanceof A16, c instanceof B16, new A16() instanceof B16, Object.getPrototypeOf(C16.prototype) === B16.prototype] })()`,
+  },
+  {
+    name: 'class fields see earlier fields and constructor parameters do not',
+    code: `class F17 { a = 1; b = this.a + 1; c; constructor() { this.d = this.b + 1 } }`,
+    probe: `(() => { const f = new F17(); return [f, Object.keys(f), 'c' in f] })()`,
+  },
+];
+
+function plainV8(code: string, probe: string): unknown {
+  const context = vm.createContext({});
+  vm.runInContext(code, context);
+  return JSON.parse(vm.runInContext(`JSON.stringify(${probe})`, context) as string);
+}
+
+test('class and function semantics equal plain V8, before and after a redefinition', async () => {
+  const entries: string[] = [];
+  for (const c of cases) {
+    entries.push(c.code, `console.log(JSON.stringify(${c.probe}))`);
+  }
+  for (const c of cases) {
+    entries.push(c.code, `console.log(JSON.stringify(${c.probe}))`);
+  }
+  const run = await batch(entries);
+  assert.equal(run.results.length, entries.length, run.stderr);
+  cases.forEach((c, i) => {
+    const expected = plainV8(c.code, c.probe);
+    for (const round of c.stateful ? [0] : [0, 1]) {
+      const define = run.results[round * cases.length * 2 + i * 2]!;
+      const probe = run.results[round * cases.length * 2 + i * 2 + 1]!;
+      assert.ok(define.ok, `${c.name} (round ${round}): ${JSON.stringify(define.error)}`);
+      assert.ok(probe.ok, `${c.name} (round ${round}): ${JSON.stringify(probe.error)}`);
+      const actual = JSON.parse(probe.printed[0]!);
+      assert.deepEqual(actual, expected, `${c.name} (round ${round})`);
+    }
+  });
+});
+
+test('an instance made before a redefinition keeps working with private members after it', async () => {
+  const code = `class Priv { #n; #step = 1; constructor(n) { this.#n = n } #bump() { this.#n += this.#step } next() { this.#bump(); return this.#n } static peek(o) { return #n in o ? o.#n : 'none' } }`;
+  const run = await batch([
+    code,
+    'const old = new Priv(10)',
+    'old.next()',
+    code.replace('#step = 1', '#step = 5').replace('return this.#n }', 'return this.#n * 100 }'),
+    'old.next()',
+    'Priv.peek(old)',
+    'new Priv(1).next()',
+    'Priv.peek({})',
+  ]);
+  const shown = run.results.map((r) => (r.ok ? r.value : `!${r.error?.message}`));
+  assert.deepEqual([shown[2], ...shown.slice(4)], ['11', '1200', '12', '600', "'none'"]);
+});
