@@ -37,8 +37,3 @@ export function setImpl(cell: FunctionCell, impl: Function): void {
   setHiddenGlobal(cell.implKey, impl);
   defineProperty(cell.stub, 'length', { value: impl.length, configurable: true });
 }
-
-/** Gives an implementation the definition's name (a mangled or anonymous one otherwise shows). */
-export function nameImpl(impl: Function, name: string): void {
-  if (impl.name !== name) defineProperty(impl, 'name', { value: name, configurable: true });
-}

@@ -20,11 +20,11 @@ export class InstanceRegistry {
     this.#sweepAt = Math.max(1024, live.length * 2);
   }
 
-  /** The live instances, oldest first. */
-  live(): object[] {
-    const out: object[] = [];
-    for (const ref of this.#refs) {
-      const instance = ref.deref();
+  /** Appends the live instances, oldest first, to `out`. */
+  collect(out: object[]): object[] {
+    const refs = this.#refs;
+    for (let i = 0; i < refs.length; i++) {
+      const instance = refs[i]!.deref();
       if (instance !== undefined) out.push(instance);
     }
     return out;

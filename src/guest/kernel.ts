@@ -10,7 +10,7 @@ import type {
   HistoryReply,
   Request,
 } from '../shared/protocol.ts';
-import { defineProperty, globalObject, indirectEval, json } from './intrinsics.ts';
+import { defineProperty, globalObject, indirectEval, json, now } from './intrinsics.ts';
 import { Namespace, versionInfo } from './definitions.ts';
 import { Staging } from './staging.ts';
 import type { EntryContext } from './staging.ts';
@@ -37,8 +37,14 @@ function send(notice: GuestNotice): void {
 }
 
 /** Called once by the host with its capabilities, before any entry. */
-export function boot(notifyHost: Notify): void {
+export function boot(notifyHost: Notify, hostNow: () => number): void {
   notify = notifyHost;
+  const timeOrigin = now() - hostNow();
+  defineProperty(globalObject, 'performance', {
+    value: { now: () => hostNow(), timeOrigin },
+    writable: true,
+    configurable: true,
+  });
   defineProperty(globalObject, '__viv', { value: staging, enumerable: false, configurable: false });
   installConsole((stream, text) => {
     if (printed) printed.push(text);

@@ -9,7 +9,7 @@ import type {
 import { defineProperty, getPrototypeOf, hasOwn, setPrototypeOf } from './intrinsics.ts';
 import { bindGlobal, Namespace, readGlobal } from './definitions.ts';
 import type { Definition, Version } from './definitions.ts';
-import { createFunctionCell, installFunction, nameImpl } from './functions.ts';
+import { createFunctionCell, installFunction } from './functions.ts';
 import {
   cellOfStub,
   createClassCell,
@@ -84,7 +84,6 @@ export class Staging implements StampState {
     const { tx } = this.#context();
     const def = this.ns.ensure(tx, name, 'function');
     def.fn ??= createFunctionCell(name);
-    nameImpl(impl, name);
     installFunction(tx, def.fn, impl);
     this.ns.addVersion(tx, def, { kind: 'function', source: this.#source(name), impl });
     bindGlobal(tx, name, def.fn.stub, binding === 'function' ? 'var' : binding);
@@ -124,7 +123,6 @@ export class Staging implements StampState {
     const def = this.ns.ensure(tx, name, 'class');
     def.cls ??= createClassCell(name, this);
     const cell = def.cls;
-    nameImpl(impl, name);
     this.#defining = { cell, previous: cell.version };
     installMembers(tx, cell, impl, this.Root);
     // While the version's static initialisers run, `C.field` read through the stable class must
@@ -195,7 +193,9 @@ export class Staging implements StampState {
   }
 
   instancesOf(cell: ClassCell): object[] {
-    return familyOf(cell, this.classCells()).flatMap((c) => c.registry.live());
+    const out: object[] = [];
+    for (const member of familyOf(cell, this.classCells())) member.registry.collect(out);
+    return out;
   }
 
   privates(impl: Function, table: PrivateTable): void {

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { Engine } from './engine.ts';
 import { runBatch } from './batch.ts';
 import { runRepl } from './repl.ts';
+import { stdlibEntries } from './stdlib.ts';
 
 const USAGE = `usage: viv [IMAGE] [options]
 
@@ -47,6 +48,7 @@ export async function main(argv: string[]): Promise<number> {
   const engine = await Engine.open({
     memoryMB,
     timeoutMs,
+    prelude: stdlibEntries(),
     onPrint: (stream, text) => {
       if (batch && values.json) return;
       (stream === 'err' ? process.stderr : process.stdout).write(text + '\n');

@@ -23,6 +23,8 @@ export interface EngineOptions {
   onPrint?: (stream: 'out' | 'err', text: string) => void;
   /** Told when the guest died outside an entry and the image was rebuilt. */
   onRevive?: (message: string) => void;
+  /** Entries a new image starts with (the standard library). */
+  prelude?: { file: string; source: string }[];
 }
 
 /** One accepted, image-changing operation, in order: what rebuilds the image. */
@@ -48,6 +50,14 @@ export class Engine {
   static async open(options: EngineOptions = {}): Promise<Engine> {
     const engine = new Engine(options);
     engine.#guest = await engine.#startGuest();
+    for (const { file, source } of options.prelude ?? []) {
+      const result = await engine.evaluate(source, { quiet: true });
+      if (!result.ok) {
+        throw new Error(
+          `stdlib/${file} failed to load: ${result.error?.name}: ${result.error?.message}`,
+        );
+      }
+    }
     return engine;
   }
 
@@ -67,7 +77,10 @@ export class Engine {
   }
 
   /** Evaluates one entry as one transaction (or, with `check`, as a dry run). */
-  async evaluate(source: string, options: { check?: boolean } = {}): Promise<Result> {
+  async evaluate(
+    source: string,
+    options: { check?: boolean; quiet?: boolean } = {},
+  ): Promise<Result> {
     const entry = this.#entry + 1;
     let analysis: AnalyzedEntry;
     let script: GuestScript;
@@ -86,6 +99,7 @@ export class Engine {
         script: script.code,
         declarations: analysis.declarations,
         check: options.check,
+        quiet: options.quiet,
       },
       entry,
     );

@@ -19,7 +19,7 @@ export class EntryReader {
     }
     if (this.#buffer.length === 0) {
       const trimmed = line.trim();
-      if (trimmed === '') return undefined;
+      if (trimmed === '' || trimmed.startsWith('//')) return undefined;
       if (trimmed === ':{') {
         this.#grouping = true;
         return undefined;

@@ -51,10 +51,11 @@ function loadKernel(): { handle: ivm.Reference<(r: string) => string> } {
   root.evaluateSync();
   const namespace = root.namespace;
   const boot = namespace.getSync('boot', { reference: true }) as ivm.Reference<
-    (notify: unknown) => void
+    (notify: unknown, now: unknown) => void
   >;
   const notify = new ivm.Callback((text: string) => onNotice(text));
-  boot.applySync(undefined, [notify]);
+  const now = new ivm.Callback(() => performance.now());
+  boot.applySync(undefined, [notify, now]);
   return {
     handle: namespace.getSync('handle', { reference: true }) as ivm.Reference<
       (r: string) => string

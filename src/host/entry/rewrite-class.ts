@@ -35,7 +35,7 @@ export function rewriteClass(
 ): ClassMeta {
   const meta = classMeta(node);
   const quoted = JSON.stringify(name);
-  s.overwrite(placement.head[0], placement.head[1], `__viv.cls(${quoted}, class`);
+  s.overwrite(placement.head[0], placement.head[1], `__viv.cls(${quoted}, { ${quoted}: class`);
   if (!placement.superClass && meta.stampable) {
     s.appendLeft(placement.head[1], ' extends __viv.Root');
   }
@@ -67,7 +67,10 @@ export function rewriteClass(
     else injected.push(defaultConstructor(derived));
   }
   s.appendLeft(body.start + 1, ' ' + injected.join(' ') + ' ');
-  s.appendLeft(node.end, `, ${JSON.stringify(meta)}, ${JSON.stringify(placement.binding)});`);
+  s.appendLeft(
+    node.end,
+    ` }[${quoted}], ${JSON.stringify(meta)}, ${JSON.stringify(placement.binding)});`,
+  );
   return meta;
 }
 

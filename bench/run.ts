@@ -1,0 +1,109 @@
+// `npm run bench`: speed as ratios against baselines measured in the same run, one per line.
+// Everything runs through the real engine: a guest process, an isolate, the kernel. Times inside
+// the isolate are taken with the guest's `performance.now()` (a host capability).
+import { Engine } from '../src/host/engine.ts';
+
+const engine = await Engine.open({ memoryMB: 3072 });
+
+async function value(entry: string): Promise<string> {
+  const result = await engine.submit(entry);
+  if (!result.ok) throw new Error(`bench entry failed: ${entry}\n${JSON.stringify(result.error)}`);
+  return result.value ?? '';
+}
+const num = async (entry: string) => Number(await value(entry));
+const ratio = (a: number, b: number) => (a / b).toFixed(2) + 'x';
+const ms = (x: number) => x.toFixed(x < 10 ? 3 : 1) + ' ms';
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const line = (text: string) => process.stdout.write(text + '\n');
+
+// 1. A call through a redefinable function vs a direct call, 10M calls in the isolate.
+await value(`function inc(x: number) { return x + 1 }
+const timeLoop = (body: () => void) => { const t = performance.now(); body(); return performance.now() - t };
+function benchDirect() { const f = (() => function (x: number) { return x + 1 })(); let s = 0; return timeLoop(() => { for (let i = 0; i < 1e7; i++) s = f(s) }) }
+function benchStub() { let s = 0; return timeLoop(() => { for (let i = 0; i < 1e7; i++) s = inc(s) }) }
+const best = (f: () => number) => Math.min(...Array.from({ length: 7 }, f))`);
+const direct = await num('best(benchDirect)');
+const stub = await num('best(benchStub)');
+await value('function inc(x: number) { return x + 2 }');
+const afterRedefinition = await num('benchStub()');
+const settled = await num('best(benchStub)');
+line(
+  `call through a redefinable function vs direct call, 10M calls, steady: ${ratio(stub, direct)} (direct ${ms(direct)}, through the stub ${ms(stub)})`,
+);
+line(
+  `the same, first 10M calls right after a redefinition: ${ratio(afterRedefinition, direct)} (${ms(afterRedefinition)}; steady again ${ratio(settled, direct)})`,
+);
+
+// 2. Redefining only methods of a class: time inside the guest, 1,000 vs 1,000,000 instances.
+async function methodsOnly(n: number, name: string): Promise<number> {
+  await value(`class ${name} { constructor(public v: number) {} get() { return this.v } }
+const all${name} = Array.from({ length: ${n} }, (_, i) => new ${name}(i)); 0`);
+  const times: number[] = [];
+  for (let k = 0; k < 5; k++) {
+    times.push(
+      await num(`globalThis.t0 = performance.now()
+class ${name} { constructor(public v: number) {} get() { return this.v + ${k} } other() { return ${k} } }
+performance.now() - t0`),
+    );
+  }
+  return median(times);
+}
+const small = await methodsOnly(1_000, 'SmallCell');
+const large = await methodsOnly(1_000_000, 'LargeCell');
+line(
+  `redefining only methods, 1,000 live instances: ${ms(small)}; 1,000,000: ${ms(large)} (ratio ${ratio(large, small)}, goal O(1) and under 1 ms)`,
+);
+
+// 3. Redefining a class whose upgrade adds a field, 1M instances, transaction included, vs the
+// bare loop that adds a field and then swaps the prototype, on the same objects.
+await value(`class Particle { constructor(public x: number, public y: number) {} norm() { return this.x + this.y } }
+const particles = Array.from({ length: 1_000_000 }, (_, i) => new Particle(i, 1)); 0`);
+const migrateStart = performance.now();
+const migrateInGuest = await num(`globalThis.t0 = performance.now()
+class Particle {
+  mass!: number;
+  constructor(public x: number, public y: number) { this.mass = 1 }
+  norm() { return this.x + this.y + this.mass }
+  static upgrade(p: Particle) { p.mass = 1 }
+}
+performance.now() - t0`);
+const migrateRoundTrip = performance.now() - migrateStart;
+
+// 4. Methods on migrated instances vs fresh ones (hot loop).
+await value(`const fresh = Array.from({ length: 1_000_000 }, (_, i) => new Particle(i, 1))
+function sumOf(list: Particle[]) { let s = 0; for (let i = 0; i < list.length; i++) s += list[i]!.norm(); return s }
+function timeSum(list: Particle[]) { return best(() => timeLoop(() => sumOf(list))) }; 0`);
+const migratedLoop = await num('timeSum(particles)');
+const freshLoop = await num('timeSum(fresh)');
+
+const bare = await num(`globalThis.t0 = performance.now()
+const Swapped = { norm() { return 0 } }
+for (let i = 0; i < particles.length; i++) { const p = particles[i] as any; p.extra = 1; Object.setPrototypeOf(p, Swapped) }
+performance.now() - t0`);
+line(
+  `redefining a class with 1,000,000 instances whose upgrade adds a field, transaction included: ${ms(migrateInGuest)} in the guest (${ms(migrateRoundTrip)} round trip) vs bare add-field-and-swap-prototype loop ${ms(bare)}: ${ratio(migrateInGuest, bare)} (goal at most 3x)`,
+);
+line(
+  `methods on migrated vs fresh instances, hot loop over 1,000,000: ${ratio(migratedLoop, freshLoop)} (migrated ${ms(migratedLoop)}, fresh ${ms(freshLoop)}, goal at most 1.2x)`,
+);
+
+// 5. Entry round trip, and from submitting a redefinition to its first call running new code.
+const trips: number[] = [];
+for (let i = 0; i < 300; i++) {
+  const t = performance.now();
+  await value('1+1');
+  trips.push((performance.now() - t) * 1000);
+}
+const redefinitions: number[] = [];
+for (let i = 0; i < 300; i++) {
+  const t = performance.now();
+  const shown = await value(`function probe() { return ${i} }\nprobe()`);
+  redefinitions.push((performance.now() - t) * 1000);
+  if (shown !== String(i)) throw new Error('probe did not run the new version');
+}
+line(`entry round trip of 1+1: median ${median(trips).toFixed(0)} µs`);
+line(
+  `submitting a function's redefinition to its first call running the new code: median ${median(redefinitions).toFixed(0)} µs (Erlang's module load: 700 µs)`,
+);
+
+await engine.close();
