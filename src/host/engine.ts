@@ -33,7 +33,7 @@ export type JournalRecord =
   | { type: 'rollback'; entry: number; name: string; version?: number };
 
 export class Engine {
-  readonly options: Required<Omit<EngineOptions, 'onPrint' | 'onRevive'>> & EngineOptions;
+  readonly options: Required<Pick<EngineOptions, 'memoryMB' | 'timeoutMs'>> & EngineOptions;
   readonly journal: JournalRecord[] = [];
   #guest!: GuestProcess;
   #entry = 0;
