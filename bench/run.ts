@@ -107,3 +107,6 @@ line(
 );
 
 await engine.close();
+
+// Images on disk (issue 3).
+await import('./image.ts');

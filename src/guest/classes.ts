@@ -54,6 +54,12 @@ export interface ClassCell {
 }
 
 const cellsByStub = new WeakMap<Function, ClassCell>();
+const cellsByPrototype = new WeakMap<object, ClassCell>();
+
+/** The class whose stable prototype is exactly `proto`, if it is an image class. */
+export function cellOfPrototype(proto: object | null): ClassCell | undefined {
+  return proto ? cellsByPrototype.get(proto) : undefined;
+}
 
 export function cellOfStub(value: unknown): ClassCell | undefined {
   return typeof value === 'function' ? cellsByStub.get(value) : undefined;
@@ -86,6 +92,7 @@ export function createClassCell(name: string, state: StampState): ClassCell {
     earlyStaticKeys: [],
   };
   cellsByStub.set(stub, cell);
+  cellsByPrototype.set(stub.prototype as object, cell);
   return cell;
 }
 

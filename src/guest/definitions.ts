@@ -9,6 +9,8 @@ import type { FunctionCell } from './functions.ts';
 export interface Version {
   version: number;
   kind: DefKind;
+  /** The keyword it was bound with (`const` stays constant). */
+  binding: string;
   source: string;
   time: number;
   entry: number;
@@ -18,12 +20,16 @@ export interface Version {
   meta?: ClassMeta;
   /** Classes: which own keys of `impl` are static fields (the rest are methods/accessors). */
   staticFields?: (string | symbol)[];
+  /** `transient(() => init)`: not saved; the initializer runs again when the image opens. */
+  transient?: boolean;
 }
 
 export interface Definition {
   name: string;
   kind: DefKind;
   once: boolean;
+  /** `const x = transient(() => init)`: rebuilt on open instead of saved. */
+  transient: boolean;
   versions: Version[];
   /** The version in force (0 before the first one is committed). */
   current: number;
@@ -47,7 +53,7 @@ export class Namespace {
   ensure(tx: Transaction, name: string, kind: DefKind): Definition {
     let def = this.#defs.get(name);
     if (!def) {
-      def = { name, kind, once: false, versions: [], current: 0, events: [] };
+      def = { name, kind, once: false, transient: false, versions: [], current: 0, events: [] };
       this.#defs.set(name, def);
       tx.onUndo(() => this.#defs.delete(name));
     }
@@ -60,7 +66,12 @@ export class Namespace {
     def: Definition,
     fields: Omit<Version, 'version' | 'time' | 'entry' | 'parent'>,
   ): Version {
-    const previous = { kind: def.kind, current: def.current, once: def.once };
+    const previous = {
+      kind: def.kind,
+      current: def.current,
+      once: def.once,
+      transient: def.transient,
+    };
     const version: Version = {
       ...fields,
       version: def.versions.length + 1,
@@ -78,14 +89,21 @@ export class Namespace {
     });
     def.kind = fields.kind;
     def.current = version.version;
+    def.transient = !!fields.transient;
     tx.onUndo(() => {
       def.versions.pop();
       def.events.pop();
       def.kind = previous.kind;
       def.current = previous.current;
       def.once = previous.once;
+      def.transient = previous.transient;
     });
     return version;
+  }
+
+  /** Puts back a definition read from a saved image (its versions are compiled afterwards). */
+  restore(def: Definition): void {
+    this.#defs.set(def.name, def);
   }
 
   /** Points a definition back at an existing version, as a history event. */

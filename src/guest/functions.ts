@@ -13,12 +13,20 @@ export interface FunctionCell {
 
 export const FUNCTION_IMPL_PREFIX = '$viv$fn$';
 
+const namesByStub = new WeakMap<Function, string>();
+
+/** The definition name of a function stub, or undefined for any other function. */
+export function functionDefinitionName(value: Function): string | undefined {
+  return namesByStub.get(value);
+}
+
 /** The stub calls (or constructs) whatever implementation is current, with `this` and arguments. */
 export function createFunctionCell(name: string): FunctionCell {
   const implKey = FUNCTION_IMPL_PREFIX + name;
   const stub = indirectEval(
     `(function ${name}() { "use strict"; return new.target === undefined ? ${implKey}.apply(this, arguments) : Reflect.construct(${implKey}, arguments, new.target); })`,
   ) as Function;
+  namesByStub.set(stub, name);
   return { stub, implKey, impl: undefined };
 }
 

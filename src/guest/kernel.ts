@@ -10,6 +10,7 @@ import type {
   HistoryReply,
   Request,
 } from '../shared/protocol.ts';
+import { SNAPSHOT_REPLY_PREFIX } from '../shared/protocol.ts';
 import { defineProperty, globalObject, indirectEval, json, now } from './intrinsics.ts';
 import { Namespace, versionInfo } from './definitions.ts';
 import { Staging } from './staging.ts';
@@ -20,6 +21,7 @@ import { setPathRoots } from './describe.ts';
 import { installConsole, installTimers } from './capabilities.ts';
 import type { Timers } from './capabilities.ts';
 import { rollback } from './rollback.ts';
+import { restoreBegin, restoreFinish, snapshot } from './image.ts';
 
 type Notify = (message: string) => void;
 
@@ -60,14 +62,29 @@ export function boot(notifyHost: Notify, hostNow: () => number): void {
     writable: true,
     configurable: true,
   });
+  defineProperty(globalObject, 'transient', {
+    value: function transient<T>(init: () => T): T {
+      return init();
+    },
+    writable: true,
+    configurable: true,
+  });
   setPathRoots(() => ns.all().map((d) => d.name));
 }
 
-/** The seam: one request in, one reply out, both JSON text. Never throws. */
-export function handle(requestText: string): string {
+/**
+ * The seam: one request in, one reply out, both JSON text, plus optional bulk text (a snapshot
+ * being opened). Never throws.
+ */
+export function handle(requestText: string, data?: string): string {
   let reply: unknown;
   try {
-    reply = dispatch(json.parse(requestText) as Request);
+    const request = json.parse(requestText) as Request;
+    if (request.op === 'snapshot') return SNAPSHOT_REPLY_PREFIX + snapshot(staging) + '}';
+    if (request.op === 'restoreBegin') {
+      return json.stringify({ ok: true, compile: restoreBegin(staging, data ?? '') });
+    }
+    reply = dispatch(request);
   } catch (error) {
     reply = { ok: false, error: errorInfo(error), defined: [], printed: [] };
   }
@@ -94,6 +111,10 @@ function dispatch(request: Request): unknown {
       return { ok: true };
     case 'stats':
       return { ok: true, definitions: ns.all().length };
+    case 'restoreFinish':
+      return { ok: true, failures: restoreFinish(staging, request.scripts) };
+    default:
+      throw new Error(`unknown request ${request.op}`);
   }
 }
 

@@ -20,7 +20,7 @@ import {
 import type { ClassCell, StampState } from './classes.ts';
 import { dryRunInstances, migrateInstances, needsInstances } from './migrate.ts';
 import type { MigrationStep } from './migrate.ts';
-import type { Transaction } from './transaction.ts';
+import { Transaction } from './transaction.ts';
 
 type PrivateTable = Record<string, [(o: object) => boolean, (o: object) => unknown]>;
 
@@ -50,6 +50,14 @@ export class Staging implements StampState {
   /** The class version between `early` and `cls` (its static initialisers are running). */
   #defining: { cell: ClassCell; previous: Version | undefined } | undefined;
   readonly Root: Function;
+  /**
+   * Opening a saved image: the version whose declaration is being compiled again. Staging calls
+   * for it only hand over the compiled implementation; calls for other names (a declaration can
+   * bind several) and value initialisers do nothing: values come from the saved heap.
+   */
+  restoring: { name: string; version: Version } | undefined = undefined;
+  /** While opening: saved private field values of each decoded instance (`Class#x` -> value). */
+  readonly restoredPrivates = new WeakMap<object, Record<string, unknown>>();
 
   constructor(ns: Namespace) {
     this.ns = ns;
@@ -81,21 +89,23 @@ export class Staging implements StampState {
   }
 
   fn(name: string, impl: Function, binding: string): Function {
+    if (this.restoring) return this.#restoreFunction(name, impl);
     const { tx } = this.#context();
     const def = this.ns.ensure(tx, name, 'function');
     def.fn ??= createFunctionCell(name);
     installFunction(tx, def.fn, impl);
-    this.ns.addVersion(tx, def, { kind: 'function', source: this.#source(name), impl });
+    this.ns.addVersion(tx, def, { kind: 'function', binding, source: this.#source(name), impl });
     bindGlobal(tx, name, def.fn.stub, binding === 'function' ? 'var' : binding);
     this.#record(def);
     return def.fn.stub;
   }
 
   val(name: string, value: unknown, binding: 'const' | 'let' | 'var', hasInit: boolean): void {
+    if (this.restoring) return;
     const { tx } = this.#context();
     const def = this.ns.ensure(tx, name, binding);
     if (!hasInit && def.current > 0) value = readGlobal(name);
-    this.ns.addVersion(tx, def, { kind: binding, source: this.#source(name) });
+    this.ns.addVersion(tx, def, { kind: binding, binding, source: this.#source(name) });
     def.once = false;
     bindGlobal(tx, name, value, binding);
     this.#record(def);
@@ -103,6 +113,7 @@ export class Staging implements StampState {
 
   /** `const x = once(init)`: evaluates `init` only when `x` is not already a once-definition. */
   once(name: string, init: () => unknown, binding: 'const' | 'let' | 'var'): void {
+    if (this.restoring) return;
     const { tx } = this.#context();
     const existing = this.ns.get(name);
     if (existing && existing.current > 0 && existing.once) {
@@ -111,15 +122,39 @@ export class Staging implements StampState {
     }
     const value = init();
     const def = this.ns.ensure(tx, name, binding);
-    this.ns.addVersion(tx, def, { kind: binding, source: this.#source(name) });
+    this.ns.addVersion(tx, def, { kind: binding, binding, source: this.#source(name) });
     def.once = true;
+    bindGlobal(tx, name, value, binding);
+    this.#record(def);
+  }
+
+  /**
+   * `const x = transient(() => init)`: a value that is not saved with the image; `init` runs now
+   * and again whenever the image is opened (for handles, caches, anything rebuilt from the rest).
+   */
+  transient(name: string, init: () => unknown, binding: 'const' | 'let' | 'var'): void {
+    if (this.restoring) {
+      if (this.restoring.name === name) bindGlobal(new Transaction(0), name, init(), binding);
+      return;
+    }
+    const { tx } = this.#context();
+    const value = init();
+    const def = this.ns.ensure(tx, name, binding);
+    this.ns.addVersion(tx, def, {
+      kind: binding,
+      binding,
+      source: this.#source(name),
+      transient: true,
+    });
+    def.once = false;
     bindGlobal(tx, name, value, binding);
     this.#record(def);
   }
 
   /** Called from a class's first static block: the version exists, its statics have not run. */
   early(name: string, impl: Function): void {
-    const { tx } = this.#context();
+    if (this.restoring && this.restoring.name !== name) return;
+    const tx = this.restoring ? new Transaction(0) : this.#context().tx;
     const def = this.ns.ensure(tx, name, 'class');
     def.cls ??= createClassCell(name, this);
     const cell = def.cls;
@@ -132,6 +167,7 @@ export class Staging implements StampState {
   }
 
   cls(name: string, impl: Function, meta: ClassMeta, binding = 'let'): Function {
+    if (this.restoring) return this.#restoreClass(name, impl, meta);
     const context = this.#context();
     const { tx } = context;
     const defining = this.#defining;
@@ -149,6 +185,7 @@ export class Staging implements StampState {
     setPrototypeOf(cell.stub, parent === this.Root ? Function.prototype : parent);
     const version = this.ns.addVersion(tx, def, {
       kind: 'class',
+      binding,
       source: this.#source(name),
       impl,
       meta,
@@ -177,6 +214,36 @@ export class Staging implements StampState {
     return cell.stub;
   }
 
+  #restoreFunction(name: string, impl: Function): Function {
+    const target = this.restoring!;
+    if (target.name !== name) return impl;
+    const def = this.ns.get(name)!;
+    def.fn ??= createFunctionCell(name);
+    target.version.impl = impl;
+    return def.fn.stub;
+  }
+
+  #restoreClass(name: string, impl: Function, meta: ClassMeta): Function {
+    const target = this.restoring!;
+    if (target.name !== name) return impl;
+    const defining = this.#defining;
+    this.#defining = undefined;
+    const cell = defining!.cell;
+    const tx = new Transaction(0);
+    target.version.staticFields = installStaticFields(
+      tx,
+      cell,
+      impl,
+      meta.stampable ? meta.length : impl.length,
+    );
+    const parent = getPrototypeOf(impl);
+    setPrototypeOf(cell.stub, parent === this.Root ? Function.prototype : parent);
+    target.version.impl = impl;
+    target.version.meta = meta;
+    cell.version = target.version;
+    return cell.stub;
+  }
+
   /** Runs one migration step over the class's family, for real or (in `:check`) on copies. */
   runStep(context: EntryContext, step: MigrationStep, fromVersion: number): void {
     if (!needsInstances(step)) return;
@@ -202,10 +269,16 @@ export class Staging implements StampState {
     this.#privateTables.set(impl, table);
   }
 
+  privateTable(impl: Function): PrivateTable | undefined {
+    return this.#privateTables.get(impl);
+  }
+
   /** A private field's value for the instance being stamped, from the newest version that has it. */
   carry(instance: object, name: string): unknown {
     const cell = this.stampCell;
     if (!cell) return undefined;
+    const saved = this.restoredPrivates.get(instance);
+    if (saved) return saved[cell.name + name];
     const source = this.carrySource.get(instance) ?? instance;
     const def = this.ns.get(cell.name);
     const versions = def ? def.versions : [];

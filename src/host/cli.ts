@@ -1,6 +1,10 @@
 // `viv`: the command line. Batch mode for scripts and tests; otherwise the interactive REPL.
 import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Engine } from './engine.ts';
+import type { Store } from './engine.ts';
+import { openStore } from './store/store.ts';
 import { runBatch } from './batch.ts';
 import { runRepl } from './repl.ts';
 import { stdlibEntries } from './stdlib.ts';
@@ -9,10 +13,14 @@ const USAGE = `usage: viv [IMAGE] [options]
 
   --batch          read entries from standard input (no prompt)
   --json           with --batch: one JSON object per entry on stdout, nothing else
-  --image PATH     the image to open or create (default images/default.json)
+  --image PATH     the image to open or create (same as IMAGE); the REPL defaults to
+                   images/default.json, batch mode to a fresh image that is not saved
+  --autosave S     save every S seconds while the image has unsaved entries (default 60; 0: off)
   --memory MB      memory limit of the guest isolate (default 512)
   --timeout MS     stop an entry that runs longer, awaited promises included (default: none)
   --help           this text`;
+
+export const DEFAULT_IMAGE = fileURLToPath(new URL('../../images/default.json', import.meta.url));
 
 export async function main(argv: string[]): Promise<number> {
   let args;
@@ -24,6 +32,7 @@ export async function main(argv: string[]): Promise<number> {
         batch: { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
         image: { type: 'string' },
+        autosave: { type: 'string' },
         memory: { type: 'string' },
         timeout: { type: 'string' },
         help: { type: 'boolean', default: false },
@@ -40,32 +49,71 @@ export async function main(argv: string[]): Promise<number> {
   if (positionals.length > 1) return usageError(`unexpected arguments: ${positionals.join(' ')}`);
   const memoryMB = numberOption('--memory', values.memory, 512, 16);
   const timeoutMs = numberOption('--timeout', values.timeout, 0, 1);
+  const autosave = numberOption('--autosave', values.autosave, 60, 0);
   if (typeof memoryMB === 'string') return usageError(memoryMB);
   if (typeof timeoutMs === 'string') return usageError(timeoutMs);
+  if (typeof autosave === 'string') return usageError(autosave);
   if (values.json && !values.batch) return usageError('--json needs --batch');
+  if (positionals[0] && values.image) return usageError('give the image once: IMAGE or --image');
 
   const batch = values.batch || !process.stdin.isTTY;
+  const imagePath = positionals[0] ?? values.image ?? (batch ? undefined : DEFAULT_IMAGE);
+  let store: Store | undefined;
+  try {
+    store = imagePath ? await openStore(resolve(imagePath)) : undefined;
+  } catch (error) {
+    process.stderr.write(`viv: ${(error as Error).message}\n`);
+    return 2;
+  }
   const engine = await Engine.open({
     memoryMB,
     timeoutMs,
+    store,
     prelude: stdlibEntries(),
     onPrint: (stream, text) => {
       if (batch && values.json) return;
       (stream === 'err' ? process.stderr : process.stdout).write(text + '\n');
     },
   });
+  for (const problem of engine.restoreFailures) process.stderr.write(`viv: ${problem}\n`);
+  const timer = store && autosave > 0 ? startAutosave(engine, autosave) : undefined;
+  let status = 0;
   try {
-    if (batch) {
-      return await runBatch(engine, {
-        json: values.json,
-        input: process.stdin,
-        output: process.stdout,
-      });
-    }
-    return await runRepl(engine);
+    status = batch
+      ? await runBatch(engine, { json: values.json, input: process.stdin, output: process.stdout })
+      : await runRepl(engine);
   } finally {
+    clearInterval(timer);
+    if (store && engine.dirty) status = (await finalSave(engine)) || status;
     await engine.close();
   }
+  return status;
+}
+
+/** Autosave on the way out (:quit, end of input, Ctrl-D); the journal already holds everything. */
+async function finalSave(engine: Engine): Promise<number> {
+  try {
+    await engine.save();
+    return 0;
+  } catch (error) {
+    process.stderr.write(
+      `viv: the image was not saved: ${(error as Error).message}\n` +
+        `viv: nothing is lost: every accepted entry is in ${engine.imagePath}.journal and is replayed on open\n`,
+    );
+    return 1;
+  }
+}
+
+function startAutosave(engine: Engine, seconds: number): NodeJS.Timeout {
+  const timer = setInterval(() => {
+    if (engine.dirty && !engine.busy) {
+      engine.save().catch((error: Error) => {
+        process.stderr.write(`viv: autosave failed: ${error.message}\n`);
+      });
+    }
+  }, seconds * 1000);
+  timer.unref();
+  return timer;
 }
 
 function numberOption(

@@ -98,6 +98,21 @@ export const COMMANDS: Command[] = [
     },
   },
   {
+    name: 'save',
+    usage: ':save [PATH]',
+    help: 'write a snapshot of the image (to PATH: save as) and empty its journal',
+    run: async (engine, args) => {
+      const path = args.trim() || undefined;
+      try {
+        const saved = await engine.save(path);
+        return ok(`saved ${saved.path} (${formatBytes(saved.bytes)})`);
+      } catch (error) {
+        const e = error as Error;
+        return fail(e.name === 'Error' ? 'SaveError' : e.name, e.message);
+      }
+    },
+  },
+  {
     name: 'quit',
     usage: ':quit',
     help: 'leave the REPL',
@@ -168,7 +183,7 @@ async function rollback(
   if (outcome.kind !== 'reply') return fail('GuestDied', 'the guest died during the rollback');
   const reply = outcome.reply as EvalReply;
   if (!reply.ok) return { ok: false, error: reply.error, printed: reply.printed ?? [] };
-  engine.journal.push({ type: 'rollback', entry, name, version });
+  await engine.accept({ type: 'rollback', entry, name, version });
   const now = reply.defined[0];
   return ok(`${name} is now at v${now?.version}`, {
     defined: reply.defined,
@@ -238,6 +253,12 @@ export function renderDiff(
     lines.push(...hunk.lines);
   }
   return lines.join('\n');
+}
+
+function formatBytes(n: number): string {
+  if (n < 1024) return `${n} bytes`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
 }
 
 function timestamp(ms: number): string {

@@ -1,7 +1,9 @@
 // The engine: what both faces of Vivarium (the batch CLI and the terminal UI) talk to. It takes
 // an entry's text, analyses and rewrites it on the host, hands the script to the guest kernel as
-// one transaction, and turns the reply into a Result. It keeps the journal of accepted entries,
-// and when the guest dies it starts a new one and rebuilds the image from that journal.
+// one transaction, and turns the reply into a Result. Every accepted entry goes to the journal
+// (and, with a store, to disk before its result is returned); `save` writes a snapshot. When the
+// guest dies, the engine starts a new one and rebuilds the image from the last snapshot plus the
+// journal.
 import type { EvalReply, GuestNotice, Request } from '../shared/protocol.ts';
 import { analyze } from './entry/analyze.ts';
 import type { AnalyzedEntry } from './entry/analyze.ts';
@@ -14,6 +16,7 @@ import type { Outcome } from './guest-process.ts';
 import { locateError } from './locate-error.ts';
 import { runCommand } from './commands.ts';
 import type { Result } from './result.ts';
+import { restoreSnapshot, takeSnapshot } from './image-io.ts';
 
 export interface EngineOptions {
   memoryMB?: number;
@@ -25,6 +28,21 @@ export interface EngineOptions {
   onRevive?: (message: string) => void;
   /** Entries a new image starts with (the standard library). */
   prelude?: { file: string; source: string }[];
+  /** Where the image lives on disk; without one the image lasts as long as the session. */
+  store?: Store;
+}
+
+/** The engine's view of an image on disk (src/host/store/image-file.ts implements it). */
+export interface Store {
+  readonly path: string;
+  /** The saved snapshot's JSON (null for a new image) and the last entry number it holds. */
+  readonly payload: string | null;
+  readonly savedEntry: number;
+  /** Records journaled since that snapshot, in order. */
+  readonly journal: readonly object[];
+  append(record: JournalRecord): Promise<void>;
+  save(entry: number, payload: string, path?: string): Promise<void>;
+  close(): Promise<void>;
 }
 
 /** One accepted, image-changing operation, in order: what rebuilds the image. */
@@ -42,6 +60,11 @@ export class Engine {
   /** Entries that settled before their "pending" reply arrived (only microtasks awaited). */
   #settledEarly = new Map<number, EvalReply>();
   #quit = false;
+  #dirty = false;
+  #busy = 0;
+  /** The snapshot the image was last opened from or saved to: what a revival starts from. */
+  #snapshot: { payload: string; entry: number } | undefined;
+  #restoreFailures: string[] = [];
 
   private constructor(options: EngineOptions) {
     this.options = { memoryMB: 512, timeoutMs: 0, ...options };
@@ -50,12 +73,31 @@ export class Engine {
   static async open(options: EngineOptions = {}): Promise<Engine> {
     const engine = new Engine(options);
     engine.#guest = await engine.#startGuest();
-    for (const { file, source } of options.prelude ?? []) {
-      const result = await engine.evaluate(source, { quiet: true });
-      if (!result.ok) {
-        throw new Error(
-          `stdlib/${file} failed to load: ${result.error?.name}: ${result.error?.message}`,
-        );
+    const store = options.store;
+    if (store?.payload) {
+      engine.#snapshot = { payload: store.payload, entry: store.savedEntry };
+      engine.#entry = store.savedEntry;
+      engine.#restoreFailures = await restoreSnapshot(engine.#guest, store.payload);
+      for (const record of store.journal as JournalRecord[]) {
+        engine.journal.push(record);
+        engine.#entry = Math.max(engine.#entry, record.entry);
+        await engine.#replay(record);
+      }
+    } else if (store?.journal.length) {
+      // A new image that crashed before its first save: its journal holds everything.
+      for (const record of store.journal as JournalRecord[]) {
+        engine.journal.push(record);
+        engine.#entry = Math.max(engine.#entry, record.entry);
+        await engine.#replay(record);
+      }
+    } else {
+      for (const { file, source } of options.prelude ?? []) {
+        const result = await engine.evaluate(source, { quiet: true });
+        if (!result.ok) {
+          throw new Error(
+            `stdlib/${file} failed to load: ${result.error?.name}: ${result.error?.message}`,
+          );
+        }
       }
     }
     return engine;
@@ -71,9 +113,19 @@ export class Engine {
 
   /** An entry or a `:command`, as typed. */
   async submit(text: string): Promise<Result> {
-    const trimmed = text.trim();
-    if (trimmed.startsWith(':')) return runCommand(this, trimmed);
-    return this.evaluate(text);
+    this.#busy++;
+    try {
+      const trimmed = text.trim();
+      if (trimmed.startsWith(':')) return await runCommand(this, trimmed);
+      return await this.evaluate(text);
+    } finally {
+      this.#busy--;
+    }
+  }
+
+  /** An entry or command is being run (autosave waits). */
+  get busy(): boolean {
+    return this.#busy > 0;
   }
 
   /** Evaluates one entry as one transaction (or, with `check`, as a dry run). */
@@ -104,8 +156,43 @@ export class Engine {
       entry,
     );
     const result = await this.#toResult(outcome, entry, source);
-    if (result.ok && !options.check) this.journal.push({ type: 'entry', entry, source });
+    if (result.ok && !options.check) await this.accept({ type: 'entry', entry, source });
     return result;
+  }
+
+  /** Records an accepted operation: in the journal, on disk (flushed) before anyone sees it. */
+  async accept(record: JournalRecord): Promise<void> {
+    this.journal.push(record);
+    this.#dirty = true;
+    await this.options.store?.append(record);
+  }
+
+  get dirty(): boolean {
+    return this.#dirty;
+  }
+
+  /** Problems met while opening the image (a version that no longer compiles, a revive hook). */
+  get restoreFailures(): readonly string[] {
+    return this.#restoreFailures;
+  }
+
+  get imagePath(): string | undefined {
+    return this.options.store?.path;
+  }
+
+  /**
+   * Writes a snapshot (to `path`: save as) and empties the journal. Throws with the guest's
+   * message, naming the path to a value that cannot be saved; then nothing is written.
+   */
+  async save(path?: string): Promise<{ path: string; bytes: number }> {
+    const store = this.options.store;
+    if (!store) throw new Error('this session has no image file: start viv with --image PATH');
+    const payload = await takeSnapshot(this.#guest);
+    await store.save(this.#entry, payload, path);
+    this.journal.length = 0;
+    this.#snapshot = { payload, entry: this.#entry };
+    this.#dirty = false;
+    return { path: store.path, bytes: Buffer.byteLength(payload) };
   }
 
   /** Sends a request, waiting for an entry that awaits; enforces the time bound on both. */
@@ -158,6 +245,7 @@ export class Engine {
 
   async close(): Promise<void> {
     await this.#guest.close();
+    await this.options.store?.close();
   }
 
   /** For tests: the guest process, to kill it as an out-of-memory abort would. */
@@ -204,6 +292,7 @@ export class Engine {
   async #revive(reason: string, entry: number | undefined, source?: string): Promise<string> {
     this.#guest = await this.#startGuest();
     let failures = 0;
+    if (this.#snapshot) await restoreSnapshot(this.#guest, this.#snapshot.payload);
     for (const record of this.journal) {
       const outcome = await this.#replay(record);
       if (outcome.kind !== 'reply' || !(outcome.reply as EvalReply).ok) failures++;
@@ -212,7 +301,8 @@ export class Engine {
       entry !== undefined
         ? ` Entry ${entry} was dropped${source ? ` (${firstLine(source)})` : ''}.`
         : '';
-    const rebuilt = ` The session goes on with a fresh isolate rebuilt from its ${this.journal.length} accepted entries${failures ? ` (${failures} of them failed to replay)` : ''}.`;
+    const from = this.#snapshot ? 'the last snapshot and ' : '';
+    const rebuilt = ` The session goes on with a fresh isolate rebuilt from ${from}${this.journal.length} journaled entries${failures ? ` (${failures} of them failed to replay)` : ''}.`;
     return `${reason}.${dropped}${rebuilt}`;
   }
 

@@ -5,6 +5,7 @@ import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { GuestNotice, Request } from '../shared/protocol.ts';
 import type { ParentMessage, RunnerMessage } from './runner-messages.ts';
+import { SNAPSHOT_REPLY_PREFIX } from '../shared/protocol.ts';
 
 const RUNNER = fileURLToPath(new URL('./runner.ts', import.meta.url));
 
@@ -50,7 +51,8 @@ export class GuestProcess {
       execArgv: ['--no-node-snapshot', '--expose-gc', '--disable-warning=ExperimentalWarning'],
       env: { ...process.env, VIV_MEMORY_MB: String(options.memoryMB) },
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-      serialization: 'json',
+      // Structured clone: a 50 MB snapshot string crosses as one copy, not escaped JSON.
+      serialization: 'advanced',
     });
     const guest = new GuestProcess(child, options);
     return new Promise((resolve, reject) => {
@@ -70,12 +72,12 @@ export class GuestProcess {
     return this.#alive;
   }
 
-  request(request: Request, timeout = 0): Promise<Outcome> {
+  request(request: Request, timeout = 0, data?: string): Promise<Outcome> {
     if (!this.#alive) return Promise.resolve({ kind: 'died', reason: 'the guest is not running' });
     const id = this.#nextId++;
     return new Promise((resolve) => {
       this.#pending.set(id, resolve);
-      this.#send({ type: 'request', id, request, timeout });
+      this.#send({ type: 'request', id, request, timeout, data });
     });
   }
 
@@ -121,7 +123,7 @@ export class GuestProcess {
         this.#heap.delete(message.id);
         return;
       case 'reply':
-        this.#settle(message.id, { kind: 'reply', reply: JSON.parse(message.reply) });
+        this.#settle(message.id, { kind: 'reply', reply: parseReply(message.reply) });
         return;
       case 'interrupted':
         this.#settle(message.id, { kind: 'interrupted' });
@@ -155,4 +157,12 @@ export class GuestProcess {
     if (signal) return `the guest process was killed by ${signal}`;
     return `the guest process exited with code ${code}`;
   }
+}
+
+/** A snapshot reply carries the image JSON as is: cut it out instead of parsing 50 MB. */
+function parseReply(text: string): unknown {
+  if (text.startsWith(SNAPSHOT_REPLY_PREFIX)) {
+    return { ok: true, payload: text.slice(SNAPSHOT_REPLY_PREFIX.length, -1) };
+  }
+  return JSON.parse(text);
 }

@@ -2,7 +2,7 @@
 import type { GuestNotice, Request } from '../shared/protocol.ts';
 
 export type ParentMessage =
-  | { type: 'request'; id: number; request: Request; timeout?: number }
+  | { type: 'request'; id: number; request: Request; timeout?: number; data?: string }
   | { type: 'interrupt' }
   | { type: 'heap'; id: number };
 

@@ -27,7 +27,7 @@ function send(message: RunnerMessage): void {
 }
 
 /** Loads the kernel and its imports as modules, type-stripped, position for position. */
-function loadKernel(): { handle: ivm.Reference<(r: string) => string> } {
+function loadKernel(): { handle: ivm.Reference<(r: string, data?: string) => string> } {
   const modules = new Map<string, ivm.Module>();
   const load = (path: string): ivm.Module => {
     let module = modules.get(path);
@@ -94,15 +94,15 @@ let terminated = false;
  * asks for an interrupt) is stopped with the inspector's Runtime.terminateExecution, which
  * isolated-vm surfaces as a rejected call and leaves the isolate usable.
  */
-async function call(request: Request, timeout: number): Promise<string> {
+async function call(request: Request, timeout: number, data?: string): Promise<string> {
   if (busy) await new Promise<void>((wake) => queue.push(wake));
   busy = true;
   terminated = false;
   const timer = timeout > 0 ? setTimeout(() => terminate(), timeout) : undefined;
   try {
-    return (await kernel.handle.apply(undefined, [JSON.stringify(request)], {
-      result: { copy: true },
-    })) as string;
+    const args: [string] | [string, string] =
+      data === undefined ? [JSON.stringify(request)] : [JSON.stringify(request), data];
+    return (await kernel.handle.apply(undefined, args, { result: { copy: true } })) as string;
   } catch (error) {
     if (isolate.isDisposed) throw error;
     if (terminated) throw new Interrupted();
@@ -149,9 +149,9 @@ process.on('message', async (message: ParentMessage) => {
     });
     return;
   }
-  const { id, request, timeout } = message;
+  const { id, request, timeout, data } = message;
   try {
-    const reply = await call(request, timeout ?? 0);
+    const reply = await call(request, timeout ?? 0, data);
     send({ type: 'reply', id, reply });
   } catch (error) {
     if (error instanceof Interrupted) {

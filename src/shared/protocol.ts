@@ -49,7 +49,15 @@ export type Request =
   | { op: 'rollback'; name: string; version?: number; entry: number }
   | { op: 'abort'; entry: number }
   | { op: 'timer'; id: number }
-  | { op: 'stats' };
+  | { op: 'stats' }
+  /** The whole image as JSON; the reply is `{"ok":true,"payload":<that JSON>}`, built unescaped. */
+  | { op: 'snapshot' }
+  /** Opening a saved image: the snapshot's JSON travels as the request's bulk data. */
+  | { op: 'restoreBegin' }
+  | { op: 'restoreFinish'; scripts: { name: string; version: number; script: string }[] };
+
+/** The reply to `snapshot` starts with exactly this text. */
+export const SNAPSHOT_REPLY_PREFIX = '{"ok":true,"payload":';
 
 export interface DefinedInfo {
   name: string;

@@ -147,11 +147,20 @@ export function valueKind(
 }
 
 export function isOnceCall(init: acorn.Expression | null | undefined): boolean {
+  return isCallOf('once', init);
+}
+
+/** `transient(() => init)`: a value rebuilt when the image opens instead of saved. */
+export function isTransientCall(init: acorn.Expression | null | undefined): boolean {
+  return isCallOf('transient', init);
+}
+
+function isCallOf(callee: string, init: acorn.Expression | null | undefined): boolean {
   return (
     !!init &&
     init.type === 'CallExpression' &&
     init.callee.type === 'Identifier' &&
-    init.callee.name === 'once' &&
+    init.callee.name === callee &&
     init.arguments.length === 1 &&
     init.arguments[0]!.type !== 'SpreadElement'
   );

@@ -10,7 +10,13 @@
 // was redefined is no longer inlined through `apply` (measured: 14x slower stub calls).
 import MagicString from 'magic-string';
 import type * as acorn from 'acorn';
-import { isFunctionBoundary, isOnceCall, patternNames, valueKind } from './analyze.ts';
+import {
+  isFunctionBoundary,
+  isOnceCall,
+  isTransientCall,
+  patternNames,
+  valueKind,
+} from './analyze.ts';
 import type { AnalyzedEntry } from './analyze.ts';
 import { rewriteClass } from './rewrite-class.ts';
 
@@ -115,6 +121,15 @@ function rewriteVariables(
       // `{ "f": init }["f"]` names an anonymous function "f" as `const f = init` would.
       s.overwrite(d.start, init.start, `__viv.fn(${name}, { ${name}: `);
       s.appendLeft(init.end, ` }[${name}], ${binding});`);
+      return;
+    }
+    if (isTransientCall(init)) {
+      const call = init as acorn.CallExpression;
+      const arg = call.arguments[0]!;
+      if (checkOnly) return blank(s, d.start, d.end);
+      s.overwrite(d.start, arg.start, `__viv.transient(${name}, (`);
+      s.overwrite(arg.end, call.end, keepLines(s.original.slice(arg.end, call.end)) || ' ');
+      s.appendLeft(call.end, `), ${binding});`);
       return;
     }
     if (checkOnly) return blank(s, d.start, d.end);

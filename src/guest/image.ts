@@ -1,0 +1,327 @@
+// Saving and opening an image, on the guest side. A snapshot is the definitions with their whole
+// history (sources as typed) plus the heap reachable from them, encoded by snapshot-encode.ts.
+// Opening is two steps, because compiling a source needs the host's TypeScript stripping and
+// analysis: `restoreBegin` reads the snapshot and says which versions to compile; the host sends
+// their scripts to `restoreFinish`, which compiles every function and class version in the order it
+// was first made, installs the current ones, decodes the heap and binds the values.
+import type { ClassMeta, DefKind, HistoryEvent } from '../shared/protocol.ts';
+import {
+  getPrototypeOf,
+  globalObject,
+  hasOwn,
+  indirectEval,
+  json,
+  objectCreate,
+} from './intrinsics.ts';
+import { bindGlobal, readGlobal } from './definitions.ts';
+import type { Definition, Version } from './definitions.ts';
+import { createFunctionCell, functionDefinitionName, setImpl } from './functions.ts';
+import {
+  cellOfPrototype,
+  cellOfStub,
+  createClassCell,
+  installMembers,
+  installStaticFields,
+  stamp,
+} from './classes.ts';
+import type { ClassCell } from './classes.ts';
+import type { Staging } from './staging.ts';
+import { Transaction } from './transaction.ts';
+import { encodeHeap } from './snapshot-encode.ts';
+import type { EncodedHeap } from './snapshot-encode.ts';
+import { decodeHeap } from './snapshot-decode.ts';
+
+interface SavedVersion {
+  version: number;
+  kind: DefKind;
+  binding: string;
+  source: string;
+  time: number;
+  entry: number;
+  parent?: number;
+  meta?: ClassMeta;
+  staticFields?: string[];
+  transient?: boolean;
+}
+
+interface SavedDefinition {
+  name: string;
+  kind: DefKind;
+  once: boolean;
+  transient: boolean;
+  current: number;
+  events: HistoryEvent[];
+  versions: SavedVersion[];
+}
+
+interface SavedImage {
+  definitions: SavedDefinition[];
+  heap: EncodedHeap;
+}
+
+/** What the host must compile for `restoreFinish`. */
+export interface CompileRequest {
+  name: string;
+  version: number;
+  source: string;
+}
+
+const isValueKind = (kind: DefKind) => kind === 'const' || kind === 'let' || kind === 'var';
+
+/** The whole image as JSON text; throws SnapshotError (with a path) for a value it cannot save. */
+export function snapshot(staging: Staging): string {
+  const defs = staging.ns.all();
+  const roots: [string, unknown][] = [];
+  for (const def of defs) {
+    if (isValueKind(def.kind) && !def.transient) roots.push([def.name, readGlobal(def.name)]);
+    if (def.kind === 'class' && def.cls) roots.push([def.name, staticFieldValues(def.cls)]);
+  }
+  const heap = encodeHeap(roots, {
+    definitionName: (fn) => functionDefinitionName(fn) ?? cellOfStub(fn)?.name,
+    classOf: (obj) => cellOfPrototype(getPrototypeOf(obj))?.name,
+    privateFields: (obj) => privateFieldValues(staging, obj),
+    transientKeys: (obj) => transientKeys(cellOfPrototype(getPrototypeOf(obj))),
+    isTransient: () => false,
+  });
+  const image: SavedImage = { definitions: defs.map(saveDefinition), heap };
+  return json.stringify(image);
+}
+
+function saveDefinition(def: Definition): SavedDefinition {
+  return {
+    name: def.name,
+    kind: def.kind,
+    once: def.once,
+    transient: def.transient,
+    current: def.current,
+    events: def.events,
+    versions: def.versions.map((v) => ({
+      version: v.version,
+      kind: v.kind,
+      binding: v.binding,
+      source: v.source,
+      time: v.time,
+      entry: v.entry,
+      parent: v.parent,
+      meta: v.meta,
+      staticFields: v.staticFields?.filter((k): k is string => typeof k === 'string'),
+      transient: v.transient,
+    })),
+  };
+}
+
+function staticFieldValues(cell: ClassCell): Record<string, unknown> {
+  const out: Record<string, unknown> = objectCreate(null);
+  for (const key of cell.staticFieldKeys) {
+    if (typeof key === 'string' && hasOwn(cell.stub, key)) {
+      out[key] = (cell.stub as unknown as Record<string, unknown>)[key];
+    }
+  }
+  return out;
+}
+
+/** Private fields of an instance, per class of its chain: `Account#balance` -> value. */
+function privateFieldValues(staging: Staging, obj: object): Record<string, unknown> | undefined {
+  let out: Record<string, unknown> | undefined;
+  for (let cell = cellOfPrototype(getPrototypeOf(obj)); cell; cell = parentCell(cell)) {
+    const impl = cell.version?.impl;
+    const table = impl ? staging.privateTable(impl) : undefined;
+    if (!table) continue;
+    for (const [name, [has, get]] of Object.entries(table)) {
+      if (has(obj)) (out ??= {})[cell.name + name] = get(obj);
+    }
+  }
+  return out;
+}
+
+function parentCell(cell: ClassCell): ClassCell | undefined {
+  return cellOfStub(getPrototypeOf(cell.stub));
+}
+
+/** `static transient = ['cache']` on a class (or a base class): fields the snapshot skips. */
+function transientKeys(cell: ClassCell | undefined): readonly string[] | undefined {
+  const keys: string[] = [];
+  for (let c = cell; c; c = parentCell(c)) {
+    const own = hasOwn(c.stub, 'transient')
+      ? (c.stub as { transient?: unknown }).transient
+      : undefined;
+    if (Array.isArray(own)) keys.push(...own.filter((k): k is string => typeof k === 'string'));
+  }
+  return keys.length ? keys : undefined;
+}
+
+let pending: SavedImage | undefined;
+
+/** Reads a snapshot's definitions; returns the versions the host must compile. */
+export function restoreBegin(staging: Staging, payload: string): CompileRequest[] {
+  const image = json.parse(payload) as SavedImage;
+  if (!image || !Array.isArray(image.definitions) || !image.heap) {
+    throw new Error('the snapshot has no definitions or heap');
+  }
+  pending = image;
+  const compile: CompileRequest[] = [];
+  for (const saved of image.definitions) {
+    const def: Definition = {
+      name: saved.name,
+      kind: saved.kind,
+      once: saved.once,
+      transient: saved.transient,
+      current: saved.current,
+      events: saved.events,
+      versions: saved.versions.map((v) => ({ ...v })),
+    };
+    staging.ns.restore(def);
+    for (const v of def.versions) {
+      const current = v.version === def.current;
+      if (v.kind === 'function' || v.kind === 'class' || (current && def.transient)) {
+        compile.push({ name: def.name, version: v.version, source: v.source });
+      }
+    }
+  }
+  return compile;
+}
+
+/** Compiles the versions, installs the current ones, decodes the heap; returns what failed. */
+export function restoreFinish(
+  staging: Staging,
+  scripts: { name: string; version: number; script: string }[],
+): string[] {
+  const image = pending;
+  pending = undefined;
+  if (!image) throw new Error('restoreFinish without restoreBegin');
+  const failures: string[] = [];
+  const versionOf = (name: string, version: number) => staging.ns.get(name)!.versions[version - 1]!;
+  const ordered = scripts
+    .map((s) => ({ ...s, record: versionOf(s.name, s.version) }))
+    .sort((a, b) => a.record.entry - b.record.entry || a.version - b.version);
+  const transients = ordered.filter((s) => staging.ns.get(s.name)!.transient);
+  for (const s of ordered) {
+    if (transients.includes(s)) continue;
+    compile(staging, s.name, s.record, s.script, failures);
+  }
+  for (const def of staging.ns.all()) installCurrent(staging, def, failures);
+  const roots = decodeHeap(image.heap, {
+    definition: (name) => {
+      const def = staging.ns.get(name);
+      const stub = def?.fn?.stub ?? def?.cls?.stub;
+      if (!stub) throw new Error(`the heap refers to a definition ${name} that the image lacks`);
+      return stub;
+    },
+    createInstance: (className) => {
+      const cell = staging.ns.get(className)?.cls;
+      if (!cell)
+        throw new Error(`the heap holds an instance of ${className}, which is not a class`);
+      const instance = objectCreate(cell.stub.prototype as object);
+      cell.registry.add(instance);
+      return instance;
+    },
+    restorePrivates: (obj, className, values) => restorePrivates(staging, obj, className, values),
+  });
+  const tx = new Transaction(0);
+  for (const def of staging.ns.all()) {
+    if (!roots.has(def.name)) continue;
+    const value = roots.get(def.name);
+    if (def.kind === 'class' && def.cls) {
+      for (const [key, field] of Object.entries(value as Record<string, unknown>)) {
+        Object.defineProperty(def.cls.stub, key, {
+          value: field,
+          writable: true,
+          enumerable: true,
+          configurable: true,
+        });
+      }
+    } else if (isValueKind(def.kind)) {
+      bindGlobal(tx, def.name, value, bindingOf(def));
+    }
+  }
+  for (const s of transients) compile(staging, s.name, s.record, s.script, failures);
+  reviveInstances(staging, failures);
+  tx.commit();
+  return failures;
+}
+
+function compile(
+  staging: Staging,
+  name: string,
+  version: Version,
+  script: string,
+  failures: string[],
+): void {
+  staging.restoring = { name, version };
+  try {
+    (indirectEval(script) as (entry: number) => unknown).call(globalObject, version.entry);
+  } catch (error) {
+    failures.push(`${name} v${version.version} did not compile: ${String(error)}`);
+  } finally {
+    staging.restoring = undefined;
+  }
+}
+
+function bindingOf(def: Definition): string {
+  const binding = def.versions[def.current - 1]?.binding ?? 'let';
+  return binding === 'function' ? 'var' : binding;
+}
+
+function installCurrent(staging: Staging, def: Definition, failures: string[]): void {
+  const version = def.versions[def.current - 1];
+  if (!version || (def.kind !== 'function' && def.kind !== 'class')) return;
+  if (!version.impl) {
+    failures.push(`${def.name} v${version.version} is missing: its source did not compile`);
+    return;
+  }
+  const tx = new Transaction(0);
+  if (def.kind === 'function') {
+    def.fn ??= createFunctionCell(def.name);
+    setImpl(def.fn, version.impl);
+    bindGlobal(tx, def.name, def.fn.stub, bindingOf(def));
+  } else {
+    def.cls ??= createClassCell(def.name, staging);
+    const cell = def.cls;
+    installMembers(tx, cell, version.impl, staging.Root, version.staticFields ?? []);
+    const meta = version.meta;
+    installStaticFields(
+      tx,
+      cell,
+      version.impl,
+      meta?.stampable ? meta.length : version.impl.length,
+    );
+    cell.version = version;
+    bindGlobal(tx, def.name, cell.stub, bindingOf(def));
+  }
+  tx.commit();
+}
+
+function restorePrivates(
+  staging: Staging,
+  obj: object,
+  className: string,
+  values: Record<string, unknown>,
+): void {
+  staging.restoredPrivates.set(obj, values);
+  try {
+    for (let cell = staging.ns.get(className)?.cls; cell; cell = parentCell(cell)) {
+      const version = cell.version;
+      if (version?.impl && version.meta?.stampable) stamp(staging, cell, version.impl, obj);
+    }
+  } finally {
+    staging.restoredPrivates.delete(obj);
+  }
+}
+
+/** `static revive(instance)`: the documented hook that rebuilds transient fields on open. */
+function reviveInstances(staging: Staging, failures: string[]): void {
+  for (const def of staging.ns.all()) {
+    const cell = def.cls;
+    if (def.kind !== 'class' || !cell || !hasOwn(cell.stub, 'revive')) continue;
+    const revive = (cell.stub as { revive?: unknown }).revive;
+    if (typeof revive !== 'function') continue;
+    for (const instance of cell.registry.collect([])) {
+      try {
+        revive.call(cell.stub, instance);
+      } catch (error) {
+        failures.push(`${def.name}.revive threw: ${String(error)}`);
+        break;
+      }
+    }
+  }
+}
