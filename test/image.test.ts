@@ -244,3 +244,56 @@ test('bad image files get a clear error, exit status 2, and are left untouched',
     dir.remove();
   }
 });
+
+test('an isolate that runs out of memory is rebuilt from the last snapshot plus the journal', async () => {
+  const dir = tempDir();
+  try {
+    const image = join(dir.path, 'oom.json');
+    const r = await batch(
+      [
+        'const saved = { list: [1, 2, 3] }',
+        ':save',
+        'const journaled = saved.list.length + 1',
+        'saved.list.push(99)',
+        'const hog: number[][] = []; while (true) hog.push(new Array(1e6).fill(1))',
+        '[saved.list, journaled]',
+      ],
+      ['--image', image, '--memory', '64'],
+    );
+    const died = r.results[4]!;
+    assert.equal(died.error?.name, 'GuestDied');
+    assert.match(died.error!.message, /rebuilt from the last snapshot and 2 journaled entries/);
+    assert.match(died.error!.message, /Entry \d+ was dropped \(const hog/);
+    assert.equal(values(r)[5], '[ [ 1, 2, 3, 99 ], 4 ]');
+  } finally {
+    dir.remove();
+  }
+});
+
+test('--autosave S saves while the session is still running', async () => {
+  const dir = tempDir();
+  try {
+    const image = join(dir.path, 'timer.json');
+    const { spawn } = await import('node:child_process');
+    const { CLI } = await import('./helpers.ts');
+    const child = spawn(
+      process.execPath,
+      [CLI, '--batch', '--json', '--autosave', '1', '--image', image],
+      {
+        stdio: ['pipe', 'pipe', 'pipe'],
+      },
+    );
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    child.stdin.write('const autosaved = "yes"\n');
+    while (!out.includes('\n')) await new Promise((r) => setTimeout(r, 20));
+    const deadline = Date.now() + 5000;
+    while (!existsSync(image) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const saved = existsSync(image) && readFileSync(image, 'utf8').includes('autosaved');
+    child.kill('SIGKILL');
+    await new Promise((r) => child.on('close', r));
+    assert.ok(saved, 'the image file was written by the autosave timer');
+  } finally {
+    dir.remove();
+  }
+});

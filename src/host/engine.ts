@@ -45,10 +45,19 @@ export interface Store {
   close(): Promise<void>;
 }
 
-/** One accepted, image-changing operation, in order: what rebuilds the image. */
+/** One image-changing operation, in order: what rebuilds the image. */
 export type JournalRecord =
   | { type: 'entry'; entry: number; source: string }
-  | { type: 'rollback'; entry: number; name: string; version?: number };
+  | { type: 'rollback'; entry: number; name: string; version?: number }
+  /** The entry written ahead under this number failed: replay skips it. */
+  | { type: 'rejected'; entry: number };
+
+/** The records that rebuild the image: every operation not marked rejected. */
+export function acceptedRecords(journal: readonly object[]): JournalRecord[] {
+  const records = journal as JournalRecord[];
+  const rejected = new Set(records.filter((r) => r.type === 'rejected').map((r) => r.entry));
+  return records.filter((r) => r.type !== 'rejected' && !rejected.has(r.entry));
+}
 
 export class Engine {
   readonly options: Required<Pick<EngineOptions, 'memoryMB' | 'timeoutMs'>> & EngineOptions;
@@ -78,18 +87,10 @@ export class Engine {
       engine.#snapshot = { payload: store.payload, entry: store.savedEntry };
       engine.#entry = store.savedEntry;
       engine.#restoreFailures = await restoreSnapshot(engine.#guest, store.payload);
-      for (const record of store.journal as JournalRecord[]) {
-        engine.journal.push(record);
-        engine.#entry = Math.max(engine.#entry, record.entry);
-        await engine.#replay(record);
-      }
+      await engine.#replayJournal(store.journal);
     } else if (store?.journal.length) {
       // A new image that crashed before its first save: its journal holds everything.
-      for (const record of store.journal as JournalRecord[]) {
-        engine.journal.push(record);
-        engine.#entry = Math.max(engine.#entry, record.entry);
-        await engine.#replay(record);
-      }
+      await engine.#replayJournal(store.journal);
     } else {
       for (const { file, source } of options.prelude ?? []) {
         const result = await engine.evaluate(source, { quiet: true });
@@ -144,6 +145,10 @@ export class Engine {
     }
     this.#entry = entry;
     this.#remember(entry, analysis, script);
+    // Written ahead: the journal's append and fsync run while the guest evaluates, and the result
+    // is shown only once both are done. A failed entry is then marked rejected.
+    const record: JournalRecord = { type: 'entry', entry, source };
+    const logged = options.check ? undefined : this.options.store?.append(record);
     const outcome = await this.request(
       {
         op: 'eval',
@@ -156,15 +161,35 @@ export class Engine {
       entry,
     );
     const result = await this.#toResult(outcome, entry, source);
-    if (result.ok && !options.check) await this.accept({ type: 'entry', entry, source });
+    await logged;
+    if (!options.check) {
+      if (result.ok) this.#accepted(record);
+      else if (logged) await this.options.store!.append({ type: 'rejected', entry });
+    }
     return result;
+  }
+
+  #accepted(record: JournalRecord): void {
+    this.journal.push(record);
+    this.#dirty = true;
+  }
+
+  async #replayJournal(records: readonly object[]): Promise<void> {
+    for (const record of acceptedRecords(records)) {
+      this.journal.push(record);
+      this.#entry = Math.max(this.#entry, record.entry);
+      const outcome = await this.#replay(record);
+      if (outcome.kind === 'died') this.#guest = await this.#startGuest();
+    }
+    for (const record of records as JournalRecord[]) {
+      this.#entry = Math.max(this.#entry, record.entry);
+    }
   }
 
   /** Records an accepted operation: in the journal, on disk (flushed) before anyone sees it. */
   async accept(record: JournalRecord): Promise<void> {
-    this.journal.push(record);
-    this.#dirty = true;
     await this.options.store?.append(record);
+    this.#accepted(record);
   }
 
   get dirty(): boolean {
@@ -307,6 +332,7 @@ export class Engine {
   }
 
   #replay(record: JournalRecord): Promise<Outcome> {
+    if (record.type === 'rejected') return Promise.resolve({ kind: 'reply', reply: { ok: true } });
     if (record.type === 'rollback') {
       return this.#guest.request({
         op: 'rollback',
