@@ -125,8 +125,11 @@ const trips = async (e: Engine) => {
   }
   return median(xs) * 1000;
 };
-const withJournal = await trips(engine);
 await engine.close();
+// Both on a fresh, small image: only the journal differs.
+const journaled = await Engine.open({ store: await openStore(join(dir, 'journal.json')) });
+const withJournal = await trips(journaled);
+await journaled.close();
 const bare = await Engine.open({});
 const withoutJournal = await trips(bare);
 await bare.close();

@@ -2,6 +2,12 @@
 // The walk is iterative (a queue of objects in id order), so depth never touches the stack. The
 // only bookkeeping for error messages is each object's first referrer: when something cannot be
 // saved, snapshot-errors.ts rebuilds the JavaScript path to it from that chain.
+//
+// Nothing is dropped silently: an own property is read through its descriptor, so a getter is
+// refused rather than run, and so are attributes a reload would lose. Two limits: `isTransient`
+// is asked once per distinct object, function or symbol (never about other primitives), and the
+// extra properties of a typed array longer than 65,536 elements are looked for among symbol keys
+// only (listing its string keys would list every index).
 import {
   FORMAT_VERSION,
   KINDS,

@@ -9,6 +9,11 @@
 //     objects: [record, ...],               one record per object; an object's id is its index
 //     locked:  [id, level, ...] }           1 preventExtensions, 2 seal, 3 freeze (applied last)
 //
+// For example `const a = { id: 1, tags: ['x', -2] }; a.self = a`, saved as root 'a', is
+//
+//   { "version": 1, "roots": [["a", -1]], "shapes": [{ "k": ["id", "tags", "self"] }],
+//     "objects": [[0, 1, -2, -1], ["A", "x", [-2]]], "locked": [] }
+//
 // A value (a root, a property, an element, a Map key or value, a Set member) is
 //
 //   string, true, false, null      itself
@@ -39,7 +44,8 @@
 //   ['R', source, flags, lastIndex, P] RegExp
 //   ['B', base64, maxByteLength, P]   ArrayBuffer; maxByteLength is null unless it is resizable
 //   ['Uint8Array', buffer, byteOffset, length, P]   every typed array kind, by constructor name;
-//                                     buffer is a reference to a 'B' record
+//                                     buffer is a reference to a 'B' record; the length is
+//                                     fixed, so a length-tracking view comes back fixed
 //   ['DataView', buffer, byteOffset, byteLength, P]
 //
 // P is optional: extra own properties, as a shape id followed by that shape's values.
@@ -47,7 +53,9 @@
 // Shape keys are strings, or symbols written as the value encoding above (['y', k], ['w', name]).
 // Optional shape fields: c, the image class name (the instance comes from the kernel); e, the
 // built-in Error constructor name; n: 1, a null prototype; p, private names ('#x'), whose values
-// follow the own values; h, the keys among k that are non-enumerable (image instances and Errors).
+// follow the own values (names as the kernel's privateFields hook gave them); h, the keys among
+// k that are non-enumerable (image instances and Errors). An Error's `stack`, an accessor in V8,
+// is saved as its value and comes back as a non-enumerable data property.
 
 export const FORMAT_VERSION = 1;
 

@@ -145,11 +145,11 @@ export class Engine {
     }
     this.#entry = entry;
     this.#remember(entry, analysis, script);
-    // Written ahead: the journal's append and fsync run while the guest evaluates, and the result
-    // is shown only once both are done. A failed entry is then marked rejected.
+    // Written ahead: the request goes to the guest first, then the journal's append and fsync run
+    // while the guest evaluates; the result is shown only once both are done. A failed entry is
+    // then marked rejected.
     const record: JournalRecord = { type: 'entry', entry, source };
-    const logged = options.check ? undefined : this.options.store?.append(record);
-    const outcome = await this.request(
+    const evaluated = this.request(
       {
         op: 'eval',
         entry,
@@ -160,6 +160,8 @@ export class Engine {
       },
       entry,
     );
+    const logged = options.check ? undefined : this.options.store?.append(record);
+    const outcome = await evaluated;
     const result = await this.#toResult(outcome, entry, source);
     await logged;
     if (!options.check) {

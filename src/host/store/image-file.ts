@@ -192,6 +192,7 @@ export class ImageStore {
   #repair: Continuation['repair'];
   #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
+  #pendingOperations = 0;
 
   private constructor(
     path: string,
@@ -255,6 +256,17 @@ export class ImageStore {
 
   /** Appends one record to the journal; resolves once it is on disk. */
   append(record: object): Promise<void> {
+    // The common case (nothing else queued, journal ready) appends at once, synchronously.
+    const journal = this.#journalFile;
+    if (this.#idle && journal?.idle && !this.#repair && !this.#lockFailure && !this.#closed) {
+      try {
+        journal.appendSync(record);
+        return Promise.resolve();
+      } catch (error) {
+        const problem = `cannot append to it: ${errorMessage(error)}`;
+        return Promise.reject(new ImageFileError(journal.path, problem, { cause: error }));
+      }
+    }
     return this.#enqueue(async () => {
       this.#assertOpen();
       if (this.#lockFailure) throw this.#lockFailure;
@@ -335,9 +347,18 @@ export class ImageStore {
 
   /** Operations run one at a time, in call order (an append made before a save is in it). */
   #enqueue(operation: () => Promise<void>): Promise<void> {
+    this.#pendingOperations++;
+    const settle = () => {
+      this.#pendingOperations--;
+    };
     const run = this.#queue.then(operation);
+    run.then(settle, settle);
     this.#queue = run.catch(() => {});
     return run;
+  }
+
+  get #idle(): boolean {
+    return this.#pendingOperations === 0;
   }
 
   #assertOpen(): void {
