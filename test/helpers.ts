@@ -27,6 +27,24 @@ export function batch(entries: string[], args: string[] = []): Promise<BatchRun>
   }));
 }
 
+/** A running `viv` whose stdout lines can be awaited: for tests that kill or race it. */
+export function startCli(args: string[]) {
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stdin.on('error', () => {});
+  const lines = () => stdout.split('\n').filter((l) => l.endsWith('}'));
+  return {
+    child,
+    lines,
+    /** Resolves once `n` complete JSON lines have been printed. */
+    async waitForLines(n: number): Promise<void> {
+      while (lines().length < n) await new Promise((r) => setTimeout(r, 20));
+    },
+    closed: new Promise<number | null>((resolve) => child.on('close', resolve)),
+  };
+}
+
 /** Runs the CLI with raw stdin; resolves with its exit status and output. */
 export function run(
   args: string[],

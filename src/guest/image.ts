@@ -31,18 +31,8 @@ import { encodeHeap } from './snapshot-encode.ts';
 import type { EncodedHeap } from './snapshot-encode.ts';
 import { decodeHeap } from './snapshot-decode.ts';
 
-interface SavedVersion {
-  version: number;
-  kind: DefKind;
-  binding: string;
-  source: string;
-  time: number;
-  entry: number;
-  parent?: number;
-  meta?: ClassMeta;
-  staticFields?: string[];
-  transient?: boolean;
-}
+/** A version as stored: everything but the compiled implementation. */
+type SavedVersion = Omit<Version, 'impl' | 'staticFields'> & { staticFields?: string[] };
 
 interface SavedDefinition {
   name: string;

@@ -175,14 +175,7 @@ export class Staging implements StampState {
     if (!defining || defining.cell.name !== name) throw new Error(`class ${name} was not staged`);
     const cell = defining.cell;
     const def = this.ns.get(name)!;
-    const staticFields = installStaticFields(
-      tx,
-      cell,
-      impl,
-      meta.stampable ? meta.length : impl.length,
-    );
-    const parent = getPrototypeOf(impl);
-    setPrototypeOf(cell.stub, parent === this.Root ? Function.prototype : parent);
+    const staticFields = this.#finishStatics(tx, cell, impl, meta);
     const version = this.ns.addVersion(tx, def, {
       kind: 'class',
       binding,
@@ -214,6 +207,20 @@ export class Staging implements StampState {
     return cell.stub;
   }
 
+  /** After a version's static initialisers ran: its static fields join the stub, which stops
+   * chaining to the version (see `early`) and chains to the real parent again. */
+  #finishStatics(tx: Transaction, cell: ClassCell, impl: Function, meta: ClassMeta) {
+    const staticFields = installStaticFields(
+      tx,
+      cell,
+      impl,
+      meta.stampable ? meta.length : impl.length,
+    );
+    const parent = getPrototypeOf(impl);
+    setPrototypeOf(cell.stub, parent === this.Root ? Function.prototype : parent);
+    return staticFields;
+  }
+
   #restoreFunction(name: string, impl: Function): Function {
     const target = this.restoring!;
     if (target.name !== name) return impl;
@@ -230,14 +237,7 @@ export class Staging implements StampState {
     this.#defining = undefined;
     const cell = defining!.cell;
     const tx = new Transaction(0);
-    target.version.staticFields = installStaticFields(
-      tx,
-      cell,
-      impl,
-      meta.stampable ? meta.length : impl.length,
-    );
-    const parent = getPrototypeOf(impl);
-    setPrototypeOf(cell.stub, parent === this.Root ? Function.prototype : parent);
+    target.version.staticFields = this.#finishStatics(tx, cell, impl, meta);
     target.version.impl = impl;
     target.version.meta = meta;
     cell.version = target.version;
