@@ -297,3 +297,21 @@ test('--autosave S saves while the session is still running', async () => {
     dir.remove();
   }
 });
+
+test('the REPL history is kept with the image across sessions', async () => {
+  const dir = tempDir();
+  try {
+    const image = join(dir.path, 'history.json');
+    const { Engine } = await import('../src/host/engine.ts');
+    const { openStore } = await import('../src/host/store/store.ts');
+    await batch(['const a = 1', 'a + 41', ':defs'], ['--image', image]);
+    const engine = await Engine.open({ store: await openStore(image) });
+    try {
+      assert.deepEqual(engine.history.slice(-3), ['const a = 1', 'a + 41', ':defs']);
+    } finally {
+      await engine.close();
+    }
+  } finally {
+    dir.remove();
+  }
+});

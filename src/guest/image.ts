@@ -47,6 +47,8 @@ interface SavedDefinition {
 interface SavedImage {
   definitions: SavedDefinition[];
   heap: EncodedHeap;
+  /** The REPL's entry history (what was typed, newest last), kept with the image. */
+  history?: string[];
 }
 
 /** What the host must compile for `restoreFinish`. */
@@ -59,7 +61,7 @@ export interface CompileRequest {
 const isValueKind = (kind: DefKind) => kind === 'const' || kind === 'let' || kind === 'var';
 
 /** The whole image as JSON text; throws SnapshotError (with a path) for a value it cannot save. */
-export function snapshot(staging: Staging): string {
+export function snapshot(staging: Staging, history: string[] = []): string {
   const defs = staging.ns.all();
   const roots: [string, unknown][] = [];
   for (const def of defs) {
@@ -73,7 +75,7 @@ export function snapshot(staging: Staging): string {
     transientKeys: (obj) => transientKeys(cellOfPrototype(getPrototypeOf(obj))),
     isTransient: () => false,
   });
-  const image: SavedImage = { definitions: defs.map(saveDefinition), heap };
+  const image: SavedImage = { definitions: defs.map(saveDefinition), heap, history };
   return json.stringify(image);
 }
 
@@ -142,8 +144,11 @@ function transientKeys(cell: ClassCell | undefined): readonly string[] | undefin
 
 let pending: SavedImage | undefined;
 
-/** Reads a snapshot's definitions; returns the versions the host must compile. */
-export function restoreBegin(staging: Staging, payload: string): CompileRequest[] {
+/** Reads a snapshot's definitions; returns the versions the host must compile, and the history. */
+export function restoreBegin(
+  staging: Staging,
+  payload: string,
+): { compile: CompileRequest[]; history: string[] } {
   const image = json.parse(payload) as SavedImage;
   if (!image || !Array.isArray(image.definitions) || !image.heap) {
     throw new Error('the snapshot has no definitions or heap');
@@ -168,7 +173,7 @@ export function restoreBegin(staging: Staging, payload: string): CompileRequest[
       }
     }
   }
-  return compile;
+  return { compile, history: Array.isArray(image.history) ? image.history : [] };
 }
 
 /** Compiles the versions, installs the current ones, decodes the heap; returns what failed. */

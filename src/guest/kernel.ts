@@ -80,10 +80,11 @@ export function handle(requestText: string, data?: string): string {
   let reply: unknown;
   try {
     const request = json.parse(requestText) as Request;
-    if (request.op === 'snapshot') return SNAPSHOT_REPLY_PREFIX + snapshot(staging) + '}';
-    if (request.op === 'restoreBegin') {
-      return json.stringify({ ok: true, compile: restoreBegin(staging, data ?? '') });
+    if (request.op === 'snapshot') {
+      return SNAPSHOT_REPLY_PREFIX + snapshot(staging, request.history) + '}';
     }
+    if (request.op === 'restoreBegin')
+      return json.stringify({ ok: true, ...restoreBegin(staging, data ?? '') });
     reply = dispatch(request);
   } catch (error) {
     reply = { ok: false, error: errorInfo(error), defined: [], printed: [] };

@@ -18,6 +18,8 @@ import { runCommand } from './commands.ts';
 import type { Result } from './result.ts';
 import { restoreSnapshot, takeSnapshot } from './image-io.ts';
 
+const HISTORY_LIMIT = 1000;
+
 export interface EngineOptions {
   memoryMB?: number;
   /** Bound on each entry in milliseconds, awaited promises included (0: none). */
@@ -62,6 +64,8 @@ export function acceptedRecords(journal: readonly object[]): JournalRecord[] {
 export class Engine {
   readonly options: Required<Pick<EngineOptions, 'memoryMB' | 'timeoutMs'>> & EngineOptions;
   readonly journal: JournalRecord[] = [];
+  /** Every entry and command typed, oldest first, kept with the image (for the REPL's history). */
+  readonly history: string[] = [];
   #guest!: GuestProcess;
   #entry = 0;
   #scripts = new Map<number, { analysis: AnalyzedEntry; script: GuestScript }>();
@@ -86,7 +90,9 @@ export class Engine {
     if (store?.payload) {
       engine.#snapshot = { payload: store.payload, entry: store.savedEntry };
       engine.#entry = store.savedEntry;
-      engine.#restoreFailures = await restoreSnapshot(engine.#guest, store.payload);
+      const restored = await restoreSnapshot(engine.#guest, store.payload);
+      engine.#restoreFailures = restored.failures;
+      engine.history.push(...restored.history);
       await engine.#replayJournal(store.journal);
     } else if (store?.journal.length) {
       // A new image that crashed before its first save: its journal holds everything.
@@ -115,6 +121,7 @@ export class Engine {
   /** An entry or a `:command`, as typed. */
   async submit(text: string): Promise<Result> {
     this.#busy++;
+    this.#rememberHistory(text);
     try {
       const trimmed = text.trim();
       if (trimmed.startsWith(':')) return await runCommand(this, trimmed);
@@ -122,6 +129,13 @@ export class Engine {
     } finally {
       this.#busy--;
     }
+  }
+
+  #rememberHistory(text: string): void {
+    if (text.trim() === '' || this.history[this.history.length - 1] === text) return;
+    this.history.push(text);
+    if (this.history.length > HISTORY_LIMIT)
+      this.history.splice(0, this.history.length - HISTORY_LIMIT);
   }
 
   /** An entry or command is being run (autosave waits). */
@@ -179,6 +193,7 @@ export class Engine {
   async #replayJournal(records: readonly object[]): Promise<void> {
     for (const record of acceptedRecords(records)) {
       this.journal.push(record);
+      if (record.type === 'entry') this.#rememberHistory(record.source);
       this.#entry = Math.max(this.#entry, record.entry);
       const outcome = await this.#replay(record);
       if (outcome.kind === 'died') this.#guest = await this.#startGuest();
@@ -214,7 +229,7 @@ export class Engine {
   async save(path?: string): Promise<{ path: string; bytes: number }> {
     const store = this.options.store;
     if (!store) throw new Error('this session has no image file: start viv with --image PATH');
-    const payload = await takeSnapshot(this.#guest);
+    const payload = await takeSnapshot(this.#guest, this.history);
     await store.save(this.#entry, payload, path);
     this.journal.length = 0;
     this.#snapshot = { payload, entry: this.#entry };
@@ -320,6 +335,7 @@ export class Engine {
     this.#guest = await this.#startGuest();
     let failures = 0;
     if (this.#snapshot) await restoreSnapshot(this.#guest, this.#snapshot.payload);
+
     for (const record of this.journal) {
       const outcome = await this.#replay(record);
       if (outcome.kind !== 'reply' || !(outcome.reply as EvalReply).ok) failures++;

@@ -9,8 +9,8 @@ export class SnapshotFailed extends Error {
   override name = 'SnapshotError';
 }
 
-export async function takeSnapshot(guest: GuestProcess): Promise<string> {
-  const outcome = await guest.request({ op: 'snapshot' });
+export async function takeSnapshot(guest: GuestProcess, history: string[]): Promise<string> {
+  const outcome = await guest.request({ op: 'snapshot', history });
   if (outcome.kind !== 'reply')
     throw new SnapshotFailed(`the guest did not answer (${outcome.kind})`);
   const reply = outcome.reply as { ok: boolean; payload?: string; error?: { message: string } };
@@ -21,10 +21,14 @@ export async function takeSnapshot(guest: GuestProcess): Promise<string> {
 }
 
 /** Rebuilds the image in a fresh guest; returns the problems worth telling the user. */
-export async function restoreSnapshot(guest: GuestProcess, payload: string): Promise<string[]> {
+export async function restoreSnapshot(
+  guest: GuestProcess,
+  payload: string,
+): Promise<{ failures: string[]; history: string[] }> {
   const begin = await guest.request({ op: 'restoreBegin' }, 0, payload);
   const first = expectReply(begin) as {
     compile: { name: string; version: number; source: string }[];
+    history: string[];
   };
   const failures: string[] = [];
   const scripts: { name: string; version: number; script: string }[] = [];
@@ -39,7 +43,7 @@ export async function restoreSnapshot(guest: GuestProcess, payload: string): Pro
   const finish = expectReply(await guest.request({ op: 'restoreFinish', scripts })) as {
     failures: string[];
   };
-  return [...failures, ...finish.failures];
+  return { failures: [...failures, ...finish.failures], history: first.history };
 }
 
 function expectReply(outcome: Awaited<ReturnType<GuestProcess['request']>>): unknown {

@@ -51,7 +51,7 @@ export type Request =
   | { op: 'timer'; id: number }
   | { op: 'stats' }
   /** The whole image as JSON; the reply is `{"ok":true,"payload":<that JSON>}`, built unescaped. */
-  | { op: 'snapshot' }
+  | { op: 'snapshot'; history: string[] }
   /** Opening a saved image: the snapshot's JSON travels as the request's bulk data. */
   | { op: 'restoreBegin' }
   | { op: 'restoreFinish'; scripts: { name: string; version: number; script: string }[] };
