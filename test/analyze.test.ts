@@ -48,6 +48,13 @@ test('isComplete(source) follows the REPL continuation rule', () => {
     ["let s = 'unterminated", true],
     ['let = = 2', true],
     ['let x: number =', false],
+    ['items.forEach((item, i) =>', false],
+    ['class A {\n  m() {\n    this.xs.map((x) =>', false],
+    ['const total = a +', false],
+    ['shape.forEach((row, dy) =>\n  [...row].forEach((c, dx) => {', false],
+    ['const re = /[(]/; f(re', false],
+    ['const s = `a ${b({ c: 1 })} (`; g()', true],
+    ["let q = ')'; let r = 1 + + ;", true],
   ];
   for (const [source, complete] of table) assert.equal(isComplete(source), complete, source);
 });

@@ -4,6 +4,7 @@
 // at the user's text), handles enums and parameter properties, and reports errors with a position.
 import { transform } from 'sucrase';
 import { EntrySyntaxError } from './source-error.ts';
+import { openBrackets } from './brackets.ts';
 
 export class IncompleteEntry extends Error {
   override name = 'IncompleteEntry';
@@ -30,9 +31,16 @@ export function stripTypes(source: string): string {
   }
 }
 
-/** An error at the very end of the text, or an open template or comment, means "keep typing". */
+/**
+ * An error at the very end of the text, or an open template or comment, means "keep typing".
+ * Sucrase reports some unfinished entries (a dangling `=>`, an arrow whose body is still open) at
+ * a token in the middle, so an error followed by nothing but such a token, or any error while
+ * brackets are still open, counts as "keep typing" too.
+ */
 export function isIncomplete(message: string, pos: number, source: string): boolean {
   if (/^Unterminated (template|comment)/.test(message)) return true;
   if (/^Unterminated string/.test(message)) return false;
-  return pos >= source.trimEnd().length;
+  const rest = source.slice(pos).trim();
+  if (rest === '' || /^(=>|[,([{.?:=+\-*/%&|^<>!~]+)$/.test(rest)) return true;
+  return openBrackets(source) > 0;
 }
