@@ -22,6 +22,7 @@ import { installConsole, installTimers } from './capabilities.ts';
 import type { Timers } from './capabilities.ts';
 import { rollback } from './rollback.ts';
 import { restoreBegin, restoreFinish, snapshot } from './image.ts';
+import { complete, inspectRoot, inspectView, setExploreStaging } from './explore.ts';
 
 type Notify = (message: string) => void;
 
@@ -70,6 +71,7 @@ export function boot(notifyHost: Notify, hostNow: () => number): void {
     configurable: true,
   });
   setPathRoots(() => ns.all().map((d) => d.name));
+  setExploreStaging(staging);
 }
 
 /**
@@ -112,6 +114,12 @@ function dispatch(request: Request): unknown {
       return { ok: true };
     case 'stats':
       return { ok: true, definitions: ns.all().length };
+    case 'complete':
+      return { ok: true, ...complete(staging, request.text) };
+    case 'inspect': {
+      const id = request.id ?? inspectRoot(indirectEval(request.code ?? 'undefined'));
+      return { ok: true, id, ...inspectView(staging, id, request.path) };
+    }
     case 'restoreFinish':
       return { ok: true, failures: restoreFinish(staging, request.scripts) };
     default:
@@ -149,7 +157,10 @@ function history(name: string): HistoryReply | { ok: false; error: ErrorInfo } {
   };
 }
 
+let colors = false;
+
 function evaluate(request: EvalRequest): EvalReply {
+  colors = !!request.colors;
   const declarations = new Map(request.declarations.map((d) => [d.name, d]));
   return withTransaction(
     request.entry,
@@ -251,7 +262,7 @@ function setLast(name: '_' | '_error', value: unknown): void {
 
 export function display(value: unknown): string {
   try {
-    return inspect(value);
+    return inspect(value, { colors });
   } catch (error) {
     return `[value that cannot be shown: ${String(error)}]`;
   }

@@ -6,7 +6,8 @@ import { Engine } from './engine.ts';
 import type { Store } from './engine.ts';
 import { openStore } from './store/store.ts';
 import { runBatch } from './batch.ts';
-import { runRepl } from './repl.ts';
+import { runUi } from './ui/run-ui.ts';
+import type { Printer } from './ui/app.ts';
 import { stdlibEntries } from './stdlib.ts';
 
 const USAGE = `usage: viv [IMAGE] [options]
@@ -65,14 +66,17 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`viv: ${(error as Error).message}\n`);
     return 2;
   }
+  const printer: Printer = { print: (text) => process.stdout.write(text + '\n') };
   const engine = await Engine.open({
     memoryMB,
     timeoutMs,
     store,
+    colors: !batch,
     prelude: stdlibEntries(),
     onPrint: (stream, text) => {
       if (batch && values.json) return;
-      (stream === 'err' ? process.stderr : process.stdout).write(text + '\n');
+      if (!batch) printer.print(text);
+      else (stream === 'err' ? process.stderr : process.stdout).write(text + '\n');
     },
   });
   for (const problem of engine.restoreFailures) process.stderr.write(`viv: ${problem}\n`);
@@ -81,7 +85,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     status = batch
       ? await runBatch(engine, { json: values.json, input: process.stdin, output: process.stdout })
-      : await runRepl(engine);
+      : await runUi(engine, printer);
   } finally {
     clearInterval(timer);
     if (store && engine.dirty) status = (await finalSave(engine)) || status;

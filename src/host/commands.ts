@@ -98,6 +98,22 @@ export const COMMANDS: Command[] = [
     },
   },
   {
+    name: 'inspect',
+    usage: ':inspect EXPR',
+    help: "a value's class, version and fields (in the terminal: navigable with the keys)",
+    run: async (engine, args) => {
+      if (!args.trim()) return fail('UsageError', 'usage: :inspect EXPR');
+      try {
+        const view = await engine.inspect({ expression: args.trim() }, []);
+        const heading = view.className ? `${view.className} v${view.version}` : view.title;
+        const fields = view.fields.map((f) => `  ${f.key}: ${f.preview}`);
+        return ok([heading, ...fields].join('\n'));
+      } catch (error) {
+        return fail('InspectError', (error as Error).message);
+      }
+    },
+  },
+  {
     name: 'save',
     usage: ':save [PATH]',
     help: 'write a snapshot of the image (to PATH: save as) and empty its journal',
@@ -123,6 +139,10 @@ export const COMMANDS: Command[] = [
   },
 ];
 
+export function commandNames(): string[] {
+  return COMMANDS.map((c) => c.name);
+}
+
 export async function runCommand(engine: Engine, text: string): Promise<Result> {
   const match = /^:(\S*)\s*([\s\S]*)$/.exec(text)!;
   const command = COMMANDS.find((c) => c.name === match[1]);
@@ -135,6 +155,21 @@ export async function runCommand(engine: Engine, text: string): Promise<Result> 
   return command.run(engine, match[2] ?? '', text);
 }
 
+const KEYS: [string, string][] = [
+  ['Enter', 'run the entry (an incomplete one continues on the next line)'],
+  ['Alt-Enter', 'a new line inside the entry'],
+  ['Esc', 'cancel a multi-line entry'],
+  ['Up / Down', 'move between lines; at the edges, earlier entries (history)'],
+  ['Ctrl-R', 'search earlier entries (again: next match; Enter takes it)'],
+  ['Tab', 'complete names, commands and properties (acct.)'],
+  ['Ctrl-A / Ctrl-E', 'start / end of the line (also Home / End)'],
+  ['Ctrl-K / Ctrl-U / Ctrl-W', 'cut to the end / to the start / the word before'],
+  ['Alt-B / Alt-F', 'a word back / forward'],
+  ['Ctrl-T', 'show or hide the definitions panel'],
+  ['Ctrl-C', 'stop a running entry, or clear the line; twice on an empty line quits'],
+  ['Ctrl-D', 'quit (the image is saved first)'],
+];
+
 export function helpText(): string {
   const width = Math.max(...COMMANDS.map((c) => c.usage.length));
   const lines = COMMANDS.map((c) => `  ${c.usage.padEnd(width)}  ${c.help}`);
@@ -145,6 +180,9 @@ export function helpText(): string {
     'Anything else is an entry: TypeScript or JavaScript, evaluated as one transaction.',
     'An incomplete entry continues on the next line; `:{` ... `:}` groups lines into one entry.',
     'const x = once(init) keeps x (and skips init) when the entry is evaluated again.',
+    '',
+    'Keys (terminal):',
+    ...KEYS.map(([k, what]) => `  ${k.padEnd(22)}  ${what}`),
   ].join('\n');
 }
 

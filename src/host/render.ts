@@ -5,9 +5,9 @@ export function renderResult(result: Result): string {
   const lines: string[] = [...result.printed];
   if (result.ok) {
     if (result.migrations) lines.push(renderCheck(result));
-    else if (result.defined?.length && result.value === 'undefined')
+    else if (result.defined?.length && plain(result.value) === 'undefined') {
       lines.push(renderDefined(result));
-    else if (result.value !== undefined) lines.push(result.value);
+    } else if (result.value !== undefined) lines.push(result.value);
   } else {
     const error = result.error!;
     if (error.sourceLine !== undefined && error.line !== undefined && error.column !== undefined) {
@@ -45,4 +45,9 @@ function renderCheck(result: Result): string {
 function stackFrames(stack: string): string {
   const frames = stack.split('\n').filter((l) => /^\s+at .*REPL\d+:/.test(l));
   return frames.length ? '\n' + frames.join('\n') : '';
+}
+
+/** The text without ANSI colours (values are coloured for a terminal). */
+function plain(text: string | undefined): string | undefined {
+  return text?.replace(/\u001b\[[0-9;]*m/g, '');
 }

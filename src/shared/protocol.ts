@@ -40,6 +40,8 @@ export interface EvalRequest {
   check?: boolean;
   /** Replaying the journal: print nothing, same semantics. */
   quiet?: boolean;
+  /** Show the value with ANSI colours (a terminal). */
+  colors?: boolean;
 }
 
 export type Request =
@@ -52,6 +54,10 @@ export type Request =
   | { op: 'stats' }
   /** The whole image as JSON; the reply is `{"ok":true,"payload":<that JSON>}`, built unescaped. */
   | { op: 'snapshot'; history: string[] }
+  /** Tab completion of the text before the cursor. */
+  | { op: 'complete'; text: string }
+  /** `:inspect`: `code` (stripped JS of an expression) starts a session; `id` + `path` walk it. */
+  | { op: 'inspect'; code?: string; id?: number; path: string[] }
   /** Opening a saved image: the snapshot's JSON travels as the request's bulk data. */
   | { op: 'restoreBegin' }
   | { op: 'restoreFinish'; scripts: { name: string; version: number; script: string }[] };

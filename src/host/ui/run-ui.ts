@@ -1,0 +1,20 @@
+// Starts the terminal environment on an engine and resolves when the person quits.
+import { createElement as h } from 'react';
+import { render } from 'ink';
+import { basename } from 'node:path';
+import type { Engine } from '../engine.ts';
+import { App } from './app.ts';
+import type { Printer } from './app.ts';
+
+export async function runUi(engine: Engine, printer: Printer): Promise<number> {
+  const instance = render(
+    h(App, {
+      engine,
+      printer,
+      imageName: engine.imagePath ? basename(engine.imagePath) : '(no image file)',
+    }),
+    { exitOnCtrlC: false },
+  );
+  await instance.waitUntilExit();
+  return 0;
+}

@@ -1,0 +1,154 @@
+// The terminal environment's components through ink-testing-library, over a real engine.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createElement as h } from 'react';
+import { render } from 'ink-testing-library';
+import { Engine } from '../src/host/engine.ts';
+import { App } from '../src/host/ui/app.ts';
+import type { Printer } from '../src/host/ui/app.ts';
+
+const ENTER = '\r';
+const TAB = '\t';
+const UP = '\u001b[A';
+const DOWN = '\u001b[B';
+const ESC = '\u001b';
+const CTRL_T = '\u0014';
+const CTRL_R = '\u0012';
+
+async function until(frame: () => string | undefined, predicate: (text: string) => boolean) {
+  const deadline = Date.now() + 8000;
+  while (Date.now() < deadline) {
+    const text = stripAnsi(frame() ?? '');
+    if (predicate(text)) return text;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error('the screen never showed it; screen:\n' + stripAnsi(frame() ?? '').slice(-1500));
+}
+
+function stripAnsi(text: string): string {
+  return text.replace(/\u001b\[[0-9;]*m/g, '');
+}
+
+async function session(history: string[] = []) {
+  const printer: Printer = { print: () => {} };
+  const engine = await Engine.open({ colors: true });
+  engine.history.push(...history);
+  const ui = render(h(App, { engine, imageName: 'test.json', printer }));
+  const type = async (text: string) => {
+    for (const ch of text) {
+      ui.stdin.write(ch);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  };
+  const all = () => ui.frames.map(stripAnsi).join('\n');
+  return {
+    ui,
+    engine,
+    type,
+    all,
+    close: async () => {
+      ui.unmount();
+      await engine.close();
+    },
+  };
+}
+
+test('typing an entry and pressing Enter shows its value; a definition shows its version', async () => {
+  const s = await session();
+  try {
+    await s.type('class Acct { constructor(public owner: string) {} }' + ENTER);
+    await until(s.all, (t) => t.includes('Acct: class v1'));
+    await s.type('new Acct("ada")' + ENTER);
+    await until(s.all, (t) => t.includes("Acct { owner: 'ada' }"));
+  } finally {
+    await s.close();
+  }
+});
+
+test('an incomplete entry continues on the next line and runs when complete', async () => {
+  const s = await session();
+  try {
+    await s.type('function add(a, b) {' + ENTER);
+    await until(s.ui.lastFrame, (t) => /^\.\.\./m.test(t));
+    await s.type('return a + b }' + ENTER);
+    await s.type('add(2, 3)' + ENTER);
+    await until(s.all, (t) => /\n5\n|\n5$/.test(t));
+  } finally {
+    await s.close();
+  }
+});
+
+test('Up walks earlier entries, also from earlier sessions; Ctrl-R searches them', async () => {
+  const s = await session(['const fromLastSession = 1']);
+  try {
+    await s.type('40 + 2' + ENTER);
+    await until(s.all, (t) => t.includes('42'));
+    await s.type(UP);
+    await until(s.ui.lastFrame, (t) => t.includes('viv> 40 + 2'));
+    await s.type(UP);
+    await until(s.ui.lastFrame, (t) => t.includes('viv> const fromLastSession = 1'));
+    await s.type(DOWN + DOWN + CTRL_R + 'Last');
+    await until(s.ui.lastFrame, (t) =>
+      t.includes("(reverse-i-search)'Last': const fromLastSession = 1"),
+    );
+  } finally {
+    await s.close();
+  }
+});
+
+test('Tab completes the fields and methods of a live object', async () => {
+  const s = await session();
+  try {
+    await s.type(
+      'class Acct { constructor(public owner: string, public balance: number) {} deposit() {} }' +
+        ENTER,
+    );
+    await s.type('const acct = new Acct("ada", 1)' + ENTER);
+    await until(s.all, (t) => t.includes('acct: const v1'));
+    await s.type('acct.' + TAB);
+    await until(s.ui.lastFrame, (t) => t.includes('balance  deposit  owner'));
+    await s.type('de' + TAB);
+    await until(s.ui.lastFrame, (t) => t.includes('viv> acct.deposit'));
+  } finally {
+    await s.close();
+  }
+});
+
+test('Ctrl-T shows the definitions panel with kinds, versions and live instances', async () => {
+  const s = await session();
+  try {
+    await s.type('class Dot {}' + ENTER);
+    await s.type('const dots = [new Dot(), new Dot()]' + ENTER);
+    await until(s.all, (t) => t.includes('dots: const v1'));
+    await s.type(CTRL_T);
+    await until(
+      s.ui.lastFrame,
+      (t) => /Definitions/.test(t) && /\* Dot\s+class\s+v1\s+2 live/.test(t),
+    );
+    await s.type(CTRL_T);
+    await until(s.ui.lastFrame, (t) => !t.includes('Definitions'));
+  } finally {
+    await s.close();
+  }
+});
+
+test(':inspect opens an inspector that walks into nested objects and back', async () => {
+  const s = await session();
+  try {
+    await s.type(
+      'class Acct { constructor(public owner: string, public meta: object) {} }' + ENTER,
+    );
+    await s.type('const acct = new Acct("ada", { tags: ["vip"], since: 2020 })' + ENTER);
+    await until(s.all, (t) => t.includes('acct: const v1'));
+    await s.type(':inspect acct' + ENTER);
+    await until(s.ui.lastFrame, (t) => t.includes('Acct v1') && t.includes("owner: 'ada'"));
+    await s.type(DOWN + ENTER);
+    await until(s.ui.lastFrame, (t) => t.includes('acct › meta') && t.includes('since: 2020'));
+    await s.type('\u007f');
+    await until(s.ui.lastFrame, (t) => !t.includes('› meta') && t.includes("owner: 'ada'"));
+    await s.type(ESC);
+    await until(s.ui.lastFrame, (t) => t.includes('viv> '));
+  } finally {
+    await s.close();
+  }
+});
