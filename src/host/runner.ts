@@ -140,7 +140,9 @@ process.on('message', async (message: ParentMessage) => {
     return;
   }
   if (message.type === 'heap') {
-    const heap = isolate.getHeapStatisticsSync();
+    // Never the Sync variant: it waits for the isolate, which may be running an endless loop,
+    // and a blocked runner could not take the interrupt that stops it.
+    const heap = await isolate.getHeapStatistics();
     send({
       type: 'heap',
       id: message.id,

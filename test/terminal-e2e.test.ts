@@ -1,0 +1,77 @@
+// End to end in a real pseudo-terminal: the real `viv` runs inside tmux, keys are typed with
+// send-keys and the screen is read with capture-pane. Needs tmux (.ci/run installs it).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { CLI, tempDir } from './helpers.ts';
+
+const hasTmux = spawnSync('tmux', ['-V']).status === 0;
+const SESSION = `viv-e2e-${process.pid}`;
+
+function tmux(...args: string[]): string {
+  return execFileSync('tmux', args, { encoding: 'utf8' });
+}
+
+function screen(): string {
+  return tmux('capture-pane', '-t', SESSION, '-p', '-S', '-200');
+}
+
+async function waitFor(what: RegExp, ms = 15_000): Promise<string> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    const text = screen();
+    if (what.test(text)) return text;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`the screen never matched ${what}:\n${screen()}`);
+}
+
+async function type(text: string): Promise<void> {
+  tmux('send-keys', '-t', SESSION, '-l', text);
+  tmux('send-keys', '-t', SESSION, 'Enter');
+  await new Promise((r) => setTimeout(r, 150));
+}
+
+function start(image: string): void {
+  const command = `${process.execPath} ${CLI} ${image}; echo "viv exited with $?"; sleep 60`;
+  tmux('new-session', '-d', '-s', SESSION, '-x', '110', '-y', '40', command);
+}
+
+test(
+  'viv in a terminal: define, redefine, interrupt, quit with Ctrl-D, reopen',
+  { skip: hasTmux ? false : 'tmux is not installed (.ci/run installs it with apt-get)' },
+  async () => {
+    const dir = tempDir();
+    const image = join(dir.path, 'e2e.json');
+    try {
+      start(image);
+      await waitFor(/^viv>/m);
+      await type('class Greeter { hello() { return "hello v1" } }');
+      await type('const g = new Greeter()');
+      await type('class Greeter { hello() { return "HELLO v2" } }');
+      await waitFor(/Greeter: class v2/);
+      await type('g.hello()');
+      await waitFor(/'HELLO v2'/);
+      await type('while (true) {}');
+      await waitFor(/running \d/);
+      tmux('send-keys', '-t', SESSION, 'C-c');
+      await waitFor(/Uncaught Interrupted: the entry was interrupted/);
+      await type('6 * 7');
+      await waitFor(/^42$/m);
+      tmux('send-keys', '-t', SESSION, 'C-d');
+      await waitFor(/viv exited with 0/);
+      tmux('kill-session', '-t', SESSION);
+
+      start(image);
+      await waitFor(/e2e\.json · saved/);
+      await type('g.hello() + " after reopening"');
+      await waitFor(/'HELLO v2 after reopening'/);
+      tmux('send-keys', '-t', SESSION, 'Up', 'Up');
+      await waitFor(/viv> 6 \* 7\s*$/m);
+    } finally {
+      spawnSync('tmux', ['kill-session', '-t', SESSION]);
+      dir.remove();
+    }
+  },
+);
