@@ -110,3 +110,6 @@ await engine.close();
 
 // Images on disk (issue 3).
 await import('./image.ts');
+
+// The terminal environment (issue 4).
+await import('./ui.ts');

@@ -6,7 +6,6 @@ import { Engine } from './engine.ts';
 import type { Store } from './engine.ts';
 import { openStore } from './store/store.ts';
 import { runBatch } from './batch.ts';
-import { runUi } from './ui/run-ui.ts';
 import type { Printer } from './ui/app.ts';
 import { stdlibEntries } from './stdlib.ts';
 
@@ -67,6 +66,8 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const printer: Printer = { print: (text) => process.stdout.write(text + '\n') };
+  // The terminal UI's modules (ink, react: about 200 ms) load while the guest starts.
+  const ui = batch ? undefined : import('./ui/run-ui.ts');
   const engine = await Engine.open({
     memoryMB,
     timeoutMs,
@@ -85,7 +86,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     status = batch
       ? await runBatch(engine, { json: values.json, input: process.stdin, output: process.stdout })
-      : await runUi(engine, printer);
+      : await (await ui!).runUi(engine, printer);
   } finally {
     clearInterval(timer);
     if (store && engine.dirty) status = (await finalSave(engine)) || status;

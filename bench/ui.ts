@@ -1,0 +1,81 @@
+// The terminal environment: time from starting `viv` to an interactive prompt (in a real
+// pseudo-terminal, through `script`), against `node -e 0` in the same run; and the time from a
+// keystroke to the repaint that shows it, with 1,000 lines of output on the screen.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createElement as h } from 'react';
+import { render } from 'ink-testing-library';
+import { Engine } from '../src/host/engine.ts';
+import { App } from '../src/host/ui/app.ts';
+
+const CLI = fileURLToPath(new URL('../src/host/cli.ts', import.meta.url));
+const VIV = fileURLToPath(new URL('../bin/viv.js', import.meta.url));
+const line = (text: string) => process.stdout.write(text + '\n');
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const p99 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.99)]!;
+const dir = mkdtempSync(join(tmpdir(), 'viv-bench-ui-'));
+const image = join(dir, 'start.json');
+
+/** Milliseconds until the prompt appears in a pseudo-terminal, then the process is stopped. */
+function timeToPrompt(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn('script', ['-qfc', `${process.execPath} ${VIV} ${image}`, '/dev/null'], {
+      stdio: ['pipe', 'pipe', 'ignore'],
+    });
+    let out = '';
+    let seen = false;
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+      if (!seen && out.includes('viv>')) {
+        seen = true;
+        const elapsed = performance.now() - started;
+        setTimeout(() => child.stdin.write(':quit\r'), 200);
+        child.on('close', () => resolve(elapsed));
+      }
+    });
+    child.on('error', reject);
+  });
+}
+
+if (spawnSync('script', ['--version']).status === 0) {
+  spawnSync(process.execPath, [CLI, '--batch', '--image', image], { input: '1\n' });
+  const nodeTimes: number[] = [];
+  for (let i = 0; i < 10; i++) {
+    const t = performance.now();
+    spawnSync(process.execPath, ['-e', '0']);
+    nodeTimes.push(performance.now() - t);
+  }
+  const starts: number[] = [];
+  for (let i = 0; i < 7; i++) starts.push(await timeToPrompt());
+  line(
+    `start to interactive prompt (default-sized image, real pty): median ${median(starts).toFixed(0)} ms vs node -e 0 ${median(nodeTimes).toFixed(0)} ms: ${(median(starts) / median(nodeTimes)).toFixed(1)}x (goal at most 4x)`,
+  );
+} else {
+  line('start to interactive prompt: skipped (the `script` command is not available)');
+}
+
+// Keystroke to repaint, with 1,000 lines of output above the prompt.
+const engine = await Engine.open({ colors: true });
+const printer = { print: (_text: string) => {} };
+const ui = render(h(App, { engine, imageName: 'bench.json', printer }));
+await new Promise((r) => setTimeout(r, 300));
+for (let i = 0; i < 1000; i++) printer.print(`output line ${i} ${'·'.repeat(40)}`);
+await new Promise((r) => setTimeout(r, 500));
+const latencies: number[] = [];
+for (let i = 0; i < 300; i++) {
+  const before = ui.frames.length;
+  const t = performance.now();
+  ui.stdin.write(i % 2 ? 'x' : '\u007f');
+  while (ui.frames.length === before) await new Promise((r) => setImmediate(r));
+  latencies.push(performance.now() - t);
+}
+line(
+  `keystroke to repaint with 1,000 lines of output: median ${median(latencies).toFixed(2)} ms, p99 ${p99(latencies).toFixed(2)} ms`,
+);
+ui.unmount();
+await engine.close();
+rmSync(dir, { recursive: true, force: true });
