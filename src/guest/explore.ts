@@ -5,14 +5,15 @@ import { cellOfPrototype } from './classes.ts';
 import { inspect } from './inspect.ts';
 import type { Staging } from './staging.ts';
 
-const MEMBER_CHAIN = /([A-Za-z_$][\w$]*(?:\??\.[A-Za-z_$][\w$]*)*)\??\.([\w$]*)$/;
+const SEGMENT = String.raw`(?:\??\.[A-Za-z_$][\w$]*|\[\d+\]|\["[^"]*"\]|\['[^']*'\])`;
+const MEMBER_CHAIN = new RegExp(String.raw`([A-Za-z_$][\w$]*${SEGMENT}*)\??\.([\w$]*)$`);
 const IDENTIFIER = /(?:^|[^\w$.])([A-Za-z_$][\w$]*)$/;
 
 /** Completions for the text before the cursor: `from` is where the replaced word starts. */
 export function complete(staging: Staging, text: string): { from: number; candidates: string[] } {
   const member = MEMBER_CHAIN.exec(text);
   if (member) {
-    const target = resolveChain(member[1]!.split(/\??\./));
+    const target = resolveChain(chainNames(member[1]!));
     const partial = member[2]!;
     const names = target === undefined || target === null ? [] : propertyNames(target);
     return { from: text.length - partial.length, candidates: matching(names, partial) };
@@ -25,6 +26,13 @@ export function complete(staging: Staging, text: string): { from: number; candid
     ...getOwnPropertyNames(globalObject).filter((n) => !n.startsWith('$viv$') && n !== '__viv'),
   ];
   return { from: text.length - partial.length, candidates: matching(names, partial) };
+}
+
+/** `a.b[2]["c"]` -> ['a', 'b', '2', 'c']. */
+function chainNames(chain: string): string[] {
+  return [...chain.matchAll(/[A-Za-z_$][\w$]*|\[(\d+)\]|\["([^"]*)"\]|\['([^']*)'\]/g)].map(
+    (m) => m[1] ?? m[2] ?? m[3] ?? m[0],
+  );
 }
 
 /** Follows `a.b.c` through property reads; undefined when any step fails or throws. */
