@@ -31,7 +31,10 @@ function stripAnsi(text: string): string {
 
 async function session(history: string[] = []) {
   const printer: Printer = { print: () => {} };
-  const engine = await Engine.open({ colors: true });
+  const engine = await Engine.open({
+    colors: true,
+    onPrint: (_stream, text) => printer.print(text),
+  });
   engine.history.push(...history);
   const ui = render(h(App, { engine, imageName: 'test.json', printer }));
   const type = async (text: string) => {
@@ -148,6 +151,22 @@ test(':inspect opens an inspector that walks into nested objects and back', asyn
     await until(s.ui.lastFrame, (t) => !t.includes('› meta') && t.includes("owner: 'ada'"));
     await s.type(ESC);
     await until(s.ui.lastFrame, (t) => t.includes('viv> '));
+  } finally {
+    await s.close();
+  }
+});
+
+test('output printed by a timer scrolls above the prompt without tearing the line being typed', async () => {
+  const s = await session();
+  try {
+    await s.type('setTimeout(() => console.log("from a timer"), 150); "scheduled"' + ENTER);
+    await until(s.all, (t) => t.includes("'scheduled'"));
+    await s.type('half-typ');
+    await until(s.ui.lastFrame, (t) => t.includes('viv> half-typ'));
+    const frame = await until(s.all, (t) => /^from a timer$/m.test(t));
+    const last = stripAnsi(s.ui.lastFrame() ?? '');
+    assert.ok(last.includes('viv> half-typ'), 'the entry being typed is intact: ' + last);
+    assert.ok(frame.search(/^from a timer$/m) < frame.lastIndexOf('viv> half-typ'));
   } finally {
     await s.close();
   }

@@ -68,6 +68,7 @@ export async function main(argv: string[]): Promise<number> {
   const printer: Printer = { print: (text) => process.stdout.write(text + '\n') };
   // The terminal UI's modules (ink, react: about 200 ms) load while the guest starts.
   const ui = batch ? undefined : import('./ui/run-ui.ts');
+  if (!batch && store?.payload) process.stdout.write(`opening ${imagePath}…\n`);
   const engine = await Engine.open({
     memoryMB,
     timeoutMs,
@@ -89,7 +90,10 @@ export async function main(argv: string[]): Promise<number> {
       : await (await ui!).runUi(engine, printer);
   } finally {
     clearInterval(timer);
-    if (store && engine.dirty) status = (await finalSave(engine)) || status;
+    if (store && engine.dirty) {
+      if (!batch) process.stdout.write(`saving ${engine.imagePath}…\n`);
+      status = (await finalSave(engine)) || status;
+    }
     await engine.close();
   }
   return status;
