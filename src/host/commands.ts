@@ -3,6 +3,7 @@
 import { structuredPatch } from 'diff';
 import type { DefSummary, EvalReply, HistoryReply } from '../shared/protocol.ts';
 import type { Engine } from './engine.ts';
+import { inspect } from './engine-views.ts';
 import type { Result } from './result.ts';
 
 interface Command {
@@ -104,7 +105,7 @@ export const COMMANDS: Command[] = [
     run: async (engine, args) => {
       if (!args.trim()) return fail('UsageError', 'usage: :inspect EXPR');
       try {
-        const view = await engine.inspect({ expression: args.trim() }, []);
+        const view = await inspect(engine, { expression: args.trim() }, []);
         const heading = view.className ? `${view.className} v${view.version}` : view.title;
         const fields = view.fields.map((f) => `  ${f.key}: ${f.preview}`);
         return ok([heading, ...fields].join('\n'));

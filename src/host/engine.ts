@@ -4,17 +4,8 @@
 // (and, with a store, to disk before its result is returned); `save` writes a snapshot. When the
 // guest dies, the engine starts a new one and rebuilds the image from the last snapshot plus the
 // journal.
-import type { DefSummary, EvalReply, GuestNotice, Request } from '../shared/protocol.ts';
-import { stripTypes } from './entry/strip.ts';
-import { commandNames } from './commands.ts';
+import type { EvalReply, GuestNotice, Request } from '../shared/protocol.ts';
 
-export interface InspectReply {
-  id: number;
-  title: string;
-  className?: string;
-  version?: number;
-  fields: { key: string; preview: string; expandable: boolean }[];
-}
 import { analyze } from './entry/analyze.ts';
 import type { AnalyzedEntry } from './entry/analyze.ts';
 import { rewrite } from './entry/rewrite.ts';
@@ -283,61 +274,6 @@ export class Engine {
         },
       },
     };
-  }
-
-  /** Completions for the text before the cursor: commands here, names and properties in the guest. */
-  async complete(text: string): Promise<{ from: number; candidates: string[] }> {
-    const command = /^:(\w*)$/.exec(text.trimStart());
-    if (command) {
-      const names = commandNames().filter((n) => n.startsWith(command[1]!));
-      return { from: text.length - command[1]!.length - 1, candidates: names.map((n) => ':' + n) };
-    }
-    const outcome = await this.#guest.request({ op: 'complete', text });
-    if (outcome.kind !== 'reply') return { from: text.length, candidates: [] };
-    const reply = outcome.reply as { from?: number; candidates?: string[] };
-    return { from: reply.from ?? text.length, candidates: reply.candidates ?? [] };
-  }
-
-  /** An inspector's view: start with an expression, then walk by path. */
-  async inspect(
-    start: { expression: string } | { id: number },
-    path: string[],
-  ): Promise<InspectReply> {
-    let code: string | undefined;
-    if ('expression' in start) code = `(${stripTypes(start.expression)})`;
-    const outcome = await this.#guest.request({
-      op: 'inspect',
-      code,
-      id: 'id' in start ? start.id : undefined,
-      path,
-    });
-    if (outcome.kind !== 'reply') throw new Error('the guest did not answer');
-    const reply = outcome.reply as InspectReply & { ok: boolean; error?: { message: string } };
-    if (!reply.ok) throw new Error(reply.error?.message ?? 'cannot inspect that');
-    return reply;
-  }
-
-  /** The definitions, for the panel. */
-  async definitions(): Promise<DefSummary[]> {
-    const outcome = await this.#guest.request({ op: 'defs' });
-    if (outcome.kind !== 'reply') return [];
-    return (outcome.reply as { defs?: DefSummary[] }).defs ?? [];
-  }
-
-  /** Names defined or changed since the image was last saved (the panel marks them). */
-  get changedSinceSave(): Set<string> {
-    const names = new Set<string>();
-    for (const record of this.journal) {
-      if (record.type === 'rollback') names.add(record.name);
-      if (record.type === 'entry') {
-        try {
-          for (const d of analyze(record.source).declarations) names.add(d.name);
-        } catch {
-          // a journaled entry always parsed once
-        }
-      }
-    }
-    return names;
   }
 
   /** Stops the running entry (Ctrl-C). */

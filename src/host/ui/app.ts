@@ -5,6 +5,7 @@ import type { ReactElement } from 'react';
 import { Box, Static, Text, useApp, useInput } from 'ink';
 import type { DefSummary } from '../../shared/protocol.ts';
 import type { Engine } from '../engine.ts';
+import { changedSinceSave, complete, definitions, inspect } from '../engine-views.ts';
 import { isComplete } from '../entry/analyze.ts';
 import { renderResult } from '../render.ts';
 import {
@@ -66,7 +67,7 @@ export function App({ engine, imageName, printer }: Props): ReactElement {
   const append = (text: string) => setLog((lines) => [...lines, { id: nextId.current++, text }]);
 
   const refresh = async () => {
-    const [list, heap] = await Promise.all([engine.definitions(), engine.heap()]);
+    const [list, heap] = await Promise.all([definitions(engine), engine.heap()]);
     setDefs(list);
     if (!engine.dirty && !savedAt.current) savedAt.current = new Date();
     setStatus((s) => ({
@@ -111,7 +112,7 @@ export function App({ engine, imageName, printer }: Props): ReactElement {
 
   const openInspector = async (expression: string) => {
     try {
-      const view = await engine.inspect({ expression }, []);
+      const view = await inspect(engine, { expression }, []);
       setInspector({ expression, id: view.id, path: [], view, selected: 0 });
     } catch (error) {
       append(`Uncaught ${(error as Error).message}`);
@@ -120,14 +121,14 @@ export function App({ engine, imageName, printer }: Props): ReactElement {
 
   const walk = async (path: string[]) => {
     if (!inspector) return;
-    const view = await engine.inspect({ id: inspector.id }, path);
+    const view = await inspect(engine, { id: inspector.id }, path);
     setInspector({ ...inspector, path, view, selected: 0 });
   };
 
   const completeAtCursor = async () => {
     const current = editorRef.current;
     const before = current.text.slice(0, current.cursor);
-    const { from, candidates } = await engine.complete(before);
+    const { from, candidates } = await complete(engine, before);
     if (candidates.length === 0) return setHint('no completions');
     const common = commonPrefix(candidates);
     if (common.length > before.length - from) {
@@ -229,7 +230,7 @@ export function App({ engine, imageName, printer }: Props): ReactElement {
       items: log,
       children: (line: LogLine) => h(Text, { key: line.id }, line.text),
     }),
-    panel ? h(DefinitionsPanel, { defs, changed: engine.changedSinceSave }) : null,
+    panel ? h(DefinitionsPanel, { defs, changed: changedSinceSave(engine) }) : null,
     inspector ? h(InspectorView, { inspector }) : null,
     running === null && !inspector ? h(PromptView, { editor, hint }) : null,
     h(StatusLine, { status, running: runningText }),

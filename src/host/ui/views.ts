@@ -4,7 +4,7 @@ import { createElement as h } from 'react';
 import type { ReactElement } from 'react';
 import { Box, Text } from 'ink';
 import type { DefSummary } from '../../shared/protocol.ts';
-import type { InspectReply } from '../engine.ts';
+import type { InspectReply } from '../engine-views.ts';
 import { STYLE_COLOURS, highlight } from './highlight.ts';
 import type { EditorState } from './editor-state.ts';
 import { cursorPosition } from './editor-state.ts';
