@@ -65,6 +65,11 @@ export function cellOfStub(value: unknown): ClassCell | undefined {
   return typeof value === 'function' ? cellsByStub.get(value) : undefined;
 }
 
+/** The image class a class extends, if it extends one. */
+export function parentCell(cell: ClassCell): ClassCell | undefined {
+  return cellOfStub(getPrototypeOf(cell.stub));
+}
+
 export function createClassCell(name: string, state: StampState): ClassCell {
   const implKey = CLASS_IMPL_PREFIX + name;
   const registry = new InstanceRegistry();

@@ -85,7 +85,7 @@ export function inspectRoot(value: unknown): number {
 /** The view of the value at `path` (keys as the fields list gave them) inside root `id`. */
 export function inspectView(staging: Staging, id: number, path: string[]): InspectView {
   let value = roots.get(id);
-  for (const key of path) value = child(value, key);
+  for (const key of path) value = child(staging, value, key);
   const fields = entries(value).map(([key, v]) => ({
     key,
     preview: preview(v),
@@ -112,23 +112,22 @@ function entries(value: unknown): [string, unknown][] {
   return Object.keys(value).map((k) => [k, (value as Record<string, unknown>)[k]]);
 }
 
+/** The private fields of the value's own class (its base classes' stay out of the view). */
 function privateEntries(staging: Staging, value: unknown): [string, unknown][] {
   if (value === null || typeof value !== 'object') return [];
-  const cell = cellOfPrototype(getPrototypeOf(value));
-  const table = cell?.version?.impl ? staging.privateTable(cell.version.impl) : undefined;
-  if (!table) return [];
-  return Object.entries(table).flatMap(([name, [has, get]]) =>
-    has(value) ? [[name, get(value)] as [string, unknown]] : [],
-  );
+  const own = cellOfPrototype(getPrototypeOf(value));
+  return staging
+    .privateFieldsOf(value)
+    .filter((f) => f.cell === own)
+    .map((f) => [f.name, f.value]);
 }
 
-function child(value: unknown, key: string): unknown {
+function child(staging: Staging, value: unknown, key: string): unknown {
   if (value instanceof Map || value instanceof Set) {
     const index = Number(/^\[(\d+)\]/.exec(key)?.[1]);
     return [...(value instanceof Map ? value.values() : value)][index];
   }
-  if (key.startsWith('#'))
-    return privateEntries(globalStaging!, value).find(([k]) => k === key)?.[1];
+  if (key.startsWith('#')) return privateEntries(staging, value).find(([k]) => k === key)?.[1];
   if (
     value !== null &&
     (typeof value === 'object' || typeof value === 'function') &&
@@ -137,11 +136,6 @@ function child(value: unknown, key: string): unknown {
     return (value as Record<string, unknown>)[key];
   }
   return undefined;
-}
-
-let globalStaging: Staging | undefined;
-export function setExploreStaging(staging: Staging): void {
-  globalStaging = staging;
 }
 
 function preview(value: unknown): string {

@@ -6,6 +6,7 @@
 // was first made, installs the current ones, decodes the heap and binds the values.
 import type { ClassMeta, DefKind, HistoryEvent } from '../shared/protocol.ts';
 import {
+  defineProperty,
   getPrototypeOf,
   globalObject,
   hasOwn,
@@ -22,6 +23,7 @@ import {
   createClassCell,
   installMembers,
   installStaticFields,
+  parentCell,
   stamp,
 } from './classes.ts';
 import type { ClassCell } from './classes.ts';
@@ -114,20 +116,9 @@ function staticFieldValues(cell: ClassCell): Record<string, unknown> {
 
 /** Private fields of an instance, per class of its chain: `Account#balance` -> value. */
 function privateFieldValues(staging: Staging, obj: object): Record<string, unknown> | undefined {
-  let out: Record<string, unknown> | undefined;
-  for (let cell = cellOfPrototype(getPrototypeOf(obj)); cell; cell = parentCell(cell)) {
-    const impl = cell.version?.impl;
-    const table = impl ? staging.privateTable(impl) : undefined;
-    if (!table) continue;
-    for (const [name, [has, get]] of Object.entries(table)) {
-      if (has(obj)) (out ??= {})[cell.name + name] = get(obj);
-    }
-  }
-  return out;
-}
-
-function parentCell(cell: ClassCell): ClassCell | undefined {
-  return cellOfStub(getPrototypeOf(cell.stub));
+  const fields = staging.privateFieldsOf(obj);
+  if (fields.length === 0) return undefined;
+  return Object.fromEntries(fields.map((f) => [f.cell.name + f.name, f.value]));
 }
 
 /** `static transient = ['cache']` on a class (or a base class): fields the snapshot skips. */
@@ -218,7 +209,7 @@ export function restoreFinish(
     const value = roots.get(def.name);
     if (def.kind === 'class' && def.cls) {
       for (const [key, field] of Object.entries(value as Record<string, unknown>)) {
-        Object.defineProperty(def.cls.stub, key, {
+        defineProperty(def.cls.stub, key, {
           value: field,
           writable: true,
           enumerable: true,

@@ -22,7 +22,7 @@ import { installConsole, installTimers } from './capabilities.ts';
 import type { Timers } from './capabilities.ts';
 import { rollback } from './rollback.ts';
 import { restoreBegin, restoreFinish, snapshot } from './image.ts';
-import { complete, inspectRoot, inspectView, setExploreStaging } from './explore.ts';
+import { complete, inspectRoot, inspectView } from './explore.ts';
 
 type Notify = (message: string) => void;
 
@@ -71,7 +71,6 @@ export function boot(notifyHost: Notify, hostNow: () => number): void {
     configurable: true,
   });
   setPathRoots(() => ns.all().map((d) => d.name));
-  setExploreStaging(staging);
 }
 
 /**

@@ -11,11 +11,13 @@ import { bindGlobal, Namespace, readGlobal } from './definitions.ts';
 import type { Definition, Version } from './definitions.ts';
 import { createFunctionCell, installFunction } from './functions.ts';
 import {
+  cellOfPrototype,
   cellOfStub,
   createClassCell,
   familyOf,
   installMembers,
   installStaticFields,
+  parentCell,
 } from './classes.ts';
 import type { ClassCell, StampState } from './classes.ts';
 import { dryRunInstances, migrateInstances, needsInstances } from './migrate.ts';
@@ -102,30 +104,20 @@ export class Staging implements StampState {
 
   val(name: string, value: unknown, binding: 'const' | 'let' | 'var', hasInit: boolean): void {
     if (this.restoring) return;
-    const { tx } = this.#context();
-    const def = this.ns.ensure(tx, name, binding);
-    if (!hasInit && def.current > 0) value = readGlobal(name);
-    this.ns.addVersion(tx, def, { kind: binding, binding, source: this.#source(name) });
-    def.once = false;
-    bindGlobal(tx, name, value, binding);
-    this.#record(def);
+    const def = this.ns.get(name);
+    if (!hasInit && def && def.current > 0) value = readGlobal(name);
+    this.#defineValue(name, value, binding, {});
   }
 
   /** `const x = once(init)`: evaluates `init` only when `x` is not already a once-definition. */
   once(name: string, init: () => unknown, binding: 'const' | 'let' | 'var'): void {
     if (this.restoring) return;
-    const { tx } = this.#context();
     const existing = this.ns.get(name);
     if (existing && existing.current > 0 && existing.once) {
       this.#record(existing, { kept: true });
       return;
     }
-    const value = init();
-    const def = this.ns.ensure(tx, name, binding);
-    this.ns.addVersion(tx, def, { kind: binding, binding, source: this.#source(name) });
-    def.once = true;
-    bindGlobal(tx, name, value, binding);
-    this.#record(def);
+    this.#defineValue(name, init(), binding, { once: true });
   }
 
   /**
@@ -137,16 +129,25 @@ export class Staging implements StampState {
       if (this.restoring.name === name) bindGlobal(new Transaction(0), name, init(), binding);
       return;
     }
+    this.#defineValue(name, init(), binding, { transient: true });
+  }
+
+  /** A new version of a value definition, bound on the global object. */
+  #defineValue(
+    name: string,
+    value: unknown,
+    binding: 'const' | 'let' | 'var',
+    flags: { once?: boolean; transient?: boolean },
+  ): void {
     const { tx } = this.#context();
-    const value = init();
     const def = this.ns.ensure(tx, name, binding);
     this.ns.addVersion(tx, def, {
       kind: binding,
       binding,
       source: this.#source(name),
-      transient: true,
+      transient: flags.transient,
     });
-    def.once = false;
+    def.once = !!flags.once;
     bindGlobal(tx, name, value, binding);
     this.#record(def);
   }
@@ -269,8 +270,18 @@ export class Staging implements StampState {
     this.#privateTables.set(impl, table);
   }
 
-  privateTable(impl: Function): PrivateTable | undefined {
-    return this.#privateTables.get(impl);
+  /** The private fields an instance holds, for each image class of its chain, nearest first. */
+  privateFieldsOf(instance: object): { cell: ClassCell; name: string; value: unknown }[] {
+    const out: { cell: ClassCell; name: string; value: unknown }[] = [];
+    for (let cell = cellOfPrototype(getPrototypeOf(instance)); cell; cell = parentCell(cell)) {
+      const impl = cell.version?.impl;
+      const table = impl ? this.#privateTables.get(impl) : undefined;
+      if (!table) continue;
+      for (const [name, [has, get]] of Object.entries(table)) {
+        if (has(instance)) out.push({ cell, name, value: get(instance) });
+      }
+    }
+    return out;
   }
 
   /** A private field's value for the instance being stamped, from the newest version that has it. */

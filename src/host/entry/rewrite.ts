@@ -114,7 +114,6 @@ function rewriteVariables(
         superClass: init.superClass,
         binding: declaration.kind,
       });
-      blank(s, init.end, d.end);
       return;
     }
     if (kind === 'function') {
@@ -123,27 +122,31 @@ function rewriteVariables(
       s.appendLeft(init.end, ` }[${name}], ${binding});`);
       return;
     }
-    if (isTransientCall(init)) {
-      const call = init as acorn.CallExpression;
-      const arg = call.arguments[0]!;
-      if (checkOnly) return blank(s, d.start, d.end);
-      s.overwrite(d.start, arg.start, `__viv.transient(${name}, (`);
-      s.overwrite(arg.end, call.end, keepLines(s.original.slice(arg.end, call.end)) || ' ');
-      s.appendLeft(call.end, `), ${binding});`);
-      return;
-    }
     if (checkOnly) return blank(s, d.start, d.end);
+    if (isTransientCall(init)) {
+      return wrapArgument(s, d, init, `__viv.transient(${name}, (`, `), ${binding});`);
+    }
     if (isOnceCall(init)) {
-      const call = init as acorn.CallExpression;
-      const arg = call.arguments[0]!;
-      s.overwrite(d.start, arg.start, `__viv.once(${name}, () => (`);
-      s.overwrite(arg.end, call.end, keepLines(s.original.slice(arg.end, call.end)));
-      s.appendLeft(call.end, `), ${binding});`);
-      return;
+      return wrapArgument(s, d, init, `__viv.once(${name}, () => (`, `), ${binding});`);
     }
     s.overwrite(d.start, init.start, `__viv.val(${name}, (`);
     s.appendLeft(init.end, `), ${binding}, true);`);
   });
+}
+
+/** `x = f(arg)` becomes `HEAD arg TAIL`: the call to `once`/`transient` gives way to the kernel's. */
+function wrapArgument(
+  s: MagicString,
+  d: acorn.VariableDeclarator,
+  init: acorn.Expression,
+  head: string,
+  tail: string,
+): void {
+  const call = init as acorn.CallExpression;
+  const arg = call.arguments[0]!;
+  s.overwrite(d.start, arg.start, head);
+  blank(s, arg.end, call.end);
+  s.appendLeft(call.end, tail);
 }
 
 /** Wraps each top-level `await` so a continuation of an abandoned entry stops there. */
