@@ -62,7 +62,7 @@ export const COMMANDS: Command[] = [
       if (!name) return fail('UsageError', 'usage: :diff NAME [A] [B]');
       const reply = await history(engine, name);
       if ('error' in reply) return reply.error;
-      const to = b ? Number(b) : a ? reply.current : reply.current;
+      const to = b ? Number(b) : reply.current;
       const from = a ? Number(a) : (reply.versions[to - 1]?.parent ?? to - 1);
       const older = reply.versions[from - 1];
       const newer = reply.versions[to - 1];

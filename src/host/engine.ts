@@ -50,23 +50,30 @@ export interface Store {
   close(): Promise<void>;
 }
 
-/** One image-changing operation, in order: what rebuilds the image. */
-export type JournalRecord =
+/** One accepted, image-changing operation, in order: what rebuilds the image. */
+export type AcceptedRecord =
   | { type: 'entry'; entry: number; source: string }
-  | { type: 'rollback'; entry: number; name: string; version?: number }
+  | { type: 'rollback'; entry: number; name: string; version?: number };
+
+/** What the journal on disk holds: accepted operations, and marks on entries that failed. */
+export type JournalRecord =
+  | AcceptedRecord
   /** The entry written ahead under this number failed: replay skips it. */
   | { type: 'rejected'; entry: number };
 
 /** The records that rebuild the image: every operation not marked rejected. */
-export function acceptedRecords(journal: readonly object[]): JournalRecord[] {
+export function acceptedRecords(journal: readonly object[]): AcceptedRecord[] {
   const records = journal as JournalRecord[];
   const rejected = new Set(records.filter((r) => r.type === 'rejected').map((r) => r.entry));
-  return records.filter((r) => r.type !== 'rejected' && !rejected.has(r.entry));
+  return records.filter(
+    (r): r is AcceptedRecord => r.type !== 'rejected' && !rejected.has(r.entry),
+  );
 }
 
 export class Engine {
   readonly options: Required<Pick<EngineOptions, 'memoryMB' | 'timeoutMs'>> & EngineOptions;
-  readonly journal: JournalRecord[] = [];
+  /** Accepted operations since the last snapshot (what a revival replays). */
+  readonly journal: AcceptedRecord[] = [];
   /** Every entry and command typed, oldest first, kept with the image (for the REPL's history). */
   readonly history: string[] = [];
   #guest!: GuestProcess;
@@ -96,9 +103,9 @@ export class Engine {
       const restored = await restoreSnapshot(engine.#guest, store.payload);
       engine.#restoreFailures = restored.failures;
       engine.history.push(...restored.history);
-      await engine.#replayJournal(store.journal);
-    } else if (store?.journal.length) {
-      // A new image that crashed before its first save: its journal holds everything.
+    }
+    // A new image that crashed before its first save has only a journal: it holds everything.
+    if (store?.payload || store?.journal.length) {
       await engine.#replayJournal(store.journal);
     } else {
       for (const { file, source } of options.prelude ?? []) {
@@ -165,7 +172,7 @@ export class Engine {
     // Written ahead: the request goes to the guest first, then the journal's append and fsync run
     // while the guest evaluates; the result is shown only once both are done. A failed entry is
     // then marked rejected.
-    const record: JournalRecord = { type: 'entry', entry, source };
+    const record: AcceptedRecord = { type: 'entry', entry, source };
     const evaluated = this.request(
       {
         op: 'eval',
@@ -189,7 +196,7 @@ export class Engine {
     return result;
   }
 
-  #accepted(record: JournalRecord): void {
+  #accepted(record: AcceptedRecord): void {
     this.journal.push(record);
     this.#dirty = true;
   }
@@ -198,7 +205,6 @@ export class Engine {
     for (const record of acceptedRecords(records)) {
       this.journal.push(record);
       if (record.type === 'entry') this.#rememberHistory(record.source);
-      this.#entry = Math.max(this.#entry, record.entry);
       const outcome = await this.#replay(record);
       if (outcome.kind === 'died') this.#guest = await this.#startGuest();
     }
@@ -208,7 +214,7 @@ export class Engine {
   }
 
   /** Records an accepted operation: in the journal, on disk (flushed) before anyone sees it. */
-  async accept(record: JournalRecord): Promise<void> {
+  async accept(record: AcceptedRecord): Promise<void> {
     await this.options.store?.append(record);
     this.#accepted(record);
   }
@@ -353,8 +359,7 @@ export class Engine {
     return `${reason}.${dropped}${rebuilt}`;
   }
 
-  #replay(record: JournalRecord): Promise<Outcome> {
-    if (record.type === 'rejected') return Promise.resolve({ kind: 'reply', reply: { ok: true } });
+  #replay(record: AcceptedRecord): Promise<Outcome> {
     if (record.type === 'rollback') {
       return this.#guest.request({
         op: 'rollback',
