@@ -1,7 +1,6 @@
-// What the terminal UI asks the image, beyond entries: completions, an inspector's view, the
-// definitions, and what changed since the last save. Plain requests through the engine.
+// What the terminal UI asks the image, beyond entries: completions, an inspector's view and the
+// definitions. Plain requests through the engine.
 import type { DefSummary } from '../shared/protocol.ts';
-import { analyze } from './entry/analyze.ts';
 import { stripTypes } from './entry/strip.ts';
 import { commandNames } from './commands.ts';
 import type { Engine } from './engine.ts';
@@ -54,20 +53,4 @@ export async function definitions(engine: Engine): Promise<DefSummary[]> {
   const outcome = await engine.request({ op: 'defs' });
   if (outcome.kind !== 'reply') return [];
   return (outcome.reply as { defs?: DefSummary[] }).defs ?? [];
-}
-
-/** Names defined or changed since the image was last saved (the panel marks them). */
-export function changedSinceSave(engine: Engine): Set<string> {
-  const names = new Set<string>();
-  for (const record of engine.journal) {
-    if (record.type === 'rollback') names.add(record.name);
-    if (record.type === 'entry') {
-      try {
-        for (const d of analyze(record.source).declarations) names.add(d.name);
-      } catch {
-        // a journaled entry always parsed once
-      }
-    }
-  }
-  return names;
 }

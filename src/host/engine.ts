@@ -74,6 +74,8 @@ export class Engine {
   readonly options: Required<Pick<EngineOptions, 'memoryMB' | 'timeoutMs'>> & EngineOptions;
   /** Accepted operations since the last snapshot (what a revival replays). */
   readonly journal: AcceptedRecord[] = [];
+  /** Names those operations defined or rolled back (the definitions panel marks them). */
+  readonly changedSinceSave = new Set<string>();
   /** Every entry and command typed, oldest first, kept with the image (for the REPL's history). */
   readonly history: string[] = [];
   #guest!: GuestProcess;
@@ -190,23 +192,33 @@ export class Engine {
     const result = await this.#toResult(outcome, entry, source);
     await logged;
     if (!options.check) {
-      if (result.ok) this.#accepted(record);
-      else if (logged) await this.options.store!.append({ type: 'rejected', entry });
+      if (result.ok) {
+        this.#journaled(
+          record,
+          analysis.declarations.map((d) => d.name),
+        );
+        this.#dirty = true;
+      } else if (logged) await this.options.store!.append({ type: 'rejected', entry });
     }
     return result;
   }
 
-  #accepted(record: AcceptedRecord): void {
+  /** Keeps an operation since the last snapshot, and the names it changed. */
+  #journaled(record: AcceptedRecord, names: string[]): void {
     this.journal.push(record);
-    this.#dirty = true;
+    for (const name of names) this.changedSinceSave.add(name);
   }
 
   async #replayJournal(records: readonly object[]): Promise<void> {
     for (const record of acceptedRecords(records)) {
-      this.journal.push(record);
       if (record.type === 'entry') this.#rememberHistory(record.source);
       const outcome = await this.#replay(record);
       if (outcome.kind === 'died') this.#guest = await this.#startGuest();
+      const declared = this.#scripts.get(record.entry)?.analysis.declarations ?? [];
+      this.#journaled(
+        record,
+        record.type === 'rollback' ? [record.name] : declared.map((d) => d.name),
+      );
     }
     for (const record of records as JournalRecord[]) {
       this.#entry = Math.max(this.#entry, record.entry);
@@ -214,9 +226,10 @@ export class Engine {
   }
 
   /** Records an accepted operation: in the journal, on disk (flushed) before anyone sees it. */
-  async accept(record: AcceptedRecord): Promise<void> {
+  async accept(record: AcceptedRecord & { type: 'rollback' }): Promise<void> {
     await this.options.store?.append(record);
-    this.#accepted(record);
+    this.#journaled(record, [record.name]);
+    this.#dirty = true;
   }
 
   get dirty(): boolean {
@@ -242,6 +255,7 @@ export class Engine {
     const payload = await takeSnapshot(this.#guest, this.history);
     await store.save(this.#entry, payload, path);
     this.journal.length = 0;
+    this.changedSinceSave.clear();
     this.#snapshot = { payload, entry: this.#entry };
     this.#dirty = false;
     return { path: store.path, bytes: Buffer.byteLength(payload) };

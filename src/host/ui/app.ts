@@ -5,7 +5,7 @@ import type { ReactElement } from 'react';
 import { Box, Static, Text, useApp, useInput } from 'ink';
 import type { DefSummary } from '../../shared/protocol.ts';
 import type { Engine } from '../engine.ts';
-import { changedSinceSave, complete, definitions, inspect } from '../engine-views.ts';
+import { complete, definitions, inspect } from '../engine-views.ts';
 import { isComplete } from '../entry/analyze.ts';
 import { renderResult } from '../render.ts';
 import {
@@ -230,7 +230,7 @@ export function App({ engine, imageName, printer }: Props): ReactElement {
       items: log,
       children: (line: LogLine) => h(Text, { key: line.id }, line.text),
     }),
-    panel ? h(DefinitionsPanel, { defs, changed: changedSinceSave(engine) }) : null,
+    panel ? h(DefinitionsPanel, { defs, changed: engine.changedSinceSave }) : null,
     inspector ? h(InspectorView, { inspector }) : null,
     running === null && !inspector ? h(PromptView, { editor, hint }) : null,
     h(StatusLine, { status, running: runningText }),
