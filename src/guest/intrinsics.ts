@@ -9,18 +9,11 @@ export const {
   getPrototypeOf,
   setPrototypeOf,
   create: objectCreate,
-  keys: objectKeys,
-  freeze,
 } = Object;
 export const hasOwn = Object.hasOwn;
-export const { ownKeys, apply, construct } = Reflect;
+export const { ownKeys, construct } = Reflect;
 export const globalObject = globalThis;
 export const WeakRefCtor = WeakRef;
 export const now = Date.now;
 export const json = { stringify: JSON.stringify, parse: JSON.parse };
 export const indirectEval = globalThis.eval;
-
-/** `Reflect.ownKeys` minus the keys every function has. */
-export function memberKeys(target: object, skip: readonly PropertyKey[]): PropertyKey[] {
-  return ownKeys(target).filter((k) => !skip.includes(k));
-}

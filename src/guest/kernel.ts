@@ -111,8 +111,6 @@ function dispatch(request: Request): unknown {
     case 'timer':
       timers.fire(request.id);
       return { ok: true };
-    case 'stats':
-      return { ok: true, definitions: ns.all().length };
     case 'complete':
       return { ok: true, ...complete(staging, request.text) };
     case 'inspect': {

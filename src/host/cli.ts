@@ -75,6 +75,10 @@ export async function main(argv: string[]): Promise<number> {
     store,
     colors: !batch,
     prelude: stdlibEntries(),
+    onRevive: (message) => {
+      if (batch) process.stderr.write(`viv: ${message}\n`);
+      else printer.print(message);
+    },
     onPrint: (stream, text) => {
       if (batch && values.json) return;
       if (!batch) printer.print(text);

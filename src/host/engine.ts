@@ -314,11 +314,6 @@ export class Engine {
     await this.options.store?.close();
   }
 
-  /** For tests: the guest process, to kill it as an out-of-memory abort would. */
-  get guestForTests(): GuestProcess {
-    return this.#guest;
-  }
-
   async #toResult(outcome: Outcome, entry: number, source: string): Promise<Result> {
     if (outcome.kind === 'interrupted') {
       return {

@@ -51,7 +51,6 @@ export type Request =
   | { op: 'rollback'; name: string; version?: number; entry: number }
   | { op: 'abort'; entry: number }
   | { op: 'timer'; id: number }
-  | { op: 'stats' }
   /** The whole image as JSON; the reply is `{"ok":true,"payload":<that JSON>}`, built unescaped. */
   | { op: 'snapshot'; history: string[] }
   /** Tab completion of the text before the cursor. */
