@@ -35,7 +35,8 @@ async function type(text: string): Promise<void> {
 
 function start(image: string): void {
   const command = `${process.execPath} ${CLI} ${image}; echo "viv exited with $?"; sleep 60`;
-  tmux('new-session', '-d', '-s', SESSION, '-x', '110', '-y', '40', command);
+  // CI=true as CI machines set it: ink must still draw (it goes quiet in CI unless told not to).
+  tmux('new-session', '-d', '-s', SESSION, '-x', '110', '-y', '40', '-e', 'CI=true', command);
 }
 
 test(

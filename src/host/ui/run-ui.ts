@@ -13,7 +13,9 @@ export async function runUi(engine: Engine, printer: Printer): Promise<number> {
       printer,
       imageName: engine.imagePath ? basename(engine.imagePath) : '(no image file)',
     }),
-    { exitOnCtrlC: false },
+    // ink turns itself non-interactive when CI=true is in the environment and then draws
+    // nothing until exit; the REPL only runs on a terminal, so it is always interactive.
+    { exitOnCtrlC: false, interactive: Boolean(process.stdout.isTTY) },
   );
   await instance.waitUntilExit();
   return 0;
