@@ -1,6 +1,6 @@
 // The host capabilities user code sees: `console` (printing into the entry's output) and timers
 // (scheduled by the host, fired back through the kernel). Nothing else of the host is reachable.
-import type { GuestNotice } from '../shared/protocol.ts';
+import type { GuestNotice, TimerInfo } from '../shared/protocol.ts';
 import { defineProperty, globalObject, now } from './intrinsics.ts';
 import { formatWithOptions, inspect } from './inspect.ts';
 
@@ -56,17 +56,42 @@ export function installConsole(print: Print): void {
   defineProperty(globalObject, 'console', { value: console, writable: true, configurable: true });
 }
 
+/** Who a timer belongs to: an entry (by what it defines or its text), a process, or a timer. */
+export interface Owner {
+  key: string;
+  label: string;
+  entry?: number;
+}
+
 export interface Timers {
   fire(id: number): void;
+  clear(id: unknown): void;
+  /** Owner of timers set from now on (the entry or tick being run). */
+  owner: Owner | undefined;
+  /** Clears every timer of `key` (a process that stops takes its timers with it). */
+  clearOwned(key: string): number;
+  /** An entry committed: timers its owner left from earlier evaluations are cleared. */
+  replaceOwned(owner: Owner): number;
+  list(): TimerInfo[];
+  /** A failed entry takes back the timers it set. */
+  onSet: ((id: number) => void) | undefined;
 }
 
 interface Timer {
   fn: Function;
   args: unknown[];
   repeat: number | undefined;
+  delay: number;
+  owner: Owner;
+  fired: number;
 }
 
-/** setTimeout/setInterval/clear*, plus queueMicrotask; the host owns the clock. */
+const DETACHED: Owner = { key: 'detached', label: 'no entry or process' };
+
+/**
+ * setTimeout/setInterval/clear*, plus queueMicrotask; the host owns the clock. Every timer knows
+ * its owner, so re-evaluating the code that made it replaces it instead of leaving an orphan.
+ */
 export function installTimers(
   send: (n: GuestNotice) => void,
   uncaught: (e: unknown) => void,
@@ -81,8 +106,10 @@ export function installTimers(
     }
     const ms = Math.max(repeat ? 1 : 0, Number(delay) || 0);
     const id = next++;
-    timers.set(id, { fn, args, repeat: repeat ? ms : undefined });
+    const owner = api.owner ?? DETACHED;
+    timers.set(id, { fn, args, repeat: repeat ? ms : undefined, delay: ms, owner, fired: 0 });
     send({ type: 'timer', action: 'set', id, delay: ms });
+    api.onSet?.(id);
     return id;
   };
   const clear = (id: unknown) => {
@@ -100,17 +127,53 @@ export function installTimers(
   for (const [name, value] of Object.entries(globals)) {
     defineProperty(globalObject, name, { value, writable: true, configurable: true });
   }
-  return {
+  const clearWhere = (test: (t: Timer) => boolean): number => {
+    let n = 0;
+    for (const [id, timer] of timers) {
+      if (test(timer)) {
+        clear(id);
+        n++;
+      }
+    }
+    return n;
+  };
+  const api: Timers = {
+    owner: undefined,
+    onSet: undefined,
+    clear,
     fire(id) {
       const timer = timers.get(id);
       if (!timer) return;
       if (timer.repeat === undefined) timers.delete(id);
       else send({ type: 'timer', action: 'set', id, delay: timer.repeat });
+      timer.fired++;
+      const outer = api.owner;
+      api.owner = timer.owner;
       try {
         timer.fn(...timer.args);
       } catch (error) {
         uncaught(error);
+      } finally {
+        api.owner = outer;
       }
     },
+    clearOwned: (key) => clearWhere((t) => t.owner.key === key),
+    replaceOwned: (owner) =>
+      clearWhere(
+        (t) =>
+          t.owner.key === owner.key &&
+          t.owner.entry !== undefined &&
+          owner.entry !== undefined &&
+          t.owner.entry < owner.entry,
+      ),
+    list: () =>
+      [...timers].map(([id, t]) => ({
+        id,
+        kind: t.repeat === undefined ? 'timeout' : 'interval',
+        delay: t.delay,
+        owner: t.owner.label,
+        fired: t.fired,
+      })),
   };
+  return api;
 }

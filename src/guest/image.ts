@@ -28,6 +28,7 @@ import {
 } from './classes.ts';
 import type { ClassCell } from './classes.ts';
 import type { Staging } from './staging.ts';
+import type { ProcessTable } from './processes.ts';
 import { Transaction } from './transaction.ts';
 import { encodeHeap } from './snapshot-encode.ts';
 import type { EncodedHeap } from './snapshot-encode.ts';
@@ -60,16 +61,24 @@ export interface CompileRequest {
   source: string;
 }
 
+/** The root under which processes are saved (not an identifier: no definition can clash). */
+const PROCESSES_ROOT = '(processes)';
+
 const isValueKind = (kind: DefKind) => kind === 'const' || kind === 'let' || kind === 'var';
 
 /** The whole image as JSON text; throws SnapshotError (with a path) for a value it cannot save. */
-export function snapshot(staging: Staging, history: string[] = []): string {
+export function snapshot(
+  staging: Staging,
+  processes: ProcessTable,
+  history: string[] = [],
+): string {
   const defs = staging.ns.all();
   const roots: [string, unknown][] = [];
   for (const def of defs) {
     if (isValueKind(def.kind) && !def.transient) roots.push([def.name, readGlobal(def.name)]);
     if (def.kind === 'class' && def.cls) roots.push([def.name, staticFieldValues(def.cls)]);
   }
+  roots.push([PROCESSES_ROOT, processes.saved()]);
   const heap = encodeHeap(roots, {
     definitionName: (fn) => functionDefinitionName(fn) ?? cellOfStub(fn)?.name,
     classOf: (obj) => cellOfPrototype(getPrototypeOf(obj))?.name,
@@ -170,6 +179,7 @@ export function restoreBegin(
 /** Compiles the versions, installs the current ones, decodes the heap; returns what failed. */
 export function restoreFinish(
   staging: Staging,
+  processes: ProcessTable,
   scripts: { name: string; version: number; script: string }[],
 ): string[] {
   const image = pending;
@@ -222,6 +232,11 @@ export function restoreFinish(
   }
   for (const s of transients) compile(staging, s.name, s.record, s.script, failures);
   reviveInstances(staging, failures);
+  try {
+    processes.restore(roots.get(PROCESSES_ROOT));
+  } catch (error) {
+    failures.push(`the processes could not be restored: ${String(error)}`);
+  }
   tx.commit();
   return failures;
 }

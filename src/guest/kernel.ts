@@ -23,6 +23,8 @@ import type { Timers } from './capabilities.ts';
 import { rollback } from './rollback.ts';
 import { restoreBegin, restoreFinish, snapshot } from './image.ts';
 import { complete, inspectRoot, inspectView } from './explore.ts';
+import { installProcessApi, ProcessTable } from './processes.ts';
+import { sendOsc } from './osc.ts';
 
 type Notify = (message: string) => void;
 
@@ -30,6 +32,7 @@ const ns = new Namespace();
 const staging = new Staging(ns);
 let notify: Notify = () => {};
 let timers: Timers;
+let processes: ProcessTable;
 /** Lines printed by the entry being evaluated (undefined between entries). */
 let printed: string[] | undefined;
 let quiet = false;
@@ -55,6 +58,11 @@ export function boot(notifyHost: Notify, hostNow: () => number): void {
   });
   timers = installTimers(send, (error) => {
     send({ type: 'print', stream: 'err', text: 'Uncaught ' + display(error) });
+  });
+  processes = new ProcessTable(staging, send, hostNow, () => timers);
+  installProcessApi(processes, {
+    sendOSC: (address: unknown, args: unknown, options: unknown) =>
+      sendOsc(processes, send, address, args, options),
   });
   defineProperty(globalObject, 'once', {
     value: function once<T>(value: T): T {
@@ -82,7 +90,7 @@ export function handle(requestText: string, data?: string): string {
   try {
     const request = json.parse(requestText) as Request;
     if (request.op === 'snapshot') {
-      return SNAPSHOT_REPLY_PREFIX + snapshot(staging, request.history) + '}';
+      return SNAPSHOT_REPLY_PREFIX + snapshot(staging, processes, request.history) + '}';
     }
     if (request.op === 'restoreBegin')
       return json.stringify({ ok: true, ...restoreBegin(staging, data ?? '') });
@@ -101,11 +109,38 @@ function dispatch(request: Request): unknown {
       return { ok: true, defs: definitions() };
     case 'history':
       return history(request.name);
-    case 'rollback':
-      return withTransaction(request.entry, false, false, () => {
+    case 'rollback': {
+      const reply = withTransaction(request.entry, false, false, () => {
         rollback(staging, request.name, request.version);
         return undefined;
       });
+      // Processes that crashed because of this definition start again on the version rolled to.
+      if (reply.ok) {
+        for (const name of processes.restartSuspectsOf(request.name)) {
+          reply.printed.push(`${name} restarted`);
+        }
+      }
+      return reply;
+    }
+    case 'control':
+      return withTransaction(request.entry, false, false, () => {
+        const message =
+          request.action === 'stop'
+            ? processes.stop(request.name)
+            : processes.restart(request.name);
+        return new ControlMessage(message);
+      });
+    case 'run':
+      processes.run();
+      return { ok: true };
+    case 'clock':
+      if (request.action === 'pause') processes.pause();
+      else processes.resume();
+      return { ok: true };
+    case 'ps':
+      return { ok: true, processes: processes.list(), timers: timers.list() };
+    case 'frame':
+      return { ok: true, text: processes.frame(request.name) };
     case 'abort':
       return abort(request.entry);
     case 'timer':
@@ -118,7 +153,7 @@ function dispatch(request: Request): unknown {
       return { ok: true, id, ...inspectView(staging, id, request.path) };
     }
     case 'restoreFinish':
-      return { ok: true, failures: restoreFinish(staging, request.scripts) };
+      return { ok: true, failures: restoreFinish(staging, processes, request.scripts) };
     default:
       throw new Error(`unknown request ${request.op}`);
   }
@@ -158,6 +193,8 @@ let colors = false;
 
 function evaluate(request: EvalRequest): EvalReply {
   colors = !!request.colors;
+  const owner = request.owner ?? { key: `entry ${request.entry}`, label: `entry ${request.entry}` };
+  timers.owner = { ...owner, entry: request.entry };
   const declarations = new Map(request.declarations.map((d) => [d.name, d]));
   return withTransaction(
     request.entry,
@@ -193,6 +230,7 @@ function withTransaction(
   staging.entry = context;
   printed = [];
   quiet = beQuiet;
+  timers.onSet = (id) => context.tx.onUndo(() => timers.clear(id), true);
   let result: unknown;
   try {
     result = body();
@@ -221,8 +259,21 @@ function finish(context: EntryContext, ok: boolean, value: unknown): EvalReply {
   printed = undefined;
   quiet = false;
   if (staging.entry === context) staging.entry = undefined;
+  const owner = timers.owner;
+  timers.owner = undefined;
+  timers.onSet = undefined;
   if (!ok || tx.check) tx.rollback();
-  else tx.commit();
+  else {
+    tx.commit();
+    processes.committedEntry = tx.entry;
+    const replaced = owner?.entry === tx.entry ? timers.replaceOwned(owner) : 0;
+    if (replaced) {
+      lines.push(
+        `(${replaced} timer${replaced > 1 ? 's' : ''} left by an earlier evaluation of this entry ${replaced > 1 ? 'were' : 'was'} cleared)`,
+      );
+    }
+  }
+  processes.wake(true);
   if (!ok) {
     if (!tx.check) setLast('_error', value);
     return { ok: false, error: errorInfo(value), defined: [], printed: lines };
@@ -257,7 +308,16 @@ function setLast(name: '_' | '_error', value: unknown): void {
   });
 }
 
+/** What `:stop` and `:restart` answer: shown as plain text, not as a quoted string. */
+class ControlMessage {
+  readonly text: string;
+  constructor(text: string) {
+    this.text = text;
+  }
+}
+
 export function display(value: unknown): string {
+  if (value instanceof ControlMessage) return value.text;
   try {
     return inspect(value, { colors });
   } catch (error) {

@@ -7,6 +7,8 @@ export class Transaction {
   readonly entry: number;
   readonly check: boolean;
   #undo: (() => void)[] = [];
+  /** How many undo steps take back staged definitions or state (not side effects like timers). */
+  #staged = 0;
   #closed = false;
   /** Abandoned by the host (timeout or interrupt): continuations must stop. */
   aborted = false;
@@ -20,8 +22,15 @@ export class Transaction {
     return this.#closed;
   }
 
-  onUndo(step: () => void): void {
+  /** Nothing staged yet (an awaiting entry that has defined nothing lets processes tick). */
+  get empty(): boolean {
+    return this.#staged === 0;
+  }
+
+  /** `effect`: the step cancels a side effect (a timer), which does not make the entry non-empty. */
+  onUndo(step: () => void, effect = false): void {
     this.#undo.push(step);
+    if (!effect) this.#staged++;
   }
 
   commit(): void {

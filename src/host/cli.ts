@@ -18,6 +18,9 @@ const USAGE = `usage: viv [IMAGE] [options]
   --autosave S     save every S seconds while the image has unsaved entries (default 60; 0: off)
   --memory MB      memory limit of the guest isolate (default 512)
   --timeout MS     stop an entry that runs longer, awaited promises included (default: none)
+  --run-for S      with --batch: keep the processes running S seconds after the input ends
+  --auto-rollback  when a redefinition makes a process crash past its restart limit, roll the
+                   redefinition back and restart the process (default: only offer it)
   --help           this text`;
 
 export const DEFAULT_IMAGE = fileURLToPath(new URL('../../images/default.json', import.meta.url));
@@ -35,6 +38,8 @@ export async function main(argv: string[]): Promise<number> {
         autosave: { type: 'string' },
         memory: { type: 'string' },
         timeout: { type: 'string' },
+        'run-for': { type: 'string' },
+        'auto-rollback': { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
     });
@@ -53,6 +58,9 @@ export async function main(argv: string[]): Promise<number> {
   if (typeof memoryMB === 'string') return usageError(memoryMB);
   if (typeof timeoutMs === 'string') return usageError(timeoutMs);
   if (typeof autosave === 'string') return usageError(autosave);
+  const runFor = values['run-for'] === undefined ? 0 : Number(values['run-for']);
+  if (!(runFor >= 0))
+    return usageError(`--run-for needs a number of seconds, not "${values['run-for']}"`);
   if (values.json && !values.batch) return usageError('--json needs --batch');
   if (positionals[0] && values.image) return usageError('give the image once: IMAGE or --image');
 
@@ -75,6 +83,11 @@ export async function main(argv: string[]): Promise<number> {
     store,
     colors: !batch,
     prelude: stdlibEntries(),
+    autoRollback: values['auto-rollback'],
+    onProcess: ({ message }) => {
+      if (!batch) printer.print(message);
+      else process.stderr.write(`viv: ${message}\n`);
+    },
     onRevive: (message) => {
       if (batch) process.stderr.write(`viv: ${message}\n`);
       else printer.print(message);
@@ -89,9 +102,14 @@ export async function main(argv: string[]): Promise<number> {
   const timer = store && autosave > 0 ? startAutosave(engine, autosave) : undefined;
   let status = 0;
   try {
-    status = batch
-      ? await runBatch(engine, { json: values.json, input: process.stdin, output: process.stdout })
-      : await (await ui!).runUi(engine, printer);
+    if (batch) {
+      status = await runBatch(engine, {
+        json: values.json,
+        input: process.stdin,
+        output: process.stdout,
+      });
+      if (runFor > 0 && !engine.quitRequested) await delay(runFor * 1000);
+    } else status = await (await ui!).runUi(engine, printer);
   } finally {
     clearInterval(timer);
     if (store && engine.dirty) {
@@ -140,6 +158,10 @@ function numberOption(
   if (!Number.isInteger(n) || n < min)
     return `${flag} needs a whole number of at least ${min}, not "${value}"`;
   return n;
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function usageError(message: string): number {

@@ -1,7 +1,13 @@
 // The REPL's commands. Each is declared with its usage and one line of help next to its handler,
 // and `:help` is generated from this table, so the two cannot drift apart.
 import { structuredPatch } from 'diff';
-import type { DefSummary, EvalReply, HistoryReply } from '../shared/protocol.ts';
+import type {
+  DefSummary,
+  EvalReply,
+  HistoryReply,
+  ProcessInfo,
+  TimerInfo,
+} from '../shared/protocol.ts';
 import type { Engine } from './engine.ts';
 import { inspect } from './engine-views.ts';
 import type { Result } from './result.ts';
@@ -112,6 +118,45 @@ export const COMMANDS: Command[] = [
       } catch (error) {
         return fail('InspectError', (error as Error).message);
       }
+    },
+  },
+  {
+    name: 'ps',
+    usage: ':ps',
+    help: 'processes (state, ticks, restarts, last error, lateness) and running timers',
+    run: async (engine) => {
+      const reply = (await guestReply(engine, { op: 'ps' })) as {
+        processes: ProcessInfo[];
+        timers: TimerInfo[];
+      };
+      return ok(renderProcesses(reply.processes, reply.timers));
+    },
+  },
+  {
+    name: 'stop',
+    usage: ':stop NAME',
+    help: 'stop a process (or a timer: :stop #ID); its state stays in the image',
+    run: async (engine, args) => control(engine, 'stop', args.trim()),
+  },
+  {
+    name: 'restart',
+    usage: ':restart NAME',
+    help: 'start a stopped or crashed process again',
+    run: async (engine, args) => control(engine, 'restart', args.trim()),
+  },
+  {
+    name: 'frame',
+    usage: ':frame NAME',
+    help: "a process's current text frame (in the terminal: a live panel; :frame again hides it)",
+    run: async (engine, args) => {
+      const name = args.trim();
+      if (!name) return fail('UsageError', 'usage: :frame NAME');
+      const reply = await guestReply(engine, { op: 'frame', name });
+      if (reply.ok === false) {
+        const error = reply.error as { name: string; message: string };
+        return fail(error.name, error.message);
+      }
+      return ok(reply.text as string);
     },
   },
   {
@@ -228,6 +273,56 @@ async function rollback(
     defined: reply.defined,
     printed: reply.printed,
   });
+}
+
+async function control(engine: Engine, action: 'stop' | 'restart', name: string): Promise<Result> {
+  if (!name) return fail('UsageError', `usage: :${action} NAME`);
+  const entry = engine.nextEntryNumber();
+  const outcome = await engine.request({ op: 'control', action, name, entry });
+  if (outcome.kind !== 'reply') return fail('GuestDied', `the guest died during :${action}`);
+  const reply = outcome.reply as EvalReply;
+  if (!reply.ok) return { ok: false, error: reply.error, printed: reply.printed ?? [] };
+  if (!name.startsWith('#')) await engine.accept({ type: 'control', entry, action, name });
+  return ok(reply.value ?? '', { printed: reply.printed });
+}
+
+function renderProcesses(procs: ProcessInfo[], timers: TimerInfo[]): string {
+  const lines: string[] = [];
+  if (procs.length === 0) lines.push('no processes');
+  else {
+    const rows = procs.map((p) => [
+      p.name,
+      p.status,
+      p.period,
+      String(p.ticks),
+      String(p.restarts),
+      `${p.lateP99.toFixed(1)} ms`,
+      `${p.lateMax.toFixed(1)} ms`,
+      p.lastError ?? '',
+    ]);
+    lines.push(
+      ...table(
+        ['name', 'status', 'every', 'ticks', 'restarts', 'late p99', 'late max', 'last error'],
+        rows,
+      ),
+    );
+  }
+  if (timers.length) {
+    lines.push('', 'timers:');
+    const rows = timers.map((t) => [`#${t.id}`, t.kind, `${t.delay} ms`, String(t.fired), t.owner]);
+    lines.push(...table(['id', 'kind', 'every', 'fired', 'started by'], rows));
+  }
+  return lines.join('\n');
+}
+
+function table(header: string[], rows: string[][]): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
+  return [line(header), ...rows.map(line)];
 }
 
 function renderDefs(defs: DefSummary[]): string {

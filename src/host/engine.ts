@@ -35,6 +35,16 @@ export interface EngineOptions {
   store?: Store;
   /** Values shown with ANSI colours (the terminal UI). */
   colors?: boolean;
+  /** A process restarted, stopped for good, or was rolled back automatically. */
+  onProcess?: (event: ProcessEvent) => void;
+  /** When a redefinition makes a process crash past its restart intensity, roll it back. */
+  autoRollback?: boolean;
+}
+
+export interface ProcessEvent {
+  event: 'restarted' | 'crashed' | 'rolled back';
+  name: string;
+  message: string;
 }
 
 /** The engine's view of an image on disk (src/host/store/image-file.ts implements it). */
@@ -53,7 +63,8 @@ export interface Store {
 /** One accepted, image-changing operation, in order: what rebuilds the image. */
 export type AcceptedRecord =
   | { type: 'entry'; entry: number; source: string }
-  | { type: 'rollback'; entry: number; name: string; version?: number };
+  | { type: 'rollback'; entry: number; name: string; version?: number }
+  | { type: 'control'; entry: number; action: 'stop' | 'restart'; name: string };
 
 /** What the journal on disk holds: accepted operations, and marks on entries that failed. */
 export type JournalRecord =
@@ -85,6 +96,7 @@ export class Engine {
   /** Entries that settled before their "pending" reply arrived (only microtasks awaited). */
   #settledEarly = new Map<number, EvalReply>();
   #quit = false;
+  #closing = false;
   #dirty = false;
   #busy = 0;
   /** The snapshot the image was last opened from or saved to: what a revival starts from. */
@@ -119,7 +131,13 @@ export class Engine {
         }
       }
     }
+    await engine.#resumeClock();
     return engine;
+  }
+
+  /** Processes run (and logical time moves) only once the image is fully open. */
+  async #resumeClock(): Promise<void> {
+    await this.#guest.request({ op: 'clock', action: 'resume' });
   }
 
   get quitRequested(): boolean {
@@ -181,6 +199,7 @@ export class Engine {
         entry,
         script: script.code,
         declarations: analysis.declarations,
+        owner: ownerOf(analysis, source),
         check: options.check,
         quiet: options.quiet,
         colors: this.options.colors,
@@ -217,7 +236,7 @@ export class Engine {
       const declared = this.#scripts.get(record.entry)?.analysis.declarations ?? [];
       this.#journaled(
         record,
-        record.type === 'rollback' ? [record.name] : declared.map((d) => d.name),
+        record.type === 'entry' ? declared.map((d) => d.name) : [record.name],
       );
     }
     for (const record of records as JournalRecord[]) {
@@ -226,7 +245,7 @@ export class Engine {
   }
 
   /** Records an accepted operation: in the journal, on disk (flushed) before anyone sees it. */
-  async accept(record: AcceptedRecord & { type: 'rollback' }): Promise<void> {
+  async accept(record: Exclude<AcceptedRecord, { type: 'entry' }>): Promise<void> {
     await this.options.store?.append(record);
     this.#journaled(record, [record.name]);
     this.#dirty = true;
@@ -310,6 +329,7 @@ export class Engine {
   }
 
   async close(): Promise<void> {
+    this.#closing = true;
     await this.#guest.close();
     await this.options.store?.close();
   }
@@ -359,6 +379,7 @@ export class Engine {
       const outcome = await this.#replay(record);
       if (outcome.kind !== 'reply' || !(outcome.reply as EvalReply).ok) failures++;
     }
+    await this.#resumeClock();
     const dropped =
       entry !== undefined
         ? ` Entry ${entry} was dropped${source ? ` (${firstLine(source)})` : ''}.`
@@ -369,6 +390,14 @@ export class Engine {
   }
 
   #replay(record: AcceptedRecord): Promise<Outcome> {
+    if (record.type === 'control') {
+      return this.#guest.request({
+        op: 'control',
+        action: record.action,
+        name: record.name,
+        entry: record.entry,
+      });
+    }
     if (record.type === 'rollback') {
       return this.#guest.request({
         op: 'rollback',
@@ -386,6 +415,7 @@ export class Engine {
         entry: record.entry,
         script: script.code,
         declarations: analysis.declarations,
+        owner: ownerOf(analysis, record.source),
         quiet: true,
       },
       record.entry,
@@ -404,11 +434,39 @@ export class Engine {
 
   #onNotice(notice: GuestNotice): void {
     if (notice.type === 'print') this.options.onPrint?.(notice.stream, notice.text);
+    if (notice.type === 'process') void this.#onProcess(notice);
     if (notice.type === 'settled') {
       const waiting = this.#settled.get(notice.entry);
       if (waiting) waiting(notice.reply);
       else this.#settledEarly.set(notice.entry, notice.reply);
     }
+  }
+
+  /**
+   * A process restarted or stopped. When it stopped because of a redefinition, offer the rollback
+   * (or, with autoRollback, do it: the rollback restarts the process on the version rolled to).
+   */
+  async #onProcess(notice: Extract<GuestNotice, { type: 'process' }>): Promise<void> {
+    if (this.#closing) return;
+    const report = (event: ProcessEvent['event'], message: string) =>
+      this.options.onProcess?.({ event, name: notice.name, message });
+    const suspect = notice.suspect;
+    if (notice.event !== 'crashed' || !suspect) return report(notice.event, notice.message);
+    const blame = ` It ran clean until entry ${suspect.entry} changed ${suspect.name} (now v${suspect.version}).`;
+    if (!this.options.autoRollback) {
+      return report(
+        'crashed',
+        `${notice.message}${blame} To go back: :rollback ${suspect.name} ${suspect.previous} (${notice.name} restarts by itself).`,
+      );
+    }
+    report('crashed', notice.message + blame);
+    const result = await runCommand(this, `:rollback ${suspect.name} ${suspect.previous}`);
+    report(
+      'rolled back',
+      result.ok
+        ? `auto-rollback: ${suspect.name} is back at v${suspect.previous}; ${notice.name} restarted`
+        : `auto-rollback of ${suspect.name} failed: ${result.error?.message}`,
+    );
   }
 
   /** Keeps the last entries' analyses to map stack frames back to what was typed. */
@@ -440,6 +498,17 @@ function syntaxFailure(error: unknown): Result {
     };
   }
   throw error;
+}
+
+/**
+ * Who owns the timers an entry starts: what it defines, or else its text. Evaluating an entry with
+ * the same owner again replaces those timers instead of leaving the old ones running.
+ */
+function ownerOf(analysis: AnalyzedEntry, source: string): { key: string; label: string } {
+  const names = analysis.declarations.map((d) => d.name);
+  if (names.length)
+    return { key: `defines ${names.join(',')}`, label: `entry defining ${names.join(', ')}` };
+  return { key: `text ${source.trim()}`, label: firstLine(source) };
 }
 
 function firstLine(source: string): string {

@@ -6,6 +6,9 @@
 // requests to the kernel's `handle` one at a time, keeps each request within its time bound, and
 // owns the guest's timers.
 import ivm from 'isolated-vm';
+import { createSocket } from 'node:dgram';
+import type { Socket } from 'node:dgram';
+import { toBuffer } from 'osc-min';
 import { readFileSync } from 'node:fs';
 import { stripTypeScriptTypes } from 'node:module';
 import { dirname, resolve } from 'node:path';
@@ -65,8 +68,53 @@ function loadKernel(): { handle: ivm.Reference<(r: string, data?: string) => str
 
 const timers = new Map<number, NodeJS.Timeout>();
 
+/** The one timer that wakes the kernel when the earliest process tick is due. */
+let wakeTimer: NodeJS.Timeout | undefined;
+
+function wakeAt(at: number): void {
+  clearTimeout(wakeTimer);
+  wakeTimer = undefined;
+  if (at < 0) return;
+  wakeTimer = setTimeout(
+    () => {
+      wakeTimer = undefined;
+      void call({ op: 'run' }, 0).catch(() => {});
+    },
+    Math.max(0, at - performance.now()),
+  );
+}
+
+let socket: Socket | undefined;
+/** Epoch milliseconds at host time 0: fixed, so timetags keep the exact spacing of the grid. */
+const EPOCH_AT_ZERO = performance.timeOrigin;
+const NTP_EPOCH_OFFSET = 2208988800;
+
+function sendOsc(notice: Extract<GuestNotice, { type: 'osc' }>): void {
+  const seconds = (EPOCH_AT_ZERO + notice.time) / 1000;
+  const whole = Math.floor(seconds);
+  const fraction = Math.min(2 ** 32 - 1, Math.round((seconds - whole) * 2 ** 32));
+  const packet = toBuffer({
+    timetag: [whole + NTP_EPOCH_OFFSET, fraction],
+    elements: [{ address: notice.address, args: notice.args as never }],
+  });
+  if (!socket) {
+    socket = createSocket('udp4');
+    socket.on('error', (error) => {
+      send({
+        type: 'notice',
+        notice: { type: 'print', stream: 'err', text: `OSC: ${error.message}` },
+      });
+    });
+    socket.unref();
+  }
+  const bytes = new Uint8Array(packet.buffer, packet.byteOffset, packet.byteLength);
+  socket.send(bytes, notice.port, notice.host);
+}
+
 function onNotice(text: string): void {
   const notice = JSON.parse(text) as GuestNotice;
+  if (notice.type === 'wake') return wakeAt(notice.at);
+  if (notice.type === 'osc') return sendOsc(notice);
   if (notice.type === 'timer') {
     clearTimeout(timers.get(notice.id));
     timers.delete(notice.id);

@@ -36,6 +36,8 @@ export interface EvalRequest {
   /** Script text that evaluates to the entry's wrapper function. */
   script: string;
   declarations: DeclarationInfo[];
+  /** Who owns timers the entry starts: re-evaluating an entry with the same owner replaces them. */
+  owner?: { key: string; label: string };
   /** `:check`: run migrations on copies and roll everything back. */
   check?: boolean;
   /** Replaying the journal: print nothing, same semantics. */
@@ -51,6 +53,16 @@ export type Request =
   | { op: 'rollback'; name: string; version?: number; entry: number }
   | { op: 'abort'; entry: number }
   | { op: 'timer'; id: number }
+  /** Runs the processes' ticks that are due. */
+  | { op: 'run' }
+  /** Logical time stands still while the image is being opened or rebuilt. */
+  | { op: 'clock'; action: 'pause' | 'resume' }
+  /** `:ps`: processes and timers. */
+  | { op: 'ps' }
+  /** `:stop NAME` / `:restart NAME` (a process, or `#ID` for a timer), as one transaction. */
+  | { op: 'control'; action: 'stop' | 'restart'; name: string; entry: number }
+  /** A process's text frame (its view of its state). */
+  | { op: 'frame'; name: string }
   /** The whole image as JSON; the reply is `{"ok":true,"payload":<that JSON>}`, built unescaped. */
   | { op: 'snapshot'; history: string[] }
   /** Tab completion of the text before the cursor. */
@@ -146,4 +158,49 @@ export type GuestNotice =
   | { type: 'print'; stream: 'out' | 'err'; text: string }
   | { type: 'settled'; entry: number; reply: EvalReply }
   | { type: 'timer'; action: 'set'; id: number; delay: number }
-  | { type: 'timer'; action: 'clear'; id: number };
+  | { type: 'timer'; action: 'clear'; id: number }
+  /** The earliest process tick is due at host time `at` (-1: none). */
+  | { type: 'wake'; at: number }
+  /** A process restarted after a crash, or stopped for good. */
+  | {
+      type: 'process';
+      event: 'restarted' | 'crashed';
+      name: string;
+      message: string;
+      suspect?: Suspect;
+    }
+  /** An OSC message to send at host time `time` (ms, latency included), over UDP. */
+  | { type: 'osc'; host: string; port: number; time: number; address: string; args: OscArg[] };
+
+export type OscArg = { type: 'integer' | 'float' | 'string' | 'true' | 'false'; value?: unknown };
+
+/** The redefinition that probably made a process crash. */
+export interface Suspect {
+  name: string;
+  version: number;
+  /** The version before it, what a rollback goes back to. */
+  previous: number;
+  entry: number;
+}
+
+export interface ProcessInfo {
+  name: string;
+  status: 'running' | 'stopped' | 'crashed';
+  period: string;
+  ticks: number;
+  restarts: number;
+  lastError?: string;
+  /** Lateness of recent ticks, in milliseconds. */
+  lateP99: number;
+  lateMax: number;
+  view: boolean;
+  suspect?: Suspect;
+}
+
+export interface TimerInfo {
+  id: number;
+  kind: 'timeout' | 'interval';
+  delay: number;
+  owner: string;
+  fired: number;
+}

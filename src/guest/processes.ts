@@ -1,0 +1,586 @@
+// Processes: named loops that run a step function on a period or on a tempo clock, keep their state
+// in the image, and go on running while the code under them is redefined.
+//
+// The kernel owns the schedule in logical time and the host owns the one timer that wakes it: after
+// every change the kernel tells the host when the earliest tick is due (a `wake` notice) and the
+// host calls `run` then. The n-th tick of a process is due at start + n·period (or at the clock's
+// time of its next beat), never at "last tick + period", so delays never accumulate. Ticks run only
+// between entries (a host call is never interleaved with another), so every tick sees one consistent
+// version of every definition. Logical time stands still while the image is closed or being
+// opened, so a reopened image carries on where it was saved.
+//
+// Supervision follows OTP: a tick that throws restarts the process (keeping its state, or
+// re-initialising it), at most `maxRestarts` times within `withinSeconds`; past that it stops with
+// its last error, and the kernel names the redefinition that probably broke it.
+import type { GuestNotice, ProcessInfo, Suspect } from '../shared/protocol.ts';
+import { defineProperty, globalObject, ownKeys } from './intrinsics.ts';
+import type { Staging } from './staging.ts';
+import type { Timers } from './capabilities.ts';
+
+export interface Clock {
+  timeAt(beat: number): number;
+  beatAt(time: number): number;
+}
+
+export interface ProcessSpec {
+  every?: number;
+  beats?: number;
+  clock?: Clock;
+  init?: () => unknown;
+  step: (state: unknown, tick: Tick) => unknown;
+  view?: (state: unknown) => unknown;
+  restart: 'keep' | 'reset';
+  maxRestarts: number;
+  withinSeconds: number;
+}
+
+export interface Tick {
+  name: string;
+  /** How many ticks this process has run before this one. */
+  n: number;
+  /** When this tick was due, in logical milliseconds (exact, on the grid). */
+  time: number;
+  /** With a clock: the beat this tick is on. */
+  beat?: number;
+  /** How late it started, in milliseconds. */
+  late: number;
+}
+
+interface Proc {
+  name: string;
+  spec: ProcessSpec;
+  state: object;
+  status: 'running' | 'stopped' | 'crashed';
+  ticks: number;
+  restarts: number;
+  lastError?: string;
+  /** `every`: the n-th tick from `anchor` is due at anchor + n·every. */
+  anchor: number;
+  n: number;
+  /** `beats`: the beat of the next tick. */
+  nextBeat: number;
+  /** Not saved: when recent restarts happened, tick lateness samples, the last clean entry. */
+  recent: number[];
+  late: Float64Array;
+  lateCount: number;
+  lateMax: number;
+  lastGoodEntry: number;
+  suspect?: Suspect;
+}
+
+const LATENESS_SAMPLES = 1024;
+/** A `run` call gives the host back its turn after this long, so entries are never starved. */
+const RUN_SLICE_MS = 50;
+
+const DEFAULTS = { restart: 'keep', maxRestarts: 3, withinSeconds: 5 } as const;
+
+export class ProcessTable {
+  readonly #procs = new Map<string, Proc>();
+  readonly #staging: Staging;
+  readonly #send: (notice: GuestNotice) => void;
+  readonly #hostNow: () => number;
+  readonly #timers: () => Timers;
+  /** Logical time = host time - offset; while paused it stands still at `pausedAt`. */
+  #offset = 0;
+  #pausedAt: number | undefined = 0;
+  #lastWake: number | undefined;
+  /** The tick being run (its due time stamps OSC messages sent from it). */
+  current: { name: string; time: number } | undefined;
+  /** The newest entry committed (a tick that succeeds after it ran clean on its definitions). */
+  committedEntry = 0;
+
+  constructor(
+    staging: Staging,
+    send: (notice: GuestNotice) => void,
+    hostNow: () => number,
+    timers: () => Timers,
+  ) {
+    this.#staging = staging;
+    this.#send = send;
+    this.#hostNow = hostNow;
+    this.#timers = timers;
+  }
+
+  /** Logical milliseconds. */
+  now(): number {
+    return this.#pausedAt ?? this.#hostNow() - this.#offset;
+  }
+
+  /** Host (runner) milliseconds of a logical time: what OSC timetags are computed from. */
+  hostTime(logical: number): number {
+    return (
+      logical + (this.#pausedAt === undefined ? this.#offset : this.#hostNow() - this.#pausedAt)
+    );
+  }
+
+  get paused(): boolean {
+    return this.#pausedAt !== undefined;
+  }
+
+  pause(): void {
+    if (this.#pausedAt === undefined) this.#pausedAt = this.now();
+  }
+
+  resume(): void {
+    if (this.#pausedAt === undefined) return;
+    this.#offset = this.#hostNow() - this.#pausedAt;
+    this.#pausedAt = undefined;
+    this.wake(true);
+  }
+
+  get size(): number {
+    return this.#procs.size;
+  }
+
+  /** `spawn(name, options)`: starts a process, or gives a running one its new code. */
+  spawn(name: unknown, options: unknown): object {
+    if (typeof name !== 'string' || name === '') {
+      throw new TypeError('spawn(name, options): name must be a non-empty string');
+    }
+    const spec = readSpec(name, options);
+    const tx = this.#staging.entry?.tx;
+    const existing = this.#procs.get(name);
+    if (existing) {
+      const before = { ...existing };
+      tx?.onUndo(() => Object.assign(existing, before));
+      const dueBefore = existing.status === 'running' ? this.#due(existing) : undefined;
+      existing.spec = spec;
+      if (dueBefore === undefined) {
+        existing.status = 'running';
+        existing.recent = [];
+        this.#startSchedule(existing);
+      } else {
+        // Same phase: the next tick stays where it was due under the old timing.
+        existing.anchor = dueBefore;
+        existing.n = 0;
+        if (spec.clock) existing.nextBeat = this.#firstBeat(spec, dueBefore);
+      }
+      this.wake();
+      return existing.state;
+    }
+    const state = initialState(name, spec);
+    const proc: Proc = {
+      name,
+      spec,
+      state,
+      status: 'running',
+      ticks: 0,
+      restarts: 0,
+      anchor: 0,
+      n: 0,
+      nextBeat: 0,
+      recent: [],
+      late: new Float64Array(LATENESS_SAMPLES),
+      lateCount: 0,
+      lateMax: 0,
+      lastGoodEntry: this.committedEntry,
+    };
+    this.#startSchedule(proc);
+    this.#procs.set(name, proc);
+    tx?.onUndo(() => this.#procs.delete(name));
+    this.wake();
+    return state;
+  }
+
+  stop(name: unknown): string {
+    const timer = typeof name === 'string' ? /^#(\d+)$/.exec(name) : null;
+    if (timer) {
+      const id = Number(timer[1]);
+      if (
+        !this.#timers()
+          .list()
+          .some((t) => t.id === id)
+      )
+        throw new Error(`there is no timer ${name}`);
+      this.#timers().clear(id);
+      return `timer ${name} cleared`;
+    }
+    const proc = this.#get(name);
+    if (proc.status !== 'running') return `${proc.name} is already ${proc.status}`;
+    this.#setStatus(proc, 'stopped');
+    this.wake();
+    return `${proc.name} stopped after ${proc.ticks} ticks`;
+  }
+
+  /** Starts a stopped or crashed process again (its state re-initialised if its strategy says so). */
+  restart(name: unknown): string {
+    const proc = this.#get(name);
+    const tx = this.#staging.entry?.tx;
+    const before = { ...proc };
+    tx?.onUndo(() => Object.assign(proc, before));
+    this.#timers().clearOwned(`process:${proc.name}`);
+    if (proc.spec.restart === 'reset') this.#reinit(proc);
+    proc.status = 'running';
+    proc.recent = [];
+    proc.suspect = undefined;
+    proc.lastGoodEntry = this.committedEntry;
+    this.#startSchedule(proc);
+    this.wake();
+    return `${proc.name} restarted`;
+  }
+
+  /** After a rollback of `name`: processes that crashed because of it start again. */
+  restartSuspectsOf(name: string): string[] {
+    const restarted: string[] = [];
+    for (const proc of this.#procs.values()) {
+      if (proc.status === 'crashed' && proc.suspect?.name === name) {
+        this.restart(proc.name);
+        restarted.push(proc.name);
+      }
+    }
+    return restarted;
+  }
+
+  list(): ProcessInfo[] {
+    return [...this.#procs.values()].map((p) => {
+      const n = Math.min(p.lateCount, LATENESS_SAMPLES);
+      const samples = [...p.late.subarray(0, n)].sort((a, b) => a - b);
+      const info: ProcessInfo = {
+        name: p.name,
+        status: p.status,
+        period: p.spec.clock ? `${p.spec.beats} beat` : `${p.spec.every} ms`,
+        ticks: p.ticks,
+        restarts: p.restarts,
+        lateP99: n ? samples[Math.min(n - 1, Math.floor(n * 0.99))]! : 0,
+        lateMax: p.lateMax,
+        view: p.spec.view !== undefined,
+      };
+      if (p.lastError) info.lastError = p.lastError;
+      if (p.suspect) info.suspect = p.suspect;
+      return info;
+    });
+  }
+
+  /** The text frame of a process with a `view`. */
+  frame(name: unknown): string {
+    const proc = this.#get(name);
+    if (!proc.spec.view)
+      throw new Error(`${proc.name} has no view (spawn it with view: state => text)`);
+    const text = proc.spec.view(proc.state);
+    return typeof text === 'string' ? text : String(text);
+  }
+
+  /** Runs every tick that is due, in order of due time; says when the next one is. */
+  run(): void {
+    const tx = this.#staging.entry?.tx;
+    if (this.#pausedAt !== undefined || (tx && !tx.closed && !tx.empty)) return;
+    const started = this.#hostNow();
+    for (;;) {
+      const now = this.now();
+      let next: Proc | undefined;
+      let nextDue = Infinity;
+      for (const proc of this.#procs.values()) {
+        if (proc.status !== 'running') continue;
+        const due = this.#due(proc);
+        if (due < nextDue) [next, nextDue] = [proc, due];
+      }
+      if (!next || nextDue > now) break;
+      this.#tick(next, nextDue, now);
+      if (this.#hostNow() - started > RUN_SLICE_MS) break;
+    }
+    this.wake(true);
+  }
+
+  /** Tells the host when the earliest tick is due (logical time mapped to host time). */
+  wake(force = false): void {
+    if (this.#pausedAt !== undefined) return;
+    if (force) this.#lastWake = undefined;
+    let earliest = Infinity;
+    for (const proc of this.#procs.values()) {
+      if (proc.status === 'running') earliest = Math.min(earliest, this.#due(proc));
+    }
+    const at = Number.isFinite(earliest) ? this.hostTime(earliest) : -1;
+    if (at === this.#lastWake) return;
+    this.#lastWake = at;
+    this.#send({ type: 'wake', at });
+  }
+
+  /** What the snapshot keeps: every process with its state, and the logical time. */
+  saved(): object {
+    const procs: Record<string, unknown> = {};
+    for (const p of this.#procs.values()) {
+      procs[p.name] = {
+        ...p.spec,
+        state: p.state,
+        status: p.status,
+        ticks: p.ticks,
+        restarts: p.restarts,
+        lastError: p.lastError,
+        anchor: p.anchor,
+        n: p.n,
+        nextBeat: p.nextBeat,
+      };
+    }
+    return { now: this.now(), processes: procs };
+  }
+
+  /** Reopening: the processes as saved; logical time resumes from the moment of the save. */
+  restore(saved: unknown): void {
+    const { now, processes } = (saved ?? {}) as { now?: number; processes?: Record<string, any> };
+    this.#pausedAt = typeof now === 'number' ? now : 0;
+    for (const [name, s] of Object.entries(processes ?? {})) {
+      const spec = readSpec(name, s);
+      this.#procs.set(name, {
+        name,
+        spec,
+        state: s.state,
+        status: s.status,
+        ticks: s.ticks,
+        restarts: s.restarts,
+        lastError: s.lastError,
+        anchor: s.anchor,
+        n: s.n,
+        nextBeat: s.nextBeat,
+        recent: [],
+        late: new Float64Array(LATENESS_SAMPLES),
+        lateCount: 0,
+        lateMax: 0,
+        lastGoodEntry: this.committedEntry,
+      });
+    }
+  }
+
+  #get(name: unknown): Proc {
+    const proc = typeof name === 'string' ? this.#procs.get(name) : undefined;
+    if (!proc) {
+      const known = [...this.#procs.keys()];
+      throw new Error(
+        `there is no process ${String(name)}` +
+          (known.length ? ` (processes: ${known.join(', ')})` : ' (no processes yet)'),
+      );
+    }
+    return proc;
+  }
+
+  #setStatus(proc: Proc, status: Proc['status']): void {
+    const before = proc.status;
+    this.#staging.entry?.tx.onUndo(() => {
+      proc.status = before;
+    });
+    proc.status = status;
+    this.#timers().clearOwned(`process:${proc.name}`);
+  }
+
+  #due(proc: Proc): number {
+    const { clock, every } = proc.spec;
+    if (!clock) return proc.anchor + proc.n * every!;
+    try {
+      const time = clock.timeAt(proc.nextBeat);
+      if (Number.isFinite(time)) return time;
+      throw new Error(`clock.timeAt(${proc.nextBeat}) is ${time}`);
+    } catch (error) {
+      this.#crash(proc, error, 'its clock failed');
+      return Infinity;
+    }
+  }
+
+  #startSchedule(proc: Proc): void {
+    const now = this.now();
+    proc.anchor = now;
+    proc.n = 0;
+    if (proc.spec.clock) proc.nextBeat = this.#firstBeat(proc.spec, now);
+  }
+
+  /** On a clock, a process starts on the next beat that is a multiple of its period. */
+  #firstBeat(spec: ProcessSpec, time: number): number {
+    const beats = spec.beats!;
+    const beat = spec.clock!.beatAt(time);
+    return Math.ceil(beat / beats - 1e-9) * beats;
+  }
+
+  #tick(proc: Proc, due: number, now: number): void {
+    const late = Math.max(0, now - due);
+    proc.late[proc.lateCount++ % LATENESS_SAMPLES] = late;
+    proc.lateMax = Math.max(proc.lateMax, late);
+    const tick: Tick = { name: proc.name, n: proc.ticks, time: due, late };
+    if (proc.spec.clock) tick.beat = proc.nextBeat;
+    if (proc.spec.clock) proc.nextBeat += proc.spec.beats!;
+    else proc.n++;
+    proc.ticks++;
+    this.current = { name: proc.name, time: due };
+    const timers = this.#timers();
+    const owner = timers.owner;
+    timers.owner = { key: `process:${proc.name}`, label: `process ${proc.name}` };
+    try {
+      const result = proc.spec.step(proc.state, tick) as { then?: unknown } | undefined;
+      if (result && typeof result.then === 'function') {
+        (result as Promise<unknown>).then(undefined, (error) => this.#crash(proc, error));
+      }
+      proc.lastGoodEntry = this.committedEntry;
+    } catch (error) {
+      this.#crash(proc, error);
+    } finally {
+      timers.owner = owner;
+      this.current = undefined;
+    }
+  }
+
+  #crash(proc: Proc, error: unknown, what = `tick ${proc.ticks - 1} threw`): void {
+    if (proc.status !== 'running') return;
+    proc.lastError = describeError(error);
+    this.#timers().clearOwned(`process:${proc.name}`);
+    const now = this.now();
+    const window = proc.spec.withinSeconds * 1000;
+    proc.recent = proc.recent.filter((t) => t > now - window);
+    proc.recent.push(now);
+    if (proc.recent.length > proc.spec.maxRestarts) {
+      proc.status = 'crashed';
+      proc.suspect = this.#suspect(proc, error);
+      this.#send({
+        type: 'process',
+        event: 'crashed',
+        name: proc.name,
+        message:
+          `${proc.name}: ${what}: ${proc.lastError}. It stopped: ${proc.recent.length} crashes ` +
+          `within ${proc.spec.withinSeconds} s (at most ${proc.spec.maxRestarts} restarts).`,
+        suspect: proc.suspect,
+      });
+      return;
+    }
+    proc.restarts++;
+    let how = 'state kept';
+    if (proc.spec.restart === 'reset') {
+      try {
+        this.#reinit(proc);
+        how = 'state re-initialised';
+      } catch (initError) {
+        proc.status = 'crashed';
+        proc.lastError = describeError(initError);
+        this.#send({
+          type: 'process',
+          event: 'crashed',
+          name: proc.name,
+          message: `${proc.name}: ${what}, and its init threw when restarting: ${proc.lastError}. It stopped.`,
+        });
+        return;
+      }
+    }
+    this.#send({
+      type: 'process',
+      event: 'restarted',
+      name: proc.name,
+      message:
+        `${proc.name}: ${what}: ${proc.lastError}; restarted, ${how} ` +
+        `(${proc.recent.length} of ${proc.spec.maxRestarts} within ${proc.spec.withinSeconds} s)`,
+    });
+  }
+
+  /** Keeps the state object (others may hold it) and gives it init()'s fields. */
+  #reinit(proc: Proc): void {
+    const fresh = initialState(proc.name, proc.spec);
+    for (const key of ownKeys(proc.state)) delete (proc.state as Record<PropertyKey, unknown>)[key];
+    Object.assign(proc.state, fresh);
+  }
+
+  /**
+   * The likely culprit of a crash: the function or class changed most recently since the process
+   * last ran a clean tick, preferring one the error's stack passes through.
+   */
+  #suspect(proc: Proc, error: unknown): Suspect | undefined {
+    const stack = error instanceof Error && typeof error.stack === 'string' ? error.stack : '';
+    let best: Suspect | undefined;
+    let bestScore = -1;
+    for (const def of this.#staging.ns.all()) {
+      if (def.kind !== 'function' && def.kind !== 'class') continue;
+      const last = def.events[def.events.length - 1];
+      if (!last || last.entry <= proc.lastGoodEntry || last.from === undefined) continue;
+      const inStack = stack.includes(def.name) ? 1e9 : 0;
+      const score = inStack + last.entry;
+      if (score > bestScore) {
+        bestScore = score;
+        best = { name: def.name, version: def.current, previous: last.from, entry: last.entry };
+      }
+    }
+    return best;
+  }
+}
+
+function readSpec(name: string, options: unknown): ProcessSpec {
+  const fail = (what: string): never => {
+    throw new TypeError(`spawn('${name}', options): ${what}`);
+  };
+  if (!options || typeof options !== 'object') fail('options must be an object with a step');
+  const o = options as Record<string, unknown>;
+  if (typeof o.step !== 'function') fail('options.step must be a function (state, tick) => void');
+  for (const key of ['init', 'view'] as const) {
+    if (o[key] !== undefined && typeof o[key] !== 'function')
+      fail(`options.${key} must be a function`);
+  }
+  const hasEvery = o.every !== undefined;
+  const hasBeats = o.beats !== undefined || o.clock !== undefined;
+  if (hasEvery === hasBeats) fail('give either every: MILLISECONDS or beats: N with a clock');
+  const positive = (key: string) => {
+    const v = o[key];
+    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
+      fail(`options.${key} must be a positive number, not ${String(v)}`);
+    }
+  };
+  if (hasEvery) positive('every');
+  else {
+    positive('beats');
+    const clock = o.clock as Partial<Clock> | undefined;
+    if (!clock || typeof clock.timeAt !== 'function' || typeof clock.beatAt !== 'function') {
+      fail('options.clock must be a clock (a TempoClock: it has timeAt and beatAt)');
+    }
+  }
+  const restart = o.restart ?? DEFAULTS.restart;
+  if (restart !== 'keep' && restart !== 'reset') fail(`options.restart must be 'keep' or 'reset'`);
+  const maxRestarts = o.maxRestarts ?? DEFAULTS.maxRestarts;
+  const withinSeconds = o.withinSeconds ?? DEFAULTS.withinSeconds;
+  if (typeof maxRestarts !== 'number' || !Number.isInteger(maxRestarts) || maxRestarts < 0) {
+    fail('options.maxRestarts must be a whole number of at least 0');
+  }
+  if (typeof withinSeconds !== 'number' || !Number.isFinite(withinSeconds) || withinSeconds <= 0) {
+    fail('options.withinSeconds must be a positive number');
+  }
+  const spec: ProcessSpec = {
+    step: o.step as ProcessSpec['step'],
+    restart: restart as ProcessSpec['restart'],
+    maxRestarts: maxRestarts as number,
+    withinSeconds: withinSeconds as number,
+  };
+  if (hasEvery) spec.every = o.every as number;
+  else {
+    spec.beats = o.beats as number;
+    spec.clock = o.clock as Clock;
+  }
+  if (o.init) spec.init = o.init as () => unknown;
+  if (o.view) spec.view = o.view as ProcessSpec['view'];
+  return spec;
+}
+
+function initialState(name: string, spec: ProcessSpec): object {
+  const state = spec.init ? spec.init() : {};
+  if (state === null || typeof state !== 'object') {
+    throw new TypeError(`spawn('${name}'): init() must return an object (the process's state)`);
+  }
+  return state;
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  try {
+    return `thrown ${String(error)}`;
+  } catch {
+    return 'thrown value';
+  }
+}
+
+/** The guest API: spawn, stop, restart, processes, and the `vivarium` namespace. */
+export function installProcessApi(table: ProcessTable, extra: Record<string, Function> = {}): void {
+  const api: Record<string, Function> = {
+    spawn: (name: unknown, options: unknown) => table.spawn(name, options),
+    stop: (name: unknown) => table.stop(name),
+    restart: (name: unknown) => table.restart(name),
+    processes: () => table.list(),
+  };
+  const namespace = { now: () => table.now(), ...api, ...extra };
+  for (const [name, value] of Object.entries(api)) {
+    defineProperty(globalObject, name, { value, writable: true, configurable: true });
+  }
+  defineProperty(globalObject, 'vivarium', {
+    value: Object.freeze(namespace),
+    writable: true,
+    configurable: true,
+  });
+}
