@@ -33,6 +33,7 @@ import { Transaction } from './transaction.ts';
 import { encodeHeap } from './snapshot-encode.ts';
 import type { EncodedHeap } from './snapshot-encode.ts';
 import { decodeHeap } from './snapshot-decode.ts';
+import { SnapshotError } from './snapshot-errors.ts';
 
 /** A version as stored: everything but the compiled implementation. */
 type SavedVersion = Omit<Version, 'impl' | 'staticFields'> & { staticFields?: string[] };
@@ -79,15 +80,34 @@ export function snapshot(
     if (def.kind === 'class' && def.cls) roots.push([def.name, staticFieldValues(def.cls)]);
   }
   roots.push([PROCESSES_ROOT, processes.saved()]);
-  const heap = encodeHeap(roots, {
-    definitionName: (fn) => functionDefinitionName(fn) ?? cellOfStub(fn)?.name,
-    classOf: (obj) => cellOfPrototype(getPrototypeOf(obj))?.name,
-    privateFields: (obj) => privateFieldValues(staging, obj),
-    transientKeys: (obj) => transientKeys(cellOfPrototype(getPrototypeOf(obj))),
-    isTransient: () => false,
-  });
+  let heap: EncodedHeap;
+  try {
+    heap = encodeHeap(roots, {
+      definitionName: (fn) => functionDefinitionName(fn) ?? cellOfStub(fn)?.name,
+      classOf: (obj) => cellOfPrototype(getPrototypeOf(obj))?.name,
+      privateFields: (obj) => privateFieldValues(staging, obj),
+      transientKeys: (obj) => transientKeys(cellOfPrototype(getPrototypeOf(obj))),
+      isTransient: () => false,
+    });
+  } catch (error) {
+    throw processFunctionError(error) ?? error;
+  }
   const image: SavedImage = { definitions: defs.map(saveDefinition), heap, history };
   return json.stringify(image);
+}
+
+/** A process's step, init or view that is not a top-level definition: say which and what to do. */
+function processFunctionError(error: unknown): SnapshotError | undefined {
+  if (!(error instanceof SnapshotError)) return undefined;
+  const match = /^\(processes\)\.processes\.(\w+)\.spec\.(step|init|view)$/.exec(error.path);
+  if (!match) return undefined;
+  const [, name, key] = match;
+  return new SnapshotError(
+    error.path,
+    `cannot save process ${name}: its ${key} is an inline function, and only top-level definitions are saved. ` +
+      `Define it at top level (function ${name}${key![0]!.toUpperCase()}${key!.slice(1)}(...) { ... }) and spawn with that` +
+      (key === 'init' ? ', or give plain initial data as state: { ... }' : ''),
+  );
 }
 
 function saveDefinition(def: Definition): SavedDefinition {

@@ -60,6 +60,10 @@ export function boot(notifyHost: Notify, hostNow: () => number): void {
     send({ type: 'print', stream: 'err', text: 'Uncaught ' + display(error) });
   });
   processes = new ProcessTable(staging, send, hostNow, () => timers);
+  processes.note = (text) => {
+    if (printed) printed.push(text);
+    else send({ type: 'print', stream: 'err', text });
+  };
   installProcessApi(processes, {
     sendOSC: (address: unknown, args: unknown, options: unknown) =>
       sendOsc(processes, send, address, args, options),

@@ -13,8 +13,10 @@
 // re-initialising it), at most `maxRestarts` times within `withinSeconds`; past that it stops with
 // its last error, and the kernel names the redefinition that probably broke it.
 import type { GuestNotice, ProcessInfo, Suspect } from '../shared/protocol.ts';
-import { defineProperty, globalObject, ownKeys } from './intrinsics.ts';
+import { defineProperty, getPrototypeOf, globalObject, ownKeys } from './intrinsics.ts';
 import type { Staging } from './staging.ts';
+import { functionDefinitionName } from './functions.ts';
+import { cellOfStub } from './classes.ts';
 import type { Timers } from './capabilities.ts';
 
 export interface Clock {
@@ -23,6 +25,8 @@ export interface Clock {
 }
 
 export interface ProcessSpec {
+  /** Plain initial data (copied for the process, and copied again when it is re-initialised). */
+  state?: object;
   every?: number;
   beats?: number;
   clock?: Clock;
@@ -80,6 +84,8 @@ export class ProcessTable {
   readonly #send: (notice: GuestNotice) => void;
   readonly #hostNow: () => number;
   readonly #timers: () => Timers;
+  /** Prints a line with the entry's output (a note about what cannot be saved). */
+  note: (text: string) => void = () => {};
   /** Logical time = host time - offset; while paused it stands still at `pausedAt`. */
   #offset = 0;
   #pausedAt: number | undefined = 0;
@@ -138,6 +144,7 @@ export class ProcessTable {
       throw new TypeError('spawn(name, options): name must be a non-empty string');
     }
     const spec = readSpec(name, options);
+    this.#noteInlineFunctions(name, spec);
     const tx = this.#staging.entry?.tx;
     const existing = this.#procs.get(name);
     if (existing) {
@@ -180,6 +187,19 @@ export class ProcessTable {
     tx?.onUndo(() => this.#procs.delete(name));
     this.wake();
     return state;
+  }
+
+  /** Only top-level definitions are saved: say so at once, not at the next save. */
+  #noteInlineFunctions(name: string, spec: ProcessSpec): void {
+    const inline = (['step', 'init', 'view'] as const).filter(
+      (key) => spec[key] && !isDefinition(spec[key]),
+    );
+    if (inline.length === 0) return;
+    this.note(
+      `note: ${name}'s ${inline.join(' and ')} ${inline.length > 1 ? 'are inline functions' : 'is an inline function'}: ` +
+        `the process runs, but the image cannot be saved until ${inline.length > 1 ? 'they are' : 'it is'} a top-level function` +
+        (inline.includes('init') ? ' (or use state: { ... } for plain initial data)' : ''),
+    );
   }
 
   stop(name: unknown): string {
@@ -300,7 +320,7 @@ export class ProcessTable {
     const procs: Record<string, unknown> = {};
     for (const p of this.#procs.values()) {
       procs[p.name] = {
-        ...p.spec,
+        spec: { ...p.spec },
         state: p.state,
         status: p.status,
         ticks: p.ticks,
@@ -319,7 +339,7 @@ export class ProcessTable {
     const { now, processes } = (saved ?? {}) as { now?: number; processes?: Record<string, any> };
     this.#pausedAt = typeof now === 'number' ? now : 0;
     for (const [name, s] of Object.entries(processes ?? {})) {
-      const spec = readSpec(name, s);
+      const spec = readSpec(name, s.spec);
       this.#procs.set(name, {
         name,
         spec,
@@ -544,18 +564,36 @@ function readSpec(name: string, options: unknown): ProcessSpec {
     spec.beats = o.beats as number;
     spec.clock = o.clock as Clock;
   }
+  if (o.state !== undefined) {
+    if (o.init !== undefined) fail('give state (plain data) or init (a function), not both');
+    if (o.state === null || typeof o.state !== 'object') fail('options.state must be an object');
+    spec.state = o.state as object;
+  }
   if (o.init) spec.init = o.init as () => unknown;
   if (o.view) spec.view = o.view as ProcessSpec['view'];
   return spec;
 }
 
 function initialState(name: string, spec: ProcessSpec): object {
-  const state = spec.init ? spec.init() : {};
+  const state = spec.init ? spec.init() : spec.state ? copyData(spec.state) : {};
   if (state === null || typeof state !== 'object') {
     throw new TypeError(`spawn('${name}'): init() must return an object (the process's state)`);
   }
   return state;
 }
+
+/** A copy of plain data: arrays and plain objects are copied through, anything else is shared. */
+function copyData(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(copyData);
+  if (value && typeof value === 'object' && getPrototypeOf(value) === objectPrototype) {
+    const out: Record<string, unknown> = {};
+    for (const [key, field] of Object.entries(value)) out[key] = copyData(field);
+    return out;
+  }
+  return value;
+}
+
+const objectPrototype = Object.prototype;
 
 function describeError(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;
@@ -567,6 +605,10 @@ function describeError(error: unknown): string {
 }
 
 /** The guest API: spawn, stop, restart, processes, and the `vivarium` namespace. */
+function isDefinition(fn: Function): boolean {
+  return functionDefinitionName(fn) !== undefined || cellOfStub(fn) !== undefined;
+}
+
 export function installProcessApi(table: ProcessTable, extra: Record<string, Function> = {}): void {
   const api: Record<string, Function> = {
     spawn: (name: unknown, options: unknown) => table.spawn(name, options),

@@ -144,6 +144,7 @@ let terminated = false;
  */
 async function call(request: Request, timeout: number, data?: string): Promise<string> {
   if (busy) await new Promise<void>((wake) => queue.push(wake));
+  if (closing) throw new Error('the runner is closing');
   busy = true;
   terminated = false;
   const timer = timeout > 0 ? setTimeout(() => terminate(), timeout) : undefined;
@@ -157,6 +158,7 @@ async function call(request: Request, timeout: number, data?: string): Promise<s
     throw error;
   } finally {
     clearTimeout(timer);
+    if (closing) process.exit(0);
     if (terminated) await absorbTermination();
     busy = false;
     queue.shift()?.();
@@ -219,5 +221,15 @@ process.on('message', async (message: ParentMessage) => {
   }
 });
 
-process.on('disconnect', () => process.exit(0));
+// Exiting while the isolate runs would wait for it, and a tick that calls back into this thread
+// (the clock) would then wait for us: stop what runs first, then exit.
+let closing = false;
+process.on('disconnect', () => {
+  closing = true;
+  clearTimeout(wakeTimer);
+  for (const timer of timers.values()) clearTimeout(timer);
+  if (!busy) process.exit(0);
+  terminate();
+  setTimeout(() => process.kill(process.pid, 'SIGKILL'), 2000).unref();
+});
 send({ type: 'ready' });
