@@ -1,0 +1,155 @@
+// Live music over OSC, checked with real UDP sockets: a receiver on loopback decodes every bundle
+// Vivarium sends, and a real scsynth (SuperCollider's synth server) executes them on time.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createSocket } from 'node:dgram';
+import type { AddressInfo } from 'node:net';
+import { fromBuffer } from 'osc-min';
+import { batch } from './helpers.ts';
+import { PERIOD_MS, connectOsc, findOrInstallScsynth, startScsynth } from './support/scsynth.ts';
+
+interface Event {
+  /** The bundle's timetag in epoch milliseconds. */
+  at: number;
+  address: string;
+  args: unknown[];
+}
+
+async function receiver() {
+  const socket = createSocket('udp4');
+  const events: Event[] = [];
+  socket.on('message', (bytes) => {
+    const packet = fromBuffer(bytes);
+    assert.equal(packet.oscType, 'bundle', 'every message comes in a timestamped bundle');
+    if (packet.oscType !== 'bundle') return;
+    const [seconds, fraction] = packet.timetag;
+    const at = (seconds - 2208988800) * 1000 + (fraction / 2 ** 32) * 1000;
+    for (const element of packet.elements) {
+      if (element.oscType !== 'message') continue;
+      events.push({ at, address: element.address, args: element.args.map((a) => a.value) });
+    }
+  });
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  return {
+    port: (socket.address() as AddressInfo).port,
+    events,
+    close: () => new Promise<void>((resolve) => socket.close(() => resolve())),
+  };
+}
+
+test('OSC events land on the beat grid across a pattern redefinition, a tempo change and a throwing pattern', async () => {
+  const rx = await receiver();
+  try {
+    const r = await batch([
+      'const clock = once(new TempoClock(600))', // 100 ms a beat: a tick every 25 ms
+      `const out = once(new OscOut({ port: ${rx.port}, latency: 0.05 }))`,
+      "function pat(s, t) { out.send('/ev', [t.beat, 'a']) }",
+      "spawn('m', { beats: 0.25, clock, step: pat, maxRestarts: 50 })",
+      'await sleep(230)',
+      "function pat(s, t) { out.send('/ev', [t.beat, 'b']) }", // mid-bar
+      'await sleep(230)',
+      'clock.setTempo(300)', // 200 ms a beat: a tick every 50 ms
+      'await sleep(400)',
+      "function pat(s, t) { if (t.beat % 1 === 0.5) throw new Error('bad step'); out.send('/ev', [t.beat, 'c']) }",
+      'await sleep(500)',
+      'processes()[0].status',
+    ]);
+    assert.equal(r.results.at(-1)!.value, "'running'");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const events = rx.events.filter((e) => e.address === '/ev');
+    const kinds = events.map((e) => e.args[1]);
+    assert.deepEqual([...new Set(kinds)], ['a', 'b', 'c'], 'every version played, in order');
+
+    // None missing or doubled: beats go up by exactly a quarter, except where the throwing
+    // pattern sent nothing (its x.5 beats).
+    for (let i = 1; i < events.length; i++) {
+      const [beat, kind] = events[i]!.args as [number, string];
+      const previous = events[i - 1]!.args[0] as number;
+      const step = kind === 'c' && (beat - 0.75) % 1 === 0 ? 0.5 : 0.25;
+      assert.equal(beat - previous, step, `beat ${beat} follows beat ${previous}`);
+    }
+    // Timetags exact to the tempo: 25 ms apart, then 50 ms, with one step in between that
+    // crosses the tempo change; then 50 ms (or 100 ms over a skipped beat).
+    const gaps = events.slice(1).map((e, i) => e.at - events[i]!.at);
+    const exact = (gap: number, ms: number) => Math.abs(gap - ms) < 0.002;
+    const odd = gaps.filter((g) => !exact(g, 25) && !exact(g, 50) && !exact(g, 100));
+    assert.ok(odd.length <= 1, `gaps off the grid: ${odd.join(', ')}`);
+    assert.ok(gaps.filter((g) => exact(g, 25)).length >= 15);
+    assert.ok(gaps.filter((g) => exact(g, 50)).length >= 8);
+    assert.match(r.stderr, /m: tick \d+ threw: Error: bad step; restarted, state kept/);
+  } finally {
+    await rx.close();
+  }
+});
+
+test('OscOut refuses bad settings and arguments, saying what was wrong', async () => {
+  const r = await batch([
+    'new OscOut({ port: 70000 })',
+    'new OscOut({ latency: -1 })',
+    "new OscOut().send('no-slash', [])",
+    "new OscOut().send('/x', [{}])",
+  ]);
+  assert.deepEqual(
+    r.results.map((x) => x.error?.message),
+    [
+      'OscOut: port must be a whole number 1..65535, got 70000',
+      'OscOut: latency must be a number of seconds >= 0, got -1',
+      'sendOSC: the address must be a string starting with /, not no-slash',
+      "sendOSC(/x): argument 0 must be a number, string, boolean or { type: 'float' | 'integer' | 'string', value }",
+    ],
+  );
+});
+
+test(
+  'a real scsynth plays what a process sends, on time, with no late bundles',
+  { timeout: 300_000 },
+  async (t) => {
+    const found = await findOrInstallScsynth();
+    if (!found.ok) {
+      t.skip(`scsynth unavailable: ${found.reason}`);
+      return;
+    }
+    const server = await startScsynth();
+    const listener = await connectOsc(server.port);
+    try {
+      // Node notifications go to every client that asked for them: this test listens.
+      listener.send({ address: '/notify', args: [{ type: 'integer', value: 1 }] });
+      await listener.waitFor('/done', (m) => m.args[0]?.value === '/notify');
+      const r = await batch([
+        'const clock = once(new TempoClock(480))', // a tick every 62.5 ms
+        `const synth = once(new OscOut({ port: ${server.port}, latency: 0.1 }))`,
+        // One group a tick, id 2000 + tick number: /g_new ID addAction(0: head) target(0: root).
+        "function groups(s, t) { if (t.n < 12) synth.send('/g_new', [2000 + t.n, 0, 0]) }",
+        "spawn('groups', { beats: 0.5, clock, step: groups })",
+        'await sleep(1200)',
+        'await sleep(300)',
+      ]);
+      assert.ok(
+        r.results.every((x) => x.ok),
+        r.stdout,
+      );
+      const started = listener.received.filter((m) => m.message.address === '/n_go');
+      const ids = started.map((m) => m.message.args[0]?.value);
+      assert.deepEqual(
+        ids,
+        Array.from({ length: 12 }, (_, i) => 2000 + i),
+        'every group, in order',
+      );
+      const gaps = started.slice(1).map((m, i) => m.at - started[i]!.at);
+      for (const gap of gaps) {
+        assert.ok(
+          Math.abs(gap - 62.5) <= PERIOD_MS + 15,
+          `groups started ${gap.toFixed(1)} ms apart (62.5 ± one JACK period)`,
+        );
+      }
+      const late = server
+        .output()
+        .split('\n')
+        .filter((l) => /\blate\b/i.test(l));
+      assert.deepEqual(late, [], `scsynth reported late bundles:\n${server.output()}`);
+    } finally {
+      await listener.close();
+      await server.stop();
+    }
+  },
+);
