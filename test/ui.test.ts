@@ -171,3 +171,24 @@ test('output printed by a timer scrolls above the prompt without tearing the lin
     await s.close();
   }
 });
+
+test(':frame NAME shows a live panel of a process frame; the status line counts processes', async () => {
+  const s = await session();
+  try {
+    await s.type(
+      "spawn('clock', { every: 30, state: { n: 0 }, step: s => s.n++, view: s => 'frame ' + s.n })" +
+        ENTER,
+    );
+    await until(s.ui.lastFrame, (t) => /1 processes/.test(t));
+    await s.type(':frame clock' + ENTER);
+    const first = await until(s.ui.lastFrame, (t) => /clock · :frame clock hides it/.test(t));
+    const n = Number(/frame (\d+)/.exec(first)![1]);
+    await until(s.ui.lastFrame, (t) => Number(/frame (\d+)/.exec(t)?.[1]) > n + 3);
+    await s.type(':frame clock' + ENTER);
+    await until(s.ui.lastFrame, (t) => !/hides it/.test(t));
+    await s.type(':frame nosuch' + ENTER);
+    await until(s.ui.lastFrame, (t) => /there is no process nosuch/.test(t));
+  } finally {
+    await s.close();
+  }
+});

@@ -54,3 +54,20 @@ export async function definitions(engine: Engine): Promise<DefSummary[]> {
   if (outcome.kind !== 'reply') return [];
   return (outcome.reply as { defs?: DefSummary[] }).defs ?? [];
 }
+
+/** The processes, for the status line. */
+export async function processCount(engine: Engine): Promise<number> {
+  const outcome = await engine.request({ op: 'ps' });
+  if (outcome.kind !== 'reply') return 0;
+  return ((outcome.reply as { processes?: unknown[] }).processes ?? []).length;
+}
+
+/** A process's current text frame, or why there is none. */
+export async function frame(engine: Engine, name: string): Promise<{ text: string; ok: boolean }> {
+  const outcome = await engine.request({ op: 'frame', name });
+  if (outcome.kind !== 'reply') return { ok: false, text: `the guest did not answer` };
+  const reply = outcome.reply as { ok: boolean; text?: string; error?: { message: string } };
+  return reply.ok
+    ? { ok: true, text: reply.text ?? '' }
+    : { ok: false, text: reply.error!.message };
+}

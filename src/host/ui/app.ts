@@ -5,7 +5,7 @@ import type { ReactElement } from 'react';
 import { Box, Static, Text, useApp, useInput } from 'ink';
 import type { DefSummary } from '../../shared/protocol.ts';
 import type { Engine } from '../engine.ts';
-import { complete, definitions, inspect } from '../engine-views.ts';
+import { complete, definitions, frame, inspect, processCount } from '../engine-views.ts';
 import { isComplete } from '../entry/analyze.ts';
 import { renderResult } from '../render.ts';
 import {
@@ -23,6 +23,7 @@ import {
   PROMPT,
   PromptView,
   StatusLine,
+  FramePanel,
 } from './views.ts';
 import type { InspectorState, StatusInfo } from './views.ts';
 
@@ -53,6 +54,8 @@ export function App({ engine, imageName, printer }: Props): ReactElement {
   const [inspector, setInspector] = useState<InspectorState | null>(null);
   const [hint, setHint] = useState<string | undefined>();
   const [armedExit, setArmedExit] = useState(false);
+  /** `:frame NAME`: a live panel of that process's frame. */
+  const [framed, setFramed] = useState<{ name: string; text: string } | null>(null);
   const [status, setStatus] = useState<StatusInfo>({
     image: imageName,
     dirty: engine.dirty,
@@ -67,7 +70,11 @@ export function App({ engine, imageName, printer }: Props): ReactElement {
   const append = (text: string) => setLog((lines) => [...lines, { id: nextId.current++, text }]);
 
   const refresh = async () => {
-    const [list, heap] = await Promise.all([definitions(engine), engine.heap()]);
+    const [list, heap, processes] = await Promise.all([
+      definitions(engine),
+      engine.heap(),
+      processCount(engine),
+    ]);
     setDefs(list);
     if (!engine.dirty && !savedAt.current) savedAt.current = new Date();
     setStatus((s) => ({
@@ -77,6 +84,7 @@ export function App({ engine, imageName, printer }: Props): ReactElement {
       heapUsed: heap.used,
       heapLimit: heap.limit,
       definitions: list.length,
+      processes,
     }));
   };
 
@@ -93,12 +101,34 @@ export function App({ engine, imageName, printer }: Props): ReactElement {
     return () => clearInterval(timer);
   }, [running]);
 
+  // The frame panel repaints at most 30 times a second, and only when the frame changed.
+  const framedName = framed?.name;
+  useEffect(() => {
+    if (!framedName) return;
+    let busy = false;
+    const timer = setInterval(() => {
+      if (busy) return;
+      busy = true;
+      void frame(engine, framedName).then((next) => {
+        busy = false;
+        setFramed((current) =>
+          current?.name === framedName && current.text !== next.text
+            ? { name: framedName, text: next.text }
+            : current,
+        );
+      });
+    }, 1000 / 30);
+    return () => clearInterval(timer);
+  }, [framedName]);
+
   const quit = () => app.exit();
 
   const submit = async (text: string) => {
     append(echo(text));
     const inspect = /^:inspect\s+([\s\S]+)$/.exec(text.trim());
     if (inspect) return openInspector(inspect[1]!);
+    const framing = /^:frame\s+(\S+)\s*$/.exec(text.trim());
+    if (framing) return toggleFrame(framing[1]!);
     setNow(Date.now());
     setRunning(Date.now());
     const wasDirty = engine.dirty;
@@ -108,6 +138,13 @@ export function App({ engine, imageName, printer }: Props): ReactElement {
     if (wasDirty && !engine.dirty) savedAt.current = new Date();
     await refresh();
     if (engine.quitRequested) quit();
+  };
+
+  const toggleFrame = async (name: string) => {
+    if (framed?.name === name) return setFramed(null);
+    const first = await frame(engine, name);
+    if (!first.ok) return append(`Uncaught Error: ${first.text}`);
+    setFramed({ name, text: first.text });
   };
 
   const openInspector = async (expression: string) => {
@@ -231,6 +268,7 @@ export function App({ engine, imageName, printer }: Props): ReactElement {
       children: (line: LogLine) => h(Text, { key: line.id }, line.text),
     }),
     panel ? h(DefinitionsPanel, { defs, changed: engine.changedSinceSave }) : null,
+    framed ? h(FramePanel, framed) : null,
     inspector ? h(InspectorView, { inspector }) : null,
     running === null && !inspector ? h(PromptView, { editor, hint }) : null,
     h(StatusLine, { status, running: runningText }),

@@ -121,6 +121,16 @@ export interface StatusInfo {
   processes: number;
 }
 
+/** A process's text frame, live (`:frame NAME` again hides it). */
+export function FramePanel(props: { name: string; text: string }): ReactElement {
+  return h(
+    Box,
+    { flexDirection: 'column', borderStyle: 'round', borderDimColor: true, paddingX: 1 },
+    h(Text, { dimColor: true }, `${props.name} · :frame ${props.name} hides it`),
+    h(Text, null, props.text),
+  );
+}
+
 export function StatusLine(props: { status: StatusInfo; running?: string }): ReactElement {
   const s = props.status;
   const mb = (n: number) => (n / 1024 / 1024).toFixed(1);
