@@ -113,3 +113,6 @@ await import('./image.ts');
 
 // The terminal environment (issue 4).
 await import('./ui.ts');
+
+// Processes and OSC (issue 5).
+await import('./processes.ts');

@@ -1,18 +1,14 @@
-// Conway's Game of Life on a torus. The board is state (kept with once); the rules are code,
-// redefined while the board keeps its cells and its generation count.
+// Conway's Game of Life on a torus, stepped by a process. The board is state (kept with once); the
+// rule is code, redefined while the process runs: the board keeps its cells and its generation.
 // Run: npm start -- --batch < examples/life.ts
 class Board {
   cells: Uint8Array;
   generation = 0;
-  constructor(
-    public width: number,
-    public height: number,
-  ) {
+  constructor(public width: number, public height: number) {
     this.cells = new Uint8Array(width * height);
   }
   alive(x: number, y: number): number {
-    const w = this.width,
-      h = this.height;
+    const w = this.width, h = this.height;
     return this.cells[((y + h) % h) * w + ((x + w) % w)]!;
   }
   neighbours(x: number, y: number): number {
@@ -21,95 +17,53 @@ class Board {
       for (let dx = -1; dx <= 1; dx++) if (dx || dy) n += this.alive(x + dx, y + dy);
     return n;
   }
-  rule(alive: number, n: number): number {
-    return n === 3 || (alive && n === 2) ? 1 : 0;
-  }
   step(): this {
     const next = new Uint8Array(this.cells.length);
     for (let y = 0; y < this.height; y++)
-      for (let x = 0; x < this.width; x++) {
-        next[y * this.width + x] = this.rule(this.alive(x, y), this.neighbours(x, y));
-      }
+      for (let x = 0; x < this.width; x++)
+        next[y * this.width + x] = rule(this.alive(x, y), this.neighbours(x, y)) ? 1 : 0;
     this.cells = next;
     this.generation++;
     return this;
   }
   place(x: number, y: number, shape: string[]) {
     shape.forEach((row, dy) =>
-      [...row].forEach((c, dx) => {
-        if (c === '#') this.cells[(y + dy) * this.width + x + dx] = 1;
-      }),
-    );
+      [...row].forEach((c, dx) => { if (c === '#') this.cells[(y + dy) * this.width + x + dx] = 1 }));
   }
   render(): string {
     const rows: string[] = [];
     for (let y = 0; y < this.height; y++)
-      rows.push(
-        [...this.cells.subarray(y * this.width, (y + 1) * this.width)]
-          .map((c) => (c ? '█' : '·'))
-          .join(''),
-      );
+      rows.push([...this.cells.subarray(y * this.width, (y + 1) * this.width)].map((c) => (c ? '█' : '·')).join(''));
     return `generation ${this.generation}\n` + rows.join('\n');
   }
 }
-const board = once(new Board(24, 12));
-board.generation === 0 &&
-  (board.place(1, 1, ['.#.', '..#', '###']),
-  board.place(12, 5, ['##', '##']),
-  board.place(18, 3, ['###']));
-for (let i = 0; i < 12; i++) board.step();
-console.log(board.render());
-// New rules while it runs: HighLife (B36/S23). The board keeps its cells and generation.
-class Board {
-  cells: Uint8Array;
-  generation = 0;
-  constructor(
-    public width: number,
-    public height: number,
-  ) {
-    this.cells = new Uint8Array(width * height);
-  }
-  alive(x: number, y: number): number {
-    const w = this.width,
-      h = this.height;
-    return this.cells[((y + h) % h) * w + ((x + w) % w)]!;
-  }
-  neighbours(x: number, y: number): number {
-    let n = 0;
-    for (let dy = -1; dy <= 1; dy++)
-      for (let dx = -1; dx <= 1; dx++) if (dx || dy) n += this.alive(x + dx, y + dy);
-    return n;
-  }
-  rule(alive: number, n: number): number {
-    return alive ? (n === 2 || n === 3 ? 1 : 0) : n === 3 || n === 6 ? 1 : 0;
-  }
-  step(): this {
-    const next = new Uint8Array(this.cells.length);
-    for (let y = 0; y < this.height; y++)
-      for (let x = 0; x < this.width; x++) {
-        next[y * this.width + x] = this.rule(this.alive(x, y), this.neighbours(x, y));
-      }
-    this.cells = next;
-    this.generation++;
-    return this;
-  }
-  place(x: number, y: number, shape: string[]) {
-    shape.forEach((row, dy) =>
-      [...row].forEach((c, dx) => {
-        if (c === '#') this.cells[(y + dy) * this.width + x + dx] = 1;
-      }),
-    );
-  }
-  render(): string {
-    const rows: string[] = [];
-    for (let y = 0; y < this.height; y++)
-      rows.push(
-        [...this.cells.subarray(y * this.width, (y + 1) * this.width)]
-          .map((c) => (c ? '█' : '·'))
-          .join(''),
-      );
-    return `generation ${this.generation} (HighLife)\n` + rows.join('\n');
-  }
+// The rule, B3/S23: a dead cell with 3 neighbours is born, a live one with 2 or 3 survives.
+function rule(alive: number, n: number): boolean {
+  return n === 3 || (alive === 1 && n === 2);
 }
-for (let i = 0; i < 9; i++) board.step();
-board.generation;
+const board = once(new Board(24, 12));
+// A glider, a block and a blinker, placed only the first time (running the file again keeps the board).
+if (board.generation === 0) {
+  board.place(1, 1, ['.#.', '..#', '###']); board.place(12, 5, ['##', '##']); board.place(18, 3, ['###'])
+}
+
+// The process: one generation every 100 ms. Its step and view are top-level functions, so the
+// image can be saved with the process in it (and it resumes when the image is opened).
+function lifeStep({ board }: { board: Board }) { board.step() }
+function lifeView({ board }: { board: Board }) { return board.render() }
+const life = spawn('life', { every: 100, step: lifeStep, view: lifeView, state: { board } })
+
+// Let it run to generation 12, and look at it.
+while (board.generation < 12) await sleep(10)
+:frame life
+
+// New rules while it runs: HighLife (B36/S23), where 6 neighbours also give birth. The next
+// generation is computed by this rule; nothing restarts.
+function rule(alive: number, n: number): boolean {
+  return alive === 1 ? n === 2 || n === 3 : n === 3 || n === 6;
+}
+while (board.generation < 21) await sleep(10); stop('life')
+:frame life
+:ps
+// `:restart life` sets it going again (in images/life.json too).
+board.generation

@@ -2,8 +2,10 @@
 // over UDP as a bundle timestamped ahead of time, as SuperCollider clients and TidalCycles do. A
 // message sent from a tick is stamped with that tick's due time (exactly on the grid, however late
 // the tick ran) plus the latency, so the synth plays it on time.
-import type { GuestNotice, OscArg } from '../shared/protocol.ts';
+import type { GuestNotice, OscArg, OscMessage } from '../shared/protocol.ts';
 import type { ProcessTable } from './processes.ts';
+
+const pending: OscMessage[] = [];
 
 export const OSC_DEFAULTS = { host: '127.0.0.1', port: 57120, latency: 0.1 };
 
@@ -49,14 +51,18 @@ export function sendOsc(
   const at = o.at ?? processes.current?.time ?? processes.now();
   if (typeof at !== 'number' || !Number.isFinite(at))
     throw new TypeError('sendOSC: at must be a time in ms');
-  send({
-    type: 'osc',
+  const message: OscMessage = {
     host,
     port,
     time: processes.hostTime(at) + latency * 1000,
     address,
     args: list.map((arg, i) => oscArg(address, arg, i)),
-  });
+  };
+  if (pending.length === 0) {
+    // One crossing to the host for everything sent in this turn (a tick, an entry).
+    Promise.resolve().then(() => send({ type: 'osc', messages: pending.splice(0) }));
+  }
+  pending.push(message);
 }
 
 function oscArg(address: string, arg: unknown, index: number): OscArg {

@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import { stripTypeScriptTypes } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { GuestNotice, Request } from '../shared/protocol.ts';
+import type { GuestNotice, OscMessage, Request } from '../shared/protocol.ts';
 import type { RunnerMessage, ParentMessage } from './runner-messages.ts';
 
 const GUEST_ENTRY = resolve(dirname(fileURLToPath(import.meta.url)), '../guest/kernel.ts');
@@ -89,7 +89,7 @@ let socket: Socket | undefined;
 const EPOCH_AT_ZERO = performance.timeOrigin;
 const NTP_EPOCH_OFFSET = 2208988800;
 
-function sendOsc(notice: Extract<GuestNotice, { type: 'osc' }>): void {
+function sendOsc(notice: OscMessage): void {
   const seconds = (EPOCH_AT_ZERO + notice.time) / 1000;
   const whole = Math.floor(seconds);
   const fraction = Math.min(2 ** 32 - 1, Math.round((seconds - whole) * 2 ** 32));
@@ -114,7 +114,7 @@ function sendOsc(notice: Extract<GuestNotice, { type: 'osc' }>): void {
 function onNotice(text: string): void {
   const notice = JSON.parse(text) as GuestNotice;
   if (notice.type === 'wake') return wakeAt(notice.at);
-  if (notice.type === 'osc') return sendOsc(notice);
+  if (notice.type === 'osc') return notice.messages.forEach(sendOsc);
   if (notice.type === 'timer') {
     clearTimeout(timers.get(notice.id));
     timers.delete(notice.id);

@@ -169,8 +169,16 @@ export type GuestNotice =
       message: string;
       suspect?: Suspect;
     }
-  /** An OSC message to send at host time `time` (ms, latency included), over UDP. */
-  | { type: 'osc'; host: string; port: number; time: number; address: string; args: OscArg[] };
+  /** OSC messages to send over UDP, each in a bundle timestamped `time` (host ms, latency in). */
+  | { type: 'osc'; messages: OscMessage[] };
+
+export interface OscMessage {
+  host: string;
+  port: number;
+  time: number;
+  address: string;
+  args: OscArg[];
+}
 
 export type OscArg = { type: 'integer' | 'float' | 'string' | 'true' | 'false'; value?: unknown };
 
