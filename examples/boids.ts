@@ -13,9 +13,10 @@ class Particle {
 const dice = once(new Random(42))
 interface Sky { w: number; h: number; flock: Particle[] }
 
-// The process's state, made once by init: a sky and its flock.
+// The process's state, made by init when it is spawned: a sky and its flock.
 function makeSky(): Sky {
-  const flock = range(14).map(() => new Particle(dice.range(0, 32), dice.range(0, 12), dice.range(-0.6, 0.6), dice.range(-0.3, 0.3)))
+  const flock = range(14).map(() => new Particle(dice.range(0, 32), dice.range(0, 12), 0, 0))
+  for (const p of flock) [p.vx, p.vy] = [dice.range(-0.6, 0.6), dice.range(-0.3, 0.3)]
   return { w: 32, h: 12, flock }
 }
 // v1 of the rule: every particle flies straight on.
@@ -33,8 +34,8 @@ await sleep(500)
 :ps
 const first = sky.flock[0]
 
-// Particle v2, while it flies: an age, and a glyph that shows the heading. `upgrade` gives every
-// live particle its age (field initialisers run only for new ones); methods change at once.
+// Particle v2, while it flies: an age, and a glyph that shows the heading. Field initialisers run
+// only for new particles; `upgrade` gives every live one its age. Methods change at once.
 class Particle {
   age = 0
   constructor(public x: number, public y: number, public vx: number, public vy: number) {}
@@ -43,7 +44,10 @@ class Particle {
     this.x = (this.x + this.vx + w) % w
     this.y = (this.y + this.vy + h) % h
   }
-  glyph() { return Math.abs(this.vx) > 2 * Math.abs(this.vy) ? (this.vx > 0 ? '>' : '<') : this.vy > 0 ? 'v' : '^' }
+  glyph() {
+    if (Math.abs(this.vx) > 2 * Math.abs(this.vy)) return this.vx > 0 ? '>' : '<'
+    return this.vy > 0 ? 'v' : '^'
+  }
   static upgrade(p: Particle, from: number) { p.age = 0 }
 }
 
@@ -54,12 +58,15 @@ function steer(p: Particle, flock: Particle[]) {
   const mean = (f: (q: Particle) => number) => near.reduce((sum, q) => sum + f(q), 0) / near.length
   p.vx += 0.1 * (mean((q) => q.vx) - p.vx) + 0.005 * (mean((q) => q.x) - p.x)
   p.vy += 0.1 * (mean((q) => q.vy) - p.vy) + 0.005 * (mean((q) => q.y) - p.y)
-  for (const q of near) if (Math.hypot(q.x - p.x, q.y - p.y) < 1) { p.vx += (p.x - q.x) * 0.05; p.vy += (p.y - q.y) * 0.05 }
+  for (const q of near) {
+    const close = Math.hypot(q.x - p.x, q.y - p.y) < 1
+    if (close) { p.vx += (p.x - q.x) * 0.05; p.vy += (p.y - q.y) * 0.05 }
+  }
   const speed = Math.hypot(p.vx, p.vy)
   if (speed > 0.8) { p.vx *= 0.8 / speed; p.vy *= 0.8 / speed }
 }
 await sleep(1500)
 :frame boids
 :ps
-// The same particle object, now with an age counted by the new move; the process never restarted.
+// The same particle object, with an age counted by the new move; the process never restarted.
 [sky.flock[0] === first, first.age, processes()[0].restarts]
