@@ -2,9 +2,71 @@
 // The `viv` command. Node 24 runs the TypeScript sources directly (type stripping); the guest
 // isolate lives in a child process started with the flags isolated-vm needs.
 import { enableCompileCache } from 'node:module';
+import { PassThrough } from 'node:stream';
 
 // Node caches the compiled (and type-stripped) sources between runs: a faster start.
 enableCompileCache?.();
-const { main } = await import('../src/host/cli.ts');
 
-process.exitCode = await main(process.argv.slice(2));
+const argv = process.argv.slice(2);
+// An instant prompt (as zsh's powerlevel10k has): on a terminal, `viv [IMAGE]` shows the prompt
+// and takes keystrokes at once, while the REPL and the image load; the REPL then draws itself
+// in its place and receives everything typed, so nothing is lost.
+const early =
+  process.stdin.isTTY && process.stdout.isTTY && argv.length <= 1 && !argv[0]?.startsWith('-')
+    ? instantPrompt()
+    : undefined;
+
+const { main } = await import('../src/host/cli.ts');
+try {
+  process.exitCode = await main(argv, { early });
+} finally {
+  early?.cancel();
+}
+
+function instantPrompt() {
+  const chunks = [];
+  let line = '';
+  /** Once the REPL is up, keystrokes go on through this stream, which ink reads as its stdin. */
+  let input;
+  let cancelled = false;
+  const onData = (chunk) => {
+    if (input) return void input.write(chunk);
+    chunks.push(chunk);
+    const text = chunk.toString('utf8');
+    // Echo what is plainly typed; keys with escape sequences are for the REPL to interpret.
+    if (!/[\u0000-\u001f\u007f]/.test(text)) {
+      line += text;
+      process.stdout.write(text);
+    }
+  };
+  process.stdout.write('viv> ');
+  process.stdin.setRawMode(true);
+  process.stdin.on('data', onData);
+  return {
+    /** Lines printed while loading go above the prompt, which is drawn again under them. */
+    print(text) {
+      if (!input && !cancelled) process.stdout.write(`\r\u001b[2K${text}\nviv> ${line}`);
+    },
+    /** The REPL is ready: the prompt line goes; its stdin starts with everything typed so far. */
+    handOver() {
+      process.stdout.write('\r\u001b[2K');
+      input = Object.assign(new PassThrough(), {
+        isTTY: true,
+        setRawMode: (mode) => process.stdin.setRawMode(mode),
+        ref: () => process.stdin.ref(),
+        unref: () => process.stdin.unref(),
+      });
+      for (const chunk of chunks) input.write(chunk);
+      return input;
+    },
+    /** Not going to the REPL after all (an error): leave the terminal as it was. */
+    cancel() {
+      if (input || cancelled) return;
+      cancelled = true;
+      process.stdin.off('data', onData);
+      process.stdin.setRawMode(false);
+      process.stdin.pause();
+      process.stdout.write('\r\u001b[2K');
+    },
+  };
+}

@@ -4,7 +4,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { CLI, tempDir } from './helpers.ts';
+import { fileURLToPath } from 'node:url';
+import { tempDir } from './helpers.ts';
+
+const VIV = fileURLToPath(new URL('../bin/viv.js', import.meta.url));
 
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 const SESSION = `viv-e2e-${process.pid}`;
@@ -34,7 +37,7 @@ async function type(text: string): Promise<void> {
 }
 
 function start(image: string): void {
-  const command = `${process.execPath} ${CLI} ${image}; echo "viv exited with $?"; sleep 60`;
+  const command = `${process.execPath} ${VIV} ${image}; echo "viv exited with $?"; sleep 60`;
   // CI=true as CI machines set it: ink must still draw (it goes quiet in CI unless told not to).
   tmux('new-session', '-d', '-s', SESSION, '-x', '110', '-y', '40', '-e', 'CI=true', command);
 }
@@ -47,8 +50,10 @@ test(
     const image = join(dir.path, 'e2e.json');
     try {
       start(image);
+      // The instant prompt: typing starts before the REPL has loaded, and nothing typed is lost.
       await waitFor(/^viv>/m);
       await type('class Greeter { hello() { return "hello v1" } }');
+      await waitFor(/Greeter: class v1/);
       await type('const g = new Greeter()');
       await type('class Greeter { hello() { return "HELLO v2" } }');
       await waitFor(/Greeter: class v2/);

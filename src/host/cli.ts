@@ -25,7 +25,15 @@ const USAGE = `usage: viv [IMAGE] [options]
 
 export const DEFAULT_IMAGE = fileURLToPath(new URL('../../images/default.json', import.meta.url));
 
-export async function main(argv: string[]): Promise<number> {
+/** The instant prompt `bin/viv.js` draws while the REPL loads (see there). */
+export interface EarlyPrompt {
+  print(text: string): void;
+  handOver(): NodeJS.ReadableStream;
+  cancel(): void;
+}
+
+export async function main(argv: string[], options: { early?: EarlyPrompt } = {}): Promise<number> {
+  const { early } = options;
   let args;
   try {
     args = parseArgs({
@@ -70,13 +78,17 @@ export async function main(argv: string[]): Promise<number> {
   try {
     store = imagePath ? await openStore(resolve(imagePath)) : undefined;
   } catch (error) {
+    early?.cancel();
     process.stderr.write(`viv: ${(error as Error).message}\n`);
     return 2;
   }
   const printer: Printer = { print: (text) => process.stdout.write(text + '\n') };
   // The terminal UI's modules (ink, react: about 200 ms) load while the guest starts.
   const ui = batch ? undefined : import('./ui/run-ui.ts');
-  if (!batch && store?.payload) process.stdout.write(`opening ${imagePath}…\n`);
+  if (!batch && store?.payload) {
+    if (early) early.print(`opening ${imagePath}…`);
+    else process.stdout.write(`opening ${imagePath}…\n`);
+  }
   const engine = await Engine.open({
     memoryMB,
     timeoutMs,
@@ -109,7 +121,7 @@ export async function main(argv: string[]): Promise<number> {
         output: process.stdout,
       });
       if (runFor > 0 && !engine.quitRequested) await delay(runFor * 1000);
-    } else status = await (await ui!).runUi(engine, printer);
+    } else status = await (await ui!).runUi(engine, printer, early);
   } finally {
     clearInterval(timer);
     if (store && engine.dirty) {
