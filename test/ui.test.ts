@@ -34,6 +34,7 @@ async function session(history: string[] = []) {
   const engine = await Engine.open({
     colors: true,
     onPrint: (_stream, text) => printer.print(text),
+    onProgress: (progress) => printer.progress?.(progress),
   });
   engine.history.push(...history);
   const ui = render(h(App, { engine, imageName: 'test.json', printer }));
@@ -188,6 +189,23 @@ test(':frame NAME shows a live panel of a process frame; the status line counts 
     await until(s.ui.lastFrame, (t) => !/hides it/.test(t));
     await s.type(':frame nosuch' + ENTER);
     await until(s.ui.lastFrame, (t) => /there is no process nosuch/.test(t));
+  } finally {
+    await s.close();
+  }
+});
+
+test('a migration over many instances shows its progress while it runs', async () => {
+  const s = await session();
+  try {
+    await s.type('class Cell { v = 1 }' + ENTER);
+    await s.type('const cells = Array.from({ length: 400000 }, () => new Cell())' + ENTER);
+    await until(s.ui.lastFrame, (t) => /cells: const v1/.test(t));
+    await s.type(
+      'class Cell { v = 1; w = 0; static upgrade(c) { for (let i = 0; i < 200; i++) c.w += i } }' +
+        ENTER,
+    );
+    await until(s.all, (t) => /migrating Cell to v2: [\d,]+ of 400,000/.test(t));
+    await until(s.ui.lastFrame, (t) => /Cell: class v2/.test(t));
   } finally {
     await s.close();
   }

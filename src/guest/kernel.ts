@@ -25,6 +25,7 @@ import { restoreBegin, restoreFinish, snapshot } from './image.ts';
 import { complete, inspectRoot, inspectView } from './explore.ts';
 import { installProcessApi, ProcessTable } from './processes.ts';
 import { sendOsc } from './osc.ts';
+import { setProgressReporter } from './progress.ts';
 
 type Notify = (message: string) => void;
 
@@ -59,6 +60,7 @@ export function boot(notifyHost: Notify, hostNow: () => number): void {
   timers = installTimers(send, (error) => {
     send({ type: 'print', stream: 'err', text: 'Uncaught ' + display(error) });
   });
+  setProgressReporter((what, done, total) => send({ type: 'progress', what, done, total }));
   processes = new ProcessTable(staging, send, hostNow, () => timers);
   processes.note = (text) => {
     if (printed) printed.push(text);

@@ -5,6 +5,7 @@
 // the version, the instance and a path to it. After success, the copies stay with the transaction
 // until the entry commits, so a later failure in the same entry puts the instances back too.
 // A dry run (`:check`) migrates copies of the instances instead and only counts.
+import { progress } from './progress.ts';
 import type { MigrationReport } from '../shared/protocol.ts';
 import {
   getOwnPropertyDescriptors,
@@ -69,6 +70,7 @@ export function migrateInstances(
       touched = i + 1;
       if (step.stampWith) stamp(state, step.cell, step.stampWith, instance);
       if (step.migrate) step.migrate.fn.call(step.migrate.self, instance, step.migrate.arg);
+      progress(`migrating ${step.cell.name} to v${step.target.version}`, i + 1, instances.length);
     }
   } catch (error) {
     for (let j = touched - 1; j >= 0; j--) restoreFields(instances[j]!, snapshots[j]!);

@@ -2,6 +2,7 @@
 // in passes over the record table, never by recursion: every object first (views after their
 // buffers), then their contents, then private fields, then the freeze/seal/preventExtensions
 // flags. A transient marker decodes as undefined: the kernel rebuilds transient values itself.
+import { progress } from './progress.ts';
 import {
   ERRORS,
   FIXED_LENGTH,
@@ -240,6 +241,7 @@ export function decodeHeap(heap: EncodedHeap, hooks: DecodeHooks): Map<string, u
 
   // Pass 2: contents. Objects referred to are all there, though perhaps not yet filled.
   for (let i = 0; i < n; i++) {
+    progress('opening: objects rebuilt', i + 1, n);
     const rec = recs[i]!;
     const tag = rec[0];
     const o = objs[i] as object;

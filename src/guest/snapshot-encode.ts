@@ -8,6 +8,7 @@
 // is asked once per distinct object, function or symbol (never about other primitives), and the
 // extra properties of a typed array longer than 65,536 elements are looked for among symbol keys
 // only (listing its string keys would list every index).
+import { progress } from './progress.ts';
 import {
   FORMAT_VERSION,
   KINDS,
@@ -384,6 +385,7 @@ export function encodeHeap(
     for (let i = 0; i < objs.length; i++) {
       cur = i;
       records.push(record(objs[i]!));
+      progress('saving: objects encoded', i + 1);
     }
   } catch (e) {
     if (!(e instanceof Fail)) throw e;

@@ -96,6 +96,7 @@ export async function main(argv: string[], options: { early?: EarlyPrompt } = {}
     colors: !batch,
     prelude: stdlibEntries(),
     autoRollback: values['auto-rollback'],
+    onProgress: (progress) => printer.progress?.(progress),
     onProcess: ({ message }) => {
       if (!batch) printer.print(message);
       else process.stderr.write(`viv: ${message}\n`);

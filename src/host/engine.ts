@@ -37,6 +37,8 @@ export interface EngineOptions {
   colors?: boolean;
   /** A process restarted, stopped for good, or was rolled back automatically. */
   onProcess?: (event: ProcessEvent) => void;
+  /** Long work inside the guest reports how far it has got. */
+  onProgress?: (progress: { what: string; done: number; total?: number }) => void;
   /** When a redefinition makes a process crash past its restart intensity, roll it back. */
   autoRollback?: boolean;
 }
@@ -435,6 +437,7 @@ export class Engine {
   #onNotice(notice: GuestNotice): void {
     if (notice.type === 'print') this.options.onPrint?.(notice.stream, notice.text);
     if (notice.type === 'process') void this.#onProcess(notice);
+    if (notice.type === 'progress') this.options.onProgress?.(notice);
     if (notice.type === 'settled') {
       const waiting = this.#settled.get(notice.entry);
       if (waiting) waiting(notice.reply);

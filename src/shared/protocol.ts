@@ -159,6 +159,8 @@ export type GuestNotice =
   | { type: 'settled'; entry: number; reply: EvalReply }
   | { type: 'timer'; action: 'set'; id: number; delay: number }
   | { type: 'timer'; action: 'clear'; id: number }
+  /** How far long work inside one call has got (the terminal shows it). */
+  | { type: 'progress'; what: string; done: number; total?: number }
   /** The earliest process tick is due at host time `at` (-1: none). */
   | { type: 'wake'; at: number }
   /** A process restarted after a crash, or stopped for good. */

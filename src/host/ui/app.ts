@@ -30,6 +30,14 @@ import type { InspectorState, StatusInfo } from './views.ts';
 export interface Printer {
   /** Set by the App: where output that belongs to no entry (timers, processes) goes. */
   print: (text: string) => void;
+  /** Set by the App: how far long work in the guest has got (shown while an entry runs). */
+  progress?: (progress: Progress) => void;
+}
+
+export interface Progress {
+  what: string;
+  done: number;
+  total?: number;
 }
 
 interface Props {
@@ -54,6 +62,7 @@ export function App({ engine, imageName, printer }: Props): ReactElement {
   const [inspector, setInspector] = useState<InspectorState | null>(null);
   const [hint, setHint] = useState<string | undefined>();
   const [armedExit, setArmedExit] = useState(false);
+  const [progress, setProgress] = useState<Progress | null>(null);
   /** `:frame NAME`: a live panel of that process's frame. */
   const [framed, setFramed] = useState<{ name: string; text: string } | null>(null);
   const [status, setStatus] = useState<StatusInfo>({
@@ -90,6 +99,7 @@ export function App({ engine, imageName, printer }: Props): ReactElement {
 
   useEffect(() => {
     printer.print = append;
+    printer.progress = setProgress;
     void refresh();
     const timer = setInterval(() => void refresh(), 2000);
     return () => clearInterval(timer);
@@ -134,6 +144,7 @@ export function App({ engine, imageName, printer }: Props): ReactElement {
     const wasDirty = engine.dirty;
     const result = await engine.submit(text);
     setRunning(null);
+    setProgress(null);
     append(renderResult(result));
     if (wasDirty && !engine.dirty) savedAt.current = new Date();
     await refresh();
@@ -258,7 +269,7 @@ export function App({ engine, imageName, printer }: Props): ReactElement {
   const runningText =
     running === null
       ? undefined
-      : `${spinner(now)} running ${((now - running) / 1000).toFixed(1)} s · Ctrl-C stops it (the image stays as it was)`;
+      : `${spinner(now)} running ${((now - running) / 1000).toFixed(1)} s${progress ? ' · ' + progressText(progress) : ''} · Ctrl-C stops it (the image stays as it was)`;
 
   return h(
     Box,
@@ -297,6 +308,13 @@ function commonPrefix(words: string[]): string {
   let prefix = words[0] ?? '';
   for (const w of words) while (!w.startsWith(prefix)) prefix = prefix.slice(0, -1);
   return prefix;
+}
+
+function progressText(p: Progress): string {
+  const count = (n: number) => n.toLocaleString('en');
+  return p.total
+    ? `${p.what}: ${count(p.done)} of ${count(p.total)}`
+    : `${p.what}: ${count(p.done)}`;
 }
 
 const FRAMES = '⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏';
