@@ -1,11 +1,9 @@
 // The shipped examples run through the real CLI and show what they claim, so they never rot.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createSocket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import { fromBuffer } from 'osc-min';
 import { run } from './helpers.ts';
+import { dirtParams, oscReceiver } from './support/osc-receiver.ts';
 
 const example = (name: string) =>
   readFileSync(new URL(`../examples/${name}`, import.meta.url), 'utf8');
@@ -53,32 +51,6 @@ function psRow(text: string, name: string) {
 const psValues = (shown: (string | undefined)[]) =>
   shown.filter((v): v is string => v?.startsWith('name ') ?? false);
 
-/** A UDP socket on loopback that decodes every OSC bundle it gets. */
-async function oscReceiver() {
-  const socket = createSocket('udp4');
-  const events: { at: number; address: string; args: Record<string, unknown> }[] = [];
-  socket.on('message', (bytes) => {
-    const packet = fromBuffer(bytes);
-    if (packet.oscType !== 'bundle') return;
-    const [seconds, fraction] = packet.timetag;
-    const at = (seconds - 2208988800) * 1000 + (fraction / 2 ** 32) * 1000;
-    for (const element of packet.elements) {
-      if (element.oscType !== 'message') continue;
-      // SuperDirt's arguments are name, value pairs.
-      const args: Record<string, unknown> = {};
-      for (let i = 0; i + 1 < element.args.length; i += 2)
-        args[String(element.args[i]!.value)] = element.args[i + 1]!.value;
-      events.push({ at, address: element.address, args });
-    }
-  });
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-  return {
-    port: (socket.address() as AddressInfo).port,
-    events,
-    close: () => new Promise<void>((resolve) => socket.close(() => resolve())),
-  };
-}
-
 test('examples/drum-and-bass.ts: SuperDirt gets its bundles through two redefinitions and a tempo change', async () => {
   const rx = await oscReceiver();
   try {
@@ -99,7 +71,9 @@ test('examples/drum-and-bass.ts: SuperDirt gets its bundles through two redefini
     assert.match(shown.at(-1)!, /176 bpm$/);
 
     await new Promise((resolve) => setTimeout(resolve, 100));
-    const events = rx.events.filter((e) => e.address === '/dirt/play');
+    const events = rx.events
+      .filter((e) => e.address === '/dirt/play')
+      .map((e) => ({ ...e, args: dirtParams(e) }));
     const sounds = events.map((e) => e.args.s);
     const firstOpenHat = sounds.indexOf('ho'); // only the second break has ho
     const firstCutoff = events.findIndex((e) => 'cutoff' in e.args); // only the second step

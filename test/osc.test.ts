@@ -2,43 +2,12 @@
 // Vivarium sends, and a real scsynth (SuperCollider's synth server) executes them on time.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createSocket } from 'node:dgram';
-import type { AddressInfo } from 'node:net';
-import { fromBuffer } from 'osc-min';
 import { batch } from './helpers.ts';
+import { oscReceiver } from './support/osc-receiver.ts';
 import { PERIOD_MS, connectOsc, findOrInstallScsynth, startScsynth } from './support/scsynth.ts';
 
-interface Event {
-  /** The bundle's timetag in epoch milliseconds. */
-  at: number;
-  address: string;
-  args: unknown[];
-}
-
-async function receiver() {
-  const socket = createSocket('udp4');
-  const events: Event[] = [];
-  socket.on('message', (bytes) => {
-    const packet = fromBuffer(bytes);
-    assert.equal(packet.oscType, 'bundle', 'every message comes in a timestamped bundle');
-    if (packet.oscType !== 'bundle') return;
-    const [seconds, fraction] = packet.timetag;
-    const at = (seconds - 2208988800) * 1000 + (fraction / 2 ** 32) * 1000;
-    for (const element of packet.elements) {
-      if (element.oscType !== 'message') continue;
-      events.push({ at, address: element.address, args: element.args.map((a) => a.value) });
-    }
-  });
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-  return {
-    port: (socket.address() as AddressInfo).port,
-    events,
-    close: () => new Promise<void>((resolve) => socket.close(() => resolve())),
-  };
-}
-
 test('OSC events land on the beat grid across a pattern redefinition, a tempo change and a throwing pattern', async () => {
-  const rx = await receiver();
+  const rx = await oscReceiver();
   try {
     const r = await batch([
       'const clock = once(new TempoClock(600))', // 100 ms a beat: a tick every 25 ms
@@ -115,6 +84,10 @@ test(
       // Node notifications go to every client that asked for them: this test listens.
       listener.send({ address: '/notify', args: [{ type: 'integer', value: 1 }] });
       await listener.waitFor('/done', (m) => m.args[0]?.value === '/notify');
+      listener.send({ address: '/status' });
+      const status = await listener.waitFor('/status.reply');
+      // /status.reply: 1, #ugens, #synths, #groups, #synthdefs, avg cpu, peak cpu, nominal sr, actual sr
+      assert.equal(status.message.args[3]?.value, 1, 'only the default group exists yet');
       const r = await batch([
         'const clock = once(new TempoClock(480))', // a tick every 62.5 ms
         `const synth = once(new OscOut({ port: ${server.port}, latency: 0.1 }))`,

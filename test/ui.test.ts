@@ -35,6 +35,10 @@ async function session(history: string[] = []) {
     colors: true,
     onPrint: (_stream, text) => printer.print(text),
     onProgress: (progress) => printer.progress?.(progress),
+    onProcess: ({ message, offer }) => {
+      printer.print(message);
+      if (offer) printer.offer?.(offer);
+    },
   });
   engine.history.push(...history);
   const ui = render(h(App, { engine, imageName: 'test.json', printer }));
@@ -206,6 +210,26 @@ test('a migration over many instances shows its progress while it runs', async (
     );
     await until(s.all, (t) => /migrating Cell to v2: [\d,]+ of 400,000/.test(t));
     await until(s.ui.lastFrame, (t) => /Cell: class v2/.test(t));
+  } finally {
+    await s.close();
+  }
+});
+
+test('when a redefinition crashes a process, the prompt offers the rollback and Enter takes it', async () => {
+  const s = await session();
+  try {
+    await s.type('function rule(x) { return x + 1 }' + ENTER);
+    await s.type(
+      "spawn('life', { every: 10, state: { v: 0 }, step: s => { s.v = rule(s.v) } })" + ENTER,
+    );
+    await until(s.ui.lastFrame, (t) => /1 processes/.test(t));
+    await s.type('function rule(x) { throw new Error("broken") }' + ENTER);
+    await until(
+      s.ui.lastFrame,
+      (t) => /viv> :rollback rule 1/.test(t) && /Enter takes the offered rollback/.test(t),
+    );
+    await s.type(ENTER);
+    await until(s.all, (t) => /life restarted/.test(t) && /rule is now at v1/.test(t));
   } finally {
     await s.close();
   }

@@ -97,9 +97,11 @@ export async function main(argv: string[], options: { early?: EarlyPrompt } = {}
     prelude: stdlibEntries(),
     autoRollback: values['auto-rollback'],
     onProgress: (progress) => printer.progress?.(progress),
-    onProcess: ({ message }) => {
-      if (!batch) printer.print(message);
-      else process.stderr.write(`viv: ${message}\n`);
+    onProcess: ({ message, offer }) => {
+      if (!batch) {
+        printer.print(message);
+        if (offer) printer.offer?.(offer);
+      } else process.stderr.write(`viv: ${message}\n`);
     },
     onRevive: (message) => {
       if (batch) process.stderr.write(`viv: ${message}\n`);

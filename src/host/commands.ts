@@ -333,14 +333,7 @@ function renderDefs(defs: DefSummary[]): string {
     `v${d.version}`,
     d.instances === undefined ? '' : `${d.instances} live`,
   ]);
-  const header = ['name', 'kind', 'version', 'instances'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (r: string[]) =>
-    r
-      .map((c, i) => c.padEnd(widths[i]!))
-      .join('  ')
-      .trimEnd();
-  return [line(header), ...rows.map(line)].join('\n');
+  return table(['name', 'kind', 'version', 'instances'], rows).join('\n');
 }
 
 function renderHistory(reply: HistoryReply): string {

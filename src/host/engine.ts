@@ -47,6 +47,8 @@ export interface ProcessEvent {
   event: 'restarted' | 'crashed' | 'rolled back';
   name: string;
   message: string;
+  /** The command that takes the offered rollback. */
+  offer?: string;
 }
 
 /** The engine's view of an image on disk (src/host/store/image-file.ts implements it). */
@@ -451,15 +453,17 @@ export class Engine {
    */
   async #onProcess(notice: Extract<GuestNotice, { type: 'process' }>): Promise<void> {
     if (this.#closing) return;
-    const report = (event: ProcessEvent['event'], message: string) =>
-      this.options.onProcess?.({ event, name: notice.name, message });
+    const report = (event: ProcessEvent['event'], message: string, offer?: string) =>
+      this.options.onProcess?.({ event, name: notice.name, message, ...(offer ? { offer } : {}) });
     const suspect = notice.suspect;
     if (notice.event !== 'crashed' || !suspect) return report(notice.event, notice.message);
     const blame = ` It ran clean until entry ${suspect.entry} changed ${suspect.name} (now v${suspect.version}).`;
     if (!this.options.autoRollback) {
+      const offer = `:rollback ${suspect.name} ${suspect.previous}`;
       return report(
         'crashed',
-        `${notice.message}${blame} To go back: :rollback ${suspect.name} ${suspect.previous} (${notice.name} restarts by itself).`,
+        `${notice.message}${blame} To go back: ${offer} (${notice.name} restarts by itself).`,
+        offer,
       );
     }
     report('crashed', notice.message + blame);

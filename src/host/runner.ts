@@ -158,7 +158,7 @@ async function call(request: Request, timeout: number, data?: string): Promise<s
     throw error;
   } finally {
     clearTimeout(timer);
-    if (closing) process.exit(0);
+    if (closing) exitNow();
     if (terminated) await absorbTermination();
     busy = false;
     queue.shift()?.();
@@ -221,6 +221,22 @@ process.on('message', async (message: ParentMessage) => {
   }
 });
 
+/**
+ * Leaves at once. A normal exit runs isolated-vm's destructors, which wait for the isolate's
+ * thread; if that thread is in a synchronous callback into this one (the clock, a notice), the
+ * two wait for each other forever. The session process owns all state: nothing here needs
+ * flushing, so the runner ends itself with SIGKILL.
+ */
+function exitNow(): never {
+  process.kill(process.pid, 'SIGKILL');
+  throw new Error('unreachable');
+}
+
+process.on('uncaughtException', (error) => {
+  process.stderr.write(`viv runner: ${error.stack ?? error}\n`);
+  exitNow();
+});
+
 // Exiting while the isolate runs would wait for it, and a tick that calls back into this thread
 // (the clock) would then wait for us: stop what runs first, then exit.
 let closing = false;
@@ -228,7 +244,7 @@ process.on('disconnect', () => {
   closing = true;
   clearTimeout(wakeTimer);
   for (const timer of timers.values()) clearTimeout(timer);
-  if (!busy) process.exit(0);
+  if (!busy) exitNow();
   terminate();
   setTimeout(() => process.kill(process.pid, 'SIGKILL'), 2000).unref();
 });

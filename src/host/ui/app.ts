@@ -30,6 +30,8 @@ import type { InspectorState, StatusInfo } from './views.ts';
 export interface Printer {
   /** Set by the App: where output that belongs to no entry (timers, processes) goes. */
   print: (text: string) => void;
+  /** Set by the App: a command offered to the person (the rollback after a process crashed). */
+  offer?: (command: string) => void;
   /** Set by the App: how far long work in the guest has got (shown while an entry runs). */
   progress?: (progress: Progress) => void;
 }
@@ -100,6 +102,12 @@ export function App({ engine, imageName, printer }: Props): ReactElement {
   useEffect(() => {
     printer.print = append;
     printer.progress = setProgress;
+    // The rollback offer lands in an empty prompt: Enter takes it, Ctrl-U drops it.
+    printer.offer = (command) => {
+      if (editorRef.current.text !== '') return;
+      setEditorState(applyCompletion(editorRef.current, 0, command));
+      setHint('Enter takes the offered rollback; Ctrl-U clears it');
+    };
     void refresh();
     const timer = setInterval(() => void refresh(), 2000);
     return () => clearInterval(timer);
