@@ -16,11 +16,18 @@ const early =
     ? instantPrompt()
     : undefined;
 
+// The guest runner starts now, so that its start overlaps with loading the session's modules.
+const prestarted = early
+  ? (await import('../src/host/runner-spawn.ts')).spawnRunner(512)
+  : undefined;
+
 const { main } = await import('../src/host/cli.ts');
 try {
-  process.exitCode = await main(argv, { early });
+  process.exitCode = await main(argv, { early, prestarted });
 } finally {
   early?.cancel();
+  // Not used after all (the image could not be opened): it must not keep the session alive.
+  if (prestarted?.child.connected) prestarted.child.kill('SIGKILL');
 }
 
 function instantPrompt() {

@@ -8,6 +8,7 @@ import { openStore } from './store/store.ts';
 import { runBatch } from './batch.ts';
 import type { Printer } from './ui/app.ts';
 import { stdlibEntries } from './stdlib.ts';
+import type { Runner } from './runner-spawn.ts';
 
 const USAGE = `usage: viv [IMAGE] [options]
 
@@ -32,8 +33,11 @@ export interface EarlyPrompt {
   cancel(): void;
 }
 
-export async function main(argv: string[], options: { early?: EarlyPrompt } = {}): Promise<number> {
-  const { early } = options;
+export async function main(
+  argv: string[],
+  options: { early?: EarlyPrompt; prestarted?: Runner } = {},
+): Promise<number> {
+  const { early, prestarted } = options;
   let args;
   try {
     args = parseArgs({
@@ -95,6 +99,7 @@ export async function main(argv: string[], options: { early?: EarlyPrompt } = {}
     store,
     colors: !batch,
     prelude: stdlibEntries(),
+    prestarted,
     autoRollback: values['auto-rollback'],
     onProgress: (progress) => printer.progress?.(progress),
     onProcess: ({ message, offer }) => {

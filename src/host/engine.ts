@@ -14,6 +14,7 @@ import { EntrySyntaxError } from './entry/source-error.ts';
 import { IncompleteEntry } from './entry/strip.ts';
 import { GuestProcess } from './guest-process.ts';
 import type { Outcome } from './guest-process.ts';
+import type { Runner } from './runner-spawn.ts';
 import { locateError } from './locate-error.ts';
 import { runCommand } from './commands.ts';
 import type { Result } from './result.ts';
@@ -37,6 +38,8 @@ export interface EngineOptions {
   colors?: boolean;
   /** A process restarted, stopped for good, or was rolled back automatically. */
   onProcess?: (event: ProcessEvent) => void;
+  /** A guest runner started ahead (by `bin/viv.js`, while the modules load): used first. */
+  prestarted?: Runner;
   /** Long work inside the guest reports how far it has got. */
   onProgress?: (progress: { what: string; done: number; total?: number }) => void;
   /** When a redefinition makes a process crash past its restart intensity, roll it back. */
@@ -427,7 +430,10 @@ export class Engine {
   }
 
   #startGuest(): Promise<GuestProcess> {
+    const prestarted = this.options.prestarted;
+    this.options.prestarted = undefined;
     return GuestProcess.start({
+      prestarted,
       memoryMB: this.options.memoryMB,
       onNotice: (notice) => this.#onNotice(notice),
       onDeath: (reason) => {

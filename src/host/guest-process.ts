@@ -1,13 +1,12 @@
 // The session's handle on the guest runner process: requests with replies, notices, interrupts,
 // and a clear report when the process dies (out of memory, or anything else).
-import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import type { GuestNotice, Request } from '../shared/protocol.ts';
 import type { ParentMessage, RunnerMessage } from './runner-messages.ts';
 import { SNAPSHOT_REPLY_PREFIX } from '../shared/protocol.ts';
 
-const RUNNER = fileURLToPath(new URL('./runner.ts', import.meta.url));
+import { spawnRunner } from './runner-spawn.ts';
+import type { Runner } from './runner-spawn.ts';
 
 export type Outcome =
   { kind: 'reply'; reply: unknown } | { kind: 'interrupted' } | { kind: 'died'; reason: string };
@@ -17,6 +16,8 @@ export interface GuestOptions {
   onNotice: (notice: GuestNotice) => void;
   /** The runner exited while no request was waiting (the engine restarts it). */
   onDeath?: (reason: string) => void;
+  /** A runner started earlier (by `bin/viv.js`), used if its memory limit is the one wanted. */
+  prestarted?: Runner;
 }
 
 export class GuestProcess {
@@ -24,17 +25,15 @@ export class GuestProcess {
   readonly #pending = new Map<number, (outcome: Outcome) => void>();
   readonly #heap = new Map<number, (h: { used: number; limit: number }) => void>();
   #nextId = 1;
-  #stderr = '';
+  readonly #stderr: () => string;
   #alive = true;
   /** Set when the session itself ends or replaces this process: its exit is no news. */
   #retired = false;
 
-  private constructor(child: ChildProcess, options: GuestOptions) {
+  private constructor(runner: Runner, options: GuestOptions) {
+    const child = runner.child;
     this.#child = child;
-    child.stderr?.setEncoding('utf8');
-    child.stderr?.on('data', (chunk: string) => {
-      this.#stderr = (this.#stderr + chunk).slice(-4000);
-    });
+    this.#stderr = runner.stderr;
     child.on('message', (message: RunnerMessage) => this.#onMessage(message, options));
     child.on('exit', (code, signal) => {
       this.#alive = false;
@@ -46,26 +45,16 @@ export class GuestProcess {
     });
   }
 
-  static start(options: GuestOptions): Promise<GuestProcess> {
-    const child = fork(RUNNER, [], {
-      execArgv: ['--no-node-snapshot', '--expose-gc', '--disable-warning=ExperimentalWarning'],
-      env: { ...process.env, VIV_MEMORY_MB: String(options.memoryMB) },
-      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-      // Structured clone: a 50 MB snapshot string crosses as one copy, not escaped JSON.
-      serialization: 'advanced',
-    });
-    const guest = new GuestProcess(child, options);
-    return new Promise((resolve, reject) => {
-      const onReady = (message: RunnerMessage) => {
-        if (message.type !== 'ready') return;
-        child.off('message', onReady);
-        child.off('exit', onExit);
-        resolve(guest);
-      };
-      const onExit = () => reject(new Error(`the guest runner failed to start: ${guest.#stderr}`));
-      child.on('message', onReady);
-      child.once('exit', onExit);
-    });
+  static async start(options: GuestOptions): Promise<GuestProcess> {
+    let runner = options.prestarted;
+    if (runner && (runner.memoryMB !== options.memoryMB || runner.child.exitCode !== null)) {
+      runner.child.kill('SIGKILL');
+      runner = undefined;
+    }
+    runner ??= spawnRunner(options.memoryMB);
+    const guest = new GuestProcess(runner, options);
+    await runner.ready;
+    return guest;
   }
 
   get alive(): boolean {
@@ -153,7 +142,7 @@ export class GuestProcess {
   }
 
   #deathReason(code: number | null, signal: NodeJS.Signals | null): string {
-    if (/memory/i.test(this.#stderr)) return 'the isolate ran out of memory';
+    if (/memory/i.test(this.#stderr())) return 'the isolate ran out of memory';
     if (signal) return `the guest process was killed by ${signal}`;
     return `the guest process exited with code ${code}`;
   }
