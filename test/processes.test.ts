@@ -66,7 +66,8 @@ test('re-evaluating the entry that started a process does not start a second one
   ]);
   const { ticks, n } = json(r, 6);
   assert.equal(n, 1);
-  assert.ok(ticks >= 15 && ticks <= 23, `one process ticks ~20 times in 400 ms, saw ${ticks}`);
+  // One process: about 20 ticks in 400 ms (three would make about 60); a slow machine may run a few more.
+  assert.ok(ticks >= 10 && ticks <= 30, `one process ticks ~20 times in 400 ms, saw ${ticks}`);
 });
 
 test('a throwing tick restarts the process, keeping or resetting its state, within the intensity', async () => {
@@ -78,15 +79,17 @@ test('a throwing tick restarts the process, keeping or resetting its state, with
     "const reset = spawn('reset', { every: 10, step: flaky, restart: 'reset', init: () => ({ n: 0 }) })",
     'await sleep(200)',
     'JSON.stringify(processes().map(p => [p.name, p.status, p.restarts, p.lastError]))',
-    'JSON.stringify([kept.n - reset.n, kept.n > 10])',
+    'JSON.stringify([kept.n, reset.n, processes().map(p => p.ticks)])',
   ]);
   assert.deepEqual(json(r, 5), [
     ['kept', 'running', 1, 'Error: once'],
     ['reset', 'running', 1, 'Error: once'],
   ]);
-  const [difference, ran] = json(r, 6);
-  assert.ok(ran);
-  assert.ok(difference >= 2 && difference <= 4, `reset started over from 0 (${difference})`);
+  // The thrown tick counts too; kept went on from 3, reset started over from 0 after it.
+  const [keptN, resetN, [keptTicks, resetTicks]] = json(r, 6);
+  assert.ok(keptTicks > 10, `kept ran on (${keptTicks} ticks)`);
+  assert.equal(keptN, keptTicks, 'kept counted every tick: its state was kept');
+  assert.equal(resetN, resetTicks - 3, 'reset counted from 0 again after its third tick');
   assert.match(r.stderr, /reset: tick 2 threw: Error: once; restarted, state re-initialised/);
   assert.match(r.stderr, /kept: tick 2 threw: Error: once; restarted, state kept/);
 });
@@ -257,7 +260,7 @@ test('an entry that awaits holds ticks only once it has staged a definition; a f
     'await sleep(60)',
     'const during = seen.v.length',
     'function ver() { return 2 }\nawait sleep(80)\nthrow new Error("changed my mind")',
-    'JSON.stringify([during > 5, seen.v.includes(2)])',
+    'JSON.stringify([during > 2, seen.v.includes(2)])',
   ]);
   assert.deepEqual(json(r, 6), [true, false]);
 });
