@@ -304,13 +304,13 @@ export class ProcessTable {
   /** Tells the host when the earliest tick is due (logical time mapped to host time). */
   wake(force = false): void {
     if (this.#pausedAt !== undefined) return;
-    if (force) this.#lastWake = undefined;
     let earliest = Infinity;
     for (const proc of this.#procs.values()) {
       if (proc.status === 'running') earliest = Math.min(earliest, this.#due(proc));
     }
     const at = Number.isFinite(earliest) ? this.hostTime(earliest) : -1;
-    if (at === this.#lastWake) return;
+    // Nothing due and the host already knows: no notice (the usual case, entries without processes).
+    if (at === this.#lastWake && (!force || at === -1)) return;
     this.#lastWake = at;
     this.#send({ type: 'wake', at });
   }
