@@ -347,3 +347,30 @@ test('batch mode: processes run while the input lasts and --run-for seconds afte
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /--run-for needs a number of seconds, not "soon"/);
 });
+
+test(':forget removes a process from the image, so an unsaveable one no longer blocks saving', async () => {
+  const dir = tempDir();
+  try {
+    const r = await batch(
+      [
+        "spawn('inline', { every: 50, step: (s) => {} }); 0",
+        ':save',
+        ':forget inline',
+        ':save',
+        'processes().length',
+        ':forget inline',
+      ],
+      ['--image', join(dir.path, 'f.json'), '--autosave', '0'],
+    );
+    assert.deepEqual(r.results[0]!.printed, [
+      "note: inline's step is an inline function: the process runs, but the image cannot be saved until it is a top-level function",
+    ]);
+    assert.match(values(r)[1]!, /^!SnapshotError: cannot save process inline/);
+    assert.match(values(r)[2]!, /^inline is gone \(it had run \d+ ticks\)$/);
+    assert.match(values(r)[3]!, /^saved /);
+    assert.equal(values(r)[4], '0');
+    assert.match(values(r)[5]!, /there is no process inline \(no processes yet\)/);
+  } finally {
+    dir.remove();
+  }
+});

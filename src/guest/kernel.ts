@@ -133,7 +133,9 @@ function dispatch(request: Request): unknown {
         const message =
           request.action === 'stop'
             ? processes.stop(request.name)
-            : processes.restart(request.name);
+            : request.action === 'forget'
+              ? processes.forget(request.name)
+              : processes.restart(request.name);
         return new ControlMessage(message);
       });
     case 'run':

@@ -197,7 +197,7 @@ export class ProcessTable {
     if (inline.length === 0) return;
     this.note(
       `note: ${name}'s ${inline.join(' and ')} ${inline.length > 1 ? 'are inline functions' : 'is an inline function'}: ` +
-        `the process runs, but the image cannot be saved until ${inline.length > 1 ? 'they are' : 'it is'} a top-level function` +
+        `the process runs, but the image cannot be saved until ${inline.length > 1 ? 'they are top-level functions' : 'it is a top-level function'}` +
         (inline.includes('init') ? ' (or use state: { ... } for plain initial data)' : ''),
     );
   }
@@ -220,6 +220,16 @@ export class ProcessTable {
     this.#setStatus(proc, 'stopped');
     this.wake();
     return `${proc.name} stopped after ${proc.ticks} ticks`;
+  }
+
+  /** Stops a process and removes it from the image (OTP's terminate_child + delete_child). */
+  forget(name: unknown): string {
+    const proc = this.#get(name);
+    if (proc.status === 'running') this.#setStatus(proc, 'stopped');
+    this.#procs.delete(proc.name);
+    this.#staging.entry?.tx.onUndo(() => this.#procs.set(proc.name, proc));
+    this.wake();
+    return `${proc.name} is gone (it had run ${proc.ticks} ticks)`;
   }
 
   /** Starts a stopped or crashed process again (its state re-initialised if its strategy says so). */
@@ -615,6 +625,7 @@ export function installProcessApi(table: ProcessTable, extra: Record<string, Fun
     stop: (name: unknown) => table.stop(name),
     restart: (name: unknown) => table.restart(name),
     processes: () => table.list(),
+    forget: (name: unknown) => table.forget(name),
   };
   const namespace = { now: () => table.now(), ...api, ...extra };
   for (const [name, value] of Object.entries(api)) {

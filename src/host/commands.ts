@@ -2,6 +2,7 @@
 // and `:help` is generated from this table, so the two cannot drift apart.
 import { structuredPatch } from 'diff';
 import type {
+  ControlAction,
   DefSummary,
   EvalReply,
   HistoryReply,
@@ -145,6 +146,12 @@ export const COMMANDS: Command[] = [
     run: async (engine, args) => control(engine, 'restart', args.trim()),
   },
   {
+    name: 'forget',
+    usage: ':forget NAME',
+    help: 'stop a process and remove it from the image, state and all',
+    run: async (engine, args) => control(engine, 'forget', args.trim()),
+  },
+  {
     name: 'frame',
     usage: ':frame NAME',
     help: "a process's current text frame (in the terminal: a live panel; :frame again hides it)",
@@ -275,7 +282,7 @@ async function rollback(
   });
 }
 
-async function control(engine: Engine, action: 'stop' | 'restart', name: string): Promise<Result> {
+async function control(engine: Engine, action: ControlAction, name: string): Promise<Result> {
   if (!name) return fail('UsageError', `usage: :${action} NAME`);
   const entry = engine.nextEntryNumber();
   const outcome = await engine.request({ op: 'control', action, name, entry });

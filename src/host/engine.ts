@@ -4,7 +4,7 @@
 // (and, with a store, to disk before its result is returned); `save` writes a snapshot. When the
 // guest dies, the engine starts a new one and rebuilds the image from the last snapshot plus the
 // journal.
-import type { EvalReply, GuestNotice, Request } from '../shared/protocol.ts';
+import type { ControlAction, EvalReply, GuestNotice, Request } from '../shared/protocol.ts';
 
 import { analyze } from './entry/analyze.ts';
 import type { AnalyzedEntry } from './entry/analyze.ts';
@@ -71,7 +71,7 @@ export interface Store {
 export type AcceptedRecord =
   | { type: 'entry'; entry: number; source: string }
   | { type: 'rollback'; entry: number; name: string; version?: number }
-  | { type: 'control'; entry: number; action: 'stop' | 'restart'; name: string };
+  | { type: 'control'; entry: number; action: ControlAction; name: string };
 
 /** What the journal on disk holds: accepted operations, and marks on entries that failed. */
 export type JournalRecord =

@@ -46,6 +46,9 @@ export interface EvalRequest {
   colors?: boolean;
 }
 
+/** `:stop`, `:restart`, `:forget` (stop and remove from the image). */
+export type ControlAction = 'stop' | 'restart' | 'forget';
+
 export type Request =
   | EvalRequest
   | { op: 'defs' }
@@ -59,8 +62,8 @@ export type Request =
   | { op: 'clock'; action: 'pause' | 'resume' }
   /** `:ps`: processes and timers. */
   | { op: 'ps' }
-  /** `:stop NAME` / `:restart NAME` (a process, or `#ID` for a timer), as one transaction. */
-  | { op: 'control'; action: 'stop' | 'restart'; name: string; entry: number }
+  /** `:stop NAME` / `:restart NAME` / `:forget NAME` (a process, or `#ID` for a timer). */
+  | { op: 'control'; action: ControlAction; name: string; entry: number }
   /** A process's text frame (its view of its state). */
   | { op: 'frame'; name: string }
   /** The whole image as JSON; the reply is `{"ok":true,"payload":<that JSON>}`, built unescaped. */
