@@ -81,3 +81,45 @@ test(
     }
   },
 );
+
+test(
+  'viv in a terminal: a live frame panel and a printing process never tear the line being typed',
+  { skip: hasTmux ? false : 'tmux is not installed (.ci/run installs it with apt-get)' },
+  async () => {
+    const dir = tempDir();
+    const image = join(dir.path, 'frames.json');
+    try {
+      start(image);
+      await waitFor(/frames\.json ·/);
+      await type(
+        "spawn('sim', { every: 20, state: { n: 0 }, step: s => s.n++, view: s => 'generation ' + s.n })",
+      );
+      await type(
+        "spawn('talk', { every: 150, state: { n: 0 }, step: s => console.log('said ' + ++s.n) })",
+      );
+      await type(':frame sim');
+      const first = await waitFor(/generation \d+/);
+      // Half an entry typed, not submitted, while frames repaint and lines are printed above.
+      tmux('send-keys', '-t', SESSION, '-l', 'const typed = "half an ent');
+      const generation = (text: string) => Number(/generation (\d+)/.exec(text)![1]);
+      const said = (text: string) =>
+        Math.max(...[...text.matchAll(/^said (\d+)$/gm)].map((m) => Number(m[1])));
+      const later = await waitFor(new RegExp(`^said ${said(screen()) + 3}$`, 'm'));
+      assert.ok(generation(later) > generation(first) + 10, 'the frame went on repainting');
+      assert.match(later, /^viv> const typed = "half an ent\s*$/m, 'the line being typed is whole');
+      assert.doesNotMatch(
+        later,
+        /said \d+.*viv>|viv>.*said \d/,
+        'no output torn into the prompt line',
+      );
+      tmux('send-keys', '-t', SESSION, '-l', 'ry"');
+      tmux('send-keys', '-t', SESSION, 'Enter');
+      await waitFor(/typed: const v1/);
+      await type(':stop talk');
+      await waitFor(/talk stopped after \d+ ticks/);
+    } finally {
+      spawnSync('tmux', ['kill-session', '-t', SESSION]);
+      dir.remove();
+    }
+  },
+);
