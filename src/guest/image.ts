@@ -252,11 +252,7 @@ export function restoreFinish(
   }
   for (const s of transients) compile(staging, s.name, s.record, s.script, failures);
   reviveInstances(staging, failures);
-  try {
-    processes.restore(roots.get(PROCESSES_ROOT));
-  } catch (error) {
-    failures.push(`the processes could not be restored: ${String(error)}`);
-  }
+  failures.push(...processes.restore(roots.get(PROCESSES_ROOT)));
   tx.commit();
   return failures;
 }

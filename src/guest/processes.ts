@@ -312,11 +312,19 @@ export class ProcessTable {
   }
 
   /** Reopening: the processes as saved; logical time resumes from the moment of the save. */
-  restore(saved: unknown): void {
+  restore(saved: unknown): string[] {
     const { now, processes } = (saved ?? {}) as { now?: number; processes?: Record<string, any> };
     this.#pausedAt = typeof now === 'number' ? now : 0;
+    const failures: string[] = [];
     for (const [name, s] of Object.entries(processes ?? {})) {
-      const spec = readSpec(name, s.spec);
+      let spec: ProcessSpec;
+      try {
+        spec = readSpec(name, s.spec);
+      } catch (error) {
+        // Its code changed shape since it was saved (say, its clock is no longer a clock).
+        failures.push(`process ${name} was not restored: ${describeError(error)}`);
+        continue;
+      }
       this.#procs.set(name, {
         name,
         spec,
@@ -335,6 +343,7 @@ export class ProcessTable {
         lastGoodEntry: this.committedEntry,
       });
     }
+    return failures;
   }
 
   #get(name: unknown): Proc {
