@@ -109,10 +109,13 @@ test(
         'every group, in order',
       );
       const gaps = started.slice(1).map((m, i) => m.at - started[i]!.at);
+      // scsynth acts a whole JACK period at a time, and the notifications cross a busy machine
+      // (CI runs two test files at once): the spacing is checked loosely; the exact grid is
+      // checked on the wire by the receiver test above.
       for (const gap of gaps) {
         assert.ok(
-          Math.abs(gap - 62.5) <= PERIOD_MS + 15,
-          `groups started ${gap.toFixed(1)} ms apart (62.5 ± one JACK period)`,
+          Math.abs(gap - 62.5) <= PERIOD_MS + 35,
+          `groups started ${gap.toFixed(1)} ms apart (62.5 ms, give or take a JACK period and jitter)`,
         );
       }
       const late = server
