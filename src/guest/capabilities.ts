@@ -65,13 +65,14 @@ export interface Owner {
 
 export interface Timers {
   fire(id: number): void;
-  clear(id: unknown): void;
+  /** Clears a timer; false when there is no such timer. */
+  clear(id: unknown): boolean;
   /** Owner of timers set from now on (the entry or tick being run). */
   owner: Owner | undefined;
   /** Clears every timer of `key` (a process that stops takes its timers with it). */
   clearOwned(key: string): number;
-  /** An entry committed: timers its owner left from earlier evaluations are cleared. */
-  replaceOwned(owner: Owner): number;
+  /** Entry `entry` committed: timers its owner `key` left from earlier evaluations are cleared. */
+  replaceOwned(key: string, entry: number): number;
   list(): TimerInfo[];
   /** A failed entry takes back the timers it set. */
   onSet: ((id: number) => void) | undefined;
@@ -112,14 +113,16 @@ export function installTimers(
     api.onSet?.(id);
     return id;
   };
-  const clear = (id: unknown) => {
-    if (typeof id === 'number' && timers.delete(id)) send({ type: 'timer', action: 'clear', id });
+  const clear = (id: unknown): boolean => {
+    if (typeof id !== 'number' || !timers.delete(id)) return false;
+    send({ type: 'timer', action: 'clear', id });
+    return true;
   };
   const globals: Record<string, Function> = {
     setTimeout: (fn: unknown, delay?: unknown, ...args: unknown[]) => set(fn, delay, args, false),
     setInterval: (fn: unknown, delay?: unknown, ...args: unknown[]) => set(fn, delay, args, true),
-    clearTimeout: clear,
-    clearInterval: clear,
+    clearTimeout: (id: unknown) => void clear(id),
+    clearInterval: (id: unknown) => void clear(id),
     queueMicrotask: (fn: () => void) => {
       Promise.resolve().then(fn).catch(uncaught);
     },
@@ -158,13 +161,9 @@ export function installTimers(
       }
     },
     clearOwned: (key) => clearWhere((t) => t.owner.key === key),
-    replaceOwned: (owner) =>
+    replaceOwned: (key, entry) =>
       clearWhere(
-        (t) =>
-          t.owner.key === owner.key &&
-          t.owner.entry !== undefined &&
-          owner.entry !== undefined &&
-          t.owner.entry < owner.entry,
+        (t) => t.owner.key === key && t.owner.entry !== undefined && t.owner.entry < entry,
       ),
     list: () =>
       [...timers].map(([id, t]) => ({

@@ -21,6 +21,7 @@ import {
   setPrototypeOf,
 } from './intrinsics.ts';
 import { setHiddenGlobal } from './definitions.ts';
+import { functionDefinitionName } from './functions.ts';
 import type { Version } from './definitions.ts';
 import { InstanceRegistry } from './instances.ts';
 import type { Transaction } from './transaction.ts';
@@ -59,6 +60,11 @@ const cellsByPrototype = new WeakMap<object, ClassCell>();
 /** The class whose stable prototype is exactly `proto`, if it is an image class. */
 export function cellOfPrototype(proto: object | null): ClassCell | undefined {
   return proto ? cellsByPrototype.get(proto) : undefined;
+}
+
+/** The name of the definition a function is (a function's stub, or a class), if it is one. */
+export function definitionNameOf(fn: Function): string | undefined {
+  return functionDefinitionName(fn) ?? cellOfStub(fn)?.name;
 }
 
 export function cellOfStub(value: unknown): ClassCell | undefined {

@@ -16,10 +16,10 @@ import {
 } from './intrinsics.ts';
 import { bindGlobal, readGlobal } from './definitions.ts';
 import type { Definition, Version } from './definitions.ts';
-import { createFunctionCell, functionDefinitionName, setImpl } from './functions.ts';
+import { createFunctionCell, setImpl } from './functions.ts';
 import {
   cellOfPrototype,
-  cellOfStub,
+  definitionNameOf,
   createClassCell,
   installMembers,
   installStaticFields,
@@ -83,7 +83,7 @@ export function snapshot(
   let heap: EncodedHeap;
   try {
     heap = encodeHeap(roots, {
-      definitionName: (fn) => functionDefinitionName(fn) ?? cellOfStub(fn)?.name,
+      definitionName: definitionNameOf,
       classOf: (obj) => cellOfPrototype(getPrototypeOf(obj))?.name,
       privateFields: (obj) => privateFieldValues(staging, obj),
       transientKeys: (obj) => transientKeys(cellOfPrototype(getPrototypeOf(obj))),

@@ -274,7 +274,7 @@ function finish(context: EntryContext, ok: boolean, value: unknown): EvalReply {
   else {
     tx.commit();
     processes.committedEntry = tx.entry;
-    const replaced = owner?.entry === tx.entry ? timers.replaceOwned(owner) : 0;
+    const replaced = owner?.entry === tx.entry ? timers.replaceOwned(owner.key, tx.entry) : 0;
     if (replaced) {
       lines.push(
         `(${replaced} timer${replaced > 1 ? 's' : ''} left by an earlier evaluation of this entry ${replaced > 1 ? 'were' : 'was'} cleared)`,

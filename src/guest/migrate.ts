@@ -144,5 +144,9 @@ function failure(step: MigrationStep, instances: object[], index: number, error:
 
 export function errorText(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;
-  return String(error);
+  try {
+    return String(error);
+  } catch {
+    return 'a value that cannot be shown';
+  }
 }

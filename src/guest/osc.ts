@@ -48,7 +48,7 @@ export function sendOsc(
   }
   // Opening an image replays entries quietly: they make no sound either.
   if (processes.paused) return;
-  const at = o.at ?? processes.current?.time ?? processes.now();
+  const at = o.at ?? processes.tickTime ?? processes.now();
   if (typeof at !== 'number' || !Number.isFinite(at))
     throw new TypeError('sendOSC: at must be a time in ms');
   const message: OscMessage = {

@@ -1,8 +1,6 @@
 // What `spawn(name, options)` is given: the options read and checked (with errors that say what
 // was wrong), the initial state they make, and the types both sides share.
 import { getPrototypeOf } from './intrinsics.ts';
-import { functionDefinitionName } from './functions.ts';
-import { cellOfStub } from './classes.ts';
 
 export interface Clock {
   timeAt(beat: number): number;
@@ -116,17 +114,3 @@ function copyData(value: unknown): unknown {
 }
 
 const objectPrototype = Object.prototype;
-
-export function describeError(error: unknown): string {
-  if (error instanceof Error) return `${error.name}: ${error.message}`;
-  try {
-    return `thrown ${String(error)}`;
-  } catch {
-    return 'thrown value';
-  }
-}
-
-/** The guest API: spawn, stop, restart, processes, and the `vivarium` namespace. */
-export function isDefinition(fn: Function): boolean {
-  return functionDefinitionName(fn) !== undefined || cellOfStub(fn) !== undefined;
-}

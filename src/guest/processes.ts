@@ -17,7 +17,9 @@ import { defineProperty, globalObject, ownKeys } from './intrinsics.ts';
 import type { Staging } from './staging.ts';
 import type { Timers } from './capabilities.ts';
 import type { ProcessSpec, Tick } from './process-spec.ts';
-import { describeError, initialState, isDefinition, readSpec } from './process-spec.ts';
+import { initialState, readSpec } from './process-spec.ts';
+import { errorText } from './migrate.ts';
+import { definitionNameOf } from './classes.ts';
 
 interface Proc {
   name: string;
@@ -41,6 +43,9 @@ interface Proc {
   suspect?: Suspect;
 }
 
+/** The fields of a process that are not saved: each session starts them afresh. */
+type Fresh = 'recent' | 'late' | 'lateCount' | 'lateMax' | 'lastGoodEntry' | 'suspect';
+
 const LATENESS_SAMPLES = 1024;
 /** A `run` call gives the host back its turn after this long, so entries are never starved. */
 const RUN_SLICE_MS = 50;
@@ -57,8 +62,8 @@ export class ProcessTable {
   #offset = 0;
   #pausedAt: number | undefined = 0;
   #lastWake: number | undefined;
-  /** The tick being run (its due time stamps OSC messages sent from it). */
-  current: { name: string; time: number } | undefined;
+  /** The due time of the tick being run (it stamps OSC messages sent from the tick). */
+  tickTime: number | undefined;
   /** The newest entry committed (a tick that succeeds after it ran clean on its definitions). */
   committedEntry = 0;
 
@@ -101,10 +106,6 @@ export class ProcessTable {
     this.wake(true);
   }
 
-  get size(): number {
-    return this.#procs.size;
-  }
-
   /** `spawn(name, options)`: starts a process, or gives a running one its new code. */
   spawn(name: unknown, options: unknown): object {
     if (typeof name !== 'string' || name === '') {
@@ -133,9 +134,7 @@ export class ProcessTable {
       return existing.state;
     }
     const state = initialState(name, spec);
-    const proc: Proc = {
-      name,
-      spec,
+    const proc = this.#proc(name, spec, {
       state,
       status: 'running',
       ticks: 0,
@@ -143,12 +142,7 @@ export class ProcessTable {
       anchor: 0,
       n: 0,
       nextBeat: 0,
-      recent: [],
-      late: new Float64Array(LATENESS_SAMPLES),
-      lateCount: 0,
-      lateMax: 0,
-      lastGoodEntry: this.committedEntry,
-    };
+    });
     this.#startSchedule(proc);
     this.#procs.set(name, proc);
     tx?.onUndo(() => this.#procs.delete(name));
@@ -159,7 +153,7 @@ export class ProcessTable {
   /** Only top-level definitions are saved: say so at once, not at the next save. */
   #noteInlineFunctions(name: string, spec: ProcessSpec): void {
     const inline = (['step', 'init', 'view'] as const).filter(
-      (key) => spec[key] && !isDefinition(spec[key]),
+      (key) => spec[key] && definitionNameOf(spec[key]) === undefined,
     );
     if (inline.length === 0) return;
     this.note(
@@ -172,14 +166,7 @@ export class ProcessTable {
   stop(name: unknown): string {
     const timer = typeof name === 'string' ? /^#(\d+)$/.exec(name) : null;
     if (timer) {
-      const id = Number(timer[1]);
-      if (
-        !this.#timers()
-          .list()
-          .some((t) => t.id === id)
-      )
-        throw new Error(`there is no timer ${name}`);
-      this.#timers().clear(id);
+      if (!this.#timers().clear(Number(timer[1]))) throw new Error(`there is no timer ${name}`);
       return `timer ${name} cleared`;
     }
     const proc = this.#get(name);
@@ -205,7 +192,7 @@ export class ProcessTable {
     const tx = this.#staging.entry?.tx;
     const before = { ...proc };
     tx?.onUndo(() => Object.assign(proc, before));
-    this.#timers().clearOwned(`process:${proc.name}`);
+    this.#clearTimersOf(proc);
     if (proc.spec.restart === 'reset') this.#reinit(proc);
     proc.status = 'running';
     proc.recent = [];
@@ -240,7 +227,6 @@ export class ProcessTable {
         restarts: p.restarts,
         lateP99: n ? samples[Math.min(n - 1, Math.floor(n * 0.99))]! : 0,
         lateMax: p.lateMax,
-        view: p.spec.view !== undefined,
       };
       if (p.lastError) info.lastError = p.lastError;
       if (p.suspect) info.suspect = p.suspect;
@@ -253,8 +239,7 @@ export class ProcessTable {
     const proc = this.#get(name);
     if (!proc.spec.view)
       throw new Error(`${proc.name} has no view (spawn it with view: state => text)`);
-    const text = proc.spec.view(proc.state);
-    return typeof text === 'string' ? text : String(text);
+    return String(proc.spec.view(proc.state));
   }
 
   /** Runs every tick that is due, in order of due time; says when the next one is. */
@@ -322,28 +307,30 @@ export class ProcessTable {
         spec = readSpec(name, s.spec);
       } catch (error) {
         // Its code changed shape since it was saved (say, its clock is no longer a clock).
-        failures.push(`process ${name} was not restored: ${describeError(error)}`);
+        failures.push(`process ${name} was not restored: ${errorText(error)}`);
         continue;
       }
-      this.#procs.set(name, {
+      const { state, status, ticks, restarts, lastError, anchor, n, nextBeat } = s;
+      this.#procs.set(
         name,
-        spec,
-        state: s.state,
-        status: s.status,
-        ticks: s.ticks,
-        restarts: s.restarts,
-        lastError: s.lastError,
-        anchor: s.anchor,
-        n: s.n,
-        nextBeat: s.nextBeat,
-        recent: [],
-        late: new Float64Array(LATENESS_SAMPLES),
-        lateCount: 0,
-        lateMax: 0,
-        lastGoodEntry: this.committedEntry,
-      });
+        this.#proc(name, spec, { state, status, ticks, restarts, lastError, anchor, n, nextBeat }),
+      );
     }
     return failures;
+  }
+
+  /** A process record: what is saved, plus what each session starts afresh. */
+  #proc(name: string, spec: ProcessSpec, saved: Omit<Proc, 'name' | 'spec' | Fresh>): Proc {
+    return {
+      name,
+      spec,
+      ...saved,
+      recent: [],
+      late: new Float64Array(LATENESS_SAMPLES),
+      lateCount: 0,
+      lateMax: 0,
+      lastGoodEntry: this.committedEntry,
+    };
   }
 
   #get(name: unknown): Proc {
@@ -364,7 +351,12 @@ export class ProcessTable {
       proc.status = before;
     });
     proc.status = status;
-    this.#timers().clearOwned(`process:${proc.name}`);
+    this.#clearTimersOf(proc);
+  }
+
+  /** Timers set by a process's ticks belong to it: they go when it stops, crashes or restarts. */
+  #clearTimersOf(proc: Proc): void {
+    this.#timers().clearOwned(ownerKey(proc));
   }
 
   #due(proc: Proc): number {
@@ -403,10 +395,10 @@ export class ProcessTable {
     if (proc.spec.clock) proc.nextBeat += proc.spec.beats!;
     else proc.n++;
     proc.ticks++;
-    this.current = { name: proc.name, time: due };
+    this.tickTime = due;
     const timers = this.#timers();
     const owner = timers.owner;
-    timers.owner = { key: `process:${proc.name}`, label: `process ${proc.name}` };
+    timers.owner = { key: ownerKey(proc), label: `process ${proc.name}` };
     try {
       const result = proc.spec.step(proc.state, tick) as { then?: unknown } | undefined;
       if (result && typeof result.then === 'function') {
@@ -417,14 +409,14 @@ export class ProcessTable {
       this.#crash(proc, error);
     } finally {
       timers.owner = owner;
-      this.current = undefined;
+      this.tickTime = undefined;
     }
   }
 
   #crash(proc: Proc, error: unknown, what = `tick ${proc.ticks - 1} threw`): void {
     if (proc.status !== 'running') return;
-    proc.lastError = describeError(error);
-    this.#timers().clearOwned(`process:${proc.name}`);
+    proc.lastError = errorText(error);
+    this.#clearTimersOf(proc);
     const now = this.now();
     const window = proc.spec.withinSeconds * 1000;
     proc.recent = proc.recent.filter((t) => t > now - window);
@@ -451,7 +443,7 @@ export class ProcessTable {
         how = 'state re-initialised';
       } catch (initError) {
         proc.status = 'crashed';
-        proc.lastError = describeError(initError);
+        proc.lastError = errorText(initError);
         this.#send({
           type: 'process',
           event: 'crashed',
@@ -501,6 +493,9 @@ export class ProcessTable {
   }
 }
 
+const ownerKey = (proc: Proc) => `process:${proc.name}`;
+
+/** The guest API: spawn, stop, restart, forget, processes, and the `vivarium` namespace. */
 export function installProcessApi(table: ProcessTable, extra: Record<string, Function> = {}): void {
   const api: Record<string, Function> = {
     spawn: (name: unknown, options: unknown) => table.spawn(name, options),

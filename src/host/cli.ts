@@ -1,5 +1,6 @@
 // `viv`: the command line. Batch mode for scripts and tests; otherwise the interactive REPL.
 import { parseArgs } from 'node:util';
+import { setTimeout as delay } from 'node:timers/promises';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Engine } from './engine.ts';
@@ -178,10 +179,6 @@ function numberOption(
   if (!Number.isInteger(n) || n < min)
     return `${flag} needs a whole number of at least ${min}, not "${value}"`;
   return n;
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function usageError(message: string): number {

@@ -10,7 +10,7 @@ import type {
   TimerInfo,
 } from '../shared/protocol.ts';
 import type { Engine } from './engine.ts';
-import { inspect } from './engine-views.ts';
+import { frame, inspect } from './engine-views.ts';
 import type { Result } from './result.ts';
 
 interface Command {
@@ -158,12 +158,8 @@ export const COMMANDS: Command[] = [
     run: async (engine, args) => {
       const name = args.trim();
       if (!name) return fail('UsageError', 'usage: :frame NAME');
-      const reply = await guestReply(engine, { op: 'frame', name });
-      if (reply.ok === false) {
-        const error = reply.error as { name: string; message: string };
-        return fail(error.name, error.message);
-      }
-      return ok(reply.text as string);
+      const shown = await frame(engine, name);
+      return 'text' in shown ? ok(shown.text) : fail(shown.error.name, shown.error.message);
     },
   },
   {

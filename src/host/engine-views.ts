@@ -1,6 +1,6 @@
 // What the terminal UI asks the image, beyond entries: completions, an inspector's view and the
 // definitions. Plain requests through the engine.
-import type { DefSummary } from '../shared/protocol.ts';
+import type { DefSummary, ErrorInfo } from '../shared/protocol.ts';
 import { stripTypes } from './entry/strip.ts';
 import { commandNames } from './commands.ts';
 import type { Engine } from './engine.ts';
@@ -62,12 +62,15 @@ export async function processCount(engine: Engine): Promise<number> {
   return ((outcome.reply as { processes?: unknown[] }).processes ?? []).length;
 }
 
-/** A process's current text frame, or why there is none. */
-export async function frame(engine: Engine, name: string): Promise<{ text: string; ok: boolean }> {
+/** A process's current text frame, or why there is none (for `:frame` and the frame panel). */
+export async function frame(
+  engine: Engine,
+  name: string,
+): Promise<{ text: string } | { error: { name: string; message: string } }> {
   const outcome = await engine.request({ op: 'frame', name });
-  if (outcome.kind !== 'reply') return { ok: false, text: `the guest did not answer` };
-  const reply = outcome.reply as { ok: boolean; text?: string; error?: { message: string } };
-  return reply.ok
-    ? { ok: true, text: reply.text ?? '' }
-    : { ok: false, text: reply.error!.message };
+  if (outcome.kind !== 'reply') {
+    return { error: { name: 'GuestDied', message: 'the guest did not answer' } };
+  }
+  const reply = outcome.reply as { ok: boolean; text?: string; error?: ErrorInfo };
+  return reply.ok ? { text: reply.text ?? '' } : { error: reply.error! };
 }

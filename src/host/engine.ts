@@ -4,7 +4,14 @@
 // (and, with a store, to disk before its result is returned); `save` writes a snapshot. When the
 // guest dies, the engine starts a new one and rebuilds the image from the last snapshot plus the
 // journal.
-import type { ControlAction, EvalReply, GuestNotice, Request } from '../shared/protocol.ts';
+import { setTimeout as delay } from 'node:timers/promises';
+import type {
+  ControlAction,
+  EvalReply,
+  GuestNotice,
+  Progress,
+  Request,
+} from '../shared/protocol.ts';
 
 import { analyze } from './entry/analyze.ts';
 import type { AnalyzedEntry } from './entry/analyze.ts';
@@ -41,7 +48,7 @@ export interface EngineOptions {
   /** A guest runner started ahead (by `bin/viv.js`, while the modules load): used first. */
   prestarted?: Runner;
   /** Long work inside the guest reports how far it has got. */
-  onProgress?: (progress: { what: string; done: number; total?: number }) => void;
+  onProgress?: (progress: Progress) => void;
   /** When a redefinition makes a process crash past its restart intensity, roll it back. */
   autoRollback?: boolean;
 }
@@ -464,8 +471,8 @@ export class Engine {
     const suspect = notice.suspect;
     if (notice.event !== 'crashed' || !suspect) return report(notice.event, notice.message);
     const blame = ` It ran clean until entry ${suspect.entry} changed ${suspect.name} (now v${suspect.version}).`;
+    const offer = `:rollback ${suspect.name} ${suspect.previous}`;
     if (!this.options.autoRollback) {
-      const offer = `:rollback ${suspect.name} ${suspect.previous}`;
       return report(
         'crashed',
         `${notice.message}${blame} To go back: ${offer} (${notice.name} restarts by itself).`,
@@ -473,7 +480,7 @@ export class Engine {
       );
     }
     report('crashed', notice.message + blame);
-    const result = await runCommand(this, `:rollback ${suspect.name} ${suspect.previous}`);
+    const result = await runCommand(this, offer);
     report(
       'rolled back',
       result.ok
@@ -527,8 +534,4 @@ function ownerOf(analysis: AnalyzedEntry, source: string): { key: string; label:
 function firstLine(source: string): string {
   const line = source.trim().split('\n')[0] ?? '';
   return line.length > 60 ? line.slice(0, 57) + '...' : line;
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

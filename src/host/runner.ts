@@ -144,7 +144,6 @@ let terminated = false;
  */
 async function call(request: Request, timeout: number, data?: string): Promise<string> {
   if (busy) await new Promise<void>((wake) => queue.push(wake));
-  if (closing) throw new Error('the runner is closing');
   busy = true;
   terminated = false;
   const timer = timeout > 0 ? setTimeout(() => terminate(), timeout) : undefined;
@@ -158,7 +157,6 @@ async function call(request: Request, timeout: number, data?: string): Promise<s
     throw error;
   } finally {
     clearTimeout(timer);
-    if (closing) exitNow();
     if (terminated) await absorbTermination();
     busy = false;
     queue.shift()?.();
@@ -237,15 +235,6 @@ process.on('uncaughtException', (error) => {
   exitNow();
 });
 
-// Exiting while the isolate runs would wait for it, and a tick that calls back into this thread
-// (the clock) would then wait for us: stop what runs first, then exit.
-let closing = false;
-process.on('disconnect', () => {
-  closing = true;
-  clearTimeout(wakeTimer);
-  for (const timer of timers.values()) clearTimeout(timer);
-  if (!busy) exitNow();
-  terminate();
-  setTimeout(() => process.kill(process.pid, 'SIGKILL'), 2000).unref();
-});
+// The session has gone (or closed us): nothing is left to do, even mid-tick.
+process.on('disconnect', exitNow);
 send({ type: 'ready' });

@@ -163,7 +163,7 @@ export type GuestNotice =
   | { type: 'timer'; action: 'set'; id: number; delay: number }
   | { type: 'timer'; action: 'clear'; id: number }
   /** How far long work inside one call has got (the terminal shows it). */
-  | { type: 'progress'; what: string; done: number; total?: number }
+  | ({ type: 'progress' } & Progress)
   /** The earliest process tick is due at host time `at` (-1: none). */
   | { type: 'wake'; at: number }
   /** A process restarted after a crash, or stopped for good. */
@@ -187,6 +187,12 @@ export interface OscMessage {
 
 export type OscArg = { type: 'integer' | 'float' | 'string' | 'true' | 'false'; value?: unknown };
 
+export interface Progress {
+  what: string;
+  done: number;
+  total?: number;
+}
+
 /** The redefinition that probably made a process crash. */
 export interface Suspect {
   name: string;
@@ -206,7 +212,6 @@ export interface ProcessInfo {
   /** Lateness of recent ticks, in milliseconds. */
   lateP99: number;
   lateMax: number;
-  view: boolean;
   suspect?: Suspect;
 }
 

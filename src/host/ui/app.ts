@@ -3,7 +3,7 @@
 import { createElement as h, useEffect, useRef, useState } from 'react';
 import type { ReactElement } from 'react';
 import { Box, Static, Text, useApp, useInput } from 'ink';
-import type { DefSummary } from '../../shared/protocol.ts';
+import type { DefSummary, Progress } from '../../shared/protocol.ts';
 import type { Engine } from '../engine.ts';
 import { complete, definitions, frame, inspect, processCount } from '../engine-views.ts';
 import { isComplete } from '../entry/analyze.ts';
@@ -34,12 +34,6 @@ export interface Printer {
   offer?: (command: string) => void;
   /** Set by the App: how far long work in the guest has got (shown while an entry runs). */
   progress?: (progress: Progress) => void;
-}
-
-export interface Progress {
-  what: string;
-  done: number;
-  total?: number;
 }
 
 interface Props {
@@ -129,9 +123,10 @@ export function App({ engine, imageName, printer }: Props): ReactElement {
       busy = true;
       void frame(engine, framedName).then((next) => {
         busy = false;
+        const text = 'text' in next ? next.text : next.error.message;
         setFramed((current) =>
-          current?.name === framedName && current.text !== next.text
-            ? { name: framedName, text: next.text }
+          current?.name === framedName && current.text !== text
+            ? { name: framedName, text }
             : current,
         );
       });
@@ -162,7 +157,7 @@ export function App({ engine, imageName, printer }: Props): ReactElement {
   const toggleFrame = async (name: string) => {
     if (framed?.name === name) return setFramed(null);
     const first = await frame(engine, name);
-    if (!first.ok) return append(`Uncaught Error: ${first.text}`);
+    if (!('text' in first)) return append(`Uncaught ${first.error.name}: ${first.error.message}`);
     setFramed({ name, text: first.text });
   };
 
