@@ -12,14 +12,14 @@ test('OSC events land on the beat grid across a pattern redefinition, a tempo ch
     const r = await batch([
       'const clock = once(new TempoClock(600))', // 100 ms a beat: a tick every 25 ms
       `const out = once(new OscOut({ port: ${rx.port}, latency: 0.05 }))`,
-      "function pat(s, t) { out.send('/ev', [t.beat, 'a']) }",
+      "function pat(s, t) { out.send('/ev', [t.beat, 'a', t.n]) }",
       "spawn('m', { beats: 0.25, clock, step: pat, maxRestarts: 50 })",
       'await sleep(230)',
-      "function pat(s, t) { out.send('/ev', [t.beat, 'b']) }", // mid-bar
+      "function pat(s, t) { out.send('/ev', [t.beat, 'b', t.n]) }", // mid-bar
       'await sleep(230)',
       'clock.setTempo(300)', // 200 ms a beat: a tick every 50 ms
       'await sleep(400)',
-      "function pat(s, t) { if (t.beat % 1 === 0.5) throw new Error('bad step'); out.send('/ev', [t.beat, 'c']) }",
+      "function pat(s, t) { if (t.beat % 1 === 0.5) throw new Error('bad step'); out.send('/ev', [t.beat, 'c', t.n]) }",
       'await sleep(500)',
       'processes()[0].status',
     ]);
@@ -29,13 +29,22 @@ test('OSC events land on the beat grid across a pattern redefinition, a tempo ch
     const kinds = events.map((e) => e.args[1]);
     assert.deepEqual([...new Set(kinds)], ['a', 'b', 'c'], 'every version played, in order');
 
-    // None missing or doubled: beats go up by exactly a quarter, except where the throwing
-    // pattern sent nothing (its x.5 beats).
+    // None missing or doubled: tick numbers go up by one and beats by a quarter, and the only
+    // ticks missing are those the throwing pattern reported (which sent nothing).
+    const thrown = new Set([...r.stderr.matchAll(/m: tick (\d+) threw/g)].map((m) => Number(m[1])));
+    assert.ok(thrown.size > 0, 'the throwing pattern threw');
     for (let i = 1; i < events.length; i++) {
-      const [beat, kind] = events[i]!.args as [number, string];
-      const previous = events[i - 1]!.args[0] as number;
-      const step = kind === 'c' && (beat - 0.75) % 1 === 0 ? 0.5 : 0.25;
-      assert.equal(beat - previous, step, `beat ${beat} follows beat ${previous}`);
+      const [beat, , n] = events[i]!.args as [number, string, number];
+      const [previousBeat, , previousN] = events[i - 1]!.args as [number, string, number];
+      assert.ok(n > previousN, `tick ${n} follows tick ${previousN} (none doubled)`);
+      for (let missing = previousN + 1; missing < n; missing++) {
+        assert.ok(thrown.has(missing), `tick ${missing} is missing but did not throw`);
+      }
+      assert.equal(
+        beat - previousBeat,
+        (n - previousN) * 0.25,
+        `beat ${beat} follows ${previousBeat}`,
+      );
     }
     // Timetags exact to the tempo: 25 ms apart, then 50 ms, with one step in between that
     // crosses the tempo change; then 50 ms (or 100 ms over a skipped beat).
