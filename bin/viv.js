@@ -36,10 +36,19 @@ function instantPrompt() {
   /** Once the REPL is up, keystrokes go on through this stream, which ink reads as its stdin. */
   let input;
   let cancelled = false;
+  /** While the image opens, Ctrl-C and Ctrl-D go to the opening (they stop the replay, or quit). */
+  let onKey;
   const onData = (chunk) => {
     if (input) return void input.write(chunk);
+    let text = chunk.toString('utf8');
+    if (onKey && /[\u0003\u0004]/.test(text)) {
+      for (const char of text.match(/[\u0003\u0004]/g))
+        onKey(char === '\u0003' ? 'interrupt' : 'eof');
+      text = text.replace(/[\u0003\u0004]/g, '');
+      if (text === '') return;
+      chunk = Buffer.from(text, 'utf8');
+    }
     chunks.push(chunk);
-    const text = chunk.toString('utf8');
     // Echo what is plainly typed; keys with escape sequences are for the REPL to interpret.
     if (!/[\u0000-\u001f\u007f]/.test(text)) {
       line += text;
@@ -65,6 +74,9 @@ function instantPrompt() {
       });
       for (const chunk of chunks) input.write(chunk);
       return input;
+    },
+    onKey(listener) {
+      onKey = listener;
     },
     /** Not going to the REPL after all (an error): leave the terminal as it was. */
     cancel() {

@@ -124,7 +124,7 @@ test('an unknown command lists the commands', async () => {
   const r = await batch([':frobnicate']);
   assert.match(
     r.results[0]!.error!.message,
-    /unknown command :frobnicate\. Commands: :help :defs :history :diff :rollback :check :inspect :ps :stop :restart :forget :frame :save :quit/,
+    /unknown command :frobnicate\. Commands: :help :defs :history :diff :rollback :check :inspect :ps :stop :restart :forget :frame :save :replay :quit/,
   );
 });
 

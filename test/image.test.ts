@@ -181,7 +181,7 @@ test('the image is saved at the end of input and the journal emptied', async () 
     assert.ok(existsSync(image));
     assert.match(
       readFileSync(image, 'utf8').slice(0, 60),
-      /^\{"format":"vivarium-image","version":1/,
+      /^\{"format":"vivarium-image","version":2/,
     );
     // Only the journal's header line (which snapshot it follows) is left: no records.
     const journal = readFileSync(image + '.journal', 'utf8')
@@ -228,7 +228,7 @@ test('bad image files get a clear error, exit status 2, and are left untouched',
       ['truncated.json', text.slice(0, Math.floor(text.length * 0.7)), /truncated/],
       ['garbage.json', '\u0000\u00ff garbage', /not a Vivarium image/],
       ['shape.json', '{"a":1}', /not a Vivarium image/],
-      ['newer.json', text.replace('"version":1', '"version":9'), /newer Vivarium/],
+      ['newer.json', text.replace('"version":2', '"version":9'), /newer Vivarium/],
     ];
     for (const [name, content, message] of cases) {
       const path = join(dir.path, name);

@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { randomBytes, randomInt } from 'node:crypto';
+import { createHash, randomBytes, randomInt } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +15,7 @@ import {
   ImageStore,
   splitImageText,
 } from '../src/host/store/image-file.ts';
-import { Journal, JournalError } from '../src/host/store/journal.ts';
+import { Journal, JournalError, readJournal } from '../src/host/store/journal.ts';
 import { acquireLock, ImageLockedError } from '../src/host/store/lock.ts';
 
 let root: string;
@@ -69,12 +69,14 @@ describe('image file format', () => {
         format: 'vivarium-image',
         version: FORMAT_VERSION,
         id: 'string',
+        previous: null,
         savedAt: '2026-01-02T03:04:05.000Z',
         entry: 7,
         length: PAYLOAD.length,
+        sha256: createHash('sha256').update(PAYLOAD).digest('hex'),
       },
     );
-    assert.ok(VALID.indexOf('"image":') < 200, 'the header fits in the first 200 bytes');
+    assert.ok(VALID.indexOf('"image":') < 300, 'the header fits in the first 300 bytes');
     assert.deepEqual(JSON.parse(VALID).image, JSON.parse(PAYLOAD));
     assert.equal(splitImageText('x', VALID + '\n').payload, PAYLOAD, 'a trailing newline is fine');
   });
@@ -101,8 +103,8 @@ describe('image file format', () => {
 
   test('a newer version', () =>
     assertRefused(
-      VALID.replace('"version":1', '"version":2'),
-      /^was written by a newer Vivarium \(format version 2; this one reads 1\)$/,
+      VALID.replace('"version":2', '"version":3'),
+      /^was written by a newer Vivarium \(format version 3; this one reads 2\)$/,
     ));
 
   test('a damaged header', async () => {
@@ -124,22 +126,27 @@ describe('image file format', () => {
 });
 
 describe('journal', () => {
-  test('append, read, truncate', async () => {
+  test('append, read, reset keeps the records after the saved entry', async () => {
     const path = join(dir(), 'j.journal');
-    assert.deepEqual(await Journal.read(path), { records: [], torn: false, intactBytes: 0 });
-    const journal = await Journal.open(path);
-    await Promise.all([journal.append({ n: 1 }), journal.append({ n: 2, s: 'a\nb' })]);
-    await journal.append({ n: 3 });
+    assert.deepEqual((await readJournal(path)).records, []);
+    const journal = new Journal(path, { follows: 'abc', lines: [], exists: false });
+    await Promise.all([journal.append({ entry: 1 }), journal.append({ entry: 2, s: 'a\nb' })]);
+    await journal.append({ entry: 3 });
     await assert.rejects(journal.append([1] as object), TypeError);
-    const read = await Journal.read(path);
-    assert.deepEqual(read.records, [{ n: 1 }, { n: 2, s: 'a\nb' }, { n: 3 }]);
-    assert.equal(read.torn, false);
-    assert.equal(fs.readFileSync(path, 'utf8').split('\n').length, 4);
-    await journal.truncate();
-    assert.deepEqual((await Journal.read(path)).records, []);
-    await journal.append({ n: 4 });
+    let read = await readJournal(path);
+    assert.deepEqual(read.marker, { journal: 'vivarium', follows: 'abc' });
+    assert.deepEqual(read.records, [{ entry: 1 }, { entry: 2, s: 'a\nb' }, { entry: 3 }]);
+    assert.equal(read.torn, null);
+    assert.equal(fs.readFileSync(path, 'utf8').split('\n').length, 5);
+    await journal.reset('def', 1);
+    read = await readJournal(path);
+    assert.deepEqual(
+      [read.marker?.follows, read.records],
+      ['def', [{ entry: 2, s: 'a\nb' }, { entry: 3 }]],
+    );
+    await journal.append({ entry: 4 });
     await journal.close();
-    assert.deepEqual((await Journal.read(path)).records, [{ n: 4 }]);
+    assert.deepEqual((await readJournal(path)).records.at(-1), { entry: 4 });
   });
 
   test('a torn last line is dropped and reported', async () => {
@@ -147,22 +154,22 @@ describe('journal', () => {
     const good = '{"n":1}\n{"n":2}\n';
     for (const tail of ['{"n":3', '{"n":3}', '\0\0\0\0', '{"n":\n']) {
       fs.writeFileSync(path, good + tail);
-      const read = await Journal.read(path);
-      assert.deepEqual(read, {
-        records: [{ n: 1 }, { n: 2 }],
-        torn: true,
-        intactBytes: good.length,
-      });
+      const read = await readJournal(path);
+      assert.deepEqual(
+        [read.records, read.torn?.offset, read.torn?.bytes.toString(), read.intactBytes],
+        [[{ n: 1 }, { n: 2 }], good.length, tail, good.length],
+      );
     }
   });
 
-  test('corruption before the end is an error naming the file and line', async () => {
+  test('corruption before the end is an error naming the file, line and byte', async () => {
     const path = join(dir(), 'j.journal');
     fs.writeFileSync(path, '{"n":1}\n{"n":2\n{"n":3}\n');
-    await assert.rejects(Journal.read(path), (error: unknown) => {
+    await assert.rejects(readJournal(path), (error: unknown) => {
       assert.ok(error instanceof JournalError);
       assert.equal(error.line, 2);
-      assert.match(error.message, new RegExp(`^${path}: line 2 is not JSON`));
+      assert.equal(error.offset, 8);
+      assert.match(error.message, new RegExp(`^${path}: line 2 \\(at byte 8\\) is not JSON`));
       return true;
     });
   });
@@ -175,6 +182,13 @@ describe('journal', () => {
     fs.appendFileSync(`${file}.journal`, '{"n":2,"half');
     store = await ImageStore.open(file);
     assert.deepEqual([store.journal, store.journalTorn], [[{ n: 1 }], true]);
+    assert.equal(store.notices.length, 1);
+    assert.match(
+      store.notices[0]!,
+      /\.journal: its last line \(12 bytes\) was cut short by a crash; that entry's result was never shown\. Set aside in .*\.journal\.torn-\d{8}-\d{6}$/,
+    );
+    const torn = store.notices[0]!.split('Set aside in ')[1]!;
+    assert.equal(fs.readFileSync(torn, 'utf8'), '{"n":2,"half');
     await store.append({ n: 3 });
     await store.close();
     store = await ImageStore.open(file);
@@ -186,11 +200,12 @@ describe('journal', () => {
     await assert.rejects(ImageStore.open(file), (error: unknown) => {
       assert.ok(error instanceof ImageFileError);
       assert.equal(error.file, `${file}.journal`);
-      assert.match(error.problem, /^line 4 is not JSON/);
+      assert.match(error.problem, /^line 4 \(at byte \d+\) is not JSON/);
       return true;
     });
     assert.deepEqual(fs.readFileSync(`${file}.journal`), before);
     assert.equal(fs.existsSync(`${file}.lock`), false);
+    assert.deepEqual(fs.readFileSync(torn, 'utf8'), '{"n":2,"half', 'the set-aside copy is kept');
   });
 });
 
@@ -268,7 +283,7 @@ describe('image store', () => {
       await assert.rejects(store.save(2, '{"v":2}'), (error: unknown) => {
         assert.ok(error instanceof ImageFileError);
         assert.equal(error.file, file);
-        assert.match(error.problem, /^cannot write it: EACCES/);
+        assert.match(error.problem, /^cannot write it: permission denied \(EACCES\)/);
         return true;
       });
       assert.deepEqual(fs.readFileSync(file), before);
@@ -278,7 +293,10 @@ describe('image store', () => {
 
       const readOnly = await ImageStore.open(file);
       assert.equal(readOnly.payload, '{"v":1}');
-      assert.match(String(readOnly.lockFailure), /^ImageFileError: .*: cannot lock it: EACCES/);
+      assert.match(
+        String(readOnly.lockFailure),
+        /^ImageFileError: .*: cannot lock it: permission denied \(EACCES\)/,
+      );
       await assert.rejects(readOnly.save(2, '{"v":2}'), /cannot lock it/);
       await assert.rejects(readOnly.append({}), /cannot lock it/);
       assert.deepEqual(fs.readFileSync(file), before);

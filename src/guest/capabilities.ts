@@ -3,6 +3,7 @@
 import type { GuestNotice, TimerInfo } from '../shared/protocol.ts';
 import { defineProperty, globalObject, now } from './intrinsics.ts';
 import { formatWithOptions, inspect } from './inspect.ts';
+import { outsideEntry } from './determinism.ts';
 
 type Print = (stream: 'out' | 'err', text: string) => void;
 
@@ -74,6 +75,8 @@ export interface Timers {
   /** Entry `entry` committed: timers its owner `key` left from earlier evaluations are cleared. */
   replaceOwned(key: string, entry: number): number;
   list(): TimerInfo[];
+  /** The host stopped timer `id`'s callback (it ran too long): the timer is cleared. */
+  overrun(id: number, bound: number): void;
   /** A failed entry takes back the timers it set. */
   onSet: ((id: number) => void) | undefined;
 }
@@ -98,6 +101,8 @@ export function installTimers(
   uncaught: (e: unknown) => void,
 ): Timers {
   const timers = new Map<number, Timer>();
+  /** The timer whose callback is running (still set if the host stopped it mid-way). */
+  let firing: { id: number; timer: Timer } | undefined;
   let next = 1;
   const set = (fn: unknown, delay: unknown, args: unknown[], repeat: boolean): number => {
     if (typeof fn !== 'function') {
@@ -152,13 +157,28 @@ export function installTimers(
       timer.fired++;
       const outer = api.owner;
       api.owner = timer.owner;
+      firing = { id, timer };
       try {
-        timer.fn(...timer.args);
+        outsideEntry(() => timer.fn(...timer.args));
       } catch (error) {
         uncaught(error);
       } finally {
         api.owner = outer;
+        firing = undefined;
       }
+    },
+    overrun(id, bound) {
+      const timer = firing?.id === id ? firing.timer : timers.get(id);
+      firing = undefined;
+      clear(id);
+      api.owner = undefined;
+      const why =
+        bound > 0 ? `ran longer than ${bound} ms and was stopped` : 'was stopped (Ctrl-C)';
+      const error = new Error(
+        `the callback of timer #${id} (set by ${timer?.owner.label ?? 'an unknown owner'}) ${why}; the timer was cleared`,
+      );
+      error.stack = `Error: ${error.message}`;
+      uncaught(error);
     },
     clearOwned: (key) => clearWhere((t) => t.owner.key === key),
     replaceOwned: (key, entry) =>

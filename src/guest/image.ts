@@ -196,16 +196,34 @@ export function restoreBegin(
   return { compile, history: Array.isArray(image.history) ? image.history : [] };
 }
 
-/** Compiles the versions, installs the current ones, decodes the heap; returns what failed. */
+/**
+ * One piece of opening. `user` units run the image's own code (static initialisers, transient
+ * initialisers, revive hooks): the host runs them under the opening bound, and one that runs over
+ * is stopped, reported and skipped. Kernel units (installing, decoding the heap) are not bounded.
+ */
+interface RestoreUnit {
+  label: string;
+  user: boolean;
+  run(): void;
+}
+
+let restore: { units: RestoreUnit[]; next: number; failures: string[] } | undefined;
+
+/**
+ * Lays out opening as units (compile every version in the order it was first made, install the
+ * current ones, decode the heap and bind the values, transient initialisers, revive hooks,
+ * processes); `restoreRun` then runs them.
+ */
 export function restoreFinish(
   staging: Staging,
   processes: ProcessTable,
   scripts: { name: string; version: number; script: string }[],
-): string[] {
+): 'user' | 'kernel' {
   const image = pending;
   pending = undefined;
   if (!image) throw new Error('restoreFinish without restoreBegin');
   const failures: string[] = [];
+  const units: RestoreUnit[] = [];
   const versionOf = (name: string, version: number) => staging.ns.get(name)!.versions[version - 1]!;
   const ordered = scripts
     .map((s) => ({ ...s, record: versionOf(s.name, s.version) }))
@@ -213,17 +231,84 @@ export function restoreFinish(
   const transients = ordered.filter((s) => staging.ns.get(s.name)!.transient);
   for (const s of ordered) {
     if (transients.includes(s)) continue;
-    compile(staging, s.name, s.record, s.script, failures);
+    units.push({
+      label: `compiling ${s.name} v${s.version} (its static initialisers)`,
+      user: true,
+      run: () => compile(staging, s.name, s.record, s.script, failures),
+    });
   }
-  for (const def of staging.ns.all()) installCurrent(staging, def, failures);
-  const roots = decodeHeap(image.heap, {
-    definition: (name) => {
+  let roots = new Map<string, unknown>();
+  units.push({
+    label: 'rebuilding the heap',
+    user: false,
+    run: () => {
+      for (const def of staging.ns.all()) installCurrent(staging, def, failures);
+      roots = decodeHeap(image.heap, heapHooks(staging));
+      bindRoots(staging, roots);
+    },
+  });
+  for (const s of transients) {
+    units.push({
+      label: `the transient initialiser of ${s.name}`,
+      user: true,
+      run: () => compile(staging, s.name, s.record, s.script, failures),
+    });
+  }
+  for (const def of staging.ns.all()) {
+    if (def.kind !== 'class') continue;
+    units.push({
+      label: `${def.name}.revive`,
+      user: true,
+      run: () => reviveInstances(def, failures),
+    });
+  }
+  units.push({
+    label: 'restoring the processes',
+    user: false,
+    run: () => failures.push(...processes.restore(roots.get(PROCESSES_ROOT))),
+  });
+  restore = { units, next: 0, failures };
+  return units[0]!.user ? 'user' : 'kernel';
+}
+
+/**
+ * Runs the units of opening, as long as they are of one kind (`user` or kernel), and says what
+ * comes next. `stopped`: the host stopped the unit that was running (it ran past its bound): it is
+ * reported and skipped.
+ */
+export function restoreRun(
+  staging: Staging,
+  stopped: boolean,
+): { next: 'user' | 'kernel' | 'done'; failures: string[] } {
+  const state = restore;
+  if (!state) throw new Error('restoreRun without restoreFinish');
+  if (stopped && state.next > 0) {
+    staging.restoring = undefined;
+    const unit = state.units[state.next - 1]!;
+    state.failures.push(`${unit.label} ran past the opening bound and was stopped`);
+  }
+  const kind = state.units[state.next]?.user;
+  while (state.next < state.units.length && state.units[state.next]!.user === kind) {
+    const unit = state.units[state.next++]!;
+    unit.run();
+  }
+  const following = state.units[state.next];
+  if (!following) {
+    restore = undefined;
+    return { next: 'done', failures: state.failures };
+  }
+  return { next: following.user ? 'user' : 'kernel', failures: [] };
+}
+
+function heapHooks(staging: Staging) {
+  return {
+    definition: (name: string) => {
       const def = staging.ns.get(name);
       const stub = def?.fn?.stub ?? def?.cls?.stub;
       if (!stub) throw new Error(`the heap refers to a definition ${name} that the image lacks`);
       return stub;
     },
-    createInstance: (className) => {
+    createInstance: (className: string) => {
       const cell = staging.ns.get(className)?.cls;
       if (!cell)
         throw new Error(`the heap holds an instance of ${className}, which is not a class`);
@@ -231,8 +316,13 @@ export function restoreFinish(
       cell.registry.add(instance);
       return instance;
     },
-    restorePrivates: (obj, className, values) => restorePrivates(staging, obj, className, values),
-  });
+    restorePrivates: (obj: object, className: string, values: Record<string, unknown>) =>
+      restorePrivates(staging, obj, className, values),
+  };
+}
+
+/** Binds the decoded values: definitions' values on the global object, classes' static fields. */
+function bindRoots(staging: Staging, roots: Map<string, unknown>): void {
   const tx = new Transaction(0);
   for (const def of staging.ns.all()) {
     if (!roots.has(def.name)) continue;
@@ -250,11 +340,7 @@ export function restoreFinish(
       bindGlobal(tx, def.name, value, bindingOf(def));
     }
   }
-  for (const s of transients) compile(staging, s.name, s.record, s.script, failures);
-  reviveInstances(staging, failures);
-  failures.push(...processes.restore(roots.get(PROCESSES_ROOT)));
   tx.commit();
-  return failures;
 }
 
 function compile(
@@ -326,19 +412,17 @@ function restorePrivates(
 }
 
 /** `static revive(instance)`: the documented hook that rebuilds transient fields on open. */
-function reviveInstances(staging: Staging, failures: string[]): void {
-  for (const def of staging.ns.all()) {
-    const cell = def.cls;
-    if (def.kind !== 'class' || !cell || !hasOwn(cell.stub, 'revive')) continue;
-    const revive = (cell.stub as { revive?: unknown }).revive;
-    if (typeof revive !== 'function') continue;
-    for (const instance of cell.registry.collect([])) {
-      try {
-        revive.call(cell.stub, instance);
-      } catch (error) {
-        failures.push(`${def.name}.revive threw: ${String(error)}`);
-        break;
-      }
+function reviveInstances(def: Definition, failures: string[]): void {
+  const cell = def.cls;
+  if (!cell || !hasOwn(cell.stub, 'revive')) return;
+  const revive = (cell.stub as { revive?: unknown }).revive;
+  if (typeof revive !== 'function') return;
+  for (const instance of cell.registry.collect([])) {
+    try {
+      revive.call(cell.stub, instance);
+    } catch (error) {
+      failures.push(`${def.name}.revive threw: ${String(error)}`);
+      break;
     }
   }
 }

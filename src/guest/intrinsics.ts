@@ -11,7 +11,7 @@ export const {
   create: objectCreate,
 } = Object;
 export const hasOwn = Object.hasOwn;
-export const { ownKeys, construct } = Reflect;
+export const { ownKeys, construct, deleteProperty } = Reflect;
 export const globalObject = globalThis;
 export const WeakRefCtor = WeakRef;
 export const now = Date.now;

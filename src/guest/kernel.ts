@@ -19,13 +19,15 @@ import { Transaction } from './transaction.ts';
 import { inspect } from './inspect.ts';
 import { setPathRoots } from './describe.ts';
 import { installConsole, installTimers } from './capabilities.ts';
-import type { Timers } from './capabilities.ts';
+import type { Owner, Timers } from './capabilities.ts';
 import { rollback } from './rollback.ts';
-import { restoreBegin, restoreFinish, snapshot } from './image.ts';
+import { restoreBegin, restoreFinish, restoreRun, snapshot } from './image.ts';
 import { complete, inspectRoot, inspectView } from './explore.ts';
 import { installProcessApi, ProcessTable } from './processes.ts';
 import { sendOsc } from './osc.ts';
 import { setProgressReporter } from './progress.ts';
+import { beginDraws, endDraws, installDeterminism, resetDraws } from './determinism.ts';
+import { captureGlobals, restoreGlobals } from './globals.ts';
 
 type Notify = (message: string) => void;
 
@@ -46,12 +48,7 @@ function send(notice: GuestNotice): void {
 /** Called once by the host with its capabilities, before any entry. */
 export function boot(notifyHost: Notify, hostNow: () => number): void {
   notify = notifyHost;
-  const timeOrigin = now() - hostNow();
-  defineProperty(globalObject, 'performance', {
-    value: { now: () => hostNow(), timeOrigin },
-    writable: true,
-    configurable: true,
-  });
+  installDeterminism(hostNow, now() - hostNow());
   defineProperty(globalObject, '__viv', { value: staging, enumerable: false, configurable: false });
   installConsole((stream, text) => {
     if (printed) printed.push(text);
@@ -115,21 +112,17 @@ function dispatch(request: Request): unknown {
       return { ok: true, defs: definitions() };
     case 'history':
       return history(request.name);
-    case 'rollback': {
-      const reply = withTransaction(request.entry, false, false, () => {
+    case 'rollback':
+      return withTransaction(request.entry, commandMode(request), () => {
         rollback(staging, request.name, request.version);
+        // Processes that crashed because of this definition start again on the version rolled to.
+        for (const name of processes.restartSuspectsOf(request.name)) {
+          printed?.push(`${name} restarted`);
+        }
         return undefined;
       });
-      // Processes that crashed because of this definition start again on the version rolled to.
-      if (reply.ok) {
-        for (const name of processes.restartSuspectsOf(request.name)) {
-          reply.printed.push(`${name} restarted`);
-        }
-      }
-      return reply;
-    }
     case 'control':
-      return withTransaction(request.entry, false, false, () => {
+      return withTransaction(request.entry, commandMode(request), () => {
         const message =
           request.action === 'stop'
             ? processes.stop(request.name)
@@ -151,8 +144,15 @@ function dispatch(request: Request): unknown {
       return { ok: true, text: processes.frame(request.name) };
     case 'abort':
       return abort(request.entry);
+    case 'commit':
+      return commit(request.entry, request.display);
     case 'timer':
       timers.fire(request.id);
+      return { ok: true };
+    case 'overrun':
+      recover();
+      if (request.what === 'run') processes.overrun(request.bound);
+      else timers.overrun(request.id ?? 0, request.bound);
       return { ok: true };
     case 'complete':
       return { ok: true, ...complete(staging, request.text) };
@@ -161,7 +161,9 @@ function dispatch(request: Request): unknown {
       return { ok: true, id, ...inspectView(staging, id, request.path) };
     }
     case 'restoreFinish':
-      return { ok: true, failures: restoreFinish(staging, processes, request.scripts) };
+      return { ok: true, next: restoreFinish(staging, processes, request.scripts) };
+    case 'restoreRun':
+      return { ok: true, ...restoreRun(staging, request.stopped) };
     default:
       throw new Error(`unknown request ${request.op}`);
   }
@@ -204,10 +206,10 @@ function evaluate(request: EvalRequest): EvalReply {
   const owner = request.owner ?? { key: `entry ${request.entry}`, label: `entry ${request.entry}` };
   timers.owner = { ...owner, entry: request.entry };
   const declarations = new Map(request.declarations.map((d) => [d.name, d]));
+  if (!request.check) beginDraws(request.draws);
   return withTransaction(
     request.entry,
-    !!request.check,
-    !!request.quiet,
+    { check: !!request.check, quiet: !!request.quiet, hold: !!request.hold },
     () => {
       const wrapper = indirectEval(request.script) as (entry: number) => unknown;
       return wrapper.call(globalObject, request.entry);
@@ -217,89 +219,175 @@ function evaluate(request: EvalRequest): EvalReply {
   );
 }
 
+const commandMode = (request: { hold?: boolean }): TxMode => ({
+  check: false,
+  quiet: false,
+  hold: !!request.hold,
+});
+
+interface TxMode {
+  check: boolean;
+  quiet: boolean;
+  /** Keep a successful transaction open until the host commits it (two-phase commit). */
+  hold: boolean;
+}
+
+/** The entry whose transaction is staged and waits for the host's `commit` or `abort`. */
+let held:
+  { context: EntryContext; value: unknown; lines: string[]; owner: Owner | undefined } | undefined;
+
 /**
  * Runs `body` as one transaction: commit when it (and the promise it returns, for an entry that
- * awaits) succeeds, roll back otherwise, and always roll back a `:check`.
+ * awaits) succeeds, roll back otherwise, and always roll back a `:check`. A failed entry also
+ * gives back every property of the global object it added or changed (a definition's binding
+ * assigned to, `globalThis.cfg = ...`): only changes inside objects that existed before it stay,
+ * and those are what replaying its journal record reproduces.
  */
 function withTransaction(
   entry: number,
-  check: boolean,
-  beQuiet: boolean,
+  mode: TxMode,
   body: () => unknown,
   declarations = new Map(),
   isAsync = false,
 ): EvalReply {
   const context: EntryContext = {
-    tx: new Transaction(entry, check),
+    tx: new Transaction(entry, mode.check),
     declarations,
     defined: [],
     migrations: [],
   };
+  const globals = captureGlobals();
+  context.tx.onUndo(() => restoreGlobals(globals), true);
   staging.entry = context;
   printed = [];
-  quiet = beQuiet;
+  quiet = mode.quiet;
   timers.onSet = (id) => context.tx.onUndo(() => timers.clear(id), true);
   let result: unknown;
   try {
     result = body();
   } catch (error) {
-    return finish(context, false, error);
+    return finish(context, false, error, mode.hold);
   }
   if (isAsync && result instanceof Promise) {
     result.then(
-      (value) => settle(context, true, value),
-      (error) => settle(context, false, error),
+      (value) => settle(context, true, value, mode.hold),
+      (error) => settle(context, false, error, mode.hold),
     );
     return { ok: true, pending: true, defined: [], printed: printed.slice() };
   }
-  return finish(context, true, result);
+  return finish(context, true, result, mode.hold);
 }
 
-function settle(context: EntryContext, ok: boolean, value: unknown): void {
-  if (context.tx.closed) return;
-  const reply = finish(context, ok, value);
+function settle(context: EntryContext, ok: boolean, value: unknown, hold: boolean): void {
+  if (context.tx.closed || held?.context === context) return;
+  const reply = finish(context, ok, value, hold);
   send({ type: 'settled', entry: context.tx.entry, reply });
 }
 
-function finish(context: EntryContext, ok: boolean, value: unknown): EvalReply {
+function finish(context: EntryContext, ok: boolean, value: unknown, hold = false): EvalReply {
   const { tx } = context;
   const lines = printed ?? [];
+  const quietEntry = quiet;
   printed = undefined;
   quiet = false;
-  if (staging.entry === context) staging.entry = undefined;
+  const draws = tx.check ? undefined : endDraws();
   const owner = timers.owner;
   timers.owner = undefined;
   timers.onSet = undefined;
-  if (!ok || tx.check) tx.rollback();
-  else {
-    tx.commit();
-    processes.committedEntry = tx.entry;
-    const replaced = owner?.entry === tx.entry ? timers.replaceOwned(owner.key, tx.entry) : 0;
-    if (replaced) {
-      lines.push(
-        `(${replaced} timer${replaced > 1 ? 's' : ''} left by an earlier evaluation of this entry ${replaced > 1 ? 'were' : 'was'} cleared)`,
-      );
-    }
+  if (ok && hold && !tx.check) {
+    // Staged: ticks stay held (the transaction is open) until the host commits or aborts.
+    held = { context, value, lines, owner };
+    const reply: EvalReply = { ok: true, held: true, defined: context.defined, printed: lines };
+    if (draws) reply.draws = draws;
+    return reply;
   }
+  if (staging.entry === context) staging.entry = undefined;
+  if (!ok || tx.check) tx.rollback();
+  else commitContext(context, lines, owner);
   processes.wake(true);
   if (!ok) {
     if (!tx.check) setLast('_error', value);
-    return { ok: false, error: errorInfo(value), defined: [], printed: lines };
+    const reply: EvalReply = { ok: false, error: errorInfo(value), defined: [], printed: lines };
+    if (draws) reply.draws = draws;
+    return reply;
   }
-  if (context.defined.some((d) => d.name === '_')) userOwnsUnderscore = true;
-  if (!tx.check && !userOwnsUnderscore) setLast('_', value);
+  if (!tx.check) setUnderscore(context, value);
   const reply: EvalReply = {
     ok: true,
-    value: display(value),
+    value: tx.check || quietEntry ? undefined : display(value),
     defined: context.defined,
     printed: lines,
   };
+  if (draws) reply.draws = draws;
   if (tx.check) reply.migrations = context.migrations;
   return reply;
 }
 
+function setUnderscore(context: EntryContext, value: unknown): void {
+  if (context.defined.some((d) => d.name === '_')) userOwnsUnderscore = true;
+  if (!userOwnsUnderscore) setLast('_', value);
+}
+
+/** The steps of a commit that cannot fail: no user code runs here. */
+function commitContext(context: EntryContext, lines: string[], owner: Owner | undefined): void {
+  const { tx } = context;
+  tx.commit();
+  processes.committedEntry = tx.entry;
+  const replaced = owner?.entry === tx.entry ? timers.replaceOwned(owner.key, tx.entry) : 0;
+  if (replaced) {
+    lines.push(
+      `(${replaced} timer${replaced > 1 ? 's' : ''} left by an earlier evaluation of this entry ${replaced > 1 ? 'were' : 'was'} cleared)`,
+    );
+  }
+}
+
+/**
+ * `commit`: the held entry's record is durable. The commit itself runs no user code; showing the
+ * value does (getters, `inspect.custom`), and comes last, so a value that cannot be shown, or
+ * whose printing is stopped, leaves the entry committed.
+ */
+function commit(entry: number, show: boolean): EvalReply {
+  const current = held;
+  if (!current || current.context.tx.entry !== entry) {
+    return { ok: true, defined: [], printed: [] };
+  }
+  held = undefined;
+  const { context, value, lines, owner } = current;
+  if (staging.entry === context) staging.entry = undefined;
+  commitContext(context, lines, owner);
+  processes.wake(true);
+  setUnderscore(context, value);
+  return {
+    ok: true,
+    value: show ? display(value) : undefined,
+    defined: context.defined,
+    printed: lines,
+  };
+}
+
+/**
+ * After the host stopped a call mid-way: V8 skipped every `finally` block, so the kernel's
+ * transient state (stamp mode, the restoring version, who owns new timers) is put back here.
+ */
+function recover(): void {
+  staging.stamping = false;
+  staging.stampTarget = staging.stampCell = staging.stampImpl = undefined;
+  staging.restoring = undefined;
+  timers.owner = undefined;
+  resetDraws();
+}
+
 function abort(entry: number): EvalReply {
+  recover();
   staging.abandoned.add(entry);
+  if (held && held.context.tx.entry === entry) {
+    const { context } = held;
+    held = undefined;
+    if (staging.entry === context) staging.entry = undefined;
+    context.tx.rollback();
+    processes.wake(true);
+    return { ok: true, defined: [], printed: [] };
+  }
   const context = staging.entry;
   if (context && context.tx.entry === entry && !context.tx.closed) {
     return finish(context, false, new Error(`entry ${entry} was abandoned`));

@@ -20,6 +20,7 @@ import type { ProcessSpec, Tick } from './process-spec.ts';
 import { initialState, readSpec } from './process-spec.ts';
 import { errorText } from './migrate.ts';
 import { definitionNameOf } from './classes.ts';
+import { outsideEntry } from './determinism.ts';
 
 interface Proc {
   name: string;
@@ -66,6 +67,8 @@ export class ProcessTable {
   tickTime: number | undefined;
   /** The newest entry committed (a tick that succeeds after it ran clean on its definitions). */
   committedEntry = 0;
+  /** The process whose tick is running (still set if the host stopped the tick mid-way). */
+  #ticking: Proc | undefined;
 
   constructor(
     staging: Staging,
@@ -396,11 +399,13 @@ export class ProcessTable {
     else proc.n++;
     proc.ticks++;
     this.tickTime = due;
+    this.#ticking = proc;
     const timers = this.#timers();
     const owner = timers.owner;
     timers.owner = { key: ownerKey(proc), label: `process ${proc.name}` };
     try {
-      const result = proc.spec.step(proc.state, tick) as { then?: unknown } | undefined;
+      const result = outsideEntry(() => proc.spec.step(proc.state, tick)) as
+        { then?: unknown } | undefined;
       if (result && typeof result.then === 'function') {
         (result as Promise<unknown>).then(undefined, (error) => this.#crash(proc, error));
       }
@@ -410,7 +415,23 @@ export class ProcessTable {
     } finally {
       timers.owner = owner;
       this.tickTime = undefined;
+      this.#ticking = undefined;
     }
+  }
+
+  /**
+   * The host stopped a `run` that went on too long (a tick that loops): the process whose tick was
+   * running crashes, under its supervision like any other crash.
+   */
+  overrun(bound: number): string | undefined {
+    const proc = this.#ticking;
+    this.#ticking = undefined;
+    this.tickTime = undefined;
+    if (!proc) return undefined;
+    const why = bound > 0 ? `ran longer than ${bound} ms and was stopped` : 'was stopped (Ctrl-C)';
+    this.#crash(proc, new Error(`its tick ${why}`));
+    this.wake(true);
+    return proc.name;
   }
 
   #crash(proc: Proc, error: unknown, what = `tick ${proc.ticks - 1} threw`): void {

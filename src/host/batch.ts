@@ -9,19 +9,28 @@ export interface BatchOptions {
   json: boolean;
   input: NodeJS.ReadableStream;
   output: NodeJS.WritableStream;
+  /** Resolves when the session must end (a signal, a closed output): no more input is read. */
+  stopped?: Promise<void>;
 }
 
 /** Runs every entry; resolves to the exit status (0 all succeeded, 1 any failed). */
 export async function runBatch(engine: Engine, options: BatchOptions): Promise<number> {
   const reader = new EntryReader();
   let failed = false;
-  const write = (text: string) => options.output.write(text + '\n');
+  const write = (text: string) => {
+    try {
+      options.output.write(text + '\n');
+    } catch {
+      // A closed output is reported once by the CLI (EPIPE), which then ends the session.
+    }
+  };
   const submit = async (text: string) => {
     const result = await engine.submit(text);
     if (!result.ok) failed = true;
     write(options.json ? JSON.stringify(result) : renderResult(result));
   };
   const lines = createInterface({ input: options.input, crlfDelay: Infinity });
+  void options.stopped?.then(() => lines.close());
   for await (const line of lines) {
     const entry = reader.push(line);
     if (entry !== undefined) await submit(entry);

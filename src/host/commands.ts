@@ -4,7 +4,6 @@ import { structuredPatch } from 'diff';
 import type {
   ControlAction,
   DefSummary,
-  EvalReply,
   HistoryReply,
   ProcessInfo,
   TimerInfo,
@@ -178,6 +177,22 @@ export const COMMANDS: Command[] = [
     },
   },
   {
+    name: 'replay',
+    usage: ':replay skip|retry',
+    help: 'after a replay stopped at an entry: leave that entry out for good, or try again',
+    run: async (engine, args) => {
+      const choice = args.trim();
+      if (choice !== 'skip' && choice !== 'retry') {
+        return fail('UsageError', 'usage: :replay skip|retry');
+      }
+      try {
+        return ok(await (choice === 'skip' ? engine.skipStopped() : engine.retryReplay()));
+      } catch (error) {
+        return fail('ReplayError', (error as Error).message);
+      }
+    },
+  },
+  {
     name: 'quit',
     usage: ':quit',
     help: 'leave the REPL',
@@ -265,28 +280,20 @@ async function rollback(
       return fail('RollbackError', `${name} has no version ${target ?? 'before this one'}`);
     return engine.evaluate(older.source);
   }
-  const entry = engine.nextEntryNumber();
-  const outcome = await engine.request({ op: 'rollback', name, version, entry });
-  if (outcome.kind !== 'reply') return fail('GuestDied', 'the guest died during the rollback');
-  const reply = outcome.reply as EvalReply;
-  if (!reply.ok) return { ok: false, error: reply.error, printed: reply.printed ?? [] };
-  await engine.accept({ type: 'rollback', entry, name, version });
-  const now = reply.defined[0];
+  const result = await engine.runOperation({ op: 'rollback', name, version });
+  if (!result.ok) return result;
+  const now = result.defined?.find((d) => d.name === name);
   return ok(`${name} is now at v${now?.version}`, {
-    defined: reply.defined,
-    printed: reply.printed,
+    defined: result.defined,
+    printed: result.printed,
+    ...(result.warning ? { warning: result.warning } : {}),
   });
 }
 
 async function control(engine: Engine, action: ControlAction, name: string): Promise<Result> {
   if (!name) return fail('UsageError', `usage: :${action} NAME`);
-  const entry = engine.nextEntryNumber();
-  const outcome = await engine.request({ op: 'control', action, name, entry });
-  if (outcome.kind !== 'reply') return fail('GuestDied', `the guest died during :${action}`);
-  const reply = outcome.reply as EvalReply;
-  if (!reply.ok) return { ok: false, error: reply.error, printed: reply.printed ?? [] };
-  if (!name.startsWith('#')) await engine.accept({ type: 'control', entry, action, name });
-  return ok(reply.value ?? '', { printed: reply.printed });
+  if (name.startsWith('#')) return engine.clearTimer(name, action);
+  return engine.runOperation({ op: 'control', action, name });
 }
 
 function renderProcesses(procs: ProcessInfo[], timers: TimerInfo[]): string {

@@ -9,7 +9,10 @@ import { spawnRunner } from './runner-spawn.ts';
 import type { Runner } from './runner-spawn.ts';
 
 export type Outcome =
-  { kind: 'reply'; reply: unknown } | { kind: 'interrupted' } | { kind: 'died'; reason: string };
+  | { kind: 'reply'; reply: unknown }
+  /** Stopped by its bound or by Ctrl-C (`awaiting`: while it awaited a promise). */
+  | { kind: 'interrupted'; awaiting?: boolean }
+  | { kind: 'died'; reason: string };
 
 export interface GuestOptions {
   memoryMB: number;
@@ -29,15 +32,21 @@ export class GuestProcess {
   #alive = true;
   /** Set when the session itself ends or replaces this process: its exit is no news. */
   #retired = false;
+  /** Resolves with the reason when the runner process has exited. */
+  readonly died: Promise<string>;
+  #memoryDeath: string | undefined;
 
   private constructor(runner: Runner, options: GuestOptions) {
     const child = runner.child;
     this.#child = child;
     this.#stderr = runner.stderr;
+    let announce!: (reason: string) => void;
+    this.died = new Promise((resolve) => (announce = resolve));
     child.on('message', (message: RunnerMessage) => this.#onMessage(message, options));
     child.on('exit', (code, signal) => {
       this.#alive = false;
-      const reason = this.#deathReason(code, signal);
+      const reason = this.#memoryDeath ?? this.#deathReason(code, signal);
+      announce(reason);
       const waiting = [...this.#pending.values()];
       this.#pending.clear();
       for (const resolve of waiting) resolve({ kind: 'died', reason });
@@ -68,6 +77,11 @@ export class GuestProcess {
       this.#pending.set(id, resolve);
       this.#send({ type: 'request', id, request, timeout, data });
     });
+  }
+
+  /** Bound on process ticks and timer callbacks (the runner stops one that runs longer). */
+  configure(callbackMs: number): void {
+    this.#send({ type: 'configure', callbackMs });
   }
 
   /** Stops whatever the guest is running now (Ctrl-C); the image stays. */
@@ -117,15 +131,15 @@ export class GuestProcess {
       case 'interrupted':
         this.#settle(message.id, { kind: 'interrupted' });
         return;
-      case 'died':
-        this.#settle(message.id, {
-          kind: 'died',
-          reason: /memory limit/i.test(message.reason)
-            ? `the isolate ran out of memory (limit ${options.memoryMB} MB)`
-            : message.reason,
-        });
+      case 'died': {
+        const reason = /memory limit/i.test(message.reason)
+          ? `the isolate ran out of memory (limit ${options.memoryMB} MB)`
+          : message.reason;
+        this.#memoryDeath = reason;
+        this.#settle(message.id, { kind: 'died', reason });
         this.kill();
         return;
+      }
       case 'failed':
         this.#settle(message.id, {
           kind: 'reply',

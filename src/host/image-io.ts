@@ -9,8 +9,18 @@ export class SnapshotFailed extends Error {
   override name = 'SnapshotError';
 }
 
+/** The guest died while taking a snapshot (out of memory, most likely). */
+export class SnapshotGuestDied extends SnapshotFailed {
+  readonly reason: string;
+  constructor(reason: string) {
+    super(`the guest died while taking the snapshot: ${reason}`);
+    this.reason = reason;
+  }
+}
+
 export async function takeSnapshot(guest: GuestProcess, history: string[]): Promise<string> {
   const outcome = await guest.request({ op: 'snapshot', history });
+  if (outcome.kind === 'died') throw new SnapshotGuestDied(outcome.reason);
   if (outcome.kind !== 'reply')
     throw new SnapshotFailed(`the guest did not answer (${outcome.kind})`);
   const reply = outcome.reply as { ok: boolean; payload?: string; error?: { message: string } };
@@ -20,10 +30,15 @@ export async function takeSnapshot(guest: GuestProcess, history: string[]): Prom
   return reply.payload;
 }
 
-/** Rebuilds the image in a fresh guest; returns the problems worth telling the user. */
+/**
+ * Rebuilds the image in a fresh guest; returns the problems worth telling the user. The image's
+ * own code that runs while opening (static and transient initialisers, revive hooks) runs within
+ * `bound` ms per piece: a piece that runs over is stopped, reported, and the opening goes on.
+ */
 export async function restoreSnapshot(
   guest: GuestProcess,
   payload: string,
+  bound = 0,
 ): Promise<{ failures: string[]; history: string[] }> {
   const begin = await guest.request({ op: 'restoreBegin' }, 0, payload);
   const first = expectReply(begin) as {
@@ -40,13 +55,24 @@ export async function restoreSnapshot(
       failures.push(`${item.name} v${item.version} no longer parses: ${(error as Error).message}`);
     }
   }
-  const finish = expectReply(await guest.request({ op: 'restoreFinish', scripts })) as {
-    failures: string[];
-  };
-  return { failures: [...failures, ...finish.failures], history: first.history };
+  const laid = expectReply(await guest.request({ op: 'restoreFinish', scripts })) as { next: Next };
+  let next = laid.next;
+  let stopped = false;
+  while (next !== 'done') {
+    const outcome = await guest.request({ op: 'restoreRun', stopped }, next === 'user' ? bound : 0);
+    stopped = outcome.kind === 'interrupted';
+    if (stopped) continue;
+    const reply = expectReply(outcome) as { next: Next; failures: string[] };
+    failures.push(...reply.failures);
+    next = reply.next;
+  }
+  return { failures, history: first.history };
 }
 
+type Next = 'user' | 'kernel' | 'done';
+
 function expectReply(outcome: Awaited<ReturnType<GuestProcess['request']>>): unknown {
+  if (outcome.kind === 'died') throw new Error(`the guest died: ${outcome.reason}`);
   if (outcome.kind !== 'reply') throw new Error(`the guest did not answer (${outcome.kind})`);
   const reply = outcome.reply as { ok: boolean; error?: { name: string; message: string } };
   if (!reply.ok) {

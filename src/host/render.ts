@@ -5,9 +5,10 @@ export function renderResult(result: Result): string {
   const lines: string[] = [...result.printed];
   if (result.ok) {
     if (result.migrations) lines.push(renderCheck(result));
-    else if (result.defined?.length && plain(result.value) === 'undefined') {
+    else if (result.defined?.length && plain(result.value ?? 'undefined') === 'undefined') {
       lines.push(renderDefined(result));
     } else if (result.value !== undefined) lines.push(result.value);
+    if (result.warning) lines.push(result.warning);
   } else {
     const error = result.error!;
     if (error.sourceLine !== undefined && error.line !== undefined && error.column !== undefined) {
@@ -16,6 +17,7 @@ export function renderResult(result: Result): string {
     }
     const stack = error.stack && error.name !== 'MigrationError' ? stackFrames(error.stack) : '';
     lines.push(`Uncaught ${error.name}: ${error.message}${stack}`);
+    if (result.warning) lines.push(result.warning);
   }
   return lines.join('\n');
 }

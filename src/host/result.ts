@@ -13,4 +13,6 @@ export interface Result {
   defined?: DefinedInfo[];
   printed: string[];
   migrations?: MigrationReport[];
+  /** The entry was accepted, but something after its commit failed (printing its value). */
+  warning?: string;
 }

@@ -4,6 +4,8 @@ import type { GuestNotice, Request } from '../shared/protocol.ts';
 export type ParentMessage =
   | { type: 'request'; id: number; request: Request; timeout?: number; data?: string }
   | { type: 'interrupt' }
+  /** Bound on process ticks and timer callbacks, in milliseconds. */
+  | { type: 'configure'; callbackMs: number }
   | { type: 'heap'; id: number };
 
 export type RunnerMessage =

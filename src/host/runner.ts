@@ -78,7 +78,7 @@ function wakeAt(at: number): void {
   wakeTimer = setTimeout(
     () => {
       wakeTimer = undefined;
-      void call({ op: 'run' }, 0).catch(() => {});
+      void callback({ op: 'run' });
     },
     Math.max(0, at - performance.now()),
   );
@@ -123,7 +123,7 @@ function onNotice(text: string): void {
         notice.id,
         setTimeout(() => {
           timers.delete(notice.id);
-          void call({ op: 'timer', id: notice.id }, 0).catch(() => {});
+          void callback({ op: 'timer', id: notice.id });
         }, notice.delay),
       );
     }
@@ -165,9 +165,31 @@ async function call(request: Request, timeout: number, data?: string): Promise<s
 
 class Interrupted extends Error {}
 
-function terminate(): void {
+/** Bound on a tick run or a timer callback (the session configures it). */
+let callbackBound = 5000;
+/** The call being stopped was stopped by the person (Ctrl-C), not by its bound. */
+let stoppedByPerson = false;
+
+/**
+ * Process ticks and timer callbacks: the guest's own work between entries, under the watchdog. One
+ * that runs past its bound (or is stopped with Ctrl-C) is stopped, and the kernel is told so: the
+ * process crashes under its supervision, the timer is cleared.
+ */
+async function callback(request: Extract<Request, { op: 'run' } | { op: 'timer' }>) {
+  try {
+    await call(request, callbackBound);
+  } catch (error) {
+    if (!(error instanceof Interrupted)) return;
+    const bound = stoppedByPerson ? 0 : callbackBound;
+    const id = request.op === 'timer' ? request.id : undefined;
+    await call({ op: 'overrun', what: request.op, id, bound }, 2000).catch(() => {});
+  }
+}
+
+function terminate(byPerson = false): void {
   if (!busy || terminated) return;
   terminated = true;
+  stoppedByPerson = byPerson;
   inspector.dispatchProtocolMessage(
     JSON.stringify({ id: 1, method: 'Runtime.terminateExecution' }),
   );
@@ -184,7 +206,11 @@ async function absorbTermination(): Promise<void> {
 
 process.on('message', async (message: ParentMessage) => {
   if (message.type === 'interrupt') {
-    terminate();
+    terminate(true);
+    return;
+  }
+  if (message.type === 'configure') {
+    callbackBound = message.callbackMs;
     return;
   }
   if (message.type === 'heap') {
@@ -206,7 +232,8 @@ process.on('message', async (message: ParentMessage) => {
   } catch (error) {
     if (error instanceof Interrupted) {
       // The kernel's transaction for this entry is still open: close it (rolled back).
-      const entry = 'entry' in request ? request.entry : undefined;
+      // (A stopped `commit` was only showing the value: the entry is committed, nothing to undo.)
+      const entry = 'entry' in request && request.op !== 'commit' ? request.entry : undefined;
       if (entry !== undefined) await call({ op: 'abort', entry }, 2000).catch(() => {});
       send({ type: 'interrupted', id });
       return;

@@ -44,6 +44,23 @@ export interface EvalRequest {
   quiet?: boolean;
   /** Show the value with ANSI colours (a terminal). */
   colors?: boolean;
+  /**
+   * Two-phase commit: a successful entry is staged and held (its transaction still open) until
+   * the host has written its journal record and sends `commit` (or `abort` when the write failed).
+   */
+  hold?: boolean;
+  /** Replaying the journal: hand back what the entry drew when it first ran. */
+  draws?: Draws;
+}
+
+/** What an entry drew from the world: its random seed and the clock readings it made. */
+export interface Draws {
+  /** The seed of `Math.random` (only when the entry drew from it). */
+  seed?: number[];
+  /** `Date.now()`, `new Date()`, `Date()`, in order. */
+  epoch?: number[];
+  /** `performance.now()`, in order. */
+  perf?: number[];
 }
 
 /** `:stop`, `:restart`, `:forget` (stop and remove from the image). */
@@ -53,9 +70,13 @@ export type Request =
   | EvalRequest
   | { op: 'defs' }
   | { op: 'history'; name: string }
-  | { op: 'rollback'; name: string; version?: number; entry: number }
+  | { op: 'rollback'; name: string; version?: number; entry: number; hold?: boolean }
   | { op: 'abort'; entry: number }
+  /** The held entry's journal record is on disk: commit it, then show its value. */
+  | { op: 'commit'; entry: number; display: boolean }
   | { op: 'timer'; id: number }
+  /** The host stopped a `run` or a `timer` call that ran past its bound. */
+  | { op: 'overrun'; what: 'run' | 'timer'; id?: number; bound: number }
   /** Runs the processes' ticks that are due. */
   | { op: 'run' }
   /** Logical time stands still while the image is being opened or rebuilt. */
@@ -63,7 +84,7 @@ export type Request =
   /** `:ps`: processes and timers. */
   | { op: 'ps' }
   /** `:stop NAME` / `:restart NAME` / `:forget NAME` (a process, or `#ID` for a timer). */
-  | { op: 'control'; action: ControlAction; name: string; entry: number }
+  | { op: 'control'; action: ControlAction; name: string; entry: number; hold?: boolean }
   /** A process's text frame (its view of its state). */
   | { op: 'frame'; name: string }
   /** The whole image as JSON; the reply is `{"ok":true,"payload":<that JSON>}`, built unescaped. */
@@ -74,7 +95,9 @@ export type Request =
   | { op: 'inspect'; code?: string; id?: number; path: string[] }
   /** Opening a saved image: the snapshot's JSON travels as the request's bulk data. */
   | { op: 'restoreBegin' }
-  | { op: 'restoreFinish'; scripts: { name: string; version: number; script: string }[] };
+  | { op: 'restoreFinish'; scripts: { name: string; version: number; script: string }[] }
+  /** Runs the next units of opening; `stopped`: the unit that was running was stopped. */
+  | { op: 'restoreRun'; stopped: boolean };
 
 /** The reply to `snapshot` starts with exactly this text. */
 export const SNAPSHOT_REPLY_PREFIX = '{"ok":true,"payload":';
@@ -120,6 +143,10 @@ export interface EvalReply {
   pending?: boolean;
   /** `:check` only. */
   migrations?: MigrationReport[];
+  /** The entry is staged and waits for `commit` or `abort` (an eval with `hold`). */
+  held?: boolean;
+  /** What the entry drew from the world (not for `:check`): what its replay hands back. */
+  draws?: Draws;
 }
 
 export interface DefSummary {

@@ -1,50 +1,108 @@
-// A lowdb adapter that writes durably. lowdb's stock TextFile adapter writes through steno, which
-// does writeFile(temp) + rename(temp, file) and never fsyncs: after a power failure or kernel
-// crash the renamed file can be empty or partial (lowdb issues 549, 139, 352). Here the temp file
-// is fsynced before the rename and the directory after it, so at every instant the file on disk
+// Durable file writes. lowdb's stock TextFile adapter writes through steno, which does
+// writeFile(temp) + rename(temp, file) and never fsyncs: after a power failure or kernel crash the
+// renamed file can be empty or partial (lowdb issues 549, 139, 352). Here the temp file is
+// fsynced before the rename and the directory after it, so at every instant the file on disk
 // holds either the old or the new content, and a resolved write survives a crash.
 import { randomBytes } from 'node:crypto';
-import { open, readdir, readFile, rename, unlink } from 'node:fs/promises';
-import type { FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Adapter } from 'lowdb';
+import { nodeDisk, writeAll } from './disk.ts';
+import type { Disk } from './disk.ts';
+import { causeText, errorCode, ImageFileError } from './errors.ts';
+import { isProcessAlive } from './process-info.ts';
 
+export { errorCode, errorMessage } from './errors.ts';
+export { isProcessAlive } from './process-info.ts';
+
+/** A lowdb adapter over `replaceFile`: the image file is written through it. */
 export class FsyncTextAdapter implements Adapter<string> {
   readonly path: string;
+  readonly #disk: Disk;
 
-  constructor(path: string) {
+  constructor(path: string, disk: Disk = nodeDisk) {
     this.path = path;
+    this.#disk = disk;
   }
 
   /** The file's text, or null when it does not exist (absence is not an error). */
   async read(): Promise<string | null> {
     try {
-      return await readFile(this.path, 'utf8');
+      return (await this.#disk.readFile(this.path)).toString('utf8');
     } catch (error) {
       if (errorCode(error) === 'ENOENT') return null;
-      throw error;
+      throw new ImageFileError(this.path, `cannot read it: ${causeText(error)}`, { cause: error });
     }
   }
 
-  /** Replaces the file atomically and durably; on failure the old file is left as it was. */
-  async write(data: string): Promise<void> {
-    const temp = tempPathFor(this.path);
-    let handle: FileHandle | undefined;
-    let renamed = false;
-    try {
-      handle = await open(temp, 'wx');
-      await handle.writeFile(data, 'utf8');
-      await handle.sync();
-      await handle.close();
-      handle = undefined;
-      await rename(temp, this.path);
-      renamed = true;
-      await syncDirectory(dirname(this.path));
-    } catch (error) {
-      await handle?.close().catch(() => {});
-      if (!renamed) await unlink(temp).catch(() => {});
-      throw new Error(`cannot write ${this.path}: ${errorMessage(error)}`, { cause: error });
-    }
+  /** Replaces the file atomically and durably (see `replaceFile`). */
+  write(data: string): Promise<void> {
+    return replaceFile(this.#disk, this.path, Buffer.from(data, 'utf8'));
+  }
+}
+
+/** A failed `replaceFile`: `renamed` says whether the new content is in place all the same. */
+export class ReplaceError extends ImageFileError {
+  readonly renamed: boolean;
+
+  constructor(file: string, problem: string, renamed: boolean, options?: ErrorOptions) {
+    super(file, problem, options);
+    this.renamed = renamed;
+  }
+}
+
+/**
+ * Replaces `path` with `data` atomically and durably: a temp file beside it is written, fsynced,
+ * renamed over it, and the directory fsynced. Rejects with ImageFileError (`cannot write it:
+ * CAUSE, STEP`, a ReplaceError); until the rename the old file is as it was and the temp file is
+ * removed. A failure after the rename (syncing the directory) leaves the new content in place.
+ */
+export async function replaceFile(disk: Disk, path: string, data: Uint8Array): Promise<void> {
+  const temp = tempPathFor(path);
+  let step = `creating its new copy ${temp}`;
+  let fd: number | undefined;
+  let renamed = false;
+  try {
+    fd = await disk.open(temp, 'wx');
+    step = `writing its new copy ${temp}`;
+    await writeAll(disk, fd, data);
+    step = `syncing its new copy ${temp} to disk`;
+    await disk.fsync(fd);
+    step = `closing its new copy ${temp}`;
+    await disk.close(fd);
+    fd = undefined;
+    step = `renaming ${temp} over it`;
+    await disk.rename(temp, path);
+    renamed = true;
+    step = 'syncing its directory (the new content is in place but may not survive a power loss)';
+    await syncDirectory(disk, dirname(path));
+  } catch (error) {
+    if (fd !== undefined) await disk.close(fd).catch(() => {});
+    if (!renamed) await disk.unlink(temp).catch(() => {});
+    const kept = renamed ? '' : '; the file is as it was';
+    const problem = `cannot write it: ${causeText(error)}, ${step}${kept}`;
+    throw new ReplaceError(path, problem, renamed, { cause: error });
+  }
+}
+
+/**
+ * Creates `path` (which must not exist) holding `data`, durably: written, fsynced, and its
+ * directory fsynced. On failure the partial file is removed and ImageFileError names the cause.
+ */
+export async function createFile(disk: Disk, path: string, data: Uint8Array): Promise<void> {
+  let fd: number | undefined;
+  let created = false;
+  try {
+    fd = await disk.open(path, 'wx');
+    created = true;
+    await writeAll(disk, fd, data);
+    await disk.fsync(fd);
+    await disk.close(fd);
+    fd = undefined;
+    await syncDirectory(disk, dirname(path));
+  } catch (error) {
+    if (fd !== undefined) await disk.close(fd).catch(() => {});
+    if (created) await disk.unlink(path).catch(() => {});
+    throw new ImageFileError(path, `cannot create it: ${causeText(error)}`, { cause: error });
   }
 }
 
@@ -55,24 +113,26 @@ export function tempPathFor(path: string): string {
 }
 
 /**
- * Removes the temp files a killed writer of `path` left behind (those whose process is gone).
- * Only the holder of the file's lock should call this; failures are ignored (it is tidying).
+ * Removes the temp files a killed writer of `path` (or of its journal) left behind: those whose
+ * process is gone. Only the holder of the file's lock should call this; failures are ignored (it
+ * is tidying). Returns the paths removed.
  */
-export async function removeStaleTempFiles(path: string): Promise<string[]> {
-  const prefix = `.${basename(path)}.`;
+export async function removeStaleTempFiles(path: string, disk: Disk = nodeDisk): Promise<string[]> {
+  // The journal's prefix first: the image's is a prefix of it.
+  const prefixes = [`.${basename(path)}.journal.`, `.${basename(path)}.`];
   const removed: string[] = [];
   let names: string[];
   try {
-    names = await readdir(dirname(path));
+    names = await disk.readdir(dirname(path));
   } catch {
     return removed;
   }
   for (const name of names) {
-    if (!name.startsWith(prefix)) continue;
-    const match = /^(\d+)\.[0-9a-f]+\.tmp$/.exec(name.slice(prefix.length));
+    const prefix = prefixes.find((start) => name.startsWith(start));
+    const match = prefix ? /^(\d+)\.[0-9a-f]+\.tmp$/.exec(name.slice(prefix.length)) : null;
     if (!match || isProcessAlive(Number(match[1]))) continue;
     const file = join(dirname(path), name);
-    await unlink(file).then(
+    await disk.unlink(file).then(
       () => removed.push(file),
       () => {},
     );
@@ -82,34 +142,15 @@ export async function removeStaleTempFiles(path: string): Promise<string[]> {
 
 /**
  * Makes a directory's entries (a rename, a created file) durable. Windows cannot open a directory
- * for syncing, and its renames are journaled by NTFS, so there it does nothing.
+ * for syncing, and its renames are journaled by NTFS, so there it does nothing. Rejects with the
+ * file system's error.
  */
-export async function syncDirectory(dir: string): Promise<void> {
+export async function syncDirectory(disk: Disk, dir: string): Promise<void> {
   if (process.platform === 'win32') return;
-  const handle = await open(dir, 'r');
+  const fd = await disk.open(dir, 'r');
   try {
-    await handle.sync();
+    await disk.fsync(fd);
   } finally {
-    await handle.close();
+    await disk.close(fd);
   }
-}
-
-/** True when a process with this pid exists (EPERM: it exists but belongs to another user). */
-export function isProcessAlive(pid: number): boolean {
-  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return errorCode(error) === 'EPERM';
-  }
-}
-
-export function errorCode(error: unknown): string | undefined {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : undefined;
-}
-
-export function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

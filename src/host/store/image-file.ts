@@ -1,219 +1,85 @@
-// The image file and its store. An image is `images/x.json`: a header (format, version, a random
-// snapshot id, when it was saved, the last entry it holds, the payload's length) followed by the
-// guest's payload, inserted verbatim. Next to it live `x.json.journal` (records accepted since the
-// snapshot; its first line names the snapshot it continues) and `x.json.lock` (the writer's pid).
-import { randomBytes } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+// The image and its store. An image is `images/x.json` (format: image-header.ts). Beside its real
+// file (symlinks resolved: real-path.ts) live `x.json.journal` (records accepted since the
+// snapshot; its first line names the snapshot it continues: journal.ts, journal-read.ts),
+// `x.json.lock` (the writer: lock.ts), and any `x.json.journal.torn-TIME` (torn journal tails set
+// aside: never deleted by Vivarium).
 import { Low } from 'lowdb';
-import {
-  errorCode,
-  errorMessage,
-  FsyncTextAdapter,
-  removeStaleTempFiles,
-} from './fsync-adapter.ts';
-import { continuation, Journal, JournalError, journalMarker } from './journal.ts';
-import type { Continuation, JournalContents } from './journal.ts';
-import { acquireLock, ImageLockedError } from './lock.ts';
+import { nodeDisk } from './disk.ts';
+import type { Disk } from './disk.ts';
+import { causeText, errorCode, ImageFileError, ImageLockedError } from './errors.ts';
+import { FsyncTextAdapter, removeStaleTempFiles } from './fsync-adapter.ts';
+import { composeImageText, newSnapshotId, splitImageText } from './image-header.ts';
+import type { ImageHeader } from './image-header.ts';
+import { Journal } from './journal.ts';
+import { readJournalFile, setAsideTorn } from './journal-open.ts';
+import { continuation } from './journal-read.ts';
+import type { RecordValidator } from './journal-read.ts';
+import { acquireLock } from './lock.ts';
 import type { Lock } from './lock.ts';
+import { locate } from './real-path.ts';
+import type { Files } from './real-path.ts';
 
-export const FORMAT = 'vivarium-image';
-export const FORMAT_VERSION = 1;
-/** The header must be complete within this many characters. */
-const HEADER_LIMIT = 4096;
+export { ImageFileError } from './errors.ts';
+export { composeImageText, FORMAT, FORMAT_VERSION, splitImageText } from './image-header.ts';
+export type { ImageHeader } from './image-header.ts';
+export type { RecordValidator } from './journal-read.ts';
 
-export class ImageFileError extends Error {
-  readonly file: string;
-  readonly problem: string;
-
-  constructor(file: string, problem: string, options?: ErrorOptions) {
-    super(`${file}: ${problem}`, options);
-    this.name = 'ImageFileError';
-    this.file = file;
-    this.problem = problem;
-  }
-}
-
-export interface ImageHeader {
-  format: string;
-  version: number;
-  /** Random id of this snapshot: the journal's first line names the snapshot it continues. */
-  id: string;
-  savedAt: string;
-  entry: number;
-  /** The payload's length in UTF-16 code units (its string length): how truncation is seen. */
-  length: number;
-}
-
-/** The file text: header fields first (readable in the first ~200 bytes), then the payload. */
-export function composeImageText(
-  header: { savedAt: string; entry: number; id?: string },
-  payloadJson: string,
-): string {
-  if (!Number.isSafeInteger(header.entry) || header.entry < 0) {
-    throw new TypeError(`an image's entry must be a whole number ≥ 0, not ${header.entry}`);
-  }
-  if (payloadJson.trim() === '') throw new TypeError('an image payload cannot be empty');
-  const fields = {
-    format: FORMAT,
-    version: FORMAT_VERSION,
-    id: header.id ?? newSnapshotId(),
-    savedAt: header.savedAt,
-    entry: header.entry,
-    length: payloadJson.length,
-  } satisfies ImageHeader;
-  return `${JSON.stringify(fields).slice(0, -1)},"image":${payloadJson}}`;
-}
-
-/**
- * Validates the header without parsing the payload (which may be 50 MB; the caller's guest
- * parses it) and returns the header and the payload text. Throws ImageFileError saying what is
- * wrong: empty, not an image, a foreign format, a newer version, truncated, damaged.
- */
-export function splitImageText(
-  file: string,
-  text: string,
-): { header: ImageHeader; payload: string } {
-  const fail = (problem: string) => new ImageFileError(file, problem);
-  const size = (bytes = Buffer.byteLength(text, 'utf8')) =>
-    `${bytes} byte${bytes === 1 ? '' : 's'}`;
-  const truncated = (where: string) =>
-    fail(`is truncated (${size()}; it ends in the middle of ${where})`);
-  if (text.trim() === '') throw fail(`is empty (${size()}), not a Vivarium image`);
-  const head = text.slice(0, HEADER_LIMIT);
-  const start = head.trimStart();
-
-  const format =
-    /^\{\s*"format"\s*:\s*("(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*")/.exec(
-      start,
-    );
-  if (!format) {
-    if (`{"format":"${FORMAT}"`.startsWith(start.trimEnd())) throw truncated('the header');
-    throw fail(
-      `is not a Vivarium image (it does not start with a Vivarium header${describe(text)})`,
-    );
-  }
-  const formatName = JSON.parse(format[1]!) as string;
-  if (formatName !== FORMAT) {
-    throw fail(
-      `is not a Vivarium image (its format is ${JSON.stringify(formatName)}, not "${FORMAT}")`,
-    );
-  }
-  const newer = (version: unknown) =>
-    typeof version === 'number' && version > FORMAT_VERSION
-      ? fail(
-          `was written by a newer Vivarium (format version ${version}; this one reads ${FORMAT_VERSION})`,
-        )
-      : null;
-  // Header values are plain JSON values, whose strings escape '"': the first `"image":` is the key.
-  const key = head.indexOf('"image":');
-  const version = /"version"\s*:\s*(\d+)/.exec(key === -1 ? head : head.slice(0, key));
-  if (version && newer(Number(version[1]))) throw newer(Number(version[1]))!;
-  if (key === -1) {
-    if (text.length < HEADER_LIMIT) throw truncated('the header');
-    throw fail(`has a damaged header (no "image" field in its first ${HEADER_LIMIT} characters)`);
-  }
-  let fields: Record<string, unknown>;
-  try {
-    fields = JSON.parse(`${head.slice(0, key)}"image":null}`) as Record<string, unknown>;
-  } catch (error) {
-    throw fail(`has a damaged header (${errorMessage(error)})`);
-  }
-  if (newer(fields.version)) throw newer(fields.version)!;
-  const isCount = (value: unknown) => Number.isSafeInteger(value) && (value as number) >= 0;
-  const invalid = [
-    fields.version === FORMAT_VERSION ? '' : '"version"',
-    typeof fields.id === 'string' ? '' : '"id"',
-    typeof fields.savedAt === 'string' ? '' : '"savedAt"',
-    isCount(fields.entry) ? '' : '"entry"',
-    isCount(fields.length) ? '' : '"length"',
-  ].filter(Boolean);
-  if (invalid.length > 0) throw fail(`has a damaged header (no valid ${invalid.join(', ')})`);
-
-  const header = {
-    format: FORMAT,
-    version: FORMAT_VERSION,
-    id: fields.id as string,
-    savedAt: fields.savedAt as string,
-    entry: fields.entry as number,
-    length: fields.length as number,
-  };
-  const from = key + '"image":'.length;
-  const to = from + header.length;
-  if (text.length <= to) throw truncated('the snapshot');
-  if (text.length > to + 64 || !/^\}\s*$/.test(text.slice(to))) {
-    throw fail(
-      `is damaged (its snapshot should be ${header.length} characters long, but it does not end there)`,
-    );
-  }
-  return { header, payload: text.slice(from, to) };
-}
-
-/** What a file that is not an image looks like, when that is cheap to tell. */
-function describe(text: string): string {
-  const first = text.trimStart()[0];
-  if (text.length > HEADER_LIMIT) return first === '[' ? ': it starts like a JSON array' : '';
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return '';
-  }
-  if (Array.isArray(value)) return ': it is a JSON array';
-  if (value === null || typeof value !== 'object')
-    return `: it is a JSON ${value === null ? 'null' : typeof value}`;
-  const keys = Object.keys(value);
-  return keys.length === 0
-    ? ': it is an empty JSON object'
-    : `: it is a JSON object whose first field is ${JSON.stringify(keys[0])}, not "format"`;
-}
-
-function newSnapshotId(): string {
-  return randomBytes(8).toString('hex');
+export interface OpenOptions {
+  /** The file system (default: the real one); tests inject faults through it. */
+  disk?: Disk;
+  /** Says what is wrong with a journal record (undefined: nothing): such a record is damage. */
+  validate?: RecordValidator;
 }
 
 /** Lock failures that mean "this place is read-only for us": the image can still be read. */
 const READ_ONLY = new Set(['EACCES', 'EPERM', 'EROFS']);
 
 /**
- * One open image. `header`, `payload`, `journal` and `journalTorn` are what `open` found (what to
- * rebuild from); `path` follows "save as".
+ * One open image. `header`, `payload` and `journal` are what `open` found (what to rebuild from);
+ * `notices` what it had to report without failing (a torn journal tail set aside); `path`
+ * follows "save as".
  */
 export class ImageStore {
   readonly header: ImageHeader | null;
   readonly payload: string | null;
   readonly journal: object[];
   readonly journalTorn: boolean;
-  #path: string;
+  readonly notices: string[];
+  readonly #disk: Disk;
+  #files: Files;
   #lock: Lock | null;
   #lockFailure: ImageFileError | null;
-  #snapshotId: string | null;
-  #journalFile: Journal | null = null;
-  #repair: Continuation['repair'];
+  #journalFile: Journal;
   #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
   #pendingOperations = 0;
 
   private constructor(
-    path: string,
+    files: Files,
+    disk: Disk,
     lock: Lock | { failure: ImageFileError },
     split: { header: ImageHeader; payload: string } | null,
-    journal: Continuation,
+    journal: Journal,
+    notices: string[],
+    torn: boolean,
   ) {
-    this.#path = path;
+    [this.#files, this.#disk] = [files, disk];
     [this.#lock, this.#lockFailure] = 'failure' in lock ? [null, lock.failure] : [lock, null];
     this.header = split?.header ?? null;
     this.payload = split?.payload ?? null;
-    this.#snapshotId = this.header?.id ?? null;
-    [this.journal, this.journalTorn, this.#repair] = [
-      journal.records,
-      journal.torn,
-      journal.repair,
-    ];
+    this.#journalFile = journal;
+    this.journal = journal.lines.map((line) => line.record);
+    [this.notices, this.journalTorn] = [notices, torn];
   }
 
+  /** The path as given (or as given to the last "save as"). */
   get path(): string {
-    return this.#path;
+    return this.#files.given;
+  }
+
+  /** The real file that path reaches (symlinks resolved). */
+  get realPath(): string {
+    return this.#files.real;
   }
 
   /** Null while this store holds the image's lock; otherwise why not (it can then only read). */
@@ -223,13 +89,16 @@ export class ImageStore {
 
   /**
    * Opens an image (a missing file is a new, empty image; its directory is created). Throws
-   * ImageLockedError when another process has it, ImageFileError when it cannot be read or is
-   * not a valid image, and then leaves nothing behind. Where the lock cannot be created because
-   * the directory is read-only, the image opens read-only (see `lockFailure`).
+   * ImageLockedError when another process has it, ImageFileError when it cannot be read or it or
+   * its journal is damaged, and then leaves every file as it was and no lock behind. Where the
+   * lock cannot be created because the place is read-only, the image opens read-only (see
+   * `lockFailure`). A torn last journal line is set aside in a file beside the journal, cut
+   * away, and reported in `notices`.
    */
-  static async open(path: string): Promise<ImageStore> {
-    await makeDirectory(path);
-    const lock = await lockImage(path).catch((error: unknown) => {
+  static async open(path: string, options: OpenOptions = {}): Promise<ImageStore> {
+    const disk = options.disk ?? nodeDisk;
+    const files = await locate(disk, path);
+    const lock = await lockImage(disk, files).catch((error: unknown) => {
       if (!(error instanceof ImageFileError) || !READ_ONLY.has(errorCode(error.cause) ?? '')) {
         throw error;
       }
@@ -238,111 +107,133 @@ export class ImageStore {
     });
     const held = 'failure' in lock ? null : lock;
     try {
-      let text: string | null;
-      try {
-        text = await new FsyncTextAdapter(path).read();
-      } catch (error) {
-        throw new ImageFileError(path, `cannot read it: ${errorMessage(error)}`, { cause: error });
+      const text = await new FsyncTextAdapter(files.real, disk).read().catch((error: unknown) => {
+        const problem = `cannot read it: ${causeText(error)}`;
+        throw new ImageFileError(files.name, problem, { cause: error });
+      });
+      const split = text === null ? null : splitImageText(files.name, text);
+      const journalPath = `${files.real}.journal`;
+      const journalName = `${files.name}.journal`;
+      const contents = await readJournalFile(disk, journalPath, journalName, options.validate);
+      const lines = continuation(contents, split?.header ?? null);
+      if (typeof lines === 'string') throw new ImageFileError(journalName, lines);
+      const notices: string[] = [];
+      if (contents.torn) {
+        notices.push(await setAsideTorn(disk, journalPath, journalName, contents, held !== null));
       }
-      const split = text === null ? null : splitImageText(path, text);
-      const journal = continuation(await readJournal(`${path}.journal`), split?.header.id ?? null);
-      if (held) await removeStaleTempFiles(path);
-      return new ImageStore(path, lock, split, journal);
+      if (held) await removeStaleTempFiles(files.real, disk);
+      // What the marker on disk names (undefined: a legacy journal); a missing (or emptied)
+      // journal is created with a marker naming this snapshot.
+      const exists = contents.marker !== null || contents.lines.length > 0;
+      const follows = contents.marker
+        ? contents.marker.follows
+        : exists
+          ? undefined
+          : (split?.header.id ?? null);
+      const state = { follows, lines, exists };
+      const journal = new Journal(journalPath, state, disk);
+      return new ImageStore(files, disk, lock, split, journal, notices, contents.torn !== null);
     } catch (error) {
       await held?.release().catch(() => {});
       throw error;
     }
   }
 
-  /** Appends one record to the journal; resolves once it is on disk. */
+  /**
+   * Appends one record to the journal; resolves once it is on disk (every byte, fdatasynced).
+   * Rejects with ImageFileError, and then the journal holds what it held before.
+   */
   append(record: object): Promise<void> {
-    // The common case (nothing else queued, journal ready) appends at once, synchronously.
+    // The common case (nothing else queued, journal open and clean) appends at once, synchronously.
     const journal = this.#journalFile;
-    if (this.#idle && journal?.idle && !this.#repair && !this.#lockFailure && !this.#closed) {
+    if (this.#idle && journal.idle && !this.#lockFailure && !this.#closed) {
       try {
         journal.appendSync(record);
         return Promise.resolve();
       } catch (error) {
-        const problem = `cannot append to it: ${errorMessage(error)}`;
-        return Promise.reject(new ImageFileError(journal.path, problem, { cause: error }));
+        return Promise.reject(error);
       }
     }
     return this.#enqueue(async () => {
       this.#assertOpen();
       if (this.#lockFailure) throw this.#lockFailure;
-      const journal = await this.#readyJournal();
-      await journal.append(record).catch((error: unknown) => {
-        const problem = `cannot append to it: ${errorMessage(error)}`;
-        throw new ImageFileError(journal.path, problem, { cause: error });
+      await this.#journalFile.append(record);
+    });
+  }
+
+  /**
+   * Writes a snapshot holding the entries up to `entry` durably (temp file, fsync, rename,
+   * directory fsync), then resets the journal to a marker naming it followed by every record
+   * numbered after `entry` (appended while the snapshot was taken), again by rename. A crash at
+   * any point leaves the old or the new journal, and reopening gives snapshot + exactly the
+   * records not in it. Rejects with ImageFileError; when only the journal reset failed the
+   * snapshot is saved and the journal goes on as it was (reopening applies it correctly).
+   * Given another path ("save as"), locks that path, writes there, and from then on this store
+   * is that image (the old one keeps its snapshot and journal, and its lock is released).
+   */
+  save(entry: number, payloadJson: string, path: string = this.#files.given): Promise<void> {
+    return this.#enqueue(async () => {
+      this.#assertOpen();
+      const target = path === this.#files.given ? this.#files : await locate(this.#disk, path);
+      const moving = target.real !== this.#files.real;
+      if (!moving && this.#lockFailure) throw this.#lockFailure;
+      const lock = moving ? await lockImage(this.#disk, target) : this.#lock;
+      const id = newSnapshotId();
+      const journal = this.#journalFile;
+      // The snapshot names the one the journal on disk follows: if a crash comes before the
+      // journal is reset, reopening knows its records after `entry` follow this snapshot.
+      const previous = moving ? null : (journal.follows ?? null);
+      try {
+        const text = composeImageText(
+          { savedAt: new Date().toISOString(), entry, id, previous },
+          payloadJson,
+        );
+        const db = new Low<string>(new FsyncTextAdapter(target.real, this.#disk), '');
+        db.data = text;
+        await db.write();
+        if (moving) {
+          // Its journal: the same records, at the destination (until then the old image is ours).
+          const state = { follows: id, lines: journal.lines, exists: false };
+          const next = new Journal(`${target.real}.journal`, state, this.#disk);
+          await next.reset(id, entry);
+          await journal.close().catch(() => {});
+          await this.#lock?.release().catch(() => {});
+          [this.#files, this.#lock, this.#lockFailure, this.#journalFile] = [
+            target,
+            lock,
+            null,
+            next,
+          ];
+          return;
+        }
+      } catch (error) {
+        if (moving) await lock?.release().catch(() => {});
+        if (error instanceof TypeError) throw error;
+        const problem = (error as ImageFileError).problem ?? causeText(error);
+        throw new ImageFileError(target.name, problem, { cause: error });
+      }
+      await journal.reset(id, entry).catch((error: unknown) => {
+        const problem = `the snapshot is saved, but the journal could not be reset: ${causeText(error)}; it goes on as it was (nothing is lost)`;
+        throw new ImageFileError(`${this.#files.name}.journal`, problem, { cause: error });
       });
     });
   }
 
   /**
-   * Writes a snapshot durably (through lowdb and the fsync adapter), then empties the journal.
-   * Given another path ("save as"), locks that path, writes there, and from then on this store
-   * is that image (the old one keeps its snapshot and journal, and its lock is released).
+   * Finishes pending work, closes the journal and releases the lock. Closing twice is harmless.
+   * Rejects with ImageFileError when the journal cannot be closed cleanly (the lock is released).
    */
-  save(entry: number, payloadJson: string, path: string = this.#path): Promise<void> {
-    return this.#enqueue(async () => {
-      this.#assertOpen();
-      const moving = resolve(path) !== resolve(this.#path);
-      if (!moving && this.#lockFailure) throw this.#lockFailure;
-      if (moving) await makeDirectory(path);
-      const lock = moving ? await lockImage(path) : this.#lock;
-      const id = newSnapshotId();
-      try {
-        const text = composeImageText(
-          { savedAt: new Date().toISOString(), entry, id },
-          payloadJson,
-        );
-        const db = new Low<string>(new FsyncTextAdapter(path), '');
-        db.data = text;
-        await db.write();
-      } catch (error) {
-        if (moving) await lock?.release().catch(() => {});
-        if (error instanceof TypeError) throw error;
-        const cause = (error as Error).cause ?? error;
-        throw new ImageFileError(path, `cannot write it: ${errorMessage(cause)}`, { cause });
-      }
-      if (moving) {
-        // The new image is written: leaving the old one cannot fail the save any more.
-        await this.#journalFile?.close().catch(() => {});
-        await this.#lock?.release().catch(() => {});
-        [this.#path, this.#lock, this.#lockFailure, this.#journalFile] = [path, lock, null, null];
-      }
-      // Until the journal is reset, its marker names the previous snapshot: reopening ignores it.
-      this.#snapshotId = id;
-      this.#repair = { keep: 0, marker: true };
-      await this.#readyJournal();
-    });
-  }
-
-  /** Finishes pending work, closes the journal and releases the lock. Closing twice is harmless. */
   close(): Promise<void> {
     return this.#enqueue(async () => {
       if (this.#closed) return;
       this.#closed = true;
-      await this.#journalFile?.close();
-      await this.#lock?.release();
-      [this.#journalFile, this.#lock] = [null, null];
-    });
-  }
-
-  /** The open journal file, repaired first if needed (a torn tail cut, a marker written). */
-  async #readyJournal(): Promise<Journal> {
-    const path = `${this.#path}.journal`;
-    try {
-      this.#journalFile ??= await Journal.open(path);
-      if (this.#repair) {
-        await this.#journalFile.truncate(this.#repair.keep);
-        if (this.#repair.marker) await this.#journalFile.append(journalMarker(this.#snapshotId));
-        this.#repair = null;
+      try {
+        await this.#journalFile.close();
+      } finally {
+        await this.#lock?.release();
+        this.#lock = null;
       }
-      return this.#journalFile;
-    } catch (error) {
-      throw new ImageFileError(path, `cannot write it: ${errorMessage(error)}`, { cause: error });
-    }
+    });
   }
 
   /** Operations run one at a time, in call order (an append made before a save is in it). */
@@ -362,31 +253,14 @@ export class ImageStore {
   }
 
   #assertOpen(): void {
-    if (this.#closed) throw new Error(`${this.#path}: this image store is closed`);
+    if (this.#closed) throw new ImageFileError(this.#files.given, 'this image store is closed');
   }
 }
 
-async function makeDirectory(path: string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true }).catch((error: unknown) => {
-    const problem = `cannot create its directory ${dirname(path)}: ${errorMessage(error)}`;
-    throw new ImageFileError(path, problem, { cause: error });
-  });
-}
-
-/** The image's lock; ImageLockedError as it is, any other failure as ImageFileError. */
-async function lockImage(path: string): Promise<Lock> {
-  return acquireLock(path).catch((error: unknown) => {
-    if (error instanceof ImageLockedError) throw error;
-    throw new ImageFileError(path, `cannot lock it: ${errorMessage(error)}`, { cause: error });
-  });
-}
-
-async function readJournal(path: string): Promise<JournalContents> {
-  return Journal.read(path).catch((error: unknown) => {
-    const problem =
-      error instanceof JournalError
-        ? `line ${error.line} ${error.problem}`
-        : `cannot read it: ${errorMessage(error)}`;
-    throw new ImageFileError(path, problem, { cause: error });
+/** The image's lock: ImageLockedError as it is, any other failure as ImageFileError. */
+async function lockImage(disk: Disk, files: Files): Promise<Lock> {
+  return acquireLock(files.given, { disk, realPath: files.real }).catch((error: unknown) => {
+    if (error instanceof ImageLockedError || error instanceof ImageFileError) throw error;
+    throw new ImageFileError(files.given, `cannot lock it: ${causeText(error)}`, { cause: error });
   });
 }

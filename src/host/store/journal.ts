@@ -1,217 +1,256 @@
-// An append-only journal: one JSON object per line, each fsynced before its append resolves. A
-// crash can only damage the line being appended, so a bad last line is dropped (`torn`), while a
-// bad line followed by good ones means the file was damaged otherwise and is refused.
-import { fdatasyncSync, writeSync } from 'node:fs';
-import { open, readFile, stat } from 'node:fs/promises';
-import type { FileHandle } from 'node:fs/promises';
+// Writing the journal (reading it: journal-read.ts). Appends are all-or-nothing: every byte is
+// written (looping on short writes), then fdatasynced, and only then does the append resolve. On
+// any failure the file is cut back to its length before the append (ftruncate + fsync); if that
+// fails too the journal is "dirty": every later append first retries the cut, and is refused
+// until it succeeds, so no record ever lands after a partial line. A reset (after a save)
+// replaces the whole file by rename: a crash leaves the old journal or the new one.
+import { nodeDisk, writeAll, writeAllSync } from './disk.ts';
+import type { Disk } from './disk.ts';
+import { causeText, ImageFileError } from './errors.ts';
 import { dirname } from 'node:path';
-import { errorCode, syncDirectory } from './fsync-adapter.ts';
+import { replaceFile, ReplaceError, syncDirectory } from './fsync-adapter.ts';
+import { journalLine, journalMarker } from './journal-read.ts';
+import type { JournalLine } from './journal-read.ts';
 
-export interface JournalContents {
-  records: object[];
-  /** The last line was incomplete or unreadable (a crash mid-append) and was dropped. */
-  torn: boolean;
-  /** Bytes of the file up to the end of the last good line: where the next append belongs. */
-  intactBytes: number;
-}
-
-export class JournalError extends Error {
-  readonly file: string;
-  readonly line: number;
-  readonly problem: string;
-
-  constructor(file: string, line: number, problem: string) {
-    super(`${file}: line ${line} ${problem}`);
-    this.name = 'JournalError';
-    this.file = file;
-    this.line = line;
-    this.problem = problem;
-  }
-}
-
-const NEWLINE = 0x0a;
-
-/** The first line of a journal that continues a snapshot: which one (by id; null: none yet). */
-export interface JournalMarker {
-  journal: 'vivarium';
-  follows: string | null;
-}
-
-export const journalMarker = (follows: string | null): JournalMarker => ({
-  journal: 'vivarium',
-  follows,
-});
-
-export interface Continuation {
-  records: object[];
-  torn: boolean;
-  /** What the file needs before the next append: cut to `keep` bytes, then a marker if `marker`. */
-  repair: { keep: number; marker: boolean } | null;
-}
-
-/**
- * The records of a journal that continue snapshot `id`. A marker naming another snapshot means a
- * crash came between a save's rename and its journal reset: those records are in the snapshot.
- * A journal without a marker (written by other means) is taken whole.
- */
-export function continuation(contents: JournalContents, id: string | null): Continuation {
-  const [first, ...rest] = contents.records;
-  const cut = contents.torn ? { keep: contents.intactBytes, marker: false } : null;
-  if (first === undefined)
-    return { records: [], torn: contents.torn, repair: { keep: 0, marker: true } };
-  const marker = first as Partial<JournalMarker>;
-  if (marker.journal !== 'vivarium' || !('follows' in marker)) {
-    return { records: contents.records, torn: contents.torn, repair: cut };
-  }
-  if (marker.follows !== id) return { records: [], torn: false, repair: { keep: 0, marker: true } };
-  return { records: rest, torn: contents.torn, repair: cut };
-}
+export { JournalError, journalMarker, readJournal } from './journal-read.ts';
+export type { JournalContents, JournalLine, JournalMarker } from './journal-read.ts';
 
 export class Journal {
-  readonly path: string;
-  #handle: FileHandle | null;
-  /** Appends and truncations run one at a time, in call order. */
+  readonly #disk: Disk;
+  #path: string;
+  #fd: number | null = null;
+  /** The snapshot its marker names (undefined: a legacy journal without a marker). */
+  #follows: string | null | undefined;
+  /** The records that follow that snapshot, as on disk. */
+  #lines: JournalLine[];
+  /** Whether the file exists (a missing journal is created, with its marker, at the first append). */
+  #exists: boolean;
+  /** The file's length after the last good line: where a failed append is cut back to. */
+  #length = 0;
+  /** A failed append left bytes past `#length` that could not be cut yet. */
+  #dirty: unknown = null;
+  /** A rename of the journal whose directory could not be synced: retried before appending. */
+  #unsyncedDirectory = false;
   #queue: Promise<unknown> = Promise.resolve();
   #pending = 0;
+  #closed = false;
 
-  private constructor(path: string, handle: FileHandle) {
-    this.path = path;
-    this.#handle = handle;
+  /** A journal as read (not opened yet: the first write opens it). */
+  constructor(
+    path: string,
+    state: { follows: string | null | undefined; lines: readonly JournalLine[]; exists: boolean },
+    disk: Disk = nodeDisk,
+  ) {
+    this.#path = path;
+    this.#disk = disk;
+    this.#follows = state.follows;
+    this.#lines = [...state.lines];
+    this.#exists = state.exists;
   }
 
-  /** Opens (creating if needed) for appending; a created file's directory entry is synced. */
-  static async open(path: string): Promise<Journal> {
-    const existed = await stat(path).then(
-      () => true,
-      (error: unknown) => {
-        if (errorCode(error) === 'ENOENT') return false;
-        throw error;
-      },
-    );
-    const handle = await open(path, 'a');
-    try {
-      if (!existed) await syncDirectory(dirname(path));
-    } catch (error) {
-      await handle.close();
-      throw error;
-    }
-    return new Journal(path, handle);
+  get path(): string {
+    return this.#path;
   }
 
-  /** Reads a journal; a missing file is an empty journal. Throws JournalError on damage. */
-  static async read(path: string): Promise<JournalContents> {
-    let bytes: Buffer;
-    try {
-      bytes = await readFile(path);
-    } catch (error) {
-      if (errorCode(error) === 'ENOENT') return { records: [], torn: false, intactBytes: 0 };
-      throw error;
-    }
-    const records: object[] = [];
-    let start = 0;
-    let line = 0;
-    while (start < bytes.length) {
-      line++;
-      const newline = bytes.indexOf(NEWLINE, start);
-      const end = newline === -1 ? bytes.length : newline;
-      const next = newline === -1 ? bytes.length : newline + 1;
-      const isLast = next >= bytes.length;
-      // A line without its newline was never acknowledged: its append did not finish.
-      if (newline === -1) return { records, torn: true, intactBytes: start };
-      const text = bytes.toString('utf8', start, end);
-      if (text.trim() !== '') {
-        const parsed = parseRecord(text);
-        if (typeof parsed === 'string') {
-          if (isLast) return { records, torn: true, intactBytes: start };
-          throw new JournalError(path, line, `${parsed}; the journal is damaged before its end`);
-        }
-        records.push(parsed);
-      }
-      start = next;
-    }
-    return { records, torn: false, intactBytes: start };
+  /** The snapshot the marker on disk names (undefined: none, a legacy journal). */
+  get follows(): string | null | undefined {
+    return this.#follows;
   }
 
-  /** Writes one record as one line and resolves once it is on disk. */
+  /** The records on disk that follow that snapshot, oldest first. */
+  get lines(): readonly JournalLine[] {
+    return this.#lines;
+  }
+
+  /** Open, clean, and nothing queued: `appendSync` may run. */
+  get idle(): boolean {
+    return this.#fd !== null && this.#pending === 0 && this.#dirty === null && !this.#closed;
+  }
+
   /**
-   * The same append, done now with blocking write and fdatasync calls (about 120 µs here, against
-   * about 240 µs through the thread pool). Only valid when no other operation is queued.
+   * Appends one record now, with blocking write and fdatasync calls (about 120 µs here, against
+   * about 240 µs through the thread pool). Only valid when `idle`. Throws ImageFileError (the
+   * journal then holds what it held before).
    */
   appendSync(record: object): void {
-    if (!this.#handle || this.#pending > 0)
-      throw new Error(`${this.path}: the journal is busy or closed`);
-    const line = JSON.stringify(record) + '\n';
-    writeSync(this.#handle.fd, line);
-    fdatasyncSync(this.#handle.fd);
-  }
-
-  /** No append, truncate or close is queued or running. */
-  get idle(): boolean {
-    return this.#handle !== null && this.#pending === 0;
-  }
-
-  append(record: object): Promise<void> {
-    let line: string;
+    const line = journalLine(record);
+    const fd = this.#fd;
+    if (fd === null || !this.idle) throw new Error(`${this.#path}: the journal is busy or closed`);
     try {
-      if (typeof record !== 'object' || record === null || Array.isArray(record)) {
-        throw new TypeError('a journal record must be an object');
-      }
-      line = JSON.stringify(record) + '\n';
+      writeAllSync(this.#disk, fd, line.bytes);
+      this.#disk.fdatasyncSync(fd);
     } catch (error) {
-      return Promise.reject(new TypeError(`${this.path}: ${(error as Error).message}`));
+      try {
+        this.#disk.ftruncateSync(fd, this.#length);
+        this.#disk.fsyncSync(fd);
+      } catch (cutError) {
+        this.#dirty = cutError;
+      }
+      throw this.#appendFailure(error);
     }
-    return this.#enqueue(async (handle) => {
-      await handle.appendFile(line, 'utf8');
-      await handle.sync();
+    this.#length += line.bytes.length;
+    this.#lines.push(line);
+  }
+
+  /** Appends one record; resolves once it is on disk. Rejects with ImageFileError (see above). */
+  append(record: object): Promise<void> {
+    let line: JournalLine;
+    try {
+      line = journalLine(record);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#enqueue(async () => {
+      const fd = await this.#ready();
+      try {
+        await writeAll(this.#disk, fd, line.bytes);
+        await this.#disk.fdatasync(fd);
+      } catch (error) {
+        await this.#cutBack(fd).catch((cutError: unknown) => (this.#dirty = cutError));
+        throw this.#appendFailure(error);
+      }
+      this.#length += line.bytes.length;
+      this.#lines.push(line);
     });
   }
 
-  /** Cuts the journal to `length` bytes (default: empty), durably. */
-  truncate(length = 0): Promise<void> {
-    return this.#enqueue(async (handle) => {
-      await handle.truncate(length);
-      await handle.sync();
+  /**
+   * Replaces the journal (at `path`: the same, or a "save as" destination) by a marker naming
+   * `follows` and the records numbered after `entry`, in one rename. Rejects with ImageFileError:
+   * before the rename nothing changed; after it (syncing the directory failed) the new file is
+   * in use and the next append retries the sync.
+   */
+  reset(follows: string | null, entry: number, path: string = this.#path): Promise<void> {
+    return this.#enqueue(async () => {
+      const kept = this.#lines.filter((line) => line.entry !== undefined && line.entry > entry);
+      const marker = journalLine(journalMarker(follows)).bytes;
+      const content = Buffer.concat([marker, ...kept.map((line) => line.bytes)]);
+      const failure = await replaceFile(this.#disk, path, content).then(
+        () => null,
+        (error: unknown) => {
+          if (error instanceof ReplaceError && error.renamed) return error;
+          throw error;
+        },
+      );
+      // The new file is in place: the next append opens it (the old descriptor names the old file).
+      const old = this.#fd;
+      [this.#fd, this.#path, this.#follows, this.#lines] = [null, path, follows, kept];
+      [this.#exists, this.#dirty, this.#unsyncedDirectory] = [true, null, failure !== null];
+      if (old !== null) await this.#disk.close(old).catch(() => {});
+      if (failure) throw failure;
     });
   }
 
-  /** Waits for pending appends, then closes the file. Closing twice is harmless. */
-  async close(): Promise<void> {
-    await this.#queue.catch(() => {});
-    const handle = this.#handle;
-    this.#handle = null;
-    await handle?.close();
+  /**
+   * Waits for queued work, retries a pending cut, and closes the file. Rejects with
+   * ImageFileError when the cut still fails (the refused record may then be on disk). Closing
+   * twice is harmless.
+   */
+  close(): Promise<void> {
+    return this.#enqueue(async () => {
+      if (this.#closed) return;
+      this.#closed = true;
+      const fd = this.#fd;
+      this.#fd = null;
+      if (fd === null) return;
+      try {
+        if (this.#dirty !== null) await this.#cutBack(fd);
+      } catch (error) {
+        const problem = `cannot remove the partial line a failed append left: ${causeText(error)}; reopening may find it`;
+        throw new ImageFileError(this.#path, problem, { cause: error });
+      } finally {
+        await this.#disk.close(fd).catch(() => {});
+      }
+    });
   }
 
-  #enqueue(operation: (handle: FileHandle) => Promise<void>): Promise<void> {
+  /** The open descriptor: the file opened (created with its marker if missing), a cut retried. */
+  async #ready(): Promise<number> {
+    if (this.#closed) throw new ImageFileError(this.#path, 'cannot append to it: it is closed');
+    if (this.#fd === null) {
+      try {
+        if (!this.#exists) {
+          const marker = journalLine(journalMarker(this.#follows ?? null)).bytes;
+          await replaceFile(
+            this.#disk,
+            this.#path,
+            Buffer.concat([marker, ...this.#lines.map((line) => line.bytes)]),
+          );
+          this.#exists = true;
+          this.#follows ??= null;
+        }
+        const fd = await this.#disk.open(this.#path, 'a');
+        this.#length = (await this.#disk.fstat(fd)).size;
+        this.#fd = fd;
+        if (this.#length === 0) {
+          // Empty (a torn marker was cut away): it needs its marker before any record.
+          this.#exists = false;
+          await this.#disk.close(fd);
+          this.#fd = null;
+          return this.#ready();
+        }
+      } catch (error) {
+        if (error instanceof ImageFileError) throw error;
+        throw new ImageFileError(this.#path, `cannot open it: ${causeText(error)}`, {
+          cause: error,
+        });
+      }
+    }
+    if (this.#unsyncedDirectory) {
+      await syncDirectory(this.#disk, dirname(this.#path)).catch((error: unknown) => {
+        const problem = `cannot append to it: its directory cannot be synced (${causeText(error)}), so the journal itself may not survive a power loss`;
+        throw new ImageFileError(this.#path, problem, { cause: error });
+      });
+      this.#unsyncedDirectory = false;
+    }
+    if (this.#dirty !== null) {
+      await this.#cutBack(this.#fd).catch((error: unknown) => {
+        this.#dirty = error;
+        const problem = `cannot append to it: an earlier append failed and its partial line cannot be removed (${causeText(error)}); no entry is written after it until it is`;
+        throw new ImageFileError(this.#path, problem, { cause: error });
+      });
+    }
+    return this.#fd;
+  }
+
+  /** Cuts the file back to its last good line, durably; clears `dirty` when done. */
+  async #cutBack(fd: number): Promise<void> {
+    await this.#disk.ftruncate(fd, this.#length);
+    await this.#disk.fsync(fd);
+    this.#dirty = null;
+  }
+
+  /** The ImageFileError for a failed append. */
+  #appendFailure(error: unknown): ImageFileError {
+    const left =
+      this.#dirty === null
+        ? ''
+        : `; its partial line could not be removed yet (${causeText(this.#dirty)}): the next append retries`;
+    return new ImageFileError(this.#path, `cannot append to it: ${causeText(error)}${left}`, {
+      cause: error,
+    });
+  }
+
+  /** Operations run one at a time, in call order. */
+  #enqueue(operation: () => Promise<void>): Promise<void> {
     this.#pending++;
     const settle = () => {
       this.#pending--;
     };
-    const run = this.#queue.then(
-      () => this.#run(operation),
-      () => this.#run(operation),
-    );
+    const run = this.#queue.then(operation, operation);
     run.then(settle, settle);
     this.#queue = run.catch(() => {});
     return run;
   }
-
-  #run(operation: (handle: FileHandle) => Promise<void>): Promise<void> {
-    if (!this.#handle) return Promise.reject(new Error(`${this.path}: the journal is closed`));
-    return operation(this.#handle);
-  }
 }
 
-/** The record on a line, or a description of what is wrong with it. */
-function parseRecord(text: string): object | string {
-  let value: unknown;
+/** Cuts `path` to `length` bytes durably (used for a torn tail, once it is set aside). */
+export async function truncateFile(disk: Disk, path: string, length: number): Promise<void> {
+  const fd = await disk.open(path, 'r+');
   try {
-    value = JSON.parse(text);
-  } catch (error) {
-    return `is not JSON (${(error as Error).message})`;
+    await disk.ftruncate(fd, length);
+    await disk.fsync(fd);
+  } finally {
+    await disk.close(fd);
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return `is not a JSON object (${text.length > 40 ? text.slice(0, 40) + '…' : text})`;
-  }
-  return value;
 }

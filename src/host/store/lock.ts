@@ -1,105 +1,264 @@
-// One writer per image: IMAGE.lock holds the pid of the Vivarium process that has the image open
-// (and, on Linux, the boot id, so a lock that survived a power failure is not mistaken for a live
-// one when its pid has been reused since the reboot). A lock whose process is gone is stale (the
-// holder was killed) and is taken over.
-import { readFileSync, unlinkSync } from 'node:fs';
-import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
-import { errorCode, isProcessAlive, tempPathFor } from './fsync-adapter.ts';
+// One writer per image file, whatever path reaches it. Two lock files, each holding the pid of
+// the Vivarium process that has the image open, its start time and (on Linux) the boot id:
+//  - REAL.lock beside the image's real path (symlinks and `..` resolved, see real-path.ts), so
+//    `link.json -> img.json` and `img.json` share one lock, also while the image does not exist.
+//  - for an image that exists, DEV-INODE.lock in a private per-user directory under os.tmpdir()
+//    (created 0700, refused unless it is ours and private), so two hard links of one file exclude
+//    each other too. It lives outside the image's directory because the names differ there and
+//    a directory of its own keeps it from other users; a lock left there by a killed process is
+//    stale and taken over like any other. Saving replaces the image by rename (a new inode), so
+//    this lock covers the file the image was opened from; a new image has no inode: REAL.lock
+//    covers it.
+// A lock is stale, and taken over, when its process is gone, is a zombie, started at another time
+// than the lock says (its pid was reused), or ran before the last reboot.
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { nodeDisk, writeAll } from './disk.ts';
+import type { Disk } from './disk.ts';
+import { causeText, errorCode, ImageFileError, ImageLockedError } from './errors.ts';
+import { tempPathFor } from './fsync-adapter.ts';
+import {
+  BOOT_ID,
+  commandName,
+  isProcessAlive,
+  looksLikeVivarium,
+  OWN_START,
+} from './process-info.ts';
+import { processStat } from './process-info.ts';
+import { parseOwner, readOwner, readSettledOwner } from './lock-owner.ts';
+import type { Owner } from './lock-owner.ts';
+import { realImagePath } from './real-path.ts';
 
-export class ImageLockedError extends Error {
-  readonly imagePath: string;
-  readonly pid: number;
-
-  constructor(imagePath: string, pid: number) {
-    const where = pid === process.pid ? 'already open in this' : 'open in another';
-    super(`${imagePath} is ${where} Vivarium process (pid ${pid}); close it there first`);
-    this.name = 'ImageLockedError';
-    this.imagePath = imagePath;
-    this.pid = pid;
-  }
-}
+export { ImageLockedError } from './errors.ts';
 
 export interface Lock {
+  /** The path as given. */
   readonly imagePath: string;
+  /** The real file it reaches. */
+  readonly realPath: string;
   readonly lockPath: string;
-  /** Removes the lock file if it is still ours. Releasing twice is harmless. */
+  /** Removes the lock files that are still ours. Releasing twice is harmless. */
   release(): Promise<void>;
 }
 
-interface Owner {
-  pid: number;
-  boot: string | null;
+export interface LockOptions {
+  disk?: Disk;
+  /** The image's real path, when the caller has resolved it already. */
+  realPath?: string;
 }
 
-/** Locks this process holds, by resolved lock path; released synchronously at exit. */
-const held = new Map<string, Lock>();
+/** Lock files this process holds (by path), with the disk they are on; unlinked at exit. */
+const held = new Map<string, Disk>();
 let exitHandlerInstalled = false;
 
-const BOOT_ID = readBootId();
-const OWN_CONTENT = `${process.pid}\n${BOOT_ID ? `boot ${BOOT_ID}\n` : ''}`;
-
 /**
- * Takes the image's lock, or throws ImageLockedError when a live process holds it. File system
- * errors (a read-only directory: EACCES, EROFS) are thrown as they are, with their code.
+ * Takes the image's locks, or throws ImageLockedError when a live process holds one of them (or
+ * a live process that is plainly not Vivarium is named by one). Any other failure is an
+ * ImageFileError (`cannot lock it: CAUSE`) whose `cause` carries the file system's code.
  */
-export async function acquireLock(imagePath: string): Promise<Lock> {
-  const lockPath = `${imagePath}.lock`;
-  for (let attempt = 0; attempt < 5; attempt++) {
-    try {
-      await writeFile(lockPath, OWN_CONTENT, { flag: 'wx' });
-      return hold(imagePath, lockPath);
-    } catch (error) {
-      if (errorCode(error) !== 'EEXIST') throw error;
-    }
-    const owner = await readSettledOwner(lockPath);
-    if (owner === 'missing') continue;
-    if (owner !== 'unreadable' && isLive(owner, lockPath)) {
-      throw new ImageLockedError(imagePath, owner.pid);
-    }
-    // Stale: replace it in one rename, then check that no other process replaced it after us.
-    await replaceWithOwn(lockPath);
-    const now = await readOwner(lockPath);
-    if (now !== 'missing' && now !== 'unreadable') {
-      if (now.pid === process.pid && now.boot === BOOT_ID) return hold(imagePath, lockPath);
-      if (isLive(now, lockPath)) throw new ImageLockedError(imagePath, now.pid);
-    }
+export async function acquireLock(imagePath: string, options: LockOptions = {}): Promise<Lock> {
+  const disk = options.disk ?? nodeDisk;
+  let realPath: string;
+  try {
+    realPath = options.realPath ?? (await realImagePath(disk, imagePath));
+  } catch (error) {
+    const problem = `cannot lock it: cannot resolve the file it reaches: ${causeText(error)}`;
+    throw new ImageFileError(imagePath, problem, { cause: error });
   }
-  throw new Error(`cannot lock ${imagePath}: ${lockPath} keeps changing under this process`);
-}
-
-function hold(imagePath: string, lockPath: string): Lock {
-  const key = resolve(lockPath);
+  const name =
+    resolve(imagePath) === realPath ? imagePath : `${imagePath} (which reaches ${realPath})`;
+  const lockPath = `${realPath}.lock`;
+  const files = [await takeLockFile(disk, lockPath, realPath, name, imagePath)];
+  try {
+    const stats = await disk.stat(realPath).catch((error: unknown) => {
+      if (errorCode(error) === 'ENOENT') return null;
+      throw new ImageFileError(imagePath, `cannot lock it: ${causeText(error)}`, { cause: error });
+    });
+    if (stats && process.getuid) {
+      const dir = await privateLockDirectory(disk, imagePath);
+      const inodeLock = join(dir, `${stats.dev}-${stats.ino}.lock`);
+      const inode = { dev: stats.dev, ino: stats.ino };
+      files.push(await takeLockFile(disk, inodeLock, realPath, name, imagePath, inode));
+    }
+  } catch (error) {
+    await releaseFiles(disk, files).catch(() => {});
+    throw error;
+  }
   let released = false;
-  const lock: Lock = {
+  return {
     imagePath,
+    realPath,
     lockPath,
     async release() {
       if (released) return;
       released = true;
-      held.delete(key);
-      const owner = await readOwner(lockPath);
-      if (owner === 'missing' || owner === 'unreadable' || owner.pid !== process.pid) return;
-      await unlink(lockPath).catch((error: unknown) => {
-        if (errorCode(error) !== 'ENOENT') throw error;
+      await releaseFiles(disk, files).catch((error: unknown) => {
+        const problem = `cannot remove its lock: ${causeText(error)}`;
+        throw new ImageFileError(imagePath, problem, { cause: error });
       });
     },
   };
-  held.set(key, lock);
+}
+
+/** Creates the lock file, or takes it over when stale; throws ImageLockedError when it is live. */
+async function takeLockFile(
+  disk: Disk,
+  lockPath: string,
+  realPath: string,
+  name: string,
+  imagePath: string,
+  inode?: Inode,
+): Promise<string> {
+  const content = Buffer.from(
+    `${process.pid}\n${BOOT_ID ? `boot ${BOOT_ID}\n` : ''}${OWN_START ? `start ${OWN_START}\n` : ''}image ${JSON.stringify(realPath)}\n`,
+  );
+  const fail = (error: unknown) =>
+    new ImageFileError(imagePath, `cannot lock it: ${causeText(error)} (${lockPath})`, {
+      cause: error,
+    });
+  try {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      if (await createExclusive(disk, lockPath, content)) return hold(disk, lockPath);
+      const owner = await readSettledOwner(disk, lockPath);
+      if (owner === 'missing') continue;
+      const refuse = async (owner: Owner) => {
+        if (inode && !(await stillHoldsInode(disk, owner, inode))) return;
+        refuseIfLive(owner, lockPath, realPath, name, imagePath);
+      };
+      if (owner !== 'unreadable') await refuse(owner);
+      // Stale: replace it in one rename, then check that no other process replaced it after us.
+      await replace(disk, lockPath, content);
+      const now = await readOwner(disk, lockPath);
+      if (now === 'missing' || now === 'unreadable') continue;
+      if (now.pid === process.pid && now.start === OWN_START) return hold(disk, lockPath);
+      await refuse(now);
+    }
+  } catch (error) {
+    if (error instanceof ImageLockedError || error instanceof ImageFileError) throw error;
+    throw fail(error);
+  }
+  throw fail(new Error(`${lockPath} keeps changing under this process`));
+}
+
+interface Inode {
+  dev: number;
+  ino: number;
+}
+
+/**
+ * Whether the image an inode lock's owner opened is still that inode. Saving replaces an image by
+ * rename, so after its holder's first save the inode it locked may be freed and reused by an
+ * unrelated file: that lock then excludes nothing. When unsure (no path, a stat error other than
+ * ENOENT) it says yes.
+ */
+async function stillHoldsInode(disk: Disk, owner: Owner, inode: Inode): Promise<boolean> {
+  if (owner.image === null) return true;
+  try {
+    const stats = await disk.stat(owner.image);
+    return stats.dev === inode.dev && stats.ino === inode.ino;
+  } catch (error) {
+    return errorCode(error) !== 'ENOENT';
+  }
+}
+
+/** Throws ImageLockedError unless the lock's owner is stale (see the file's comment). */
+function refuseIfLive(
+  owner: Owner,
+  lockPath: string,
+  realPath: string,
+  name: string,
+  imagePath: string,
+): void {
+  if (owner.boot !== null && BOOT_ID !== null && owner.boot !== BOOT_ID) return;
+  if (owner.pid === process.pid) {
+    if (owner.start !== null && OWN_START !== null && owner.start !== OWN_START) return;
+    if (!held.has(lockPath)) return;
+  } else {
+    if (!isProcessAlive(owner.pid)) return;
+    const stat = processStat(owner.pid);
+    if (stat?.state === 'Z' || stat?.state === 'X') return;
+    if (owner.start !== null && stat && owner.start !== stat.start) return;
+    if (owner.start === null && looksLikeVivarium(owner.pid) === false) {
+      const command = commandName(owner.pid);
+      throw new ImageLockedError(
+        imagePath,
+        owner.pid,
+        lockPath,
+        `${name} is locked by ${lockPath}, which names pid ${owner.pid}${command ? ` (${command})` : ''}, a running process that is not Vivarium: the lock is probably stale; remove ${lockPath} if no Vivarium has this image open`,
+      );
+    }
+  }
+  const where = owner.pid === process.pid ? 'already open in this' : 'open in another';
+  const other = owner.image !== null && owner.image !== realPath ? owner.image : null;
+  const subject = other
+    ? `${name} is the same file as ${other} (a hard link), which is`
+    : `${name} is`;
+  throw new ImageLockedError(
+    imagePath,
+    owner.pid,
+    lockPath,
+    `${subject} ${where} Vivarium process (pid ${owner.pid}); close it there first`,
+  );
+}
+
+/** Creates the file with `content` if it does not exist; false if it exists. */
+async function createExclusive(disk: Disk, path: string, content: Buffer): Promise<boolean> {
+  let fd: number;
+  try {
+    fd = await disk.open(path, 'wx');
+  } catch (error) {
+    if (errorCode(error) === 'EEXIST') return false;
+    throw error;
+  }
+  try {
+    await writeAll(disk, fd, content);
+  } catch (error) {
+    await disk.close(fd).catch(() => {});
+    await disk.unlink(path).catch(() => {});
+    throw error;
+  }
+  await disk.close(fd);
+  return true;
+}
+
+/** Replaces the file by a temp file holding `content`, in one rename. */
+async function replace(disk: Disk, path: string, content: Buffer): Promise<void> {
+  const temp = tempPathFor(path);
+  await createExclusive(disk, temp, content);
+  await disk.rename(temp, path).catch(async (error: unknown) => {
+    await disk.unlink(temp).catch(() => {});
+    throw error;
+  });
+}
+
+/** Records a lock file as held, for the synchronous release at exit. */
+function hold(disk: Disk, lockPath: string): string {
+  held.set(lockPath, disk);
   if (!exitHandlerInstalled) {
     exitHandlerInstalled = true;
     process.on('exit', releaseAllSync);
   }
-  return lock;
+  return lockPath;
+}
+
+/** Unlinks each lock file that still names this process. */
+async function releaseFiles(disk: Disk, files: string[]): Promise<void> {
+  for (const file of files) {
+    held.delete(file);
+    const owner = await readOwner(disk, file);
+    if (owner === 'missing' || owner === 'unreadable' || !isOurs(owner)) continue;
+    await disk.unlink(file).catch((error: unknown) => {
+      if (errorCode(error) !== 'ENOENT') throw error;
+    });
+  }
 }
 
 /** At exit only synchronous work runs: unlink every lock file that still names this process. */
 function releaseAllSync(): void {
-  for (const lock of held.values()) {
+  for (const [file, disk] of held) {
     try {
-      if (parseOwner(readFileSync(lock.lockPath, 'utf8'))?.pid === process.pid) {
-        unlinkSync(lock.lockPath);
-      }
+      const owner = parseOwner(disk.readFileSync(file).toString('utf8'));
+      if (owner && isOurs(owner)) disk.unlinkSync(file);
     } catch {
       // Already gone or unreachable: nothing left to release.
     }
@@ -107,62 +266,26 @@ function releaseAllSync(): void {
   held.clear();
 }
 
-/** Whether the lock's owner is a running process (of this boot, and not a previous user of our pid). */
-function isLive(owner: Owner, lockPath: string): boolean {
-  if (owner.boot !== null && BOOT_ID !== null && owner.boot !== BOOT_ID) return false;
-  if (owner.pid === process.pid) return held.has(resolve(lockPath));
-  return isProcessAlive(owner.pid);
-}
-
-async function replaceWithOwn(lockPath: string): Promise<void> {
-  const temp = tempPathFor(lockPath);
-  try {
-    await writeFile(temp, OWN_CONTENT, { flag: 'wx' });
-    await rename(temp, lockPath);
-  } catch (error) {
-    await unlink(temp).catch(() => {});
-    throw error;
-  }
+function isOurs(owner: Owner): boolean {
+  return owner.pid === process.pid && (owner.start === null || owner.start === OWN_START);
 }
 
 /**
- * The owner, waiting briefly when the file is empty or unreadable: its creator may be between
- * creating it and writing its pid. Still unreadable after that, it is garbage (a stale lock).
+ * The per-user directory of inode locks, created 0700. Throws ImageFileError when it is not a
+ * directory of this user that only this user can enter (another user could forge locks there).
  */
-async function readSettledOwner(lockPath: string): Promise<Owner | 'missing' | 'unreadable'> {
-  let owner = await readOwner(lockPath);
-  for (let wait = 0; owner === 'unreadable' && wait < 5; wait++) {
-    await new Promise((done) => setTimeout(done, 40));
-    owner = await readOwner(lockPath);
+async function privateLockDirectory(disk: Disk, imagePath: string): Promise<string> {
+  const dir = join(tmpdir(), `vivarium-locks-${process.getuid!()}`);
+  const stats = await disk
+    .mkdir(dir, 0o700)
+    .then(() => disk.lstat(dir))
+    .catch((error: unknown) => {
+      const problem = `cannot lock it: cannot create ${dir} (where hard links of an image are locked): ${causeText(error)}`;
+      throw new ImageFileError(imagePath, problem, { cause: error });
+    });
+  if (!stats.isDirectory() || stats.uid !== process.getuid!() || (stats.mode & 0o077) !== 0) {
+    const problem = `cannot lock it: ${dir} (where hard links of an image are locked) is not a private directory of this user; remove it`;
+    throw new ImageFileError(imagePath, problem);
   }
-  return owner;
-}
-
-async function readOwner(lockPath: string): Promise<Owner | 'missing' | 'unreadable'> {
-  try {
-    return parseOwner(await readFile(lockPath, 'utf8')) ?? 'unreadable';
-  } catch (error) {
-    if (errorCode(error) === 'ENOENT') return 'missing';
-    throw error;
-  }
-}
-
-function parseOwner(text: string): Owner | null {
-  const lines = text.split('\n');
-  if (!/^\d+$/.test(lines[0]!.trim())) return null;
-  const pid = Number(lines[0]!.trim());
-  if (!Number.isSafeInteger(pid) || pid <= 0) return null;
-  const boot = lines
-    .find((line) => line.startsWith('boot '))
-    ?.slice(5)
-    .trim();
-  return { pid, boot: boot || null };
-}
-
-function readBootId(): string | null {
-  try {
-    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim() || null;
-  } catch {
-    return null;
-  }
+  return dir;
 }

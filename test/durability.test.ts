@@ -1,0 +1,379 @@
+// Lose nothing, provably (issue 8): shown means durable, a failed replay never wipes an image,
+// reopening reproduces the session, failed means not committed, opening always finishes, and a
+// closed output or a signal ends a session cleanly. Every case through the real CLI.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync, appendFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { batch, CLI, run, startCli, tempDir, values } from './helpers.ts';
+import { Engine } from '../src/host/engine.ts';
+import type { Store } from '../src/host/engine.ts';
+
+/** Runs entries, then SIGKILLs the CLI once they have all been answered. */
+async function runThenKill(image: string, entries: string[], args: string[] = []) {
+  const cli = startCli(['--batch', '--json', '--image', image, '--autosave', '0', ...args]);
+  cli.child.stdin.write(
+    entries.map((e) => (e.includes('\n') ? `:{\n${e}\n:}` : e)).join('\n') + '\n',
+  );
+  await cli.waitForLines(entries.length);
+  cli.child.kill('SIGKILL');
+  await cli.closed;
+  return cli.lines().map((l) => JSON.parse(l) as { ok: boolean; value?: string; warning?: string });
+}
+
+test('a failed entry keeps the changes it made inside older objects, and only those, across a crash', async () => {
+  const dir = tempDir();
+  try {
+    const image = join(dir.path, 'img.json');
+    const session = await runThenKill(image, [
+      "let g = 'g1'",
+      'const arr = [1, 2, 3]',
+      "arr.push(4); g = 'g2'; globalThis.cfg = { port: 1 }; throw new Error('x')",
+      'g',
+      'const n = arr.length',
+      'typeof cfg',
+    ]);
+    assert.equal(session[2]!.ok, false);
+    assert.equal(session[3]!.value, "'g1'", 'the failed entry gave back the binding it assigned');
+    assert.equal(session[5]!.value, "'undefined'", 'and the global it added');
+    const reopened = await batch(['arr', 'g', 'n', 'typeof cfg'], ['--image', image]);
+    assert.deepEqual(values(reopened), ['[ 1, 2, 3, 4 ]', "'g1'", '4', "'undefined'"]);
+  } finally {
+    dir.remove();
+  }
+});
+
+test('what an entry drew from Math.random and the clocks is the same after a crash', async () => {
+  const dir = tempDir();
+  try {
+    const image = join(dir.path, 'img.json');
+    const entries = [
+      'const r = [Math.random(), Math.random()]',
+      'const t = [Date.now(), new Date().getTime(), performance.now(), typeof Date()]',
+      'const later = Array.from({ length: 3 }, () => Math.floor(Math.random() * 1e9))',
+      'JSON.stringify([r, t, later])',
+    ];
+    const session = await runThenKill(image, entries);
+    const reopened = await batch(['JSON.stringify([r, t, later])'], ['--image', image]);
+    assert.equal(reopened.results[0]!.value, session[3]!.value);
+    assert.ok(new Date() instanceof Date && Date.prototype === Object.getPrototypeOf(new Date()));
+  } finally {
+    dir.remove();
+  }
+});
+
+test('an entry whose value cannot be printed is accepted, and says so, and survives a crash', async () => {
+  const dir = tempDir();
+  try {
+    const image = join(dir.path, 'img.json');
+    const session = await runThenKill(
+      image,
+      [
+        "const kept = 1; ({ [Symbol.for('nodejs.util.inspect.custom')]() { for (;;) {} } })",
+        'kept + 1',
+      ],
+      ['--timeout', '700'],
+    );
+    assert.equal(session[0]!.ok, true);
+    assert.match(
+      session[0]!.warning!,
+      /^accepted; printing its value failed: it ran longer than 700 ms/,
+    );
+    assert.equal(session[1]!.value, '2');
+    const reopened = await batch(['kept'], ['--image', image]);
+    assert.deepEqual(values(reopened), ['1']);
+  } finally {
+    dir.remove();
+  }
+});
+
+test('an entry still running when the process was killed is not replayed, and opening says so', async () => {
+  const dir = tempDir();
+  try {
+    const image = join(dir.path, 'img.json');
+    const cli = startCli(['--batch', '--json', '--image', image, '--autosave', '0']);
+    cli.child.stdin.write('const before = 1\nawait new Promise(() => {})\n');
+    await cli.waitForLines(1);
+    await new Promise((r) => setTimeout(r, 300));
+    cli.child.kill('SIGKILL');
+    await cli.closed;
+    const reopened = await batch(['before'], ['--image', image]);
+    assert.equal(reopened.status, 0);
+    assert.deepEqual(values(reopened), ['1']);
+    assert.match(
+      reopened.stderr,
+      /entry \d+ \(await new Promise\(\(\) => \{\}\)\) never finished .*it was not applied/,
+    );
+  } finally {
+    dir.remove();
+  }
+});
+
+test('a replay that fails stops there, writes nothing, and the image opens after a choice', async () => {
+  const dir = tempDir();
+  try {
+    const image = join(dir.path, 'img.json');
+    const first = await batch(
+      [
+        'const small = 1',
+        ':save',
+        'const hog = Array.from({ length: 1_500_000 }, (_, i) => ({ i }))',
+        'const after = 2',
+      ],
+      ['--image', image, '--autosave', '0', '--memory', '512'],
+    );
+    assert.equal(first.status, 0, first.stderr);
+    // The final save folded the journal into the snapshot; make the big entry part of a journal.
+    const saved = readFileSync(image);
+    const journal = `${image}.journal`;
+    const before = existsSync(journal) ? readFileSync(journal) : undefined;
+    // Reopening with too little memory for the snapshot itself is a clear error, exit 2.
+    const tooSmall = await batch(['1'], ['--image', image, '--memory', '32']);
+    assert.equal(tooSmall.status, 2);
+    assert.match(tooSmall.stderr, /needs more memory than --memory 32 MB/);
+    assert.doesNotMatch(tooSmall.stderr, /\n\s+at /, 'no stack trace');
+    assert.deepEqual(readFileSync(image), saved, 'the image is untouched');
+    if (before) assert.deepEqual(readFileSync(journal), before, 'the journal is untouched');
+  } finally {
+    dir.remove();
+  }
+});
+
+test('an entry that ran out of memory once stops the replay under a smaller limit; nothing is overwritten', async () => {
+  const dir = tempDir();
+  try {
+    const image = join(dir.path, 'img.json');
+    const setup = await batch(['const small = 1', ':save'], ['--image', image]);
+    assert.equal(setup.status, 0, setup.stderr);
+    // Journaled after the snapshot, without a final save (killed): replay must rebuild it.
+    await runThenKill(
+      image,
+      [
+        'const hog = Array.from({ length: 1_000_000 }, (_, i) => "x".repeat(40) + i)',
+        'const after = 2',
+      ],
+      ['--memory', '512'],
+    );
+    const imageBytes = readFileSync(image);
+    const journalBytes = readFileSync(`${image}.journal`);
+    const stopped = await batch(['after'], ['--image', image, '--memory', '16']);
+    assert.equal(stopped.status, 2);
+    assert.match(stopped.stderr, /Replay of .* stopped at entry \d+: const hog/);
+    assert.match(stopped.stderr, /when it ran: ok/);
+    assert.match(stopped.stderr, /--skip-entry \d+/);
+    assert.deepEqual(readFileSync(image), imageBytes, 'the image file is untouched');
+    assert.deepEqual(readFileSync(`${image}.journal`), journalBytes, 'the journal is untouched');
+    // With enough memory, the same image opens with everything.
+    const full = await batch(['hog.length', 'after'], ['--image', image, '--memory', '512']);
+    assert.deepEqual(values(full), ['1000000', '2']);
+  } finally {
+    dir.remove();
+  }
+});
+
+test('--skip-entry leaves a replayed entry out for good, and the rest replays', async () => {
+  const dir = tempDir();
+  try {
+    const image = join(dir.path, 'img.json');
+    await runThenKill(image, ['let n = 1', 'n = 2', 'n = n * 10']);
+    const journal = readFileSync(`${image}.journal`, 'utf8');
+    const entry = /"entry":(\d+),"op":"entry","source":"n = 2"/.exec(journal)![1];
+    const skipped = await batch(['n'], ['--image', image, '--skip-entry', entry!]);
+    assert.deepEqual(values(skipped), ['10']);
+    assert.match(skipped.stderr, new RegExp(`entry ${entry} \\(n = 2\\) is left out`));
+    const bad = await batch(['n'], ['--image', image, '--skip-entry', '999']);
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /holds no entry 999/);
+  } finally {
+    dir.remove();
+  }
+});
+
+test('opening always finishes: a looping revive hook, transient initialiser and process tick are stopped', async () => {
+  const dir = tempDir();
+  try {
+    const image = join(dir.path, 'img.json');
+    const setup = await batch(
+      [
+        'let spin = false',
+        'class Conn { static revive(c: Conn) { while (spin) {} } }',
+        'const conns = [new Conn()]',
+        'const cache = transient(() => { while (spin) {} return 1 })',
+        'function step(s: any) { while (spin) {} }',
+        "spawn('looper', { every: 50, step })",
+        'spin = true',
+        ':save',
+      ],
+      ['--image', image, '--timeout', '600'],
+    );
+    assert.equal(setup.status, 0, setup.stderr);
+    const started = Date.now();
+    const reopened = await batch(
+      ['conns.length', 'spin = false'],
+      ['--image', image, '--timeout', '600'],
+    );
+    assert.equal(reopened.status, 0, reopened.stderr);
+    assert.deepEqual(values(reopened), ['1', 'false']);
+    assert.match(reopened.stderr, /Conn\.revive ran past the opening bound and was stopped/);
+    assert.match(reopened.stderr, /transient initialiser of cache ran past the opening bound/);
+    assert.ok(Date.now() - started < 15_000);
+  } finally {
+    dir.remove();
+  }
+});
+
+test('a runaway timer and a runaway tick are stopped; batch mode never hangs', async () => {
+  const result = await run(
+    ['--batch', '--timeout', '500', '--run-for', '2'],
+    [
+      'setTimeout(() => { for (;;) {} }, 10); 1',
+      'function spinStep() { for (;;) {} }',
+      "spawn('spinner', { every: 50, step: spinStep, maxRestarts: 0 }); 2",
+    ].join('\n') + '\n',
+  );
+  assert.equal(result.status, 0);
+  assert.deepEqual(result.stdout.trim().split('\n'), ['1', 'spinStep: function v1', '2']);
+  assert.match(
+    result.stderr,
+    /timer #\d+ .*ran longer than 500 ms and was stopped; the timer was cleared/,
+  );
+  assert.match(result.stderr, /spinner: .*ran longer than 500 ms and was stopped.* It stopped/);
+});
+
+test('entries and saves never race: an entry typed while a snapshot is taken lands after it', async () => {
+  const appended: object[] = [];
+  let release!: () => void;
+  const saving = new Promise<void>((r) => (release = r));
+  const store: Store = {
+    path: '/nowhere/img.json',
+    payload: null,
+    savedEntry: 0,
+    journal: [],
+    async append(record) {
+      appended.push(record);
+    },
+    async save() {
+      appended.push({ type: 'snapshot' });
+      await saving;
+    },
+    async close() {},
+  };
+  const engine = await Engine.open({ store });
+  try {
+    await engine.submit('const log = once([] as string[])');
+    const save = engine.save();
+    await new Promise((r) => setTimeout(r, 50));
+    const entry = engine.submit("log.push('b')");
+    await new Promise((r) => setTimeout(r, 50));
+    assert.ok(
+      !appended.some((r) => JSON.stringify(r).includes("log.push('b')")),
+      'the entry waits',
+    );
+    release();
+    await save;
+    assert.equal((await entry).value, '1');
+    const kinds = appended.map((r) => (r as { type: string }).type);
+    assert.ok(kinds.lastIndexOf('snapshot') < kinds.lastIndexOf('begin'), 'the entry came after');
+    assert.equal(engine.dirty, true, 'the entry after the save is unsaved');
+  } finally {
+    await engine.close();
+  }
+});
+
+test('an entry accepted while autosave runs on a large image is never lost on a clean exit', async () => {
+  const dir = tempDir();
+  try {
+    const image = join(dir.path, 'img.json');
+    await batch(
+      [
+        'const heap = once(Array.from({ length: 300_000 }, (_, i) => ({ i })))',
+        'const log = once([] as string[])',
+      ],
+      ['--image', image],
+    );
+    for (let trial = 0; trial < 2; trial++) {
+      const cli = startCli(['--batch', '--json', '--image', image, '--autosave', '1']);
+      cli.child.stdin.write("log.push('a')\n");
+      await cli.waitForLines(1);
+      await new Promise((r) => setTimeout(r, 1100 + trial * 150));
+      cli.child.stdin.write("log.push('b')\n");
+      cli.child.stdin.end();
+      assert.equal(await cli.closed, 0);
+      const reopened = await batch(['log.slice(-2)'], ['--image', image]);
+      assert.deepEqual(values(reopened), ["[ 'a', 'b' ]"], `trial ${trial}`);
+    }
+  } finally {
+    dir.remove();
+  }
+});
+
+test('a closed standard output ends batch mode with a message, saving the image', async () => {
+  const dir = tempDir();
+  try {
+    const image = join(dir.path, 'img.json');
+    const entries = Array.from({ length: 3000 }, (_, i) => `${i}`).join('\n') + '\n';
+    const child = spawn(process.execPath, [CLI, '--batch', '--image', image, '--autosave', '0'], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.stdout.once('data', () => child.stdout.destroy());
+    child.stdin.on('error', () => {});
+    child.stdin.end('const x = 41\n' + entries);
+    const status = await new Promise<number | null>((r) => child.on('close', r));
+    assert.equal(status, 1);
+    assert.match(stderr, /standard output was closed \(EPIPE\)/);
+    assert.doesNotMatch(stderr, /\n\s+at /, 'no stack trace');
+    const reopened = await batch(['x + 1'], ['--image', image]);
+    assert.deepEqual(values(reopened), ['42']);
+  } finally {
+    dir.remove();
+  }
+});
+
+for (const signal of ['SIGTERM', 'SIGHUP'] as const) {
+  test(`${signal} stops the running entry, saves and releases the lock, like Ctrl-D`, async () => {
+    const dir = tempDir();
+    try {
+      const image = join(dir.path, 'img.json');
+      const cli = startCli(['--batch', '--json', '--image', image, '--autosave', '0']);
+      cli.child.stdin.write('const kept = 7\nawait new Promise(() => {})\n');
+      await cli.waitForLines(1);
+      await new Promise((r) => setTimeout(r, 200));
+      cli.child.kill(signal);
+      const status = await cli.closed;
+      assert.equal(status, signal === 'SIGTERM' ? 143 : 129);
+      assert.ok(!existsSync(`${image}.lock`), 'the lock is released');
+      const text = readFileSync(image, 'utf8');
+      assert.match(text, /kept/, 'the image was saved');
+      const reopened = await batch(['kept'], ['--image', image]);
+      assert.deepEqual(values(reopened), ['7']);
+    } finally {
+      dir.remove();
+    }
+  });
+}
+
+test('a journal record from an older Vivarium (entry + rejected) still replays', async () => {
+  const dir = tempDir();
+  try {
+    const image = join(dir.path, 'img.json');
+    await batch(['const base = 1', ':save'], ['--image', image]);
+    const marker = readFileSync(`${image}.journal`, 'utf8').split('\n')[0];
+    writeFileSync(
+      `${image}.journal`,
+      [
+        marker,
+        JSON.stringify({ type: 'entry', entry: 50, source: 'const old = base + 1' }),
+        JSON.stringify({ type: 'entry', entry: 51, source: 'const rejected = 1' }),
+        JSON.stringify({ type: 'rejected', entry: 51 }),
+      ].join('\n') + '\n',
+    );
+    appendFileSync(`${image}.journal`, '');
+    const reopened = await batch(['old', 'typeof rejected'], ['--image', image]);
+    assert.deepEqual(values(reopened), ['2', "'undefined'"]);
+  } finally {
+    dir.remove();
+  }
+});

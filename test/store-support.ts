@@ -1,0 +1,171 @@
+// Helpers for the store's tests: a file system that fails on cue (through the store's Disk), and
+// child-process plumbing.
+import type { ChildProcess } from 'node:child_process';
+import { constants } from 'node:os';
+import { nodeDisk } from '../src/host/store/disk.ts';
+import type { Disk } from '../src/host/store/disk.ts';
+
+/** The kinds of operation a fault can hit. */
+export type Kind = 'write' | 'fsync' | 'rename' | 'truncate' | 'create';
+
+/**
+ * What goes wrong: an errno code from the k-th operation of its kind on (until `heal`), or for
+ * writes `short` (the k-th write takes half the bytes: the store must loop), `zero` (it takes
+ * none) or `short+ENOSPC` (half, then ENOSPC: a disk filling up mid-line).
+ */
+export type Fault = 'short' | 'zero' | 'short+ENOSPC' | 'ENOSPC' | 'EIO' | 'EPERM' | 'EROFS';
+
+export interface Plan {
+  kind: Kind;
+  at: number;
+  fault: Fault;
+}
+
+/** An errno error as node:fs makes them (code, errno, syscall, path). */
+export function systemError(code: string, syscall: string, path: string): Error {
+  const errno = (constants.errno as Record<string, number>)[code]!;
+  return Object.assign(new Error(`${code}: injected, ${syscall} '${path}'`), {
+    code,
+    errno: -errno,
+    syscall,
+    path,
+  });
+}
+
+/** The real disk, with counted operations and faults injected according to `plans`. */
+export class FaultyDisk implements Disk {
+  readonly counts: Record<Kind, number> = { write: 0, fsync: 0, rename: 0, truncate: 0, create: 0 };
+  /** Every counted operation, as `kind#n path`. */
+  readonly log: string[] = [];
+  plans: Plan[];
+  /** Faults that fired. */
+  readonly fired: string[] = [];
+  #paths = new Map<number, string>();
+  #failing = new Map<Kind, string>();
+
+  constructor(plans: Plan[] = []) {
+    this.plans = plans;
+  }
+
+  /** Ends every persistent fault (the disk has room again, the file system is writable). */
+  heal(): void {
+    this.plans = [];
+    this.#failing.clear();
+  }
+
+  /** Counts an operation; throws the fault planned for it (or still failing), or returns it. */
+  #hit(kind: Kind, syscall: string, path: string): Fault | null {
+    const n = ++this.counts[kind];
+    this.log.push(`${kind}#${n} ${path}`);
+    const failing = this.#failing.get(kind);
+    if (failing) throw systemError(failing, syscall, path);
+    const plan = this.plans.find((p) => p.kind === kind && p.at === n);
+    if (!plan) return null;
+    this.fired.push(`${plan.fault} at ${kind}#${n} (${syscall} ${path})`);
+    if (plan.fault === 'short' || plan.fault === 'zero') return plan.fault;
+    if (plan.fault === 'short+ENOSPC') {
+      this.#failing.set(kind, 'ENOSPC');
+      return 'short';
+    }
+    this.#failing.set(kind, plan.fault);
+    throw systemError(plan.fault, syscall, path);
+  }
+
+  #path(fd: number): string {
+    return this.#paths.get(fd) ?? `fd ${fd}`;
+  }
+
+  async open(path: string, flags: string, mode?: number): Promise<number> {
+    if (flags !== 'r') this.#hit('create', 'open', path);
+    const fd = await nodeDisk.open(path, flags, mode);
+    this.#paths.set(fd, path);
+    return fd;
+  }
+  async write(fd: number, data: Uint8Array, offset: number, length: number): Promise<number> {
+    const fault = this.#hit('write', 'write', this.#path(fd));
+    if (fault === 'zero') return 0;
+    const take = fault === 'short' ? Math.max(1, length >> 1) : length;
+    return nodeDisk.write(fd, data, offset, take);
+  }
+  writeSync(fd: number, data: Uint8Array, offset: number, length: number): number {
+    const fault = this.#hit('write', 'write', this.#path(fd));
+    if (fault === 'zero') return 0;
+    const take = fault === 'short' ? Math.max(1, length >> 1) : length;
+    return nodeDisk.writeSync(fd, data, offset, take);
+  }
+  async fdatasync(fd: number): Promise<void> {
+    this.#hit('fsync', 'fdatasync', this.#path(fd));
+    return nodeDisk.fdatasync(fd);
+  }
+  fdatasyncSync(fd: number): void {
+    this.#hit('fsync', 'fdatasync', this.#path(fd));
+    nodeDisk.fdatasyncSync(fd);
+  }
+  async fsync(fd: number): Promise<void> {
+    this.#hit('fsync', 'fsync', this.#path(fd));
+    return nodeDisk.fsync(fd);
+  }
+  fsyncSync(fd: number): void {
+    this.#hit('fsync', 'fsync', this.#path(fd));
+    nodeDisk.fsyncSync(fd);
+  }
+  async ftruncate(fd: number, length: number): Promise<void> {
+    this.#hit('truncate', 'ftruncate', this.#path(fd));
+    return nodeDisk.ftruncate(fd, length);
+  }
+  ftruncateSync(fd: number, length: number): void {
+    this.#hit('truncate', 'ftruncate', this.#path(fd));
+    nodeDisk.ftruncateSync(fd, length);
+  }
+  async rename(from: string, to: string): Promise<void> {
+    this.#hit('rename', 'rename', to);
+    return nodeDisk.rename(from, to);
+  }
+  fstat = nodeDisk.fstat;
+  async close(fd: number): Promise<void> {
+    this.#paths.delete(fd);
+    return nodeDisk.close(fd);
+  }
+  readFile = nodeDisk.readFile;
+  readFileSync = nodeDisk.readFileSync;
+  unlink = nodeDisk.unlink;
+  unlinkSync = nodeDisk.unlinkSync;
+  mkdir = nodeDisk.mkdir;
+  stat = nodeDisk.stat;
+  lstat = nodeDisk.lstat;
+  readlink = nodeDisk.readlink;
+  realpath = nodeDisk.realpath;
+  readdir = nodeDisk.readdir;
+}
+
+/** Settles once the child has exited and its output is all read: call it right after spawn. */
+export function closed(child: ChildProcess): Promise<[number | null, NodeJS.Signals | null]> {
+  return new Promise((done) => child.once('close', (code, signal) => done([code, signal])));
+}
+
+/** Resolves when `condition()` holds, checking at each turn of the event loop (at most `ms`). */
+export async function until(condition: () => boolean, what: string, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((wake) => setTimeout(wake, 5));
+  }
+}
+
+/** A small seeded generator (mulberry32): the same seed gives the same choices. */
+export function seeded(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** The seed to use: VIV_SEED from the environment, else a fresh one (printed by the caller). */
+export function testSeed(): number {
+  const given = Number(process.env.VIV_SEED);
+  return Number.isSafeInteger(given) && given > 0 ? given : Math.floor(Math.random() * 2 ** 31) + 1;
+}

@@ -1,0 +1,196 @@
+// A crash harness in the spirit of SQLite's crash tests: the real CLI is killed with SIGKILL at
+// seeded random instants (while entries run, while `:save` writes a large heap, while autosave
+// runs, while an image opens and replays its journal), then the image is reopened and checked:
+// every entry whose result was shown is there, with the value it showed (random draws included),
+// nothing is applied twice, and the image opens. `npm test` runs a short run, `npm run crash` a
+// long one; both print the seed, so a failing schedule can be run again.
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { CLI, batch, tempDir } from '../helpers.ts';
+
+export interface CrashReport {
+  seed: number;
+  runs: number;
+  shown: number;
+  lost: number;
+  doubled: number;
+  unopenable: number;
+  wrongValues: number;
+  problems: string[];
+}
+
+type Scenario = 'entries' | 'save' | 'autosave' | 'open';
+const SCENARIOS: Scenario[] = ['entries', 'save', 'autosave', 'open'];
+
+/** mulberry32: a seeded generator for the schedule. */
+function generator(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface Printed {
+  entry: string;
+  ok: boolean;
+  value?: string;
+}
+
+/** Starts the CLI on the image, feeds entries (paced), kills it after `killAfterMs`. */
+async function runUntilKilled(
+  image: string,
+  args: string[],
+  entries: string[],
+  killAfterMs: number,
+  paceMs: number,
+): Promise<Printed[]> {
+  const child = spawn(process.execPath, [CLI, '--batch', '--json', '--image', image, ...args], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  child.stderr.resume();
+  child.stdin.on('error', () => {});
+  const closed = new Promise((r) => child.on('close', r));
+  const killer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+  let stop = false;
+  void closed.then(() => (stop = true));
+  for (const entry of entries) {
+    if (stop) break;
+    child.stdin.write(entry + '\n');
+    if (paceMs) await new Promise((r) => setTimeout(r, paceMs));
+  }
+  await closed;
+  clearTimeout(killer);
+  const lines = out.split('\n').filter((l) => l.endsWith('}'));
+  return lines.map((line, i) => {
+    const result = JSON.parse(line) as { ok: boolean; value?: string };
+    return { entry: entries[i] ?? '', ok: result.ok, value: result.value };
+  });
+}
+
+export async function runCrashHarness(options: {
+  runs: number;
+  seed?: number;
+  log?: (line: string) => void;
+}): Promise<CrashReport> {
+  const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
+  const random = generator(seed);
+  const log = options.log ?? (() => {});
+  const report: CrashReport = {
+    seed,
+    runs: 0,
+    shown: 0,
+    lost: 0,
+    doubled: 0,
+    unopenable: 0,
+    wrongValues: 0,
+    problems: [],
+  };
+  const dir = tempDir();
+  const image = join(dir.path, 'crash.json');
+  try {
+    const setup = await batch(
+      ['const log = once([] as number[])', 'const draws = once({} as Record<number, number>)'],
+      ['--image', image, '--autosave', '0'],
+    );
+    if (setup.status !== 0) throw new Error(`setup failed: ${setup.stderr}`);
+    const confirmed = new Set<number>();
+    const values = new Map<number, string>();
+    let next = 1;
+    for (let run = 0; run < options.runs; run++) {
+      const scenario = SCENARIOS[Math.floor(random() * SCENARIOS.length)]!;
+      const entries: string[] = [];
+      const count = 20 + Math.floor(random() * 20);
+      if (scenario === 'save') {
+        entries.push(
+          `const heap${run} = Array.from({ length: 100_000 }, (_, i) => ({ i, next: null as any })); heap${run}.forEach((o, i) => (o.next = heap${run}[(i + 1) % heap${run}.length])); 0`,
+        );
+      }
+      for (let k = 0; k < count; k++) {
+        const n = next++;
+        entries.push(k % 3 === 2 ? `draws[${n}] = Math.random()` : `log.push(${n})`);
+        if (scenario === 'save' && k === Math.floor(count / 3)) entries.push(':save');
+      }
+      const args = ['--autosave', scenario === 'autosave' ? '1' : '0'];
+      const kill =
+        scenario === 'open'
+          ? 50 + random() * 700
+          : scenario === 'save'
+            ? 300 + random() * 2000
+            : scenario === 'autosave'
+              ? 600 + random() * 1800
+              : 200 + random() * 800;
+      const pace = scenario === 'autosave' ? 40 : 0;
+      const printed = await runUntilKilled(image, args, entries, kill, pace);
+      for (const p of printed) {
+        if (!p.ok) continue;
+        const push = /^log\.push\((\d+)\)$/.exec(p.entry);
+        const draw = /^draws\[(\d+)\] = Math\.random\(\)$/.exec(p.entry);
+        if (push) confirmed.add(Number(push[1]));
+        if (draw) values.set(Number(draw[1]), p.value!);
+        if (push || draw) report.shown++;
+      }
+      const reopened = await batch(
+        ['JSON.stringify(log)', 'JSON.stringify(draws)'],
+        ['--image', image, '--autosave', '0'],
+      );
+      report.runs++;
+      if (reopened.status !== 0 || reopened.results.length < 2 || !reopened.results[0]!.ok) {
+        report.unopenable++;
+        report.problems.push(
+          `run ${run} (${scenario}): the image did not open: ${reopened.stderr}`,
+        );
+        break;
+      }
+      const list = JSON.parse(unquote(reopened.results[0]!.value!)) as number[];
+      const drawn = JSON.parse(unquote(reopened.results[1]!.value!)) as Record<string, number>;
+      for (const n of confirmed) {
+        if (!list.includes(n)) {
+          report.lost++;
+          report.problems.push(`run ${run} (${scenario}): log.push(${n}) was shown but is lost`);
+        }
+      }
+      for (const [n, value] of values) {
+        if (!(n in drawn)) {
+          report.lost++;
+          report.problems.push(`run ${run} (${scenario}): draws[${n}] was shown but is lost`);
+        } else if (String(drawn[n]) !== value) {
+          report.wrongValues++;
+          report.problems.push(
+            `run ${run} (${scenario}): draws[${n}] showed ${value}, reopened as ${drawn[n]}`,
+          );
+        }
+      }
+      if (new Set(list).size !== list.length) {
+        report.doubled += list.length - new Set(list).size;
+        report.problems.push(`run ${run} (${scenario}): an entry was applied twice`);
+      }
+      for (const n of list) confirmed.add(n);
+      for (const [n, v] of Object.entries(drawn)) values.set(Number(n), String(v));
+      log(
+        `run ${run + 1}/${options.runs} ${scenario.padEnd(8)} killed at ${Math.round(kill)} ms: ${printed.length} shown`,
+      );
+      if (report.problems.length > 0) break;
+    }
+  } finally {
+    dir.remove();
+  }
+  return report;
+}
+
+/** A printed string value (`'...'` in Node's style) back to its text. */
+function unquote(printed: string): string {
+  return printed.replace(/^'|'$/g, '').replace(/\\'/g, "'");
+}
+
+export function describeReport(r: CrashReport): string {
+  return (
+    `crash harness, seed ${r.seed}: ${r.runs} runs, ${r.shown} shown entries, ${r.lost} lost, ` +
+    `${r.doubled} doubled, ${r.wrongValues} wrong values, ${r.unopenable} unopenable images`
+  );
+}
