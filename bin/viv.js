@@ -21,9 +21,9 @@ const prestarted = early
   ? (await import('../src/host/runner-spawn.ts')).spawnRunner(512)
   : undefined;
 
-const { main } = await import('../src/host/cli.ts');
+const { runMain } = await import('../src/host/cli.ts');
 try {
-  process.exitCode = await main(argv, { early, prestarted });
+  process.exitCode = await runMain(argv, { early, prestarted });
 } finally {
   early?.cancel();
   // Not used after all (the image could not be opened): it must not keep the session alive.

@@ -3,8 +3,15 @@
 // closed output or a signal ends a session cleanly. Every case through the real CLI.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync, appendFileSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
+import {
+  appendFileSync,
+  existsSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { basename, join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { batch, CLI, run, startCli, tempDir, values } from './helpers.ts';
 import { Engine } from '../src/host/engine.ts';
@@ -373,6 +380,93 @@ test('a journal record from an older Vivarium (entry + rejected) still replays',
     appendFileSync(`${image}.journal`, '');
     const reopened = await batch(['old', 'typeof rejected'], ['--image', image]);
     assert.deepEqual(values(reopened), ['2', "'undefined'"]);
+  } finally {
+    dir.remove();
+  }
+});
+
+test('two paths to one image (a symlink, ..) never give two writers', async () => {
+  const dir = tempDir();
+  try {
+    const image = join(dir.path, 'img.json');
+    symlinkSync(image, join(dir.path, 'link.json'));
+    const holder = startCli(['--batch', '--json', '--image', image, '--autosave', '0']);
+    holder.child.stdin.write('const a = 1\n');
+    await holder.waitForLines(1);
+    for (const other of [
+      join(dir.path, 'link.json'),
+      join(dir.path, '.', '..', basename(dir.path), 'img.json'),
+    ]) {
+      const second = await batch(['1'], ['--image', other]);
+      assert.equal(second.status, 2, other);
+      assert.match(second.stderr, /is open in another Vivarium process \(pid \d+\)/);
+    }
+    holder.child.stdin.end();
+    await holder.closed;
+  } finally {
+    dir.remove();
+  }
+});
+
+test('damage is reported with the file and the place, exit 2, files untouched, never a stack trace', async () => {
+  const dir = tempDir();
+  try {
+    const image = join(dir.path, 'img.json');
+    await batch(['const a = 1', ':save'], ['--image', image]);
+    await runThenKill(image, ['const b = 2', 'const c = 3']);
+    const journal = `${image}.journal`;
+    const good = { image: readFileSync(image), journal: readFileSync(journal) };
+    const restore = () => {
+      writeFileSync(image, good.image);
+      writeFileSync(journal, good.journal);
+    };
+    const cases: [string, () => void, RegExp][] = [
+      [
+        'a journal of NUL bytes',
+        () => writeFileSync(journal, Buffer.alloc(400)),
+        /img\.json\.journal: line 1 .*400 NUL bytes/,
+      ],
+      [
+        'a record without its source',
+        () =>
+          writeFileSync(
+            journal,
+            good.journal.toString().replace('"source":"const c = 3"', '"sauce":"const c = 3"'),
+          ),
+        /img\.json\.journal: line \d+ .*entry record without its "source"/,
+      ],
+      [
+        'a snapshot with a byte changed',
+        () => {
+          const text = good.image.toString();
+          const at = text.indexOf('"definitions"') + 3;
+          writeFileSync(image, text.slice(0, at) + 'X' + text.slice(at + 1));
+        },
+        /img\.json: is damaged \(its snapshot does not match the checksum in its header\)/,
+      ],
+    ];
+    for (const [what, damage, message] of cases) {
+      restore();
+      damage();
+      const before = { image: readFileSync(image), journal: readFileSync(journal) };
+      const opened = await batch(['1'], ['--image', image]);
+      assert.equal(opened.status, 2, what);
+      assert.match(opened.stderr, message, what);
+      assert.doesNotMatch(opened.stderr, /\n\s+at /, `${what}: no stack trace`);
+      assert.deepEqual(readFileSync(image), before.image, `${what}: the image is untouched`);
+      assert.deepEqual(readFileSync(journal), before.journal, `${what}: the journal is untouched`);
+    }
+    // A journal cut short (a crash mid-append, or damage): the last line is set aside, said so.
+    restore();
+    writeFileSync(journal, good.journal.subarray(0, good.journal.length - 10));
+    const cut = await batch(['a', 'b', 'typeof c'], ['--image', image]);
+    assert.equal(cut.status, 0);
+    assert.deepEqual(values(cut), ['1', '2', "'undefined'"]);
+    assert.match(cut.stderr, /its last line \(\d+ bytes\) is incomplete.*Set aside in .*\.torn-/);
+    assert.ok(
+      readdirSync(dir.path).some((f) => f.includes('.journal.torn-')),
+      'the copy is kept',
+    );
   } finally {
     dir.remove();
   }

@@ -190,7 +190,7 @@ describe('a torn last line', () => {
       const aside = /Set aside in (.*)$/.exec(notice)?.[1];
       assert.equal(
         notice,
-        `${journal}: its last line (${bytes} bytes) was cut short by a crash; that entry's result was never shown. Set aside in ${aside}`,
+        `${journal}: its last line (${bytes} bytes) is incomplete: a write cut short by a crash (whose result was never shown) or damage to the file; it was left out. Set aside in ${aside}`,
       );
       assert.match(aside!, /^.*\/x\.json\.journal\.torn-\d{8}-\d{6}$/);
       assert.equal(fs.readFileSync(aside!, 'utf8'), tail, 'the torn bytes are kept');

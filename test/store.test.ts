@@ -185,7 +185,7 @@ describe('journal', () => {
     assert.equal(store.notices.length, 1);
     assert.match(
       store.notices[0]!,
-      /\.journal: its last line \(12 bytes\) was cut short by a crash; that entry's result was never shown\. Set aside in .*\.journal\.torn-\d{8}-\d{6}$/,
+      /\.journal: its last line \(12 bytes\) is incomplete: a write cut short by a crash \(whose result was never shown\) or damage to the file; it was left out\. Set aside in .*\.journal\.torn-\d{8}-\d{6}$/,
     );
     const torn = store.notices[0]!.split('Set aside in ')[1]!;
     assert.equal(fs.readFileSync(torn, 'utf8'), '{"n":2,"half');

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { tempDir } from './helpers.ts';
+import { readdirSync, readFileSync } from 'node:fs';
+import { startCli, tempDir } from './helpers.ts';
 
 const VIV = fileURLToPath(new URL('../bin/viv.js', import.meta.url));
 
@@ -117,6 +118,53 @@ test(
       await waitFor(/typed: const v1/);
       await type(':stop talk');
       await waitFor(/talk stopped after \d+ ticks/);
+    } finally {
+      spawnSync('tmux', ['kill-session', '-t', SESSION]);
+      dir.remove();
+    }
+  },
+);
+
+test(
+  'viv in a terminal: Ctrl-C while opening stops the replay (read-only, nothing written); Ctrl-D gives up',
+  { skip: hasTmux ? false : 'tmux is not installed (.ci/run installs it with apt-get)' },
+  async () => {
+    const dir = tempDir();
+    const image = join(dir.path, 'slow.json');
+    try {
+      // A journaled entry that takes seconds to replay (the session was killed, never saved).
+      const cli = startCli(['--batch', '--json', '--image', image, '--autosave', '0']);
+      cli.child.stdin.write('const before = 1\nlet s = 0; for (let i = 0; i < 3e9; i++) s += i\n');
+      await cli.waitForLines(2);
+      cli.child.kill('SIGKILL');
+      await cli.closed;
+      // The image and its journal (the killed session's stale lock is taken over and released).
+      const files = () =>
+        readdirSync(dir.path)
+          .filter((f) => !f.endsWith('.lock'))
+          .map((f) => [f, readFileSync(join(dir.path, f))]);
+      const before = files();
+
+      start(image);
+      await waitFor(/opening .*slow\.json/);
+      await new Promise((r) => setTimeout(r, 300));
+      tmux('send-keys', '-t', SESSION, 'C-c');
+      await waitFor(/Replay of .* stopped at entry \d+: let s = 0/);
+      await waitFor(/now: +you stopped it \(Ctrl-C\)/);
+      await type('before + 1');
+      await waitFor(/^2$/m);
+      await type(':quit');
+      await waitFor(/viv exited with 0/);
+      tmux('kill-session', '-t', SESSION);
+      assert.deepEqual(files(), before, 'nothing was written');
+
+      start(image);
+      await waitFor(/opening .*slow\.json/);
+      await new Promise((r) => setTimeout(r, 300));
+      tmux('send-keys', '-t', SESSION, 'C-d');
+      await waitFor(/opening was cancelled; nothing was written/);
+      await waitFor(/viv exited with 130/);
+      assert.deepEqual(files(), before, 'nothing was written');
     } finally {
       spawnSync('tmux', ['kill-session', '-t', SESSION]);
       dir.remove();

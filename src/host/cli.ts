@@ -112,7 +112,7 @@ export async function main(
   };
   // The terminal UI's modules (ink, react: about 200 ms) load while the guest starts.
   const ui = batch ? undefined : import('./ui/run-ui.ts');
-  if (!batch && store?.payload) {
+  if (!batch && (store?.payload || store?.journal.length)) {
     if (early) early.print(`opening ${imagePath}…`);
     else process.stdout.write(`opening ${imagePath}…\n`);
   }
@@ -158,8 +158,14 @@ export async function main(
     return 2;
   }
   openSignals.stop();
-  for (const problem of engine.restoreFailures) process.stderr.write(`viv: ${problem}\n`);
-  for (const notice of engine.notices) process.stderr.write(`viv: ${notice}\n`);
+  // Before the REPL draws itself: above the instant prompt (or on stderr in batch mode).
+  const announce = (text: string) => {
+    if (batch) process.stderr.write(`viv: ${text}\n`);
+    else if (early) early.print(text);
+    else process.stdout.write(text + '\n');
+  };
+  for (const problem of engine.restoreFailures) announce(problem);
+  for (const notice of engine.notices) announce(notice);
   const stopped = engine.replayStopReport();
   if (stopped && batch) {
     // A script cannot choose: say where and how, write nothing, and let the person decide.
@@ -169,7 +175,7 @@ export async function main(
     await engine.close();
     return 2;
   }
-  if (stopped) printer.print(stopped);
+  if (stopped) announce(stopped);
 
   const timer = store && autosave > 0 ? startAutosave(engine, autosave) : undefined;
   const shutdown = watchShutdown(engine, batch);
@@ -321,6 +327,27 @@ function usageError(message: string): number {
   return 2;
 }
 
+/**
+ * The last line of defence: an error nobody expected is reported in one line (the stack only with
+ * VIV_DEBUG=1), and the exit status says so. The journal already holds every accepted entry.
+ */
+export async function runMain(
+  argv: string[],
+  options?: Parameters<typeof main>[1],
+): Promise<number> {
+  try {
+    return await main(argv, options);
+  } catch (error) {
+    const e = error as Error;
+    process.stderr.write(
+      `viv: internal error: ${e?.message ?? String(error)}` +
+        (process.env.VIV_DEBUG ? `\n${e?.stack}` : ' (VIV_DEBUG=1 shows where)') +
+        '\n',
+    );
+    return 70;
+  }
+}
+
 if (import.meta.main) {
-  process.exitCode = await main(process.argv.slice(2));
+  process.exitCode = await runMain(process.argv.slice(2));
 }

@@ -527,8 +527,9 @@ export class Engine {
     return `${what}: the image is open, with ${this.journal.length} journaled operations since the last snapshot`;
   }
 
+  /** Holds what the image on disk does not (never while a stopped replay keeps it read-only). */
   get dirty(): boolean {
-    return this.#dirty;
+    return this.#dirty && !this.readOnly;
   }
 
   /** Problems met while opening the image (a version that no longer compiles, a revive hook). */
@@ -684,7 +685,9 @@ export class Engine {
           `${this.imagePath ?? 'the image'} needs more memory than --memory ${this.options.memoryMB} MB allows (the guest ran out of memory rebuilding its snapshot); open it with a larger --memory`,
         );
       }
-      throw new OpenError(`${this.imagePath ?? 'the image'} could not be opened: ${message}`);
+      throw new OpenError(
+        `${this.imagePath ?? 'the image'}: its snapshot could not be rebuilt (${message}): the file is damaged, or was written by a Vivarium that saved something this one cannot read. Nothing was written`,
+      );
     }
   }
 

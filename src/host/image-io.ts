@@ -76,7 +76,7 @@ function expectReply(outcome: Awaited<ReturnType<GuestProcess['request']>>): unk
   if (outcome.kind !== 'reply') throw new Error(`the guest did not answer (${outcome.kind})`);
   const reply = outcome.reply as { ok: boolean; error?: { name: string; message: string } };
   if (!reply.ok) {
-    throw new Error(`the image could not be opened: ${reply.error?.name}: ${reply.error?.message}`);
+    throw new Error(`${reply.error?.name}: ${reply.error?.message}`);
   }
   return reply;
 }

@@ -108,7 +108,7 @@ export async function runCrashHarness(options: {
       const count = 20 + Math.floor(random() * 20);
       if (scenario === 'save') {
         entries.push(
-          `const heap${run} = Array.from({ length: 100_000 }, (_, i) => ({ i, next: null as any })); heap${run}.forEach((o, i) => (o.next = heap${run}[(i + 1) % heap${run}.length])); 0`,
+          `const heap = Array.from({ length: 100_000 }, (_, i) => ({ i, next: null as any })); heap.forEach((o, i) => (o.next = heap[(i + 1) % heap.length])); 0`,
         );
       }
       for (let k = 0; k < count; k++) {

@@ -36,7 +36,7 @@ export async function setAsideTorn(
 ): Promise<string> {
   const { bytes } = contents.torn!;
   const size = `${bytes.length} byte${bytes.length === 1 ? '' : 's'}`;
-  const start = `${name}: its last line (${size}) was cut short by a crash; that entry's result was never shown.`;
+  const start = `${name}: its last line (${size}) is incomplete: a write cut short by a crash (whose result was never shown) or damage to the file; it was left out.`;
   if (!writable) return `${start} It is left in place (the image is open read-only).`;
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   for (let n = 1; ; n++) {

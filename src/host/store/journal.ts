@@ -86,6 +86,10 @@ export class Journal {
       } catch (cutError) {
         this.#dirty = cutError;
       }
+      if (this.#dirty !== null) {
+        // Nothing to queue after all: the failed append may have written no byte.
+        void this.#enqueue(() => this.#clearIfIntact(fd));
+      }
       throw this.#appendFailure(error);
     }
     this.#length += line.bytes.length;
@@ -107,6 +111,7 @@ export class Journal {
         await this.#disk.fdatasync(fd);
       } catch (error) {
         await this.#cutBack(fd).catch((cutError: unknown) => (this.#dirty = cutError));
+        await this.#clearIfIntact(fd);
         throw this.#appendFailure(error);
       }
       this.#length += line.bytes.length;
@@ -211,6 +216,19 @@ export class Journal {
       });
     }
     return this.#fd;
+  }
+
+  /**
+   * The cut failed, but the file may hold no partial line at all (the write was refused before a
+   * byte landed, as EPERM on an immutable file is): then nothing is dirty.
+   */
+  async #clearIfIntact(fd: number): Promise<void> {
+    if (this.#dirty === null) return;
+    try {
+      if ((await this.#disk.fstat(fd)).size === this.#length) this.#dirty = null;
+    } catch {
+      // cannot tell: stays dirty, and the next append retries the cut
+    }
   }
 
   /** Cuts the file back to its last good line, durably; clears `dirty` when done. */

@@ -1,0 +1,107 @@
+// A failing disk refuses the entry and the session goes on (issue 8): a real, small tmpfs filled
+// up (ENOSPC), and a journal made immutable with chattr (EPERM). Both need root; elsewhere the
+// tests skip and say why. The injected faults of test/store-faults.test.ts cover every call.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { batch, startCli, tempDir, values } from './helpers.ts';
+
+function tryRun(command: string, args: string[]): string | undefined {
+  try {
+    execFileSync(command, args, { stdio: 'pipe' });
+    return undefined;
+  } catch (error) {
+    return String((error as { stderr?: Buffer }).stderr ?? error).trim();
+  }
+}
+
+const isRoot = process.getuid?.() === 0;
+
+/** A running batch session whose JSON answers can be awaited one by one. */
+async function session(image: string) {
+  const cli = startCli(['--batch', '--json', '--image', image, '--autosave', '0']);
+  let seen = 0;
+  return {
+    cli,
+    async send(entry: string) {
+      cli.child.stdin.write(entry + '\n');
+      await cli.waitForLines(++seen);
+      return JSON.parse(cli.lines()[seen - 1]!) as {
+        ok: boolean;
+        value?: string;
+        error?: { name: string; message: string };
+      };
+    },
+  };
+}
+
+test('a full disk refuses the entry, the session goes on, and nothing shown is lost', async (t) => {
+  if (!isRoot) return t.skip('needs root to mount a small tmpfs');
+  const dir = tempDir();
+  const mount = join(dir.path, 'small');
+  mkdirSync(mount);
+  const failed = tryRun('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', mount]);
+  if (failed) {
+    dir.remove();
+    return t.skip(`cannot mount a tmpfs here: ${failed}`);
+  }
+  try {
+    const image = join(mount, 'img.json');
+    const s = await session(image);
+    assert.equal((await s.send("let first = 'one'")).ok, true);
+    // Fill the disk but for a few kilobytes: the next journal line does not fit.
+    const filler = join(mount, 'filler');
+    try {
+      writeFileSync(filler, Buffer.alloc(1024 * 1024));
+    } catch {
+      // ENOSPC: the filler takes what there is
+    }
+    const refused = await s.send(`let second = '${'x'.repeat(6000)}'`);
+    assert.equal(refused.ok, false);
+    assert.equal(refused.error!.name, 'JournalError');
+    assert.match(refused.error!.message, /no space left on device \(ENOSPC\)/);
+    assert.match(refused.error!.message, /Nothing changed; the session goes on/);
+    const still = await s.send('typeof second');
+    assert.equal(still.value, "'undefined'", 'the refused entry changed nothing');
+    unlinkSync(filler);
+    assert.equal((await s.send("let third = 'three'")).ok, true, 'with room again, entries work');
+    s.cli.child.stdin.end();
+    assert.equal(await s.cli.closed, 1, 'the refused entries make batch mode exit 1');
+    const reopened = await batch(['first', 'typeof second', 'third'], ['--image', image]);
+    assert.deepEqual(values(reopened), ["'one'", "'undefined'", "'three'"]);
+  } finally {
+    tryRun('umount', [mount]);
+    dir.remove();
+  }
+});
+
+test('an immutable journal (EPERM) refuses entries clearly; the session stays usable', async (t) => {
+  if (!isRoot) return t.skip('needs root for chattr +i');
+  const dir = tempDir();
+  const image = join(dir.path, 'img.json');
+  const journal = `${image}.journal`;
+  try {
+    const s = await session(image);
+    assert.equal((await s.send('const a = 1')).ok, true);
+    const failed = tryRun('chattr', ['+i', journal]);
+    if (failed) {
+      s.cli.child.kill('SIGKILL');
+      return t.skip(`chattr +i is not supported here: ${failed}`);
+    }
+    const refused = await s.send('const b = 2');
+    assert.equal(refused.ok, false);
+    assert.match(refused.error!.message, /operation not permitted \(EPERM\)/);
+    assert.equal((await s.send('a + 1')).ok, false, 'still refused, clearly, no crash');
+    tryRun('chattr', ['-i', journal]);
+    assert.equal((await s.send('const c = 3')).ok, true);
+    s.cli.child.stdin.end();
+    assert.equal(await s.cli.closed, 1, 'the refused entries make batch mode exit 1');
+    const reopened = await batch(['a', 'typeof b', 'c'], ['--image', image]);
+    assert.deepEqual(values(reopened), ['1', "'undefined'", '3']);
+  } finally {
+    tryRun('chattr', ['-i', journal]);
+    rmSync(dir.path, { recursive: true, force: true });
+  }
+});
