@@ -14,8 +14,8 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Engine } from '../src/host/engine.ts';
-import { openStore } from '../src/host/store/store.ts';
+import { Engine } from '../src/session/engine/engine.ts';
+import { openStore } from '../src/session/store/store.ts';
 
 const N = 1_000_000;
 const dir = mkdtempSync(join(tmpdir(), 'viv-bench-'));

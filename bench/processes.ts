@@ -4,8 +4,8 @@
 import { createSocket } from 'node:dgram';
 import type { AddressInfo } from 'node:net';
 import { fromBuffer, toBuffer } from 'osc-min';
-import { Engine } from '../src/host/engine.ts';
-import { stdlibEntries } from '../src/host/stdlib.ts';
+import { Engine } from '../src/session/engine/engine.ts';
+import { stdlibEntries } from '../src/session/stdlib.ts';
 
 const line = (text: string) => process.stdout.write(text + '\n');
 const percentile = (xs: number[], p: number) => {

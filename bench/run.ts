@@ -1,7 +1,7 @@
 // `npm run bench`: speed as ratios against baselines measured in the same run, one per line.
 // Everything runs through the real engine: a guest process, an isolate, the kernel. Times inside
 // the isolate are taken with the guest's `performance.now()` (a host capability).
-import { Engine } from '../src/host/engine.ts';
+import { Engine } from '../src/session/engine/engine.ts';
 
 const engine = await Engine.open({ memoryMB: 3072 });
 

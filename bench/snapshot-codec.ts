@@ -12,8 +12,8 @@
 // first: with millions of live objects, whoever runs second otherwise pays for the first's garbage.
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { encodeHeap, type EncodeHooks } from '../src/guest/snapshot-encode.ts';
-import { decodeHeap, type DecodeHooks } from '../src/guest/snapshot-decode.ts';
+import { encodeHeap, type EncodeHooks } from '../src/kernel/image/encode.ts';
+import { decodeHeap, type DecodeHooks } from '../src/kernel/image/decode.ts';
 
 const N = Number(process.argv[2] ?? 1_000_000);
 const RUNS = 7;

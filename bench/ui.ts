@@ -8,10 +8,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createElement as h } from 'react';
 import { render } from 'ink-testing-library';
-import { Engine } from '../src/host/engine.ts';
-import { App } from '../src/host/ui/app.ts';
+import { Engine } from '../src/session/engine/engine.ts';
+import { App } from '../src/ui/app.ts';
 
-const CLI = fileURLToPath(new URL('../src/host/cli.ts', import.meta.url));
+const CLI = fileURLToPath(new URL('../src/session/cli.ts', import.meta.url));
 const VIV = fileURLToPath(new URL('../bin/viv.js', import.meta.url));
 const line = (text: string) => process.stdout.write(text + '\n');
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;

@@ -18,10 +18,10 @@ const early =
 
 // The guest runner starts now, so that its start overlaps with loading the session's modules.
 const prestarted = early
-  ? (await import('../src/host/runner-spawn.ts')).spawnRunner(512)
+  ? (await import('../src/session/guest/spawn.ts')).spawnRunner(512)
   : undefined;
 
-const { runMain } = await import('../src/host/cli.ts');
+const { runMain } = await import('../src/session/cli.ts');
 try {
   process.exitCode = await runMain(argv, { early, prestarted });
 } finally {

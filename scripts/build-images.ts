@@ -2,10 +2,10 @@
 // by running the example's entries through the engine into images/NAME.json and saving it.
 import { readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Engine } from '../src/host/engine.ts';
-import { EntryReader } from '../src/host/entry-reader.ts';
-import { stdlibEntries } from '../src/host/stdlib.ts';
-import { openStore } from '../src/host/store/store.ts';
+import { Engine } from '../src/session/engine/engine.ts';
+import { EntryReader } from '../src/session/compile/entry-reader.ts';
+import { stdlibEntries } from '../src/session/stdlib.ts';
+import { openStore } from '../src/session/store/store.ts';
 
 export const SHIPPED = ['ledger', 'life', 'music'];
 const root = (path: string) => fileURLToPath(new URL(`../${path}`, import.meta.url));

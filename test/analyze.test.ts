@@ -1,9 +1,9 @@
 // The host's analysis of entries: declarations, completeness, errors in the user's own text.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { analyze, isComplete } from '../src/host/entry/analyze.ts';
-import { EntrySyntaxError } from '../src/host/entry/source-error.ts';
-import { rewrite } from '../src/host/entry/rewrite.ts';
+import { analyze, isComplete } from '../src/session/compile/analyze.ts';
+import { EntrySyntaxError } from '../src/session/compile/source-error.ts';
+import { rewrite } from '../src/session/compile/rewrite.ts';
 
 const declared = (source: string) =>
   analyze(source).declarations.map((d) => `${d.name}:${d.kind}${d.once ? ':once' : ''}`);

@@ -14,8 +14,8 @@ import {
 import { basename, join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { batch, CLI, run, startCli, tempDir, values } from './helpers.ts';
-import { Engine } from '../src/host/engine.ts';
-import type { Store } from '../src/host/engine.ts';
+import { Engine } from '../src/session/engine/engine.ts';
+import type { Store } from '../src/session/engine/engine.ts';
 
 /** Runs entries, then SIGKILLs the CLI once they have all been answered. */
 async function runThenKill(image: string, entries: string[], args: string[] = []) {

@@ -8,8 +8,8 @@ import {
   cursorPosition,
   editorKey,
   pushHistory,
-} from '../src/host/ui/editor-state.ts';
-import type { EditorAction, EditorState, KeyInput } from '../src/host/ui/editor-state.ts';
+} from '../src/ui/editor-state.ts';
+import type { EditorAction, EditorState, KeyInput } from '../src/ui/editor-state.ts';
 
 /** Complete when every bracket opened is closed: enough of a continuation rule for the keys. */
 function isComplete(text: string): boolean {

@@ -4,9 +4,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Result } from '../src/host/result.ts';
+import type { Result } from '../src/session/result.ts';
 
-export const CLI = fileURLToPath(new URL('../src/host/cli.ts', import.meta.url));
+export const CLI = fileURLToPath(new URL('../src/session/cli.ts', import.meta.url));
 
 export interface BatchRun {
   status: number | null;

@@ -302,8 +302,8 @@ test('the REPL history is kept with the image across sessions', async () => {
   const dir = tempDir();
   try {
     const image = join(dir.path, 'history.json');
-    const { Engine } = await import('../src/host/engine.ts');
-    const { openStore } = await import('../src/host/store/store.ts');
+    const { Engine } = await import('../src/session/engine/engine.ts');
+    const { openStore } = await import('../src/session/store/store.ts');
     await batch(['const a = 1', 'a + 41', ':defs'], ['--image', image]);
     const engine = await Engine.open({ store: await openStore(image) });
     try {

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import util from 'node:util';
-import { formatWithOptions, inspect, type InspectOptions } from '../src/guest/inspect.ts';
+import { formatWithOptions, inspect, type InspectOptions } from '../src/kernel/inspect/inspect.ts';
 
 type Row = [name: string, value: unknown, options?: InspectOptions];
 

@@ -1,10 +1,10 @@
-// The heap snapshot codec (src/guest/snapshot-*.ts) in plain Node: every round trip goes through
+// The heap snapshot codec (src/kernel/image/) in plain Node: every round trip goes through
 // JSON text, as an image file does, and checks identity, not just equal-looking values.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { encodeHeap, SnapshotError, type EncodeHooks } from '../src/guest/snapshot-encode.ts';
-import { decodeHeap, type DecodeHooks } from '../src/guest/snapshot-decode.ts';
-import { decodeBase64, encodeBase64, type EncodedHeap } from '../src/guest/snapshot-format.ts';
+import { encodeHeap, SnapshotError, type EncodeHooks } from '../src/kernel/image/encode.ts';
+import { decodeHeap, type DecodeHooks } from '../src/kernel/image/decode.ts';
+import { decodeBase64, encodeBase64, type EncodedHeap } from '../src/kernel/image/format.ts';
 
 // A stand-in for the kernel: definitions by name, image classes by prototype, private fields
 // kept in a side table (the real kernel stamps real #fields), transient values in a set.

@@ -8,8 +8,8 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { ImageStore } from '../src/host/store/image-file.ts';
-import { readJournal } from '../src/host/store/journal-read.ts';
+import { ImageStore } from '../src/session/store/image-file.ts';
+import { readJournal } from '../src/session/store/journal-read.ts';
 import { closed, seeded, testSeed, until } from './store-support.ts';
 
 let root: string;
@@ -30,7 +30,7 @@ const ROUNDS = Number(process.env.VIV_CRASH_ROUNDS) || 24;
 const seed = testSeed();
 
 /** The child: reopens the image, then appends and saves forever, saying what resolved. */
-const CHILD = `import { ImageStore } from ${JSON.stringify(import.meta.resolve('../src/host/store/image-file.ts'))};
+const CHILD = `import { ImageStore } from ${JSON.stringify(import.meta.resolve('../src/session/store/image-file.ts'))};
 const [file, fillBytes] = process.argv.slice(2);
 const store = await ImageStore.open(file);
 const all = [...(store.payload ? JSON.parse(store.payload).entries : []), ...store.journal.map((r) => r.entry)];

@@ -13,7 +13,7 @@ import {
   ImageFileError,
   ImageStore,
   splitImageText,
-} from '../src/host/store/image-file.ts';
+} from '../src/session/store/image-file.ts';
 import { seeded, testSeed } from './store-support.ts';
 
 let root: string;

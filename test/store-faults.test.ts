@@ -9,9 +9,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { ImageFileError, ImageStore, splitImageText } from '../src/host/store/image-file.ts';
-import { continuation, readJournal } from '../src/host/store/journal-read.ts';
-import { ImageLockedError } from '../src/host/store/lock.ts';
+import { ImageFileError, ImageStore, splitImageText } from '../src/session/store/image-file.ts';
+import { continuation, readJournal } from '../src/session/store/journal-read.ts';
+import { ImageLockedError } from '../src/session/store/lock.ts';
 import { FaultyDisk } from './store-support.ts';
 import type { Fault, Kind, Plan } from './store-support.ts';
 

@@ -9,9 +9,9 @@ import fs from 'node:fs';
 import type { Writable } from 'node:stream';
 import os from 'node:os';
 import { join } from 'node:path';
-import { ImageStore } from '../src/host/store/image-file.ts';
-import { acquireLock, ImageLockedError } from '../src/host/store/lock.ts';
-import { commandName, processStat } from '../src/host/store/process-info.ts';
+import { ImageStore } from '../src/session/store/image-file.ts';
+import { acquireLock, ImageLockedError } from '../src/session/store/lock.ts';
+import { commandName, processStat } from '../src/session/store/process-info.ts';
 import { closed, until } from './store-support.ts';
 
 let root: string;
@@ -92,7 +92,7 @@ describe('every path to one file shares its lock', () => {
     );
     await held.close();
 
-    const url = JSON.stringify(import.meta.resolve('../src/host/store/image-file.ts'));
+    const url = JSON.stringify(import.meta.resolve('../src/session/store/image-file.ts'));
     const script = `import { ImageStore } from ${url};
       await ImageStore.open(${JSON.stringify(img)}); process.stdout.write('open\\n');
       process.stdin.on('data', () => {}); process.stdin.on('end', () => process.exit(0));`;

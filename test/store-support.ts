@@ -2,8 +2,8 @@
 // child-process plumbing.
 import type { ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
-import { nodeDisk } from '../src/host/store/disk.ts';
-import type { Disk } from '../src/host/store/disk.ts';
+import { nodeDisk } from '../src/session/store/disk.ts';
+import type { Disk } from '../src/session/store/disk.ts';
 
 /** The kinds of operation a fault can hit. */
 export type Kind = 'write' | 'fsync' | 'rename' | 'truncate' | 'create';

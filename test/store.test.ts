@@ -7,16 +7,16 @@ import { createHash, randomBytes, randomInt } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { FsyncTextAdapter, removeStaleTempFiles } from '../src/host/store/fsync-adapter.ts';
+import { FsyncTextAdapter, removeStaleTempFiles } from '../src/session/store/fsync-adapter.ts';
 import {
   composeImageText,
   FORMAT_VERSION,
   ImageFileError,
   ImageStore,
   splitImageText,
-} from '../src/host/store/image-file.ts';
-import { Journal, JournalError, readJournal } from '../src/host/store/journal.ts';
-import { acquireLock, ImageLockedError } from '../src/host/store/lock.ts';
+} from '../src/session/store/image-file.ts';
+import { Journal, JournalError, readJournal } from '../src/session/store/journal.ts';
+import { acquireLock, ImageLockedError } from '../src/session/store/lock.ts';
 
 let root: string;
 let count = 0;
@@ -363,7 +363,7 @@ describe('lock', () => {
     assert.equal(fs.existsSync(`${image}.lock`), true);
     fs.rmSync(`${image}.lock`);
 
-    const lockModule = JSON.stringify(import.meta.resolve('../src/host/store/lock.ts'));
+    const lockModule = JSON.stringify(import.meta.resolve('../src/session/store/lock.ts'));
     const script = `import { acquireLock } from ${lockModule};
       await acquireLock(${JSON.stringify(image)}); process.stdout.write('locked'); process.exit(0);`;
     const child = spawn(process.execPath, ['--input-type=module', '-e', script]);
@@ -383,8 +383,8 @@ test('the adapter survives SIGKILL at 20 random instants: old or new snapshot, n
   const url = (path: string) => JSON.stringify(import.meta.resolve(path));
   fs.writeFileSync(
     script,
-    `import { FsyncTextAdapter } from ${url('../src/host/store/fsync-adapter.ts')};
-import { composeImageText } from ${url('../src/host/store/image-file.ts')};
+    `import { FsyncTextAdapter } from ${url('../src/session/store/fsync-adapter.ts')};
+import { composeImageText } from ${url('../src/session/store/image-file.ts')};
 const [target, first] = process.argv.slice(2);
 const adapter = new FsyncTextAdapter(target);
 const fill = 'x'.repeat(8 * 1024 * 1024);

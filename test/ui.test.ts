@@ -3,9 +3,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createElement as h } from 'react';
 import { render } from 'ink-testing-library';
-import { Engine } from '../src/host/engine.ts';
-import { App } from '../src/host/ui/app.ts';
-import type { Printer } from '../src/host/ui/app.ts';
+import { Engine } from '../src/session/engine/engine.ts';
+import { App } from '../src/ui/app.ts';
+import type { Printer } from '../src/ui/app.ts';
 
 const ENTER = '\r';
 const TAB = '\t';

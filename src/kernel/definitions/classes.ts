@@ -1,0 +1,273 @@
+// Class definitions as stable cells.
+//
+// The image's `C` is a stub constructor made once per definition, with a prototype object that is
+// also made once. Each version is compiled as an ordinary (anonymous) class; installing a version
+// copies its methods, accessors and statics onto the stub and its stable prototype, and points the
+// stub's construction at it. Instances never change prototype: they already sit on the stable one,
+// so they see the new methods at once, `instanceof` holds for old and new, a subclass (whose
+// prototype chains to the stable prototype) follows, and installing methods is O(1) in the number
+// of instances. Construction goes `new C()` -> stub -> Reflect.construct(current version, args,
+// new.target), so the object is created from the stub's prototype and the version's own fields,
+// private names, constructor and `super()` chain run exactly as V8 runs them.
+import {
+  construct,
+  defineProperty,
+  getOwnPropertyDescriptor,
+  getOwnPropertyDescriptors,
+  getPrototypeOf,
+  hasOwn,
+  indirectEval,
+  ownKeys,
+  setPrototypeOf,
+} from '../intrinsics.ts';
+import { setHiddenGlobal } from './namespace.ts';
+import { functionDefinitionName } from './functions.ts';
+import type { Version } from './namespace.ts';
+import { InstanceRegistry } from './instances.ts';
+import type { Transaction } from '../transaction/transaction.ts';
+
+export const CLASS_IMPL_PREFIX = '$viv$cls$';
+const FUNCTION_OWN = ['length', 'name', 'prototype'];
+
+/** What the stubs and rewritten classes read while the kernel stamps private fields. */
+export interface StampState {
+  stamping: boolean;
+  stampTarget: object | undefined;
+  /** The class and version being stamped, for `carry`. */
+  stampCell: ClassCell | undefined;
+  stampImpl: Function | undefined;
+}
+
+export interface ClassCell {
+  name: string;
+  stub: Function;
+  implKey: string;
+  impl: Function | undefined;
+  /** The version whose members are installed. */
+  version: Version | undefined;
+  registry: InstanceRegistry;
+  /** Keys the installed version put on the stable prototype and on the stub. */
+  protoKeys: (string | symbol)[];
+  staticMethodKeys: (string | symbol)[];
+  staticFieldKeys: (string | symbol)[];
+  /** Static keys present when the version was handed over, before its static initialisers ran. */
+  earlyStaticKeys: (string | symbol)[];
+}
+
+const cellsByStub = new WeakMap<Function, ClassCell>();
+const cellsByPrototype = new WeakMap<object, ClassCell>();
+
+/** The class whose stable prototype is exactly `proto`, if it is an image class. */
+export function cellOfPrototype(proto: object | null): ClassCell | undefined {
+  return proto ? cellsByPrototype.get(proto) : undefined;
+}
+
+/** The name of the definition a function is (a function's stub, or a class), if it is one. */
+export function definitionNameOf(fn: Function): string | undefined {
+  return functionDefinitionName(fn) ?? cellOfStub(fn)?.name;
+}
+
+export function cellOfStub(value: unknown): ClassCell | undefined {
+  return typeof value === 'function' ? cellsByStub.get(value) : undefined;
+}
+
+/** The image class a class extends, if it extends one. */
+export function parentCell(cell: ClassCell): ClassCell | undefined {
+  return cellOfStub(getPrototypeOf(cell.stub));
+}
+
+export function createClassCell(name: string, state: StampState): ClassCell {
+  const implKey = CLASS_IMPL_PREFIX + name;
+  const registry = new InstanceRegistry();
+  const make = indirectEval(`(function (state, isStub, registry) { "use strict";
+    return function ${name}() {
+      if (new.target === undefined) throw new TypeError("Class constructor ${name} cannot be invoked without 'new'");
+      if (state.stamping) return state.stampTarget;
+      const instance = Reflect.construct(${implKey}, arguments, new.target);
+      if (new.target === ${name} || !isStub(new.target)) registry.add(instance);
+      return instance;
+    };
+  })`) as (s: StampState, isStub: (f: unknown) => boolean, r: InstanceRegistry) => Function;
+  const stub = make(state, (f) => cellsByStub.has(f as Function), registry);
+  defineProperty(stub, 'prototype', { writable: false });
+  const cell: ClassCell = {
+    name,
+    stub,
+    implKey,
+    impl: undefined,
+    version: undefined,
+    registry,
+    protoKeys: [],
+    staticMethodKeys: [],
+    staticFieldKeys: [],
+    earlyStaticKeys: [],
+  };
+  cellsByStub.set(stub, cell);
+  cellsByPrototype.set(stub.prototype as object, cell);
+  return cell;
+}
+
+/** Every class cell whose stub is `cell`'s stub or inherits from it. */
+export function familyOf(cell: ClassCell, all: Iterable<ClassCell>): ClassCell[] {
+  const out: ClassCell[] = [];
+  for (const other of all) {
+    for (let f: unknown = other.stub; f; f = getPrototypeOf(f)) {
+      if (f === cell.stub) {
+        out.push(other);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Makes `impl` the installed version: its prototype members replace the previous version's on the
+ * stable prototype, its static methods and accessors replace the previous ones on the stub, and
+ * construction goes to it. Undone with the transaction.
+ */
+export function installMembers(
+  tx: Transaction,
+  cell: ClassCell,
+  impl: Function,
+  rootClass: Function,
+  knownStaticFields: (string | symbol)[] = [],
+): void {
+  const stub = cell.stub;
+  const proto = stub.prototype as object;
+  const saved = saveShape(cell);
+  tx.onUndo(() => restoreShape(cell, saved));
+
+  for (const key of cell.protoKeys) Reflect.deleteProperty(proto, key);
+  const implProto = impl.prototype as object;
+  const protoKeys = ownKeys(implProto).filter((k) => k !== 'constructor');
+  for (const key of protoKeys) {
+    defineProperty(proto, key, getOwnPropertyDescriptor(implProto, key)!);
+  }
+  setPrototypeOf(proto, getPrototypeOf(implProto));
+
+  for (const key of cell.staticMethodKeys) Reflect.deleteProperty(stub, key);
+  const staticKeys = ownKeys(impl).filter(
+    (k) => !FUNCTION_OWN.includes(k as string) && !knownStaticFields.includes(k),
+  );
+  for (const key of staticKeys) {
+    if (cell.staticFieldKeys.includes(key) && hasOwn(stub, key)) continue;
+    defineProperty(stub, key, getOwnPropertyDescriptor(impl, key)!);
+  }
+  const parent = getPrototypeOf(impl);
+  setPrototypeOf(stub, parent === rootClass ? Function.prototype : parent);
+
+  cell.protoKeys = protoKeys;
+  cell.staticMethodKeys = staticKeys;
+  cell.earlyStaticKeys = ownKeys(impl).filter((k) => !knownStaticFields.includes(k));
+  cell.impl = impl;
+  setHiddenGlobal(cell.implKey, impl);
+}
+
+/**
+ * After the version's static initialisers ran: its static fields join the stub. A static field the
+ * previous version also had keeps its current value (class state survives redefinition, as a
+ * shared slot does in CLOS); new ones take the initialised value; dropped ones go.
+ */
+export function installStaticFields(
+  tx: Transaction,
+  cell: ClassCell,
+  impl: Function,
+  length: number,
+): (string | symbol)[] {
+  const stub = cell.stub;
+  const saved = saveShape(cell);
+  tx.onUndo(() => restoreShape(cell, saved));
+  const fieldKeys = ownKeys(impl).filter((k) => !cell.earlyStaticKeys.includes(k));
+  for (const key of cell.staticFieldKeys) {
+    if (!fieldKeys.includes(key)) Reflect.deleteProperty(stub, key);
+  }
+  for (const key of fieldKeys) {
+    if (cell.staticFieldKeys.includes(key) && hasOwn(stub, key)) continue;
+    defineProperty(stub, key, getOwnPropertyDescriptor(impl, key)!);
+  }
+  cell.staticFieldKeys = fieldKeys;
+  cell.staticMethodKeys = cell.staticMethodKeys.filter((k) => !fieldKeys.includes(k));
+  defineProperty(stub, 'length', { value: length, configurable: true });
+  return fieldKeys;
+}
+
+interface SavedShape {
+  proto: PropertyDescriptorMap;
+  protoParent: object | null;
+  statics: PropertyDescriptorMap;
+  stubParent: object | null;
+  cell: Omit<ClassCell, 'registry' | 'stub' | 'name' | 'implKey'>;
+}
+
+function saveShape(cell: ClassCell): SavedShape {
+  const proto = cell.stub.prototype as object;
+  return {
+    proto: getOwnPropertyDescriptors(proto),
+    protoParent: getPrototypeOf(proto),
+    statics: getOwnPropertyDescriptors(cell.stub),
+    stubParent: getPrototypeOf(cell.stub),
+    cell: {
+      impl: cell.impl,
+      version: cell.version,
+      protoKeys: cell.protoKeys,
+      staticMethodKeys: cell.staticMethodKeys,
+      staticFieldKeys: cell.staticFieldKeys,
+      earlyStaticKeys: cell.earlyStaticKeys,
+    },
+  };
+}
+
+function restoreShape(cell: ClassCell, saved: SavedShape): void {
+  restoreOwn(cell.stub.prototype as object, saved.proto);
+  setPrototypeOf(cell.stub.prototype as object, saved.protoParent);
+  restoreOwn(cell.stub, saved.statics);
+  setPrototypeOf(cell.stub, saved.stubParent);
+  Object.assign(cell, saved.cell);
+  if (cell.impl) setHiddenGlobal(cell.implKey, cell.impl);
+}
+
+function restoreOwn(target: object, saved: PropertyDescriptorMap): void {
+  for (const key of ownKeys(target)) {
+    if (!hasOwn(saved, key)) Reflect.deleteProperty(target, key);
+  }
+  for (const key of ownKeys(saved)) {
+    try {
+      defineProperty(target, key, saved[key as string]!);
+    } catch {
+      // `prototype` of the stub is not configurable and never changes.
+    }
+  }
+}
+
+/**
+ * Runs a stampable version's constructor in stamp mode on an existing instance: its private
+ * methods and fields are installed (field values carried over by the kernel), its public field
+ * initialisers and constructor body do not run, and the public fields are put back as they were.
+ */
+export function stamp(state: StampState, cell: ClassCell, impl: Function, instance: object): void {
+  const before = getOwnPropertyDescriptors(instance);
+  state.stamping = true;
+  state.stampTarget = instance;
+  state.stampCell = cell;
+  state.stampImpl = impl;
+  let result: unknown;
+  try {
+    result = construct(impl, [], cell.stub);
+  } finally {
+    state.stamping = false;
+    state.stampTarget = undefined;
+    state.stampCell = undefined;
+    state.stampImpl = undefined;
+  }
+  const added = ownKeys(instance).filter((k) => !hasOwn(before, k));
+  for (let i = added.length - 1; i >= 0; i--) Reflect.deleteProperty(instance, added[i]!);
+  for (const key of ownKeys(before)) {
+    defineProperty(instance, key, before[key as string]!);
+  }
+  if (result !== instance) {
+    throw new TypeError(
+      `cannot carry the private fields of ${cell.name} to its new version: ${cell.name} extends a built-in class whose constructor cannot adopt an existing object`,
+    );
+  }
+}

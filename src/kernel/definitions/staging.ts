@@ -1,0 +1,328 @@
+// What rewritten entries call: the `__viv` object. Each call stages one definition's new version
+// inside the current transaction (see src/session/compile/rewrite.ts for the code that calls these).
+import type {
+  ClassMeta,
+  DeclarationInfo,
+  DefinedInfo,
+  MigrationReport,
+} from '../../shared/protocol.ts';
+import { defineProperty, getPrototypeOf, hasOwn, setPrototypeOf } from '../intrinsics.ts';
+import { bindGlobal, Namespace, readGlobal } from './namespace.ts';
+import type { Definition, Version } from './namespace.ts';
+import { createFunctionCell, installFunction } from './functions.ts';
+import {
+  cellOfPrototype,
+  cellOfStub,
+  createClassCell,
+  familyOf,
+  installMembers,
+  installStaticFields,
+  parentCell,
+} from './classes.ts';
+import type { ClassCell, StampState } from './classes.ts';
+import { dryRunInstances, migrateInstances, needsInstances } from './migrate.ts';
+import type { MigrationStep } from './migrate.ts';
+import { Transaction } from '../transaction/transaction.ts';
+
+type PrivateTable = Record<string, [(o: object) => boolean, (o: object) => unknown]>;
+
+export class EntryAbandoned extends Error {
+  override name = 'EntryAbandoned';
+}
+
+/** The staging context of the entry being evaluated. */
+export interface EntryContext {
+  tx: Transaction;
+  declarations: Map<string, DeclarationInfo>;
+  defined: DefinedInfo[];
+  migrations: MigrationReport[];
+}
+
+export class Staging implements StampState {
+  stamping = false;
+  stampTarget: object | undefined = undefined;
+  stampCell: ClassCell | undefined = undefined;
+  stampImpl: Function | undefined = undefined;
+  /** In a dry run, which live instance a copy was made from (to read its private fields). */
+  readonly carrySource = new WeakMap<object, object>();
+  readonly ns: Namespace;
+  readonly abandoned = new Set<number>();
+  entry: EntryContext | undefined = undefined;
+  readonly #privateTables = new WeakMap<Function, PrivateTable>();
+  /** The class version between `early` and `cls` (its static initialisers are running). */
+  #defining: { cell: ClassCell; previous: Version | undefined } | undefined;
+  readonly Root: Function;
+  /**
+   * Opening a saved image: the version whose declaration is being compiled again. Staging calls
+   * for it only hand over the compiled implementation; calls for other names (a declaration can
+   * bind several) and value initialisers do nothing: values come from the saved heap.
+   */
+  restoring: { name: string; version: Version } | undefined = undefined;
+  /** While opening: saved private field values of each decoded instance (`Class#x` -> value). */
+  readonly restoredPrivates = new WeakMap<object, Record<string, unknown>>();
+
+  constructor(ns: Namespace) {
+    this.ns = ns;
+    const self = this;
+    // The base of stampable classes: an ordinary base in normal construction; in stamp mode it
+    // hands back the existing instance, so the subclass's field initialisers run on it.
+    this.Root = function Root() {
+      if (self.stamping) return self.stampTarget;
+    };
+    defineProperty(this.Root, 'prototype', { value: Object.prototype });
+  }
+
+  #context(): EntryContext {
+    if (!this.entry) throw new Error('a definition can only be made by an entry');
+    return this.entry;
+  }
+
+  #source(name: string): string {
+    return this.entry?.declarations.get(name)?.source ?? '';
+  }
+
+  #record(def: Definition, extra: Partial<DefinedInfo> = {}): void {
+    this.#context().defined.push({
+      name: def.name,
+      kind: def.kind,
+      version: def.current,
+      ...extra,
+    });
+  }
+
+  fn(name: string, impl: Function, binding: string): Function {
+    if (this.restoring) return this.#restoreFunction(name, impl);
+    const { tx } = this.#context();
+    const def = this.ns.ensure(tx, name, 'function');
+    def.fn ??= createFunctionCell(name);
+    installFunction(tx, def.fn, impl);
+    this.ns.addVersion(tx, def, { kind: 'function', binding, source: this.#source(name), impl });
+    bindGlobal(tx, name, def.fn.stub, binding === 'function' ? 'var' : binding);
+    this.#record(def);
+    return def.fn.stub;
+  }
+
+  val(name: string, value: unknown, binding: 'const' | 'let' | 'var', hasInit: boolean): void {
+    if (this.restoring) return;
+    const def = this.ns.get(name);
+    if (!hasInit && def && def.current > 0) value = readGlobal(name);
+    this.#defineValue(name, value, binding, {});
+  }
+
+  /** `const x = once(init)`: evaluates `init` only when `x` is not already a once-definition. */
+  once(name: string, init: () => unknown, binding: 'const' | 'let' | 'var'): void {
+    if (this.restoring) return;
+    const existing = this.ns.get(name);
+    if (existing && existing.current > 0 && existing.once) {
+      this.#record(existing, { kept: true });
+      return;
+    }
+    this.#defineValue(name, init(), binding, { once: true });
+  }
+
+  /**
+   * `const x = transient(() => init)`: a value that is not saved with the image; `init` runs now
+   * and again whenever the image is opened (for handles, caches, anything rebuilt from the rest).
+   */
+  transient(name: string, init: () => unknown, binding: 'const' | 'let' | 'var'): void {
+    if (this.restoring) {
+      if (this.restoring.name === name) bindGlobal(new Transaction(0), name, init(), binding);
+      return;
+    }
+    this.#defineValue(name, init(), binding, { transient: true });
+  }
+
+  /** A new version of a value definition, bound on the global object. */
+  #defineValue(
+    name: string,
+    value: unknown,
+    binding: 'const' | 'let' | 'var',
+    flags: { once?: boolean; transient?: boolean },
+  ): void {
+    const { tx } = this.#context();
+    const def = this.ns.ensure(tx, name, binding);
+    this.ns.addVersion(tx, def, {
+      kind: binding,
+      binding,
+      source: this.#source(name),
+      transient: flags.transient,
+    });
+    def.once = !!flags.once;
+    bindGlobal(tx, name, value, binding);
+    this.#record(def);
+  }
+
+  /** Called from a class's first static block: the version exists, its statics have not run. */
+  early(name: string, impl: Function): void {
+    if (this.restoring && this.restoring.name !== name) return;
+    const tx = this.restoring ? new Transaction(0) : this.#context().tx;
+    const def = this.ns.ensure(tx, name, 'class');
+    def.cls ??= createClassCell(name, this);
+    const cell = def.cls;
+    this.#defining = { cell, previous: cell.version };
+    installMembers(tx, cell, impl, this.Root);
+    // While the version's static initialisers run, `C.field` read through the stable class must
+    // find the fields they are defining on the version itself: chain the stub to it until `cls`.
+    setPrototypeOf(cell.stub, impl);
+    if (readGlobal(name) !== cell.stub) bindGlobal(tx, name, cell.stub, 'let');
+  }
+
+  cls(name: string, impl: Function, meta: ClassMeta, binding = 'let'): Function {
+    if (this.restoring) return this.#restoreClass(name, impl, meta);
+    const context = this.#context();
+    const { tx } = context;
+    const defining = this.#defining;
+    this.#defining = undefined;
+    if (!defining || defining.cell.name !== name) throw new Error(`class ${name} was not staged`);
+    const cell = defining.cell;
+    const def = this.ns.get(name)!;
+    const staticFields = this.#finishStatics(tx, cell, impl, meta);
+    const version = this.ns.addVersion(tx, def, {
+      kind: 'class',
+      binding,
+      source: this.#source(name),
+      impl,
+      meta,
+      staticFields,
+    });
+    cell.version = version;
+    const previous = defining.previous;
+    if (previous) {
+      const upgrade = hasOwn(impl, 'upgrade') ? (impl as { upgrade?: unknown }).upgrade : undefined;
+      this.runStep(
+        context,
+        {
+          cell,
+          target: version,
+          stampWith: meta.stampable ? impl : undefined,
+          migrate:
+            typeof upgrade === 'function'
+              ? { name: 'upgrade', fn: upgrade, self: cell.stub, arg: previous.version }
+              : undefined,
+        },
+        previous.version,
+      );
+    }
+    bindGlobal(tx, name, cell.stub, binding);
+    this.#record(def);
+    return cell.stub;
+  }
+
+  /** After a version's static initialisers ran: its static fields join the stub, which stops
+   * chaining to the version (see `early`) and chains to the real parent again. */
+  #finishStatics(tx: Transaction, cell: ClassCell, impl: Function, meta: ClassMeta) {
+    const staticFields = installStaticFields(
+      tx,
+      cell,
+      impl,
+      meta.stampable ? meta.length : impl.length,
+    );
+    const parent = getPrototypeOf(impl);
+    setPrototypeOf(cell.stub, parent === this.Root ? Function.prototype : parent);
+    return staticFields;
+  }
+
+  #restoreFunction(name: string, impl: Function): Function {
+    const target = this.restoring!;
+    if (target.name !== name) return impl;
+    const def = this.ns.get(name)!;
+    def.fn ??= createFunctionCell(name);
+    target.version.impl = impl;
+    return def.fn.stub;
+  }
+
+  #restoreClass(name: string, impl: Function, meta: ClassMeta): Function {
+    const target = this.restoring!;
+    if (target.name !== name) return impl;
+    const defining = this.#defining;
+    this.#defining = undefined;
+    const cell = defining!.cell;
+    const tx = new Transaction(0);
+    target.version.staticFields = this.#finishStatics(tx, cell, impl, meta);
+    target.version.impl = impl;
+    target.version.meta = meta;
+    cell.version = target.version;
+    return cell.stub;
+  }
+
+  /** Runs one migration step over the class's family, for real or (in `:check`) on copies. */
+  runStep(context: EntryContext, step: MigrationStep, fromVersion: number): void {
+    if (!needsInstances(step)) return;
+    const instances = this.instancesOf(step.cell);
+    if (context.tx.check) {
+      context.migrations.push(dryRunInstances(this, step, instances, fromVersion));
+    } else {
+      migrateInstances(context.tx, this, step, instances);
+    }
+  }
+
+  classCells(): ClassCell[] {
+    return this.ns.all().flatMap((d) => (d.cls ? [d.cls] : []));
+  }
+
+  instancesOf(cell: ClassCell): object[] {
+    const out: object[] = [];
+    for (const member of familyOf(cell, this.classCells())) member.registry.collect(out);
+    return out;
+  }
+
+  privates(impl: Function, table: PrivateTable): void {
+    this.#privateTables.set(impl, table);
+  }
+
+  /** The private fields an instance holds, for each image class of its chain, nearest first. */
+  privateFieldsOf(instance: object): { cell: ClassCell; name: string; value: unknown }[] {
+    const out: { cell: ClassCell; name: string; value: unknown }[] = [];
+    for (let cell = cellOfPrototype(getPrototypeOf(instance)); cell; cell = parentCell(cell)) {
+      const impl = cell.version?.impl;
+      const table = impl ? this.#privateTables.get(impl) : undefined;
+      if (!table) continue;
+      for (const [name, [has, get]] of Object.entries(table)) {
+        if (has(instance)) out.push({ cell, name, value: get(instance) });
+      }
+    }
+    return out;
+  }
+
+  /** A private field's value for the instance being stamped, from the newest version that has it. */
+  carry(instance: object, name: string): unknown {
+    const cell = this.stampCell;
+    if (!cell) return undefined;
+    const saved = this.restoredPrivates.get(instance);
+    if (saved) return saved[cell.name + name];
+    const source = this.carrySource.get(instance) ?? instance;
+    const def = this.ns.get(cell.name);
+    const versions = def ? def.versions : [];
+    for (let i = versions.length - 1; i >= 0; i--) {
+      const impl = versions[i]!.impl;
+      if (!impl || impl === this.stampImpl) continue;
+      const access = this.#privateTables.get(impl)?.[name];
+      if (access && access[0](source)) return access[1](source);
+    }
+    return undefined;
+  }
+
+  /** A static private field of a redefined class starts from the previous version's value. */
+  carryStatic(impl: Function, name: string, init: () => unknown): unknown {
+    const previous = this.#defining?.previous?.impl;
+    if (previous && previous !== impl) {
+      const access = this.#privateTables.get(previous)?.[name];
+      if (access && access[0](previous)) return access[1](previous);
+    }
+    return init();
+  }
+
+  /** Maps a stable class to its installed version (where its static private members live). */
+  sh(value: unknown): unknown {
+    const cell = cellOfStub(value);
+    return cell ? cell.impl : value;
+  }
+
+  /** After a top-level `await`: stop here if the host abandoned this entry. */
+  live<T>(entry: number, value?: T): T | undefined {
+    if (this.abandoned.has(entry)) {
+      throw new EntryAbandoned(`entry ${entry} was abandoned (timeout or interrupt)`);
+    }
+    return value;
+  }
+}

@@ -1,0 +1,428 @@
+// Saving and opening an image, on the guest side. A snapshot is the definitions with their whole
+// history (sources as typed) plus the heap reachable from them, encoded by snapshot-encode.ts.
+// Opening is two steps, because compiling a source needs the host's TypeScript stripping and
+// analysis: `restoreBegin` reads the snapshot and says which versions to compile; the host sends
+// their scripts to `restoreFinish`, which compiles every function and class version in the order it
+// was first made, installs the current ones, decodes the heap and binds the values.
+import type { ClassMeta, DefKind, HistoryEvent } from '../../shared/protocol.ts';
+import {
+  defineProperty,
+  getPrototypeOf,
+  globalObject,
+  hasOwn,
+  indirectEval,
+  json,
+  objectCreate,
+} from '../intrinsics.ts';
+import { bindGlobal, readGlobal } from '../definitions/namespace.ts';
+import type { Definition, Version } from '../definitions/namespace.ts';
+import { createFunctionCell, setImpl } from '../definitions/functions.ts';
+import {
+  cellOfPrototype,
+  definitionNameOf,
+  createClassCell,
+  installMembers,
+  installStaticFields,
+  parentCell,
+  stamp,
+} from '../definitions/classes.ts';
+import type { ClassCell } from '../definitions/classes.ts';
+import type { Staging } from '../definitions/staging.ts';
+import type { ProcessTable } from '../processes/processes.ts';
+import { Transaction } from '../transaction/transaction.ts';
+import { encodeHeap } from './encode.ts';
+import type { EncodedHeap } from './encode.ts';
+import { decodeHeap } from './decode.ts';
+import { SnapshotError } from './errors.ts';
+
+/** A version as stored: everything but the compiled implementation. */
+type SavedVersion = Omit<Version, 'impl' | 'staticFields'> & { staticFields?: string[] };
+
+interface SavedDefinition {
+  name: string;
+  kind: DefKind;
+  once: boolean;
+  transient: boolean;
+  current: number;
+  events: HistoryEvent[];
+  versions: SavedVersion[];
+}
+
+interface SavedImage {
+  definitions: SavedDefinition[];
+  heap: EncodedHeap;
+  /** The REPL's entry history (what was typed, newest last), kept with the image. */
+  history?: string[];
+}
+
+/** What the host must compile for `restoreFinish`. */
+export interface CompileRequest {
+  name: string;
+  version: number;
+  source: string;
+}
+
+/** The root under which processes are saved (not an identifier: no definition can clash). */
+const PROCESSES_ROOT = '(processes)';
+
+const isValueKind = (kind: DefKind) => kind === 'const' || kind === 'let' || kind === 'var';
+
+/** The whole image as JSON text; throws SnapshotError (with a path) for a value it cannot save. */
+export function snapshot(
+  staging: Staging,
+  processes: ProcessTable,
+  history: string[] = [],
+): string {
+  const defs = staging.ns.all();
+  const roots: [string, unknown][] = [];
+  for (const def of defs) {
+    if (isValueKind(def.kind) && !def.transient) roots.push([def.name, readGlobal(def.name)]);
+    if (def.kind === 'class' && def.cls) roots.push([def.name, staticFieldValues(def.cls)]);
+  }
+  roots.push([PROCESSES_ROOT, processes.saved()]);
+  let heap: EncodedHeap;
+  try {
+    heap = encodeHeap(roots, {
+      definitionName: definitionNameOf,
+      classOf: (obj) => cellOfPrototype(getPrototypeOf(obj))?.name,
+      privateFields: (obj) => privateFieldValues(staging, obj),
+      transientKeys: (obj) => transientKeys(cellOfPrototype(getPrototypeOf(obj))),
+      isTransient: () => false,
+    });
+  } catch (error) {
+    throw processFunctionError(error) ?? error;
+  }
+  const image: SavedImage = { definitions: defs.map(saveDefinition), heap, history };
+  return json.stringify(image);
+}
+
+/** A process's step, init or view that is not a top-level definition: say which and what to do. */
+function processFunctionError(error: unknown): SnapshotError | undefined {
+  if (!(error instanceof SnapshotError)) return undefined;
+  const match = /^\(processes\)\.processes\.(\w+)\.spec\.(step|init|view)$/.exec(error.path);
+  if (!match) return undefined;
+  const [, name, key] = match;
+  return new SnapshotError(
+    error.path,
+    `cannot save process ${name}: its ${key} is an inline function, and only top-level definitions are saved. ` +
+      `Define it at top level (function ${name}${key![0]!.toUpperCase()}${key!.slice(1)}(...) { ... }) and spawn with that` +
+      (key === 'init' ? ', or give plain initial data as state: { ... }' : ''),
+  );
+}
+
+function saveDefinition(def: Definition): SavedDefinition {
+  return {
+    name: def.name,
+    kind: def.kind,
+    once: def.once,
+    transient: def.transient,
+    current: def.current,
+    events: def.events,
+    versions: def.versions.map((v) => ({
+      version: v.version,
+      kind: v.kind,
+      binding: v.binding,
+      source: v.source,
+      time: v.time,
+      entry: v.entry,
+      parent: v.parent,
+      meta: v.meta,
+      staticFields: v.staticFields?.filter((k): k is string => typeof k === 'string'),
+      transient: v.transient,
+    })),
+  };
+}
+
+function staticFieldValues(cell: ClassCell): Record<string, unknown> {
+  const out: Record<string, unknown> = objectCreate(null);
+  for (const key of cell.staticFieldKeys) {
+    if (typeof key === 'string' && hasOwn(cell.stub, key)) {
+      out[key] = (cell.stub as unknown as Record<string, unknown>)[key];
+    }
+  }
+  return out;
+}
+
+/** Private fields of an instance, per class of its chain: `Account#balance` -> value. */
+function privateFieldValues(staging: Staging, obj: object): Record<string, unknown> | undefined {
+  const fields = staging.privateFieldsOf(obj);
+  if (fields.length === 0) return undefined;
+  return Object.fromEntries(fields.map((f) => [f.cell.name + f.name, f.value]));
+}
+
+/** `static transient = ['cache']` on a class (or a base class): fields the snapshot skips. */
+function transientKeys(cell: ClassCell | undefined): readonly string[] | undefined {
+  const keys: string[] = [];
+  for (let c = cell; c; c = parentCell(c)) {
+    const own = hasOwn(c.stub, 'transient')
+      ? (c.stub as { transient?: unknown }).transient
+      : undefined;
+    if (Array.isArray(own)) keys.push(...own.filter((k): k is string => typeof k === 'string'));
+  }
+  return keys.length ? keys : undefined;
+}
+
+let pending: SavedImage | undefined;
+
+/** Reads a snapshot's definitions; returns the versions the host must compile, and the history. */
+export function restoreBegin(
+  staging: Staging,
+  payload: string,
+): { compile: CompileRequest[]; history: string[] } {
+  const image = json.parse(payload) as SavedImage;
+  if (!image || !Array.isArray(image.definitions) || !image.heap) {
+    throw new Error('the snapshot has no definitions or heap');
+  }
+  pending = image;
+  const compile: CompileRequest[] = [];
+  for (const saved of image.definitions) {
+    const def: Definition = {
+      name: saved.name,
+      kind: saved.kind,
+      once: saved.once,
+      transient: saved.transient,
+      current: saved.current,
+      events: saved.events,
+      versions: saved.versions.map((v) => ({ ...v })),
+    };
+    staging.ns.restore(def);
+    for (const v of def.versions) {
+      const current = v.version === def.current;
+      if (v.kind === 'function' || v.kind === 'class' || (current && def.transient)) {
+        compile.push({ name: def.name, version: v.version, source: v.source });
+      }
+    }
+  }
+  return { compile, history: Array.isArray(image.history) ? image.history : [] };
+}
+
+/**
+ * One piece of opening. `user` units run the image's own code (static initialisers, transient
+ * initialisers, revive hooks): the host runs them under the opening bound, and one that runs over
+ * is stopped, reported and skipped. Kernel units (installing, decoding the heap) are not bounded.
+ */
+interface RestoreUnit {
+  label: string;
+  user: boolean;
+  run(): void;
+}
+
+let restore: { units: RestoreUnit[]; next: number; failures: string[] } | undefined;
+
+/**
+ * Lays out opening as units (compile every version in the order it was first made, install the
+ * current ones, decode the heap and bind the values, transient initialisers, revive hooks,
+ * processes); `restoreRun` then runs them.
+ */
+export function restoreFinish(
+  staging: Staging,
+  processes: ProcessTable,
+  scripts: { name: string; version: number; script: string }[],
+): 'user' | 'kernel' {
+  const image = pending;
+  pending = undefined;
+  if (!image) throw new Error('restoreFinish without restoreBegin');
+  const failures: string[] = [];
+  const units: RestoreUnit[] = [];
+  const versionOf = (name: string, version: number) => staging.ns.get(name)!.versions[version - 1]!;
+  const ordered = scripts
+    .map((s) => ({ ...s, record: versionOf(s.name, s.version) }))
+    .sort((a, b) => a.record.entry - b.record.entry || a.version - b.version);
+  const transients = ordered.filter((s) => staging.ns.get(s.name)!.transient);
+  for (const s of ordered) {
+    if (transients.includes(s)) continue;
+    units.push({
+      label: `compiling ${s.name} v${s.version} (its static initialisers)`,
+      user: true,
+      run: () => compile(staging, s.name, s.record, s.script, failures),
+    });
+  }
+  let roots = new Map<string, unknown>();
+  units.push({
+    label: 'rebuilding the heap',
+    user: false,
+    run: () => {
+      for (const def of staging.ns.all()) installCurrent(staging, def, failures);
+      roots = decodeHeap(image.heap, heapHooks(staging));
+      bindRoots(staging, roots);
+    },
+  });
+  for (const s of transients) {
+    units.push({
+      label: `the transient initialiser of ${s.name}`,
+      user: true,
+      run: () => compile(staging, s.name, s.record, s.script, failures),
+    });
+  }
+  for (const def of staging.ns.all()) {
+    if (def.kind !== 'class') continue;
+    units.push({
+      label: `${def.name}.revive`,
+      user: true,
+      run: () => reviveInstances(def, failures),
+    });
+  }
+  units.push({
+    label: 'restoring the processes',
+    user: false,
+    run: () => failures.push(...processes.restore(roots.get(PROCESSES_ROOT))),
+  });
+  restore = { units, next: 0, failures };
+  return units[0]!.user ? 'user' : 'kernel';
+}
+
+/**
+ * Runs the units of opening, as long as they are of one kind (`user` or kernel), and says what
+ * comes next. `stopped`: the host stopped the unit that was running (it ran past its bound): it is
+ * reported and skipped.
+ */
+export function restoreRun(
+  staging: Staging,
+  stopped: boolean,
+): { next: 'user' | 'kernel' | 'done'; failures: string[] } {
+  const state = restore;
+  if (!state) throw new Error('restoreRun without restoreFinish');
+  if (stopped && state.next > 0) {
+    staging.restoring = undefined;
+    const unit = state.units[state.next - 1]!;
+    state.failures.push(`${unit.label} ran past the opening bound and was stopped`);
+  }
+  const kind = state.units[state.next]?.user;
+  while (state.next < state.units.length && state.units[state.next]!.user === kind) {
+    const unit = state.units[state.next++]!;
+    unit.run();
+  }
+  const following = state.units[state.next];
+  if (!following) {
+    restore = undefined;
+    return { next: 'done', failures: state.failures };
+  }
+  return { next: following.user ? 'user' : 'kernel', failures: [] };
+}
+
+function heapHooks(staging: Staging) {
+  return {
+    definition: (name: string) => {
+      const def = staging.ns.get(name);
+      const stub = def?.fn?.stub ?? def?.cls?.stub;
+      if (!stub) throw new Error(`the heap refers to a definition ${name} that the image lacks`);
+      return stub;
+    },
+    createInstance: (className: string) => {
+      const cell = staging.ns.get(className)?.cls;
+      if (!cell)
+        throw new Error(`the heap holds an instance of ${className}, which is not a class`);
+      const instance = objectCreate(cell.stub.prototype as object);
+      cell.registry.add(instance);
+      return instance;
+    },
+    restorePrivates: (obj: object, className: string, values: Record<string, unknown>) =>
+      restorePrivates(staging, obj, className, values),
+  };
+}
+
+/** Binds the decoded values: definitions' values on the global object, classes' static fields. */
+function bindRoots(staging: Staging, roots: Map<string, unknown>): void {
+  const tx = new Transaction(0);
+  for (const def of staging.ns.all()) {
+    if (!roots.has(def.name)) continue;
+    const value = roots.get(def.name);
+    if (def.kind === 'class' && def.cls) {
+      for (const [key, field] of Object.entries(value as Record<string, unknown>)) {
+        defineProperty(def.cls.stub, key, {
+          value: field,
+          writable: true,
+          enumerable: true,
+          configurable: true,
+        });
+      }
+    } else if (isValueKind(def.kind)) {
+      bindGlobal(tx, def.name, value, bindingOf(def));
+    }
+  }
+  tx.commit();
+}
+
+function compile(
+  staging: Staging,
+  name: string,
+  version: Version,
+  script: string,
+  failures: string[],
+): void {
+  staging.restoring = { name, version };
+  try {
+    (indirectEval(script) as (entry: number) => unknown).call(globalObject, version.entry);
+  } catch (error) {
+    failures.push(`${name} v${version.version} did not compile: ${String(error)}`);
+  } finally {
+    staging.restoring = undefined;
+  }
+}
+
+function bindingOf(def: Definition): string {
+  const binding = def.versions[def.current - 1]?.binding ?? 'let';
+  return binding === 'function' ? 'var' : binding;
+}
+
+function installCurrent(staging: Staging, def: Definition, failures: string[]): void {
+  const version = def.versions[def.current - 1];
+  if (!version || (def.kind !== 'function' && def.kind !== 'class')) return;
+  if (!version.impl) {
+    failures.push(`${def.name} v${version.version} is missing: its source did not compile`);
+    return;
+  }
+  const tx = new Transaction(0);
+  if (def.kind === 'function') {
+    def.fn ??= createFunctionCell(def.name);
+    setImpl(def.fn, version.impl);
+    bindGlobal(tx, def.name, def.fn.stub, bindingOf(def));
+  } else {
+    def.cls ??= createClassCell(def.name, staging);
+    const cell = def.cls;
+    installMembers(tx, cell, version.impl, staging.Root, version.staticFields ?? []);
+    const meta = version.meta;
+    installStaticFields(
+      tx,
+      cell,
+      version.impl,
+      meta?.stampable ? meta.length : version.impl.length,
+    );
+    cell.version = version;
+    bindGlobal(tx, def.name, cell.stub, bindingOf(def));
+  }
+  tx.commit();
+}
+
+function restorePrivates(
+  staging: Staging,
+  obj: object,
+  className: string,
+  values: Record<string, unknown>,
+): void {
+  staging.restoredPrivates.set(obj, values);
+  try {
+    for (let cell = staging.ns.get(className)?.cls; cell; cell = parentCell(cell)) {
+      const version = cell.version;
+      if (version?.impl && version.meta?.stampable) stamp(staging, cell, version.impl, obj);
+    }
+  } finally {
+    staging.restoredPrivates.delete(obj);
+  }
+}
+
+/** `static revive(instance)`: the documented hook that rebuilds transient fields on open. */
+function reviveInstances(def: Definition, failures: string[]): void {
+  const cell = def.cls;
+  if (!cell || !hasOwn(cell.stub, 'revive')) return;
+  const revive = (cell.stub as { revive?: unknown }).revive;
+  if (typeof revive !== 'function') return;
+  for (const instance of cell.registry.collect([])) {
+    try {
+      revive.call(cell.stub, instance);
+    } catch (error) {
+      failures.push(`${def.name}.revive threw: ${String(error)}`);
+      break;
+    }
+  }
+}

@@ -1,0 +1,219 @@
+// Entry formatters for `inspect`: the `key: value` / item strings inside an object's braces
+// (properties, array items and holes, typed array elements, Set/Map entries, namespace
+// bindings). Nested values go back through `ctx.formatValue`.
+
+import {
+  escapeText,
+  formatBigInt,
+  formatNumber,
+  quoteString,
+  type LayoutCtx,
+  type Stylize,
+} from './text.ts';
+import * as types from './types.ts';
+
+export interface Ctx extends LayoutCtx {
+  seen: object[];
+  circular: Map<object, number> | undefined;
+  stylize: Stylize;
+  showHidden: boolean;
+  depth: number;
+  customInspect: boolean;
+  // The public `inspect`, handed to custom inspect functions and used for nested prototypes.
+  inspect: (value: unknown, options?: object) => string;
+  // The caller's options, passed on to custom inspect functions.
+  userOptions: object;
+  // Recursion entry point (inspect-value's formatValue bound to this context), so the entry
+  // formatters here need not import the module that imports them.
+  formatValue: (value: unknown, recurseTimes: number, inTypedArray?: boolean) => string;
+}
+
+// How entries are rendered: object properties (`key: value`), array items (value only), or
+// the extra keys of an array-like (`key: value`; the entry list may be grouped in columns).
+export const OBJECT = 0;
+export const ARRAY_ITEM = 1;
+export const ARRAY_EXTRAS = 2;
+export type EntryType = typeof OBJECT | typeof ARRAY_ITEM | typeof ARRAY_EXTRAS;
+
+type AnyObject = Record<PropertyKey, unknown>;
+
+const IDENTIFIER_KEY = /^[a-zA-Z_][a-zA-Z_0-9]*$/;
+const hasOwn = (obj: object, key: PropertyKey) => Object.prototype.hasOwnProperty.call(obj, key);
+const remainingText = (n: number) => `... ${n} more item${n > 1 ? 's' : ''}`;
+
+// One `key: value` entry (or just the value for array items). Accessors are not invoked.
+export function formatProperty(
+  ctx: Ctx,
+  value: object,
+  recurseTimes: number,
+  key: PropertyKey,
+  type: EntryType,
+  desc?: PropertyDescriptor,
+): string {
+  const descriptor = desc ??
+    Object.getOwnPropertyDescriptor(value, key) ?? {
+      value: (value as AnyObject)[key],
+      enumerable: true,
+    };
+  let text: string;
+  if (descriptor.value !== undefined) {
+    ctx.indentationLvl += 2;
+    text = ctx.formatValue(descriptor.value, recurseTimes);
+    ctx.indentationLvl -= 2;
+  } else if (descriptor.get !== undefined) {
+    const label = descriptor.set !== undefined ? '[Getter/Setter]' : '[Getter]';
+    text = ctx.stylize(label, 'special');
+  } else if (descriptor.set !== undefined) {
+    text = ctx.stylize('[Setter]', 'special');
+  } else {
+    text = ctx.stylize('undefined', 'undefined');
+  }
+  if (type === ARRAY_ITEM) return text;
+  let name: string;
+  if (typeof key === 'symbol') name = ctx.stylize(escapeText(key.toString()), 'symbol');
+  else if (key === '__proto__') name = "['__proto__']";
+  else if (IDENTIFIER_KEY.test(String(key))) name = ctx.stylize(String(key), 'name');
+  else name = ctx.stylize(quoteString(String(key)), 'string');
+  if (descriptor.enumerable === false) name = `[${name}]`;
+  return `${name}: ${text}`;
+}
+
+// An entry for a value read from a builtin getter (e.g. an ArrayBuffer's byteLength).
+export function formatPseudo(
+  ctx: Ctx,
+  key: string,
+  value: unknown,
+  recurseTimes: number,
+  inTyped = false,
+) {
+  ctx.indentationLvl += 2;
+  const text = ctx.formatValue(value, recurseTimes, inTyped);
+  ctx.indentationLvl -= 2;
+  return `${ctx.stylize(`[${key}]`, 'string')}: ${text}`;
+}
+
+export function unknownItems(ctx: Ctx): string[] {
+  return [ctx.stylize('<items unknown>', 'special')];
+}
+
+export function formatArray(ctx: Ctx, value: AnyObject, recurseTimes: number): string[] {
+  const length = (value as unknown as unknown[]).length;
+  const shown = Math.min(Math.max(0, ctx.maxArrayLength), length);
+  const output: string[] = [];
+  for (let i = 0; i < shown; i++) {
+    if (!hasOwn(value, i)) return formatSparseArray(ctx, value, recurseTimes, shown, output, i);
+    output.push(formatProperty(ctx, value, recurseTimes, i, ARRAY_ITEM));
+  }
+  if (length > shown) output.push(remainingText(length - shown));
+  return output;
+}
+
+// Continues `formatArray` from the first hole at `index`, folding runs of holes into
+// `<n empty items>`; `maxLength` bounds the number of output entries.
+function formatSparseArray(
+  ctx: Ctx,
+  value: AnyObject,
+  recurseTimes: number,
+  maxLength: number,
+  output: string[],
+  index: number,
+): string[] {
+  const keys = Object.keys(value);
+  let expected = index;
+  for (let i = index; i < keys.length && output.length < maxLength; i++) {
+    const key = keys[i];
+    const numeric = +key;
+    if (numeric > 2 ** 32 - 2) break;
+    if (`${expected}` !== key) {
+      if (!types.INDEX_KEY.test(key)) break;
+      const holes = numeric - expected;
+      output.push(ctx.stylize(`<${holes} empty item${holes > 1 ? 's' : ''}>`, 'undefined'));
+      expected = numeric;
+      if (output.length === maxLength) break;
+    }
+    output.push(formatProperty(ctx, value, recurseTimes, key, ARRAY_ITEM));
+    expected++;
+  }
+  const remaining = (value as unknown as unknown[]).length - expected;
+  if (output.length !== maxLength) {
+    if (remaining > 0) {
+      output.push(ctx.stylize(`<${remaining} empty item${remaining > 1 ? 's' : ''}>`, 'undefined'));
+    }
+  } else if (remaining > 0) {
+    output.push(remainingText(remaining));
+  }
+  return output;
+}
+
+export function formatTypedArray(ctx: Ctx, value: AnyObject, recurseTimes: number): string[] {
+  const length = types.typedArrayLength(value);
+  const shown = Math.min(Math.max(0, ctx.maxArrayLength), length);
+  const output: string[] = [];
+  for (let i = 0; i < shown; i++) {
+    const item = value[i];
+    output.push(
+      typeof item === 'bigint'
+        ? formatBigInt(ctx.stylize, item)
+        : formatNumber(ctx.stylize, item as number),
+    );
+  }
+  if (length > shown) output.push(remainingText(length - shown));
+  if (ctx.showHidden) {
+    for (const key of ['BYTES_PER_ELEMENT', 'length', 'byteLength', 'byteOffset', 'buffer']) {
+      output.push(formatPseudo(ctx, key, value[key], recurseTimes, true));
+    }
+  }
+  return output;
+}
+
+// Iterates with the builtin iterator so overridden `Symbol.iterator` methods are not called.
+function formatCollection(
+  ctx: Ctx,
+  iterator: Iterator<unknown>,
+  size: number,
+  format: (item: unknown) => string,
+): string[] {
+  const shown = Math.min(Math.max(0, ctx.maxArrayLength), size);
+  const output: string[] = [];
+  ctx.indentationLvl += 2;
+  for (let step = iterator.next(); !step.done && output.length < shown; step = iterator.next()) {
+    output.push(format(step.value));
+  }
+  if (size > shown) output.push(remainingText(size - shown));
+  ctx.indentationLvl -= 2;
+  return output;
+}
+
+export function formatSet(ctx: Ctx, value: AnyObject, recurseTimes: number): string[] {
+  const set = value as unknown as Set<unknown>;
+  return formatCollection(ctx, Set.prototype.values.call(set), types.setSize(set), (item) =>
+    ctx.formatValue(item, recurseTimes),
+  );
+}
+
+export function formatMap(ctx: Ctx, value: AnyObject, recurseTimes: number): string[] {
+  const map = value as unknown as Map<unknown, unknown>;
+  return formatCollection(ctx, Map.prototype.entries.call(map), types.mapSize(map), (entry) => {
+    const [key, item] = entry as [unknown, unknown];
+    return `${ctx.formatValue(key, recurseTimes)} => ${ctx.formatValue(item, recurseTimes)}`;
+  });
+}
+
+// Module namespace entries; bindings still in their temporal dead zone read as <uninitialized>.
+export function formatNamespace(
+  ctx: Ctx,
+  ns: AnyObject,
+  recurseTimes: number,
+  keys: PropertyKey[],
+) {
+  return keys.map((key) => {
+    try {
+      return formatProperty(ctx, ns, recurseTimes, key, OBJECT);
+    } catch {
+      // Format a placeholder to get the key part, then swap in the marker for its value.
+      const text = formatProperty(ctx, { [key]: '' }, recurseTimes, key, OBJECT);
+      const marker = ctx.stylize('<uninitialized>', 'special');
+      return `${text.slice(0, text.lastIndexOf(' ') + 1)}${marker}`;
+    }
+  });
+}

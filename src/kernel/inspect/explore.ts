@@ -1,0 +1,144 @@
+// What the terminal UI asks of live objects: completions for `acct.` (computed where the objects
+// are) and an inspector's view of a value: its class and version and its fields, by path.
+import { getOwnPropertyNames, getPrototypeOf, globalObject, hasOwn } from '../intrinsics.ts';
+import { cellOfPrototype } from '../definitions/classes.ts';
+import { inspect } from './inspect.ts';
+import type { Staging } from '../definitions/staging.ts';
+
+const SEGMENT = String.raw`(?:\??\.[A-Za-z_$][\w$]*|\[\d+\]|\["[^"]*"\]|\['[^']*'\])`;
+const MEMBER_CHAIN = new RegExp(String.raw`([A-Za-z_$][\w$]*${SEGMENT}*)\??\.([\w$]*)$`);
+const IDENTIFIER = /(?:^|[^\w$.])([A-Za-z_$][\w$]*)$/;
+
+/** Completions for the text before the cursor: `from` is where the replaced word starts. */
+export function complete(staging: Staging, text: string): { from: number; candidates: string[] } {
+  const member = MEMBER_CHAIN.exec(text);
+  if (member) {
+    const target = resolveChain(chainNames(member[1]!));
+    const partial = member[2]!;
+    const names = target === undefined || target === null ? [] : propertyNames(target);
+    return { from: text.length - partial.length, candidates: matching(names, partial) };
+  }
+  const word = IDENTIFIER.exec(text);
+  if (!word) return { from: text.length, candidates: [] };
+  const partial = word[1]!;
+  const names = [
+    ...staging.ns.all().map((d) => d.name),
+    ...getOwnPropertyNames(globalObject).filter((n) => !n.startsWith('$viv$') && n !== '__viv'),
+  ];
+  return { from: text.length - partial.length, candidates: matching(names, partial) };
+}
+
+/** `a.b[2]["c"]` -> ['a', 'b', '2', 'c']. */
+function chainNames(chain: string): string[] {
+  return [...chain.matchAll(/[A-Za-z_$][\w$]*|\[(\d+)\]|\["([^"]*)"\]|\['([^']*)'\]/g)].map(
+    (m) => m[1] ?? m[2] ?? m[3] ?? m[0],
+  );
+}
+
+/** Follows `a.b.c` through property reads; undefined when any step fails or throws. */
+function resolveChain(names: string[]): unknown {
+  let value: unknown = globalObject;
+  for (const name of names) {
+    if (value === undefined || value === null) return undefined;
+    try {
+      value = (Object(value) as Record<string, unknown>)[name];
+    } catch {
+      return undefined;
+    }
+  }
+  return value;
+}
+
+/** Own and inherited property names, nearest first, without Object.prototype's. */
+function propertyNames(value: unknown): string[] {
+  const names: string[] = [];
+  for (let o: object | null = Object(value); o && o !== Object.prototype; o = getPrototypeOf(o)) {
+    for (const name of getOwnPropertyNames(o)) {
+      if (name !== 'constructor' && !names.includes(name)) names.push(name);
+    }
+  }
+  return names;
+}
+
+function matching(names: string[], partial: string): string[] {
+  return [...new Set(names)].filter((n) => n.startsWith(partial)).sort();
+}
+
+export interface InspectView {
+  title: string;
+  className?: string;
+  version?: number;
+  fields: { key: string; preview: string; expandable: boolean }[];
+}
+
+const roots = new Map<number, unknown>();
+let nextRoot = 1;
+
+/** Keeps a value for an inspector session; later requests walk into it by path. */
+export function inspectRoot(value: unknown): number {
+  const id = nextRoot++;
+  roots.set(id, value);
+  if (roots.size > 20) roots.delete(roots.keys().next().value!);
+  return id;
+}
+
+/** The view of the value at `path` (keys as the fields list gave them) inside root `id`. */
+export function inspectView(staging: Staging, id: number, path: string[]): InspectView {
+  let value = roots.get(id);
+  for (const key of path) value = child(staging, value, key);
+  const fields = entries(value).map(([key, v]) => ({
+    key,
+    preview: preview(v),
+    expandable: v !== null && (typeof v === 'object' || typeof v === 'function'),
+  }));
+  for (const [key, v] of privateEntries(staging, value)) {
+    fields.push({ key, preview: preview(v), expandable: v !== null && typeof v === 'object' });
+  }
+  const cell =
+    value !== null && typeof value === 'object'
+      ? cellOfPrototype(getPrototypeOf(value))
+      : undefined;
+  return {
+    title: preview(value),
+    ...(cell ? { className: cell.name, version: cell.version?.version } : {}),
+    fields,
+  };
+}
+
+function entries(value: unknown): [string, unknown][] {
+  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return [];
+  if (value instanceof Map) return [...value].map(([k, v], i) => [`[${i}] ${preview(k)} =>`, v]);
+  if (value instanceof Set) return [...value].map((v, i) => [`[${i}]`, v]);
+  return Object.keys(value).map((k) => [k, (value as Record<string, unknown>)[k]]);
+}
+
+/** The private fields of the value's own class (its base classes' stay out of the view). */
+function privateEntries(staging: Staging, value: unknown): [string, unknown][] {
+  if (value === null || typeof value !== 'object') return [];
+  const own = cellOfPrototype(getPrototypeOf(value));
+  return staging
+    .privateFieldsOf(value)
+    .filter((f) => f.cell === own)
+    .map((f) => [f.name, f.value]);
+}
+
+function child(staging: Staging, value: unknown, key: string): unknown {
+  if (value instanceof Map || value instanceof Set) {
+    const index = Number(/^\[(\d+)\]/.exec(key)?.[1]);
+    return [...(value instanceof Map ? value.values() : value)][index];
+  }
+  if (key.startsWith('#')) return privateEntries(staging, value).find(([k]) => k === key)?.[1];
+  if (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    hasOwn(value, key)
+  ) {
+    return (value as Record<string, unknown>)[key];
+  }
+  return undefined;
+}
+
+function preview(value: unknown): string {
+  const text = inspect(value, { depth: 0, breakLength: Infinity });
+  return text.length > 70 ? text.slice(0, 67) + '...' : text;
+}

@@ -1,0 +1,537 @@
+// Processes: named loops that run a step function on a period or on a tempo clock, keep their state
+// in the image, and go on running while the code under them is redefined.
+//
+// The kernel owns the schedule in logical time and the host owns the one timer that wakes it: after
+// every change the kernel tells the host when the earliest tick is due (a `wake` notice) and the
+// host calls `run` then. The n-th tick of a process is due at start + n·period (or at the clock's
+// time of its next beat), never at "last tick + period", so delays never accumulate. Ticks run only
+// between entries (a host call is never interleaved with another), so every tick sees one consistent
+// version of every definition. Logical time stands still while the image is closed or being
+// opened, so a reopened image carries on where it was saved.
+//
+// Supervision follows OTP: a tick that throws restarts the process (keeping its state, or
+// re-initialising it), at most `maxRestarts` times within `withinSeconds`; past that it stops with
+// its last error, and the kernel names the redefinition that probably broke it.
+import type { GuestNotice, ProcessInfo, Suspect } from '../../shared/protocol.ts';
+import { defineProperty, globalObject, ownKeys } from '../intrinsics.ts';
+import type { Staging } from '../definitions/staging.ts';
+import type { Timers } from '../capabilities.ts';
+import type { ProcessSpec, Tick } from './spec.ts';
+import { initialState, readSpec } from './spec.ts';
+import { errorText } from '../definitions/migrate.ts';
+import { definitionNameOf } from '../definitions/classes.ts';
+import { outsideEntry } from '../transaction/determinism.ts';
+
+interface Proc {
+  name: string;
+  spec: ProcessSpec;
+  state: object;
+  status: 'running' | 'stopped' | 'crashed';
+  ticks: number;
+  restarts: number;
+  lastError?: string;
+  /** `every`: the n-th tick from `anchor` is due at anchor + n·every. */
+  anchor: number;
+  n: number;
+  /** `beats`: the beat of the next tick. */
+  nextBeat: number;
+  /** Not saved: when recent restarts happened, tick lateness samples, the last clean entry. */
+  recent: number[];
+  late: Float64Array;
+  lateCount: number;
+  lateMax: number;
+  lastGoodEntry: number;
+  suspect?: Suspect;
+}
+
+/** The fields of a process that are not saved: each session starts them afresh. */
+type Fresh = 'recent' | 'late' | 'lateCount' | 'lateMax' | 'lastGoodEntry' | 'suspect';
+
+const LATENESS_SAMPLES = 1024;
+/** A `run` call gives the host back its turn after this long, so entries are never starved. */
+const RUN_SLICE_MS = 50;
+
+export class ProcessTable {
+  readonly #procs = new Map<string, Proc>();
+  readonly #staging: Staging;
+  readonly #send: (notice: GuestNotice) => void;
+  readonly #hostNow: () => number;
+  readonly #timers: () => Timers;
+  /** Prints a line with the entry's output (a note about what cannot be saved). */
+  note: (text: string) => void = () => {};
+  /** Logical time = host time - offset; while paused it stands still at `pausedAt`. */
+  #offset = 0;
+  #pausedAt: number | undefined = 0;
+  #lastWake: number | undefined;
+  /** The due time of the tick being run (it stamps OSC messages sent from the tick). */
+  tickTime: number | undefined;
+  /** The newest entry committed (a tick that succeeds after it ran clean on its definitions). */
+  committedEntry = 0;
+  /** The process whose tick is running (still set if the host stopped the tick mid-way). */
+  #ticking: Proc | undefined;
+
+  constructor(
+    staging: Staging,
+    send: (notice: GuestNotice) => void,
+    hostNow: () => number,
+    timers: () => Timers,
+  ) {
+    this.#staging = staging;
+    this.#send = send;
+    this.#hostNow = hostNow;
+    this.#timers = timers;
+  }
+
+  /** Logical milliseconds. */
+  now(): number {
+    return this.#pausedAt ?? this.#hostNow() - this.#offset;
+  }
+
+  /** Host (runner) milliseconds of a logical time: what OSC timetags are computed from. */
+  hostTime(logical: number): number {
+    return (
+      logical + (this.#pausedAt === undefined ? this.#offset : this.#hostNow() - this.#pausedAt)
+    );
+  }
+
+  get paused(): boolean {
+    return this.#pausedAt !== undefined;
+  }
+
+  pause(): void {
+    if (this.#pausedAt === undefined) this.#pausedAt = this.now();
+  }
+
+  resume(): void {
+    if (this.#pausedAt === undefined) return;
+    this.#offset = this.#hostNow() - this.#pausedAt;
+    this.#pausedAt = undefined;
+    this.wake(true);
+  }
+
+  /** `spawn(name, options)`: starts a process, or gives a running one its new code. */
+  spawn(name: unknown, options: unknown): object {
+    if (typeof name !== 'string' || name === '') {
+      throw new TypeError('spawn(name, options): name must be a non-empty string');
+    }
+    const spec = readSpec(name, options);
+    this.#noteInlineFunctions(name, spec);
+    const tx = this.#staging.entry?.tx;
+    const existing = this.#procs.get(name);
+    if (existing) {
+      const before = { ...existing };
+      tx?.onUndo(() => Object.assign(existing, before));
+      const dueBefore = existing.status === 'running' ? this.#due(existing) : undefined;
+      existing.spec = spec;
+      if (dueBefore === undefined) {
+        existing.status = 'running';
+        existing.recent = [];
+        this.#startSchedule(existing);
+      } else {
+        // Same phase: the next tick stays where it was due under the old timing.
+        existing.anchor = dueBefore;
+        existing.n = 0;
+        if (spec.clock) existing.nextBeat = this.#firstBeat(spec, dueBefore);
+      }
+      this.wake();
+      return existing.state;
+    }
+    const state = initialState(name, spec);
+    const proc = this.#proc(name, spec, {
+      state,
+      status: 'running',
+      ticks: 0,
+      restarts: 0,
+      anchor: 0,
+      n: 0,
+      nextBeat: 0,
+    });
+    this.#startSchedule(proc);
+    this.#procs.set(name, proc);
+    tx?.onUndo(() => this.#procs.delete(name));
+    this.wake();
+    return state;
+  }
+
+  /** Only top-level definitions are saved: say so at once, not at the next save. */
+  #noteInlineFunctions(name: string, spec: ProcessSpec): void {
+    const inline = (['step', 'init', 'view'] as const).filter(
+      (key) => spec[key] && definitionNameOf(spec[key]) === undefined,
+    );
+    if (inline.length === 0) return;
+    this.note(
+      `note: ${name}'s ${inline.join(' and ')} ${inline.length > 1 ? 'are inline functions' : 'is an inline function'}: ` +
+        `the process runs, but the image cannot be saved until ${inline.length > 1 ? 'they are top-level functions' : 'it is a top-level function'}` +
+        (inline.includes('init') ? ' (or use state: { ... } for plain initial data)' : ''),
+    );
+  }
+
+  stop(name: unknown): string {
+    const timer = typeof name === 'string' ? /^#(\d+)$/.exec(name) : null;
+    if (timer) {
+      if (!this.#timers().clear(Number(timer[1]))) throw new Error(`there is no timer ${name}`);
+      return `timer ${name} cleared`;
+    }
+    const proc = this.#get(name);
+    if (proc.status !== 'running') return `${proc.name} is already ${proc.status}`;
+    this.#setStatus(proc, 'stopped');
+    this.wake();
+    return `${proc.name} stopped after ${proc.ticks} ticks`;
+  }
+
+  /** Stops a process and removes it from the image (OTP's terminate_child + delete_child). */
+  forget(name: unknown): string {
+    const proc = this.#get(name);
+    if (proc.status === 'running') this.#setStatus(proc, 'stopped');
+    this.#procs.delete(proc.name);
+    this.#staging.entry?.tx.onUndo(() => this.#procs.set(proc.name, proc));
+    this.wake();
+    return `${proc.name} is gone (it had run ${proc.ticks} ticks)`;
+  }
+
+  /** Starts a stopped or crashed process again (its state re-initialised if its strategy says so). */
+  restart(name: unknown): string {
+    const proc = this.#get(name);
+    const tx = this.#staging.entry?.tx;
+    const before = { ...proc };
+    tx?.onUndo(() => Object.assign(proc, before));
+    this.#clearTimersOf(proc);
+    if (proc.spec.restart === 'reset') this.#reinit(proc);
+    proc.status = 'running';
+    proc.recent = [];
+    proc.suspect = undefined;
+    proc.lastGoodEntry = this.committedEntry;
+    this.#startSchedule(proc);
+    this.wake();
+    return `${proc.name} restarted`;
+  }
+
+  /** After a rollback of `name`: processes that crashed because of it start again. */
+  restartSuspectsOf(name: string): string[] {
+    const restarted: string[] = [];
+    for (const proc of this.#procs.values()) {
+      if (proc.status === 'crashed' && proc.suspect?.name === name) {
+        this.restart(proc.name);
+        restarted.push(proc.name);
+      }
+    }
+    return restarted;
+  }
+
+  list(): ProcessInfo[] {
+    return [...this.#procs.values()].map((p) => {
+      const n = Math.min(p.lateCount, LATENESS_SAMPLES);
+      const samples = [...p.late.subarray(0, n)].sort((a, b) => a - b);
+      const info: ProcessInfo = {
+        name: p.name,
+        status: p.status,
+        period: p.spec.clock ? `${p.spec.beats} beat` : `${p.spec.every} ms`,
+        ticks: p.ticks,
+        restarts: p.restarts,
+        lateP99: n ? samples[Math.min(n - 1, Math.floor(n * 0.99))]! : 0,
+        lateMax: p.lateMax,
+      };
+      if (p.lastError) info.lastError = p.lastError;
+      if (p.suspect) info.suspect = p.suspect;
+      return info;
+    });
+  }
+
+  /** The text frame of a process with a `view`. */
+  frame(name: unknown): string {
+    const proc = this.#get(name);
+    if (!proc.spec.view)
+      throw new Error(`${proc.name} has no view (spawn it with view: state => text)`);
+    return String(proc.spec.view(proc.state));
+  }
+
+  /** Runs every tick that is due, in order of due time; says when the next one is. */
+  run(): void {
+    const tx = this.#staging.entry?.tx;
+    if (this.#pausedAt !== undefined || (tx && !tx.closed && !tx.empty)) return;
+    const started = this.#hostNow();
+    for (;;) {
+      const now = this.now();
+      let next: Proc | undefined;
+      let nextDue = Infinity;
+      for (const proc of this.#procs.values()) {
+        if (proc.status !== 'running') continue;
+        const due = this.#due(proc);
+        if (due < nextDue) [next, nextDue] = [proc, due];
+      }
+      if (!next || nextDue > now) break;
+      this.#tick(next, nextDue, now);
+      if (this.#hostNow() - started > RUN_SLICE_MS) break;
+    }
+    this.wake(true);
+  }
+
+  /** Tells the host when the earliest tick is due (logical time mapped to host time). */
+  wake(force = false): void {
+    if (this.#pausedAt !== undefined) return;
+    let earliest = Infinity;
+    for (const proc of this.#procs.values()) {
+      if (proc.status === 'running') earliest = Math.min(earliest, this.#due(proc));
+    }
+    const at = Number.isFinite(earliest) ? this.hostTime(earliest) : -1;
+    // Nothing due and the host already knows: no notice (the usual case, entries without processes).
+    if (at === this.#lastWake && (!force || at === -1)) return;
+    this.#lastWake = at;
+    this.#send({ type: 'wake', at });
+  }
+
+  /** What the snapshot keeps: every process with its state, and the logical time. */
+  saved(): object {
+    const procs: Record<string, unknown> = {};
+    for (const p of this.#procs.values()) {
+      procs[p.name] = {
+        spec: { ...p.spec },
+        state: p.state,
+        status: p.status,
+        ticks: p.ticks,
+        restarts: p.restarts,
+        lastError: p.lastError,
+        anchor: p.anchor,
+        n: p.n,
+        nextBeat: p.nextBeat,
+      };
+    }
+    return { now: this.now(), processes: procs };
+  }
+
+  /** Reopening: the processes as saved; logical time resumes from the moment of the save. */
+  restore(saved: unknown): string[] {
+    const { now, processes } = (saved ?? {}) as { now?: number; processes?: Record<string, any> };
+    this.#pausedAt = typeof now === 'number' ? now : 0;
+    const failures: string[] = [];
+    for (const [name, s] of Object.entries(processes ?? {})) {
+      let spec: ProcessSpec;
+      try {
+        spec = readSpec(name, s.spec);
+      } catch (error) {
+        // Its code changed shape since it was saved (say, its clock is no longer a clock).
+        failures.push(`process ${name} was not restored: ${errorText(error)}`);
+        continue;
+      }
+      const { state, status, ticks, restarts, lastError, anchor, n, nextBeat } = s;
+      this.#procs.set(
+        name,
+        this.#proc(name, spec, { state, status, ticks, restarts, lastError, anchor, n, nextBeat }),
+      );
+    }
+    return failures;
+  }
+
+  /** A process record: what is saved, plus what each session starts afresh. */
+  #proc(name: string, spec: ProcessSpec, saved: Omit<Proc, 'name' | 'spec' | Fresh>): Proc {
+    return {
+      name,
+      spec,
+      ...saved,
+      recent: [],
+      late: new Float64Array(LATENESS_SAMPLES),
+      lateCount: 0,
+      lateMax: 0,
+      lastGoodEntry: this.committedEntry,
+    };
+  }
+
+  #get(name: unknown): Proc {
+    const proc = typeof name === 'string' ? this.#procs.get(name) : undefined;
+    if (!proc) {
+      const known = [...this.#procs.keys()];
+      throw new Error(
+        `there is no process ${String(name)}` +
+          (known.length ? ` (processes: ${known.join(', ')})` : ' (no processes yet)'),
+      );
+    }
+    return proc;
+  }
+
+  #setStatus(proc: Proc, status: Proc['status']): void {
+    const before = proc.status;
+    this.#staging.entry?.tx.onUndo(() => {
+      proc.status = before;
+    });
+    proc.status = status;
+    this.#clearTimersOf(proc);
+  }
+
+  /** Timers set by a process's ticks belong to it: they go when it stops, crashes or restarts. */
+  #clearTimersOf(proc: Proc): void {
+    this.#timers().clearOwned(ownerKey(proc));
+  }
+
+  #due(proc: Proc): number {
+    const { clock, every } = proc.spec;
+    if (!clock) return proc.anchor + proc.n * every!;
+    try {
+      const time = clock.timeAt(proc.nextBeat);
+      if (Number.isFinite(time)) return time;
+      throw new Error(`clock.timeAt(${proc.nextBeat}) is ${time}`);
+    } catch (error) {
+      this.#crash(proc, error, 'its clock failed');
+      return Infinity;
+    }
+  }
+
+  #startSchedule(proc: Proc): void {
+    const now = this.now();
+    proc.anchor = now;
+    proc.n = 0;
+    if (proc.spec.clock) proc.nextBeat = this.#firstBeat(proc.spec, now);
+  }
+
+  /** On a clock, a process starts on the next beat that is a multiple of its period. */
+  #firstBeat(spec: ProcessSpec, time: number): number {
+    const beats = spec.beats!;
+    const beat = spec.clock!.beatAt(time);
+    return Math.ceil(beat / beats - 1e-9) * beats;
+  }
+
+  #tick(proc: Proc, due: number, now: number): void {
+    const late = Math.max(0, now - due);
+    proc.late[proc.lateCount++ % LATENESS_SAMPLES] = late;
+    proc.lateMax = Math.max(proc.lateMax, late);
+    const tick: Tick = { name: proc.name, n: proc.ticks, time: due, late };
+    if (proc.spec.clock) tick.beat = proc.nextBeat;
+    if (proc.spec.clock) proc.nextBeat += proc.spec.beats!;
+    else proc.n++;
+    proc.ticks++;
+    this.tickTime = due;
+    this.#ticking = proc;
+    const timers = this.#timers();
+    const owner = timers.owner;
+    timers.owner = { key: ownerKey(proc), label: `process ${proc.name}` };
+    try {
+      const result = outsideEntry(() => proc.spec.step(proc.state, tick)) as
+        { then?: unknown } | undefined;
+      if (result && typeof result.then === 'function') {
+        (result as Promise<unknown>).then(undefined, (error) => this.#crash(proc, error));
+      }
+      proc.lastGoodEntry = this.committedEntry;
+    } catch (error) {
+      this.#crash(proc, error);
+    } finally {
+      timers.owner = owner;
+      this.tickTime = undefined;
+      this.#ticking = undefined;
+    }
+  }
+
+  /**
+   * The host stopped a `run` that went on too long (a tick that loops): the process whose tick was
+   * running crashes, under its supervision like any other crash.
+   */
+  overrun(bound: number): string | undefined {
+    const proc = this.#ticking;
+    this.#ticking = undefined;
+    this.tickTime = undefined;
+    if (!proc) return undefined;
+    const why = bound > 0 ? `ran longer than ${bound} ms and was stopped` : 'was stopped (Ctrl-C)';
+    this.#crash(proc, new Error(`its tick ${why}`));
+    this.wake(true);
+    return proc.name;
+  }
+
+  #crash(proc: Proc, error: unknown, what = `tick ${proc.ticks - 1} threw`): void {
+    if (proc.status !== 'running') return;
+    proc.lastError = errorText(error);
+    this.#clearTimersOf(proc);
+    const now = this.now();
+    const window = proc.spec.withinSeconds * 1000;
+    proc.recent = proc.recent.filter((t) => t > now - window);
+    proc.recent.push(now);
+    if (proc.recent.length > proc.spec.maxRestarts) {
+      proc.status = 'crashed';
+      proc.suspect = this.#suspect(proc, error);
+      this.#send({
+        type: 'process',
+        event: 'crashed',
+        name: proc.name,
+        message:
+          `${proc.name}: ${what}: ${proc.lastError}. It stopped: ${proc.recent.length} crashes ` +
+          `within ${proc.spec.withinSeconds} s (at most ${proc.spec.maxRestarts} restarts).`,
+        suspect: proc.suspect,
+      });
+      return;
+    }
+    proc.restarts++;
+    let how = 'state kept';
+    if (proc.spec.restart === 'reset') {
+      try {
+        this.#reinit(proc);
+        how = 'state re-initialised';
+      } catch (initError) {
+        proc.status = 'crashed';
+        proc.lastError = errorText(initError);
+        this.#send({
+          type: 'process',
+          event: 'crashed',
+          name: proc.name,
+          message: `${proc.name}: ${what}, and its init threw when restarting: ${proc.lastError}. It stopped.`,
+        });
+        return;
+      }
+    }
+    this.#send({
+      type: 'process',
+      event: 'restarted',
+      name: proc.name,
+      message:
+        `${proc.name}: ${what}: ${proc.lastError}; restarted, ${how} ` +
+        `(${proc.recent.length} of ${proc.spec.maxRestarts} within ${proc.spec.withinSeconds} s)`,
+    });
+  }
+
+  /** Keeps the state object (others may hold it) and gives it init()'s fields. */
+  #reinit(proc: Proc): void {
+    const fresh = initialState(proc.name, proc.spec);
+    for (const key of ownKeys(proc.state)) delete (proc.state as Record<PropertyKey, unknown>)[key];
+    Object.assign(proc.state, fresh);
+  }
+
+  /**
+   * The likely culprit of a crash: the function or class changed most recently since the process
+   * last ran a clean tick, preferring one the error's stack passes through.
+   */
+  #suspect(proc: Proc, error: unknown): Suspect | undefined {
+    const stack = error instanceof Error && typeof error.stack === 'string' ? error.stack : '';
+    let best: Suspect | undefined;
+    let bestScore = -1;
+    for (const def of this.#staging.ns.all()) {
+      if (def.kind !== 'function' && def.kind !== 'class') continue;
+      const last = def.events[def.events.length - 1];
+      if (!last || last.entry <= proc.lastGoodEntry || last.from === undefined) continue;
+      const inStack = stack.includes(def.name) ? 1e9 : 0;
+      const score = inStack + last.entry;
+      if (score > bestScore) {
+        bestScore = score;
+        best = { name: def.name, version: def.current, previous: last.from, entry: last.entry };
+      }
+    }
+    return best;
+  }
+}
+
+const ownerKey = (proc: Proc) => `process:${proc.name}`;
+
+/** The guest API: spawn, stop, restart, forget, processes, and the `vivarium` namespace. */
+export function installProcessApi(table: ProcessTable, extra: Record<string, Function> = {}): void {
+  const api: Record<string, Function> = {
+    spawn: (name: unknown, options: unknown) => table.spawn(name, options),
+    stop: (name: unknown) => table.stop(name),
+    restart: (name: unknown) => table.restart(name),
+    processes: () => table.list(),
+    forget: (name: unknown) => table.forget(name),
+  };
+  const namespace = { now: () => table.now(), ...api, ...extra };
+  for (const [name, value] of Object.entries(api)) {
+    defineProperty(globalObject, name, { value, writable: true, configurable: true });
+  }
+  defineProperty(globalObject, 'vivarium', {
+    value: Object.freeze(namespace),
+    writable: true,
+    configurable: true,
+  });
+}

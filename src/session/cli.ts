@@ -1,0 +1,353 @@
+// `viv`: the command line. Batch mode for scripts and tests; otherwise the interactive REPL.
+import { parseArgs } from 'node:util';
+import { setTimeout as delay } from 'node:timers/promises';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DEFAULT_OPEN_BOUND_MS, Engine, OpenCancelled } from './engine/engine.ts';
+import type { OpeningControl, Store } from './engine/engine.ts';
+import { openStore } from './store/store.ts';
+import { validateRecord } from './engine/journal-records.ts';
+import { runBatch } from './batch.ts';
+import type { Printer } from '../ui/app.ts';
+import { stdlibEntries } from './stdlib.ts';
+import type { Runner } from './guest/spawn.ts';
+
+const USAGE = `usage: viv [IMAGE] [options]
+
+  --batch          read entries from standard input (no prompt)
+  --json           with --batch: one JSON object per entry on stdout, nothing else
+  --image PATH     the image to open or create (same as IMAGE); the REPL defaults to
+                   images/default.json, batch mode to a fresh image that is not saved
+  --autosave S     save every S seconds while the image has unsaved entries (default 60; 0: off)
+  --memory MB      memory limit of the guest isolate (default 512)
+  --timeout MS     stop an entry that runs longer, awaited promises included (default: none);
+                   also bounds each step of opening an image (default ${DEFAULT_OPEN_BOUND_MS / 1000} s)
+  --skip-entry N   leave journaled entry N out for good when replaying (after a replay stopped
+                   at it); recorded in the journal
+  --run-for S      with --batch: keep the processes running S seconds after the input ends
+  --auto-rollback  when a redefinition makes a process crash past its restart limit, roll the
+                   redefinition back and restart the process (default: only offer it)
+  --help           this text`;
+
+export const DEFAULT_IMAGE = fileURLToPath(new URL('../../images/default.json', import.meta.url));
+
+/** The instant prompt `bin/viv.js` draws while the REPL loads (see there). */
+export interface EarlyPrompt {
+  print(text: string): void;
+  handOver(): NodeJS.ReadableStream;
+  cancel(): void;
+  /** Ctrl-C and Ctrl-D typed while the image opens (undefined: stop telling). */
+  onKey?(listener: ((key: 'interrupt' | 'eof') => void) | undefined): void;
+}
+
+export async function main(
+  argv: string[],
+  options: { early?: EarlyPrompt; prestarted?: Runner } = {},
+): Promise<number> {
+  const { early, prestarted } = options;
+  let args;
+  try {
+    args = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        batch: { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false },
+        image: { type: 'string' },
+        autosave: { type: 'string' },
+        memory: { type: 'string' },
+        timeout: { type: 'string' },
+        'run-for': { type: 'string' },
+        'auto-rollback': { type: 'boolean', default: false },
+        'skip-entry': { type: 'string', multiple: true },
+        help: { type: 'boolean', default: false },
+      },
+    });
+  } catch (error) {
+    return usageError((error as Error).message);
+  }
+  const { values, positionals } = args;
+  if (values.help) {
+    process.stdout.write(USAGE + '\n');
+    return 0;
+  }
+  if (positionals.length > 1) return usageError(`unexpected arguments: ${positionals.join(' ')}`);
+  const memoryMB = numberOption('--memory', values.memory, 512, 16);
+  const timeoutMs = numberOption('--timeout', values.timeout, 0, 1);
+  const autosave = numberOption('--autosave', values.autosave, 60, 0);
+  if (typeof memoryMB === 'string') return usageError(memoryMB);
+  if (typeof timeoutMs === 'string') return usageError(timeoutMs);
+  if (typeof autosave === 'string') return usageError(autosave);
+  const skips = (values['skip-entry'] ?? []).map(Number);
+  const badSkip = values['skip-entry']?.find((v) => !/^[1-9]\d*$/.test(v));
+  if (badSkip !== undefined)
+    return usageError(`--skip-entry needs an entry number, not "${badSkip}"`);
+  const runFor = values['run-for'] === undefined ? 0 : Number(values['run-for']);
+  if (!(runFor >= 0))
+    return usageError(`--run-for needs a number of seconds, not "${values['run-for']}"`);
+  if (values.json && !values.batch) return usageError('--json needs --batch');
+  if (positionals[0] && values.image) return usageError('give the image once: IMAGE or --image');
+
+  const batch = values.batch || !process.stdin.isTTY;
+  const imagePath = positionals[0] ?? values.image ?? (batch ? undefined : DEFAULT_IMAGE);
+  let store: Store | undefined;
+  try {
+    store = imagePath
+      ? await openStore(resolve(imagePath), { validate: validateRecord })
+      : undefined;
+    for (const entry of skips) {
+      if (!store) return usageError('--skip-entry needs an image');
+      await skipEntry(store, entry);
+    }
+  } catch (error) {
+    early?.cancel();
+    await store?.close().catch(() => {});
+    process.stderr.write(`viv: ${(error as Error).message}\n`);
+    return 2;
+  }
+  const printer: Printer = { print: (text) => process.stdout.write(text + '\n') };
+  const say = (text: string) => {
+    if (batch) process.stderr.write(`viv: ${text}\n`);
+    else printer.print(text);
+  };
+  // The terminal UI's modules (ink, react: about 200 ms) load while the guest starts.
+  const ui = batch ? undefined : import('../ui/run-ui.ts');
+  if (!batch && (store?.payload || store?.journal.length)) {
+    if (early) early.print(`opening ${imagePath}…`);
+    else process.stdout.write(`opening ${imagePath}…\n`);
+  }
+  // Ctrl-C (or SIGINT) while opening stops the step being replayed; Ctrl-D, a second Ctrl-C,
+  // SIGTERM or SIGHUP give up opening, writing nothing.
+  const opening: OpeningControl = {};
+  const openSignals = watchOpening(opening, early);
+  let engine: Engine;
+  try {
+    engine = await Engine.open({
+      memoryMB,
+      timeoutMs,
+      ...(values.timeout ? { openTimeoutMs: timeoutMs } : {}),
+      store,
+      colors: !batch,
+      prelude: stdlibEntries(),
+      prestarted,
+      opening,
+      autoRollback: values['auto-rollback'],
+      onProgress: (progress) => printer.progress?.(progress),
+      onProcess: ({ message, offer }) => {
+        if (!batch) {
+          printer.print(message);
+          if (offer) printer.offer?.(offer);
+        } else process.stderr.write(`viv: ${message}\n`);
+      },
+      onRevive: say,
+      onPrint: (stream, text) => {
+        if (batch && values.json) return;
+        if (!batch) printer.print(text);
+        else (stream === 'err' ? process.stderr : process.stdout).write(text + '\n');
+      },
+    });
+  } catch (error) {
+    openSignals.stop();
+    early?.cancel();
+    await store?.close().catch(() => {});
+    if (error instanceof OpenCancelled) {
+      process.stderr.write(`viv: ${error.message}\n`);
+      return 130;
+    }
+    process.stderr.write(`viv: ${(error as Error).message}\n`);
+    return 2;
+  }
+  openSignals.stop();
+  // Before the REPL draws itself: above the instant prompt (or on stderr in batch mode).
+  const announce = (text: string) => {
+    if (batch) process.stderr.write(`viv: ${text}\n`);
+    else if (early) early.print(text);
+    else process.stdout.write(text + '\n');
+  };
+  for (const problem of engine.restoreFailures) announce(problem);
+  for (const notice of engine.notices) announce(notice);
+  const stopped = engine.replayStopReport();
+  if (stopped && batch) {
+    // A script cannot choose: say where and how, write nothing, and let the person decide.
+    process.stderr.write(
+      `viv: ${stopped}\nviv: batch mode writes nothing now; choose in the terminal (viv ${imagePath}), or run again with --skip-entry ${engine.replayStop!.entry}\n`,
+    );
+    await engine.close();
+    return 2;
+  }
+  if (stopped) announce(stopped);
+
+  const timer = store && autosave > 0 ? startAutosave(engine, autosave) : undefined;
+  const shutdown = watchShutdown(engine, batch);
+  let status = 0;
+  try {
+    if (batch) {
+      status = await runBatch(engine, {
+        json: values.json,
+        input: process.stdin,
+        output: process.stdout,
+        stopped: shutdown.stopped,
+      });
+      if (runFor > 0 && !engine.quitRequested)
+        await Promise.race([delay(runFor * 1000), shutdown.stopped]);
+    } else status = await (await ui!).runUi(engine, printer, early);
+  } finally {
+    clearInterval(timer);
+    if (store && engine.dirty) {
+      if (!batch) process.stdout.write(`saving ${engine.imagePath}…\n`);
+      status = (await finalSave(engine)) || status;
+    }
+    await engine.close();
+    shutdown.dispose();
+  }
+  return shutdown.signalStatus() ?? status;
+}
+
+/** `--skip-entry N`: journals that entry N is left out (it must be in the journal). */
+async function skipEntry(store: Store, entry: number): Promise<void> {
+  const known = store.journal.some((r) => (r as { entry?: number }).entry === entry);
+  if (!known) {
+    throw new Error(`--skip-entry ${entry}: the journal of ${store.path} holds no entry ${entry}`);
+  }
+  await store.append({ type: 'skip', entry });
+  (store.journal as object[]).push({ type: 'skip', entry });
+}
+
+/** Keys and signals while the image opens (see `main`). */
+function watchOpening(opening: OpeningControl, early: EarlyPrompt | undefined) {
+  let interrupts = 0;
+  const onInterrupt = () => {
+    if (interrupts++ === 0) opening.interrupt?.();
+    else opening.cancel?.();
+  };
+  const onCancel = () => opening.cancel?.();
+  early?.onKey?.((key) => {
+    if (key === 'interrupt') onInterrupt();
+    if (key === 'eof') onCancel();
+  });
+  process.on('SIGINT', onInterrupt);
+  process.on('SIGTERM', onCancel);
+  process.on('SIGHUP', onCancel);
+  return {
+    stop() {
+      early?.onKey?.(undefined);
+      process.off('SIGINT', onInterrupt);
+      process.off('SIGTERM', onCancel);
+      process.off('SIGHUP', onCancel);
+    },
+  };
+}
+
+const SIGNAL_STATUS: Record<string, number> = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 };
+
+/**
+ * SIGTERM and SIGHUP (and SIGINT in batch mode) end the session as Ctrl-D does: the running entry
+ * is stopped, no more input is read, the image is saved and the lock released. A closed or full
+ * standard output (EPIPE) ends batch mode the same way, with a message on stderr.
+ */
+function watchShutdown(engine: Engine, batch: boolean) {
+  let signal: string | undefined;
+  let stop!: () => void;
+  const stopped = new Promise<void>((resolve) => (stop = resolve));
+  const onSignal = (name: string) => {
+    if (signal) return;
+    signal = name;
+    process.stderr.write(`viv: ${name}: stopping${engine.dirty ? ' and saving the image' : ''}\n`);
+    engine.requestQuit();
+    engine.interrupt();
+    stop();
+  };
+  const signals = batch ? ['SIGTERM', 'SIGHUP', 'SIGINT'] : ['SIGTERM', 'SIGHUP'];
+  const handlers = signals.map((name) => {
+    const handler = () => onSignal(name);
+    process.on(name, handler);
+    return [name, handler] as const;
+  });
+  const onOutputError = (error: NodeJS.ErrnoException) => {
+    if (signal) return;
+    signal = 'EPIPE';
+    process.stderr.write(
+      `viv: standard output was closed (${error.code ?? error.message}): stopped reading entries\n`,
+    );
+    engine.requestQuit();
+    stop();
+  };
+  process.stdout.on('error', onOutputError);
+  return {
+    stopped,
+    signalStatus: (): number | undefined =>
+      signal === 'EPIPE' ? 1 : signal ? SIGNAL_STATUS[signal] : undefined,
+    dispose() {
+      for (const [name, handler] of handlers) process.off(name, handler);
+    },
+  };
+}
+
+/** Autosave on the way out (:quit, end of input, Ctrl-D); the journal already holds everything. */
+async function finalSave(engine: Engine): Promise<number> {
+  try {
+    await engine.save();
+    return 0;
+  } catch (error) {
+    process.stderr.write(
+      `viv: the image was not saved: ${(error as Error).message}\n` +
+        `viv: nothing is lost: every accepted entry is in ${engine.imagePath}.journal and is replayed on open\n`,
+    );
+    return 1;
+  }
+}
+
+function startAutosave(engine: Engine, seconds: number): NodeJS.Timeout {
+  const timer = setInterval(() => {
+    if (engine.dirty && !engine.busy) {
+      engine.save().catch((error: Error) => {
+        process.stderr.write(`viv: autosave failed: ${error.message}\n`);
+      });
+    }
+  }, seconds * 1000);
+  timer.unref();
+  return timer;
+}
+
+function numberOption(
+  flag: string,
+  value: string | undefined,
+  fallback: number,
+  min: number,
+): number | string {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min)
+    return `${flag} needs a whole number of at least ${min}, not "${value}"`;
+  return n;
+}
+
+function usageError(message: string): number {
+  process.stderr.write(`viv: ${message}\n\n${USAGE}\n`);
+  return 2;
+}
+
+/**
+ * The last line of defence: an error nobody expected is reported in one line (the stack only with
+ * VIV_DEBUG=1), and the exit status says so. The journal already holds every accepted entry.
+ */
+export async function runMain(
+  argv: string[],
+  options?: Parameters<typeof main>[1],
+): Promise<number> {
+  try {
+    return await main(argv, options);
+  } catch (error) {
+    const e = error as Error;
+    process.stderr.write(
+      `viv: internal error: ${e?.message ?? String(error)}` +
+        (process.env.VIV_DEBUG ? `\n${e?.stack}` : ' (VIV_DEBUG=1 shows where)') +
+        '\n',
+    );
+    return 70;
+  }
+}
+
+if (import.meta.main) {
+  process.exitCode = await runMain(process.argv.slice(2));
+}

@@ -1,0 +1,403 @@
+// The REPL's commands. Each is declared with its usage and one line of help next to its handler,
+// and `:help` is generated from this table, so the two cannot drift apart.
+import { structuredPatch } from 'diff';
+import type {
+  ControlAction,
+  DefSummary,
+  HistoryReply,
+  ProcessInfo,
+  TimerInfo,
+} from '../../shared/protocol.ts';
+import type { Engine } from '../engine/engine.ts';
+import { frame, inspect } from './queries.ts';
+import type { Result } from '../result.ts';
+
+interface Command {
+  name: string;
+  usage: string;
+  help: string;
+  run(engine: Engine, args: string, raw: string): Promise<Result>;
+}
+
+const ok = (value: string, extra: Partial<Result> = {}): Result => ({
+  ok: true,
+  value,
+  printed: [],
+  ...extra,
+});
+const fail = (name: string, message: string): Result => ({
+  ok: false,
+  error: { name, message },
+  printed: [],
+});
+
+export const COMMANDS: Command[] = [
+  {
+    name: 'help',
+    usage: ':help',
+    help: 'this list of commands',
+    run: async () => ok(helpText()),
+  },
+  {
+    name: 'defs',
+    usage: ':defs',
+    help: 'the definitions: name, kind, version, live instances of classes',
+    run: async (engine) => {
+      const reply = (await guestReply(engine, { op: 'defs' })) as { defs?: DefSummary[] };
+      return ok(renderDefs(reply.defs ?? []));
+    },
+  },
+  {
+    name: 'history',
+    usage: ':history NAME',
+    help: 'every version of a definition, with its source as typed and when it was made',
+    run: async (engine, args) => {
+      const name = args.trim();
+      if (!name) return fail('UsageError', 'usage: :history NAME');
+      const reply = await history(engine, name);
+      if ('error' in reply) return reply.error;
+      return ok(renderHistory(reply));
+    },
+  },
+  {
+    name: 'diff',
+    usage: ':diff NAME [A] [B]',
+    help: 'line diff between two versions (default: the previous one and the current one)',
+    run: async (engine, args) => {
+      const [name, a, b] = args.trim().split(/\s+/);
+      if (!name) return fail('UsageError', 'usage: :diff NAME [A] [B]');
+      const reply = await history(engine, name);
+      if ('error' in reply) return reply.error;
+      const to = b ? Number(b) : reply.current;
+      const from = a ? Number(a) : (reply.versions[to - 1]?.parent ?? to - 1);
+      const older = reply.versions[from - 1];
+      const newer = reply.versions[to - 1];
+      if (!older || !newer) {
+        return fail(
+          'UsageError',
+          `${name} has versions 1..${reply.versions.length}; cannot diff v${from} and v${to}`,
+        );
+      }
+      return ok(renderDiff(name, older.version, older.source, newer.version, newer.source));
+    },
+  },
+  {
+    name: 'rollback',
+    usage: ':rollback NAME [VERSION]',
+    help: 'make an earlier version current again (classes run their downgrade migrations)',
+    run: async (engine, args) => {
+      const [name, version] = args.trim().split(/\s+/);
+      if (!name) return fail('UsageError', 'usage: :rollback NAME [VERSION]');
+      const target = version === undefined ? undefined : Number(version);
+      if (target !== undefined && !Number.isInteger(target)) {
+        return fail('UsageError', `VERSION must be a number, not ${version}`);
+      }
+      return rollback(engine, name, target);
+    },
+  },
+  {
+    name: 'check',
+    usage: ':check ENTRY',
+    help: "dry run: runs ENTRY's migrations on copies of the live instances and changes nothing",
+    run: async (engine, args) => {
+      if (!args.trim()) return fail('UsageError', 'usage: :check ENTRY');
+      return engine.evaluate(args, { check: true });
+    },
+  },
+  {
+    name: 'inspect',
+    usage: ':inspect EXPR',
+    help: "a value's class, version and fields (in the terminal: navigable with the keys)",
+    run: async (engine, args) => {
+      if (!args.trim()) return fail('UsageError', 'usage: :inspect EXPR');
+      try {
+        const view = await inspect(engine, { expression: args.trim() }, []);
+        const heading = view.className ? `${view.className} v${view.version}` : view.title;
+        const fields = view.fields.map((f) => `  ${f.key}: ${f.preview}`);
+        return ok([heading, ...fields].join('\n'));
+      } catch (error) {
+        return fail('InspectError', (error as Error).message);
+      }
+    },
+  },
+  {
+    name: 'ps',
+    usage: ':ps',
+    help: 'processes (state, ticks, restarts, last error, lateness) and running timers',
+    run: async (engine) => {
+      const reply = (await guestReply(engine, { op: 'ps' })) as {
+        processes: ProcessInfo[];
+        timers: TimerInfo[];
+      };
+      return ok(renderProcesses(reply.processes, reply.timers));
+    },
+  },
+  {
+    name: 'stop',
+    usage: ':stop NAME',
+    help: 'stop a process (or a timer: :stop #ID); its state stays in the image',
+    run: async (engine, args) => control(engine, 'stop', args.trim()),
+  },
+  {
+    name: 'restart',
+    usage: ':restart NAME',
+    help: 'start a stopped or crashed process again',
+    run: async (engine, args) => control(engine, 'restart', args.trim()),
+  },
+  {
+    name: 'forget',
+    usage: ':forget NAME',
+    help: 'stop a process and remove it from the image, state and all',
+    run: async (engine, args) => control(engine, 'forget', args.trim()),
+  },
+  {
+    name: 'frame',
+    usage: ':frame NAME',
+    help: "a process's current text frame (in the terminal: a live panel; :frame again hides it)",
+    run: async (engine, args) => {
+      const name = args.trim();
+      if (!name) return fail('UsageError', 'usage: :frame NAME');
+      const shown = await frame(engine, name);
+      return 'text' in shown ? ok(shown.text) : fail(shown.error.name, shown.error.message);
+    },
+  },
+  {
+    name: 'save',
+    usage: ':save [PATH]',
+    help: 'write a snapshot of the image (to PATH: save as) and empty its journal',
+    run: async (engine, args) => {
+      const path = args.trim() || undefined;
+      try {
+        const saved = await engine.save(path);
+        return ok(`saved ${saved.path} (${formatBytes(saved.bytes)})`);
+      } catch (error) {
+        const e = error as Error;
+        return fail(e.name === 'Error' ? 'SaveError' : e.name, e.message);
+      }
+    },
+  },
+  {
+    name: 'replay',
+    usage: ':replay skip|retry',
+    help: 'after a replay stopped at an entry: leave that entry out for good, or try again',
+    run: async (engine, args) => {
+      const choice = args.trim();
+      if (choice !== 'skip' && choice !== 'retry') {
+        return fail('UsageError', 'usage: :replay skip|retry');
+      }
+      try {
+        return ok(await (choice === 'skip' ? engine.skipStopped() : engine.retryReplay()));
+      } catch (error) {
+        return fail('ReplayError', (error as Error).message);
+      }
+    },
+  },
+  {
+    name: 'quit',
+    usage: ':quit',
+    help: 'leave the REPL',
+    run: async (engine) => {
+      engine.requestQuit();
+      return ok('bye');
+    },
+  },
+];
+
+export function commandNames(): string[] {
+  return COMMANDS.map((c) => c.name);
+}
+
+export async function runCommand(engine: Engine, text: string): Promise<Result> {
+  const match = /^:(\S*)\s*([\s\S]*)$/.exec(text)!;
+  const command = COMMANDS.find((c) => c.name === match[1]);
+  if (!command) {
+    return fail(
+      'UnknownCommand',
+      `unknown command :${match[1]}. Commands: ${COMMANDS.map((c) => ':' + c.name).join(' ')}`,
+    );
+  }
+  return command.run(engine, match[2] ?? '', text);
+}
+
+const KEYS: [string, string][] = [
+  ['Enter', 'run the entry (an incomplete one continues on the next line)'],
+  ['Alt-Enter', 'a new line inside the entry'],
+  ['Esc', 'cancel a multi-line entry'],
+  ['Up / Down', 'move between lines; at the edges, earlier entries (history)'],
+  ['Ctrl-R', 'search earlier entries (again: next match; Enter takes it)'],
+  ['Tab', 'complete names, commands and properties (acct.)'],
+  ['Ctrl-A / Ctrl-E', 'start / end of the line (also Home / End)'],
+  ['Ctrl-K / Ctrl-U / Ctrl-W', 'cut to the end / to the start / the word before'],
+  ['Alt-B / Alt-F', 'a word back / forward'],
+  ['Ctrl-T', 'show or hide the definitions panel'],
+  ['Ctrl-C', 'stop a running entry, or clear the line; twice on an empty line quits'],
+  ['Ctrl-D', 'quit (the image is saved first)'],
+];
+
+export function helpText(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.usage.length));
+  const lines = COMMANDS.map((c) => `  ${c.usage.padEnd(width)}  ${c.help}`);
+  return [
+    'Commands:',
+    ...lines,
+    '',
+    'Anything else is an entry: TypeScript or JavaScript, evaluated as one transaction.',
+    'An incomplete entry continues on the next line; `:{` ... `:}` groups lines into one entry.',
+    'const x = once(init) keeps x (and skips init) when the entry is evaluated again.',
+    '',
+    'Keys (terminal):',
+    ...KEYS.map(([k, what]) => `  ${k.padEnd(22)}  ${what}`),
+  ].join('\n');
+}
+
+async function guestReply(engine: Engine, request: Parameters<Engine['request']>[0]) {
+  const outcome = await engine.request(request);
+  if (outcome.kind !== 'reply') throw new Error(`the guest did not answer (${outcome.kind})`);
+  return outcome.reply as Record<string, unknown>;
+}
+
+async function history(engine: Engine, name: string): Promise<HistoryReply | { error: Result }> {
+  const reply = await guestReply(engine, { op: 'history', name });
+  if (reply.ok === false) {
+    const error = reply.error as { name: string; message: string };
+    return { error: fail(error.name, error.message) };
+  }
+  return reply as unknown as HistoryReply;
+}
+
+async function rollback(
+  engine: Engine,
+  name: string,
+  version: number | undefined,
+): Promise<Result> {
+  const info = await history(engine, name);
+  if ('error' in info) return info.error;
+  if (info.kind !== 'function' && info.kind !== 'class') {
+    // A value rolls back by evaluating its older declaration again, as a new version.
+    const target = version ?? info.events[info.events.length - 1]?.from;
+    const older = target ? info.versions[target - 1] : undefined;
+    if (!older)
+      return fail('RollbackError', `${name} has no version ${target ?? 'before this one'}`);
+    return engine.evaluate(older.source);
+  }
+  const result = await engine.runOperation({ op: 'rollback', name, version });
+  if (!result.ok) return result;
+  const now = result.defined?.find((d) => d.name === name);
+  return ok(`${name} is now at v${now?.version}`, {
+    defined: result.defined,
+    printed: result.printed,
+    ...(result.warning ? { warning: result.warning } : {}),
+  });
+}
+
+async function control(engine: Engine, action: ControlAction, name: string): Promise<Result> {
+  if (!name) return fail('UsageError', `usage: :${action} NAME`);
+  if (name.startsWith('#')) return engine.clearTimer(name, action);
+  return engine.runOperation({ op: 'control', action, name });
+}
+
+function renderProcesses(procs: ProcessInfo[], timers: TimerInfo[]): string {
+  const lines: string[] = [];
+  if (procs.length === 0) lines.push('no processes');
+  else {
+    const rows = procs.map((p) => [
+      p.name,
+      p.status,
+      p.period,
+      String(p.ticks),
+      String(p.restarts),
+      `${p.lateP99.toFixed(1)} ms`,
+      `${p.lateMax.toFixed(1)} ms`,
+      p.lastError ?? '',
+    ]);
+    lines.push(
+      ...table(
+        ['name', 'status', 'every', 'ticks', 'restarts', 'late p99', 'late max', 'last error'],
+        rows,
+      ),
+    );
+  }
+  if (timers.length) {
+    lines.push('', 'timers:');
+    const rows = timers.map((t) => [`#${t.id}`, t.kind, `${t.delay} ms`, String(t.fired), t.owner]);
+    lines.push(...table(['id', 'kind', 'every', 'fired', 'started by'], rows));
+  }
+  return lines.join('\n');
+}
+
+function table(header: string[], rows: string[][]): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
+  return [line(header), ...rows.map(line)];
+}
+
+function renderDefs(defs: DefSummary[]): string {
+  if (defs.length === 0) return 'no definitions yet';
+  const rows = defs.map((d) => [
+    d.name,
+    d.kind + (d.once ? ' (once)' : ''),
+    `v${d.version}`,
+    d.instances === undefined ? '' : `${d.instances} live`,
+  ]);
+  return table(['name', 'kind', 'version', 'instances'], rows).join('\n');
+}
+
+function renderHistory(reply: HistoryReply): string {
+  const lines = [
+    `${reply.name}: ${reply.kind}, ${reply.versions.length} version(s), current v${reply.current}`,
+  ];
+  for (const v of reply.versions) {
+    const mark = v.version === reply.current ? '  (current)' : '';
+    const parent = v.parent ? `, from v${v.parent}` : '';
+    lines.push(`v${v.version}  ${timestamp(v.time)}  entry ${v.entry}${parent}${mark}`);
+    for (const sourceLine of v.source.split('\n')) lines.push('    ' + sourceLine);
+  }
+  const rollbacks = reply.events.filter((e) => e.type === 'rollback');
+  for (const e of rollbacks) {
+    lines.push(
+      `rolled back from v${e.from} to v${e.version} at ${timestamp(e.time)} (entry ${e.entry})`,
+    );
+  }
+  return lines.join('\n');
+}
+
+export function renderDiff(
+  name: string,
+  a: number,
+  older: string,
+  b: number,
+  newer: string,
+): string {
+  const patch = structuredPatch(
+    `${name} v${a}`,
+    `${name} v${b}`,
+    older + '\n',
+    newer + '\n',
+    '',
+    '',
+    {
+      context: 3,
+    },
+  );
+  const lines = [`--- ${name} v${a}`, `+++ ${name} v${b}`];
+  if (patch.hunks.length === 0) lines.push('(no difference)');
+  for (const hunk of patch.hunks) {
+    lines.push(`@@ -${hunk.oldStart},${hunk.oldLines} +${hunk.newStart},${hunk.newLines} @@`);
+    lines.push(...hunk.lines);
+  }
+  return lines.join('\n');
+}
+
+function formatBytes(n: number): string {
+  if (n < 1024) return `${n} bytes`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+function timestamp(ms: number): string {
+  return new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
+}

@@ -1,0 +1,61 @@
+// Points a runtime error at the user's own text: the first stack frame inside an entry
+// (`REPL12:3:9` in the guest, a position in the rewritten, type-stripped script) is mapped back to
+// the line and column of what was typed, and the stack loses the kernel's own frames.
+import type { ErrorInfo } from '../../shared/protocol.ts';
+import type { AnalyzedEntry } from './analyze.ts';
+import type { GuestScript } from './rewrite.ts';
+import { lineColumn } from './source-error.ts';
+import type { ResultError } from '../result.ts';
+
+type Lookup = (entry: number) => { analysis: AnalyzedEntry; script: GuestScript } | undefined;
+
+const FRAME = /REPL(\d+):(\d+):(\d+)/g;
+
+export function locateError(error: ErrorInfo, lookup: Lookup): ResultError {
+  const located: ResultError = { ...error };
+  if (!error.stack) return located;
+  let first = true;
+  const stack = error.stack
+    .split('\n')
+    .filter((line) => !/^\s+at .*(file:\/\/|<isolated-vm)/.test(line))
+    .map((line) =>
+      line.replace(FRAME, (whole, n: string, l: string, c: string) => {
+        const found = lookup(Number(n));
+        if (!found) return whole;
+        const position = mapPosition(found, Number(l), Number(c));
+        if (first) {
+          first = false;
+          located.line = position.line;
+          located.column = position.column;
+          located.sourceLine = found.analysis.source.split('\n')[position.line - 1];
+        }
+        return `REPL${n}:${position.line}:${position.column}`;
+      }),
+    );
+  located.stack = stack.join('\n');
+  return located;
+}
+
+function mapPosition(
+  found: { analysis: AnalyzedEntry; script: GuestScript },
+  line: number,
+  column: number,
+): { line: number; column: number } {
+  const segments = found.script.mappings[line - 1] ?? [];
+  let best: number[] | undefined;
+  for (const segment of segments) {
+    if (segment[0]! <= column - 1 && segment.length >= 4) best = segment;
+    else if (segment[0]! > column - 1) break;
+  }
+  const code = found.analysis.code;
+  const strippedLine = best ? best[2]! : line - 1;
+  const strippedColumn = best ? best[3]! + (column - 1 - best[0]!) : column - 1;
+  let offset = 0;
+  for (let i = 0; i < strippedLine; i++) {
+    const next = code.indexOf('\n', offset);
+    if (next === -1) break;
+    offset = next + 1;
+  }
+  const pos = found.analysis.positions.toSource(offset + strippedColumn);
+  return lineColumn(found.analysis.source, pos);
+}

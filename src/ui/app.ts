@@ -1,0 +1,326 @@
+// The interactive environment: a scrolling transcript above (ink's Static: output never tears the
+// prompt), then an optional panel (definitions or inspector), the prompt, and a status line.
+import { createElement as h, useEffect, useRef, useState } from 'react';
+import type { ReactElement } from 'react';
+import { Box, Static, Text, useApp, useInput } from 'ink';
+import type { DefSummary, Progress } from '../shared/protocol.ts';
+import type { Engine } from '../session/engine/engine.ts';
+import { complete, definitions, frame, inspect, processCount } from '../session/commands/queries.ts';
+import { isComplete } from '../session/compile/analyze.ts';
+import { renderResult } from '../session/render.ts';
+import {
+  applyCompletion,
+  clearEntry,
+  createEditor,
+  editorKey,
+  pushHistory,
+} from './editor-state.ts';
+import type { EditorState, KeyInput } from './editor-state.ts';
+import {
+  CONTINUATION,
+  DefinitionsPanel,
+  InspectorView,
+  PROMPT,
+  PromptView,
+  StatusLine,
+  FramePanel,
+} from './views.ts';
+import type { InspectorState, StatusInfo } from './views.ts';
+
+export interface Printer {
+  /** Set by the App: where output that belongs to no entry (timers, processes) goes. */
+  print: (text: string) => void;
+  /** Set by the App: a command offered to the person (the rollback after a process crashed). */
+  offer?: (command: string) => void;
+  /** Set by the App: how far long work in the guest has got (shown while an entry runs). */
+  progress?: (progress: Progress) => void;
+}
+
+interface Props {
+  engine: Engine;
+  imageName: string;
+  printer: Printer;
+}
+
+interface LogLine {
+  id: number;
+  text: string;
+}
+
+export function App({ engine, imageName, printer }: Props): ReactElement {
+  const app = useApp();
+  const [editor, setEditor] = useState<EditorState>(() => createEditor(engine.history));
+  const [log, setLog] = useState<LogLine[]>([]);
+  const [running, setRunning] = useState<number | null>(null);
+  const [now, setNow] = useState(Date.now());
+  const [panel, setPanel] = useState(false);
+  const [defs, setDefs] = useState<DefSummary[]>([]);
+  const [inspector, setInspector] = useState<InspectorState | null>(null);
+  const [hint, setHint] = useState<string | undefined>();
+  const [armedExit, setArmedExit] = useState(false);
+  const [progress, setProgress] = useState<Progress | null>(null);
+  /** `:frame NAME`: a live panel of that process's frame. */
+  const [framed, setFramed] = useState<{ name: string; text: string } | null>(null);
+  const [status, setStatus] = useState<StatusInfo>({
+    image: imageName,
+    dirty: engine.dirty,
+    heapUsed: 0,
+    heapLimit: engine.options.memoryMB * 1024 * 1024,
+    definitions: 0,
+    processes: 0,
+  });
+  const nextId = useRef(0);
+  const savedAt = useRef<Date | undefined>(undefined);
+
+  const append = (text: string) => setLog((lines) => [...lines, { id: nextId.current++, text }]);
+
+  const refresh = async () => {
+    const [list, heap, processes] = await Promise.all([
+      definitions(engine),
+      engine.heap(),
+      processCount(engine),
+    ]);
+    setDefs(list);
+    if (!engine.dirty && !savedAt.current) savedAt.current = new Date();
+    setStatus((s) => ({
+      ...s,
+      dirty: engine.dirty,
+      savedAt: savedAt.current,
+      heapUsed: heap.used,
+      heapLimit: heap.limit,
+      definitions: list.length,
+      processes,
+    }));
+  };
+
+  useEffect(() => {
+    printer.print = append;
+    printer.progress = setProgress;
+    // The rollback offer lands in an empty prompt: Enter takes it, Ctrl-U drops it.
+    printer.offer = (command) => {
+      if (editorRef.current.text !== '') return;
+      setEditorState(applyCompletion(editorRef.current, 0, command));
+      setHint('Enter takes the offered rollback; Ctrl-U clears it');
+    };
+    void refresh();
+    const timer = setInterval(() => void refresh(), 2000);
+    return () => clearInterval(timer);
+  }, []);
+
+  useEffect(() => {
+    if (running === null) return;
+    const timer = setInterval(() => setNow(Date.now()), 100);
+    return () => clearInterval(timer);
+  }, [running]);
+
+  // The frame panel repaints at most 30 times a second, and only when the frame changed.
+  const framedName = framed?.name;
+  useEffect(() => {
+    if (!framedName) return;
+    let busy = false;
+    const timer = setInterval(() => {
+      if (busy) return;
+      busy = true;
+      void frame(engine, framedName).then((next) => {
+        busy = false;
+        const text = 'text' in next ? next.text : next.error.message;
+        setFramed((current) =>
+          current?.name === framedName && current.text !== text
+            ? { name: framedName, text }
+            : current,
+        );
+      });
+    }, 1000 / 30);
+    return () => clearInterval(timer);
+  }, [framedName]);
+
+  const quit = () => app.exit();
+
+  const submit = async (text: string) => {
+    append(echo(text));
+    const inspect = /^:inspect\s+([\s\S]+)$/.exec(text.trim());
+    if (inspect) return openInspector(inspect[1]!);
+    const framing = /^:frame\s+(\S+)\s*$/.exec(text.trim());
+    if (framing) return toggleFrame(framing[1]!);
+    setNow(Date.now());
+    setRunning(Date.now());
+    const wasDirty = engine.dirty;
+    const result = await engine.submit(text);
+    setRunning(null);
+    setProgress(null);
+    append(renderResult(result));
+    if (wasDirty && !engine.dirty) savedAt.current = new Date();
+    await refresh();
+    if (engine.quitRequested) quit();
+  };
+
+  const toggleFrame = async (name: string) => {
+    if (framed?.name === name) return setFramed(null);
+    const first = await frame(engine, name);
+    if (!('text' in first)) return append(`Uncaught ${first.error.name}: ${first.error.message}`);
+    setFramed({ name, text: first.text });
+  };
+
+  const openInspector = async (expression: string) => {
+    try {
+      const view = await inspect(engine, { expression }, []);
+      setInspector({ expression, id: view.id, path: [], view, selected: 0 });
+    } catch (error) {
+      append(`Uncaught ${(error as Error).message}`);
+    }
+  };
+
+  const walk = async (path: string[]) => {
+    if (!inspector) return;
+    const view = await inspect(engine, { id: inspector.id }, path);
+    setInspector({ ...inspector, path, view, selected: 0 });
+  };
+
+  const completeAtCursor = async () => {
+    const current = editorRef.current;
+    const before = current.text.slice(0, current.cursor);
+    const { from, candidates } = await complete(engine, before);
+    if (candidates.length === 0) return setHint('no completions');
+    const common = commonPrefix(candidates);
+    if (common.length > before.length - from) {
+      setEditorState(applyCompletion(editorRef.current, from, common));
+    }
+    setHint(candidates.length === 1 ? undefined : candidates.slice(0, 60).join('  '));
+  };
+
+  // The editor's state lives in a ref as well, so that several keys arriving in one chunk (a
+  // paste, or tmux send-keys) are applied in order; keys after a submitted entry wait for it.
+  const editorRef = useRef(editor);
+  const queue = useRef<KeyInput[]>([]);
+  const busy = useRef(false);
+  const setEditorState = (state: EditorState) => {
+    editorRef.current = state;
+    setEditor(state);
+  };
+
+  const drain = async () => {
+    if (busy.current) return;
+    busy.current = true;
+    try {
+      while (queue.current.length > 0) {
+        const next = queue.current.shift()!;
+        await handleKey(next);
+      }
+    } finally {
+      busy.current = false;
+    }
+  };
+
+  const handleKey = async ({ input, key }: KeyInput) => {
+    if (key.ctrl && input === 't') {
+      setPanel((p) => !p);
+      return;
+    }
+    const { state, action } = editorKey(editorRef.current, { input, key }, isComplete);
+    setEditorState(state);
+    if (action.type !== 'complete') setHint(undefined);
+    if (action.type !== 'interrupt') setArmedExit(false);
+    switch (action.type) {
+      case 'submit':
+        setEditorState(pushHistory(editorRef.current, action.text));
+        await submit(action.text);
+        return;
+      case 'complete':
+        await completeAtCursor();
+        return;
+      case 'eof':
+        quit();
+        return;
+      case 'interrupt':
+        if (state.text !== '' || state.search !== null) setEditorState(clearEntry(state));
+        else if (armedExit) quit();
+        else {
+          setArmedExit(true);
+          setHint('(To exit, press Ctrl-C again or Ctrl-D; the image is saved first)');
+        }
+        return;
+    }
+  };
+
+  useInput((input, key) => {
+    if (inspector) return inspectorKey(input, key);
+    if (running !== null) {
+      if (key.ctrl && input === 'c') engine.interrupt();
+      else queue.current.push(...splitChunk(input, key));
+      return;
+    }
+    queue.current.push(...splitChunk(input, key));
+    void drain();
+  });
+
+  const inspectorKey = (input: string, key: KeyInput['key']) => {
+    if (!inspector) return;
+    const fields = inspector.view.fields;
+    if (key.escape || input === 'q' || (key.ctrl && input === 'c')) setInspector(null);
+    else if (key.upArrow)
+      setInspector({ ...inspector, selected: Math.max(0, inspector.selected - 1) });
+    else if (key.downArrow) {
+      setInspector({ ...inspector, selected: Math.min(fields.length - 1, inspector.selected + 1) });
+    } else if (key.return || key.rightArrow) {
+      const field = fields[inspector.selected];
+      if (field?.expandable) void walk([...inspector.path, field.key]);
+    } else if (key.leftArrow || key.backspace || key.delete) {
+      if (inspector.path.length > 0) void walk(inspector.path.slice(0, -1));
+    }
+  };
+
+  const runningText =
+    running === null
+      ? undefined
+      : `${spinner(now)} running ${((now - running) / 1000).toFixed(1)} s${progress ? ' · ' + progressText(progress) : ''} · Ctrl-C stops it (the image stays as it was)`;
+
+  return h(
+    Box,
+    { flexDirection: 'column' },
+    h(Static<LogLine>, {
+      items: log,
+      children: (line: LogLine) => h(Text, { key: line.id }, line.text),
+    }),
+    panel ? h(DefinitionsPanel, { defs, changed: engine.changedSinceSave }) : null,
+    framed ? h(FramePanel, framed) : null,
+    inspector ? h(InspectorView, { inspector }) : null,
+    running === null && !inspector ? h(PromptView, { editor, hint }) : null,
+    h(StatusLine, { status, running: runningText }),
+  );
+}
+
+/** A chunk of several characters with line breaks in it is typed text and Enter presses. */
+function splitChunk(input: string, key: KeyInput['key']): KeyInput[] {
+  if (input.length <= 1 || key.ctrl || key.meta || !/[\r\n]/.test(input)) return [{ input, key }];
+  const keys: KeyInput[] = [];
+  input.split(/\r\n?|\n/).forEach((segment, i) => {
+    if (i > 0) keys.push({ input: '\r', key: { return: true } });
+    if (segment) keys.push({ input: segment, key: {} });
+  });
+  return keys;
+}
+
+function echo(text: string): string {
+  return text
+    .split('\n')
+    .map((line, i) => (i === 0 ? PROMPT : CONTINUATION) + line)
+    .join('\n');
+}
+
+function commonPrefix(words: string[]): string {
+  let prefix = words[0] ?? '';
+  for (const w of words) while (!w.startsWith(prefix)) prefix = prefix.slice(0, -1);
+  return prefix;
+}
+
+function progressText(p: Progress): string {
+  const count = (n: number) => n.toLocaleString('en');
+  return p.total
+    ? `${p.what}: ${count(p.done)} of ${count(p.total)}`
+    : `${p.what}: ${count(p.done)}`;
+}
+
+const FRAMES = '⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏';
+function spinner(now: number): string {
+  return FRAMES[Math.floor(now / 100) % FRAMES.length]!;
+}

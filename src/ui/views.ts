@@ -1,0 +1,149 @@
+// The pieces of the screen that only draw: the prompt, the definitions panel, the inspector and
+// the status line. `h` is React.createElement (the sources run without a JSX build step).
+import { createElement as h } from 'react';
+import type { ReactElement } from 'react';
+import { Box, Text } from 'ink';
+import type { DefSummary } from '../shared/protocol.ts';
+import type { InspectReply } from '../session/commands/queries.ts';
+import { STYLE_COLOURS, highlight } from './highlight.ts';
+import type { EditorState } from './editor-state.ts';
+import { cursorPosition } from './editor-state.ts';
+
+export const PROMPT = 'viv> ';
+export const CONTINUATION = '...  ';
+
+/** The entry being typed, coloured, with the cursor drawn as an inverse cell. */
+export function PromptView(props: { editor: EditorState; hint?: string }): ReactElement {
+  const { editor } = props;
+  const { lines, line: cursorLine, column } = cursorPosition(editor);
+  const search = editor.search;
+  const prefix = (i: number) =>
+    search
+      ? `(${search.query !== '' && search.match === null ? 'failing ' : ''}reverse-i-search)'${search.query}': `
+      : i === 0
+        ? PROMPT
+        : CONTINUATION;
+  return h(
+    Box,
+    { flexDirection: 'column' },
+    ...lines.map((text, i) =>
+      h(
+        Text,
+        { key: i },
+        h(Text, { color: 'cyan' }, prefix(i)),
+        ...renderLine(text, i === cursorLine ? column : -1),
+      ),
+    ),
+    props.hint ? h(Text, { dimColor: true }, props.hint) : null,
+  );
+}
+
+function renderLine(text: string, cursor: number): ReactElement[] {
+  const out: ReactElement[] = [];
+  let at = 0;
+  for (const span of highlight(text)) {
+    const end = at + span.text.length;
+    const color = STYLE_COLOURS[span.style];
+    if (cursor >= at && cursor < end) {
+      const before = span.text.slice(0, cursor - at);
+      const under = span.text[cursor - at]!;
+      const after = span.text.slice(cursor - at + 1);
+      out.push(h(Text, { key: `${at}a`, color }, before));
+      out.push(h(Text, { key: `${at}c`, inverse: true, color }, under));
+      out.push(h(Text, { key: `${at}b`, color }, after));
+    } else {
+      out.push(h(Text, { key: at, color }, span.text));
+    }
+    at = end;
+  }
+  if (cursor >= text.length) out.push(h(Text, { key: 'cursor', inverse: true }, ' '));
+  return out;
+}
+
+export function DefinitionsPanel(props: {
+  defs: DefSummary[];
+  changed: Set<string>;
+}): ReactElement {
+  const rows = props.defs.map((d) => [
+    (props.changed.has(d.name) ? '* ' : '  ') + d.name,
+    d.kind + (d.once ? ' (once)' : ''),
+    `v${d.version}`,
+    d.instances === undefined ? '' : `${d.instances} live`,
+  ]);
+  const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i]!.length), 4));
+  return h(
+    Box,
+    { flexDirection: 'column', borderStyle: 'round', borderColor: 'gray', paddingX: 1 },
+    h(Text, { bold: true }, 'Definitions  (* changed since the last save; Ctrl-T hides)'),
+    rows.length === 0 ? h(Text, { dimColor: true }, 'none yet') : null,
+    ...rows.map((r, i) => h(Text, { key: i }, r.map((c, j) => c.padEnd(widths[j]!)).join('  '))),
+  );
+}
+
+export interface InspectorState {
+  expression: string;
+  id: number;
+  path: string[];
+  view: InspectReply;
+  selected: number;
+}
+
+export function InspectorView(props: { inspector: InspectorState }): ReactElement {
+  const { inspector } = props;
+  const { view } = inspector;
+  const heading =
+    (view.className ? `${view.className} v${view.version}  ` : '') +
+    [inspector.expression, ...inspector.path].join(' › ');
+  return h(
+    Box,
+    { flexDirection: 'column', borderStyle: 'round', borderColor: 'blue', paddingX: 1 },
+    h(Text, { bold: true }, heading),
+    h(Text, { dimColor: true }, view.title),
+    view.fields.length === 0 ? h(Text, { dimColor: true }, '(no fields)') : null,
+    ...view.fields.map((f, i) =>
+      h(
+        Text,
+        { key: i, inverse: i === inspector.selected },
+        `${i === inspector.selected ? '›' : ' '} ${f.key}: ${f.preview}${f.expandable ? '  ▸' : ''}`,
+      ),
+    ),
+    h(Text, { dimColor: true }, '↑↓ select · Enter/→ open · ←/Backspace back · Esc close'),
+  );
+}
+
+export interface StatusInfo {
+  image: string;
+  dirty: boolean;
+  savedAt?: Date;
+  heapUsed: number;
+  heapLimit: number;
+  definitions: number;
+  processes: number;
+}
+
+/** A process's text frame, live (`:frame NAME` again hides it). */
+export function FramePanel(props: { name: string; text: string }): ReactElement {
+  return h(
+    Box,
+    { flexDirection: 'column', borderStyle: 'round', borderDimColor: true, paddingX: 1 },
+    h(Text, { dimColor: true }, `${props.name} · :frame ${props.name} hides it`),
+    h(Text, null, props.text),
+  );
+}
+
+export function StatusLine(props: { status: StatusInfo; running?: string }): ReactElement {
+  const s = props.status;
+  const mb = (n: number) => (n / 1024 / 1024).toFixed(1);
+  const saved = s.dirty
+    ? 'unsaved changes'
+    : s.savedAt
+      ? `saved ${s.savedAt.toTimeString().slice(0, 8)}`
+      : 'saved';
+  return h(
+    Text,
+    { dimColor: !props.running, color: props.running ? 'yellow' : undefined },
+    props.running
+      ? props.running
+      : `${s.image} · ${saved} · heap ${mb(s.heapUsed)}/${mb(s.heapLimit)} MB · ${s.definitions} definitions · ${s.processes} processes · Ctrl-T definitions · :help`,
+  );
+}
