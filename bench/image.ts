@@ -14,7 +14,8 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Engine } from '../src/session/engine/engine.ts';
+import { openSession } from '../src/session/open-session.ts';
+import type { Engine } from '../src/session/engine/engine.ts';
 import { openStore } from '../src/session/store/store.ts';
 
 const N = 1_000_000;
@@ -89,7 +90,7 @@ function plainFloor(): { save: number; reopen: number; bytes: number } {
 const floor = plainFloor();
 
 const imagePath = join(dir, 'bench.json');
-let engine = await Engine.open({ store: await openStore(imagePath) });
+let engine = await openSession({ store: await openStore(imagePath) });
 const build = await engine.submit(GRAPH);
 if (!build.ok) throw new Error(JSON.stringify(build.error));
 
@@ -109,7 +110,7 @@ const bytes = statSync(imagePath).size;
 await engine.close();
 
 const t1 = performance.now();
-engine = await Engine.open({ store: await openStore(imagePath) });
+engine = await openSession({ store: await openStore(imagePath) });
 const reopen = performance.now() - t1;
 const check = await engine.submit('ring[999_999].next === ring[0] && ring[5].tag === ring[6].tag');
 if (check.value !== 'true')
@@ -127,10 +128,10 @@ const trips = async (e: Engine) => {
 };
 await engine.close();
 // Both on a fresh, small image: only the journal differs.
-const journaled = await Engine.open({ store: await openStore(join(dir, 'journal.json')) });
+const journaled = await openSession({ store: await openStore(join(dir, 'journal.json')) });
 const withJournal = await trips(journaled);
 await journaled.close();
-const bare = await Engine.open({});
+const bare = await openSession({});
 const withoutJournal = await trips(bare);
 await bare.close();
 

@@ -4,7 +4,7 @@
 import { createSocket } from 'node:dgram';
 import type { AddressInfo } from 'node:net';
 import { fromBuffer, toBuffer } from 'osc-min';
-import { Engine } from '../src/session/engine/engine.ts';
+import { openSession } from '../src/session/open-session.ts';
 import { stdlibEntries } from '../src/session/stdlib.ts';
 
 const line = (text: string) => process.stdout.write(text + '\n');
@@ -15,7 +15,7 @@ const percentile = (xs: number[], p: number) => {
 const describe = (xs: number[]) =>
   `p50 ${percentile(xs, 0.5).toFixed(2)} ms, p99 ${percentile(xs, 0.99).toFixed(2)} ms, max ${Math.max(...xs).toFixed(2)} ms`;
 
-const engine = await Engine.open({ memoryMB: 3072, prelude: stdlibEntries() });
+const engine = await openSession({ memoryMB: 3072, prelude: stdlibEntries() });
 async function value(entry: string): Promise<string> {
   const result = await engine.submit(entry);
   if (!result.ok) throw new Error(`bench entry failed: ${entry}\n${JSON.stringify(result.error)}`);

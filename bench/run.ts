@@ -1,9 +1,9 @@
 // `npm run bench`: speed as ratios against baselines measured in the same run, one per line.
 // Everything runs through the real engine: a guest process, an isolate, the kernel. Times inside
 // the isolate are taken with the guest's `performance.now()` (a host capability).
-import { Engine } from '../src/session/engine/engine.ts';
+import { openSession } from '../src/session/open-session.ts';
 
-const engine = await Engine.open({ memoryMB: 3072 });
+const engine = await openSession({ memoryMB: 3072 });
 
 async function value(entry: string): Promise<string> {
   const result = await engine.submit(entry);

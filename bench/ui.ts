@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createElement as h } from 'react';
 import { render } from 'ink-testing-library';
-import { Engine } from '../src/session/engine/engine.ts';
+import { openSession } from '../src/session/open-session.ts';
 import { App } from '../src/ui/app.ts';
 
 const CLI = fileURLToPath(new URL('../src/session/cli.ts', import.meta.url));
@@ -72,7 +72,7 @@ if (spawnSync('script', ['--version']).status === 0) {
 }
 
 // Keystroke to repaint, with 1,000 lines of output above the prompt.
-const engine = await Engine.open({ colors: true });
+const engine = await openSession({ colors: true });
 const printer = { print: (_text: string) => {} };
 const ui = render(h(App, { engine, imageName: 'bench.json', printer }));
 await new Promise((r) => setTimeout(r, 300));

@@ -47,8 +47,9 @@ test('upgrade runs over every live instance, including ones only a closure holds
   assert.deepEqual(values(run).slice(3, 4), [
     "[ [ 'USD(from v1)', 'USD(from v1)' ], 'USD(from v1)', 'EUR' ]",
   ]);
-  // The probe's `new Acct(1)` is garbage by then: three live instances remain.
-  assert.match(run.results[4]!.value!, /Acct\s+class\s+v2\s+3 live/);
+  // The probe's `new Acct(1)` is garbage by then, but no collection is forced to count live
+  // instances (the registry's weak references): it may still be counted until V8 collects it.
+  assert.match(run.results[4]!.value!, /Acct\s+class\s+v2\s+[34] live/);
 });
 
 test('subclasses follow a redefined base class, and its migrations reach their instances', async () => {

@@ -117,7 +117,7 @@ test('an entry still running when the process was killed is not replayed, and op
   }
 });
 
-test('a replay that fails stops there, writes nothing, and the image opens after a choice', async () => {
+test('an image whose snapshot needs more memory than --memory: a clear error, exit 2, files untouched', async () => {
   const dir = tempDir();
   try {
     const image = join(dir.path, 'img.json');
@@ -125,20 +125,19 @@ test('a replay that fails stops there, writes nothing, and the image opens after
       [
         'const small = 1',
         ':save',
-        'const hog = Array.from({ length: 1_500_000 }, (_, i) => ({ i }))',
+        'const hog = new Array(4_000_000).fill(0.5)',
         'const after = 2',
       ],
       ['--image', image, '--autosave', '0', '--memory', '512'],
     );
     assert.equal(first.status, 0, first.stderr);
-    // The final save folded the journal into the snapshot; make the big entry part of a journal.
     const saved = readFileSync(image);
     const journal = `${image}.journal`;
     const before = existsSync(journal) ? readFileSync(journal) : undefined;
     // Reopening with too little memory for the snapshot itself is a clear error, exit 2.
-    const tooSmall = await batch(['1'], ['--image', image, '--memory', '32']);
+    const tooSmall = await batch(['1'], ['--image', image, '--memory', '16']);
     assert.equal(tooSmall.status, 2);
-    assert.match(tooSmall.stderr, /needs more memory than --memory 32 MB/);
+    assert.match(tooSmall.stderr, /needs more memory than --memory 16 MB/);
     assert.doesNotMatch(tooSmall.stderr, /\n\s+at /, 'no stack trace');
     assert.deepEqual(readFileSync(image), saved, 'the image is untouched');
     if (before) assert.deepEqual(readFileSync(journal), before, 'the journal is untouched');
@@ -157,7 +156,7 @@ test('an entry that ran out of memory once stops the replay under a smaller limi
     await runThenKill(
       image,
       [
-        'const hog = Array.from({ length: 1_000_000 }, (_, i) => "x".repeat(40) + i)',
+        'const hog = new Array(8_000_000).fill(0.5)',
         'const after = 2',
       ],
       ['--memory', '512'],
@@ -173,7 +172,7 @@ test('an entry that ran out of memory once stops the replay under a smaller limi
     assert.deepEqual(readFileSync(`${image}.journal`), journalBytes, 'the journal is untouched');
     // With enough memory, the same image opens with everything.
     const full = await batch(['hog.length', 'after'], ['--image', image, '--memory', '512']);
-    assert.deepEqual(values(full), ['1000000', '2']);
+    assert.deepEqual(values(full), ['8000000', '2']);
   } finally {
     dir.remove();
   }

@@ -302,10 +302,10 @@ test('the REPL history is kept with the image across sessions', async () => {
   const dir = tempDir();
   try {
     const image = join(dir.path, 'history.json');
-    const { Engine } = await import('../src/session/engine/engine.ts');
+    const { openSession } = await import('../src/session/open-session.ts');
     const { openStore } = await import('../src/session/store/store.ts');
     await batch(['const a = 1', 'a + 41', ':defs'], ['--image', image]);
-    const engine = await Engine.open({ store: await openStore(image) });
+    const engine = await openSession({ store: await openStore(image) });
     try {
       assert.deepEqual(engine.history.slice(-3), ['const a = 1', 'a + 41', ':defs']);
     } finally {

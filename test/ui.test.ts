@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createElement as h } from 'react';
 import { render } from 'ink-testing-library';
-import { Engine } from '../src/session/engine/engine.ts';
+import { openSession } from '../src/session/open-session.ts';
 import { App } from '../src/ui/app.ts';
 import type { Printer } from '../src/ui/app.ts';
 
@@ -31,7 +31,7 @@ function stripAnsi(text: string): string {
 
 async function session(history: string[] = []) {
   const printer: Printer = { print: () => {} };
-  const engine = await Engine.open({
+  const engine = await openSession({
     colors: true,
     onPrint: (_stream, text) => printer.print(text),
     onProgress: (progress) => printer.progress?.(progress),

@@ -1,6 +1,7 @@
 // The host capabilities user code sees: `console` (printing into the entry's output) and timers
 // (scheduled by the host, fired back through the kernel). Nothing else of the host is reachable.
-import type { GuestNotice, TimerInfo } from '../shared/protocol.ts';
+import type { TimerInfo } from '../shared/types.ts';
+import type { GuestNotice } from '../shared/notices.ts';
 import { defineProperty, globalObject, now } from './intrinsics.ts';
 import { formatWithOptions, inspect } from './inspect/inspect.ts';
 import { outsideEntry } from './transaction/determinism.ts';

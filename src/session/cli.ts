@@ -7,6 +7,7 @@ import { DEFAULT_OPEN_BOUND_MS, Engine, OpenCancelled } from './engine/engine.ts
 import type { OpeningControl, Store } from './engine/engine.ts';
 import { openStore } from './store/store.ts';
 import { validateRecord } from './engine/journal-records.ts';
+import { runCommand } from './commands/commands.ts';
 import { runBatch } from './batch.ts';
 import type { Printer } from '../ui/app.ts';
 import { stdlibEntries } from './stdlib.ts';
@@ -131,6 +132,7 @@ export async function main(
       prelude: stdlibEntries(),
       prestarted,
       opening,
+      command: runCommand,
       autoRollback: values['auto-rollback'],
       onProgress: (progress) => printer.progress?.(progress),
       onProcess: ({ message, offer }) => {

@@ -1,5 +1,5 @@
 // What one entry or command gives back: exactly the JSON object batch mode prints with --json.
-import type { DefinedInfo, ErrorInfo, MigrationReport } from '../shared/protocol.ts';
+import type { DefinedInfo, ErrorInfo, InspectView, MigrationReport } from '../shared/types.ts';
 
 export interface ResultError extends ErrorInfo {
   /** The user's own line the error points at (for a caret display). */
@@ -15,4 +15,7 @@ export interface Result {
   migrations?: MigrationReport[];
   /** The entry was accepted, but something after its commit failed (printing its value). */
   warning?: string;
+  /** A command asks the terminal to open a panel (`:inspect`, `:frame`); batch mode ignores it. */
+  panel?:
+    { kind: 'inspect'; expression: string; view: InspectView } | { kind: 'frame'; name: string };
 }

@@ -3,9 +3,16 @@
 import { createElement as h, useEffect, useRef, useState } from 'react';
 import type { ReactElement } from 'react';
 import { Box, Static, Text, useApp, useInput } from 'ink';
-import type { DefSummary, Progress } from '../shared/protocol.ts';
+import type { DefSummary, Progress } from '../shared/types.ts';
 import type { Engine } from '../session/engine/engine.ts';
-import { complete, definitions, frame, inspect, processCount } from '../session/commands/queries.ts';
+import {
+  complete,
+  definitions,
+  frame,
+  inspect,
+  processCount,
+} from '../session/commands/queries.ts';
+import { completeCommand } from '../session/commands/commands.ts';
 import { isComplete } from '../session/compile/analyze.ts';
 import { renderResult } from '../session/render.ts';
 import {
@@ -138,48 +145,40 @@ export function App({ engine, imageName, printer }: Props): ReactElement {
 
   const submit = async (text: string) => {
     append(echo(text));
-    const inspect = /^:inspect\s+([\s\S]+)$/.exec(text.trim());
-    if (inspect) return openInspector(inspect[1]!);
+    // `:frame NAME` again hides the panel (a terminal matter: nothing to ask the image).
     const framing = /^:frame\s+(\S+)\s*$/.exec(text.trim());
-    if (framing) return toggleFrame(framing[1]!);
+    if (framing && framed?.name === framing[1]) return setFramed(null);
     setNow(Date.now());
     setRunning(Date.now());
     const wasDirty = engine.dirty;
     const result = await engine.submit(text);
     setRunning(null);
     setProgress(null);
-    append(renderResult(result));
+    // Commands that open a panel answer through the one dispatcher like every other.
+    const panel = result.panel;
+    if (panel?.kind === 'inspect') {
+      const { expression, view } = panel;
+      setInspector({ expression, id: view.id, path: [], view, selected: 0 });
+      if (result.printed.length) append(result.printed.join('\n'));
+    } else if (panel?.kind === 'frame') {
+      setFramed({ name: panel.name, text: result.value ?? '' });
+    } else append(renderResult(result));
     if (wasDirty && !engine.dirty) savedAt.current = new Date();
     await refresh();
     if (engine.quitRequested) quit();
   };
 
-  const toggleFrame = async (name: string) => {
-    if (framed?.name === name) return setFramed(null);
-    const first = await frame(engine, name);
-    if (!('text' in first)) return append(`Uncaught ${first.error.name}: ${first.error.message}`);
-    setFramed({ name, text: first.text });
-  };
-
-  const openInspector = async (expression: string) => {
-    try {
-      const view = await inspect(engine, { expression }, []);
-      setInspector({ expression, id: view.id, path: [], view, selected: 0 });
-    } catch (error) {
-      append(`Uncaught ${(error as Error).message}`);
-    }
-  };
-
   const walk = async (path: string[]) => {
     if (!inspector) return;
     const view = await inspect(engine, { id: inspector.id }, path);
+    if ('error' in view) return append(`Uncaught ${view.error.name}: ${view.error.message}`);
     setInspector({ ...inspector, path, view, selected: 0 });
   };
 
   const completeAtCursor = async () => {
     const current = editorRef.current;
     const before = current.text.slice(0, current.cursor);
-    const { from, candidates } = await complete(engine, before);
+    const { from, candidates } = completeCommand(before) ?? (await complete(engine, before));
     if (candidates.length === 0) return setHint('no completions');
     const common = commonPrefix(candidates);
     if (common.length > before.length - from) {

@@ -3,8 +3,8 @@
 import { createElement as h } from 'react';
 import type { ReactElement } from 'react';
 import { Box, Text } from 'ink';
-import type { DefSummary } from '../shared/protocol.ts';
-import type { InspectReply } from '../session/commands/queries.ts';
+import type { DefSummary } from '../shared/types.ts';
+import type { InspectView } from '../shared/types.ts';
 import { STYLE_COLOURS, highlight } from './highlight.ts';
 import type { EditorState } from './editor-state.ts';
 import { cursorPosition } from './editor-state.ts';
@@ -84,7 +84,7 @@ export interface InspectorState {
   expression: string;
   id: number;
   path: string[];
-  view: InspectReply;
+  view: InspectView;
   selected: number;
 }
 

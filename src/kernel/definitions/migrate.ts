@@ -6,7 +6,7 @@
 // until the entry commits, so a later failure in the same entry puts the instances back too.
 // A dry run (`:check`) migrates copies of the instances instead and only counts.
 import { progress } from '../progress.ts';
-import type { MigrationReport } from '../../shared/protocol.ts';
+import type { MigrationReport } from '../../shared/types.ts';
 import {
   getOwnPropertyDescriptors,
   getPrototypeOf,

@@ -1,6 +1,6 @@
 // The image's namespace: every definition with its whole version history, and the global binding
 // through which entries see it. A definition record is never replaced, only given new versions.
-import type { ClassMeta, DefKind, HistoryEvent, VersionInfo } from '../../shared/protocol.ts';
+import type { ClassMeta, DefKind, HistoryEvent, VersionInfo } from '../../shared/types.ts';
 import { defineProperty, getOwnPropertyDescriptor, globalObject, now } from '../intrinsics.ts';
 import type { Transaction } from '../transaction/transaction.ts';
 import type { ClassCell } from './classes.ts';

@@ -5,7 +5,7 @@
 // toVersion)` when it has one, or else by the target's `static upgrade(instance, fromVersion)` when
 // the target is newer than the current version. Without either, a rollback between versions whose
 // instance state differs is refused before anything changes: the instances would not fit.
-import type { ClassMeta } from '../../shared/protocol.ts';
+import type { ClassMeta } from '../../shared/types.ts';
 import { hasOwn } from '../intrinsics.ts';
 import { bindGlobal, readGlobal } from './namespace.ts';
 import type { Definition, Version } from './namespace.ts';

@@ -5,7 +5,7 @@ import type {
   DeclarationInfo,
   DefinedInfo,
   MigrationReport,
-} from '../../shared/protocol.ts';
+} from '../../shared/types.ts';
 import { defineProperty, getPrototypeOf, hasOwn, setPrototypeOf } from '../intrinsics.ts';
 import { bindGlobal, Namespace, readGlobal } from './namespace.ts';
 import type { Definition, Version } from './namespace.ts';

@@ -4,7 +4,7 @@
 // analysis: `restoreBegin` reads the snapshot and says which versions to compile; the host sends
 // their scripts to `restoreFinish`, which compiles every function and class version in the order it
 // was first made, installs the current ones, decodes the heap and binds the values.
-import type { ClassMeta, DefKind, HistoryEvent } from '../../shared/protocol.ts';
+import type { ClassMeta, DefKind, HistoryEvent } from '../../shared/types.ts';
 import {
   defineProperty,
   getPrototypeOf,

@@ -2,7 +2,8 @@
 // over UDP as a bundle timestamped ahead of time, as SuperCollider clients and TidalCycles do. A
 // message sent from a tick is stamped with that tick's due time (exactly on the grid, however late
 // the tick ran) plus the latency, so the synth plays it on time.
-import type { GuestNotice, OscArg, OscMessage } from '../../shared/protocol.ts';
+import type { OscArg, OscMessage } from '../../shared/types.ts';
+import type { GuestNotice } from '../../shared/notices.ts';
 import type { ProcessTable } from './processes.ts';
 
 const pending: OscMessage[] = [];

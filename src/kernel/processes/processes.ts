@@ -12,7 +12,8 @@
 // Supervision follows OTP: a tick that throws restarts the process (keeping its state, or
 // re-initialising it), at most `maxRestarts` times within `withinSeconds`; past that it stops with
 // its last error, and the kernel names the redefinition that probably broke it.
-import type { GuestNotice, ProcessInfo, Suspect } from '../../shared/protocol.ts';
+import type { ProcessInfo, Suspect } from '../../shared/types.ts';
+import type { GuestNotice } from '../../shared/notices.ts';
 import { defineProperty, globalObject, ownKeys } from '../intrinsics.ts';
 import type { Staging } from '../definitions/staging.ts';
 import type { Timers } from '../capabilities.ts';

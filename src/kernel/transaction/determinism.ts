@@ -10,7 +10,7 @@
 //
 // Ticks of processes and timer callbacks do not draw on an entry's record (`outside`): their
 // state is durable as of the last snapshot, not replayed.
-import type { Draws } from '../../shared/protocol.ts';
+import type { Draws } from '../../shared/types.ts';
 import { defineProperty, globalObject } from '../intrinsics.ts';
 
 const MAX_TIMES = 10_000;

@@ -1,16 +1,10 @@
 // The REPL's commands. Each is declared with its usage and one line of help next to its handler,
 // and `:help` is generated from this table, so the two cannot drift apart.
-import { structuredPatch } from 'diff';
-import type {
-  ControlAction,
-  DefSummary,
-  HistoryReply,
-  ProcessInfo,
-  TimerInfo,
-} from '../../shared/protocol.ts';
+import type { ControlAction, HistoryInfo } from '../../shared/types.ts';
 import type { Engine } from '../engine/engine.ts';
-import { frame, inspect } from './queries.ts';
+import { ask, frame, inspect } from './queries.ts';
 import type { Result } from '../result.ts';
+import { formatBytes, renderDefs, renderDiff, renderHistory, renderProcesses } from './render.ts';
 
 interface Command {
   name: string;
@@ -43,8 +37,8 @@ export const COMMANDS: Command[] = [
     usage: ':defs',
     help: 'the definitions: name, kind, version, live instances of classes',
     run: async (engine) => {
-      const reply = (await guestReply(engine, { op: 'defs' })) as { defs?: DefSummary[] };
-      return ok(renderDefs(reply.defs ?? []));
+      const reply = await ask(engine, { op: 'defs' });
+      return reply.ok ? ok(renderDefs(reply.defs)) : fail(reply.error.name, reply.error.message);
     },
   },
   {
@@ -109,15 +103,19 @@ export const COMMANDS: Command[] = [
     usage: ':inspect EXPR',
     help: "a value's class, version and fields (in the terminal: navigable with the keys)",
     run: async (engine, args) => {
-      if (!args.trim()) return fail('UsageError', 'usage: :inspect EXPR');
-      try {
-        const view = await inspect(engine, { expression: args.trim() }, []);
-        const heading = view.className ? `${view.className} v${view.version}` : view.title;
-        const fields = view.fields.map((f) => `  ${f.key}: ${f.preview}`);
-        return ok([heading, ...fields].join('\n'));
-      } catch (error) {
-        return fail('InspectError', (error as Error).message);
-      }
+      const expression = args.trim();
+      if (!expression) return fail('UsageError', 'usage: :inspect EXPR');
+      // EXPR runs as an entry (one transaction, journaled): what it changes is replayed too.
+      const evaluated = await engine.evaluate(expression);
+      if (!evaluated.ok) return evaluated;
+      const view = await inspect(engine, { last: true }, []);
+      if ('error' in view) return fail(view.error.name, view.error.message);
+      const heading = view.className ? `${view.className} v${view.version}` : view.title;
+      const fields = view.fields.map((f) => `  ${f.key}: ${f.preview}`);
+      return ok([heading, ...fields].join('\n'), {
+        printed: evaluated.printed,
+        panel: { kind: 'inspect', expression, view },
+      });
     },
   },
   {
@@ -125,10 +123,8 @@ export const COMMANDS: Command[] = [
     usage: ':ps',
     help: 'processes (state, ticks, restarts, last error, lateness) and running timers',
     run: async (engine) => {
-      const reply = (await guestReply(engine, { op: 'ps' })) as {
-        processes: ProcessInfo[];
-        timers: TimerInfo[];
-      };
+      const reply = await ask(engine, { op: 'ps' });
+      if (!reply.ok) return fail(reply.error.name, reply.error.message);
       return ok(renderProcesses(reply.processes, reply.timers));
     },
   },
@@ -158,7 +154,8 @@ export const COMMANDS: Command[] = [
       const name = args.trim();
       if (!name) return fail('UsageError', 'usage: :frame NAME');
       const shown = await frame(engine, name);
-      return 'text' in shown ? ok(shown.text) : fail(shown.error.name, shown.error.message);
+      if ('error' in shown) return fail(shown.error.name, shown.error.message);
+      return ok(shown.text, { panel: { kind: 'frame', name } });
     },
   },
   {
@@ -207,6 +204,14 @@ export function commandNames(): string[] {
   return COMMANDS.map((c) => c.name);
 }
 
+/** Completions of a `:command` being typed, or undefined when the text is not one. */
+export function completeCommand(text: string): { from: number; candidates: string[] } | undefined {
+  const command = /^:(\w*)$/.exec(text.trimStart());
+  if (!command) return undefined;
+  const names = commandNames().filter((n) => n.startsWith(command[1]!));
+  return { from: text.length - command[1]!.length - 1, candidates: names.map((n) => ':' + n) };
+}
+
 export async function runCommand(engine: Engine, text: string): Promise<Result> {
   const match = /^:(\S*)\s*([\s\S]*)$/.exec(text)!;
   const command = COMMANDS.find((c) => c.name === match[1]);
@@ -250,19 +255,9 @@ export function helpText(): string {
   ].join('\n');
 }
 
-async function guestReply(engine: Engine, request: Parameters<Engine['request']>[0]) {
-  const outcome = await engine.request(request);
-  if (outcome.kind !== 'reply') throw new Error(`the guest did not answer (${outcome.kind})`);
-  return outcome.reply as Record<string, unknown>;
-}
-
-async function history(engine: Engine, name: string): Promise<HistoryReply | { error: Result }> {
-  const reply = await guestReply(engine, { op: 'history', name });
-  if (reply.ok === false) {
-    const error = reply.error as { name: string; message: string };
-    return { error: fail(error.name, error.message) };
-  }
-  return reply as unknown as HistoryReply;
+async function history(engine: Engine, name: string): Promise<HistoryInfo | { error: Result }> {
+  const reply = await ask(engine, { op: 'history', name });
+  return reply.ok ? reply : { error: fail(reply.error.name, reply.error.message) };
 }
 
 async function rollback(
@@ -294,110 +289,4 @@ async function control(engine: Engine, action: ControlAction, name: string): Pro
   if (!name) return fail('UsageError', `usage: :${action} NAME`);
   if (name.startsWith('#')) return engine.clearTimer(name, action);
   return engine.runOperation({ op: 'control', action, name });
-}
-
-function renderProcesses(procs: ProcessInfo[], timers: TimerInfo[]): string {
-  const lines: string[] = [];
-  if (procs.length === 0) lines.push('no processes');
-  else {
-    const rows = procs.map((p) => [
-      p.name,
-      p.status,
-      p.period,
-      String(p.ticks),
-      String(p.restarts),
-      `${p.lateP99.toFixed(1)} ms`,
-      `${p.lateMax.toFixed(1)} ms`,
-      p.lastError ?? '',
-    ]);
-    lines.push(
-      ...table(
-        ['name', 'status', 'every', 'ticks', 'restarts', 'late p99', 'late max', 'last error'],
-        rows,
-      ),
-    );
-  }
-  if (timers.length) {
-    lines.push('', 'timers:');
-    const rows = timers.map((t) => [`#${t.id}`, t.kind, `${t.delay} ms`, String(t.fired), t.owner]);
-    lines.push(...table(['id', 'kind', 'every', 'fired', 'started by'], rows));
-  }
-  return lines.join('\n');
-}
-
-function table(header: string[], rows: string[][]): string[] {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (r: string[]) =>
-    r
-      .map((c, i) => c.padEnd(widths[i]!))
-      .join('  ')
-      .trimEnd();
-  return [line(header), ...rows.map(line)];
-}
-
-function renderDefs(defs: DefSummary[]): string {
-  if (defs.length === 0) return 'no definitions yet';
-  const rows = defs.map((d) => [
-    d.name,
-    d.kind + (d.once ? ' (once)' : ''),
-    `v${d.version}`,
-    d.instances === undefined ? '' : `${d.instances} live`,
-  ]);
-  return table(['name', 'kind', 'version', 'instances'], rows).join('\n');
-}
-
-function renderHistory(reply: HistoryReply): string {
-  const lines = [
-    `${reply.name}: ${reply.kind}, ${reply.versions.length} version(s), current v${reply.current}`,
-  ];
-  for (const v of reply.versions) {
-    const mark = v.version === reply.current ? '  (current)' : '';
-    const parent = v.parent ? `, from v${v.parent}` : '';
-    lines.push(`v${v.version}  ${timestamp(v.time)}  entry ${v.entry}${parent}${mark}`);
-    for (const sourceLine of v.source.split('\n')) lines.push('    ' + sourceLine);
-  }
-  const rollbacks = reply.events.filter((e) => e.type === 'rollback');
-  for (const e of rollbacks) {
-    lines.push(
-      `rolled back from v${e.from} to v${e.version} at ${timestamp(e.time)} (entry ${e.entry})`,
-    );
-  }
-  return lines.join('\n');
-}
-
-export function renderDiff(
-  name: string,
-  a: number,
-  older: string,
-  b: number,
-  newer: string,
-): string {
-  const patch = structuredPatch(
-    `${name} v${a}`,
-    `${name} v${b}`,
-    older + '\n',
-    newer + '\n',
-    '',
-    '',
-    {
-      context: 3,
-    },
-  );
-  const lines = [`--- ${name} v${a}`, `+++ ${name} v${b}`];
-  if (patch.hunks.length === 0) lines.push('(no difference)');
-  for (const hunk of patch.hunks) {
-    lines.push(`@@ -${hunk.oldStart},${hunk.oldLines} +${hunk.newStart},${hunk.newLines} @@`);
-    lines.push(...hunk.lines);
-  }
-  return lines.join('\n');
-}
-
-function formatBytes(n: number): string {
-  if (n < 1024) return `${n} bytes`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
-}
-
-function timestamp(ms: number): string {
-  return new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
 }

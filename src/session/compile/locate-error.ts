@@ -1,7 +1,7 @@
 // Points a runtime error at the user's own text: the first stack frame inside an entry
 // (`REPL12:3:9` in the guest, a position in the rewritten, type-stripped script) is mapped back to
 // the line and column of what was typed, and the stack loses the kernel's own frames.
-import type { ErrorInfo } from '../../shared/protocol.ts';
+import type { ErrorInfo } from '../../shared/types.ts';
 import type { AnalyzedEntry } from './analyze.ts';
 import type { GuestScript } from './rewrite.ts';
 import { lineColumn } from './source-error.ts';

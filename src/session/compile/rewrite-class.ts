@@ -12,7 +12,7 @@
 // instance, without running any user initialiser or constructor code.
 import type MagicString from 'magic-string';
 import type * as acorn from 'acorn';
-import type { ClassMeta } from '../../shared/protocol.ts';
+import type { ClassMeta } from '../../shared/types.ts';
 
 export type { ClassMeta };
 

@@ -1,7 +1,10 @@
-// Moving a whole image between the guest and the host: a snapshot out, and in when opening (two
-// steps: the guest lists the versions to compile; the host strips and rewrites their sources,
-// which only it can do, and sends the scripts back).
-import type { GuestProcess } from '../guest/guest-process.ts';
+// Moving a whole image between the guest and the session: a snapshot out, and in when opening
+// (the guest lists the versions to compile; the session strips and rewrites their sources, which
+// only it can do, and sends the scripts back; then the rest of opening runs in bounded units).
+import type { Reply, Request, RestoreNext, SessionOpName } from '../../shared/ops.ts';
+import { succeeded } from '../../shared/ops.ts';
+import type { CompiledItem } from '../../shared/types.ts';
+import type { GuestConnection, Outcome } from '../guest/guest.ts';
 import { analyze } from '../compile/analyze.ts';
 import { rewrite } from '../compile/rewrite.ts';
 
@@ -18,16 +21,12 @@ export class SnapshotGuestDied extends SnapshotFailed {
   }
 }
 
-export async function takeSnapshot(guest: GuestProcess, history: string[]): Promise<string> {
+export async function takeSnapshot(guest: GuestConnection, history: string[]): Promise<string> {
   const outcome = await guest.request({ op: 'snapshot', history });
   if (outcome.kind === 'died') throw new SnapshotGuestDied(outcome.reason);
-  if (outcome.kind !== 'reply')
-    throw new SnapshotFailed(`the guest did not answer (${outcome.kind})`);
-  const reply = outcome.reply as { ok: boolean; payload?: string; error?: { message: string } };
-  if (!reply.ok || reply.payload === undefined) {
-    throw new SnapshotFailed(reply.error?.message ?? 'the snapshot failed');
-  }
-  return reply.payload;
+  if (outcome.kind !== 'reply') throw new SnapshotFailed(`the snapshot was stopped`);
+  if (!outcome.reply.ok) throw new SnapshotFailed(outcome.reply.error.message);
+  return outcome.reply.payload;
 }
 
 /**
@@ -36,17 +35,13 @@ export async function takeSnapshot(guest: GuestProcess, history: string[]): Prom
  * `bound` ms per piece: a piece that runs over is stopped, reported, and the opening goes on.
  */
 export async function restoreSnapshot(
-  guest: GuestProcess,
+  guest: GuestConnection,
   payload: string,
   bound = 0,
 ): Promise<{ failures: string[]; history: string[] }> {
-  const begin = await guest.request({ op: 'restoreBegin' }, 0, payload);
-  const first = expectReply(begin) as {
-    compile: { name: string; version: number; source: string }[];
-    history: string[];
-  };
+  const first = await expect(guest, { op: 'restoreBegin', payload });
   const failures: string[] = [];
-  const scripts: { name: string; version: number; script: string }[] = [];
+  const scripts: CompiledItem[] = [];
   for (const item of first.compile) {
     try {
       const script = rewrite(analyze(item.source), { sourceName: `${item.name}@v${item.version}` });
@@ -55,28 +50,29 @@ export async function restoreSnapshot(
       failures.push(`${item.name} v${item.version} no longer parses: ${(error as Error).message}`);
     }
   }
-  const laid = expectReply(await guest.request({ op: 'restoreFinish', scripts })) as { next: Next };
-  let next = laid.next;
+  let next: RestoreNext = (await expect(guest, { op: 'restoreFinish', scripts })).next;
   let stopped = false;
   while (next !== 'done') {
-    const outcome = await guest.request({ op: 'restoreRun', stopped }, next === 'user' ? bound : 0);
+    const run: Request<'restoreRun'> = { op: 'restoreRun', stopped };
+    const outcome = await guest.request(run, next === 'user' ? bound : 0);
     stopped = outcome.kind === 'interrupted';
     if (stopped) continue;
-    const reply = expectReply(outcome) as { next: Next; failures: string[] };
+    const reply = replyOf(outcome);
     failures.push(...reply.failures);
     next = reply.next;
   }
   return { failures, history: first.history };
 }
 
-type Next = 'user' | 'kernel' | 'done';
+async function expect<N extends SessionOpName>(guest: GuestConnection, request: Request<N>) {
+  return replyOf(await guest.request(request));
+}
 
-function expectReply(outcome: Awaited<ReturnType<GuestProcess['request']>>): unknown {
+/** The successful reply, or an Error saying what went wrong. */
+function replyOf<N extends SessionOpName>(outcome: Outcome<N>): Extract<Reply<N>, { ok: true }> {
   if (outcome.kind === 'died') throw new Error(`the guest died: ${outcome.reason}`);
-  if (outcome.kind !== 'reply') throw new Error(`the guest did not answer (${outcome.kind})`);
-  const reply = outcome.reply as { ok: boolean; error?: { name: string; message: string } };
-  if (!reply.ok) {
-    throw new Error(`${reply.error?.name}: ${reply.error?.message}`);
-  }
-  return reply;
+  if (outcome.kind !== 'reply') throw new Error('the guest was stopped');
+  const reply = outcome.reply;
+  if (succeeded(reply)) return reply;
+  throw new Error(`${reply.error?.name}: ${reply.error?.message}`);
 }

@@ -5,7 +5,7 @@
 // running, or was refused, when the session ended: its effects died with it, and it is not
 // replayed. One that failed is replayed too (changes it made inside objects that existed before
 // it cannot be undone, and the replay reproduces them), and must fail again the same way.
-import type { ControlAction, Draws } from '../../shared/protocol.ts';
+import type { ControlAction, Draws } from '../../shared/types.ts';
 
 export type Operation =
   | { op: 'entry'; source: string }

@@ -3,12 +3,9 @@
 // error. The first step that does not (or kills the guest, or runs past its bound, or is stopped
 // with Ctrl-C) stops the replay there: the image is as it was just before that step, and nothing
 // on disk is written until the person decides (skip it, try again, or quit).
-import type { EvalReply, Request } from '../../shared/protocol.ts';
-import type { Outcome } from '../guest/guest-process.ts';
-import { analyze } from '../compile/analyze.ts';
-import { rewrite } from '../compile/rewrite.ts';
-import type { AnalyzedEntry } from '../compile/analyze.ts';
-import type { GuestScript } from '../compile/rewrite.ts';
+import type { Request, SessionOpName } from '../../shared/ops.ts';
+import type { Outcome } from '../guest/guest.ts';
+import type { EntryCompiler } from './compiler.ts';
 import { describeOperation } from './journal-records.ts';
 import type { Recorded, Step } from './journal-records.ts';
 
@@ -27,10 +24,9 @@ export interface ReplayStop {
 }
 
 export interface ReplayHost {
-  /** Sends a request within `bound` ms (0: none), awaiting an entry's settlement. */
-  request(request: Request, entry: number, bound: number): Promise<Outcome>;
-  /** Keeps an entry's analysis, to map its errors back to what was typed. */
-  remember(entry: number, analysis: AnalyzedEntry, script: GuestScript): void;
+  /** Sends a request within `bound` ms (0: none); an awaiting entry answers once settled. */
+  request<N extends SessionOpName>(request: Request<N>, bound: number): Promise<Outcome<N>>;
+  compiler: EntryCompiler;
   /** The person pressed Ctrl-C during this replay. */
   interruptedByUser(): boolean;
 }
@@ -51,9 +47,9 @@ export async function replayStep(
   bound: number,
 ): Promise<ReplayStop | undefined> {
   const limit = replayBound(step, bound);
-  let outcome: Outcome;
+  let outcome: Outcome<'eval' | 'rollback' | 'control'>;
   try {
-    outcome = await host.request(requestFor(host, step), step.entry, limit);
+    outcome = await host.request(requestFor(host, step), limit);
   } catch (error) {
     return stop(step, index, `it no longer compiles: ${(error as Error).message}`, false);
   }
@@ -64,12 +60,12 @@ export async function replayStep(
       : `it ran past ${limit} ms and was stopped`;
     return stop(step, index, why, false);
   }
-  const reply = outcome.reply as EvalReply;
+  const reply = outcome.reply;
   const recorded = step.recorded;
   if (reply.ok === recorded.ok && (reply.ok || reply.error?.name === recorded.error)) {
     return undefined;
   }
-  const now = reply.ok ? 'ok' : `${reply.error?.name}: ${reply.error?.message}`;
+  const now = reply.ok ? 'ok' : `${reply.error.name}: ${reply.error.message}`;
   return stop(step, index, now, false);
 }
 
@@ -88,7 +84,7 @@ function recordedText(recorded: Recorded): string {
   return recorded.ok ? 'ok' : `failed with ${recorded.error ?? 'an error'}`;
 }
 
-function requestFor(host: ReplayHost, step: Step): Request {
+function requestFor(host: ReplayHost, step: Step): Request<'eval' | 'rollback' | 'control'> {
   const { operation, entry } = step;
   if (operation.op === 'rollback') {
     return { op: 'rollback', name: operation.name, version: operation.version, entry };
@@ -96,18 +92,9 @@ function requestFor(host: ReplayHost, step: Step): Request {
   if (operation.op === 'control') {
     return { op: 'control', action: operation.action, name: operation.name, entry };
   }
-  const analysis = analyze(operation.source);
-  const script = rewrite(analysis, { sourceName: `REPL${entry}` });
-  host.remember(entry, analysis, script);
-  return {
-    op: 'eval',
-    entry,
-    script: script.code,
-    declarations: analysis.declarations,
-    owner: ownerOf(analysis, operation.source),
-    quiet: true,
-    ...(step.recorded.draws ? { draws: step.recorded.draws } : {}),
-  };
+  const { request } = host.compiler.compile(operation.source, entry, { quiet: true });
+  const draws = step.recorded.draws;
+  return draws ? { ...request, draws } : request;
 }
 
 /** The report a person reads when a replay stopped, with what they can do about it. */
@@ -121,19 +108,4 @@ export function describeStop(stopped: ReplayStop, image: string): string {
     `  :replay retry  replay again from the last snapshot`,
     `  :quit          leave; the files stay exactly as they are (for more memory: viv --memory MB)`,
   ].join('\n');
-}
-
-/**
- * Who owns the timers an entry starts: what it defines, or else its text. Evaluating an entry with
- * the same owner again replaces those timers instead of leaving the old ones running.
- */
-export function ownerOf(analysis: AnalyzedEntry, source: string): { key: string; label: string } {
-  const names = analysis.declarations.map((d) => d.name);
-  if (names.length)
-    return { key: `defines ${names.join(',')}`, label: `entry defining ${names.join(', ')}` };
-  const line = source.trim().split('\n')[0] ?? '';
-  return {
-    key: `text ${source.trim()}`,
-    label: line.length > 60 ? line.slice(0, 57) + '...' : line,
-  };
 }

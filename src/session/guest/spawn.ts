@@ -18,7 +18,7 @@ export interface Runner {
 
 export function spawnRunner(memoryMB: number): Runner {
   const child = fork(RUNNER, [], {
-    execArgv: ['--no-node-snapshot', '--expose-gc', '--disable-warning=ExperimentalWarning'],
+    execArgv: ['--no-node-snapshot', '--disable-warning=ExperimentalWarning'],
     env: {
       ...process.env,
       VIV_MEMORY_MB: String(memoryMB),

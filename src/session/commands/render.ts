@@ -1,0 +1,109 @@
+// How the answers of `:ps`, `:defs`, `:history` and `:diff` read: plain text tables and diffs.
+import { structuredPatch } from 'diff';
+import type { DefSummary, HistoryInfo, ProcessInfo, TimerInfo } from '../../shared/types.ts';
+
+export function renderProcesses(procs: ProcessInfo[], timers: TimerInfo[]): string {
+  const lines: string[] = [];
+  if (procs.length === 0) lines.push('no processes');
+  else {
+    const rows = procs.map((p) => [
+      p.name,
+      p.status,
+      p.period,
+      String(p.ticks),
+      String(p.restarts),
+      `${p.lateP99.toFixed(1)} ms`,
+      `${p.lateMax.toFixed(1)} ms`,
+      p.lastError ?? '',
+    ]);
+    lines.push(
+      ...table(
+        ['name', 'status', 'every', 'ticks', 'restarts', 'late p99', 'late max', 'last error'],
+        rows,
+      ),
+    );
+  }
+  if (timers.length) {
+    lines.push('', 'timers:');
+    const rows = timers.map((t) => [`#${t.id}`, t.kind, `${t.delay} ms`, String(t.fired), t.owner]);
+    lines.push(...table(['id', 'kind', 'every', 'fired', 'started by'], rows));
+  }
+  return lines.join('\n');
+}
+
+function table(header: string[], rows: string[][]): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
+  return [line(header), ...rows.map(line)];
+}
+
+export function renderDefs(defs: DefSummary[]): string {
+  if (defs.length === 0) return 'no definitions yet';
+  const rows = defs.map((d) => [
+    d.name,
+    d.kind + (d.once ? ' (once)' : ''),
+    `v${d.version}`,
+    d.instances === undefined ? '' : `${d.instances} live`,
+  ]);
+  return table(['name', 'kind', 'version', 'instances'], rows).join('\n');
+}
+
+export function renderHistory(reply: HistoryInfo): string {
+  const lines = [
+    `${reply.name}: ${reply.kind}, ${reply.versions.length} version(s), current v${reply.current}`,
+  ];
+  for (const v of reply.versions) {
+    const mark = v.version === reply.current ? '  (current)' : '';
+    const parent = v.parent ? `, from v${v.parent}` : '';
+    lines.push(`v${v.version}  ${timestamp(v.time)}  entry ${v.entry}${parent}${mark}`);
+    for (const sourceLine of v.source.split('\n')) lines.push('    ' + sourceLine);
+  }
+  const rollbacks = reply.events.filter((e) => e.type === 'rollback');
+  for (const e of rollbacks) {
+    lines.push(
+      `rolled back from v${e.from} to v${e.version} at ${timestamp(e.time)} (entry ${e.entry})`,
+    );
+  }
+  return lines.join('\n');
+}
+
+export function renderDiff(
+  name: string,
+  a: number,
+  older: string,
+  b: number,
+  newer: string,
+): string {
+  const patch = structuredPatch(
+    `${name} v${a}`,
+    `${name} v${b}`,
+    older + '\n',
+    newer + '\n',
+    '',
+    '',
+    {
+      context: 3,
+    },
+  );
+  const lines = [`--- ${name} v${a}`, `+++ ${name} v${b}`];
+  if (patch.hunks.length === 0) lines.push('(no difference)');
+  for (const hunk of patch.hunks) {
+    lines.push(`@@ -${hunk.oldStart},${hunk.oldLines} +${hunk.newStart},${hunk.newLines} @@`);
+    lines.push(...hunk.lines);
+  }
+  return lines.join('\n');
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} bytes`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+function timestamp(ms: number): string {
+  return new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
+}

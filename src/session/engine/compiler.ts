@@ -1,0 +1,76 @@
+// Entries on their way to the guest: analysed (types stripped, declarations found) and rewritten
+// once, into the `eval` request the kernel runs; and errors from the guest mapped back to what was
+// typed. The last entries' analyses are kept for that mapping.
+import type { Request } from '../../shared/ops.ts';
+import type { ErrorInfo } from '../../shared/types.ts';
+import { analyze } from '../compile/analyze.ts';
+import type { AnalyzedEntry } from '../compile/analyze.ts';
+import { rewrite } from '../compile/rewrite.ts';
+import type { GuestScript } from '../compile/rewrite.ts';
+import { locateError } from '../compile/locate-error.ts';
+import type { ResultError } from '../result.ts';
+
+export interface CompiledEntry {
+  analysis: AnalyzedEntry;
+  script: GuestScript;
+  request: Request<'eval'>;
+}
+
+const KEPT = 200;
+
+export class EntryCompiler {
+  readonly #kept = new Map<number, { analysis: AnalyzedEntry; script: GuestScript }>();
+
+  /**
+   * The `eval` request for an entry (throws EntrySyntaxError or IncompleteEntry). `analysis` may
+   * be handed in when the caller analysed the text already (the entry reader, to know it was
+   * complete): an entry is parsed once.
+   */
+  compile(
+    source: string,
+    entry: number,
+    options: { check?: boolean; quiet?: boolean; colors?: boolean; analysis?: AnalyzedEntry } = {},
+  ): CompiledEntry {
+    const analysis = options.analysis ?? analyze(source);
+    const script = rewrite(analysis, { checkOnly: options.check, sourceName: `REPL${entry}` });
+    this.#kept.set(entry, { analysis, script });
+    if (this.#kept.size > KEPT) this.#kept.delete(this.#kept.keys().next().value!);
+    const request: Request<'eval'> = {
+      op: 'eval',
+      entry,
+      script: script.code,
+      async: script.async,
+      declarations: analysis.declarations,
+      owner: ownerOf(analysis, source),
+      ...(options.check ? { check: true } : {}),
+      ...(options.quiet ? { quiet: true } : {}),
+      ...(options.colors ? { colors: true } : {}),
+    };
+    return { analysis, script, request };
+  }
+
+  /** The names an entry defined (of one compiled recently). */
+  names(entry: number): string[] {
+    return this.#kept.get(entry)?.analysis.declarations.map((d) => d.name) ?? [];
+  }
+
+  /** An error from the guest, pointed at the line and column of what was typed. */
+  locate(error: ErrorInfo): ResultError {
+    return locateError(error, (n) => this.#kept.get(n));
+  }
+}
+
+/**
+ * Who owns the timers an entry starts: what it defines, or else its text. Evaluating an entry with
+ * the same owner again replaces those timers instead of leaving the old ones running.
+ */
+function ownerOf(analysis: AnalyzedEntry, source: string): { key: string; label: string } {
+  const names = analysis.declarations.map((d) => d.name);
+  if (names.length)
+    return { key: `defines ${names.join(',')}`, label: `entry defining ${names.join(', ')}` };
+  const line = source.trim().split('\n')[0] ?? '';
+  return {
+    key: `text ${source.trim()}`,
+    label: line.length > 60 ? line.slice(0, 57) + '...' : line,
+  };
+}

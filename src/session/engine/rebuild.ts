@@ -1,0 +1,239 @@
+// Building the image in a guest: opening (the snapshot, then the journal replayed and checked),
+// stopping read-only where a replay does not match, going on after the person chose (`:replay
+// skip` or `retry`), and rebuilding a guest that died from the snapshot plus the journal.
+import type { Request, SessionOpName } from '../../shared/ops.ts';
+import type { GuestConnection, Outcome } from '../guest/guest.ts';
+import type { Result } from '../result.ts';
+import type { EntryCompiler } from './compiler.ts';
+import { planReplay } from './journal-records.ts';
+import type { JournalRecord, Step } from './journal-records.ts';
+import { replayStep } from './replay.ts';
+import type { ReplayHost, ReplayStop } from './replay.ts';
+import { describeStop } from './replay.ts';
+import { restoreSnapshot } from './image-io.ts';
+
+/** Opening the image failed: a clear message, nothing written. */
+export class OpenError extends Error {
+  override name = 'OpenError';
+}
+
+/** Ctrl-D (or a signal) while opening. */
+export class OpenCancelled extends Error {
+  override name = 'OpenCancelled';
+}
+
+const DEFAULT_OPEN_BOUND_MS = 10_000;
+
+/** What rebuilding needs of the engine. */
+export interface RebuildHost {
+  guest: GuestConnection;
+  entry: number;
+  userInterrupt: boolean;
+  readonly journal: Step[];
+  readonly changedSinceSave: Set<string>;
+  readonly history: string[];
+  readonly compiler: EntryCompiler;
+  readonly imagePath: string | undefined;
+  readonly options: {
+    memoryMB: number;
+    timeoutMs: number;
+    openTimeoutMs?: number;
+    prelude?: { file: string; source: string }[];
+    opening?: { interrupt?: () => void; cancel?: () => void };
+    store?: {
+      payload: string | null;
+      savedEntry: number;
+      journal: readonly object[];
+      notices?: readonly string[];
+      append(record: JournalRecord): Promise<void>;
+    };
+  };
+  startGuest(): Promise<GuestConnection>;
+  keep(step: Step, names: string[]): void;
+  rememberHistory(text: string): void;
+  interrupt(): void;
+  evaluate(source: string, options: { quiet?: boolean }): Promise<Result>;
+  request<N extends SessionOpName>(request: Request<N>, bound?: number): Promise<Outcome<N>>;
+}
+
+export class Rebuilder {
+  readonly #host: RebuildHost;
+  /** The snapshot the image was last opened from or saved to: what a revival starts from. */
+  snapshot: { payload: string; entry: number } | undefined;
+  restoreFailures: string[] = [];
+  readonly notices: string[] = [];
+  /** Where a replay stopped: the image is read-only until the person decides. */
+  stop: ReplayStop | undefined;
+  /** The steps of the replay that stopped (to go on after `:replay skip`). */
+  #stoppedSteps: Step[] = [];
+  cancelled = false;
+
+  constructor(host: RebuildHost) {
+    this.#host = host;
+  }
+
+  /**
+   * Opens the image: the snapshot, then the journal, replayed and checked; a new image gets the
+   * prelude. Throws OpenError when it cannot be rebuilt at all, OpenCancelled on Ctrl-D.
+   */
+  async open(): Promise<void> {
+    const host = this.#host;
+    const opening = host.options.opening;
+    if (opening) {
+      opening.interrupt = () => host.interrupt();
+      opening.cancel = () => {
+        this.cancelled = true;
+        host.guest?.kill();
+      };
+    }
+    try {
+      host.guest = await host.startGuest();
+      const store = host.options.store;
+      const plan = planReplay(store?.journal ?? []);
+      this.notices.push(...(store?.notices ?? []), ...plan.notes);
+      host.entry = Math.max(store?.savedEntry ?? 0, plan.lastEntry);
+      if (store?.payload) {
+        this.snapshot = { payload: store.payload, entry: store.savedEntry };
+        await this.#restore(store.payload);
+      }
+      if (store?.payload || plan.steps.length > 0) {
+        await this.#replay(plan.steps);
+      } else {
+        for (const { file, source } of host.options.prelude ?? []) {
+          const result = await host.evaluate(source, { quiet: true });
+          if (!result.ok) {
+            throw new OpenError(
+              `stdlib/${file} failed to load: ${result.error?.name}: ${result.error?.message}`,
+            );
+          }
+        }
+      }
+      this.#check();
+      await host.request({ op: 'clock', action: 'resume' });
+    } catch (error) {
+      await host.guest?.close().catch(() => {});
+      if (this.cancelled) throw new OpenCancelled('opening was cancelled; nothing was written');
+      throw error;
+    }
+  }
+
+  #check(): void {
+    if (this.cancelled) throw new OpenCancelled('opening was cancelled');
+  }
+
+  #openBound(): number {
+    const { openTimeoutMs, timeoutMs } = this.#host.options;
+    return openTimeoutMs ?? (timeoutMs || DEFAULT_OPEN_BOUND_MS);
+  }
+
+  /** Replays steps from the last snapshot, checked; stops (read-only) at the first mismatch. */
+  async #replay(steps: Step[]): Promise<void> {
+    const host = this.#host;
+    const bound = this.#openBound();
+    const replayHost: ReplayHost = {
+      request: (request, b) => host.request(request, b),
+      compiler: host.compiler,
+      interruptedByUser: () => host.userInterrupt,
+    };
+    for (let i = 0; i < steps.length; i++) {
+      this.#check();
+      const step = steps[i]!;
+      if (step.operation.op === 'entry') host.rememberHistory(step.operation.source);
+      host.userInterrupt = false;
+      const stopped = await replayStep(replayHost, step, i, bound);
+      if (stopped) return this.#stopAt(stopped, steps, replayHost);
+      const names =
+        step.operation.op === 'entry' ? host.compiler.names(step.entry) : [step.operation.name];
+      host.keep(step, names);
+    }
+  }
+
+  /**
+   * A replay stopped. The image stays as it was just before that step (rebuilt without it if the
+   * guest died there) and is read-only until the person chooses.
+   */
+  async #stopAt(stopped: ReplayStop, steps: Step[], replayHost: ReplayHost): Promise<void> {
+    this.#check();
+    this.stop = stopped;
+    this.#stoppedSteps = steps;
+    if (!stopped.died) return;
+    const host = this.#host;
+    host.guest.kill();
+    host.guest = await host.startGuest();
+    host.journal.length = 0;
+    if (this.snapshot) await this.#restore(this.snapshot.payload);
+    for (const step of steps.slice(0, stopped.index)) {
+      if (await replayStep(replayHost, step, 0, 0)) break;
+      host.journal.push(step);
+    }
+  }
+
+  /** `:replay skip`: journals that the stopped step is left out, and replays the rest. */
+  async skipStopped(): Promise<string> {
+    const stopped = this.stop;
+    if (!stopped) throw new Error('no replay has stopped: there is nothing to skip');
+    await this.#host.options.store?.append({ type: 'skip', entry: stopped.entry });
+    const rest = this.#stoppedSteps.filter((s) => s.entry !== stopped.entry);
+    return this.#rebuild(rest, `entry ${stopped.entry} is left out for good`);
+  }
+
+  /** `:replay retry`: rebuilds from the snapshot and replays the journal again. */
+  async retry(): Promise<string> {
+    if (!this.stop) throw new Error('no replay has stopped: there is nothing to retry');
+    return this.#rebuild(this.#stoppedSteps, 'replayed again');
+  }
+
+  async #rebuild(steps: Step[], what: string): Promise<string> {
+    const host = this.#host;
+    this.stop = undefined;
+    this.#stoppedSteps = [];
+    host.guest.kill();
+    host.guest = await host.startGuest();
+    host.journal.length = 0;
+    host.changedSinceSave.clear();
+    if (this.snapshot) await this.#restore(this.snapshot.payload);
+    await this.#replay(steps);
+    await host.request({ op: 'clock', action: 'resume' });
+    if (this.stop) return `${what}; ${describeStop(this.stop, host.imagePath ?? 'the image')}`;
+    return `${what}: the image is open, with ${host.journal.length} journaled operations since the last snapshot`;
+  }
+
+  /** A new guest, rebuilt from the snapshot and the journal (checked, quietly, in order). */
+  async revive(reason: string, entry?: number, what?: string): Promise<string> {
+    const host = this.#host;
+    host.guest.kill();
+    host.guest = await host.startGuest();
+    if (this.snapshot) await this.#restore(this.snapshot.payload);
+    const steps = host.journal.splice(0);
+    await this.#replay(steps);
+    await host.request({ op: 'clock', action: 'resume' });
+    const dropped =
+      entry !== undefined ? ` Entry ${entry} was dropped${what ? ` (${what})` : ''}.` : '';
+    const from = this.snapshot ? 'the last snapshot and ' : '';
+    const rebuilt = ` The session goes on with a fresh isolate rebuilt from ${from}${steps.length} journaled entries.`;
+    const stopped = this.stop ? `\n${describeStop(this.stop, host.imagePath ?? 'the image')}` : '';
+    return `${reason}.${dropped}${rebuilt}${stopped}`;
+  }
+
+  /** Rebuilds the snapshot in the guest; OpenError when it cannot be. */
+  async #restore(payload: string): Promise<void> {
+    const host = this.#host;
+    try {
+      const restored = await restoreSnapshot(host.guest, payload, this.#openBound());
+      this.restoreFailures = restored.failures;
+      if (host.history.length === 0) host.history.push(...restored.history);
+    } catch (error) {
+      this.#check();
+      const message = (error as Error).message;
+      const image = host.imagePath ?? 'the image';
+      if (/memory/i.test(message)) {
+        throw new OpenError(
+          `${image} needs more memory than --memory ${host.options.memoryMB} MB allows (the guest ran out of memory rebuilding its snapshot); open it with a larger --memory`,
+        );
+      }
+      throw new OpenError(
+        `${image}: its snapshot could not be rebuilt (${message}): the file is damaged, or was written by a Vivarium that saved something this one cannot read. Nothing was written`,
+      );
+    }
+  }
+}

@@ -1,0 +1,9 @@
+// The composition root of a session: an engine whose `:commands` go to the command table. The
+// engine itself knows no commands (they are injected), so the two import nothing of each other.
+import { Engine } from './engine/engine.ts';
+import type { EngineOptions } from './engine/engine.ts';
+import { runCommand } from './commands/commands.ts';
+
+export function openSession(options: EngineOptions = {}): Promise<Engine> {
+  return Engine.open({ command: runCommand, ...options });
+}

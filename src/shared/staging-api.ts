@@ -1,0 +1,39 @@
+// The contract between the code the session's compiler emits and the kernel: rewritten entries
+// call these members of `__viv` (src/session/compile/rewrite.ts and rewrite-class.ts emit the
+// calls; src/kernel/definitions/staging.ts implements them). Each call stages part of a new
+// version of a definition inside the current transaction.
+import type { ClassMeta } from './types.ts';
+
+export type ValueBinding = 'const' | 'let' | 'var';
+
+/** A class's private instance fields, by name: [has(o), get(o)] (so the kernel can carry them). */
+export type PrivateTable = Record<string, [(o: object) => boolean, (o: object) => unknown]>;
+
+export interface StagingApi {
+  /** `function f() {}` (or `const f = () => ...`): the stable stub that every holder calls. */
+  fn(name: string, impl: Function, binding: string): Function;
+  /** `const x = value` (`hasInit`: false for `let x;`, which keeps x's current value). */
+  val(name: string, value: unknown, binding: ValueBinding, hasInit: boolean): void;
+  /** `const x = once(init)`: `init` runs only when x is not already a once-definition. */
+  once(name: string, init: () => unknown, binding: ValueBinding): void;
+  /** `const x = transient(() => init)`: not saved; `init` runs again when the image opens. */
+  transient(name: string, init: () => unknown, binding: ValueBinding): void;
+  /** From a class version's first static block: the version exists, its statics have not run. */
+  early(name: string, impl: Function): void;
+  /** After the class body ran: the version is complete (migrations run here). */
+  cls(name: string, impl: Function, meta: ClassMeta, binding?: string): Function;
+  /** A class version's private fields, so that they can be carried to later versions. */
+  privates(impl: Function, table: PrivateTable): void;
+  /** In stamp mode: a private field's value for the instance being stamped. */
+  carry(instance: object, name: string): unknown;
+  /** A static private field of a redefined class starts from the previous version's value. */
+  carryStatic(impl: Function, name: string, init: () => unknown): unknown;
+  /** Maps a stable class to its installed version (where its static private members live). */
+  sh(value: unknown): unknown;
+  /** After a top-level `await`: throws if the session abandoned this entry meanwhile. */
+  live<T>(entry: number, value?: T): T | undefined;
+  /** True while the kernel stamps private fields on an existing instance. */
+  readonly stamping: boolean;
+  /** The base class of stampable classes without an `extends`. */
+  readonly Root: Function;
+}

@@ -1,0 +1,186 @@
+// The plain data that crosses the seam between the session and the kernel: what requests and
+// replies are made of (src/shared/ops.ts names the requests and replies themselves). Every value
+// here is JSON: no functions, no classes, nothing of either side's objects.
+/** What analysis learned of a class version (sent with the class, kept with the version). */
+export interface ClassMeta {
+  /** Public instance field names, in order (the state shape). */
+  fields: string[];
+  /** Private instance field names (`#x`). */
+  privateFields: string[];
+  /** Private instance methods and accessors. */
+  privateMethods: string[];
+  /** Private static members (fields, methods, accessors). */
+  staticPrivates: string[];
+  /** Compiled with the stamp mode described above. */
+  stampable: boolean;
+  /** What `C.length` is: the constructor's count of parameters before a default or rest. */
+  length: number;
+}
+
+export type DefKind = 'function' | 'class' | 'const' | 'let' | 'var';
+
+/** A declaration of an entry as the host's analysis saw it. */
+export interface DeclarationInfo {
+  name: string;
+  kind: DefKind;
+  binding: 'function' | 'class' | 'const' | 'let' | 'var';
+  once: boolean;
+  /** The declaration's text as typed (TypeScript included). */
+  source: string;
+}
+
+/** What an entry drew from the world: its random seed and the clock readings it made. */
+export interface Draws {
+  /** The seed of `Math.random` (only when the entry drew from it). */
+  seed?: number[];
+  /** `Date.now()`, `new Date()`, `Date()`, in order. */
+  epoch?: number[];
+  /** `performance.now()`, in order. */
+  perf?: number[];
+}
+
+/** `:stop`, `:restart`, `:forget` (stop and remove from the image). */
+export type ControlAction = 'stop' | 'restart' | 'forget';
+
+export interface DefinedInfo {
+  name: string;
+  kind: DefKind;
+  version: number;
+  /** `once` definitions that already existed keep their value. */
+  kept?: boolean;
+}
+
+export interface ErrorInfo {
+  name: string;
+  message: string;
+  stack?: string;
+  /** Position in the entry's text, 1-based, when the error points into it. */
+  line?: number;
+  column?: number;
+  /** For migration errors: which definition, version and instance. */
+  definition?: string;
+  version?: number;
+  instance?: string;
+}
+
+export interface MigrationReport {
+  name: string;
+  fromVersion: number;
+  toVersion: number;
+  instances: number;
+  migrated: number;
+  failed: number;
+  failures: { instance: string; error: string }[];
+}
+
+export interface DefSummary {
+  name: string;
+  kind: DefKind;
+  version: number;
+  instances?: number;
+  once?: boolean;
+}
+
+export interface VersionInfo {
+  version: number;
+  kind: DefKind;
+  source: string;
+  time: number;
+  entry: number;
+  /** The version that was current when this one was made. */
+  parent?: number;
+}
+
+export interface HistoryEvent {
+  type: 'define' | 'rollback';
+  version: number;
+  from?: number;
+  time: number;
+  entry: number;
+}
+
+/** `history`: every version of a definition, and what happened to it. */
+export interface HistoryInfo {
+  name: string;
+  kind: DefKind;
+  current: number;
+  versions: VersionInfo[];
+  events: HistoryEvent[];
+}
+
+export interface OscMessage {
+  host: string;
+  port: number;
+  time: number;
+  address: string;
+  args: OscArg[];
+}
+
+export type OscArg = { type: 'integer' | 'float' | 'string' | 'true' | 'false'; value?: unknown };
+
+export interface Progress {
+  what: string;
+  done: number;
+  total?: number;
+}
+
+/** The redefinition that probably made a process crash. */
+export interface Suspect {
+  name: string;
+  version: number;
+  /** The version before it, what a rollback goes back to. */
+  previous: number;
+  entry: number;
+}
+
+export interface ProcessInfo {
+  name: string;
+  status: 'running' | 'stopped' | 'crashed';
+  period: string;
+  ticks: number;
+  restarts: number;
+  lastError?: string;
+  /** Lateness of recent ticks, in milliseconds. */
+  lateP99: number;
+  lateMax: number;
+  suspect?: Suspect;
+}
+
+export interface TimerInfo {
+  id: number;
+  kind: 'timeout' | 'interval';
+  delay: number;
+  owner: string;
+  fired: number;
+}
+
+/** One field of a value shown by the inspector. */
+export interface InspectField {
+  key: string;
+  preview: string;
+  expandable: boolean;
+}
+
+/** What `:inspect` shows of a value: a title, its class and version, its fields. */
+export interface InspectView {
+  /** The inspection session (walk it by path with later `inspect` requests). */
+  id: number;
+  title: string;
+  className?: string;
+  version?: number;
+  fields: InspectField[];
+}
+
+/** A version the session must compile when an image opens (see `restoreBegin`). */
+export interface CompileItem {
+  name: string;
+  version: number;
+  source: string;
+}
+
+/** Its compiled script, sent back with `restoreFinish`. */
+export interface CompiledItem {
+  name: string;
+  version: number;
+  script: string;
+}
