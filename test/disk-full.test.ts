@@ -47,10 +47,12 @@ test('a full disk refuses the entry, the session goes on, and nothing shown is l
     dir.remove();
     return t.skip(`cannot mount a tmpfs here: ${failed}`);
   }
+  let s: Awaited<ReturnType<typeof session>> | undefined;
   try {
     const image = join(mount, 'img.json');
-    const s = await session(image);
+    s = await session(image);
     assert.equal((await s.send("let first = 'one'")).ok, true);
+    assert.equal((await s.send('const arr = [1]')).ok, true);
     // Fill the disk but for a few kilobytes: the next journal line does not fit.
     const filler = join(mount, 'filler');
     try {
@@ -62,16 +64,22 @@ test('a full disk refuses the entry, the session goes on, and nothing shown is l
     assert.equal(refused.ok, false);
     assert.equal(refused.error!.name, 'JournalError');
     assert.match(refused.error!.message, /no space left on device \(ENOSPC\)/);
-    assert.match(refused.error!.message, /Nothing changed; the session goes on/);
+    assert.match(refused.error!.message, /nothing ran and nothing changed; the session goes on/);
     const still = await s.send('typeof second');
     assert.equal(still.value, "'undefined'", 'the refused entry changed nothing');
+    // Refused before it ran: not even a change inside an existing object.
+    const push = await s.send(`arr.push(2) // ${'p'.repeat(6000)}`);
+    assert.equal(push.ok, false);
+    assert.equal((await s.send('arr.length')).value, '1', 'the refused entry never ran');
     unlinkSync(filler);
     assert.equal((await s.send("let third = 'three'")).ok, true, 'with room again, entries work');
     s.cli.child.stdin.end();
     assert.equal(await s.cli.closed, 1, 'the refused entries make batch mode exit 1');
-    const reopened = await batch(['first', 'typeof second', 'third'], ['--image', image]);
-    assert.deepEqual(values(reopened), ["'one'", "'undefined'", "'three'"]);
+    const reopened = await batch(['first', 'typeof second', 'third', 'arr'], ['--image', image]);
+    assert.deepEqual(values(reopened), ["'one'", "'undefined'", "'three'", '[ 1 ]']);
   } finally {
+    s?.cli.child.kill('SIGKILL');
+    await s?.cli.closed;
     tryRun('umount', [mount]);
     dir.remove();
   }

@@ -15,6 +15,8 @@ import { basename, join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { batch, CLI, run, startCli, tempDir, values } from './helpers.ts';
 import { Engine } from '../src/session/engine/engine.ts';
+import { openSession } from '../src/session/open-session.ts';
+import { InProcessGuest } from '../src/session/guest/in-process.ts';
 import type { Store } from '../src/session/engine/engine.ts';
 
 /** Runs entries, then SIGKILLs the CLI once they have all been answered. */
@@ -122,12 +124,7 @@ test('an image whose snapshot needs more memory than --memory: a clear error, ex
   try {
     const image = join(dir.path, 'img.json');
     const first = await batch(
-      [
-        'const small = 1',
-        ':save',
-        'const hog = new Array(4_000_000).fill(0.5)',
-        'const after = 2',
-      ],
+      ['const small = 1', ':save', 'const hog = new Array(4_000_000).fill(0.5)', 'const after = 2'],
       ['--image', image, '--autosave', '0', '--memory', '512'],
     );
     assert.equal(first.status, 0, first.stderr);
@@ -155,10 +152,7 @@ test('an entry that ran out of memory once stops the replay under a smaller limi
     // Journaled after the snapshot, without a final save (killed): replay must rebuild it.
     await runThenKill(
       image,
-      [
-        'const hog = new Array(8_000_000).fill(0.5)',
-        'const after = 2',
-      ],
+      ['const hog = new Array(8_000_000).fill(0.5)', 'const after = 2'],
       ['--memory', '512'],
     );
     const imageBytes = readFileSync(image);
@@ -468,5 +462,157 @@ test('damage is reported with the file and the place, exit 2, files untouched, n
     );
   } finally {
     dir.remove();
+  }
+});
+
+test('replay hands back draws made in timers the entry awaits, and ticks do not shift its numbers', async () => {
+  const dir = tempDir();
+  try {
+    const image = join(dir.path, 'img.json');
+    const session = await runThenKill(image, [
+      'const t1 = await new Promise<number>((r) => setTimeout(() => r(Date.now()), 10))',
+      'function noise(s: any) { Math.random() }',
+      "spawn('noise', { every: 1, step: noise })",
+      'const r1 = await (async () => { await sleep(40); return Math.random() })()',
+      ':stop noise',
+      'const polls = (() => { const t0 = Date.now(); let n = 0; while (Date.now() - t0 < 15) n++; return n })()',
+      "const when = new Intl.DateTimeFormat('en', { timeStyle: 'medium', timeZone: 'UTC' }).format()",
+      'const origin = performance.timeOrigin',
+      'JSON.stringify([t1, r1, polls, when, origin])',
+    ]);
+    const shown = session[8]!.value;
+    const reopened = await batch(
+      ['JSON.stringify([t1, r1, polls, when, origin])'],
+      ['--image', image],
+    );
+    assert.equal(reopened.results[0]!.value, shown);
+  } finally {
+    dir.remove();
+  }
+});
+
+test('an entry stopped by its bound is saved right after, so what later entries showed survives a crash', async () => {
+  const dir = tempDir();
+  try {
+    const image = join(dir.path, 'img.json');
+    const session = await runThenKill(
+      image,
+      ['const arr = [1, 2, 3]', 'arr.push(7); while (true) {}', 'const len = arr.length', 'len'],
+      ['--timeout', '400'],
+    );
+    assert.equal(session[1]!.ok, false);
+    assert.equal(session[3]!.value, '4');
+    const reopened = await batch(['len', 'arr'], ['--image', image]);
+    assert.deepEqual(values(reopened), ['4', '[ 1, 2, 3, 7 ]']);
+  } finally {
+    dir.remove();
+  }
+});
+
+test('timers are not brought back by replaying the journal (as after a clean reopen)', async () => {
+  const dir = tempDir();
+  try {
+    const image = join(dir.path, 'img.json');
+    await runThenKill(image, [
+      'const c = once({ n: 0 })',
+      'setInterval(() => { c.n++ }, 20); 0',
+      'await sleep(100); 1',
+    ]);
+    const reopened = await batch(
+      ['const a = c.n', 'await sleep(200); c.n === a'],
+      ['--image', image],
+    );
+    assert.deepEqual(values(reopened).slice(1), ['true']);
+  } finally {
+    dir.remove();
+  }
+});
+
+test('a journal whose operations are out of order, doubled or carry hostile draws is damage: exit 2', async () => {
+  const dir = tempDir();
+  try {
+    const image = join(dir.path, 'img.json');
+    await runThenKill(image, ['const a = 1', 'const b = Date.now()']);
+    const journal = `${image}.journal`;
+    const good = readFileSync(journal, 'utf8');
+    const lines = good.trimEnd().split('\n');
+    const cases: [string, string, RegExp][] = [
+      ['a begin twice', [...lines, lines[lines.length - 2]!].join('\n') + '\n', /./],
+      [
+        'clock readings that are not numbers',
+        good.replace(/"clock":\[[^\]]*\]/, '"clock":["not a time",1]'),
+        /readings that are not numbers/,
+      ],
+    ];
+    for (const [what, text, message] of cases) {
+      if (text === good) continue;
+      writeFileSync(journal, text);
+      const opened = await batch(['a'], ['--image', image]);
+      assert.equal(opened.status, 2, `${what}: ${opened.stderr}`);
+      assert.match(opened.stderr, message, what);
+      assert.doesNotMatch(opened.stderr, /\n\s+at /, `${what}: no stack trace`);
+      assert.equal(readFileSync(journal, 'utf8'), text, `${what}: untouched`);
+    }
+  } finally {
+    dir.remove();
+  }
+});
+
+test('batch mode splits entries at newlines only: U+2028, U+2029 and a lone CR stay in the entry', async () => {
+  const r = await run(
+    ['--batch'],
+    'const s = `a\u2028b\u2029c\rd`; s.length\n:{\nconst never = 1\n',
+  );
+  assert.deepEqual(r.stdout.trim().split('\n'), [
+    '7',
+    'Uncaught SyntaxError: the input ended inside a :{ group (1 line, no :} line): it was not run',
+  ]);
+});
+
+test('a tick that always runs past its bound stops the process by its restart intensity', async () => {
+  const r = await run(
+    ['--batch', '--timeout', '200', '--run-for', '2'],
+    "function spin(s: any) { for (;;) {} }\nspawn('spin', { every: 100, step: spin })\n",
+  );
+  assert.match(r.stderr, /spin: .*It stopped: 4 crashes within 5 s/);
+});
+
+test('a thrown non-Error reads as Node shows it', async () => {
+  const r = await run(['--batch'], "throw 'str'\n");
+  assert.match(r.stdout, /^Uncaught 'str'$/m);
+});
+
+test('an outcome that cannot be journaled rolls the entry back and refuses entries until a save', async () => {
+  const appended: { type: string }[] = [];
+  let failOutcomes = true;
+  const store: Store = {
+    path: '/nowhere/img.json',
+    payload: null,
+    savedEntry: 0,
+    journal: [],
+    async append(record) {
+      if (record.type === 'outcome' && failOutcomes) throw new Error('no space left (ENOSPC)');
+      appended.push(record);
+    },
+    async save() {},
+    async close() {},
+  };
+  const engine = await openSession({ store, guest: InProcessGuest.start });
+  try {
+    failOutcomes = false;
+    await engine.submit('const list = [1]');
+    failOutcomes = true;
+    const refused = await engine.submit('list.push(2); const x = 1');
+    assert.equal(refused.ok, false);
+    assert.match(refused.error!.message, /it ran, and was rolled back/);
+    failOutcomes = false;
+    const next = await engine.submit('typeof x');
+    assert.equal(next.ok, false, 'refused until a snapshot is saved');
+    assert.match(next.error!.message, /Entries are refused until a snapshot is saved/);
+    await engine.save();
+    assert.equal((await engine.submit('typeof x')).value, "'undefined'");
+    assert.equal((await engine.submit('list.length')).value, '2', 'the push stayed (and is saved)');
+  } finally {
+    await engine.close();
   }
 });

@@ -71,6 +71,8 @@ export interface Timers {
   clear(id: unknown): boolean;
   /** Owner of timers set from now on (the entry or tick being run). */
   owner: Owner | undefined;
+  /** Clears every timer (the image was just opened: timers belong to a session). */
+  clearAll(): number;
   /** Clears every timer of `key` (a process that stops takes its timers with it). */
   clearOwned(key: string): number;
   /** Entry `entry` committed: timers its owner `key` left from earlier evaluations are cleared. */
@@ -160,7 +162,7 @@ export function installTimers(
       api.owner = timer.owner;
       firing = { id, timer };
       try {
-        outsideEntry(() => timer.fn(...timer.args));
+        outsideEntry(() => timer.fn(...timer.args), timer.owner.entry);
       } catch (error) {
         uncaught(error);
       } finally {
@@ -181,6 +183,7 @@ export function installTimers(
       error.stack = `Error: ${error.message}`;
       uncaught(error);
     },
+    clearAll: () => clearWhere(() => true),
     clearOwned: (key) => clearWhere((t) => t.owner.key === key),
     replaceOwned: (key, entry) =>
       clearWhere(

@@ -71,7 +71,7 @@ export class Entries {
     };
     this.#timers.owner = { ...owner, entry: request.entry };
     const declarations = new Map(request.declarations.map((d) => [d.name, d]));
-    if (!request.check) beginDraws(request.draws);
+    if (!request.check) beginDraws(request.entry, request.draws);
     const mode = { check: !!request.check, quiet: !!request.quiet, hold: !!request.hold };
     const body = () => {
       const wrapper = indirectEval(request.script) as (entry: number) => unknown;
@@ -251,7 +251,8 @@ export class Entries {
       if (extra.instance) info.instance = extra.instance;
       return info;
     }
-    return { name: 'Uncaught', message: this.display(error) };
+    // `throw 'str'`: not an Error; shown as Node shows it (`Uncaught 'str'`).
+    return { name: 'Thrown', message: this.display(error) };
   }
 }
 

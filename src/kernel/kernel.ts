@@ -146,6 +146,7 @@ const HANDLERS: {
   restoreFinish: (r) => ({ ok: true, next: restoreFinish(staging, processes, r.scripts) }),
   restoreRun: (r) => ({ ok: true, ...restoreRun(staging, r.stopped) }),
   clock: (r) => {
+    if (r.dropTimers) timers.clearAll();
     if (r.action === 'pause') processes.pause();
     else processes.resume();
     return { ok: true };

@@ -47,7 +47,7 @@ export class GuestRunner {
   /** The call being stopped was stopped by the person (Ctrl-C), not by its bound. */
   #byPerson = false;
   /** Bound on a tick run or a timer callback (the session configures it). */
-  #callbackBound = 5000;
+  #callbackBound = 2000;
   /** Entries that await, by entry number: how to hand over their settled reply. */
   readonly #awaiting = new Map<number, (reply: Reply<'eval'>) => void>();
   /** Entries that settled before their `pending` reply reached the runner (only microtasks awaited). */

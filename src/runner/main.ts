@@ -48,4 +48,7 @@ process.on('uncaughtException', (error) => {
 
 // The session has gone (or closed us): nothing is left to do, even mid-tick.
 process.on('disconnect', exitNow);
+// Signals to the whole process group (Ctrl-C in a shell, a terminal closing) are the session's to
+// handle: it stops the running entry, saves, and then closes this process.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => {});
 send({ type: 'ready' });

@@ -1,8 +1,9 @@
 // Batch mode: entries from standard input, through exactly the engine the terminal UI uses. With
 // --json, exactly one JSON object per entry (commands included) on its own line and nothing else.
-import { createInterface } from 'node:readline';
 import type { Engine } from './engine/engine.ts';
 import { EntryReader } from './compile/entry-reader.ts';
+import type { ReadEntry } from './compile/entry-reader.ts';
+import type { Result } from './result.ts';
 import { renderResult } from './render.ts';
 
 export interface BatchOptions {
@@ -24,14 +25,14 @@ export async function runBatch(engine: Engine, options: BatchOptions): Promise<n
       // A closed output is reported once by the CLI (EPIPE), which then ends the session.
     }
   };
-  const submit = async (text: string) => {
-    const result = await engine.submit(text);
+  const submit = async ({ text, analysis, error }: ReadEntry) => {
+    const result: Result = error
+      ? { ok: false, error: { name: 'SyntaxError', message: error }, printed: [] }
+      : await engine.submit(text, analysis);
     if (!result.ok) failed = true;
     write(options.json ? JSON.stringify(result) : renderResult(result));
   };
-  const lines = createInterface({ input: options.input, crlfDelay: Infinity });
-  void options.stopped?.then(() => lines.close());
-  for await (const line of lines) {
+  for await (const line of lines(options.input, options.stopped)) {
     const entry = reader.push(line);
     if (entry !== undefined) await submit(entry);
     if (engine.quitRequested) break;
@@ -39,4 +40,42 @@ export async function runBatch(engine: Engine, options: BatchOptions): Promise<n
   const rest = engine.quitRequested ? undefined : reader.flush();
   if (rest !== undefined) await submit(rest);
   return failed ? 1 : 0;
+}
+
+/**
+ * The input's lines, split at "\n" only (a "\r" before it is dropped): U+2028, U+2029 and a
+ * lone "\r" are characters of an entry (inside a string, say), not line ends as readline has it.
+ * Stops early when `stopped` resolves.
+ */
+async function* lines(
+  input: NodeJS.ReadableStream,
+  stopped?: Promise<void>,
+): AsyncGenerator<string> {
+  let ended = false;
+  void stopped?.then(() => {
+    ended = true;
+    (input as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+  });
+  const decoder = new TextDecoder();
+  let rest = '';
+  try {
+    for await (const chunk of input) {
+      if (ended) return;
+      rest +=
+        typeof chunk === 'string' ? chunk : decoder.decode(chunk as Uint8Array, { stream: true });
+      let newline: number;
+      while ((newline = rest.indexOf('\n')) !== -1) {
+        const line = rest.slice(0, newline);
+        rest = rest.slice(newline + 1);
+        yield line.endsWith('\r') ? line.slice(0, -1) : line;
+        if (ended) return;
+      }
+    }
+  } catch (error) {
+    if (!ended) throw error;
+    return;
+  }
+  if (ended) return;
+  rest += decoder.decode();
+  if (rest !== '') yield rest.endsWith('\r') ? rest.slice(0, -1) : rest;
 }

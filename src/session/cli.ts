@@ -291,8 +291,10 @@ async function finalSave(engine: Engine): Promise<number> {
     await engine.save();
     return 0;
   } catch (error) {
+    const message = (error as Error).message;
+    const saved = /the snapshot is saved/.test(message);
     process.stderr.write(
-      `viv: the image was not saved: ${(error as Error).message}\n` +
+      `viv: ${saved ? '' : 'the image was not saved: '}${message}\n` +
         `viv: nothing is lost: every accepted entry is in ${engine.imagePath}.journal and is replayed on open\n`,
     );
     return 1;

@@ -16,7 +16,8 @@ export function renderResult(result: Result): string {
       lines.push(' '.repeat(String(error.line).length + 3 + error.column - 1) + '^');
     }
     const stack = error.stack && error.name !== 'MigrationError' ? stackFrames(error.stack) : '';
-    lines.push(`Uncaught ${error.name}: ${error.message}${stack}`);
+    const what = error.name === 'Thrown' ? error.message : `${error.name}: ${error.message}`;
+    lines.push(`Uncaught ${what}${stack}`);
     if (result.warning) lines.push(result.warning);
   }
   return lines.join('\n');

@@ -95,7 +95,9 @@ export interface SessionOps {
   };
   restoreFinish: { request: { scripts: CompiledItem[] }; reply: { next: RestoreNext } };
   restoreRun: { request: { stopped: boolean }; reply: { next: RestoreNext; failures: string[] } };
-  clock: { request: { action: 'pause' | 'resume' }; reply: Empty };
+  /** `dropTimers`: the image was just opened; timers that replaying its journal set go (timers
+   * belong to a session and are not saved, so the journal must not bring them back either). */
+  clock: { request: { action: 'pause' | 'resume'; dropTimers?: boolean }; reply: Empty };
 }
 
 /** What kind of opening work comes next: the image's own code (bounded), the kernel's, or none. */

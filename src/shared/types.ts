@@ -33,7 +33,10 @@ export interface DeclarationInfo {
 export interface Draws {
   /** The seed of `Math.random` (only when the entry drew from it). */
   seed?: number[];
-  /** `Date.now()`, `new Date()`, `Date()`, in order. */
+  /** Wall-clock readings (`Date.now()`, `new Date()`, `Date()`, Intl's now, `performance.timeOrigin`)
+   * in order, run-length encoded: value, count, value, count, ... */
+  clock?: number[];
+  /** The same readings, one by one (journals written before `clock`). */
   epoch?: number[];
   /** `performance.now()`, in order. */
   perf?: number[];

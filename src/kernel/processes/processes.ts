@@ -43,10 +43,12 @@ interface Proc {
   lateMax: number;
   lastGoodEntry: number;
   suspect?: Suspect;
+  /** The due time of the latest tick (when it crashed: what restart intensity counts). */
+  lastDue?: number;
 }
 
 /** The fields of a process that are not saved: each session starts them afresh. */
-type Fresh = 'recent' | 'late' | 'lateCount' | 'lateMax' | 'lastGoodEntry' | 'suspect';
+type Fresh = 'recent' | 'late' | 'lateCount' | 'lateMax' | 'lastGoodEntry' | 'suspect' | 'lastDue';
 
 const LATENESS_SAMPLES = 1024;
 /** A `run` call gives the host back its turn after this long, so entries are never starved. */
@@ -401,6 +403,7 @@ export class ProcessTable {
     proc.ticks++;
     this.tickTime = due;
     this.#ticking = proc;
+    proc.lastDue = due;
     const timers = this.#timers();
     const owner = timers.owner;
     timers.owner = { key: ownerKey(proc), label: `process ${proc.name}` };
@@ -439,7 +442,9 @@ export class ProcessTable {
     if (proc.status !== 'running') return;
     proc.lastError = errorText(error);
     this.#clearTimersOf(proc);
-    const now = this.now();
+    // Restart intensity counts crashes on the process's own schedule (the due time of the tick
+    // that crashed): a tick stopped after seconds still counts as the tick it was.
+    const now = proc.lastDue ?? this.now();
     const window = proc.spec.withinSeconds * 1000;
     proc.recent = proc.recent.filter((t) => t > now - window);
     proc.recent.push(now);

@@ -2,94 +2,128 @@
 // replays it, so that a reopened image is what the session showed (DESIGN, semantics 8).
 //
 // - `Math.random` is the kernel's own generator (sfc32, 128 bits of state). Each journaled entry
-//   starts it from a fresh seed, and the seed is all the journal keeps: replaying the entry with
-//   the same seed draws the same numbers, however many there are.
-// - The clocks (`Date.now()`, `new Date()`, `Date()`, `performance.now()`) cannot be seeded: the
-//   values an entry reads are recorded, up to MAX_TIMES per clock; past that, replay reads the
-//   live clock (a busy loop that polls the clock a million times is not worth a 20 MB record).
+//   starts its own stream from a fresh seed, and the seed is all the journal keeps: replaying
+//   the entry with the same seed draws the same numbers, however many there are. Code outside the
+//   entry (a process tick, a timer another entry set) draws from a second stream, so it cannot
+//   shift the entry's numbers.
+// - The clocks (`Date.now()`, `new Date()`, `Date()`, `Intl.DateTimeFormat`'s "now",
+//   `performance.now()`, `performance.timeOrigin`) cannot be seeded: the readings an entry makes
+//   are recorded. Wall-clock readings are kept run-length encoded (a loop that polls the clock a
+//   million times within 20 ms is 20 runs); `performance.now()` readings up to MAX_PERF, past
+//   which replay reads the live clock.
 //
-// Ticks of processes and timer callbacks do not draw on an entry's record (`outside`): their
-// state is durable as of the last snapshot, not replayed.
+// An entry's draws include those of timer callbacks the entry itself set while it awaits (their
+// results are what it awaits). Ticks of processes, and timers set by anyone else, are outside:
+// their state is durable as of the last snapshot, not replayed.
 import type { Draws } from '../../shared/types.ts';
-import { defineProperty, globalObject } from '../intrinsics.ts';
+import { defineProperty, getOwnPropertyDescriptor, globalObject } from '../intrinsics.ts';
 
-const MAX_TIMES = 10_000;
+const MAX_PERF = 100_000;
 
 const RealDate = Date;
 const realDateNow = Date.now;
 const nativeRandom = Math.random;
+const IntlDateTimeFormat = Intl.DateTimeFormat;
 
 type Mode = 'live' | 'record' | 'replay';
 
 let mode: Mode = 'live';
-/** Ticks and timer callbacks running inside an entry's await: not the entry's draws. */
+/** The entry whose draws are being recorded or replayed. */
+let drawing = 0;
+/** Code that is not the entry's (a tick, another's timer) is running inside the entry. */
 let outside = 0;
-let seed: [number, number, number, number] = freshSeed();
-let state = new Uint32Array(seed);
-let epoch: number[] = [];
-let perf: number[] = [];
+let seed: number[] = freshSeed();
+/** The entry's stream, and the stream of everything else. */
+const entryState = new Uint32Array(4);
+const liveState = new Uint32Array(freshSeed());
+/** Wall clock: recorded runs [value, count, value, count, ...]; replay position. */
+let clock: number[] = [];
+let clockRun = 0;
+let clockLeft = 0;
+/** Plain readings of an older record (`epoch`), replayed in order. */
+let epochPlain: number[] | undefined;
 let epochAt = 0;
+let perf: number[] = [];
 let perfAt = 0;
 let hostPerfNow: () => number = () => 0;
+let hostTimeOrigin = 0;
 /** The entry drew from `Math.random` (only then does its record need the seed). */
 let randomUsed = false;
 
-function freshSeed(): [number, number, number, number] {
+function freshSeed(): number[] {
   const word = () => Math.floor(nativeRandom() * 2 ** 32) >>> 0;
   return [word(), word(), word(), word() | 1];
 }
 
+function seedStream(state: Uint32Array, values: readonly number[]): void {
+  for (let i = 0; i < 4; i++) state[i] = (values[i] ?? 0) >>> 0;
+  for (let i = 0; i < 12; i++) next32(state);
+}
+
 /** sfc32: a small fast counter generator, 32 bits per step; two steps make one double. */
-function next32(): number {
-  let [a, b, c, d] = state as unknown as [number, number, number, number];
+function next32(state: Uint32Array): number {
+  const a = state[0]!;
+  const b = state[1]!;
+  const c = state[2]!;
+  const d = state[3]!;
   const t = (((a + b) | 0) + d) | 0;
-  d = (d + 1) | 0;
-  a = b ^ (b >>> 9);
-  b = (c + (c << 3)) | 0;
-  c = (c << 21) | (c >>> 11);
-  c = (c + t) | 0;
-  state[0] = a;
-  state[1] = b;
-  state[2] = c;
-  state[3] = d;
+  state[3] = (d + 1) | 0;
+  state[0] = b ^ (b >>> 9);
+  state[1] = (c + (c << 3)) | 0;
+  const rotated = (c << 21) | (c >>> 11);
+  state[2] = (rotated + t) | 0;
   return t >>> 0;
 }
 
 function random(): number {
-  randomUsed = true;
-  const high = next32() >>> 5; // 27 bits
-  const low = next32() >>> 6; // 26 bits
+  const inEntry = mode !== 'live' && outside === 0;
+  if (inEntry) randomUsed = true;
+  const state = inEntry ? entryState : liveState;
+  const high = next32(state) >>> 5; // 27 bits
+  const low = next32(state) >>> 6; // 26 bits
   return (high * 67108864 + low) / 9007199254740992;
 }
 
-function seeded(values: readonly number[]): void {
-  seed = [values[0]! >>> 0, values[1]! >>> 0, values[2]! >>> 0, values[3]! >>> 0];
-  state = new Uint32Array(seed);
-  for (let i = 0; i < 12; i++) next32();
-}
-
-/** A clock reading: live, recorded, or handed back from the record. */
-function read(clock: number[], at: 'epoch' | 'perf', live: () => number): number {
-  if (mode === 'live' || outside > 0) return live();
+/** A wall-clock reading: live, recorded (run-length), or handed back from the record. */
+function epochNow(): number {
+  if (mode === 'live' || outside > 0) return realDateNow();
   if (mode === 'record') {
-    const value = live();
-    if (clock.length < MAX_TIMES) clock.push(value);
+    const value = realDateNow();
+    const last = clock.length - 2;
+    if (last >= 0 && clock[last] === value) clock[last + 1]!++;
+    else clock.push(value, 1);
     return value;
   }
-  const index = at === 'epoch' ? epochAt++ : perfAt++;
-  return index < clock.length ? clock[index]! : live();
+  if (epochPlain) return epochAt < epochPlain.length ? epochPlain[epochAt++]! : realDateNow();
+  if (clockLeft === 0) {
+    if (clockRun >= clock.length) return realDateNow();
+    clockLeft = Math.max(1, clock[clockRun + 1]!);
+  }
+  const value = clock[clockRun]!;
+  if (--clockLeft === 0) clockRun += 2;
+  return value;
 }
 
-const epochNow = () => read(epoch, 'epoch', realDateNow);
+function perfNow(): number {
+  if (mode === 'live' || outside > 0) return hostPerfNow();
+  if (mode === 'record') {
+    const value = hostPerfNow();
+    if (perf.length < MAX_PERF) perf.push(value);
+    return value;
+  }
+  return perfAt < perf.length ? perf[perfAt++]! : hostPerfNow();
+}
 
 /**
- * Installs the kernel's `Math.random`, `Date` and `performance.now` on the global object. `Date`
- * stays the real constructor for everything but a reading of the clock (`new Date()`, `Date()`,
- * `Date.now()`): `instanceof`, `Date.prototype`, subclasses and parsing are the engine's own.
+ * Installs the kernel's `Math.random`, `Date`, `performance` and `Intl.DateTimeFormat`'s "now" on
+ * the global object. `Date` stays the real constructor for everything but a reading of the clock
+ * (`new Date()`, `Date()`, `Date.now()`): `instanceof`, `Date.prototype`, subclasses and parsing
+ * are the engine's own.
  */
-export function installDeterminism(perfNow: () => number, timeOrigin: number): void {
-  hostPerfNow = perfNow;
-  seeded(seed);
+export function installDeterminism(perfNowHost: () => number, timeOrigin: number): void {
+  hostPerfNow = perfNowHost;
+  hostTimeOrigin = timeOrigin;
+  seedStream(entryState, seed);
   defineProperty(Math, 'random', {
     value: function random_() {
       return random();
@@ -114,28 +148,72 @@ export function installDeterminism(perfNow: () => number, timeOrigin: number): v
     },
   });
   defineProperty(globalObject, 'Date', { value: DateProxy, writable: true, configurable: true });
+  const performance = {
+    now: () => perfNow(),
+    get timeOrigin() {
+      return mode === 'live' || outside > 0 ? hostTimeOrigin : recordedOrigin();
+    },
+  };
   defineProperty(globalObject, 'performance', {
-    value: { now: () => read(perf, 'perf', hostPerfNow), timeOrigin },
+    value: performance,
     writable: true,
     configurable: true,
   });
+  installIntlNow();
 }
 
-/** A journaled entry starts: record its draws, or hand back the ones recorded (replay). */
-export function beginDraws(replay: Draws | undefined): void {
-  epochAt = perfAt = 0;
+/** `performance.timeOrigin` read inside an entry: a wall-clock draw of its own kind. */
+function recordedOrigin(): number {
+  if (mode === 'record') {
+    clock.push(hostTimeOrigin, 1);
+    return hostTimeOrigin;
+  }
+  return epochNow();
+}
+
+/** `Intl.DateTimeFormat().format()` without a date means now: the recorded now. */
+function installIntlNow(): void {
+  const proto = IntlDateTimeFormat.prototype;
+  const format = getOwnPropertyDescriptor(proto, 'format')?.get;
+  const formatToParts = proto.formatToParts;
+  if (format) {
+    defineProperty(proto, 'format', {
+      configurable: true,
+      get(this: Intl.DateTimeFormat) {
+        const bound = format.call(this) as (date?: Date | number) => string;
+        return (date?: Date | number) => bound(date === undefined ? epochNow() : date);
+      },
+    });
+  }
+  defineProperty(proto, 'formatToParts', {
+    configurable: true,
+    writable: true,
+    value: function (this: Intl.DateTimeFormat, date?: Date | number) {
+      return formatToParts.call(this, date === undefined ? epochNow() : date);
+    },
+  });
+}
+
+/** Journaled entry `entry` starts: record its draws, or hand back the ones recorded (replay). */
+export function beginDraws(entry: number, replay: Draws | undefined): void {
+  drawing = entry;
+  perfAt = epochAt = clockRun = clockLeft = 0;
   randomUsed = false;
+  outside = 0;
   if (replay) {
     mode = 'replay';
-    seeded(replay.seed ?? freshSeed());
-    epoch = replay.epoch ?? [];
+    seed = replay.seed ?? freshSeed();
+    clock = replay.clock ?? [];
+    epochPlain = replay.epoch;
     perf = replay.perf ?? [];
   } else {
     mode = 'record';
-    seeded(freshSeed());
-    epoch = [];
+    seed = freshSeed();
+    clock = [];
+    epochPlain = undefined;
     perf = [];
   }
+  seedStream(entryState, seed);
 }
 
 /** The entry is done (committed, held or failed): what it drew, for its journal record. */
@@ -144,22 +222,28 @@ export function endDraws(): Draws | undefined {
   const draws: Draws = {};
   if (randomUsed) draws.seed = [...seed];
   if (mode === 'record') {
-    if (epoch.length) draws.epoch = epoch;
+    if (clock.length) draws.clock = clock;
     if (perf.length) draws.perf = perf;
   }
   mode = 'live';
-  epoch = [];
+  drawing = 0;
+  clock = [];
   perf = [];
+  epochPlain = undefined;
   return draws;
 }
 
-/** After the host stopped a call mid-way (its `finally` blocks never ran). */
+/** After the runner stopped a call mid-way (its `finally` blocks never ran). */
 export function resetDraws(): void {
   outside = 0;
 }
 
-/** Runs `body` (a tick, a timer callback) outside the entry's record. */
-export function outsideEntry<T>(body: () => T): T {
+/**
+ * Runs `body` (a tick, a timer callback): outside the entry's record, unless it belongs to the
+ * entry being recorded or replayed (`owner`: the entry that set the timer).
+ */
+export function outsideEntry<T>(body: () => T, owner?: number): T {
+  if (owner !== undefined && owner === drawing && mode !== 'live') return body();
   outside++;
   try {
     return body();

@@ -4,6 +4,7 @@ import * as acorn from 'acorn';
 import { EntrySyntaxError } from './source-error.ts';
 import { IncompleteEntry, isIncomplete, stripTypes } from './strip.ts';
 import { PositionMap } from './position-map.ts';
+import { openBrackets } from './brackets.ts';
 
 type Node = acorn.AnyNode;
 
@@ -71,11 +72,21 @@ export function analyze(source: string): AnalyzedEntry {
 
 /** True when more input could complete the text (the REPL's continuation rule). */
 export function isComplete(source: string): boolean {
+  return completeAnalysis(source) !== 'incomplete';
+}
+
+/**
+ * The REPL's continuation rule, answered with the analysis itself when the text is a complete
+ * entry (so that it is analysed once on its way to the guest): 'incomplete' when more lines could
+ * complete it, 'error' when they could not (the error is reported when it is evaluated). Text
+ * with brackets still open is incomplete without being parsed.
+ */
+export function completeAnalysis(source: string): AnalyzedEntry | 'incomplete' | 'error' {
+  if (openBrackets(source) > 0) return 'incomplete';
   try {
-    analyze(source);
-    return true;
+    return analyze(source);
   } catch (error) {
-    return !(error instanceof IncompleteEntry);
+    return error instanceof IncompleteEntry ? 'incomplete' : 'error';
   }
 }
 

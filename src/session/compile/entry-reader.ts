@@ -1,18 +1,27 @@
 // Splits a stream of lines into entries the way the REPL does: a line that completes the text
 // submits it, an incomplete one waits for more (as in the Node REPL), a `:command` line is one
 // entry of its own, and `:{` ... `:}` groups any lines into one entry (as in GHCi).
-import { isComplete } from './analyze.ts';
+import { completeAnalysis } from './analyze.ts';
+import type { AnalyzedEntry } from './analyze.ts';
+
+/** An entry read: its text, its analysis when it was analysed to know it was complete. */
+export interface ReadEntry {
+  text: string;
+  analysis?: AnalyzedEntry;
+  /** It cannot be run as it stands (the input ended inside a `:{` group). */
+  error?: string;
+}
 
 export class EntryReader {
   #buffer: string[] = [];
   #grouping = false;
 
   /** Feeds one line; returns the entry it completes, if any. */
-  push(line: string): string | undefined {
+  push(line: string): ReadEntry | undefined {
     if (this.#grouping) {
       if (line.trim() === ':}') {
         this.#grouping = false;
-        return this.#take();
+        return { text: this.#take() };
       }
       this.#buffer.push(line);
       return undefined;
@@ -24,12 +33,17 @@ export class EntryReader {
         this.#grouping = true;
         return undefined;
       }
-      if (trimmed.startsWith(':') && !trimmed.startsWith(':check')) return trimmed;
+      if (trimmed.startsWith(':') && !trimmed.startsWith(':check')) return { text: trimmed };
     }
     this.#buffer.push(line);
     const text = this.#buffer.join('\n');
-    const body = text.trim().startsWith(':check') ? text.trim().slice(':check'.length) : text;
-    return body.trim() === '' || isComplete(body) ? this.#take() : undefined;
+    const checking = text.trim().startsWith(':check');
+    const body = checking ? text.trim().slice(':check'.length) : text;
+    if (body.trim() === '') return { text: this.#take() };
+    const analysis = completeAnalysis(body);
+    if (analysis === 'incomplete') return undefined;
+    this.#take();
+    return analysis === 'error' || checking ? { text } : { text, analysis };
   }
 
   /** True while an entry is open (for the continuation prompt). */
@@ -37,10 +51,22 @@ export class EntryReader {
     return this.#grouping || this.#buffer.length > 0;
   }
 
-  /** At end of input: whatever is open, submitted as it stands (it will report its error). */
-  flush(): string | undefined {
+  /**
+   * At end of input: an incomplete entry is submitted as it stands (it reports its error); an
+   * open `:{` group is not run at all (its `:}` never came).
+   */
+  flush(): ReadEntry | undefined {
+    const grouping = this.#grouping;
     this.#grouping = false;
-    return this.#buffer.length ? this.#take() : undefined;
+    if (grouping) {
+      const lines = this.#buffer.length;
+      this.#take();
+      return {
+        text: ':{',
+        error: `the input ended inside a :{ group (${lines} line${lines === 1 ? '' : 's'}, no :} line): it was not run`,
+      };
+    }
+    return this.#buffer.length ? { text: this.#take() } : undefined;
   }
 
   /** Drops an open entry (Ctrl-C on a continuation line). */

@@ -35,7 +35,7 @@ const HISTORY_LIMIT = 1000;
 /** Opening bounds each replayed entry, revive hook and initialiser by default (`--timeout`). */
 export const DEFAULT_OPEN_BOUND_MS = 10_000;
 /** A process tick or a timer callback that runs longer is stopped (`--timeout` overrides). */
-export const DEFAULT_CALLBACK_BOUND_MS = 5_000;
+export const DEFAULT_CALLBACK_BOUND_MS = 2_000;
 
 export interface EngineOptions {
   memoryMB?: number;
@@ -165,13 +165,16 @@ export class Engine implements JournalHost, RebuildHost, EventsHost {
     return this.rebuilder.stop !== undefined;
   }
 
-  /** An entry or a `:command`, as typed. */
-  submit(text: string): Promise<Result> {
+  /**
+   * An entry or a `:command`, as typed. `analysis`: the entry was analysed already, to know it was
+   * complete (an entry is parsed once on its way to the guest).
+   */
+  submit(text: string, analysis?: AnalyzedEntry): Promise<Result> {
     return this.exclusive(async () => {
       this.rememberHistory(text);
       const command = this.options.command;
       if (text.trim().startsWith(':') && command) return command(this, text.trim());
-      return this.#evaluate(text);
+      return this.#evaluate(text, analysis ? { analysis } : {});
     });
   }
 
@@ -209,6 +212,10 @@ export class Engine implements JournalHost, RebuildHost, EventsHost {
     } catch (error) {
       return syntaxFailure(error);
     }
+    if (!options.check) {
+      const refusal = this.#refusal();
+      if (refusal) return refusal;
+    }
     this.entry = entry;
     if (options.check) {
       this.userInterrupt = false;
@@ -222,6 +229,8 @@ export class Engine implements JournalHost, RebuildHost, EventsHost {
   /** `:rollback` and `:stop`/`:restart`/`:forget` of a process: journaled like entries. */
   runOperation(operation: Exclude<Operation, { op: 'entry' }>): Promise<Result> {
     return this.exclusive(async () => {
+      const refusal = this.#refusal();
+      if (refusal) return refusal;
       const entry = ++this.entry;
       const request =
         operation.op === 'rollback'
@@ -266,6 +275,35 @@ export class Engine implements JournalHost, RebuildHost, EventsHost {
 
   revive(reason: string, entry?: number, what?: string): Promise<string> {
     return this.rebuilder.revive(reason, entry, what);
+  }
+
+  /** Why the journal cannot rebuild what the session shows (until a save succeeds). */
+  #diverged: string | undefined;
+
+  diverge(reason: string): void {
+    this.#diverged = reason;
+  }
+
+  async saveNow(): Promise<string | undefined> {
+    try {
+      await this.save();
+      return undefined;
+    } catch (error) {
+      return (error as Error).message;
+    }
+  }
+
+  /** Operations are refused while the journal cannot rebuild the session (see journaled.ts). */
+  #refusal(): Result | undefined {
+    if (!this.#diverged) return undefined;
+    return {
+      ok: false,
+      error: {
+        name: 'JournalError',
+        message: `not run: ${this.#diverged}. Entries are refused until a snapshot is saved (:save; quitting tries too), because after a crash the journal could not rebuild what this session shows`,
+      },
+      printed: [],
+    };
   }
 
   /** Keeps an operation since the last snapshot, and the names it changed. */
@@ -322,6 +360,7 @@ export class Engine implements JournalHost, RebuildHost, EventsHost {
       this.changedSinceSave.clear();
       this.rebuilder.snapshot = { payload, entry: this.entry };
       this.#dirty = false;
+      this.#diverged = undefined;
       return { path: store.path, bytes: Buffer.byteLength(payload) };
     });
   }

@@ -68,8 +68,9 @@ export interface ReplayPlan {
 }
 
 /** Reads the journal's records into the steps that rebuild the image. */
-export function planReplay(records: readonly object[]): ReplayPlan {
+export function planReplay(records: readonly object[], savedEntry = 0): ReplayPlan {
   const list = records as JournalRecord[];
+  checkOrder(list, savedEntry);
   const outcomes = new Map<number, OutcomeRecord>();
   const skipped = new Set<number>();
   const rejected = new Set<number>();
@@ -111,6 +112,35 @@ export function planReplay(records: readonly object[]): ReplayPlan {
   return { steps, notes, lastEntry };
 }
 
+/**
+ * Operations are journaled in order, each begun once, each outcome after its begin, all after
+ * the snapshot they follow. A journal that says otherwise was edited or damaged: JournalOrderError.
+ */
+function checkOrder(list: JournalRecord[], savedEntry: number): void {
+  let last = savedEntry;
+  const begun = new Set<number>();
+  const ended = new Set<number>();
+  for (const r of list) {
+    if (r.type === 'outcome') {
+      if (!begun.has(r.entry))
+        throw new JournalOrderError(`the outcome of entry ${r.entry} comes before its begin`);
+      if (ended.has(r.entry)) throw new JournalOrderError(`entry ${r.entry} has two outcomes`);
+      ended.add(r.entry);
+      continue;
+    }
+    if (r.type === 'skip' || r.type === 'rejected') continue;
+    if (r.entry <= last) {
+      throw new JournalOrderError(
+        r.entry <= savedEntry
+          ? `entry ${r.entry} is journaled after the snapshot, which already holds entries up to ${savedEntry}`
+          : `entry ${r.entry} comes after entry ${last}: entries are journaled in order, once`,
+      );
+    }
+    last = r.entry;
+    begun.add(r.entry);
+  }
+}
+
 function operationOf(r: BeginRecord | Exclude<LegacyRecord, { type: 'rejected' }>): Operation {
   if (r.type === 'begin') {
     if (r.op === 'entry') return { op: 'entry', source: r.source };
@@ -137,6 +167,36 @@ export function firstLine(source: string): string {
 }
 
 const CONTROL_ACTIONS = new Set(['stop', 'restart', 'forget']);
+/** Entry numbers stay far below 2^53 (one a microsecond for 30 years is 2^50). */
+const MAX_ENTRY = 2 ** 50;
+
+/** What is wrong with a record's draws, if anything. */
+function invalidDraws(draws: unknown): string | undefined {
+  if (typeof draws !== 'object' || draws === null) return 'has "draws" that are not an object';
+  const d = draws as Record<string, unknown>;
+  const numbers = (v: unknown) =>
+    Array.isArray(v) && v.every((x) => typeof x === 'number' && Number.isFinite(x));
+  if (d.seed !== undefined && !(numbers(d.seed) && (d.seed as number[]).length === 4)) {
+    return 'has a "seed" that is not four numbers';
+  }
+  for (const key of ['clock', 'epoch', 'perf']) {
+    if (d[key] !== undefined && !numbers(d[key]))
+      return `has "${key}" readings that are not numbers`;
+  }
+  const clock = d.clock as number[] | undefined;
+  if (
+    clock &&
+    (clock.length % 2 !== 0 || clock.some((n, i) => i % 2 === 1 && !(Number.isInteger(n) && n > 0)))
+  ) {
+    return 'has "clock" runs that are not value/count pairs';
+  }
+  return undefined;
+}
+
+/** The journal does not read as one session's operations in order (found when planning replay). */
+export class JournalOrderError extends Error {
+  override name = 'JournalOrderError';
+}
 
 /**
  * What is wrong with a record read from a journal, or undefined when it is well formed (the
@@ -145,7 +205,11 @@ const CONTROL_ACTIONS = new Set(['stop', 'restart', 'forget']);
 export function validateRecord(record: object): string | undefined {
   const r = record as Record<string, unknown>;
   if ('journal' in r) return undefined; // the marker line
-  if (!Number.isSafeInteger(r.entry) || (r.entry as number) < 1) {
+  if (
+    !Number.isSafeInteger(r.entry) ||
+    (r.entry as number) < 1 ||
+    (r.entry as number) > MAX_ENTRY
+  ) {
     return 'has no valid "entry" number';
   }
   const isString = (v: unknown) => typeof v === 'string';
@@ -160,7 +224,12 @@ export function validateRecord(record: object): string | undefined {
         ? undefined
         : 'is a control record without a valid "action" and "name"';
     case 'outcome':
-      return typeof r.ok === 'boolean' ? undefined : 'is an outcome record without "ok"';
+      if (typeof r.ok !== 'boolean') return 'is an outcome record without "ok"';
+      if (r.error !== undefined && typeof r.error !== 'string')
+        return 'has an "error" that is not a name';
+      if (r.ms !== undefined && !(typeof r.ms === 'number' && r.ms >= 0))
+        return 'has an invalid "ms"';
+      return r.draws === undefined ? undefined : invalidDraws(r.draws);
     case 'skip':
     case 'rejected':
       return undefined;

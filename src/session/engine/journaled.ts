@@ -1,7 +1,13 @@
 // One image-changing operation, journaled in two records (DESIGN, semantics 8). Its `begin` is
-// written while the guest runs it; the guest then holds the staged transaction open until the
-// `outcome` record is on disk, and only then commits and shows the value. A write that fails
-// refuses the operation (the guest rolls it back) and the session goes on.
+// on disk before the guest runs it (a write that fails refuses the operation before anything
+// ran: nothing changed); the guest then holds the staged transaction open until the `outcome`
+// record is on disk, and only then commits and shows the value.
+//
+// When the outcome cannot be written, the operation is rolled back, but it did run: changes it
+// made inside objects that existed before it stay in the session and are on disk nowhere. The
+// journal can no longer rebuild what the session shows, so the engine takes no more operations
+// until a snapshot is saved (`diverged`). An operation stopped by its bound or Ctrl-C is the same
+// (how far it got cannot be replayed), so a snapshot is saved right after it.
 import type { Reply, Request } from '../../shared/ops.ts';
 import { succeeded } from '../../shared/ops.ts';
 import type { Result } from '../result.ts';
@@ -28,6 +34,10 @@ export interface JournalHost {
   revive(reason: string, entry?: number, what?: string): Promise<string>;
   /** The reply (or stop, or death) as the person reads it. */
   toResult(outcome: Outcome<'eval'>, source: string): Promise<Result>;
+  /** The journal no longer rebuilds what the session shows: refuse operations until a save. */
+  diverge(reason: string): void;
+  /** Saves a snapshot now (after an operation that cannot be replayed); why not, if it failed. */
+  saveNow(): Promise<string | undefined>;
 }
 
 /**
@@ -43,34 +53,53 @@ export async function runJournaled(
 ): Promise<Result> {
   const { entry } = request;
   const journaling = host.journaling;
-  const begin = journaling ? write(host, { type: 'begin', entry, ...operation }) : undefined;
+  const what = describeOperation(operation);
+  const source = operation.op === 'entry' ? operation.source : what;
+  if (journaling) {
+    const failure = await write(host, { type: 'begin', entry, ...operation });
+    if (failure)
+      return refused(failure, [], 'nothing ran and nothing changed; the session goes on');
+  }
   const started = performance.now();
   const outcome: Outcome<Transactional['op']> = await host.guest.request(
     { ...request, hold: journaling },
     host.timeoutMs,
   );
   const ms = Math.round(performance.now() - started);
-  const beginFailure = await begin;
-  const what = describeOperation(operation);
-  const source = operation.op === 'entry' ? operation.source : what;
 
   if (outcome.kind === 'died') {
-    if (journaling && !beginFailure) {
+    if (journaling) {
       await write(host, { type: 'outcome', entry, ok: false, error: 'GuestDied', died: true, ms });
     }
     const message = await host.revive(outcome.reason, entry, what);
     return { ok: false, error: { name: 'GuestDied', message }, printed: [] };
   }
   if (outcome.kind === 'interrupted') {
-    if (journaling && !beginFailure) {
-      const error = host.userInterrupt || !host.timeoutMs ? 'Interrupted' : 'TimeoutError';
-      await write(host, { type: 'outcome', entry, ok: false, error, interrupted: true, ms });
+    const result = await host.toResult(outcome, source);
+    if (!journaling) return result;
+    const error = host.userInterrupt || !host.timeoutMs ? 'Interrupted' : 'TimeoutError';
+    const failure = await write(host, {
+      type: 'outcome',
+      entry,
+      ok: false,
+      error,
+      interrupted: true,
+      ms,
+    });
+    // How far it got cannot be replayed: whatever it changed inside existing objects is kept by
+    // a snapshot, taken now.
+    const unsaved = failure ? failure.message : await host.saveNow();
+    if (unsaved) {
+      host.diverge(
+        `entry ${entry} was stopped, and the image could not be saved after it (${unsaved})`,
+      );
+      result.warning = `the image could not be saved after this entry was stopped (${unsaved}); until it is, entries are refused (changes the stopped entry made inside existing objects could not be rebuilt after a crash)`;
     }
-    return host.toResult(outcome, source);
+    return result;
   }
   const reply = outcome.reply;
   const draws = reply.draws;
-  const hasDraws = !!draws && (!!draws.seed || !!draws.epoch || !!draws.perf);
+  const hasDraws = !!draws && (!!draws.seed || !!draws.clock || !!draws.perf);
   const step: Step = {
     entry,
     operation,
@@ -81,13 +110,13 @@ export async function runJournaled(
     // reproduces them from this record.
     step.recorded.error = reply.error.name;
     const failure = journaling
-      ? (beginFailure ??
-        (await write(host, { type: 'outcome', entry, ...step.recorded, ok: false })))
+      ? await write(host, { type: 'outcome', entry, ...step.recorded, ok: false })
       : undefined;
     if (host.keeping) host.keep(step, []);
     const result = await host.toResult(outcome, source);
     if (failure) {
-      result.warning = `this failure could not be journaled (${failure.message}); changes it made inside objects that existed before it are not on disk until the next :save`;
+      host.diverge(`the failure of entry ${entry} could not be journaled (${failure.message})`);
+      result.warning = `this failure could not be journaled (${failure.message}); until a snapshot is saved, entries are refused (changes it made inside existing objects could not be rebuilt after a crash)`;
     }
     return result;
   }
@@ -95,18 +124,15 @@ export async function runJournaled(
     if (host.keeping) host.keep(step, names);
     return host.toResult(outcome, source);
   }
-  const failure =
-    beginFailure ?? (await write(host, { type: 'outcome', entry, ...step.recorded, ok: true }));
+  const failure = await write(host, { type: 'outcome', entry, ...step.recorded, ok: true });
   if (failure) {
     await host.guest.request({ op: 'abort', entry });
-    return {
-      ok: false,
-      error: {
-        name: 'JournalError',
-        message: `the entry was not applied, because its journal record could not be written: ${failure.message}. Nothing changed; the session goes on`,
-      },
-      printed: reply.printed,
-    };
+    host.diverge(`the outcome of entry ${entry} could not be journaled (${failure.message})`);
+    return refused(
+      failure,
+      reply.printed,
+      'it ran, and was rolled back, but changes it made inside objects that existed before it remain; until a snapshot is saved (:save, once the disk has room), entries are refused',
+    );
   }
   host.keep(step, names);
   return commit(host, entry, quiet, reply);
@@ -138,6 +164,17 @@ async function commit(
   }
   const message = await host.revive(outcome.reason);
   return { ...base, warning: `accepted; printing its value killed the guest: ${message}` };
+}
+
+function refused(failure: Error, printed: string[], what: string): Result {
+  return {
+    ok: false,
+    error: {
+      name: 'JournalError',
+      message: `the entry was not applied: its journal record could not be written (${failure.message}); ${what}`,
+    },
+    printed,
+  };
 }
 
 /** Writes a journal record; the error when it could not be written durably. */

@@ -5,7 +5,7 @@ import type { Request, SessionOpName } from '../../shared/ops.ts';
 import type { GuestConnection, Outcome } from '../guest/guest.ts';
 import type { Result } from '../result.ts';
 import type { EntryCompiler } from './compiler.ts';
-import { planReplay } from './journal-records.ts';
+import { JournalOrderError, planReplay } from './journal-records.ts';
 import type { JournalRecord, Step } from './journal-records.ts';
 import { replayStep } from './replay.ts';
 import type { ReplayHost, ReplayStop } from './replay.ts';
@@ -89,7 +89,15 @@ export class Rebuilder {
     try {
       host.guest = await host.startGuest();
       const store = host.options.store;
-      const plan = planReplay(store?.journal ?? []);
+      let plan;
+      try {
+        plan = planReplay(store?.journal ?? [], store?.savedEntry ?? 0);
+      } catch (error) {
+        if (!(error instanceof JournalOrderError)) throw error;
+        throw new OpenError(
+          `${host.imagePath ?? 'the image'}.journal is damaged: ${error.message}. Nothing was written`,
+        );
+      }
       this.notices.push(...(store?.notices ?? []), ...plan.notes);
       host.entry = Math.max(store?.savedEntry ?? 0, plan.lastEntry);
       if (store?.payload) {
@@ -109,7 +117,7 @@ export class Rebuilder {
         }
       }
       this.#check();
-      await host.request({ op: 'clock', action: 'resume' });
+      await host.request({ op: 'clock', action: 'resume', dropTimers: true });
     } catch (error) {
       await host.guest?.close().catch(() => {});
       if (this.cancelled) throw new OpenCancelled('opening was cancelled; nothing was written');
@@ -193,7 +201,7 @@ export class Rebuilder {
     host.changedSinceSave.clear();
     if (this.snapshot) await this.#restore(this.snapshot.payload);
     await this.#replay(steps);
-    await host.request({ op: 'clock', action: 'resume' });
+    await host.request({ op: 'clock', action: 'resume', dropTimers: true });
     if (this.stop) return `${what}; ${describeStop(this.stop, host.imagePath ?? 'the image')}`;
     return `${what}: the image is open, with ${host.journal.length} journaled operations since the last snapshot`;
   }
