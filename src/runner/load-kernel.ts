@@ -14,6 +14,9 @@ export interface LoadedKernel {
   handle: ivm.Reference<(request: string, bulk?: string) => string>;
 }
 
+/** Stripped sources by path: a process that starts several isolates (tests) strips each once. */
+const stripped = new Map<string, string>();
+
 export function loadKernel(
   isolate: ivm.Isolate,
   context: ivm.Context,
@@ -25,7 +28,11 @@ export function loadKernel(
   const load = (path: string): ivm.Module => {
     let module = modules.get(path);
     if (!module) {
-      const code = stripTypeScriptTypes(readFileSync(path, 'utf8'));
+      let code = stripped.get(path);
+      if (code === undefined) {
+        code = stripTypeScriptTypes(readFileSync(path, 'utf8'));
+        stripped.set(path, code);
+      }
       module = isolate.compileModuleSync(code, { filename: `file://${path}` });
       modules.set(path, module);
       paths.set(module, path);

@@ -7,7 +7,8 @@ import { DEFAULT_OPEN_BOUND_MS, Engine, OpenCancelled } from './engine/engine.ts
 import type { OpeningControl, Store } from './engine/engine.ts';
 import { openStore } from './store/store.ts';
 import { validateRecord } from './engine/journal-records.ts';
-import { runCommand } from './commands/commands.ts';
+import { openSession } from './open-session.ts';
+import { watchOpening, watchShutdown } from './signals.ts';
 import { runBatch } from './batch.ts';
 import type { Printer } from '../ui/app.ts';
 import { stdlibEntries } from './stdlib.ts';
@@ -32,14 +33,8 @@ const USAGE = `usage: viv [IMAGE] [options]
 
 export const DEFAULT_IMAGE = fileURLToPath(new URL('../../images/default.json', import.meta.url));
 
-/** The instant prompt `bin/viv.js` draws while the REPL loads (see there). */
-export interface EarlyPrompt {
-  print(text: string): void;
-  handOver(): NodeJS.ReadableStream;
-  cancel(): void;
-  /** Ctrl-C and Ctrl-D typed while the image opens (undefined: stop telling). */
-  onKey?(listener: ((key: 'interrupt' | 'eof') => void) | undefined): void;
-}
+export type { EarlyPrompt } from './early-prompt.ts';
+import type { EarlyPrompt } from './early-prompt.ts';
 
 export async function main(
   argv: string[],
@@ -123,7 +118,7 @@ export async function main(
   const openSignals = watchOpening(opening, early);
   let engine: Engine;
   try {
-    engine = await Engine.open({
+    engine = await openSession({
       memoryMB,
       timeoutMs,
       ...(values.timeout ? { openTimeoutMs: timeoutMs } : {}),
@@ -132,7 +127,6 @@ export async function main(
       prelude: stdlibEntries(),
       prestarted,
       opening,
-      command: runCommand,
       autoRollback: values['auto-rollback'],
       onProgress: (progress) => printer.progress?.(progress),
       onProcess: ({ message, offer }) => {
@@ -213,76 +207,6 @@ async function skipEntry(store: Store, entry: number): Promise<void> {
   }
   await store.append({ type: 'skip', entry });
   (store.journal as object[]).push({ type: 'skip', entry });
-}
-
-/** Keys and signals while the image opens (see `main`). */
-function watchOpening(opening: OpeningControl, early: EarlyPrompt | undefined) {
-  let interrupts = 0;
-  const onInterrupt = () => {
-    if (interrupts++ === 0) opening.interrupt?.();
-    else opening.cancel?.();
-  };
-  const onCancel = () => opening.cancel?.();
-  early?.onKey?.((key) => {
-    if (key === 'interrupt') onInterrupt();
-    if (key === 'eof') onCancel();
-  });
-  process.on('SIGINT', onInterrupt);
-  process.on('SIGTERM', onCancel);
-  process.on('SIGHUP', onCancel);
-  return {
-    stop() {
-      early?.onKey?.(undefined);
-      process.off('SIGINT', onInterrupt);
-      process.off('SIGTERM', onCancel);
-      process.off('SIGHUP', onCancel);
-    },
-  };
-}
-
-const SIGNAL_STATUS: Record<string, number> = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 };
-
-/**
- * SIGTERM and SIGHUP (and SIGINT in batch mode) end the session as Ctrl-D does: the running entry
- * is stopped, no more input is read, the image is saved and the lock released. A closed or full
- * standard output (EPIPE) ends batch mode the same way, with a message on stderr.
- */
-function watchShutdown(engine: Engine, batch: boolean) {
-  let signal: string | undefined;
-  let stop!: () => void;
-  const stopped = new Promise<void>((resolve) => (stop = resolve));
-  const onSignal = (name: string) => {
-    if (signal) return;
-    signal = name;
-    process.stderr.write(`viv: ${name}: stopping${engine.dirty ? ' and saving the image' : ''}\n`);
-    engine.requestQuit();
-    engine.interrupt();
-    stop();
-  };
-  const signals = batch ? ['SIGTERM', 'SIGHUP', 'SIGINT'] : ['SIGTERM', 'SIGHUP'];
-  const handlers = signals.map((name) => {
-    const handler = () => onSignal(name);
-    process.on(name, handler);
-    return [name, handler] as const;
-  });
-  const onOutputError = (error: NodeJS.ErrnoException) => {
-    if (signal) return;
-    signal = 'EPIPE';
-    process.stderr.write(
-      `viv: standard output was closed (${error.code ?? error.message}): stopped reading entries\n`,
-    );
-    engine.requestQuit();
-    stop();
-  };
-  process.stdout.on('error', onOutputError);
-  return {
-    stopped,
-    signalStatus: (): number | undefined =>
-      signal === 'EPIPE' ? 1 : signal ? SIGNAL_STATUS[signal] : undefined,
-    dispose() {
-      for (const [name, handler] of handlers) process.off(name, handler);
-    },
-  };
 }
 
 /** Autosave on the way out (:quit, end of input, Ctrl-D); the journal already holds everything. */

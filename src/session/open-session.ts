@@ -4,6 +4,11 @@ import { Engine } from './engine/engine.ts';
 import type { EngineOptions } from './engine/engine.ts';
 import { runCommand } from './commands/commands.ts';
 
-export function openSession(options: EngineOptions = {}): Promise<Engine> {
-  return Engine.open({ command: runCommand, ...options });
+export async function openSession(options: EngineOptions = {}): Promise<Engine> {
+  // Commands run only once the engine is open, so the closure finds it.
+  const engine: Engine = await Engine.open({
+    command: (text) => runCommand(engine, text),
+    ...options,
+  });
+  return engine;
 }

@@ -1,6 +1,6 @@
 // History for the line editor (editor-state.ts): walking it with Up/Down at the edges of the
 // entry, and Ctrl-R reverse incremental search, as in readline.
-import type { EditorState, KeyInput, SearchState } from './editor-state.ts';
+import type { EditorState, KeyInput, SearchState } from './editor-types.ts';
 
 /**
  * Shows the next older history entry with the cursor at its end, saving the new entry's text as

@@ -20,39 +20,16 @@ import {
   ownKeys,
   setPrototypeOf,
 } from '../intrinsics.ts';
-import { setHiddenGlobal } from './namespace.ts';
+import { setHiddenGlobal } from './bindings.ts';
 import { functionDefinitionName } from './functions.ts';
-import type { Version } from './namespace.ts';
+import type { ClassCell, StampState } from './model.ts';
+
+export type { ClassCell, StampState } from './model.ts';
 import { InstanceRegistry } from './instances.ts';
 import type { Transaction } from '../transaction/transaction.ts';
 
 export const CLASS_IMPL_PREFIX = '$viv$cls$';
 const FUNCTION_OWN = ['length', 'name', 'prototype'];
-
-/** What the stubs and rewritten classes read while the kernel stamps private fields. */
-export interface StampState {
-  stamping: boolean;
-  stampTarget: object | undefined;
-  /** The class and version being stamped, for `carry`. */
-  stampCell: ClassCell | undefined;
-  stampImpl: Function | undefined;
-}
-
-export interface ClassCell {
-  name: string;
-  stub: Function;
-  implKey: string;
-  impl: Function | undefined;
-  /** The version whose members are installed. */
-  version: Version | undefined;
-  registry: InstanceRegistry;
-  /** Keys the installed version put on the stable prototype and on the stub. */
-  protoKeys: (string | symbol)[];
-  staticMethodKeys: (string | symbol)[];
-  staticFieldKeys: (string | symbol)[];
-  /** Static keys present when the version was handed over, before its static initialisers ran. */
-  earlyStaticKeys: (string | symbol)[];
-}
 
 const cellsByStub = new WeakMap<Function, ClassCell>();
 const cellsByPrototype = new WeakMap<object, ClassCell>();

@@ -2,14 +2,11 @@
 // version's implementation is handed to that stub, so any holder of `f` (a variable, a field, a
 // timer, an array of handlers) calls the newest version from its next call, and `f === oldF`.
 import { defineProperty, indirectEval } from '../intrinsics.ts';
-import { setHiddenGlobal } from './namespace.ts';
-import type { Transaction } from '../transaction/transaction.ts';
+import { setHiddenGlobal } from './bindings.ts';
+import type { FunctionCell } from './model.ts';
 
-export interface FunctionCell {
-  stub: Function;
-  implKey: string;
-  impl: Function | undefined;
-}
+export type { FunctionCell } from './model.ts';
+import type { Transaction } from '../transaction/transaction.ts';
 
 export const FUNCTION_IMPL_PREFIX = '$viv$fn$';
 

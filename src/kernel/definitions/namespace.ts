@@ -1,42 +1,12 @@
 // The image's namespace: every definition with its whole version history, and the global binding
 // through which entries see it. A definition record is never replaced, only given new versions.
-import type { ClassMeta, DefKind, HistoryEvent, VersionInfo } from '../../shared/types.ts';
-import { defineProperty, getOwnPropertyDescriptor, globalObject, now } from '../intrinsics.ts';
+import type { DefKind, VersionInfo } from '../../shared/types.ts';
+import { now } from '../intrinsics.ts';
 import type { Transaction } from '../transaction/transaction.ts';
-import type { ClassCell } from './classes.ts';
-import type { FunctionCell } from './functions.ts';
+import type { Definition, Version } from './model.ts';
 
-export interface Version {
-  version: number;
-  kind: DefKind;
-  /** The keyword it was bound with (`const` stays constant). */
-  binding: string;
-  source: string;
-  time: number;
-  entry: number;
-  parent?: number;
-  /** Functions and classes: the compiled implementation of this version. */
-  impl?: Function;
-  meta?: ClassMeta;
-  /** Classes: which own keys of `impl` are static fields (the rest are methods/accessors). */
-  staticFields?: (string | symbol)[];
-  /** `transient(() => init)`: not saved; the initializer runs again when the image opens. */
-  transient?: boolean;
-}
-
-export interface Definition {
-  name: string;
-  kind: DefKind;
-  once: boolean;
-  /** `const x = transient(() => init)`: rebuilt on open instead of saved. */
-  transient: boolean;
-  versions: Version[];
-  /** The version in force (0 before the first one is committed). */
-  current: number;
-  events: HistoryEvent[];
-  fn?: FunctionCell;
-  cls?: ClassCell;
-}
+export type { Definition, Version } from './model.ts';
+export { bindGlobal, readGlobal, setHiddenGlobal } from './bindings.ts';
 
 export class Namespace {
   readonly #defs = new Map<string, Definition>();
@@ -135,55 +105,4 @@ export function versionInfo(v: Version): VersionInfo {
     entry: v.entry,
     parent: v.parent,
   };
-}
-
-/**
- * Binds a name on the global object, where every entry looks names up. `const` becomes an
- * accessor whose setter throws as a real constant does; everything else a plain data property.
- */
-export function bindGlobal(tx: Transaction, name: string, value: unknown, binding: string): void {
-  const before = getOwnPropertyDescriptor(globalObject, name);
-  if (binding === 'const') {
-    defineProperty(globalObject, name, {
-      get: () => value,
-      set: () => {
-        throw new TypeError('Assignment to constant variable.');
-      },
-      enumerable: true,
-      configurable: true,
-    });
-  } else {
-    defineProperty(globalObject, name, {
-      value,
-      writable: true,
-      enumerable: true,
-      configurable: true,
-    });
-  }
-  tx.onUndo(() => restoreGlobal(name, before));
-}
-
-export function readGlobal(name: string): unknown {
-  return (globalObject as Record<string, unknown>)[name];
-}
-
-function restoreGlobal(name: string, before: PropertyDescriptor | undefined): void {
-  delete (globalObject as Record<string, unknown>)[name];
-  if (before) defineProperty(globalObject, name, before);
-}
-
-/**
- * Stores a function or class version where its stable stub reads it: a hidden global property.
- * Deleting and re-adding the property (rather than assigning it) gives V8 a fresh property cell,
- * which it treats as a constant again, so a stub is inlined as well after a redefinition as before
- * (an assigned cell or a mutated closure variable leaves every stub call 10x slower: measured).
- */
-export function setHiddenGlobal(key: string, value: unknown): void {
-  delete (globalObject as Record<string, unknown>)[key];
-  defineProperty(globalObject, key, {
-    value,
-    writable: false,
-    enumerable: false,
-    configurable: true,
-  });
 }

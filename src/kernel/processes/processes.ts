@@ -12,9 +12,9 @@
 // Supervision follows OTP: a tick that throws restarts the process (keeping its state, or
 // re-initialising it), at most `maxRestarts` times within `withinSeconds`; past that it stops with
 // its last error, and the kernel names the redefinition that probably broke it.
-import type { ProcessInfo, Suspect } from '../../shared/types.ts';
+import type { ProcessInfo } from '../../shared/types.ts';
 import type { GuestNotice } from '../../shared/notices.ts';
-import { defineProperty, globalObject, ownKeys } from '../intrinsics.ts';
+import { ownKeys } from '../intrinsics.ts';
 import type { Staging } from '../definitions/staging.ts';
 import type { Timers } from '../capabilities.ts';
 import type { ProcessSpec, Tick } from './spec.ts';
@@ -22,35 +22,11 @@ import { initialState, readSpec } from './spec.ts';
 import { errorText } from '../definitions/migrate.ts';
 import { definitionNameOf } from '../definitions/classes.ts';
 import { outsideEntry } from '../transaction/determinism.ts';
+import { firstBeat, infoOf, LATENESS_SAMPLES, newProc, ownerKey } from './proc.ts';
+import { restoreProcesses, savedProcesses } from './persist.ts';
+import type { Proc } from './proc.ts';
+import { suspectOf } from './blame.ts';
 
-interface Proc {
-  name: string;
-  spec: ProcessSpec;
-  state: object;
-  status: 'running' | 'stopped' | 'crashed';
-  ticks: number;
-  restarts: number;
-  lastError?: string;
-  /** `every`: the n-th tick from `anchor` is due at anchor + n·every. */
-  anchor: number;
-  n: number;
-  /** `beats`: the beat of the next tick. */
-  nextBeat: number;
-  /** Not saved: when recent restarts happened, tick lateness samples, the last clean entry. */
-  recent: number[];
-  late: Float64Array;
-  lateCount: number;
-  lateMax: number;
-  lastGoodEntry: number;
-  suspect?: Suspect;
-  /** The due time of the latest tick (when it crashed: what restart intensity counts). */
-  lastDue?: number;
-}
-
-/** The fields of a process that are not saved: each session starts them afresh. */
-type Fresh = 'recent' | 'late' | 'lateCount' | 'lateMax' | 'lastGoodEntry' | 'suspect' | 'lastDue';
-
-const LATENESS_SAMPLES = 1024;
 /** A `run` call gives the host back its turn after this long, so entries are never starved. */
 const RUN_SLICE_MS = 50;
 
@@ -134,13 +110,13 @@ export class ProcessTable {
         // Same phase: the next tick stays where it was due under the old timing.
         existing.anchor = dueBefore;
         existing.n = 0;
-        if (spec.clock) existing.nextBeat = this.#firstBeat(spec, dueBefore);
+        if (spec.clock) existing.nextBeat = firstBeat(spec, dueBefore);
       }
       this.wake();
       return existing.state;
     }
     const state = initialState(name, spec);
-    const proc = this.#proc(name, spec, {
+    const proc = newProc(name, spec, this.committedEntry, {
       state,
       status: 'running',
       ticks: 0,
@@ -222,22 +198,7 @@ export class ProcessTable {
   }
 
   list(): ProcessInfo[] {
-    return [...this.#procs.values()].map((p) => {
-      const n = Math.min(p.lateCount, LATENESS_SAMPLES);
-      const samples = [...p.late.subarray(0, n)].sort((a, b) => a - b);
-      const info: ProcessInfo = {
-        name: p.name,
-        status: p.status,
-        period: p.spec.clock ? `${p.spec.beats} beat` : `${p.spec.every} ms`,
-        ticks: p.ticks,
-        restarts: p.restarts,
-        lateP99: n ? samples[Math.min(n - 1, Math.floor(n * 0.99))]! : 0,
-        lateMax: p.lateMax,
-      };
-      if (p.lastError) info.lastError = p.lastError;
-      if (p.suspect) info.suspect = p.suspect;
-      return info;
-    });
+    return [...this.#procs.values()].map(infoOf);
   }
 
   /** The text frame of a process with a `view`. */
@@ -285,58 +246,15 @@ export class ProcessTable {
 
   /** What the snapshot keeps: every process with its state, and the logical time. */
   saved(): object {
-    const procs: Record<string, unknown> = {};
-    for (const p of this.#procs.values()) {
-      procs[p.name] = {
-        spec: { ...p.spec },
-        state: p.state,
-        status: p.status,
-        ticks: p.ticks,
-        restarts: p.restarts,
-        lastError: p.lastError,
-        anchor: p.anchor,
-        n: p.n,
-        nextBeat: p.nextBeat,
-      };
-    }
-    return { now: this.now(), processes: procs };
+    return savedProcesses(this.#procs.values(), this.now());
   }
 
   /** Reopening: the processes as saved; logical time resumes from the moment of the save. */
   restore(saved: unknown): string[] {
-    const { now, processes } = (saved ?? {}) as { now?: number; processes?: Record<string, any> };
-    this.#pausedAt = typeof now === 'number' ? now : 0;
-    const failures: string[] = [];
-    for (const [name, s] of Object.entries(processes ?? {})) {
-      let spec: ProcessSpec;
-      try {
-        spec = readSpec(name, s.spec);
-      } catch (error) {
-        // Its code changed shape since it was saved (say, its clock is no longer a clock).
-        failures.push(`process ${name} was not restored: ${errorText(error)}`);
-        continue;
-      }
-      const { state, status, ticks, restarts, lastError, anchor, n, nextBeat } = s;
-      this.#procs.set(
-        name,
-        this.#proc(name, spec, { state, status, ticks, restarts, lastError, anchor, n, nextBeat }),
-      );
-    }
-    return failures;
-  }
-
-  /** A process record: what is saved, plus what each session starts afresh. */
-  #proc(name: string, spec: ProcessSpec, saved: Omit<Proc, 'name' | 'spec' | Fresh>): Proc {
-    return {
-      name,
-      spec,
-      ...saved,
-      recent: [],
-      late: new Float64Array(LATENESS_SAMPLES),
-      lateCount: 0,
-      lateMax: 0,
-      lastGoodEntry: this.committedEntry,
-    };
+    const restored = restoreProcesses(saved, this.committedEntry);
+    this.#pausedAt = restored.now;
+    for (const proc of restored.procs) this.#procs.set(proc.name, proc);
+    return restored.failures;
   }
 
   #get(name: unknown): Proc {
@@ -382,14 +300,7 @@ export class ProcessTable {
     const now = this.now();
     proc.anchor = now;
     proc.n = 0;
-    if (proc.spec.clock) proc.nextBeat = this.#firstBeat(proc.spec, now);
-  }
-
-  /** On a clock, a process starts on the next beat that is a multiple of its period. */
-  #firstBeat(spec: ProcessSpec, time: number): number {
-    const beats = spec.beats!;
-    const beat = spec.clock!.beatAt(time);
-    return Math.ceil(beat / beats - 1e-9) * beats;
+    if (proc.spec.clock) proc.nextBeat = firstBeat(proc.spec, now);
   }
 
   #tick(proc: Proc, due: number, now: number): void {
@@ -450,7 +361,7 @@ export class ProcessTable {
     proc.recent.push(now);
     if (proc.recent.length > proc.spec.maxRestarts) {
       proc.status = 'crashed';
-      proc.suspect = this.#suspect(proc, error);
+      proc.suspect = suspectOf(this.#staging.ns.all(), proc.lastGoodEntry, error);
       this.#send({
         type: 'process',
         event: 'crashed',
@@ -496,48 +407,4 @@ export class ProcessTable {
     for (const key of ownKeys(proc.state)) delete (proc.state as Record<PropertyKey, unknown>)[key];
     Object.assign(proc.state, fresh);
   }
-
-  /**
-   * The likely culprit of a crash: the function or class changed most recently since the process
-   * last ran a clean tick, preferring one the error's stack passes through.
-   */
-  #suspect(proc: Proc, error: unknown): Suspect | undefined {
-    const stack = error instanceof Error && typeof error.stack === 'string' ? error.stack : '';
-    let best: Suspect | undefined;
-    let bestScore = -1;
-    for (const def of this.#staging.ns.all()) {
-      if (def.kind !== 'function' && def.kind !== 'class') continue;
-      const last = def.events[def.events.length - 1];
-      if (!last || last.entry <= proc.lastGoodEntry || last.from === undefined) continue;
-      const inStack = stack.includes(def.name) ? 1e9 : 0;
-      const score = inStack + last.entry;
-      if (score > bestScore) {
-        bestScore = score;
-        best = { name: def.name, version: def.current, previous: last.from, entry: last.entry };
-      }
-    }
-    return best;
-  }
-}
-
-const ownerKey = (proc: Proc) => `process:${proc.name}`;
-
-/** The guest API: spawn, stop, restart, forget, processes, and the `vivarium` namespace. */
-export function installProcessApi(table: ProcessTable, extra: Record<string, Function> = {}): void {
-  const api: Record<string, Function> = {
-    spawn: (name: unknown, options: unknown) => table.spawn(name, options),
-    stop: (name: unknown) => table.stop(name),
-    restart: (name: unknown) => table.restart(name),
-    processes: () => table.list(),
-    forget: (name: unknown) => table.forget(name),
-  };
-  const namespace = { now: () => table.now(), ...api, ...extra };
-  for (const [name, value] of Object.entries(api)) {
-    defineProperty(globalObject, name, { value, writable: true, configurable: true });
-  }
-  defineProperty(globalObject, 'vivarium', {
-    value: Object.freeze(namespace),
-    writable: true,
-    configurable: true,
-  });
 }

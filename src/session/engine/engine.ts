@@ -7,12 +7,11 @@ import type { ControlAction } from '../../shared/types.ts';
 import type { Request, SessionOpName } from '../../shared/ops.ts';
 import type { SessionNotice } from '../../shared/notices.ts';
 import { succeeded } from '../../shared/ops.ts';
-import { EntrySyntaxError } from '../compile/source-error.ts';
-import { IncompleteEntry } from '../compile/strip.ts';
+import { syntaxFailure } from './syntax-failure.ts';
+import type { EngineOptions } from './options.ts';
 import type { AnalyzedEntry } from '../compile/analyze.ts';
 import { ChildGuest } from '../guest/child-guest.ts';
-import type { GuestConnection, GuestFactory, Outcome } from '../guest/guest.ts';
-import type { Runner } from '../guest/spawn.ts';
+import type { GuestConnection, Outcome } from '../guest/guest.ts';
 import type { Result } from '../result.ts';
 import { takeSnapshot, SnapshotGuestDied } from './image-io.ts';
 import { Exclusive } from './exclusive.ts';
@@ -25,9 +24,10 @@ import type { RebuildHost } from './rebuild.ts';
 import type { ReplayStop } from './replay.ts';
 import { describeStop } from './replay.ts';
 import { ProcessEvents } from './process-events.ts';
-import type { EventsHost, ProcessEvent } from './process-events.ts';
+import type { EventsHost } from './process-events.ts';
 
 export type { JournalRecord } from './journal-records.ts';
+export type { EngineOptions, OpeningControl, Store } from './options.ts';
 export type { ProcessEvent } from './process-events.ts';
 export { OpenCancelled, OpenError } from './rebuild.ts';
 
@@ -36,60 +36,6 @@ const HISTORY_LIMIT = 1000;
 export const DEFAULT_OPEN_BOUND_MS = 10_000;
 /** A process tick or a timer callback that runs longer is stopped (`--timeout` overrides). */
 export const DEFAULT_CALLBACK_BOUND_MS = 2_000;
-
-export interface EngineOptions {
-  memoryMB?: number;
-  /** Bound on each entry in milliseconds, awaited promises included (0: none). */
-  timeoutMs?: number;
-  /** Bound on each step of opening an image (replayed entries, revive hooks); default 10 s. */
-  openTimeoutMs?: number;
-  /** Output that does not belong to an entry (timers, later processes). */
-  onPrint?: (stream: 'out' | 'err', text: string) => void;
-  /** Told when the guest died outside an entry and the image was rebuilt. */
-  onRevive?: (message: string) => void;
-  /** Entries a new image starts with (the standard library). */
-  prelude?: { file: string; source: string }[];
-  /** Where the image lives on disk; without one the image lasts as long as the session. */
-  store?: Store;
-  /** Values shown with ANSI colours (the terminal UI). */
-  colors?: boolean;
-  /** A process restarted, stopped for good, or was rolled back automatically. */
-  onProcess?: (event: ProcessEvent) => void;
-  /** A guest runner started ahead (by `bin/viv.js`, while the modules load): used first. */
-  prestarted?: Runner;
-  /** Long work inside the guest reports how far it has got. */
-  onProgress?: (progress: { what: string; done: number; total?: number }) => void;
-  /** When a redefinition makes a process crash past its restart intensity, roll it back. */
-  autoRollback?: boolean;
-  /** Filled in by `open`: what Ctrl-C and Ctrl-D do while the image is being opened. */
-  opening?: OpeningControl;
-  /** `:commands` typed as entries go here (session/commands; injected, so the engine needs none). */
-  command?: (engine: Engine, text: string) => Promise<Result>;
-  /** How the guest is started (default: a runner child process). */
-  guest?: GuestFactory;
-}
-
-export interface OpeningControl {
-  /** Stops the step being replayed (the replay stops there). */
-  interrupt?: () => void;
-  /** Gives up opening: nothing is written. */
-  cancel?: () => void;
-}
-
-/** The engine's view of an image on disk (session/store implements it). */
-export interface Store {
-  readonly path: string;
-  /** The saved snapshot's JSON (null for a new image) and the last entry number it holds. */
-  readonly payload: string | null;
-  readonly savedEntry: number;
-  /** Records journaled since that snapshot, in order. */
-  readonly journal: readonly object[];
-  /** What opening found worth telling (a torn last line set aside, a stale lock taken over). */
-  readonly notices?: readonly string[];
-  append(record: JournalRecord): Promise<void>;
-  save(entry: number, payload: string, path?: string): Promise<void>;
-  close(): Promise<void>;
-}
 
 export class Engine implements JournalHost, RebuildHost, EventsHost {
   readonly options: Required<Pick<EngineOptions, 'memoryMB' | 'timeoutMs'>> & EngineOptions;
@@ -173,7 +119,7 @@ export class Engine implements JournalHost, RebuildHost, EventsHost {
     return this.exclusive(async () => {
       this.rememberHistory(text);
       const command = this.options.command;
-      if (text.trim().startsWith(':') && command) return command(this, text.trim());
+      if (text.trim().startsWith(':') && command) return command(text.trim());
       return this.#evaluate(text, analysis ? { analysis } : {});
     });
   }
@@ -449,28 +395,4 @@ export class Engine implements JournalHost, RebuildHost, EventsHost {
     if (notice.type === 'process') void this.#events.onProcess(notice);
     if (notice.type === 'progress') this.options.onProgress?.(notice);
   }
-}
-
-function syntaxFailure(error: unknown): Result {
-  if (error instanceof EntrySyntaxError) {
-    return {
-      ok: false,
-      error: {
-        name: 'SyntaxError',
-        message: error.message,
-        line: error.line,
-        column: error.column,
-        sourceLine: error.sourceLine,
-      },
-      printed: [],
-    };
-  }
-  if (error instanceof IncompleteEntry) {
-    return {
-      ok: false,
-      error: { name: 'SyntaxError', message: `the entry is incomplete: ${error.message}` },
-      printed: [],
-    };
-  }
-  throw error;
 }

@@ -1,166 +1,34 @@
-// Saving and opening an image, on the guest side. A snapshot is the definitions with their whole
-// history (sources as typed) plus the heap reachable from them, encoded by snapshot-encode.ts.
-// Opening is two steps, because compiling a source needs the host's TypeScript stripping and
-// analysis: `restoreBegin` reads the snapshot and says which versions to compile; the host sends
-// their scripts to `restoreFinish`, which compiles every function and class version in the order it
-// was first made, installs the current ones, decodes the heap and binds the values.
-import type { ClassMeta, DefKind, HistoryEvent } from '../../shared/types.ts';
+// Opening an image, on the guest side. Two steps, because compiling a source needs the session's
+// TypeScript stripping and analysis: `restoreBegin` reads the snapshot and says which versions to
+// compile; the session sends their scripts to `restoreFinish`, which lays out the rest of opening
+// as units that `restoreRun` runs: compile every function and class version in the order it was
+// first made, install the current ones, decode the heap and bind the values, run transient
+// initialisers and revive hooks, restore the processes.
 import {
   defineProperty,
-  getPrototypeOf,
   globalObject,
   hasOwn,
   indirectEval,
   json,
   objectCreate,
 } from '../intrinsics.ts';
-import { bindGlobal, readGlobal } from '../definitions/namespace.ts';
+import { bindGlobal } from '../definitions/namespace.ts';
 import type { Definition, Version } from '../definitions/namespace.ts';
 import { createFunctionCell, setImpl } from '../definitions/functions.ts';
 import {
-  cellOfPrototype,
-  definitionNameOf,
   createClassCell,
   installMembers,
   installStaticFields,
   parentCell,
   stamp,
 } from '../definitions/classes.ts';
-import type { ClassCell } from '../definitions/classes.ts';
 import type { Staging } from '../definitions/staging.ts';
 import type { ProcessTable } from '../processes/processes.ts';
 import { Transaction } from '../transaction/transaction.ts';
-import { encodeHeap } from './encode.ts';
-import type { EncodedHeap } from './encode.ts';
 import { decodeHeap } from './decode.ts';
-import { SnapshotError } from './errors.ts';
 
-/** A version as stored: everything but the compiled implementation. */
-type SavedVersion = Omit<Version, 'impl' | 'staticFields'> & { staticFields?: string[] };
-
-interface SavedDefinition {
-  name: string;
-  kind: DefKind;
-  once: boolean;
-  transient: boolean;
-  current: number;
-  events: HistoryEvent[];
-  versions: SavedVersion[];
-}
-
-interface SavedImage {
-  definitions: SavedDefinition[];
-  heap: EncodedHeap;
-  /** The REPL's entry history (what was typed, newest last), kept with the image. */
-  history?: string[];
-}
-
-/** What the host must compile for `restoreFinish`. */
-export interface CompileRequest {
-  name: string;
-  version: number;
-  source: string;
-}
-
-/** The root under which processes are saved (not an identifier: no definition can clash). */
-const PROCESSES_ROOT = '(processes)';
-
-const isValueKind = (kind: DefKind) => kind === 'const' || kind === 'let' || kind === 'var';
-
-/** The whole image as JSON text; throws SnapshotError (with a path) for a value it cannot save. */
-export function snapshot(
-  staging: Staging,
-  processes: ProcessTable,
-  history: string[] = [],
-): string {
-  const defs = staging.ns.all();
-  const roots: [string, unknown][] = [];
-  for (const def of defs) {
-    if (isValueKind(def.kind) && !def.transient) roots.push([def.name, readGlobal(def.name)]);
-    if (def.kind === 'class' && def.cls) roots.push([def.name, staticFieldValues(def.cls)]);
-  }
-  roots.push([PROCESSES_ROOT, processes.saved()]);
-  let heap: EncodedHeap;
-  try {
-    heap = encodeHeap(roots, {
-      definitionName: definitionNameOf,
-      classOf: (obj) => cellOfPrototype(getPrototypeOf(obj))?.name,
-      privateFields: (obj) => privateFieldValues(staging, obj),
-      transientKeys: (obj) => transientKeys(cellOfPrototype(getPrototypeOf(obj))),
-      isTransient: () => false,
-    });
-  } catch (error) {
-    throw processFunctionError(error) ?? error;
-  }
-  const image: SavedImage = { definitions: defs.map(saveDefinition), heap, history };
-  return json.stringify(image);
-}
-
-/** A process's step, init or view that is not a top-level definition: say which and what to do. */
-function processFunctionError(error: unknown): SnapshotError | undefined {
-  if (!(error instanceof SnapshotError)) return undefined;
-  const match = /^\(processes\)\.processes\.(\w+)\.spec\.(step|init|view)$/.exec(error.path);
-  if (!match) return undefined;
-  const [, name, key] = match;
-  return new SnapshotError(
-    error.path,
-    `cannot save process ${name}: its ${key} is an inline function, and only top-level definitions are saved. ` +
-      `Define it at top level (function ${name}${key![0]!.toUpperCase()}${key!.slice(1)}(...) { ... }) and spawn with that` +
-      (key === 'init' ? ', or give plain initial data as state: { ... }' : ''),
-  );
-}
-
-function saveDefinition(def: Definition): SavedDefinition {
-  return {
-    name: def.name,
-    kind: def.kind,
-    once: def.once,
-    transient: def.transient,
-    current: def.current,
-    events: def.events,
-    versions: def.versions.map((v) => ({
-      version: v.version,
-      kind: v.kind,
-      binding: v.binding,
-      source: v.source,
-      time: v.time,
-      entry: v.entry,
-      parent: v.parent,
-      meta: v.meta,
-      staticFields: v.staticFields?.filter((k): k is string => typeof k === 'string'),
-      transient: v.transient,
-    })),
-  };
-}
-
-function staticFieldValues(cell: ClassCell): Record<string, unknown> {
-  const out: Record<string, unknown> = objectCreate(null);
-  for (const key of cell.staticFieldKeys) {
-    if (typeof key === 'string' && hasOwn(cell.stub, key)) {
-      out[key] = (cell.stub as unknown as Record<string, unknown>)[key];
-    }
-  }
-  return out;
-}
-
-/** Private fields of an instance, per class of its chain: `Account#balance` -> value. */
-function privateFieldValues(staging: Staging, obj: object): Record<string, unknown> | undefined {
-  const fields = staging.privateFieldsOf(obj);
-  if (fields.length === 0) return undefined;
-  return Object.fromEntries(fields.map((f) => [f.cell.name + f.name, f.value]));
-}
-
-/** `static transient = ['cache']` on a class (or a base class): fields the snapshot skips. */
-function transientKeys(cell: ClassCell | undefined): readonly string[] | undefined {
-  const keys: string[] = [];
-  for (let c = cell; c; c = parentCell(c)) {
-    const own = hasOwn(c.stub, 'transient')
-      ? (c.stub as { transient?: unknown }).transient
-      : undefined;
-    if (Array.isArray(own)) keys.push(...own.filter((k): k is string => typeof k === 'string'));
-  }
-  return keys.length ? keys : undefined;
-}
+import { isValueKind, PROCESSES_ROOT } from './saved.ts';
+import type { CompileRequest, SavedImage } from './saved.ts';
 
 let pending: SavedImage | undefined;
 

@@ -1,0 +1,79 @@
+// One process's record: what is saved with the image, and what each session starts afresh.
+import type { ProcessInfo, Suspect } from '../../shared/types.ts';
+import type { ProcessSpec } from './spec.ts';
+
+export interface Proc {
+  name: string;
+  spec: ProcessSpec;
+  state: object;
+  status: 'running' | 'stopped' | 'crashed';
+  ticks: number;
+  restarts: number;
+  lastError?: string;
+  /** `every`: the n-th tick from `anchor` is due at anchor + n·every. */
+  anchor: number;
+  n: number;
+  /** `beats`: the beat of the next tick. */
+  nextBeat: number;
+  /** Not saved: when recent restarts happened, tick lateness samples, the last clean entry. */
+  recent: number[];
+  late: Float64Array;
+  lateCount: number;
+  lateMax: number;
+  lastGoodEntry: number;
+  suspect?: Suspect;
+  /** The due time of the latest tick (when it crashed: what restart intensity counts). */
+  lastDue?: number;
+}
+
+/** The fields of a process that are not saved: each session starts them afresh. */
+export type Fresh =
+  'recent' | 'late' | 'lateCount' | 'lateMax' | 'lastGoodEntry' | 'suspect' | 'lastDue';
+
+export const LATENESS_SAMPLES = 1024;
+/** A process record: what is saved, plus what each session starts afresh. */
+export function newProc(
+  name: string,
+  spec: ProcessSpec,
+  committedEntry: number,
+  saved: Omit<Proc, 'name' | 'spec' | Fresh>,
+): Proc {
+  return {
+    name,
+    spec,
+    ...saved,
+    recent: [],
+    late: new Float64Array(LATENESS_SAMPLES),
+    lateCount: 0,
+    lateMax: 0,
+    lastGoodEntry: committedEntry,
+  };
+}
+
+/** Timers a process's ticks set belong to it, under this key. */
+export const ownerKey = (proc: Proc) => `process:${proc.name}`;
+
+/** On a clock, a process starts on the next beat that is a multiple of its period. */
+export function firstBeat(spec: ProcessSpec, time: number): number {
+  const beats = spec.beats!;
+  const beat = spec.clock!.beatAt(time);
+  return Math.ceil(beat / beats - 1e-9) * beats;
+}
+
+/** What `:ps` shows of a process. */
+export function infoOf(p: Proc): ProcessInfo {
+  const n = Math.min(p.lateCount, LATENESS_SAMPLES);
+  const samples = [...p.late.subarray(0, n)].sort((a, b) => a - b);
+  const info: ProcessInfo = {
+    name: p.name,
+    status: p.status,
+    period: p.spec.clock ? `${p.spec.beats} beat` : `${p.spec.every} ms`,
+    ticks: p.ticks,
+    restarts: p.restarts,
+    lateP99: n ? samples[Math.min(n - 1, Math.floor(n * 0.99))]! : 0,
+    lateMax: p.lateMax,
+  };
+  if (p.lastError) info.lastError = p.lastError;
+  if (p.suspect) info.suspect = p.suspect;
+  return info;
+}
