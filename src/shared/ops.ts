@@ -149,7 +149,7 @@ export const SESSION_OPS: { [N in SessionOpName]: OpDescriptor } = {
   ps: { doc: 'Processes and timers.' },
   frame: { doc: "A process's current text frame." },
   complete: { doc: 'Completions for the text before the cursor (names, properties).' },
-  inspect: { doc: 'An inspector view: start from an expression, then walk by path.' },
+  inspect: { doc: "An inspector view of the last committed entry's value, then walked by path." },
   snapshot: { doc: 'The whole image as JSON (definitions, history, heap).', bulkReply: 'payload' },
   restoreBegin: {
     doc: 'Opening: reads a snapshot; says which versions to compile.',

@@ -1,0 +1,84 @@
+// Writes PROTOCOL.md from the op table (src/shared/ops.ts): each op's doc line from its
+// descriptor, and its request and reply types as declared. `npm run protocol` writes the file;
+// test/protocol.test.ts checks that it is up to date, so the document cannot drift.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { PROTOCOL_VERSION, RUNNER_OPS, SESSION_OPS } from '../src/shared/ops.ts';
+
+const root = (path: string) => fileURLToPath(new URL(`../${path}`, import.meta.url));
+
+/** The text of each member of `interface NAME { ... }` in ops.ts, by member name. */
+function members(source: string, name: string): Map<string, string> {
+  const start = source.indexOf(`export interface ${name} {`);
+  const body = source.slice(source.indexOf('{', start) + 1);
+  const out = new Map<string, string>();
+  let depth = 0;
+  let current = '';
+  for (const line of body.split('\n')) {
+    const trimmed = line.trim();
+    if (depth === 0 && trimmed === '}') break;
+    if (depth === 0 && /^\/\*\*|^\*|^\/\//.test(trimmed)) continue;
+    current += (current ? ' ' : '') + trimmed;
+    depth += (line.match(/\{/g) ?? []).length - (line.match(/\}/g) ?? []).length;
+    if (depth === 0 && current) {
+      current = current.replace(/\/\*\*.*?\*\/\s*/g, '');
+      const match = /^(\w+):\s*(.*);$/.exec(current);
+      if (match) out.set(match[1]!, match[2]!);
+      current = '';
+    }
+  }
+  return out;
+}
+
+/** `{ request: X; reply: Y }` into its two parts. */
+function split(text: string): { request: string; reply: string } {
+  const inner = text.replace(/^\{\s*/, '').replace(/\s*\}$/, '');
+  const at = inner.indexOf('reply:');
+  return {
+    request: inner.slice('request:'.length, at).trim().replace(/;$/, ''),
+    reply: inner.slice(at + 'reply:'.length).trim().replace(/;$/, ''),
+  };
+}
+
+export function protocolDocument(): string {
+  const source = readFileSync(root('src/shared/ops.ts'), 'utf8');
+  const session = members(source, 'SessionOps');
+  const runner = members(source, 'RunnerOps');
+  const row = (name: string, doc: string, text: string | undefined) => {
+    const { request, reply } = split(text ?? '{ request: ?; reply: ? }');
+    const cell = (type: string) => `\`${type.replace(/\|/g, '\\|')}\``;
+    return `| \`${name}\` | ${doc} | ${cell(request)} | ${cell(reply)} |`;
+  };
+  return [
+    '# The op table',
+    '',
+    '<!-- Written by `npm run protocol` from src/shared/ops.ts: edit that file, not this one. -->',
+    '',
+    `Protocol version ${PROTOCOL_VERSION}. Every request is \`{ "op": NAME, ...request }\`; every`,
+    'reply is `{ "ok": true, ...reply }` or `{ "ok": false, "error": { "name", "message", ... } }`',
+    '(a failed entry also carries `printed` and `draws`). The types named below are in',
+    'src/shared/types.ts and src/shared/ops.ts.',
+    '',
+    '## Session ops',
+    '',
+    'What an engine (the terminal, batch mode, a remote client) may send.',
+    '',
+    '| op | what it does | request | reply |',
+    '| --- | --- | --- | --- |',
+    ...Object.entries(SESSION_OPS).map(([name, d]) => row(name, d.doc, session.get(name))),
+    '',
+    '## Runner ops',
+    '',
+    "The runner's own, for its timers and its watchdog; never sent by a session.",
+    '',
+    '| op | what it does | request | reply |',
+    '| --- | --- | --- | --- |',
+    ...Object.entries(RUNNER_OPS).map(([name, d]) => row(name, d.doc, runner.get(name))),
+    '',
+  ].join('\n');
+}
+
+if (import.meta.main) {
+  writeFileSync(root('PROTOCOL.md'), protocolDocument());
+  process.stdout.write('wrote PROTOCOL.md\n');
+}
