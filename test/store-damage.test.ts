@@ -177,7 +177,10 @@ describe('a torn last line', () => {
   for (const [what, tail] of [
     ['cut by 10 bytes', line(entry(3)).slice(0, -10)],
     ['NUL bytes (delayed allocation after a power loss)', '\0'.repeat(37)],
-    ['a complete last line that does not parse', '{"type":"entry","entry":3,"sou\n'],
+    [
+      'a complete last line holding NUL bytes (delayed allocation)',
+      '{"type":"entry","entry":3,"sou\0\0\0\0\n',
+    ],
   ] as const) {
     test(`${what}: set aside beside the image, cut, and reported`, async () => {
       const good = marker(null) + line(entry(1)) + line(entry(2));
@@ -256,7 +259,7 @@ describe('image checksum and versions', () => {
     const text = composeImageText({ savedAt: 'now', entry: 3 }, payload);
     assert.match(
       text,
-      /^\{"format":"vivarium-image","version":2,"id":"[0-9a-f]{16}","previous":null,.*"sha256":"[0-9a-f]{64}","image":/,
+      /^\{"format":"vivarium-image","version":2,"imageId":"[0-9a-f]{16}","id":"[0-9a-f]{16}","previous":null,.*"sha256":"[0-9a-f]{64}","image":/,
     );
     for (const name of ['ledger', 'life', 'music']) {
       const d = dir();

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { ImageFileError, ImageStore, splitImageText } from '../src/session/store/image-file.ts';
-import { continuation, readJournal } from '../src/session/store/journal-read.ts';
+import { continuation, journalLine, readJournal } from '../src/session/store/journal-read.ts';
 import { ImageLockedError } from '../src/session/store/lock.ts';
 import { FaultyDisk } from './store-support.ts';
 import type { Fault, Kind, Plan } from './store-support.ts';
@@ -289,7 +289,7 @@ test('a failed cut is reported, the next append retries it first, and nothing la
   await store.append(entry(4));
   assert.equal(
     fs.readFileSync(`${file}.journal`, 'utf8'),
-    before.toString() + JSON.stringify(entry(4)) + '\n',
+    before.toString() + journalLine(entry(4)).bytes.toString(),
   );
   await store.close();
 });

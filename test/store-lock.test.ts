@@ -41,6 +41,9 @@ const linuxOnly = { skip: process.platform === 'linux' ? false : 'needs /proc (L
 
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
+/** A live Node process doing nothing (a process that could be Vivarium), until killed. */
+const idleNode = () => spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)']);
+
 describe('every path to one file shares its lock', () => {
   test('a symlink and its target, also before the target exists', async () => {
     const d = dir();
@@ -127,7 +130,7 @@ test(
     const store = await ImageStore.open(img);
     await store.save(1, '{"v":1}');
     await store.close();
-    const child = spawn('sleep', ['60']);
+    const child = idleNode();
     const done = closed(child);
     try {
       await until(() => processStat(child.pid!) !== null, 'the child to start');
@@ -198,7 +201,7 @@ describe('stale and foreign locks', () => {
     'a lock whose pid is alive but started at another time (pid reused) is stale',
     linuxOnly,
     async () => {
-      const child = spawn('sleep', ['60']);
+      const child = idleNode();
       const done = closed(child);
       try {
         await until(() => processStat(child.pid!) !== null, 'the child to start');
@@ -237,6 +240,31 @@ describe('stale and foreign locks', () => {
           ),
         );
         assert.equal(fs.readFileSync(`${image}.lock`, 'utf8'), `${child.pid}\n`, 'left as it was');
+      } finally {
+        child.kill('SIGKILL');
+        await done;
+      }
+    },
+  );
+
+  test(
+    "a lock naming a live process that is not Vivarium, with that process's real start time, says it is probably stale",
+    linuxOnly,
+    async () => {
+      const child = spawn('sleep', ['60']);
+      const done = closed(child);
+      try {
+        await until(() => processStat(child.pid!)?.state === 'S', 'the child to sleep');
+        const image = join(dir(), 'x.json');
+        const content = `${child.pid}\nstart ${processStat(child.pid!)!.start}\nimage ${JSON.stringify(image)}\n`;
+        fs.writeFileSync(`${image}.lock`, content);
+        await assertLocked(
+          image,
+          new RegExp(
+            `^${escape(image)} is locked by ${escape(image)}\\.lock, which names pid ${child.pid} \\(sleep\\), a running process that is not Vivarium: the lock is probably stale; remove ${escape(image)}\\.lock if no Vivarium has this image open$`,
+          ),
+        );
+        assert.equal(fs.readFileSync(`${image}.lock`, 'utf8'), content, 'left as it was');
       } finally {
         child.kill('SIGKILL');
         await done;

@@ -122,6 +122,7 @@ export class FaultyDisk implements Disk {
     return nodeDisk.rename(from, to);
   }
   fstat = nodeDisk.fstat;
+  fstatSync = nodeDisk.fstatSync;
   async close(fd: number): Promise<void> {
     this.#paths.delete(fd);
     return nodeDisk.close(fd);

@@ -64,10 +64,11 @@ describe('image file format', () => {
     const { header, payload } = splitImageText('x.json', VALID);
     assert.equal(payload, PAYLOAD);
     assert.deepEqual(
-      { ...header, id: typeof header.id },
+      { ...header, id: typeof header.id, imageId: typeof header.imageId },
       {
         format: 'vivarium-image',
         version: FORMAT_VERSION,
+        imageId: 'string',
         id: 'string',
         previous: null,
         savedAt: '2026-01-02T03:04:05.000Z',
@@ -129,12 +130,17 @@ describe('journal', () => {
   test('append, read, reset keeps the records after the saved entry', async () => {
     const path = join(dir(), 'j.journal');
     assert.deepEqual((await readJournal(path)).records, []);
-    const journal = new Journal(path, { follows: 'abc', lines: [], exists: false });
+    const state = { follows: 'abc', lines: [], exists: false, imageId: '0123456789abcdef' };
+    const journal = new Journal(path, state);
     await Promise.all([journal.append({ entry: 1 }), journal.append({ entry: 2, s: 'a\nb' })]);
     await journal.append({ entry: 3 });
     await assert.rejects(journal.append([1] as object), TypeError);
     let read = await readJournal(path);
-    assert.deepEqual(read.marker, { journal: 'vivarium', follows: 'abc' });
+    assert.deepEqual(read.marker, {
+      journal: 'vivarium',
+      follows: 'abc',
+      imageId: '0123456789abcdef',
+    });
     assert.deepEqual(read.records, [{ entry: 1 }, { entry: 2, s: 'a\nb' }, { entry: 3 }]);
     assert.equal(read.torn, null);
     assert.equal(fs.readFileSync(path, 'utf8').split('\n').length, 5);
@@ -152,7 +158,7 @@ describe('journal', () => {
   test('a torn last line is dropped and reported', async () => {
     const path = join(dir(), 'j.journal');
     const good = '{"n":1}\n{"n":2}\n';
-    for (const tail of ['{"n":3', '{"n":3}', '\0\0\0\0', '{"n":\n']) {
+    for (const tail of ['{"n":3', '{"n":3}', '\0\0\0\0', '{"n":\0\0\n']) {
       fs.writeFileSync(path, good + tail);
       const read = await readJournal(path);
       assert.deepEqual(
@@ -234,7 +240,8 @@ describe('image store', () => {
     await store.append({ entry: 2 });
     await store.close();
     // What save does before the crash: the new snapshot (new id) is in place, the journal is not.
-    await new FsyncTextAdapter(file).write(composeImageText({ savedAt: 'x', entry: 2 }, '{}'));
+    const text = composeImageText({ savedAt: 'x', entry: 2, imageId: store.imageId }, '{}');
+    await new FsyncTextAdapter(file).write(text);
     const reopened = await ImageStore.open(file);
     assert.deepEqual(reopened.journal, []);
     await reopened.append({ entry: 3 });

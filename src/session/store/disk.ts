@@ -18,6 +18,7 @@ export interface Disk {
   ftruncate(fd: number, length: number): Promise<void>;
   ftruncateSync(fd: number, length: number): void;
   fstat(fd: number): Promise<Stats>;
+  fstatSync(fd: number): Stats;
   close(fd: number): Promise<void>;
   readFile(path: string): Promise<Buffer>;
   /** Only where no asynchronous work can run (at process exit). */
@@ -55,6 +56,7 @@ export const nodeDisk: Disk = {
   ftruncate: (fd, length) => call((done) => fs.ftruncate(fd, length, done)),
   ftruncateSync: (fd, length) => fs.ftruncateSync(fd, length),
   fstat: (fd) => call((done) => fs.fstat(fd, done)),
+  fstatSync: (fd) => fs.fstatSync(fd),
   close: (fd) => call((done) => fs.close(fd, done)),
   readFile: (path) => fs.promises.readFile(path),
   readFileSync: (path) => fs.readFileSync(path),

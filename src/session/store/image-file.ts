@@ -1,6 +1,7 @@
 // The image and its store. An image is `images/x.json` (format: image-header.ts). Beside its real
 // file (symlinks resolved: real-path.ts) live `x.json.journal` (records accepted since the
-// snapshot; its first line names the snapshot it continues: journal.ts, journal-read.ts),
+// snapshot; its first line names the snapshot it continues and the image it belongs to:
+// journal.ts, journal-read.ts, journal-continue.ts),
 // `x.json.lock` (the writer: lock.ts), and any `x.json.journal.torn-TIME` (torn journal tails set
 // aside: never deleted by Vivarium).
 import { Low } from 'lowdb';
@@ -8,11 +9,11 @@ import { nodeDisk } from './disk.ts';
 import type { Disk } from './disk.ts';
 import { causeText, errorCode, ImageFileError, ImageLockedError } from './errors.ts';
 import { FsyncTextAdapter, removeStaleTempFiles } from './fsync-adapter.ts';
-import { composeImageText, newSnapshotId, splitImageText } from './image-header.ts';
+import { composeImageText, newImageId, newSnapshotId, splitImageText } from './image-header.ts';
 import type { ImageHeader } from './image-header.ts';
 import { Journal } from './journal.ts';
-import { readJournalFile, setAsideTorn } from './journal-open.ts';
-import { continuation } from './journal-read.ts';
+import { readJournalFile, removeJournal, setAsideTorn } from './journal-open.ts';
+import { continuation } from './journal-continue.ts';
 import type { RecordValidator } from './journal-read.ts';
 import { acquireLock } from './lock.ts';
 import type { Lock } from './lock.ts';
@@ -50,6 +51,7 @@ export class ImageStore {
   #lock: Lock | null;
   #lockFailure: ImageFileError | null;
   #journalFile: Journal;
+  #imageId: string;
   #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
   #pendingOperations = 0;
@@ -60,6 +62,7 @@ export class ImageStore {
     lock: Lock | { failure: ImageFileError },
     split: { header: ImageHeader; payload: string } | null,
     journal: Journal,
+    imageId: string,
     notices: string[],
     torn: boolean,
   ) {
@@ -67,7 +70,7 @@ export class ImageStore {
     [this.#lock, this.#lockFailure] = 'failure' in lock ? [null, lock.failure] : [lock, null];
     this.header = split?.header ?? null;
     this.payload = split?.payload ?? null;
-    this.#journalFile = journal;
+    [this.#journalFile, this.#imageId] = [journal, imageId];
     this.journal = journal.lines.map((line) => line.record);
     [this.notices, this.journalTorn] = [notices, torn];
   }
@@ -82,6 +85,15 @@ export class ImageStore {
     return this.#files.real;
   }
 
+  /**
+   * The image's id: its snapshot's, else its journal's (an image never saved), else a new one.
+   * Every snapshot and journal marker this store writes names it; "save as" gives the copy a new
+   * one.
+   */
+  get imageId(): string {
+    return this.#imageId;
+  }
+
   /** Null while this store holds the image's lock; otherwise why not (it can then only read). */
   get lockFailure(): ImageFileError | null {
     return this.#lockFailure;
@@ -89,11 +101,12 @@ export class ImageStore {
 
   /**
    * Opens an image (a missing file is a new, empty image; its directory is created). Throws
-   * ImageLockedError when another process has it, ImageFileError when it cannot be read or it or
-   * its journal is damaged, and then leaves every file as it was and no lock behind. Where the
-   * lock cannot be created because the place is read-only, the image opens read-only (see
-   * `lockFailure`). A torn last journal line is set aside in a file beside the journal, cut
-   * away, and reported in `notices`.
+   * ImageLockedError when another process has it, ImageFileError when it cannot be read, when it
+   * or its journal is damaged, or when the journal belongs to another image (or another version
+   * of this one), and then leaves every file as it was and no lock behind. Where the lock cannot
+   * be created because the place is read-only, the image opens read-only (see `lockFailure`). A
+   * torn last journal line is set aside in a file beside the journal, cut away, and reported in
+   * `notices`.
    */
   static async open(path: string, options: OpenOptions = {}): Promise<ImageStore> {
     const disk = options.disk ?? nodeDisk;
@@ -122,6 +135,12 @@ export class ImageStore {
         notices.push(await setAsideTorn(disk, journalPath, journalName, contents, held !== null));
       }
       if (held) await removeStaleTempFiles(files.real, disk);
+      // An empty journal accepted here (no snapshot, or a version 1 one) is removed while no
+      // snapshot is written yet: a crash in the first save must not leave it beside a version 2
+      // snapshot, which refuses it. Tidying: a failure is ignored.
+      if (held && contents.exists && contents.size === 0) {
+        await removeJournal(disk, journalPath).catch(() => {});
+      }
       // What the marker on disk names (undefined: a legacy journal); a missing (or emptied)
       // journal is created with a marker naming this snapshot.
       const exists = contents.marker !== null || contents.lines.length > 0;
@@ -130,9 +149,10 @@ export class ImageStore {
         : exists
           ? undefined
           : (split?.header.id ?? null);
-      const state = { follows, lines, exists };
-      const journal = new Journal(journalPath, state, disk);
-      return new ImageStore(files, disk, lock, split, journal, notices, contents.torn !== null);
+      const imageId = split?.header.imageId ?? contents.marker?.imageId ?? newImageId();
+      const journal = new Journal(journalPath, { follows, lines, exists, imageId }, disk);
+      const torn = contents.torn !== null;
+      return new ImageStore(files, disk, lock, split, journal, imageId, notices, torn);
     } catch (error) {
       await held?.release().catch(() => {});
       throw error;
@@ -169,7 +189,8 @@ export class ImageStore {
    * records not in it. Rejects with ImageFileError; when only the journal reset failed the
    * snapshot is saved and the journal goes on as it was (reopening applies it correctly).
    * Given another path ("save as"), locks that path, writes there, and from then on this store
-   * is that image (the old one keeps its snapshot and journal, and its lock is released).
+   * is that image (the old one keeps its snapshot and journal, and its lock is released): a copy,
+   * with a new image id, whose journal holds the records numbered after `entry`.
    */
   save(entry: number, payloadJson: string, path: string = this.#files.given): Promise<void> {
     return this.#enqueue(async () => {
@@ -179,13 +200,14 @@ export class ImageStore {
       if (!moving && this.#lockFailure) throw this.#lockFailure;
       const lock = moving ? await lockImage(this.#disk, target) : this.#lock;
       const id = newSnapshotId();
+      const imageId = moving ? newImageId() : this.#imageId;
       const journal = this.#journalFile;
       // The snapshot names the one the journal on disk follows: if a crash comes before the
       // journal is reset, reopening knows its records after `entry` follow this snapshot.
       const previous = moving ? null : (journal.follows ?? null);
       try {
         const text = composeImageText(
-          { savedAt: new Date().toISOString(), entry, id, previous },
+          { savedAt: new Date().toISOString(), entry, id, previous, imageId },
           payloadJson,
         );
         const db = new Low<string>(new FsyncTextAdapter(target.real, this.#disk), '');
@@ -193,17 +215,13 @@ export class ImageStore {
         await db.write();
         if (moving) {
           // Its journal: the same records, at the destination (until then the old image is ours).
-          const state = { follows: id, lines: journal.lines, exists: false };
+          const state = { follows: id, lines: journal.lines, exists: false, imageId };
           const next = new Journal(`${target.real}.journal`, state, this.#disk);
           await next.reset(id, entry);
           await journal.close().catch(() => {});
           await this.#lock?.release().catch(() => {});
-          [this.#files, this.#lock, this.#lockFailure, this.#journalFile] = [
-            target,
-            lock,
-            null,
-            next,
-          ];
+          [this.#files, this.#lock, this.#lockFailure] = [target, lock, null];
+          [this.#journalFile, this.#imageId] = [next, imageId];
           return;
         }
       } catch (error) {

@@ -1,7 +1,8 @@
 // The image file's text: a header (format, version, a random snapshot id, the id of the snapshot
 // the journal followed when this one was written, when it was saved, the last entry it holds, the
-// payload's length and SHA-256) followed by the guest's payload, inserted verbatim. Version 1
-// files (no `previous`, no `sha256`) still open.
+// payload's length and SHA-256, the image's id) followed by the guest's payload, inserted
+// verbatim as the value of the `"image"` key (which is why the image's id is `"imageId"`).
+// Version 1 files (no `previous`, no `sha256`) and headers without an `imageId` still open.
 import { createHash, randomBytes } from 'node:crypto';
 import { ImageFileError, errorMessage } from './errors.ts';
 
@@ -27,10 +28,21 @@ export interface ImageHeader {
   length: number;
   /** SHA-256 (hex) of the payload's UTF-8 bytes: how damage of the same length is seen. */
   sha256?: string;
+  /**
+   * The image's random id, made with the image and kept by every save of it ("save as" makes a
+   * copy: a new id). Its journal's marker names it too, so another image's journal is refused.
+   * Undefined: saved before images had ids.
+   */
+  imageId?: string;
 }
 
 /** A new random snapshot id. */
 export function newSnapshotId(): string {
+  return randomBytes(8).toString('hex');
+}
+
+/** A new random image id (for a new image, or a copy made by "save as"). */
+export function newImageId(): string {
   return randomBytes(8).toString('hex');
 }
 
@@ -40,11 +52,18 @@ export function payloadChecksum(payload: string): string {
 }
 
 /**
- * The file text: header fields first (readable in the first ~250 bytes), then the payload.
- * Throws TypeError for an entry that is not a whole number ≥ 0 or an empty payload (caller bugs).
+ * The file text: header fields first (readable in the first ~300 bytes), then the payload; a
+ * missing `id` or `imageId` is a new random one. Throws TypeError for an entry that is not a
+ * whole number ≥ 0 or an empty payload (caller bugs).
  */
 export function composeImageText(
-  header: { savedAt: string; entry: number; id?: string; previous?: string | null },
+  header: {
+    savedAt: string;
+    entry: number;
+    id?: string;
+    previous?: string | null;
+    imageId?: string;
+  },
   payloadJson: string,
 ): string {
   if (!Number.isSafeInteger(header.entry) || header.entry < 0) {
@@ -54,6 +73,7 @@ export function composeImageText(
   const fields = {
     format: FORMAT,
     version: FORMAT_VERSION,
+    imageId: header.imageId ?? newImageId(),
     id: header.id ?? newSnapshotId(),
     previous: header.previous ?? null,
     savedAt: header.savedAt,
@@ -151,6 +171,9 @@ function checkFields(
     isCount(fields.entry) ? '' : '"entry"',
     isCount(fields.length) ? '' : '"length"',
     !v2 || /^[0-9a-f]{64}$/.test(String(fields.sha256)) ? '' : '"sha256"',
+    fields.imageId === undefined || (typeof fields.imageId === 'string' && fields.imageId !== '')
+      ? ''
+      : '"imageId"',
   ].filter(Boolean);
   if (invalid.length > 0) throw fail(`has a damaged header (no valid ${invalid.join(', ')})`);
   const header: ImageHeader = {
@@ -165,6 +188,7 @@ function checkFields(
     header.previous = fields.previous as string | null;
     header.sha256 = fields.sha256 as string;
   }
+  if (fields.imageId !== undefined) header.imageId = fields.imageId as string;
   return header;
 }
 

@@ -1,8 +1,9 @@
 // Opening an image's journal: reading it (damage as ImageFileError naming the journal) and
 // setting a torn last line aside in a file beside it before cutting it away.
+import { dirname } from 'node:path';
 import type { Disk } from './disk.ts';
 import { causeText, errorCode, ImageFileError } from './errors.ts';
-import { createFile } from './fsync-adapter.ts';
+import { createFile, syncDirectory } from './fsync-adapter.ts';
 import { truncateFile } from './journal.ts';
 import { JournalError, readJournal } from './journal-read.ts';
 import type { JournalContents, RecordValidator } from './journal-read.ts';
@@ -25,7 +26,8 @@ export async function readJournalFile(
 
 /**
  * Copies a torn journal tail to `JOURNAL.torn-TIME` (UTC) beside it, then cuts it from the
- * journal; when `writable` is false (read-only) leaves both as they are. Returns the notice.
+ * journal (a journal that was all torn tail is removed: the store never leaves an empty one);
+ * when `writable` is false (read-only) leaves both as they are. Returns the notice.
  */
 export async function setAsideTorn(
   disk: Disk,
@@ -49,10 +51,26 @@ export async function setAsideTorn(
         cause: error,
       });
     }
-    await truncateFile(disk, path, contents.intactBytes).catch((error: unknown) => {
+    const cut =
+      contents.intactBytes === 0
+        ? removeJournal(disk, path)
+        : truncateFile(disk, path, contents.intactBytes);
+    await cut.catch((error: unknown) => {
       const problem = `cannot cut its torn last line (set aside in ${name}${suffix}): ${causeText(error)}`;
       throw new ImageFileError(name, problem, { cause: error });
     });
     return `${start} Set aside in ${name}${suffix}`;
   }
+}
+
+/**
+ * Removes a journal that holds no line (empty, or cut to nothing), durably: a missing journal is
+ * a journal without records, while an empty one beside a saved image is refused as damage (the
+ * store creates journals whole, by rename). Rejects with the file system's error.
+ */
+export async function removeJournal(disk: Disk, path: string): Promise<void> {
+  await disk.unlink(path).catch((error: unknown) => {
+    if (errorCode(error) !== 'ENOENT') throw error;
+  });
+  await syncDirectory(disk, dirname(path));
 }

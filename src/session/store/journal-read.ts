@@ -1,35 +1,36 @@
 // Reading a journal, and what its damage means. A journal is a marker line
-// `{"journal":"vivarium","follows":ID}` naming the snapshot it continues, then one JSON object
-// per line, each fdatasynced before its append resolved. The only damage a crash can cause is a
-// torn last line: bytes after the last newline (possibly NULs: delayed allocation after a power
-// loss leaves zeros), or a last line that does not parse. That tail is reported as `torn`, for
-// the caller to set aside and report. Anything else is a JournalError naming the line, its byte
-// offset and the damage; nothing is dropped.
+// `{"journal":"vivarium","follows":ID,"imageId":ID,"crc":…}` naming the snapshot it continues
+// and the image it belongs to, then one JSON object per line (journal-line.ts: each with its
+// checksum), each fdatasynced before its append resolved. The only damage a crash can cause is a
+// torn last line: an append that was not yet fdatasynced, whose newline is its last byte. So
+// bytes after the last newline (possibly NULs: delayed allocation after a power loss leaves
+// zeros) are a torn tail, and so is a newline-terminated last line holding NUL bytes (delayed
+// allocation again); that tail is reported as `torn`, for the caller to set aside and report.
+// Anything else is a JournalError naming the line, its byte offset and the damage (a complete
+// last line that does not parse, a checksum that does not match); nothing is dropped.
 import { nodeDisk } from './disk.ts';
 import type { Disk } from './disk.ts';
 import { errorCode, errorMessage } from './errors.ts';
+import { checkLineChecksum, journalMarker } from './journal-line.ts';
+import type { JournalLine, JournalMarker } from './journal-line.ts';
+
+export { continuation } from './journal-continue.ts';
+export type { SnapshotRef } from './journal-continue.ts';
+export { journalLine, journalMarker } from './journal-line.ts';
+export type { JournalLine, JournalMarker } from './journal-line.ts';
 
 /** Says what is wrong with a record (undefined: nothing). Supplied by the store's caller. */
 export type RecordValidator = (record: object) => string | undefined;
 
-/** The first line of a journal that continues a snapshot: which one (by id; null: none yet). */
-export interface JournalMarker {
-  journal: 'vivarium';
-  follows: string | null;
-}
-
-/** One record line: the record, its entry number (if it has one) and its bytes, newline included. */
-export interface JournalLine {
-  record: object;
-  entry: number | undefined;
-  bytes: Buffer;
-}
-
 export interface JournalContents {
+  /** Whether the file exists (a missing journal reads as an empty one). */
+  exists: boolean;
+  /** The file's length in bytes (0 when missing). */
+  size: number;
   /** Null for a missing or empty file, and for a legacy journal (records without a marker). */
   marker: JournalMarker | null;
   lines: JournalLine[];
-  /** The records, in order (the marker excluded). */
+  /** The records, in order (the marker excluded), without their checksum fields. */
   records: object[];
   /** The torn last line, if any: where it starts and its bytes. */
   torn: { offset: number; bytes: Buffer } | null;
@@ -56,27 +57,10 @@ export class JournalError extends Error {
 const NEWLINE = 0x0a;
 const MARKER_START = '{"journal":"vivarium"';
 
-export const journalMarker = (follows: string | null): JournalMarker => ({
-  journal: 'vivarium',
-  follows,
-});
-
-/** A record as its journal line (JSON and a newline); TypeError for a non-object (a caller bug). */
-export function journalLine(record: object): JournalLine {
-  if (typeof record !== 'object' || record === null || Array.isArray(record)) {
-    throw new TypeError(`a journal record must be an object, not ${JSON.stringify(record)}`);
-  }
-  const entry = (record as { entry?: unknown }).entry;
-  return {
-    record,
-    entry: typeof entry === 'number' ? entry : undefined,
-    bytes: Buffer.from(JSON.stringify(record) + '\n', 'utf8'),
-  };
-}
-
 /**
- * Reads and checks a journal; a missing file is an empty journal. Throws JournalError on damage
- * (see the file's comment) and the file system's error when it cannot be read.
+ * Reads and checks a journal; a missing file is an empty journal (`exists` false). Throws
+ * JournalError on damage (see the file's comment) and the file system's error when it cannot be
+ * read.
  */
 export async function readJournal(
   path: string,
@@ -87,18 +71,21 @@ export async function readJournal(
     bytes = await (options.disk ?? nodeDisk).readFile(path);
   } catch (error) {
     if (errorCode(error) !== 'ENOENT') throw error;
-    bytes = Buffer.alloc(0);
+    return parseJournal(path, Buffer.alloc(0), options.validate, false);
   }
   return parseJournal(path, bytes, options.validate);
 }
 
-/** The contents of a journal's bytes; throws JournalError on damage. */
+/** The contents of a journal's bytes (of a file that exists unless `exists` is false). */
 export function parseJournal(
   path: string,
   bytes: Buffer,
   validate?: RecordValidator,
+  exists = true,
 ): JournalContents {
   const contents: JournalContents = {
+    exists,
+    size: bytes.length,
     marker: null,
     lines: [],
     records: [],
@@ -121,49 +108,70 @@ export function parseJournal(
     line++;
     const next = bytes.indexOf(NEWLINE, start) + 1;
     const damage = (problem: string) => new JournalError(path, line, start, problem);
-    const text = bytes.toString('utf8', start, next - 1);
+    const raw = bytes.subarray(start, next - 1);
+    const text = raw.toString('utf8');
     let value: unknown;
     try {
       value = JSON.parse(text);
     } catch (error) {
       if (line === 1) throw damage(notAJournal(bytes.subarray(start, next)));
-      // The last line, with nothing after it, may be an append that a crash cut short.
-      if (next === end && end === bytes.length) {
+      const last = next === end && end === bytes.length;
+      // A complete last line can only be a crash's doing if delayed allocation left NULs in it.
+      if (last && raw.includes(0)) {
         contents.torn = { offset: start, bytes: bytes.subarray(start) };
         return contents;
       }
-      throw damage(`is not JSON (${errorMessage(error)}${preview(text)}); lines follow it`);
+      const why = last
+        ? 'it is the last line, but complete (it ends with a newline), so not an append cut short by a crash: the file was changed after it was written'
+        : 'lines follow it';
+      throw damage(`is not JSON (${errorMessage(error)}${preview(text)}); ${why}`);
     }
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
       throw damage(`is not a JSON object${preview(text)}`);
     }
-    const isMarker = (value as { journal?: unknown }).journal === 'vivarium';
-    if (isMarker && line === 1) {
-      const follows = (value as { follows?: unknown }).follows;
-      if (follows !== null && typeof follows !== 'string') {
-        throw damage(`is a journal marker without a valid "follows"${preview(text)}`);
-      }
-      contents.marker = journalMarker(follows);
-    } else if (isMarker) {
+    const fields = value as Record<string, unknown>;
+    const checksum = checkLineChecksum(fields, raw);
+    if (fields.journal === 'vivarium' && line === 1) {
+      if (checksum !== undefined) throw damage(`is the journal's marker, but ${checksum}`);
+      contents.marker = readMarker(fields, (problem) => damage(problem + preview(text)));
+    } else if (fields.journal === 'vivarium') {
       throw damage(`is a journal marker, which only the first line may be${preview(text)}`);
     } else {
       // A first line that is a record: a journal written without a marker by an older Vivarium or
       // by hand ("legacy"). It is accepted only because every one of its lines is checked here.
-      const problem = validate?.(value);
-      if (problem !== undefined) throw damage(`is not a valid record: ${problem}${preview(text)}`);
-      const entry = (value as { entry?: unknown }).entry;
+      const problem = validate?.(fields);
+      if (problem !== undefined) {
+        const also = checksum === undefined ? '' : '; it also does not match its checksum';
+        throw damage(`is not a valid record: ${problem}${also}${preview(text)}`);
+      }
+      if (checksum !== undefined) throw damage(checksum);
       contents.lines.push({
-        record: value,
-        entry: typeof entry === 'number' ? entry : undefined,
+        record: fields,
+        entry: typeof fields.entry === 'number' ? fields.entry : undefined,
         bytes: bytes.subarray(start, next),
       });
-      contents.records.push(value);
+      contents.records.push(fields);
     }
     start = next;
     contents.intactBytes = next;
   }
   if (end < bytes.length) contents.torn = { offset: end, bytes: bytes.subarray(end) };
   return contents;
+}
+
+/** The marker from its parsed fields; `fail` builds the error for a field that is wrong. */
+function readMarker(
+  fields: Record<string, unknown>,
+  fail: (problem: string) => JournalError,
+): JournalMarker {
+  const { follows, imageId } = fields;
+  if (follows !== null && typeof follows !== 'string') {
+    throw fail('is a journal marker without a valid "follows"');
+  }
+  if (imageId !== undefined && (typeof imageId !== 'string' || imageId === '')) {
+    throw fail('is a journal marker without a valid "imageId"');
+  }
+  return journalMarker(follows, imageId);
 }
 
 /** Why a first line means the file is not a journal. */
@@ -178,40 +186,4 @@ function notAJournal(bytes: Buffer): string {
 /** The start of a line, for messages. */
 function preview(text: string): string {
   return `: ${JSON.stringify(text.length > 60 ? text.slice(0, 60) + '…' : text)}`;
-}
-
-/** What the journal must continue: the snapshot's header (null: no snapshot yet). */
-export interface SnapshotRef {
-  id: string;
-  entry: number;
-  /** See ImageHeader.previous: undefined for a version 1 image. */
-  previous?: string | null;
-}
-
-/**
- * The lines of a journal that follow `snapshot`, or a description of why the journal belongs to
- * another snapshot (a string: the caller reports it as damage).
- *  - Its marker names the snapshot: every record follows it.
- *  - Its marker names the snapshot's `previous` (or, for a version 1 image, any other snapshot):
- *    a crash came between writing the snapshot and resetting the journal. Records numbered up to
- *    the snapshot's entry are in it; the later ones follow it.
- *  - No marker (legacy): every record follows, except those numbered up to the snapshot's entry.
- */
-export function continuation(
-  contents: JournalContents,
-  snapshot: SnapshotRef | null,
-): JournalLine[] | string {
-  const after = (lines: JournalLine[]) =>
-    snapshot
-      ? lines.filter((line) => line.entry === undefined || line.entry > snapshot.entry)
-      : lines;
-  const { marker, lines } = contents;
-  if (marker === null) return after(lines);
-  if (marker.follows === (snapshot?.id ?? null)) return lines;
-  if (snapshot && (snapshot.previous === undefined || marker.follows === snapshot.previous)) {
-    return lines.filter((line) => line.entry !== undefined && line.entry > snapshot.entry);
-  }
-  const follows = marker.follows === null ? 'no snapshot' : `snapshot ${marker.follows}`;
-  const is = snapshot ? `snapshot ${snapshot.id}` : 'missing';
-  return `continues ${follows}, but the image is ${is}: the journal belongs to another version of the image (its ${lines.length} record${lines.length === 1 ? '' : 's'} would be applied to the wrong state). To open the image without them, move the journal away`;
 }

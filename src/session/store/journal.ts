@@ -3,17 +3,27 @@
 // any failure the file is cut back to its length before the append (ftruncate + fsync); if that
 // fails too the journal is "dirty": every later append first retries the cut, and is refused
 // until it succeeds, so no record ever lands after a partial line. A reset (after a save)
-// replaces the whole file by rename: a crash leaves the old journal or the new one.
+// replaces the whole file by rename: a crash leaves the old journal or the new one. A journal is
+// only ever created whole, its marker (naming the snapshot it follows and its image) included,
+// by a rename: the store never leaves an empty journal. Lines: journal-line.ts.
 import { nodeDisk, writeAll, writeAllSync } from './disk.ts';
 import type { Disk } from './disk.ts';
 import { causeText, ImageFileError } from './errors.ts';
 import { dirname } from 'node:path';
 import { replaceFile, ReplaceError, syncDirectory } from './fsync-adapter.ts';
-import { journalLine, journalMarker } from './journal-read.ts';
-import type { JournalLine } from './journal-read.ts';
+import { journalLine, journalMarker } from './journal-line.ts';
+import type { JournalLine } from './journal-line.ts';
 
 export { JournalError, journalMarker, readJournal } from './journal-read.ts';
 export type { JournalContents, JournalLine, JournalMarker } from './journal-read.ts';
+
+/** What a Journal starts from (see the fields of the same names). */
+export interface JournalState {
+  follows: string | null | undefined;
+  lines: readonly JournalLine[];
+  exists: boolean;
+  imageId: string;
+}
 
 export class Journal {
   readonly #disk: Disk;
@@ -21,6 +31,8 @@ export class Journal {
   #fd: number | null = null;
   /** The snapshot its marker names (undefined: a legacy journal without a marker). */
   #follows: string | null | undefined;
+  /** The image it belongs to: every marker this journal writes names it. */
+  readonly #imageId: string;
   /** The records that follow that snapshot, as on disk. */
   #lines: JournalLine[];
   /** Whether the file exists (a missing journal is created, with its marker, at the first append). */
@@ -36,13 +48,10 @@ export class Journal {
   #closed = false;
 
   /** A journal as read (not opened yet: the first write opens it). */
-  constructor(
-    path: string,
-    state: { follows: string | null | undefined; lines: readonly JournalLine[]; exists: boolean },
-    disk: Disk = nodeDisk,
-  ) {
+  constructor(path: string, state: JournalState, disk: Disk = nodeDisk) {
     this.#path = path;
     this.#disk = disk;
+    this.#imageId = state.imageId;
     this.#follows = state.follows;
     this.#lines = [...state.lines];
     this.#exists = state.exists;
@@ -85,10 +94,9 @@ export class Journal {
         this.#disk.fsyncSync(fd);
       } catch (cutError) {
         this.#dirty = cutError;
-      }
-      if (this.#dirty !== null) {
-        // Nothing to queue after all: the failed append may have written no byte.
-        void this.#enqueue(() => this.#clearIfIntact(fd));
+        // The failed append may have written no byte (EPERM on an immutable file): then nothing
+        // is dirty, and the message must not say a partial line is left.
+        this.#clearIfIntactSync(fd);
       }
       throw this.#appendFailure(error);
     }
@@ -128,7 +136,7 @@ export class Journal {
   reset(follows: string | null, entry: number, path: string = this.#path): Promise<void> {
     return this.#enqueue(async () => {
       const kept = this.#lines.filter((line) => line.entry !== undefined && line.entry > entry);
-      const marker = journalLine(journalMarker(follows)).bytes;
+      const marker = journalLine(journalMarker(follows, this.#imageId)).bytes;
       const content = Buffer.concat([marker, ...kept.map((line) => line.bytes)]);
       const failure = await replaceFile(this.#disk, path, content).then(
         () => null,
@@ -175,7 +183,7 @@ export class Journal {
     if (this.#fd === null) {
       try {
         if (!this.#exists) {
-          const marker = journalLine(journalMarker(this.#follows ?? null)).bytes;
+          const marker = journalLine(journalMarker(this.#follows ?? null, this.#imageId)).bytes;
           await replaceFile(
             this.#disk,
             this.#path,
@@ -226,6 +234,15 @@ export class Journal {
     if (this.#dirty === null) return;
     try {
       if ((await this.#disk.fstat(fd)).size === this.#length) this.#dirty = null;
+    } catch {
+      // cannot tell: stays dirty, and the next append retries the cut
+    }
+  }
+
+  /** `#clearIfIntact`, with a blocking fstat (for the synchronous append path). */
+  #clearIfIntactSync(fd: number): void {
+    try {
+      if (this.#disk.fstatSync(fd).size === this.#length) this.#dirty = null;
     } catch {
       // cannot tell: stays dirty, and the next append retries the cut
     }

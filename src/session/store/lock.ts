@@ -10,7 +10,9 @@
 //    this lock covers the file the image was opened from; a new image has no inode: REAL.lock
 //    covers it.
 // A lock is stale, and taken over, when its process is gone, is a zombie, started at another time
-// than the lock says (its pid was reused), or ran before the last reboot.
+// than the lock says (its pid was reused), or ran before the last reboot. A lock naming a live
+// process whose command line is plainly not Vivarium (not node, nothing named viv…) is refused
+// with a message saying it is probably stale and how to clear it.
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { nodeDisk, writeAll } from './disk.ts';
@@ -178,7 +180,10 @@ function refuseIfLive(
     const stat = processStat(owner.pid);
     if (stat?.state === 'Z' || stat?.state === 'X') return;
     if (owner.start !== null && stat && owner.start !== stat.start) return;
-    if (owner.start === null && looksLikeVivarium(owner.pid) === false) {
+    // Alive, and (when the lock says) started when the lock says: still, a process that is plainly
+    // not Vivarium (its command line is known) does not hold the image. Not taken over, though
+    // (the command line is a guess): the message says how to clear it.
+    if (looksLikeVivarium(owner.pid) === false) {
       const command = commandName(owner.pid);
       throw new ImageLockedError(
         imagePath,
