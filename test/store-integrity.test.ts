@@ -15,7 +15,8 @@ import {
   ImageStore,
   splitImageText,
 } from '../src/session/store/image-file.ts';
-import { continuation, parseJournal, readJournal } from '../src/session/store/journal-read.ts';
+import { parseJournal, readJournal } from '../src/session/store/journal-read.ts';
+import { continuation } from '../src/session/store/journal-continue.ts';
 
 let root: string;
 let count = 0;

@@ -14,8 +14,6 @@ import { errorCode, errorMessage } from './errors.ts';
 import { checkLineChecksum, journalMarker } from './journal-line.ts';
 import type { JournalLine, JournalMarker } from './journal-line.ts';
 
-export { continuation } from './journal-continue.ts';
-export type { SnapshotRef } from './journal-continue.ts';
 export { journalLine, journalMarker } from './journal-line.ts';
 export type { JournalLine, JournalMarker } from './journal-line.ts';
 
