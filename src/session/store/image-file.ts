@@ -4,12 +4,12 @@
 // journal.ts, journal-read.ts, journal-continue.ts),
 // `x.json.lock` (the writer: lock.ts), and any `x.json.journal.torn-TIME` (torn journal tails set
 // aside: never deleted by Vivarium).
-import { Low } from 'lowdb';
 import { nodeDisk } from './disk.ts';
 import type { Disk } from './disk.ts';
 import { causeText, errorCode, ImageFileError, ImageLockedError } from './errors.ts';
-import { FsyncTextAdapter, removeStaleTempFiles } from './fsync-adapter.ts';
-import { composeImageText, newImageId, newSnapshotId, splitImageText } from './image-header.ts';
+import { removeStaleTempFiles } from './fsync-adapter.ts';
+import { imageDatabase, readHeader } from './image-adapter.ts';
+import { newImageId, newSnapshotId } from './image-header.ts';
 import type { ImageHeader } from './image-header.ts';
 import { Journal } from './journal.ts';
 import { readJournalFile, removeJournal, setAsideTorn } from './journal-open.ts';
@@ -120,11 +120,14 @@ export class ImageStore {
     });
     const held = 'failure' in lock ? null : lock;
     try {
-      const text = await new FsyncTextAdapter(files.real, disk).read().catch((error: unknown) => {
+      const db = imageDatabase(files.real, files.name, disk);
+      await db.read().catch((error: unknown) => {
+        if (error instanceof ImageFileError && error.file === files.name) throw error;
         const problem = `cannot read it: ${causeText(error)}`;
         throw new ImageFileError(files.name, problem, { cause: error });
       });
-      const split = text === null ? null : splitImageText(files.name, text);
+      const header = readHeader(db.data);
+      const split = header && db.data ? { header, payload: db.data.payload } : null;
       const journalPath = `${files.real}.journal`;
       const journalName = `${files.name}.journal`;
       const contents = await readJournalFile(disk, journalPath, journalName, options.validate);
@@ -206,12 +209,11 @@ export class ImageStore {
       // journal is reset, reopening knows its records after `entry` follow this snapshot.
       const previous = moving ? null : (journal.follows ?? null);
       try {
-        const text = composeImageText(
-          { savedAt: new Date().toISOString(), entry, id, previous, imageId },
-          payloadJson,
-        );
-        const db = new Low<string>(new FsyncTextAdapter(target.real, this.#disk), '');
-        db.data = text;
+        const db = imageDatabase(target.real, target.given, this.#disk);
+        db.data = {
+          header: { savedAt: new Date().toISOString(), entry, id, previous, imageId },
+          payload: payloadJson,
+        };
         await db.write();
         if (moving) {
           // Its journal: the same records, at the destination (until then the old image is ours).
