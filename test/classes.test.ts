@@ -2,7 +2,7 @@
 // statics; migrations run over every live instance, found without reachability from a name.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { batch, values } from './helpers.ts';
+import { session, shown as values } from './support/session.ts';
 
 const POINT_V1 = `class Point {
   constructor(public x: number, public y: number) {}
@@ -18,7 +18,7 @@ const POINT_V2 = `class Point {
 }`;
 
 test('existing instances anywhere in the heap get the new methods, accessors and statics', async () => {
-  const run = await batch([
+  const run = await session([
     POINT_V1,
     'const p = new Point(3, 4); const nest = { deep: { list: [new Point(1, 1)] } }',
     'const hidden = (() => { const q = new Point(6, 8); return () => q })()',
@@ -33,7 +33,7 @@ test('existing instances anywhere in the heap get the new methods, accessors and
 });
 
 test('upgrade runs over every live instance, including ones only a closure holds', async () => {
-  const run = await batch([
+  const run = await session([
     'class Acct { constructor(public balance: number) {} }',
     'const accounts = [new Acct(10), new Acct(20)]; const secret = (() => { const a = new Acct(30); return () => a })()',
     `class Acct {
@@ -53,7 +53,7 @@ test('upgrade runs over every live instance, including ones only a closure holds
 });
 
 test('subclasses follow a redefined base class, and its migrations reach their instances', async () => {
-  const run = await batch([
+  const run = await session([
     'class Animal { speak() { return "..." } }',
     'class Dog extends Animal { speak() { return super.speak() + " woof" } }',
     'const d = new Dog()',
@@ -64,7 +64,7 @@ test('subclasses follow a redefined base class, and its migrations reach their i
 });
 
 test('redefining only methods leaves instance state untouched and runs no migration', async () => {
-  const run = await batch([
+  const run = await session([
     'class Counter { n = 0; inc() { this.n += 1; return this.n } }',
     'const c = new Counter(); c.inc(); c.inc()',
     'class Counter { n = 100; inc() { this.n += 10; return this.n } }',
@@ -74,7 +74,7 @@ test('redefining only methods leaves instance state untouched and runs no migrat
 });
 
 test('static fields keep their values across a redefinition; new ones are initialised', async () => {
-  const run = await batch([
+  const run = await session([
     'class Registry { static count = 0; static add() { return ++Registry.count } }',
     'Registry.add(); Registry.add()',
     'class Registry { static count = 0; static label = "new"; static add() { return Registry.count += 10 } }',
@@ -84,7 +84,7 @@ test('static fields keep their values across a redefinition; new ones are initia
 });
 
 test(':rollback runs downgrade and refuses a state change without one', async () => {
-  const run = await batch([
+  const run = await session([
     'class Temp { constructor(public c: number) {} }',
     'const t = new Temp(20)',
     `class Temp {
@@ -117,7 +117,7 @@ test(':rollback runs downgrade and refuses a state change without one', async ()
 });
 
 test(':rollback of a function restores the old version for every holder', async () => {
-  const run = await batch([
+  const run = await session([
     'function rate() { return 1 }',
     'const r = rate',
     'function rate() { return 2 }',
@@ -134,7 +134,7 @@ test(':rollback of a function restores the old version for every holder', async 
 });
 
 test(':history and :diff show versions as typed', async () => {
-  const run = await batch([
+  const run = await session([
     'function area(r: number): number {\n  return 3.14 * r * r\n}',
     'function area(r: number): number {\n  return Math.PI * r ** 2\n}',
     ':history area',
@@ -163,7 +163,7 @@ test(':history and :diff show versions as typed', async () => {
 });
 
 test(':check dry-runs the migrations on copies and changes nothing', async () => {
-  const run = await batch([
+  const run = await session([
     'class Item { constructor(public price: number) {} }',
     'const items = [new Item(1), new Item(-1), new Item(3)]',
     `:check class Item {

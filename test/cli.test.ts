@@ -1,7 +1,10 @@
-// The batch CLI contract that scripts and tests rely on.
+// The batch CLI contract that scripts and tests rely on: end to end through the real CLI (JSON
+// lines, exit status, usage errors, how stdin is read, the text format); what an entry means and
+// shows runs in process, through the same engine and a real isolate.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { batch, run, values } from './helpers.ts';
+import { batch, run } from './helpers.ts';
+import { session, shown as values } from './support/session.ts';
 
 test('--json prints exactly one JSON object per entry and nothing else', async () => {
   const r = await batch(['console.log("side effect"); 1 + 1', ':help', 'let s = "x"', 'missing()']);
@@ -42,7 +45,7 @@ test('a usage error exits with 2 and says what was wrong', async () => {
 });
 
 test('values are shown as util.inspect shows them', async () => {
-  const r = await batch([
+  const r = await session([
     '"text"',
     'class Point { constructor(public x: number, public y: number) {} }',
     'new Point(1, 2)',
@@ -59,7 +62,7 @@ test('values are shown as util.inspect shows them', async () => {
 });
 
 test('_ holds the last result and _error the last error', async () => {
-  const r = await batch(['21 * 2', '_ + 1', 'null.x', '_error instanceof TypeError']);
+  const r = await session(['21 * 2', '_ + 1', 'null.x', '_error instanceof TypeError']);
   assert.deepEqual(
     values(r).filter((_, i) => i !== 2),
     ['42', '43', 'true'],
@@ -67,7 +70,7 @@ test('_ holds the last result and _error the last error', async () => {
 });
 
 test('top-level await works and its last expression is the result', async () => {
-  const r = await batch([
+  const r = await session([
     'const v = await Promise.resolve(7); v * 6',
     'await new Promise(r => setTimeout(() => r("later"), 20))',
   ]);
@@ -75,7 +78,7 @@ test('top-level await works and its last expression is the result', async () => 
 });
 
 test('TypeScript entries: types, interfaces, generics, enums, as, !, modifiers, parameter properties', async () => {
-  const r = await batch([
+  const r = await session([
     'interface Shape { area(): number }\ntype Id = number | string',
     'enum Color { Red, Green = 5, Blue }',
     'class Circle implements Shape {\n  private static count: number = 0\n  constructor(public readonly r: number, protected id?: Id) { Circle.count++ }\n  area(): number { return Math.round(Math.PI * this.r ** 2) }\n}',
@@ -121,7 +124,7 @@ test('without --json, batch mode prints what the REPL would, without colours', a
 });
 
 test('an unknown command lists the commands', async () => {
-  const r = await batch([':frobnicate']);
+  const r = await session([':frobnicate']);
   assert.match(
     r.results[0]!.error!.message,
     /unknown command :frobnicate\. Commands: :help :defs :history :diff :rollback :check :inspect :ps :stop :restart :forget :frame :save :replay :quit/,
@@ -129,7 +132,7 @@ test('an unknown command lists the commands', async () => {
 });
 
 test(':help is generated from the command table', async () => {
-  const r = await batch([':help']);
+  const r = await session([':help']);
   for (const usage of [
     ':defs',
     ':history NAME',
@@ -144,7 +147,7 @@ test(':help is generated from the command table', async () => {
 
 test('once() initialises state the first time and keeps it when the entry runs again', async () => {
   const entry = 'const world = once({ ticks: 0, agents: [] as string[] })\nworld.ticks++';
-  const r = await batch([
+  const r = await session([
     entry,
     entry,
     entry,
@@ -160,7 +163,7 @@ test('once() initialises state the first time and keeps it when the entry runs a
 });
 
 test('const definitions cannot be assigned, but can be redefined', async () => {
-  const r = await batch(['const c = 1', 'c = 2', 'const c = 3', 'c']);
+  const r = await session(['const c = 1', 'c = 2', 'const c = 3', 'c']);
   assert.deepEqual(values(r), [
     'undefined',
     '!TypeError: Assignment to constant variable.',

@@ -1,6 +1,9 @@
 // Lose nothing, provably (issue 8): shown means durable, a failed replay never wipes an image,
 // reopening reproduces the session, failed means not committed, opening always finishes, and a
-// closed output or a signal ends a session cleanly. Every case through the real CLI.
+// closed output or a signal ends a session cleanly. Crashes (SIGKILL), signals, a closed output,
+// out of memory, flags, exit statuses and what the CLI prints go through the real CLI; reopening
+// an image afterwards, and a session that only needs to leave its journal unsaved, run in process
+// (`session`, through the same engine, store and a real isolate).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -14,6 +17,7 @@ import {
 import { basename, join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { batch, CLI, run, startCli, tempDir, values } from './helpers.ts';
+import { session, shown, until, waitFor } from './support/session.ts';
 import { Engine } from '../src/session/engine/engine.ts';
 import { openSession } from '../src/session/open-session.ts';
 import { InProcessGuest } from '../src/session/guest/in-process.ts';
@@ -31,11 +35,22 @@ async function runThenKill(image: string, entries: string[], args: string[] = []
   return cli.lines().map((l) => JSON.parse(l) as { ok: boolean; value?: string; warning?: string });
 }
 
+/** Resolves once the image's journal holds `text` (the begin record of an entry is on disk before
+ * it runs): the entry is running, however slow the machine. */
+async function untilJournaled(image: string, text: string, ms = 20_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  const journal = `${image}.journal`;
+  while (!(existsSync(journal) && readFileSync(journal, 'utf8').includes(text))) {
+    if (Date.now() > deadline) throw new Error(`${journal} never held ${text}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 test('a failed entry keeps the changes it made inside older objects, and only those, across a crash', async () => {
   const dir = tempDir();
   try {
     const image = join(dir.path, 'img.json');
-    const session = await runThenKill(image, [
+    const killed = await runThenKill(image, [
       "let g = 'g1'",
       'const arr = [1, 2, 3]',
       "arr.push(4); g = 'g2'; globalThis.cfg = { port: 1 }; throw new Error('x')",
@@ -43,11 +58,11 @@ test('a failed entry keeps the changes it made inside older objects, and only th
       'const n = arr.length',
       'typeof cfg',
     ]);
-    assert.equal(session[2]!.ok, false);
-    assert.equal(session[3]!.value, "'g1'", 'the failed entry gave back the binding it assigned');
-    assert.equal(session[5]!.value, "'undefined'", 'and the global it added');
-    const reopened = await batch(['arr', 'g', 'n', 'typeof cfg'], ['--image', image]);
-    assert.deepEqual(values(reopened), ['[ 1, 2, 3, 4 ]', "'g1'", '4', "'undefined'"]);
+    assert.equal(killed[2]!.ok, false);
+    assert.equal(killed[3]!.value, "'g1'", 'the failed entry gave back the binding it assigned');
+    assert.equal(killed[5]!.value, "'undefined'", 'and the global it added');
+    const reopened = await session(['arr', 'g', 'n', 'typeof cfg'], { image });
+    assert.deepEqual(shown(reopened), ['[ 1, 2, 3, 4 ]', "'g1'", '4', "'undefined'"]);
   } finally {
     dir.remove();
   }
@@ -63,9 +78,9 @@ test('what an entry drew from Math.random and the clocks is the same after a cra
       'const later = Array.from({ length: 3 }, () => Math.floor(Math.random() * 1e9))',
       'JSON.stringify([r, t, later])',
     ];
-    const session = await runThenKill(image, entries);
-    const reopened = await batch(['JSON.stringify([r, t, later])'], ['--image', image]);
-    assert.equal(reopened.results[0]!.value, session[3]!.value);
+    const killed = await runThenKill(image, entries);
+    const reopened = await session(['JSON.stringify([r, t, later])'], { image });
+    assert.equal(reopened.results[0]!.value, killed[3]!.value);
     assert.ok(new Date() instanceof Date && Date.prototype === Object.getPrototypeOf(new Date()));
   } finally {
     dir.remove();
@@ -76,7 +91,7 @@ test('an entry whose value cannot be printed is accepted, and says so, and survi
   const dir = tempDir();
   try {
     const image = join(dir.path, 'img.json');
-    const session = await runThenKill(
+    const killed = await runThenKill(
       image,
       [
         "const kept = 1; ({ [Symbol.for('nodejs.util.inspect.custom')]() { for (;;) {} } })",
@@ -84,14 +99,14 @@ test('an entry whose value cannot be printed is accepted, and says so, and survi
       ],
       ['--timeout', '700'],
     );
-    assert.equal(session[0]!.ok, true);
+    assert.equal(killed[0]!.ok, true);
     assert.match(
-      session[0]!.warning!,
+      killed[0]!.warning!,
       /^accepted; printing its value failed: it ran longer than 700 ms/,
     );
-    assert.equal(session[1]!.value, '2');
-    const reopened = await batch(['kept'], ['--image', image]);
-    assert.deepEqual(values(reopened), ['1']);
+    assert.equal(killed[1]!.value, '2');
+    const reopened = await session(['kept'], { image });
+    assert.deepEqual(shown(reopened), ['1']);
   } finally {
     dir.remove();
   }
@@ -104,12 +119,12 @@ test('an entry still running when the process was killed is not replayed, and op
     const cli = startCli(['--batch', '--json', '--image', image, '--autosave', '0']);
     cli.child.stdin.write('const before = 1\nawait new Promise(() => {})\n');
     await cli.waitForLines(1);
-    await new Promise((r) => setTimeout(r, 300));
+    await untilJournaled(image, 'await new Promise(() => {})');
     cli.child.kill('SIGKILL');
     await cli.closed;
-    const reopened = await batch(['before'], ['--image', image]);
+    const reopened = await session(['before'], { image });
     assert.equal(reopened.status, 0);
-    assert.deepEqual(values(reopened), ['1']);
+    assert.deepEqual(shown(reopened), ['1']);
     assert.match(
       reopened.stderr,
       /entry \d+ \(await new Promise\(\(\) => \{\}\)\) never finished .*it was not applied/,
@@ -123,9 +138,9 @@ test('an image whose snapshot needs more memory than --memory: a clear error, ex
   const dir = tempDir();
   try {
     const image = join(dir.path, 'img.json');
-    const first = await batch(
-      ['const small = 1', ':save', 'const hog = new Array(4_000_000).fill(0.5)', 'const after = 2'],
-      ['--image', image, '--autosave', '0', '--memory', '512'],
+    const first = await session(
+      ['const small = 1', ':save', 'const hog = new Array(2_000_000).fill(0.5)', 'const after = 2'],
+      { image, memoryMB: 512 },
     );
     assert.equal(first.status, 0, first.stderr);
     const saved = readFileSync(image);
@@ -147,14 +162,15 @@ test('an entry that ran out of memory once stops the replay under a smaller limi
   const dir = tempDir();
   try {
     const image = join(dir.path, 'img.json');
-    const setup = await batch(['const small = 1', ':save'], ['--image', image]);
+    const setup = await session(['const small = 1', ':save'], { image });
     assert.equal(setup.status, 0, setup.stderr);
-    // Journaled after the snapshot, without a final save (killed): replay must rebuild it.
-    await runThenKill(
-      image,
-      ['const hog = new Array(8_000_000).fill(0.5)', 'const after = 2'],
-      ['--memory', '512'],
+    // Journaled after the snapshot, without a final save (as if killed): replay must rebuild it.
+    // 24 MB of doubles: more than a 16 MB isolate holds.
+    const journaled = await session(
+      ['const hog = new Array(3_000_000).fill(0.5)', 'const after = 2'],
+      { image, memoryMB: 512, noSave: true },
     );
+    assert.equal(journaled.status, 0, journaled.stderr);
     const imageBytes = readFileSync(image);
     const journalBytes = readFileSync(`${image}.journal`);
     const stopped = await batch(['after'], ['--image', image, '--memory', '16']);
@@ -165,8 +181,8 @@ test('an entry that ran out of memory once stops the replay under a smaller limi
     assert.deepEqual(readFileSync(image), imageBytes, 'the image file is untouched');
     assert.deepEqual(readFileSync(`${image}.journal`), journalBytes, 'the journal is untouched');
     // With enough memory, the same image opens with everything.
-    const full = await batch(['hog.length', 'after'], ['--image', image, '--memory', '512']);
-    assert.deepEqual(values(full), ['8000000', '2']);
+    const full = await session(['hog.length', 'after'], { image, memoryMB: 512, noSave: true });
+    assert.deepEqual(shown(full), ['3000000', '2']);
   } finally {
     dir.remove();
   }
@@ -176,7 +192,7 @@ test('--skip-entry leaves a replayed entry out for good, and the rest replays', 
   const dir = tempDir();
   try {
     const image = join(dir.path, 'img.json');
-    await runThenKill(image, ['let n = 1', 'n = 2', 'n = n * 10']);
+    await session(['let n = 1', 'n = 2', 'n = n * 10'], { image, noSave: true });
     const journal = readFileSync(`${image}.journal`, 'utf8');
     const entry = /"entry":(\d+),"op":"entry","source":"n = 2"/.exec(journal)![1];
     const skipped = await batch(['n'], ['--image', image, '--skip-entry', entry!]);
@@ -194,7 +210,7 @@ test('opening always finishes: a looping revive hook, transient initialiser and 
   const dir = tempDir();
   try {
     const image = join(dir.path, 'img.json');
-    const setup = await batch(
+    const setup = await session(
       [
         'let spin = false',
         'class Conn { static revive(c: Conn) { while (spin) {} } }',
@@ -205,16 +221,13 @@ test('opening always finishes: a looping revive hook, transient initialiser and 
         'spin = true',
         ':save',
       ],
-      ['--image', image, '--timeout', '600'],
+      { image, timeoutMs: 600 },
     );
     assert.equal(setup.status, 0, setup.stderr);
     const started = Date.now();
-    const reopened = await batch(
-      ['conns.length', 'spin = false'],
-      ['--image', image, '--timeout', '600'],
-    );
+    const reopened = await session(['conns.length', 'spin = false'], { image, timeoutMs: 600 });
     assert.equal(reopened.status, 0, reopened.stderr);
-    assert.deepEqual(values(reopened), ['1', 'false']);
+    assert.deepEqual(shown(reopened), ['1', 'false']);
     assert.match(reopened.stderr, /Conn\.revive ran past the opening bound and was stopped/);
     assert.match(reopened.stderr, /transient initialiser of cache ran past the opening bound/);
     assert.ok(Date.now() - started < 15_000);
@@ -259,7 +272,7 @@ test('entries and saves never race: an entry typed while a snapshot is taken lan
     },
     async close() {},
   };
-  const engine = await Engine.open({ store });
+  const engine = await Engine.open({ store, guest: InProcessGuest.start });
   try {
     await engine.submit('const log = once([] as string[])');
     const save = engine.save();
@@ -285,12 +298,12 @@ test('an entry accepted while autosave runs on a large image is never lost on a 
   const dir = tempDir();
   try {
     const image = join(dir.path, 'img.json');
-    await batch(
+    await session(
       [
         'const heap = once(Array.from({ length: 300_000 }, (_, i) => ({ i })))',
         'const log = once([] as string[])',
       ],
-      ['--image', image],
+      { image },
     );
     for (let trial = 0; trial < 2; trial++) {
       const cli = startCli(['--batch', '--json', '--image', image, '--autosave', '1']);
@@ -300,8 +313,8 @@ test('an entry accepted while autosave runs on a large image is never lost on a 
       cli.child.stdin.write("log.push('b')\n");
       cli.child.stdin.end();
       assert.equal(await cli.closed, 0);
-      const reopened = await batch(['log.slice(-2)'], ['--image', image]);
-      assert.deepEqual(values(reopened), ["[ 'a', 'b' ]"], `trial ${trial}`);
+      const reopened = await session(['log.slice(-2)'], { image });
+      assert.deepEqual(shown(reopened), ["[ 'a', 'b' ]"], `trial ${trial}`);
     }
   } finally {
     dir.remove();
@@ -325,8 +338,8 @@ test('a closed standard output ends batch mode with a message, saving the image'
     assert.equal(status, 1);
     assert.match(stderr, /standard output was closed \(EPIPE\)/);
     assert.doesNotMatch(stderr, /\n\s+at /, 'no stack trace');
-    const reopened = await batch(['x + 1'], ['--image', image]);
-    assert.deepEqual(values(reopened), ['42']);
+    const reopened = await session(['x + 1'], { image });
+    assert.deepEqual(shown(reopened), ['42']);
   } finally {
     dir.remove();
   }
@@ -340,15 +353,15 @@ for (const signal of ['SIGTERM', 'SIGHUP'] as const) {
       const cli = startCli(['--batch', '--json', '--image', image, '--autosave', '0']);
       cli.child.stdin.write('const kept = 7\nawait new Promise(() => {})\n');
       await cli.waitForLines(1);
-      await new Promise((r) => setTimeout(r, 200));
+      await untilJournaled(image, 'await new Promise(() => {})');
       cli.child.kill(signal);
       const status = await cli.closed;
       assert.equal(status, signal === 'SIGTERM' ? 143 : 129);
       assert.ok(!existsSync(`${image}.lock`), 'the lock is released');
       const text = readFileSync(image, 'utf8');
       assert.match(text, /kept/, 'the image was saved');
-      const reopened = await batch(['kept'], ['--image', image]);
-      assert.deepEqual(values(reopened), ['7']);
+      const reopened = await session(['kept'], { image });
+      assert.deepEqual(shown(reopened), ['7']);
     } finally {
       dir.remove();
     }
@@ -359,7 +372,7 @@ test('a journal record from an older Vivarium (entry + rejected) still replays',
   const dir = tempDir();
   try {
     const image = join(dir.path, 'img.json');
-    await batch(['const base = 1', ':save'], ['--image', image]);
+    await session(['const base = 1', ':save'], { image });
     const marker = readFileSync(`${image}.journal`, 'utf8').split('\n')[0];
     writeFileSync(
       `${image}.journal`,
@@ -371,8 +384,8 @@ test('a journal record from an older Vivarium (entry + rejected) still replays',
       ].join('\n') + '\n',
     );
     appendFileSync(`${image}.journal`, '');
-    const reopened = await batch(['old', 'typeof rejected'], ['--image', image]);
-    assert.deepEqual(values(reopened), ['2', "'undefined'"]);
+    const reopened = await session(['old', 'typeof rejected'], { image });
+    assert.deepEqual(shown(reopened), ['2', "'undefined'"]);
   } finally {
     dir.remove();
   }
@@ -405,8 +418,8 @@ test('damage is reported with the file and the place, exit 2, files untouched, n
   const dir = tempDir();
   try {
     const image = join(dir.path, 'img.json');
-    await batch(['const a = 1', ':save'], ['--image', image]);
-    await runThenKill(image, ['const b = 2', 'const c = 3']);
+    await session(['const a = 1', ':save'], { image });
+    await session(['const b = 2', 'const c = 3'], { image, noSave: true });
     const journal = `${image}.journal`;
     const good = { image: readFileSync(image), journal: readFileSync(journal) };
     const restore = () => {
@@ -452,9 +465,9 @@ test('damage is reported with the file and the place, exit 2, files untouched, n
     // A journal cut short (a crash mid-append, or damage): the last line is set aside, said so.
     restore();
     writeFileSync(journal, good.journal.subarray(0, good.journal.length - 10));
-    const cut = await batch(['a', 'b', 'typeof c'], ['--image', image]);
+    const cut = await session(['a', 'b', 'typeof c'], { image });
     assert.equal(cut.status, 0);
-    assert.deepEqual(values(cut), ['1', '2', "'undefined'"]);
+    assert.deepEqual(shown(cut), ['1', '2', "'undefined'"]);
     assert.match(cut.stderr, /its last line \(\d+ bytes\) is incomplete.*Set aside in .*\.torn-/);
     assert.ok(
       readdirSync(dir.path).some((f) => f.includes('.journal.torn-')),
@@ -469,23 +482,24 @@ test('replay hands back draws made in timers the entry awaits, and ticks do not 
   const dir = tempDir();
   try {
     const image = join(dir.path, 'img.json');
-    const session = await runThenKill(image, [
-      'const t1 = await new Promise<number>((r) => setTimeout(() => r(Date.now()), 10))',
-      'function noise(s: any) { Math.random() }',
-      "spawn('noise', { every: 1, step: noise })",
-      'const r1 = await (async () => { await sleep(40); return Math.random() })()',
-      ':stop noise',
-      'const polls = (() => { const t0 = Date.now(); let n = 0; while (Date.now() - t0 < 15) n++; return n })()',
-      "const when = new Intl.DateTimeFormat('en', { timeStyle: 'medium', timeZone: 'UTC' }).format()",
-      'const origin = performance.timeOrigin',
-      'JSON.stringify([t1, r1, polls, when, origin])',
-    ]);
-    const shown = session[8]!.value;
-    const reopened = await batch(
-      ['JSON.stringify([t1, r1, polls, when, origin])'],
-      ['--image', image],
+    // Unsaved at the end, as a crash leaves it: the journal alone brings it back.
+    const first = await session(
+      [
+        'const t1 = await new Promise<number>((r) => setTimeout(() => r(Date.now()), 10))',
+        'function noise(s: any) { Math.random() }',
+        "spawn('noise', { every: 1, step: noise })",
+        'const r1 = await (async () => { await sleep(40); return Math.random() })()',
+        ':stop noise',
+        'const polls = (() => { const t0 = Date.now(); let n = 0; while (Date.now() - t0 < 15) n++; return n })()',
+        "const when = new Intl.DateTimeFormat('en', { timeStyle: 'medium', timeZone: 'UTC' }).format()",
+        'const origin = performance.timeOrigin',
+        'JSON.stringify([t1, r1, polls, when, origin])',
+      ],
+      { image, noSave: true },
     );
-    assert.equal(reopened.results[0]!.value, shown);
+    assert.equal(first.status, 0, JSON.stringify(first.results.filter((r) => !r.ok)));
+    const reopened = await session(['JSON.stringify([t1, r1, polls, when, origin])'], { image });
+    assert.equal(reopened.results[0]!.value, first.results[8]!.value);
   } finally {
     dir.remove();
   }
@@ -495,15 +509,15 @@ test('an entry stopped by its bound is saved right after, so what later entries 
   const dir = tempDir();
   try {
     const image = join(dir.path, 'img.json');
-    const session = await runThenKill(
+    const killed = await runThenKill(
       image,
       ['const arr = [1, 2, 3]', 'arr.push(7); while (true) {}', 'const len = arr.length', 'len'],
       ['--timeout', '400'],
     );
-    assert.equal(session[1]!.ok, false);
-    assert.equal(session[3]!.value, '4');
-    const reopened = await batch(['len', 'arr'], ['--image', image]);
-    assert.deepEqual(values(reopened), ['4', '[ 1, 2, 3, 7 ]']);
+    assert.equal(killed[1]!.ok, false);
+    assert.equal(killed[3]!.value, '4');
+    const reopened = await session(['len', 'arr'], { image });
+    assert.deepEqual(shown(reopened), ['4', '[ 1, 2, 3, 7 ]']);
   } finally {
     dir.remove();
   }
@@ -513,16 +527,19 @@ test('timers are not brought back by replaying the journal (as after a clean reo
   const dir = tempDir();
   try {
     const image = join(dir.path, 'img.json');
-    await runThenKill(image, [
-      'const c = once({ n: 0 })',
-      'setInterval(() => { c.n++ }, 20); 0',
-      'await sleep(100); 1',
-    ]);
-    const reopened = await batch(
-      ['const a = c.n', 'await sleep(200); c.n === a'],
-      ['--image', image],
+    // Unsaved at the end, as a crash leaves it: the journal alone brings it back.
+    const first = await session(
+      [
+        'const c = once({ n: 0 })',
+        'setInterval(() => { c.n++ }, 20); 0',
+        `${until('c.n >= 3')}; 1`,
+      ],
+      { image, noSave: true },
     );
-    assert.deepEqual(values(reopened).slice(1), ['true']);
+    assert.deepEqual(shown(first), ['undefined', '0', '1']);
+    // Ten periods of the interval: a timer brought back would have counted.
+    const reopened = await session(['const a = c.n', 'await sleep(200); c.n === a'], { image });
+    assert.deepEqual(shown(reopened).slice(1), ['true']);
   } finally {
     dir.remove();
   }
@@ -532,7 +549,7 @@ test('a journal whose operations are out of order, doubled or carry hostile draw
   const dir = tempDir();
   try {
     const image = join(dir.path, 'img.json');
-    await runThenKill(image, ['const a = 1', 'const b = Date.now()']);
+    await session(['const a = 1', 'const b = Date.now()'], { image, noSave: true });
     const journal = `${image}.journal`;
     const good = readFileSync(journal, 'utf8');
     const lines = good.trimEnd().split('\n');
@@ -570,11 +587,16 @@ test('batch mode splits entries at newlines only: U+2028, U+2029 and a lone CR s
 });
 
 test('a tick that always runs past its bound stops the process by its restart intensity', async () => {
-  const r = await run(
-    ['--batch', '--timeout', '200', '--run-for', '2'],
-    "function spin(s: any) { for (;;) {} }\nspawn('spin', { every: 100, step: spin })\n",
+  const stopped = /spin: .*It stopped: 4 crashes within 5 s/;
+  const r = await session(
+    [
+      'function spin(s: any) { for (;;) {} }',
+      "spawn('spin', { every: 100, step: spin })",
+      waitFor((stderr) => stopped.test(stderr), 20_000),
+    ],
+    { timeoutMs: 200 },
   );
-  assert.match(r.stderr, /spin: .*It stopped: 4 crashes within 5 s/);
+  assert.match(r.stderr, stopped);
 });
 
 test('a thrown non-Error reads as Node shows it', async () => {

@@ -1,29 +1,27 @@
-// The shipped examples run through the real CLI and show what they claim, so they never rot.
+// The shipped examples run as batch mode runs them (line by line through the entry reader, the
+// engine and a real isolate, in process) and show what they claim, so they never rot.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { run } from './helpers.ts';
+import { session } from './support/session.ts';
 import { dirtParams, oscReceiver } from './support/osc-receiver.ts';
 
 const example = (name: string) =>
   readFileSync(new URL(`../examples/${name}`, import.meta.url), 'utf8');
 
-const jsonLines = (stdout: string) =>
-  stdout
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as { ok: boolean; value?: string; error?: { name: string } });
+/** Runs a file's text as `viv --batch --json < file` does: its lines, read into entries. */
+const run = (text: string) => session(text.split('\n'));
 
 test('examples/hot-functions.ts: a timer picks up a redefinition', async () => {
-  const r = await run(['--batch', '--json'], example('hot-functions.ts'));
-  assert.equal(r.status, 0, r.stdout);
-  assert.ok(jsonLines(r.stdout).some((x) => x.value === 'true'));
+  const r = await run(example('hot-functions.ts'));
+  assert.equal(r.status, 0, JSON.stringify(r.results.filter((x) => !x.ok)));
+  assert.ok(r.results.some((x) => x.value === 'true'));
 });
 
 test('examples/ledger.ts: two migrations, a dry run and a rollback', async () => {
-  const r = await run(['--batch', '--json'], example('ledger.ts'));
-  assert.equal(r.status, 0, r.stdout);
-  const shown = jsonLines(r.stdout).map((x) => x.value);
+  const r = await run(example('ledger.ts'));
+  assert.equal(r.status, 0, JSON.stringify(r.results.filter((x) => !x.ok)));
+  const shown = r.results.map((x) => x.value);
   assert.ok(shown.includes("[ 'ada: 125.00 EUR', 'bob: 50.00 EUR' ]"));
   assert.equal(
     shown.at(-1),
@@ -32,8 +30,8 @@ test('examples/ledger.ts: two migrations, a dry run and a rollback', async () =>
 });
 
 test('examples/transactions.ts: the failing migration changes nothing', async () => {
-  const r = await run(['--batch', '--json'], example('transactions.ts'));
-  const results = jsonLines(r.stdout);
+  const r = await run(example('transactions.ts'));
+  const results = r.results;
   assert.equal(results[2]!.error!.name, 'MigrationError');
   assert.equal(results[3]!.value, "[ undefined, [ 'id', 'reading' ] ]");
 });
@@ -57,9 +55,9 @@ test('examples/drum-and-bass.ts: SuperDirt gets its bundles through two redefini
     // Defined first, `out` is kept by the example's own `once(new OscOut())`.
     const input =
       `const out = once(new OscOut({ port: ${rx.port} }))\n` + example('drum-and-bass.ts');
-    const r = await run(['--batch', '--json'], input);
-    assert.equal(r.status, 0, r.stdout + r.stderr);
-    const shown = jsonLines(r.stdout).map((x) => x.value);
+    const r = await run(input);
+    assert.equal(r.status, 0, JSON.stringify(r.results.filter((x) => !x.ok)) + r.stderr);
+    const shown = r.results.map((x) => x.value);
     const [before, after] = psValues(shown).map((v) => psRow(v, 'dnb'));
     assert.equal(before!.status, 'running');
     assert.deepEqual([after!.status, after!.restarts], ['running', 0], 'never restarted');
@@ -97,9 +95,9 @@ test('examples/drum-and-bass.ts: SuperDirt gets its bundles through two redefini
 });
 
 test('examples/life.ts: a process steps the board on through a change of rules', async () => {
-  const r = await run(['--batch', '--json'], example('life.ts'));
-  assert.equal(r.status, 0, r.stdout + r.stderr);
-  const shown = jsonLines(r.stdout).map((x) => x.value);
+  const r = await run(example('life.ts'));
+  assert.equal(r.status, 0, JSON.stringify(r.results.filter((x) => !x.ok)) + r.stderr);
+  const shown = r.results.map((x) => x.value);
   const frames = shown.filter((v): v is string => v?.startsWith('generation') ?? false);
   assert.equal(frames.length, 2);
   const generations = frames.map((f) => Number(/^generation (\d+)/.exec(f)![1]));
@@ -122,9 +120,9 @@ test('examples/boids.ts: the live particles get the new field, and the process n
   const input =
     example('boids.ts') +
     '\nsky.flock.every((p) => p instanceof Particle && p.age === first.age && p.age > 0)\n';
-  const r = await run(['--batch', '--json'], input);
-  assert.equal(r.status, 0, r.stdout + r.stderr);
-  const shown = jsonLines(r.stdout).map((x) => x.value);
+  const r = await run(input);
+  assert.equal(r.status, 0, JSON.stringify(r.results.filter((x) => !x.ok)) + r.stderr);
+  const shown = r.results.map((x) => x.value);
   const [before, after] = psValues(shown).map((v) => psRow(v, 'boids'));
   assert.ok(
     after!.ticks >= before!.ticks + 20,

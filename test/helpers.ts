@@ -1,6 +1,6 @@
 // Test helpers that drive the real `viv` CLI as a subprocess (batch mode, JSON lines).
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -45,6 +45,9 @@ export function startCli(args: string[]) {
   };
 }
 
+/** A CLI that has not ended after this long is stuck: it is killed, so no test waits for ever. */
+const STUCK_MS = 60_000;
+
 /** Runs the CLI with raw stdin; resolves with its exit status and output. */
 export function run(
   args: string[],
@@ -54,10 +57,17 @@ export function run(
     const child = spawn(process.execPath, [CLI, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
+    const stuck = setTimeout(() => {
+      stderr += `(test helper: the CLI was still running after ${STUCK_MS} ms and was killed)\n`;
+      child.kill('SIGKILL');
+    }, STUCK_MS);
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
+    child.on('close', (status) => {
+      clearTimeout(stuck);
+      resolve({ status, stdout, stderr });
+    });
     child.stdin.end(input);
   });
 }
@@ -70,4 +80,31 @@ export function values(run: BatchRun): (string | undefined)[] {
 export function tempDir(): { path: string; remove: () => void } {
   const path = mkdtempSync(join(tmpdir(), 'viv-test-'));
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/** The pid of a process's first child (the CLI's guest runner), or undefined while it has none. */
+export function childOf(pid: number): number | undefined {
+  const out = spawnSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' }).stdout;
+  const child = Number(out.trim().split('\n')[0]);
+  return child > 0 ? child : undefined;
+}
+
+/** CPU time a process has used, in milliseconds (Linux /proc). */
+export function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  // utime and stime are fields 14 and 15 of the whole line; 12 and 13 after "pid (comm) ".
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+}
+
+/**
+ * Resolves once process `pid` has used `ms` milliseconds of CPU time more than when called: it is
+ * running something long (an endless loop), however loaded the machine is. Rejects at the deadline.
+ */
+export async function untilBusy(pid: number, ms = 200, deadline = 30_000): Promise<void> {
+  const start = cpuMs(pid);
+  const end = Date.now() + deadline;
+  while (cpuMs(pid) - start < ms) {
+    if (Date.now() > end) throw new Error(`process ${pid} never became busy`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }

@@ -1,9 +1,12 @@
-// Images on disk through the real CLI: everything survives save and reopen in a new process.
+// Images on disk: everything survives save and reopening in a new isolate (in process, through the
+// real store, as batch mode opens and saves them). What the command line answers (exit status 2,
+// a second process refused, --autosave) and running out of memory go through the real CLI.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { batch, run, tempDir, values } from './helpers.ts';
+import { batch, run, tempDir } from './helpers.ts';
+import { session, shown as values } from './support/session.ts';
 
 const SETUP = `class Point {
   #secret: number
@@ -61,13 +64,13 @@ const PROBE = `JSON.stringify({
   views: view1.buffer === view2.buffer && view2[1] === 7,
 })`;
 
-test('every value kind survives :save and reopening in a new process, identity and cycles included', async () => {
+test('every value kind survives :save and reopening in a new isolate, identity and cycles included', async () => {
   const dir = tempDir();
   try {
     const image = join(dir.path, 'kinds.json');
-    const first = await batch([SETUP, PROBE, ':save'], ['--image', image]);
+    const first = await session([SETUP, PROBE, ':save'], { image });
     assert.equal(first.status, 0, JSON.stringify(first.results.filter((r) => !r.ok)));
-    const second = await batch([PROBE, ':defs', 'new Point(5, 5).secret'], ['--image', image]);
+    const second = await session([PROBE, ':defs', 'new Point(5, 5).secret'], { image });
     assert.equal(second.status, 0, JSON.stringify(second.results.filter((r) => !r.ok)));
     assert.equal(second.results[0]!.value, first.results[1]!.value);
     const probe = JSON.parse(eval(second.results[0]!.value!));
@@ -106,7 +109,7 @@ test('definitions keep their whole history across reopening, and roll back after
   const dir = tempDir();
   try {
     const image = join(dir.path, 'history.json');
-    await batch(
+    await session(
       [
         'class Temp { constructor(public c: number) {} }',
         'const t = new Temp(20)',
@@ -114,11 +117,11 @@ test('definitions keep their whole history across reopening, and roll back after
         'function v() { return 1 }',
         'function v() { return 2 }',
       ],
-      ['--image', image],
+      { image },
     );
-    const second = await batch(
+    const second = await session(
       [':history Temp', 't', ':rollback Temp 1', 't', 'v()', ':rollback v', 'v()'],
-      ['--image', image],
+      { image },
     );
     const shown = values(second);
     assert.match(shown[0]!, /Temp: class, 2 version\(s\), current v2/);
@@ -134,12 +137,12 @@ test('a value that cannot be saved makes :save fail with its path and how to mar
   const dir = tempDir();
   try {
     const image = join(dir.path, 'closure.json');
-    const r = await batch(
+    const r = await session(
       [
         'const world = { agents: [1, 2, 3, { onTick: (() => { let n = 0; return () => n++ })() }] }',
         ':save',
       ],
-      ['--image', image],
+      { image },
     );
     const error = r.results[1]!.error!;
     assert.equal(error.name, 'SnapshotError');
@@ -155,7 +158,7 @@ test('transient values are skipped by the snapshot and rebuilt on open by their 
   const dir = tempDir();
   try {
     const image = join(dir.path, 'transient.json');
-    await batch(
+    await session(
       [
         'let opened = 0',
         'const cache = transient(() => { opened++; return new Map([["rebuilt", opened]]) })',
@@ -163,9 +166,9 @@ test('transient values are skipped by the snapshot and rebuilt on open by their 
         'const conns = [new Conn("a"), new Conn("b")]',
         ':save',
       ],
-      ['--image', image],
+      { image },
     );
-    const r = await batch(['[cache.get("rebuilt"), conns.map(c => c.socket)]'], ['--image', image]);
+    const r = await session(['[cache.get("rebuilt"), conns.map(c => c.socket)]'], { image });
     assert.deepEqual(values(r), ["[ 2, [ 'reconnected a', 'reconnected b' ] ]"]);
   } finally {
     dir.remove();
@@ -176,7 +179,7 @@ test('the image is saved at the end of input and the journal emptied', async () 
   const dir = tempDir();
   try {
     const image = join(dir.path, 'auto.json');
-    const r = await batch(['const kept = 41 + 1'], ['--image', image]);
+    const r = await session(['const kept = 41 + 1'], { image });
     assert.equal(r.status, 0);
     assert.ok(existsSync(image));
     assert.match(
@@ -189,7 +192,7 @@ test('the image is saved at the end of input and the journal emptied', async () 
       .split('\n');
     assert.equal(journal.length, 1);
     assert.match(journal[0]!, /^\{"journal":"vivarium","follows":/);
-    assert.deepEqual(values(await batch(['kept'], ['--image', image])), ['42']);
+    assert.deepEqual(values(await session(['kept'], { image })), ['42']);
   } finally {
     dir.remove();
   }
@@ -222,7 +225,7 @@ test('bad image files get a clear error, exit status 2, and are left untouched',
   const dir = tempDir();
   try {
     const good = join(dir.path, 'good.json');
-    await batch(['const a = { n: 1, list: [1, 2, 3] }'], ['--image', good]);
+    await session(['const a = { n: 1, list: [1, 2, 3] }'], { image: good });
     const text = readFileSync(good, 'utf8');
     const cases: [string, string, RegExp][] = [
       ['truncated.json', text.slice(0, Math.floor(text.length * 0.7)), /truncated/],
@@ -287,7 +290,7 @@ test('--autosave S saves while the session is still running', async () => {
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
     child.stdin.write('const autosaved = "yes"\n');
     while (!out.includes('\n')) await new Promise((r) => setTimeout(r, 20));
-    const deadline = Date.now() + 5000;
+    const deadline = Date.now() + 20_000;
     while (!existsSync(image) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     const saved = existsSync(image) && readFileSync(image, 'utf8').includes('autosaved');
     child.kill('SIGKILL');
@@ -304,8 +307,12 @@ test('the REPL history is kept with the image across sessions', async () => {
     const image = join(dir.path, 'history.json');
     const { openSession } = await import('../src/session/open-session.ts');
     const { openStore } = await import('../src/session/store/store.ts');
-    await batch(['const a = 1', 'a + 41', ':defs'], ['--image', image]);
-    const engine = await openSession({ store: await openStore(image) });
+    const { InProcessGuest } = await import('../src/session/guest/in-process.ts');
+    await session(['const a = 1', 'a + 41', ':defs'], { image });
+    const engine = await openSession({
+      store: await openStore(image),
+      guest: InProcessGuest.start,
+    });
     try {
       assert.deepEqual(engine.history.slice(-3), ['const a = 1', 'a + 41', ':defs']);
     } finally {

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import vm from 'node:vm';
-import { batch } from './helpers.ts';
+import { session } from './support/session.ts';
 
 interface Case {
   name: string;
@@ -134,7 +134,7 @@ test('class and function semantics equal plain V8, before and after a redefiniti
   for (const c of cases) {
     entries.push(c.code, `console.log(JSON.stringify(${c.probe}))`);
   }
-  const run = await batch(entries);
+  const run = await session(entries);
   assert.equal(run.results.length, entries.length, run.stderr);
   cases.forEach((c, i) => {
     const expected = plainV8(c.code, c.probe);
@@ -151,7 +151,7 @@ test('class and function semantics equal plain V8, before and after a redefiniti
 
 test('an instance made before a redefinition keeps working with private members after it', async () => {
   const code = `class Priv { #n; #step = 1; constructor(n) { this.#n = n } #bump() { this.#n += this.#step } next() { this.#bump(); return this.#n } static peek(o) { return #n in o ? o.#n : 'none' } }`;
-  const run = await batch([
+  const run = await session([
     code,
     'const old = new Priv(10)',
     'old.next()',

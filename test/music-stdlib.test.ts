@@ -1,13 +1,19 @@
-// stdlib/music.ts through the real CLI: the clock, rhythms, pitches and the seeded generator that
-// every new image starts with.
+// stdlib/music.ts through the engine and a real isolate (in process): the clock, rhythms, pitches
+// and the seeded generator that every new image starts with.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { batch, tempDir, values } from './helpers.ts';
+import { tempDir } from './helpers.ts';
+import { session, shown as values } from './support/session.ts';
+import type { SessionOptions } from './support/session.ts';
 
 /** Runs the setup entries, then each probe as `JSON.stringify(probe)`; returns the probes' values. */
-async function probe(setup: string[], probes: string[], args: string[] = []): Promise<unknown[]> {
-  const r = await batch([...setup, ...probes.map((p) => `JSON.stringify(${p})`)], args);
+async function probe(
+  setup: string[],
+  probes: string[],
+  options: SessionOptions = {},
+): Promise<unknown[]> {
+  const r = await session([...setup, ...probes.map((p) => `JSON.stringify(${p})`)], options);
   assert.equal(r.status, 0, JSON.stringify(r.results.filter((x) => !x.ok)));
   // Each value is util.inspect of a string of JSON: a JavaScript string literal.
   return values(r)
@@ -17,7 +23,7 @@ async function probe(setup: string[], probes: string[], args: string[] = []): Pr
 
 /** The error of each entry, as `Name: message`. */
 async function errors(entries: string[]): Promise<string[]> {
-  const r = await batch(entries);
+  const r = await session(entries);
   return r.results.map((x) =>
     x.ok ? `no error: ${x.value}` : `${x.error!.name}: ${x.error!.message}`,
   );
@@ -313,7 +319,7 @@ test('TempoClock says what was wrong with a bad argument and changes nothing', a
   ]);
 });
 
-test('Random(seed) is mulberry32: reproducible from its seed, in every process', async () => {
+test('Random(seed) is mulberry32: reproducible from its seed, in every session', async () => {
   const reference = mulberry32(42);
   const expected = Array.from({ length: 5 }, () => reference());
   const draws = '[r.next(), r.next(), r.next(), r.next(), r.next()]';
@@ -395,11 +401,11 @@ test('Random says what was wrong with a bad argument', async () => {
   ]);
 });
 
-test('a TempoClock and a Random saved in an image carry on after reopening in a new process', async () => {
+test('a TempoClock and a Random saved in an image carry on after reopening in a new isolate', async () => {
   const dir = tempDir();
   try {
     const image = join(dir.path, 'music.json');
-    const first = await batch(
+    const first = await session(
       [
         'const clock = new TempoClock(90, { beatsPerBar: 3, at: 1000 })',
         'clock.setTempo(140, 5000)',
@@ -407,7 +413,7 @@ test('a TempoClock and a Random saved in an image carry on after reopening in a 
         '[rng.next(), rng.next()]',
         ':save',
       ],
-      ['--image', image],
+      { image },
     );
     assert.equal(first.status, 0, JSON.stringify(first.results.filter((r) => !r.ok)));
     const got = await probe(
@@ -417,7 +423,7 @@ test('a TempoClock and a Random saved in an image carry on after reopening in a 
         'clock.timeAt(clock.nextBeat(3, 5000))',
         '[rng instanceof Random, rng.next(), rng.next()]',
       ],
-      ['--image', image],
+      { image },
     );
     const reference = mulberry32(99);
     const draws = Array.from({ length: 4 }, () => reference());

@@ -2,25 +2,30 @@
 // Vivarium sends, and a real scsynth (SuperCollider's synth server) executes them on time.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { batch } from './helpers.ts';
+import { session, until } from './support/session.ts';
 import { oscReceiver } from './support/osc-receiver.ts';
 import { PERIOD_MS, connectOsc, findOrInstallScsynth, startScsynth } from './support/scsynth.ts';
 
 test('OSC events land on the beat grid across a pattern redefinition, a tempo change and a throwing pattern', async () => {
   const rx = await oscReceiver();
   try {
-    const r = await batch([
+    // Each phase lasts a number of ticks, not of milliseconds: a slow machine makes it longer.
+    const ticks = 'processes()[0].ticks';
+    const r = await session([
       'const clock = once(new TempoClock(600))', // 100 ms a beat: a tick every 25 ms
       `const out = once(new OscOut({ port: ${rx.port}, latency: 0.05 }))`,
       "function pat(s, t) { out.send('/ev', [t.beat, 'a', t.n]) }",
       "spawn('m', { beats: 0.25, clock, step: pat, maxRestarts: 50 })",
-      'await sleep(230)',
+      until(`${ticks} >= 9`),
       "function pat(s, t) { out.send('/ev', [t.beat, 'b', t.n]) }", // mid-bar
-      'await sleep(230)',
+      `const atB = ${ticks}`,
+      until(`${ticks} >= atB + 9`),
       'clock.setTempo(300)', // 200 ms a beat: a tick every 50 ms
-      'await sleep(400)',
+      `const atTempo = ${ticks}`,
+      until(`${ticks} >= atTempo + 9`),
       "function pat(s, t) { if (t.beat % 1 === 0.5) throw new Error('bad step'); out.send('/ev', [t.beat, 'c', t.n]) }",
-      'await sleep(500)',
+      `const atC = ${ticks}`,
+      until(`${ticks} >= atC + 9`),
       'processes()[0].status',
     ]);
     assert.equal(r.results.at(-1)!.value, "'running'");
@@ -61,7 +66,7 @@ test('OSC events land on the beat grid across a pattern redefinition, a tempo ch
 });
 
 test('OscOut refuses bad settings and arguments, saying what was wrong', async () => {
-  const r = await batch([
+  const r = await session([
     'new OscOut({ port: 70000 })',
     'new OscOut({ latency: -1 })',
     "new OscOut().send('no-slash', [])",
@@ -72,7 +77,7 @@ test('OscOut refuses bad settings and arguments, saying what was wrong', async (
     [
       'OscOut: port must be a whole number 1..65535, got 70000',
       'OscOut: latency must be a number of seconds >= 0, got -1',
-      'sendOSC: the address must be a string starting with /, not no-slash',
+      'sendOSC: the address must be a string like /dirt/play (a "/" and printable characters, no spaces), not "no-slash"',
       "sendOSC(/x): argument 0 must be a number, string, boolean or { type: 'float' | 'integer' | 'string', value }",
     ],
   );
@@ -97,20 +102,23 @@ test(
       const status = await listener.waitFor('/status.reply');
       // /status.reply: 1, #ugens, #synths, #groups, #synthdefs, avg cpu, peak cpu, nominal sr, actual sr
       assert.equal(status.message.args[3]?.value, 1, 'only the default group exists yet');
-      const r = await batch([
+      const r = await session([
         'const clock = once(new TempoClock(480))', // a tick every 62.5 ms
         `const synth = once(new OscOut({ port: ${server.port}, latency: 0.1 }))`,
         // One group a tick, id 2000 + tick number: /g_new ID addAction(0: head) target(0: root).
         "function groups(s, t) { if (t.n < 12) synth.send('/g_new', [2000 + t.n, 0, 0]) }",
         "spawn('groups', { beats: 0.5, clock, step: groups })",
-        'await sleep(1200)',
-        'await sleep(300)',
+        until('processes()[0].ticks >= 12'),
       ]);
       assert.ok(
         r.results.every((x) => x.ok),
         r.stdout,
       );
-      const started = listener.received.filter((m) => m.message.address === '/n_go');
+      // The last bundle is due 100 ms (its latency) after it was sent: wait for its group.
+      const go = () => listener.received.filter((m) => m.message.address === '/n_go');
+      const deadline = Date.now() + 10_000;
+      while (go().length < 12 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      const started = go();
       const ids = started.map((m) => m.message.args[0]?.value);
       assert.deepEqual(
         ids,

@@ -1,12 +1,15 @@
 // User code runs in an isolate: no host reachable, bounded in time and memory, and a dying
-// isolate (or a dying guest process) never takes the session or its definitions with it.
+// isolate (or a dying guest process) never takes the session or its definitions with it. What the
+// kernel bounds runs in process; running out of memory and a dying guest process use the real CLI
+// (isolated-vm can abort the whole process that hosts an isolate that runs out of memory).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
-import { batch, values, CLI } from './helpers.ts';
+import { spawn } from 'node:child_process';
+import { batch, childOf, CLI, untilBusy, values } from './helpers.ts';
+import { session, shown } from './support/session.ts';
 
 test('the guest has no process, require, file system or network, and cannot reach the host', async () => {
-  const run = await batch([
+  const run = await session([
     '[typeof process, typeof require, typeof fetch, typeof Buffer, typeof module, typeof import.meta]'.replace(
       ', typeof import.meta',
       '',
@@ -16,38 +19,37 @@ test('the guest has no process, require, file system or network, and cannot reac
     'typeof (globalThis as any).__viv.constructor.constructor("return process")',
     'try { eval("import(\'node:fs\')").catch(e => "rejected: " + e.message) } catch (e) { "threw: " + e.message }',
   ]);
-  const shown = values(run);
-  assert.equal(shown[0], "[ 'undefined', 'undefined', 'undefined', 'undefined', 'undefined' ]");
-  assert.equal(shown[1], "'undefinedundefined'");
-  assert.equal(shown[2], "[ 'undefined', 'undefined', [] ]");
-  assert.equal(shown[3], "'function'");
-  assert.doesNotMatch(shown[4]!, /\[Module/);
+  const values = shown(run);
+  assert.equal(values[0], "[ 'undefined', 'undefined', 'undefined', 'undefined', 'undefined' ]");
+  assert.equal(values[1], "'undefinedundefined'");
+  assert.equal(values[2], "[ 'undefined', 'undefined', [] ]");
+  assert.equal(values[3], "'function'");
+  assert.doesNotMatch(values[4]!, /\[Module/);
 });
 
-test('--timeout stops an infinite loop and the image stays usable', async () => {
-  const run = await batch(
-    ['function keep() { return "kept" }', 'while (true) {}', 'keep()'],
-    ['--timeout', '300'],
-  );
-  assert.deepEqual(values(run).slice(2), ["'kept'"]);
+test('the entry bound (--timeout) stops an infinite loop and the image stays usable', async () => {
+  const run = await session(['function keep() { return "kept" }', 'while (true) {}', 'keep()'], {
+    timeoutMs: 300,
+  });
+  assert.deepEqual(shown(run).slice(2), ["'kept'"]);
   assert.equal(run.results[1]!.error!.name, 'TimeoutError');
   assert.match(run.results[1]!.error!.message, /longer than 300 ms/);
   assert.equal(run.status, 1);
 });
 
-test('--timeout also bounds an entry that awaits a promise that never settles', async () => {
+test('the entry bound (--timeout) also bounds an entry that awaits a promise that never settles', async () => {
   const started = Date.now();
-  const run = await batch(
+  const run = await session(
     [
       'function f() { return 1 }',
       'function f() { return 2 }\nawait new Promise(() => {})\nconsole.log("never")',
       'f()',
     ],
-    ['--timeout', '400'],
+    { timeoutMs: 400 },
   );
   assert.equal(run.results[1]!.error!.name, 'TimeoutError');
   assert.match(run.results[1]!.error!.message, /still awaiting/);
-  assert.deepEqual(values(run).slice(2), ['1']);
+  assert.deepEqual(shown(run).slice(2), ['1']);
   assert.ok(Date.now() - started < 10_000);
 });
 
@@ -82,16 +84,12 @@ test('the session survives the whole guest process aborting', async () => {
   };
   child.stdin.write('function alive() { return 42 }\n');
   await waitFor(1);
+  // The guest runner is the CLI's child process: abort it as a fatal V8 error would, once it
+  // is in the endless loop (it spends CPU time there; idle, it spends none).
+  const runner = childOf(child.pid!)!;
   child.stdin.write('while (true) {}\n');
-  await new Promise((r) => setTimeout(r, 300));
-  // The guest runner is the CLI's child process: abort it as a fatal V8 error would.
-  const runner = execFileSync('ps', ['-o', 'pid=', '--ppid', String(child.pid)], {
-    encoding: 'utf8',
-  })
-    .trim()
-    .split('\n')[0]!
-    .trim();
-  process.kill(Number(runner), 'SIGABRT');
+  await untilBusy(runner);
+  process.kill(runner, 'SIGABRT');
   await waitFor(2);
   child.stdin.end('alive()\n');
   const status = await new Promise((r) => child.on('close', r));

@@ -1,10 +1,12 @@
-// Every shipped image (built by `npm run images`) opens with this Vivarium and answers a query.
+// Every shipped image (built by `npm run images`) opens with this Vivarium and answers a query
+// (a copy is opened in process, as batch mode opens it, and saved at the end).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { batch, tempDir, values } from './helpers.ts';
+import { tempDir } from './helpers.ts';
+import { session, shown as values } from './support/session.ts';
 
 const shipped: [string, string[], string[]][] = [
   [
@@ -26,7 +28,7 @@ for (const [name, queries, expected] of shipped) {
     try {
       const copy = join(dir.path, `${name}.json`);
       copyFileSync(fileURLToPath(new URL(`../images/${name}.json`, import.meta.url)), copy);
-      const r = await batch(queries, ['--image', copy]);
+      const r = await session(queries, { image: copy });
       assert.equal(r.status, 0, r.stderr + JSON.stringify(r.results));
       assert.deepEqual(values(r).slice(0, expected.length), expected);
     } finally {

@@ -6,7 +6,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readdirSync, readFileSync } from 'node:fs';
-import { startCli, tempDir } from './helpers.ts';
+import { cpuMs, tempDir } from './helpers.ts';
+import { session } from './support/session.ts';
 
 const VIV = fileURLToPath(new URL('../bin/viv.js', import.meta.url));
 
@@ -35,6 +36,41 @@ async function type(text: string): Promise<void> {
   tmux('send-keys', '-t', SESSION, '-l', text);
   tmux('send-keys', '-t', SESSION, 'Enter');
   await new Promise((r) => setTimeout(r, 150));
+}
+
+/** The guest runner of the viv running in the pane (a descendant of the pane's shell). */
+function runnerPid(): number | undefined {
+  const pane = Number(tmux('display-message', '-p', '-t', SESSION, '#{pane_pid}').trim());
+  const table = execFileSync('ps', ['-e', '-o', 'pid=,ppid=,args='], { encoding: 'utf8' })
+    .split('\n')
+    .map((line) => /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(line))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => ({ pid: Number(m[1]), ppid: Number(m[2]), args: m[3]! }));
+  const mine = new Set([pane]);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const p of table) {
+      if (mine.has(p.ppid) && !mine.has(p.pid)) {
+        mine.add(p.pid);
+        grew = true;
+      }
+    }
+  }
+  return table.find((p) => mine.has(p.pid) && p.args.includes('runner/main.ts'))?.pid;
+}
+
+/**
+ * Waits until the guest runner has spent `ms` of CPU time in all: past starting and restoring
+ * (a few hundred ms), it is replaying the long entry, however loaded the machine is.
+ */
+async function untilReplaying(ms = 1200): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const pid = runnerPid();
+    if (pid !== undefined && cpuMs(pid) >= ms) return;
+    if (Date.now() > deadline) throw new Error(`the runner never got busy:\n${screen()}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 function start(image: string): void {
@@ -132,13 +168,15 @@ test(
     const dir = tempDir();
     const image = join(dir.path, 'slow.json');
     try {
-      // A journaled entry that takes seconds to replay (the session was killed, never saved).
-      const cli = startCli(['--batch', '--json', '--image', image, '--autosave', '0']);
-      cli.child.stdin.write('const before = 1\nlet s = 0; for (let i = 0; i < 3e9; i++) s += i\n');
-      await cli.waitForLines(2);
-      cli.child.kill('SIGKILL');
-      await cli.closed;
-      // The image and its journal (the killed session's stale lock is taken over and released).
+      // A journaled entry that takes seconds to replay (the session ended without a save, as a
+      // killed one does). Opening is interrupted once the runner has spent well over a second
+      // of CPU time, part of it in this entry: it must still be running then.
+      const first = await session(
+        ['const before = 1', 'let s = 0; for (let i = 0; i < 3e8; i++) s += i'],
+        { image, noSave: true },
+      );
+      assert.equal(first.status, 0, JSON.stringify(first.results));
+      // The image and its journal.
       const files = () =>
         readdirSync(dir.path)
           .filter((f) => !f.endsWith('.lock'))
@@ -147,7 +185,7 @@ test(
 
       start(image);
       await waitFor(/opening .*slow\.json/);
-      await new Promise((r) => setTimeout(r, 300));
+      await untilReplaying();
       tmux('send-keys', '-t', SESSION, 'C-c');
       await waitFor(/Replay of .* stopped at entry \d+: let s = 0/);
       await waitFor(/now: +you stopped it \(Ctrl-C\)/);
@@ -160,7 +198,7 @@ test(
 
       start(image);
       await waitFor(/opening .*slow\.json/);
-      await new Promise((r) => setTimeout(r, 300));
+      await untilReplaying();
       tmux('send-keys', '-t', SESSION, 'C-d');
       await waitFor(/opening was cancelled; nothing was written/);
       await waitFor(/viv exited with 130/);

@@ -1,10 +1,10 @@
 // One entry is one transaction: it applies completely or not at all.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { batch, values } from './helpers.ts';
+import { session, shown as values } from './support/session.ts';
 
 test('a syntax error anywhere in an entry changes nothing', async () => {
-  const run = await batch([
+  const run = await session([
     'function f() { return 1 }',
     'function f() { return 2 }\nlet broken = = 3',
     'f()',
@@ -22,7 +22,7 @@ test('a syntax error anywhere in an entry changes nothing', async () => {
 });
 
 test('a throwing initializer undoes the whole entry and does not poison the name', async () => {
-  const run = await batch([
+  const run = await session([
     'function f() { return 1 }',
     'class Kept { m() { return "v1" } }',
     'const k = new Kept()',
@@ -43,7 +43,7 @@ test('a throwing initializer undoes the whole entry and does not poison the name
 });
 
 test('an entry that fails after an await is rolled back too', async () => {
-  const run = await batch([
+  const run = await session([
     'function g() { return "before" }',
     'function g() { return "during" }\nawait new Promise(r => setTimeout(r, 10))\nthrow new Error("late")',
     'g()',
@@ -52,7 +52,7 @@ test('an entry that fails after an await is rolled back too', async () => {
 });
 
 test('a migration that throws on the 700,000th of 1,000,000 instances leaves all as before', async () => {
-  const run = await batch(
+  const run = await session(
     [
       'class Big { constructor(public i: number) {} m() { return "v1" } }',
       'const all = Array.from({ length: 1_000_000 }, (_, i) => new Big(i)); all.length',
@@ -68,7 +68,7 @@ test('a migration that throws on the 700,000th of 1,000,000 instances leaves all
       '[all[0].m(), all[0].extra, Object.keys(all[5]), all[999_999].extra, all[699_998].extra]',
       ':defs',
     ],
-    ['--timeout', '60000'],
+    { timeoutMs: 60_000 },
   );
   const failure = run.results[2]!;
   assert.equal(failure.ok, false);

@@ -1,9 +1,11 @@
-// The terminal environment's components through ink-testing-library, over a real engine.
+// The terminal environment's components through ink-testing-library, over a real engine (its guest
+// isolate in process).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createElement as h } from 'react';
 import { render } from 'ink-testing-library';
 import { openSession } from '../src/session/open-session.ts';
+import { InProcessGuest } from '../src/session/guest/in-process.ts';
 import { App } from '../src/ui/app.ts';
 import type { Printer } from '../src/ui/app.ts';
 
@@ -31,7 +33,9 @@ function stripAnsi(text: string): string {
 
 async function session(history: string[] = []) {
   const printer: Printer = { print: () => {} };
+  // The guest in process: the same engine and isolate, without starting a runner process.
   const engine = await openSession({
+    guest: InProcessGuest.start,
     colors: true,
     onPrint: (_stream, text) => printer.print(text),
     onProgress: (progress) => printer.progress?.(progress),
@@ -42,9 +46,12 @@ async function session(history: string[] = []) {
   });
   engine.history.push(...history);
   const ui = render(h(App, { engine, imageName: 'test.json', printer }));
+  // Printable text arrives as one chunk (as a fast typist's or a paste's), each key that is not
+  // text (Enter, Tab, arrows, Escape, Ctrl-X) on its own.
   const type = async (text: string) => {
-    for (const ch of text) {
-      ui.stdin.write(ch);
+    for (const key of text.split(/(\u001b\[[A-D]|[\u0000-\u001f\u007f])/)) {
+      if (key === '') continue;
+      ui.stdin.write(key);
       await new Promise((r) => setTimeout(r, 5));
     }
   };
@@ -202,13 +209,13 @@ test('a migration over many instances shows its progress while it runs', async (
   const s = await session();
   try {
     await s.type('class Cell { v = 1 }' + ENTER);
-    await s.type('const cells = Array.from({ length: 400000 }, () => new Cell())' + ENTER);
+    await s.type('const cells = Array.from({ length: 200000 }, () => new Cell())' + ENTER);
     await until(s.ui.lastFrame, (t) => /cells: const v1/.test(t));
     await s.type(
       'class Cell { v = 1; w = 0; static upgrade(c) { for (let i = 0; i < 200; i++) c.w += i } }' +
         ENTER,
     );
-    await until(s.all, (t) => /migrating Cell to v2: [\d,]+ of 400,000/.test(t));
+    await until(s.all, (t) => /migrating Cell to v2: [\d,]+ of 200,000/.test(t));
     await until(s.ui.lastFrame, (t) => /Cell: class v2/.test(t));
   } finally {
     await s.close();

@@ -14,6 +14,7 @@ import type { Owner, Timers } from './capabilities.ts';
 import type { ProcessTable } from './processes/processes.ts';
 import { beginDraws, endDraws, resetDraws } from './transaction/determinism.ts';
 import { captureGlobals, restoreGlobals } from './transaction/globals.ts';
+import { Output } from './output.ts';
 
 export interface TxMode {
   check: boolean;
@@ -38,10 +39,8 @@ export class Entries {
   readonly #timers: Timers;
   readonly #processes: ProcessTable;
   readonly #send: (notice: GuestNotice) => void;
-  /** Lines printed by the entry being evaluated (undefined between entries). */
-  printed: string[] | undefined;
-  /** Replaying: nothing printed goes out. */
-  quiet = false;
+  /** What the guest prints: kept with the entry being evaluated, or sent, within a budget. */
+  readonly output: Output;
   #colors = false;
   #userOwnsUnderscore = false;
   /** The value of the last committed entry (what `:inspect` starts from). */
@@ -61,6 +60,7 @@ export class Entries {
     this.#timers = timers;
     this.#processes = processes;
     this.#send = send;
+    this.output = new Output(send);
   }
 
   evaluate(request: EvalParams): EntryReply | Pending {
@@ -100,8 +100,7 @@ export class Entries {
     const globals = captureGlobals();
     context.tx.onUndo(() => restoreGlobals(globals), true);
     this.#staging.entry = context;
-    this.printed = [];
-    this.quiet = mode.quiet;
+    this.output.begin(mode.quiet);
     this.#timers.onSet = (id) => context.tx.onUndo(() => this.#timers.clear(id), true);
     let result: unknown;
     try {
@@ -127,10 +126,8 @@ export class Entries {
 
   #finish(context: EntryContext, ok: boolean, value: unknown, hold = false): EntryReply {
     const { tx } = context;
-    const lines = this.printed ?? [];
-    const quietEntry = this.quiet;
-    this.printed = undefined;
-    this.quiet = false;
+    const quietEntry = this.output.quiet;
+    const lines = this.output.end();
     const draws = tx.check ? undefined : endDraws();
     const owner = this.#timers.owner;
     this.#timers.owner = undefined;

@@ -41,8 +41,7 @@ export function boot(notifyHost: Notify, hostNow: () => number): void {
   installDeterminism(hostNow, now() - hostNow());
   defineProperty(globalObject, '__viv', { value: staging, enumerable: false, configurable: false });
   installConsole((stream, text) => {
-    if (entries.printed) entries.printed.push(text);
-    else if (!entries.quiet) send({ type: 'print', stream, text });
+    entries.output.print(stream, text);
   });
   timers = installTimers(send, (error) => {
     send({ type: 'print', stream: 'err', text: 'Uncaught ' + entries.display(error) });
@@ -51,8 +50,7 @@ export function boot(notifyHost: Notify, hostNow: () => number): void {
   processes = new ProcessTable(staging, send, hostNow, () => timers);
   entries = new Entries(staging, timers, processes, send);
   processes.note = (text) => {
-    if (entries.printed) entries.printed.push(text);
-    else send({ type: 'print', stream: 'err', text });
+    entries.output.print('err', text);
   };
   installProcessApi(processes, {
     sendOSC: (address: unknown, args: unknown, options: unknown) =>
@@ -107,7 +105,7 @@ const HANDLERS: {
       rollback(staging, r.name, r.version);
       // Processes that crashed because of this definition start again on the version rolled to.
       for (const name of processes.restartSuspectsOf(r.name))
-        entries.printed?.push(`${name} restarted`);
+        entries.output.print('out', `${name} restarted`);
       return undefined;
     }),
   control: (r) =>

@@ -13,6 +13,8 @@ import type { GuestNotice, SessionNotice } from '../shared/notices.ts';
 import { loadKernel } from './load-kernel.ts';
 import type { LoadedKernel } from './load-kernel.ts';
 import { OscOut } from './osc-out.ts';
+import { STUCK_MESSAGE } from '../shared/runner-messages.ts';
+import type { Watchdog } from './watchdog.ts';
 
 export type Outcome<N extends SessionOpName = SessionOpName> =
   | { kind: 'reply'; reply: Reply<N> }
@@ -23,14 +25,32 @@ export type Outcome<N extends SessionOpName = SessionOpName> =
 export interface RunnerOptions {
   memoryMB: number;
   onNotice: (notice: SessionNotice) => void;
-  /** The isolate is gone (out of memory): every later request answers `died`. */
-  onDeath?: (reason: string) => void;
+  /** The isolate is gone (out of memory): every later request answers `died`. `tick`: the
+   * process whose tick was running then. */
+  onDeath?: (reason: string, tick?: string) => void;
+  /** Told when a stop is asked of the isolate and when the call comes back (see watchdog.ts). */
+  watchdog?: Watchdog;
 }
 
 /** The kernel's reply to `snapshot` starts with exactly this text (its payload is not escaped). */
 export const SNAPSHOT_REPLY_PREFIX = '{"ok":true,"payload":';
 
 class Interrupted extends Error {}
+
+/**
+ * The isolate was told to stop and has not, STUCK_MS later. Seen with isolated-vm when an isolate
+ * that has an inspector session reaches its memory limit in some allocation patterns: it neither
+ * dies nor returns. The isolate is then given up for dead.
+ */
+class Stuck extends Error {
+  constructor() {
+    super(STUCK_MESSAGE);
+  }
+}
+export const STUCK_MS = 3000;
+
+/** Lines of output between entries that reach the session in one second, at most. */
+const PRINT_RATE = 2000;
 
 export class GuestRunner {
   readonly #isolate: ivm.Isolate;
@@ -55,6 +75,18 @@ export class GuestRunner {
   /** Stops the wait of the entry that awaits (Ctrl-C). */
   #cancelAwait: (() => void) | undefined;
   #dead: string | undefined;
+  /** Resolves once the isolate is disposed (see `dispose`). */
+  #released: Promise<void> | undefined;
+  /** The process whose tick is running (told by the kernel), while a `run` is in flight. */
+  #ticking: string | undefined;
+  /** Gives up on the call in flight (see Stuck); armed when the watchdog or Ctrl-C stops it. */
+  #giveUp: ((error: Stuck) => void) | undefined;
+  #stuckTimer: NodeJS.Timeout | undefined;
+  /** The isolate was given up on while still running: it must never be waited for. */
+  #wedged = false;
+  #printWindow = 0;
+  #printsInWindow = 0;
+  #printsDropped = 0;
 
   constructor(options: RunnerOptions) {
     this.#options = options;
@@ -100,7 +132,9 @@ export class GuestRunner {
         await this.#abandon(request);
         return { kind: 'interrupted' };
       }
-      if (this.#isolate.isDisposed) return { kind: 'died', reason: this.#die(error) };
+      if (error instanceof Stuck || this.#isolate.isDisposed) {
+        return { kind: 'died', reason: this.#die(error) };
+      }
       const failure: Failure = {
         ok: false,
         error: { name: 'InternalError', message: String((error as Error).stack ?? error) },
@@ -159,30 +193,50 @@ export class GuestRunner {
     return { used: heap.used_heap_size, limit: this.memoryLimit };
   }
 
-  dispose(): void {
+  /** Ends the isolate; resolves once it is disposed. */
+  dispose(): Promise<void> {
     this.#dead ??= 'the guest was closed';
     clearTimeout(this.#wakeTimer);
     for (const timer of this.#timers.values()) clearTimeout(timer);
     this.#timers.clear();
     this.#osc.close();
-    // A session on an isolate already disposed (out of memory) must not be touched: it hangs.
-    if (!this.#isolate.isDisposed) {
+    // A session on an isolate already disposed (out of memory) must not be touched: it hangs; nor
+    // may a stuck isolate be disposed (that waits for its thread). Its process is about to end.
+    if (!this.#released && !this.#isolate.isDisposed && !this.#wedged) {
       this.#inspector.dispose();
-      this.#isolate.dispose();
+      this.#released = this.#release();
     }
+    return this.#released ?? Promise.resolve();
+  }
+
+  /**
+   * isolated-vm deletes a disposed inspector session in an interrupt on the isolate's thread;
+   * disposing the isolate before that interrupt ran deletes the session inside the half-destroyed
+   * isolate (SIGSEGV in ~V8InspectorSessionImpl, seen when the runner core runs in process). One
+   * call into the isolate lets the interrupt run first (bounded: the isolate may be stuck in a loop).
+   */
+  async #release(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.#context.eval('0').catch(() => {}),
+      new Promise((resolve) => (timer = setTimeout(resolve, 500))),
+    ]);
+    clearTimeout(timer);
+    if (!this.#isolate.isDisposed) this.#isolate.dispose();
   }
 
   #die(error: unknown): string {
     if (this.#dead) return this.#dead;
+    this.#wedged = error instanceof Stuck;
     const message = String((error as Error)?.message ?? error);
     this.#dead = /memory limit/i.test(message)
       ? `the isolate ran out of memory (limit ${this.#options.memoryMB} MB)`
       : message;
-    this.dispose();
+    void this.dispose();
     for (const resolve of this.#awaiting.values()) {
       resolve({ ok: false, error: { name: 'GuestDied', message: this.#dead } });
     }
-    this.#options.onDeath?.(this.#dead);
+    this.#options.onDeath?.(this.#dead, this.#ticking);
     return this.#dead;
   }
 
@@ -196,6 +250,9 @@ export class GuestRunner {
     switch (notice.type) {
       case 'wake':
         return this.#wakeAt(notice.at);
+      case 'tick':
+        this.#ticking = notice.name;
+        return;
       case 'osc':
         return notice.messages.forEach((m) => this.#osc.send(m));
       case 'settled': {
@@ -216,9 +273,39 @@ export class GuestRunner {
         }
         return;
       }
+      case 'print':
+        return this.#print(notice);
       default:
         this.#options.onNotice(notice);
     }
+  }
+
+  /**
+   * Output between entries reaches the session at most PRINT_RATE lines a second (a timer that
+   * prints without end must not grow the session without bound); the rest is dropped, and how
+   * many is said once a second.
+   */
+  #print(notice: Extract<SessionNotice, { type: 'print' }>): void {
+    const now = performance.now();
+    if (now - this.#printWindow >= 1000) {
+      if (this.#printsDropped) {
+        const n = this.#printsDropped;
+        this.#options.onNotice({
+          type: 'print',
+          stream: 'err',
+          text: `(${n} line${n === 1 ? '' : 's'} of output dropped: at most ${PRINT_RATE} a second reach the session)`,
+        });
+      }
+      this.#printWindow = now;
+      this.#printsInWindow = 0;
+      this.#printsDropped = 0;
+    }
+    if (this.#printsInWindow >= PRINT_RATE) {
+      this.#printsDropped++;
+      return;
+    }
+    this.#printsInWindow++;
+    this.#options.onNotice(notice);
   }
 
   /** The one timer that wakes the kernel when the earliest process tick is due. */
@@ -244,7 +331,7 @@ export class GuestRunner {
     try {
       await this.#call(request, this.#callbackBound);
     } catch (error) {
-      if (this.#isolate.isDisposed) {
+      if (error instanceof Stuck || this.#isolate.isDisposed) {
         this.#die(error);
         return;
       }
@@ -256,6 +343,8 @@ export class GuestRunner {
         bound: this.#byPerson ? 0 : this.#callbackBound,
       };
       await this.#call(overrun, 2000).catch(() => {});
+    } finally {
+      if (!this.#dead) this.#ticking = undefined;
     }
   }
 
@@ -269,24 +358,34 @@ export class GuestRunner {
     try {
       const { bulk, json } = splitBulk(request);
       const args: [string] | [string, string] = bulk === undefined ? [json] : [json, bulk];
-      return (await this.#kernel.handle.apply(undefined, args, {
-        result: { copy: true },
-      })) as string;
+      const answer = this.#kernel.handle.apply(undefined, args, { result: { copy: true } });
+      const givenUp = new Promise<never>((_, reject) => (this.#giveUp = reject));
+      return (await Promise.race([answer, givenUp])) as string;
     } catch (error) {
+      if (error instanceof Stuck) throw error;
       if (!this.#isolate.isDisposed && this.#terminated) throw new Interrupted();
       throw error;
     } finally {
       clearTimeout(timer);
-      if (this.#terminated && !this.#isolate.isDisposed) await this.#absorbTermination();
+      clearTimeout(this.#stuckTimer);
+      this.#options.watchdog?.disarm();
+      this.#giveUp = undefined;
+      if (this.#terminated && !this.#isolate.isDisposed && !this.#dead) {
+        await this.#absorbTermination();
+      }
       this.#busy = false;
       this.#queue.shift()?.();
     }
   }
 
   #terminate(byPerson: boolean): void {
-    if (!this.#busy || this.#terminated) return;
+    // Once disposed (or being disposed), its inspector session is gone.
+    if (!this.#busy || this.#terminated || this.#released) return;
     this.#terminated = true;
     this.#byPerson = byPerson;
+    // Armed first: the dispatch itself is where isolated-vm can deadlock this thread.
+    this.#options.watchdog?.arm(this.#ticking);
+    this.#stuckTimer = setTimeout(() => this.#giveUp?.(new Stuck()), STUCK_MS);
     this.#inspector.dispatchProtocolMessage(
       JSON.stringify({ id: 1, method: 'Runtime.terminateExecution' }),
     );

@@ -3,7 +3,8 @@
 // so the isolate lives here and the session (engine, store, terminal) lives in the parent, which
 // survives this process dying.
 import type { ParentMessage, RunnerMessage } from '../shared/runner-messages.ts';
-import { GuestRunner } from './core.ts';
+import { GuestRunner, STUCK_MS } from './core.ts';
+import { startWatchdog } from './watchdog.ts';
 
 /**
  * Leaves at once. A normal exit runs isolated-vm's destructors, which wait for the isolate's
@@ -23,7 +24,9 @@ function send(message: RunnerMessage, then?: () => void): void {
 const runner = new GuestRunner({
   memoryMB: Number(process.env.VIV_MEMORY_MB) || 512,
   onNotice: (notice) => send({ type: 'notice', notice }),
-  onDeath: (reason) => send({ type: 'died', reason }, exitNow),
+  onDeath: (reason, tick) => send({ type: 'died', reason, tick }, exitNow),
+  // Later than the core's own give-up: a main thread that still runs reports the death itself.
+  watchdog: startWatchdog(STUCK_MS + 1500),
 });
 
 process.on('message', async (message: ParentMessage) => {

@@ -24,6 +24,8 @@ export type RunnerNotice =
   | { type: 'settled'; entry: number; reply: ({ ok: true } & EntryDone) | Failure }
   | { type: 'timer'; action: 'set'; id: number; delay: number }
   | { type: 'timer'; action: 'clear'; id: number }
+  /** A process's tick starts (if the guest dies now, that process is stopped on revival). */
+  | { type: 'tick'; name: string }
   /** The earliest process tick is due at host time `at` (-1: none). */
   | { type: 'wake'; at: number }
   /** OSC messages to send over UDP, each in a bundle timestamped `time` (host ms, latency in). */

@@ -244,8 +244,13 @@ export function App({ engine, imageName, printer }: Props): ReactElement {
   useInput((input, key) => {
     if (inspector) return inspectorKey(input, key);
     if (running !== null) {
+      // Ctrl-C and Ctrl-D always reach the session, whatever the guest is doing: Ctrl-C stops the
+      // running entry; Ctrl-D stops it and quits (saving first) once it has stopped.
       if (key.ctrl && input === 'c') engine.interrupt();
-      else queue.current.push(...splitChunk(input, key));
+      else if (key.ctrl && input === 'd') {
+        engine.requestQuit();
+        engine.interrupt();
+      } else queue.current.push(...splitChunk(input, key));
       return;
     }
     queue.current.push(...splitChunk(input, key));

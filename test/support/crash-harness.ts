@@ -4,9 +4,16 @@
 // every entry whose result was shown is there, with the value it showed (random draws included),
 // nothing is applied twice, and the image opens. `npm test` runs a short run, `npm run crash` a
 // long one; both print the seed, so a failing schedule can be run again.
+//
+// An instant is counted from an event of the run (the n-th result shown), not from the start of
+// the process: a loaded machine makes the CLI slower, not the schedule different. Each block of
+// four runs has every scenario once, in a seeded order. The image is checked by reopening it in
+// process (the same store and engine, a real isolate), which is what batch mode would do.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { CLI, batch, tempDir } from '../helpers.ts';
+import { CLI, tempDir } from '../helpers.ts';
+import { session } from './session.ts';
+import type { SessionRun } from './session.ts';
 
 export interface CrashReport {
   seed: number;
@@ -40,23 +47,37 @@ interface Printed {
   value?: string;
 }
 
-/** Starts the CLI on the image, feeds entries (paced), kills it after `killAfterMs`. */
+/** When to kill: `ms` after the `afterShown`-th result was shown (0: after the process started). */
+interface KillAt {
+  afterShown: number;
+  ms: number;
+}
+
+/** Starts the CLI on the image, feeds entries (paced), kills it at `kill`. */
 async function runUntilKilled(
   image: string,
   args: string[],
   entries: string[],
-  killAfterMs: number,
+  kill: KillAt,
   paceMs: number,
 ): Promise<Printed[]> {
   const child = spawn(process.execPath, [CLI, '--batch', '--json', '--image', image, ...args], {
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let out = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  let killer: NodeJS.Timeout | undefined;
+  const arm = () => (killer ??= setTimeout(() => child.kill('SIGKILL'), kill.ms));
+  const shown = () => out.split('\n').filter((l) => l.endsWith('}')).length;
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    out += d;
+    if (shown() >= kill.afterShown) arm();
+  });
+  if (kill.afterShown === 0) arm();
+  // Never waits for ever: a run that shows fewer results than expected is killed all the same.
+  const fallback = setTimeout(() => child.kill('SIGKILL'), 60_000);
   child.stderr.resume();
   child.stdin.on('error', () => {});
   const closed = new Promise((r) => child.on('close', r));
-  const killer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
   let stop = false;
   void closed.then(() => (stop = true));
   for (const entry of entries) {
@@ -66,6 +87,7 @@ async function runUntilKilled(
   }
   await closed;
   clearTimeout(killer);
+  clearTimeout(fallback);
   const lines = out.split('\n').filter((l) => l.endsWith('}'));
   return lines.map((line, i) => {
     const result = JSON.parse(line) as { ok: boolean; value?: string };
@@ -94,16 +116,18 @@ export async function runCrashHarness(options: {
   const dir = tempDir();
   const image = join(dir.path, 'crash.json');
   try {
-    const setup = await batch(
+    const setup = await session(
       ['const log = once([] as number[])', 'const draws = once({} as Record<number, number>)'],
-      ['--image', image, '--autosave', '0'],
+      { image },
     );
     if (setup.status !== 0) throw new Error(`setup failed: ${setup.stderr}`);
     const confirmed = new Set<number>();
     const values = new Map<number, string>();
     let next = 1;
+    let order: Scenario[] = [];
     for (let run = 0; run < options.runs; run++) {
-      const scenario = SCENARIOS[Math.floor(random() * SCENARIOS.length)]!;
+      if (order.length === 0) order = shuffled(SCENARIOS, random);
+      const scenario = order.pop()!;
       const entries: string[] = [];
       const count = 20 + Math.floor(random() * 20);
       if (scenario === 'save') {
@@ -111,20 +135,27 @@ export async function runCrashHarness(options: {
           `const heap = Array.from({ length: 100_000 }, (_, i) => ({ i, next: null as any })); heap.forEach((o, i) => (o.next = heap[(i + 1) % heap.length])); 0`,
         );
       }
+      let saveAt = 0;
       for (let k = 0; k < count; k++) {
         const n = next++;
         entries.push(k % 3 === 2 ? `draws[${n}] = Math.random()` : `log.push(${n})`);
-        if (scenario === 'save' && k === Math.floor(count / 3)) entries.push(':save');
+        if (scenario === 'save' && k === Math.floor(count / 3)) {
+          saveAt = entries.length;
+          entries.push(':save');
+        }
       }
       const args = ['--autosave', scenario === 'autosave' ? '1' : '0'];
-      const kill =
+      // Opening: from the start of the process (it opens the image and replays its journal);
+      // a save: once every entry before :save was shown (while it writes, or after); autosave
+      // (every second): after a few entries; entries: after a few of them, while the rest run.
+      const kill: KillAt =
         scenario === 'open'
-          ? 50 + random() * 700
+          ? { afterShown: 0, ms: 50 + random() * 700 }
           : scenario === 'save'
-            ? 300 + random() * 2000
+            ? { afterShown: saveAt, ms: random() * 1500 }
             : scenario === 'autosave'
-              ? 600 + random() * 1800
-              : 200 + random() * 800;
+              ? { afterShown: 3, ms: 500 + random() * 1800 }
+              : { afterShown: 3 + Math.floor(random() * (count / 2)), ms: random() * 50 };
       const pace = scenario === 'autosave' ? 40 : 0;
       const printed = await runUntilKilled(image, args, entries, kill, pace);
       for (const p of printed) {
@@ -135,10 +166,12 @@ export async function runCrashHarness(options: {
         if (draw) values.set(Number(draw[1]), p.value!);
         if (push || draw) report.shown++;
       }
-      const reopened = await batch(
-        ['JSON.stringify(log)', 'JSON.stringify(draws)'],
-        ['--image', image, '--autosave', '0'],
-      );
+      let reopened: SessionRun;
+      try {
+        reopened = await session(['JSON.stringify(log)', 'JSON.stringify(draws)'], { image });
+      } catch (error) {
+        reopened = { status: 2, results: [], stdout: '', stderr: (error as Error).message };
+      }
       report.runs++;
       if (reopened.status !== 0 || reopened.results.length < 2 || !reopened.results[0]!.ok) {
         report.unopenable++;
@@ -173,7 +206,7 @@ export async function runCrashHarness(options: {
       for (const n of list) confirmed.add(n);
       for (const [n, v] of Object.entries(drawn)) values.set(Number(n), String(v));
       log(
-        `run ${run + 1}/${options.runs} ${scenario.padEnd(8)} killed at ${Math.round(kill)} ms: ${printed.length} shown`,
+        `run ${run + 1}/${options.runs} ${scenario.padEnd(8)} killed ${Math.round(kill.ms)} ms after result ${kill.afterShown}: ${printed.length} shown`,
       );
       if (report.problems.length > 0) break;
     }
@@ -181,6 +214,16 @@ export async function runCrashHarness(options: {
     dir.remove();
   }
   return report;
+}
+
+/** The items in a seeded random order. */
+function shuffled<T>(items: T[], random: () => number): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
 }
 
 /** A printed string value (`'...'` in Node's style) back to its text. */

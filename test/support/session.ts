@@ -6,6 +6,7 @@ import { openSession } from '../../src/session/open-session.ts';
 import type { EngineOptions } from '../../src/session/engine/engine.ts';
 import { InProcessGuest } from '../../src/session/guest/in-process.ts';
 import { EntryReader } from '../../src/session/compile/entry-reader.ts';
+import type { ReadEntry } from '../../src/session/compile/entry-reader.ts';
 import { openStore } from '../../src/session/store/store.ts';
 import { validateRecord } from '../../src/session/engine/journal-records.ts';
 import { stdlibEntries } from '../../src/session/stdlib.ts';
@@ -35,9 +36,29 @@ export interface SessionOptions {
   engine?: Partial<EngineOptions>;
 }
 
+/** Between two entries: wait until what the session said (on stderr) satisfies `predicate`. */
+export interface Wait {
+  wait: (stderr: string) => boolean;
+  ms: number;
+}
+
+/**
+ * A wait between entries, for what happens only while no entry runs (an automatic rollback waits
+ * for the entry that awaits): until `predicate(stderr)` holds, or `ms` have passed (the assertions
+ * that follow then fail). It adds no result.
+ */
+export function waitFor(predicate: (stderr: string) => boolean, ms = 10_000): Wait {
+  return { wait: predicate, ms };
+}
+
 /** Runs entries as `viv --batch --json` would (multi-line ones are grouped with :{ :}). */
-export async function session(entries: string[], options: SessionOptions = {}): Promise<SessionRun> {
-  const input = entries.flatMap((e) => (e.includes('\n') ? [':{', ...e.split('\n'), ':}'] : [e]));
+export async function session(
+  entries: (string | Wait)[],
+  options: SessionOptions = {},
+): Promise<SessionRun> {
+  const input = entries.flatMap((e): (string | Wait)[] =>
+    typeof e !== 'string' ? [e] : e.includes('\n') ? [':{', ...e.split('\n'), ':}'] : [e],
+  );
   let stderr = '';
   let stdout = '';
   const say = (text: string) => (stderr += text + '\n');
@@ -65,18 +86,27 @@ export async function session(entries: string[], options: SessionOptions = {}): 
   let status = 0;
   try {
     const reader = new EntryReader();
-    const submit = async (text: string, analysis?: Parameters<typeof engine.submit>[1]) => {
-      const result = await engine.submit(text, analysis);
+    // As batch mode: an entry the reader refused (an unterminated :{ group) is a SyntaxError.
+    const submit = async ({ text, analysis, error }: ReadEntry) => {
+      const result: Result = error
+        ? { ok: false, error: { name: 'SyntaxError', message: error }, printed: [] }
+        : await engine.submit(text, analysis);
       if (!result.ok) status = 1;
       results.push(result);
     };
     for (const line of input) {
+      if (typeof line !== 'string') {
+        const deadline = Date.now() + line.ms;
+        while (!line.wait(stderr) && Date.now() < deadline)
+          await new Promise((r) => setTimeout(r, 10));
+        continue;
+      }
       const entry = reader.push(line);
-      if (entry) await submit(entry.text, entry.analysis);
+      if (entry) await submit(entry);
       if (engine.quitRequested) break;
     }
-    const rest = reader.flush();
-    if (rest && !engine.quitRequested) await submit(rest.text);
+    const rest = engine.quitRequested ? undefined : reader.flush();
+    if (rest) await submit(rest);
     if (options.runFor) await new Promise((r) => setTimeout(r, options.runFor));
   } finally {
     if (store && engine.dirty && !options.noSave) {
@@ -90,4 +120,13 @@ export async function session(entries: string[], options: SessionOptions = {}): 
 /** The values of a run's results, for compact assertions (as helpers.ts `values`). */
 export function shown(run: { results: Result[] }): (string | undefined)[] {
   return run.results.map((r) => (r.ok ? r.value : `!${r.error?.name}: ${r.error?.message}`));
+}
+
+/**
+ * Guest code (a statement for an entry) that waits until `condition` (an expression) holds,
+ * polling every 5 ms, or `ms` have passed: a wait for a condition instead of a fixed sleep, so a
+ * test does not depend on the machine's load. The assertion that follows says whether it held.
+ */
+export function until(condition: string, ms = 10_000): string {
+  return `await new Promise<void>((done) => { const t0 = Date.now(); const poll = () => ((${condition}) || Date.now() - t0 > ${ms} ? done() : setTimeout(poll, 5)); poll() })`;
 }

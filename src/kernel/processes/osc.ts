@@ -7,6 +7,25 @@ import type { GuestNotice } from '../../shared/notices.ts';
 import type { ProcessTable } from './processes.ts';
 
 const pending: OscMessage[] = [];
+/** At most this many messages leave in one turn (a tick, an entry); the rest are dropped, counted. */
+export const OSC_TURN_BUDGET = 4096;
+let dropped = 0;
+
+/** A host name or an IP address (v4, or v6 in its usual forms): nothing the socket would choke on. */
+const HOST =
+  /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|[0-9A-Fa-f:.]{2,45})$/;
+/** An OSC address: "/" then printable ASCII without spaces, '#', ',' or NUL. */
+const ADDRESS = /^\/[!-~]*$/;
+
+/** Validates an OSC destination (also used by the stdlib's OscOut, at construction). */
+export function checkOscHost(host: unknown, where: string): string {
+  if (typeof host !== 'string' || host.length > 253 || !HOST.test(host)) {
+    throw new TypeError(
+      `${where}: host must be a host name or an IP address, not ${JSON.stringify(String(host)).slice(0, 80)}`,
+    );
+  }
+  return host;
+}
 
 export const OSC_DEFAULTS = { host: '127.0.0.1', port: 57120, latency: 0.1 };
 
@@ -26,9 +45,9 @@ export function sendOsc(
   args: unknown,
   options: unknown = {},
 ): void {
-  if (typeof address !== 'string' || !address.startsWith('/')) {
+  if (typeof address !== 'string' || !ADDRESS.test(address) || /[#,]/.test(address)) {
     throw new TypeError(
-      `sendOSC: the address must be a string starting with /, not ${String(address)}`,
+      `sendOSC: the address must be a string like /dirt/play (a "/" and printable characters, no spaces), not ${JSON.stringify(String(address)).slice(0, 80)}`,
     );
   }
   const list = args === undefined ? [] : args;
@@ -37,8 +56,7 @@ export function sendOsc(
   const host = o.host ?? OSC_DEFAULTS.host;
   const port = o.port ?? OSC_DEFAULTS.port;
   const latency = o.latency ?? OSC_DEFAULTS.latency;
-  if (typeof host !== 'string' || host === '')
-    throw new TypeError('sendOSC: host must be a string');
+  checkOscHost(host, 'sendOSC');
   if (!Number.isInteger(port) || port <= 0 || port > 65535) {
     throw new TypeError(`sendOSC: port must be a whole number 1..65535, not ${String(port)}`);
   }
@@ -59,11 +77,19 @@ export function sendOsc(
     address,
     args: list.map((arg, i) => oscArg(address, arg, i)),
   };
-  if (pending.length === 0) {
+  if (pending.length === 0 && dropped === 0) {
     // One crossing to the host for everything sent in this turn (a tick, an entry).
-    Promise.resolve().then(() => send({ type: 'osc', messages: pending.splice(0) }));
+    Promise.resolve().then(() => {
+      if (dropped) {
+        const text = `OSC: ${dropped} message${dropped === 1 ? '' : 's'} dropped (at most ${OSC_TURN_BUDGET} leave in one tick or entry)`;
+        send({ type: 'print', stream: 'err', text });
+        dropped = 0;
+      }
+      if (pending.length) send({ type: 'osc', messages: pending.splice(0) });
+    });
   }
-  pending.push(message);
+  if (pending.length >= OSC_TURN_BUDGET) dropped++;
+  else pending.push(message);
 }
 
 function oscArg(address: string, arg: unknown, index: number): OscArg {

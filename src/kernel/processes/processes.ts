@@ -315,6 +315,9 @@ export class ProcessTable {
     this.tickTime = due;
     this.#ticking = proc;
     proc.lastDue = due;
+    // The runner keeps the name: if this tick kills the guest, the process is stopped, not
+    // replayed into the same death.
+    this.#send({ type: 'tick', name: proc.name });
     const timers = this.#timers();
     const owner = timers.owner;
     timers.owner = { key: ownerKey(proc), label: `process ${proc.name}` };

@@ -291,15 +291,21 @@ export class Engine implements JournalHost, RebuildHost, EventsHost {
           `the replay stopped at entry ${stop.entry}: saving now would write an image without the entries after it. Choose :replay skip or :replay retry first`,
         );
       }
-      let payload: string;
-      try {
-        payload = await takeSnapshot(this.guest, this.history);
-      } catch (error) {
-        if (!(error instanceof SnapshotGuestDied)) throw error;
-        const rebuilt = await this.rebuilder.revive(error.reason);
-        throw new SnapshotGuestDied(
-          `${rebuilt} Nothing was saved; nothing is lost (the journal holds every entry)`,
-        );
+      let payload: string | undefined;
+      for (let attempt = 1; payload === undefined; attempt++) {
+        try {
+          payload = await takeSnapshot(this.guest, this.history);
+        } catch (error) {
+          if (!(error instanceof SnapshotGuestDied)) throw error;
+          // A process tick that killed the guest while the snapshot waited its turn is stopped
+          // by the revival; the snapshot is then tried once more. One that kills it itself is not.
+          const byTick = this.guest.culprit !== undefined;
+          const rebuilt = await this.rebuilder.revive(error.reason);
+          if (byTick && attempt === 1) continue;
+          throw new SnapshotGuestDied(
+            `${rebuilt} Nothing was saved; nothing is lost (the journal holds every entry)`,
+          );
+        }
       }
       await store.save(this.entry, payload, path);
       this.journal.length = 0;
@@ -378,7 +384,8 @@ export class Engine implements JournalHost, RebuildHost, EventsHost {
       prestarted,
       memoryMB: this.options.memoryMB,
       onNotice: (notice) => this.#onNotice(notice),
-      // Died between requests (a tick, a timer): rebuild, unless an operation already did.
+      // Died between requests (a tick, a timer): rebuild, unless an operation already did. A
+      // process whose tick killed the guest is stopped (journaled), not replayed into a loop.
       onDeath: (reason) => {
         if (this.closing || this.rebuilder.cancelled) return;
         void this.exclusive(async () =>

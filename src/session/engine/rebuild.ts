@@ -53,6 +53,7 @@ export interface RebuildHost {
   rememberHistory(text: string): void;
   interrupt(): void;
   evaluate(source: string, options: { quiet?: boolean }): Promise<Result>;
+  runOperation(operation: { op: 'control'; action: 'stop'; name: string }): Promise<Result>;
   request<N extends SessionOpName>(request: Request<N>, bound?: number): Promise<Outcome<N>>;
 }
 
@@ -206,21 +207,33 @@ export class Rebuilder {
     return `${what}: the image is open, with ${host.journal.length} journaled operations since the last snapshot`;
   }
 
-  /** A new guest, rebuilt from the snapshot and the journal (checked, quietly, in order). */
+  /**
+   * A new guest, rebuilt from the snapshot and the journal (checked, quietly, in order). A
+   * process whose tick killed the guest (its culprit) is stopped (journaled) before logical time
+   * resumes, so it cannot kill the new guest the same way.
+   */
   async revive(reason: string, entry?: number, what?: string): Promise<string> {
     const host = this.#host;
+    const culprit = host.guest.culprit;
     host.guest.kill();
     host.guest = await host.startGuest();
     if (this.snapshot) await this.#restore(this.snapshot.payload);
     const steps = host.journal.splice(0);
     await this.#replay(steps);
+    let stopped = '';
+    if (culprit && !this.stop) {
+      const result = await host.runOperation({ op: 'control', action: 'stop', name: culprit });
+      stopped = result.ok
+        ? ` It died during a tick of process ${culprit}: ${culprit} is stopped (:restart ${culprit} once it is fixed).`
+        : ` It died during a tick of process ${culprit}, which could not be stopped: ${result.error?.message}`;
+    }
     await host.request({ op: 'clock', action: 'resume' });
     const dropped =
       entry !== undefined ? ` Entry ${entry} was dropped${what ? ` (${what})` : ''}.` : '';
     const from = this.snapshot ? 'the last snapshot and ' : '';
     const rebuilt = ` The session goes on with a fresh isolate rebuilt from ${from}${steps.length} journaled entries.`;
-    const stopped = this.stop ? `\n${describeStop(this.stop, host.imagePath ?? 'the image')}` : '';
-    return `${reason}.${dropped}${rebuilt}${stopped}`;
+    const replay = this.stop ? `\n${describeStop(this.stop, host.imagePath ?? 'the image')}` : '';
+    return `${reason}.${dropped}${rebuilt}${stopped}${replay}`;
   }
 
   /** Rebuilds the snapshot in the guest; OpenError when it cannot be. */

@@ -2,10 +2,14 @@
 // report when the process dies (out of memory, killed, anything else).
 import type { ChildProcess } from 'node:child_process';
 import type { Request, SessionOpName } from '../../shared/ops.ts';
+import { wedgedReport } from '../../shared/runner-messages.ts';
 import type { ParentMessage, RunnerMessage } from '../../shared/runner-messages.ts';
 import { spawnRunner } from './spawn.ts';
 import type { Runner } from './spawn.ts';
 import type { GuestConnection, GuestOptions, Outcome } from './guest.ts';
+
+/** How long a closed runner has to exit by itself. */
+const CLOSE_GRACE_MS = 3000;
 
 export class ChildGuest implements GuestConnection {
   readonly #child: ChildProcess;
@@ -20,6 +24,8 @@ export class ChildGuest implements GuestConnection {
   readonly died: Promise<string>;
   /** Why the runner said it is dying (it exits right after saying so). */
   #reason: string | undefined;
+  /** The process whose tick was running when the runner died. */
+  #tick: string | undefined;
 
   private constructor(runner: Runner, options: GuestOptions) {
     const child = runner.child;
@@ -32,7 +38,9 @@ export class ChildGuest implements GuestConnection {
     // 'close', not 'exit': the runner's stderr (where V8 says it ran out of memory) is read by then.
     child.on('close', (code, signal) => {
       this.#alive = false;
-      const reason = this.#reason ?? this.#deathReason(code, signal);
+      const wedged = this.#reason ? undefined : wedgedReport(this.#stderr());
+      if (wedged) this.#tick = wedged.tick;
+      const reason = this.#reason ?? wedged?.reason ?? this.#deathReason(code, signal);
       announce(reason);
       const waiting = [...this.#pending.values()];
       this.#pending.clear();
@@ -56,6 +64,10 @@ export class ChildGuest implements GuestConnection {
 
   get alive(): boolean {
     return this.#alive;
+  }
+
+  get culprit(): string | undefined {
+    return this.#tick;
   }
 
   request<N extends SessionOpName>(request: Request<N>, bound = 0): Promise<Outcome<N>> {
@@ -96,7 +108,12 @@ export class ChildGuest implements GuestConnection {
     this.#retired = true;
     if (!this.#alive) return Promise.resolve();
     return new Promise((resolve) => {
-      this.#child.once('exit', () => resolve());
+      // A runner whose main thread is wedged never sees the disconnect: it is killed.
+      const timer = setTimeout(() => this.#child.kill('SIGKILL'), CLOSE_GRACE_MS);
+      this.#child.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
       this.#child.disconnect();
     });
   }
@@ -120,6 +137,7 @@ export class ChildGuest implements GuestConnection {
       }
       case 'died':
         this.#reason = message.reason;
+        this.#tick = message.tick;
         return;
     }
   }

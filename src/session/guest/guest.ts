@@ -19,6 +19,8 @@ export interface GuestConnection {
   /** Resolves with the reason once the guest has died (or was closed). */
   readonly died: Promise<string>;
   readonly alive: boolean;
+  /** The process whose tick was running when the guest died (a revival stops it). */
+  readonly culprit: string | undefined;
   /** Ends it now (its death is then no news). */
   kill(): void;
   close(): Promise<void>;

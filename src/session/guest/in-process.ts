@@ -11,13 +11,15 @@ export class InProcessGuest implements GuestConnection {
   readonly died: Promise<string>;
   #announce!: (reason: string) => void;
   #retired = false;
+  culprit: string | undefined;
 
   constructor(options: GuestOptions) {
     this.died = new Promise((resolve) => (this.#announce = resolve));
     this.#runner = new GuestRunner({
       memoryMB: options.memoryMB,
       onNotice: (notice) => queueMicrotask(() => options.onNotice(notice)),
-      onDeath: (reason) => {
+      onDeath: (reason, tick) => {
+        this.culprit = tick;
         this.#announce(reason);
         if (!this.#retired) queueMicrotask(() => options.onDeath?.(reason));
       },
@@ -50,11 +52,12 @@ export class InProcessGuest implements GuestConnection {
 
   kill(): void {
     this.#retired = true;
-    this.#runner.dispose();
+    void this.#runner.dispose();
     this.#announce('the guest was closed');
   }
 
   async close(): Promise<void> {
     this.kill();
+    await this.#runner.dispose();
   }
 }

@@ -1,0 +1,84 @@
+// Every call into the guest is bounded and the host's resources too (issue 10, points 2-6): a
+// runner never outlives its session, a death is reported once with its cause and a process whose
+// tick killed the guest is stopped, output and OSC have budgets, bad OSC destinations are refused.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync } from 'node:child_process';
+import { CLI, run } from './helpers.ts';
+import { session, shown } from './support/session.ts';
+
+/** The pids of runner processes whose parent is `pid`. */
+function runnersOf(pid: number): number[] {
+  try {
+    const out = execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' });
+    return out.split('\n').filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+test('a runner never outlives its session, even while guest code spins', async () => {
+  const child = spawn(process.execPath, [CLI, '--batch', '--timeout', '60000'], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  child.stdin.write('for (;;) {}\n');
+  let runners: number[] = [];
+  for (let i = 0; i < 100 && runners.length === 0; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    runners = runnersOf(child.pid!);
+  }
+  assert.equal(runners.length, 1, 'the session started one runner');
+  await new Promise((r) => setTimeout(r, 300));
+  child.kill('SIGKILL');
+  const deadline = Date.now() + 2000;
+  while (Date.now() < deadline && alive(runners[0]!)) await new Promise((r) => setTimeout(r, 50));
+  assert.equal(alive(runners[0]!), false, 'the runner was gone within 2 s');
+});
+
+test('a tick that kills the guest is reported once with its cause, and its process is stopped', async () => {
+  const r = await run(
+    ['--batch', '--memory', '64', '--run-for', '3'],
+    [
+      'const hoard = once([] as number[][])',
+      'function grow(s: any) { for (let i = 0; i < 50; i++) hoard.push(new Array(100_000).fill(i)) }',
+      "spawn('hog', { every: 50, step: grow })",
+    ].join('\n') + '\n',
+  );
+  const deaths = r.stderr.match(/ran out of memory/g) ?? [];
+  assert.equal(deaths.length, 1, `reported once: ${r.stderr}`);
+  assert.match(r.stderr, /during a tick of process hog: hog is stopped/);
+});
+
+test('an entry keeps at most 10,000 lines of output and says how many it dropped', async () => {
+  const r = await session(['for (let i = 0; i < 50_000; i++) console.log(i); 1']);
+  assert.equal(r.results[0]!.printed.length, 10_001);
+  assert.match(r.results[0]!.printed.at(-1)!, /^\(40000 more lines of output dropped/);
+  assert.equal(shown(r)[0], '1');
+});
+
+test('bad OSC destinations and addresses are refused at the API, and a burst is bounded', async () => {
+  const r = await session([
+    "vivarium.sendOSC('/x', [], { host: 'a\\u0000b' })",
+    "new OscOut({ host: 'bad host' })",
+    "vivarium.sendOSC('no slash', [])",
+    "vivarium.sendOSC('/a b', [])",
+    "for (let i = 0; i < 5000; i++) vivarium.sendOSC('/n', [i], { port: 9 }); 'sent'",
+  ]);
+  const [nul, space, slash, blank, burst] = shown(r);
+  assert.match(nul!, /^!TypeError: sendOSC: host must be a host name or an IP address/);
+  assert.match(space!, /^!TypeError: OscOut: host must be a host name or an IP address/);
+  assert.match(slash!, /^!TypeError: sendOSC: the address must be a string like \/dirt\/play/);
+  assert.match(blank!, /^!TypeError: sendOSC: the address must be/);
+  assert.equal(burst, "'sent'");
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.match(r.stderr, /OSC: 904 messages dropped \(at most 4096 leave in one tick or entry\)/);
+});
