@@ -14,26 +14,36 @@ const FRAME = /REPL(\d+):(\d+):(\d+)/g;
 export function locateError(error: ErrorInfo, lookup: Lookup): ResultError {
   const located: ResultError = { ...error };
   if (!error.stack) return located;
-  let first = true;
   const stack = error.stack
     .split('\n')
     .filter((line) => !/^\s+at .*(file:\/\/|<isolated-vm)/.test(line))
-    .map((line) =>
-      line.replace(FRAME, (whole, n: string, l: string, c: string) => {
-        const found = lookup(Number(n));
-        if (!found) return whole;
-        const position = mapPosition(found, Number(l), Number(c));
-        if (first) {
-          first = false;
-          located.line = position.line;
-          located.column = position.column;
-          located.sourceLine = found.analysis.source.split('\n')[position.line - 1];
-        }
-        return `REPL${n}:${position.line}:${position.column}`;
-      }),
-    );
-  located.stack = stack.join('\n');
+    .join('\n');
+  located.stack = mapFrames(stack, lookup, (position, source) => {
+    if (located.line !== undefined) return;
+    located.line = position.line;
+    located.column = position.column;
+    located.sourceLine = source.split('\n')[position.line - 1];
+  });
   return located;
+}
+
+/**
+ * `text` with every frame position of an entry (`REPL12:1:79`, in the rewritten script) replaced
+ * by the line and column of what was typed: for stacks inside printed values (`_error.stack`, a
+ * logged error) as for an entry's own error. Entries no longer kept are left as they are.
+ */
+export function mapFrames(
+  text: string,
+  lookup: Lookup,
+  onMapped?: (position: { line: number; column: number }, source: string) => void,
+): string {
+  return text.replace(FRAME, (whole, n: string, l: string, c: string) => {
+    const found = lookup(Number(n));
+    if (!found) return whole;
+    const position = mapPosition(found, Number(l), Number(c));
+    onMapped?.(position, found.analysis.source);
+    return `REPL${n}:${position.line}:${position.column}`;
+  });
 }
 
 function mapPosition(
