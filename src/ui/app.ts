@@ -254,6 +254,9 @@ export function App({ engine, imageName, printer }: Props): ReactElement {
       } else queue.current.push(...splitChunk(input, key));
       return;
     }
+    // Between entries the guest may still be running a process tick or a timer callback: Ctrl-C
+    // stops it too (it is reported as stopped by Ctrl-C), and then edits the line as usual.
+    if (key.ctrl && input === 'c') engine.interrupt();
     queue.current.push(...splitChunk(input, key));
     void drain();
   });
