@@ -73,8 +73,8 @@ async function untilReplaying(ms = 1200): Promise<void> {
   }
 }
 
-function start(image: string): void {
-  const command = `${process.execPath} ${VIV} ${image}; echo "viv exited with $?"; sleep 60`;
+function start(image: string, flags = ''): void {
+  const command = `${process.execPath} ${VIV} ${flags} ${image}; echo "viv exited with $?"; sleep 60`;
   // CI=true as CI machines set it: ink must still draw (it goes quiet in CI unless told not to).
   tmux('new-session', '-d', '-s', SESSION, '-x', '110', '-y', '40', '-e', 'CI=true', command);
 }
@@ -209,3 +209,65 @@ test(
     }
   },
 );
+
+test(
+  'viv in a terminal: Ctrl-C stops an entry awaiting forever and a spinning tick; Ctrl-D while an entry spins saves and ends',
+  { skip: hasTmux ? false : 'tmux is not installed (.ci/run installs it with apt-get)' },
+  async () => {
+    const dir = tempDir();
+    const image = join(dir.path, 'keys.json');
+    try {
+      // A bound far beyond the test: only Ctrl-C can stop what spins.
+      start(image, '--timeout 600000');
+      await waitFor(/keys\.json ·/);
+      await type('const kept = 1');
+      await waitFor(/kept: const v1/);
+      // An entry that awaits a promise that never settles: Ctrl-C stops it, nothing is kept.
+      await type('const lost = await new Promise(() => {})');
+      await waitFor(/running \d/);
+      tmux('send-keys', '-t', SESSION, 'C-c');
+      await waitFor(/Uncaught Interrupted: the entry was interrupted; nothing it defined was kept/);
+      await type('typeof lost');
+      await waitFor(/^'undefined'$/m);
+
+      // A process whose tick spins (between entries): Ctrl-C stops the tick, the prompt answers.
+      await type('function spinStep(s) { if (++s.n > 2) for (;;) {} }');
+      await type("spawn('spin', { every: 50, state: { n: 0 }, maxRestarts: 0, step: spinStep })");
+      await waitFor(/^\{ n: 0 \}$/m);
+      await untilSpinning();
+      tmux('send-keys', '-t', SESSION, 'C-c');
+      await waitFor(/spin: tick \d+ threw: Error: its tick was stopped \(Ctrl-C\)/);
+      await type('6 * 7');
+      await waitFor(/^42$/m);
+
+      // Ctrl-D while an entry spins: it is stopped, the image is saved, the session ends.
+      await type('while (true) {}');
+      await waitFor(/running \d/);
+      tmux('send-keys', '-t', SESSION, 'C-d');
+      await waitFor(/viv exited with 0/);
+      tmux('kill-session', '-t', SESSION);
+
+      const reopened = await session(['kept', 'typeof lost'], { image });
+      assert.deepEqual(
+        reopened.results.map((r) => r.value),
+        ['1', "'undefined'"],
+        'the image was saved as it was before the stopped entries',
+      );
+    } finally {
+      spawnSync('tmux', ['kill-session', '-t', SESSION]);
+      dir.remove();
+    }
+  },
+);
+
+/** Waits until the guest runner is busy: a tick spinning uses a whole core. */
+async function untilSpinning(): Promise<void> {
+  const pid = runnerPid();
+  if (pid === undefined) throw new Error(`no runner:\n${screen()}`);
+  const start = cpuMs(pid);
+  const deadline = Date.now() + 30_000;
+  while (cpuMs(pid) - start < 500) {
+    if (Date.now() > deadline) throw new Error(`the tick never spun:\n${screen()}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

@@ -5,6 +5,7 @@ import type { GuestNotice } from '../shared/notices.ts';
 import { defineProperty, globalObject, now } from './intrinsics.ts';
 import { formatWithOptions, inspect } from './inspect/inspect.ts';
 import { outsideEntry } from './transaction/determinism.ts';
+import { cleanStack, userStack } from './inspect/stack.ts';
 
 type Print = (stream: 'out' | 'err', text: string) => void;
 
@@ -26,7 +27,7 @@ export function installConsole(print: Print): void {
       print('out', indent + inspect(value, { depth: options?.depth })),
     table: (...args: unknown[]) => out('out', args),
     trace: (...args: unknown[]) => {
-      const stack = (new Error().stack ?? '').split('\n').slice(2).join('\n');
+      const stack = userStack((new Error().stack ?? '').split('\n').slice(2).join('\n'));
       out('err', [
         'Trace:' + (args.length ? ' ' + formatWithOptions({}, ...args) : '') + '\n' + stack,
       ]);
@@ -101,8 +102,13 @@ const DETACHED: Owner = { key: 'detached', label: 'no entry or process' };
  */
 export function installTimers(
   send: (n: GuestNotice) => void,
-  uncaught: (e: unknown) => void,
+  report: (e: unknown) => void,
 ): Timers {
+  // What a callback threw is the user's: reported (and kept) with the user's frames only.
+  const uncaught = (error: unknown) => {
+    cleanStack(error);
+    report(error);
+  };
   const timers = new Map<number, Timer>();
   /** The timer whose callback is running (still set if the host stopped it mid-way). */
   let firing: { id: number; timer: Timer } | undefined;

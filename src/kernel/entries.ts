@@ -15,6 +15,7 @@ import type { ProcessTable } from './processes/processes.ts';
 import { beginDraws, endDraws, resetDraws } from './transaction/determinism.ts';
 import { captureGlobals, restoreGlobals } from './transaction/globals.ts';
 import { Output } from './output.ts';
+import { cleanStack } from './inspect/stack.ts';
 
 export interface TxMode {
   check: boolean;
@@ -142,6 +143,7 @@ export class Entries {
     else this.#commitContext(context, lines, owner);
     this.#processes.wake(true);
     if (!ok) {
+      cleanStack(value);
       if (!tx.check) setLast('_error', value);
       return { ok: false, error: this.errorInfo(value), printed: lines, ...some({ draws }) };
     }

@@ -1,7 +1,8 @@
 // How a Result reads in a terminal (and in batch mode without --json).
 import type { Result } from './result.ts';
 
-export function renderResult(result: Result): string {
+/** `width`: the terminal's columns (none: not a terminal); a longer source line is cut around the caret. */
+export function renderResult(result: Result, width = Infinity): string {
   const lines: string[] = [...result.printed];
   if (result.ok) {
     if (result.migrations) lines.push(renderCheck(result));
@@ -12,8 +13,7 @@ export function renderResult(result: Result): string {
   } else {
     const error = result.error!;
     if (error.sourceLine !== undefined && error.line !== undefined && error.column !== undefined) {
-      lines.push(`${error.line} | ${error.sourceLine}`);
-      lines.push(' '.repeat(String(error.line).length + 3 + error.column - 1) + '^');
+      lines.push(...caret(error.line, error.sourceLine, error.column, width));
     }
     const stack = error.stack && error.name !== 'MigrationError' ? stackFrames(error.stack) : '';
     const what = error.name === 'Thrown' ? error.message : `${error.name}: ${error.message}`;
@@ -21,6 +21,25 @@ export function renderResult(result: Result): string {
     if (result.warning) lines.push(result.warning);
   }
   return lines.join('\n');
+}
+
+/**
+ * The source line with a caret under `column`. A line wider than the terminal would wrap and put
+ * the caret under the wrong character, so it is cut to a window around the caret, with an
+ * ellipsis on each side that was cut.
+ */
+export function caret(line: number, source: string, column: number, width: number): string[] {
+  const gutter = `${line} | `;
+  const room = Math.max(20, width - gutter.length - 1);
+  let start = 0;
+  let text = source;
+  if (source.length > room) {
+    start = Math.max(0, Math.min(column - 1 - Math.floor(room / 2), source.length - room));
+    text = source.slice(start, start + room);
+    if (start > 0) text = '…' + text.slice(1);
+    if (start + room < source.length) text = text.slice(0, -1) + '…';
+  }
+  return [gutter + text, ' '.repeat(gutter.length + column - 1 - start) + '^'];
 }
 
 function renderDefined(result: Result): string {

@@ -2,7 +2,7 @@
 // prompt), then an optional panel (definitions or inspector), the prompt, and a status line.
 import { createElement as h, useEffect, useRef, useState } from 'react';
 import type { ReactElement } from 'react';
-import { Box, Static, Text, useApp, useInput } from 'ink';
+import { Box, Static, Text, useApp, useInput, useStdout } from 'ink';
 import type { DefSummary, Progress } from '../shared/types.ts';
 import type { Engine } from '../session/engine/engine.ts';
 import {
@@ -56,6 +56,7 @@ interface LogLine {
 
 export function App({ engine, imageName, printer }: Props): ReactElement {
   const app = useApp();
+  const { stdout } = useStdout();
   const [editor, setEditor] = useState<EditorState>(() => createEditor(engine.history));
   const [log, setLog] = useState<LogLine[]>([]);
   const [running, setRunning] = useState<number | null>(null);
@@ -162,7 +163,7 @@ export function App({ engine, imageName, printer }: Props): ReactElement {
       if (result.printed.length) append(result.printed.join('\n'));
     } else if (panel?.kind === 'frame') {
       setFramed({ name: panel.name, text: result.value ?? '' });
-    } else append(renderResult(result));
+    } else append(renderResult(result, (stdout as { columns?: number }).columns || 80));
     if (wasDirty && !engine.dirty) savedAt.current = new Date();
     await refresh();
     if (engine.quitRequested) quit();
@@ -253,6 +254,9 @@ export function App({ engine, imageName, printer }: Props): ReactElement {
       } else queue.current.push(...splitChunk(input, key));
       return;
     }
+    // Between entries the guest may still be running a process tick or a timer callback: Ctrl-C
+    // stops it too (it is reported as stopped by Ctrl-C), and then edits the line as usual.
+    if (key.ctrl && input === 'c') engine.interrupt();
     queue.current.push(...splitChunk(input, key));
     void drain();
   });

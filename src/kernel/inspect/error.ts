@@ -3,6 +3,7 @@
 // indented to the current nesting level.
 
 import { getPrefix, type Stylize } from './text.ts';
+import { userStack } from './stack.ts';
 
 export interface ErrorCtx {
   stylize: Stylize;
@@ -13,12 +14,12 @@ export interface ErrorCtx {
 
 type ErrorLike = Error & { [key: string]: unknown };
 
-// `stack` when it is a non-empty string, `Error.prototype.toString` otherwise. A non-string
-// stack is appended on its own line (rendered by `formatOther`).
+// `stack` (without Vivarium's frames) when it is a non-empty string, `Error.prototype.toString`
+// otherwise. A non-string stack is appended on its own line (rendered by `formatOther`).
 function getStackString(err: ErrorLike, formatOther: (value: unknown) => string): string {
   const stack: unknown = err.stack;
   if (stack) {
-    if (typeof stack === 'string') return stack;
+    if (typeof stack === 'string') return userStack(stack);
     return `${Error.prototype.toString.call(err)}\n    ${formatOther(stack)}`;
   }
   return Error.prototype.toString.call(err);

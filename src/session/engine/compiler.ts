@@ -7,7 +7,7 @@ import { analyze } from '../compile/analyze.ts';
 import type { AnalyzedEntry } from '../compile/analyze.ts';
 import { rewrite } from '../compile/rewrite.ts';
 import type { GuestScript } from '../compile/rewrite.ts';
-import { locateError } from '../compile/locate-error.ts';
+import { locateError, mapFrames } from '../compile/locate-error.ts';
 import type { ResultError } from '../result.ts';
 
 export interface CompiledEntry {
@@ -57,6 +57,15 @@ export class EntryCompiler {
   /** An error from the guest, pointed at the line and column of what was typed. */
   locate(error: ErrorInfo): ResultError {
     return locateError(error, (n) => this.#kept.get(n));
+  }
+
+  /** Printed text with the stack frames of recent entries pointed at what was typed. */
+  mapFrames(text: string): string;
+  mapFrames(text: string | undefined): string | undefined;
+  mapFrames(text: string | undefined): string | undefined {
+    return text === undefined || !text.includes('REPL')
+      ? text
+      : mapFrames(text, (n) => this.#kept.get(n));
   }
 }
 

@@ -120,7 +120,7 @@ export class Engine implements JournalHost, RebuildHost, EventsHost {
       this.rememberHistory(text);
       const command = this.options.command;
       if (text.trim().startsWith(':') && command) return command(text.trim());
-      return this.#evaluate(text, analysis ? { analysis } : {});
+      return this.#framesLocated(await this.#evaluate(text, analysis ? { analysis } : {}));
     });
   }
 
@@ -144,7 +144,17 @@ export class Engine implements JournalHost, RebuildHost, EventsHost {
     source: string,
     options: { check?: boolean; quiet?: boolean; analysis?: AnalyzedEntry } = {},
   ): Promise<Result> {
-    return this.exclusive(() => this.#evaluate(source, options));
+    return this.exclusive(async () => this.#framesLocated(await this.#evaluate(source, options)));
+  }
+
+  /** Stacks inside what an entry printed or returned point at what was typed. */
+  #framesLocated(result: Result): Result {
+    const map = (text: string) => this.compiler.mapFrames(text);
+    return {
+      ...result,
+      printed: result.printed.map(map),
+      ...(result.value !== undefined ? { value: map(result.value) } : {}),
+    };
   }
 
   async #evaluate(
@@ -398,7 +408,9 @@ export class Engine implements JournalHost, RebuildHost, EventsHost {
   }
 
   #onNotice(notice: SessionNotice): void {
-    if (notice.type === 'print') this.options.onPrint?.(notice.stream, notice.text);
+    if (notice.type === 'print') {
+      this.options.onPrint?.(notice.stream, this.compiler.mapFrames(notice.text));
+    }
     if (notice.type === 'process') void this.#events.onProcess(notice);
     if (notice.type === 'progress') this.options.onProgress?.(notice);
   }

@@ -1,0 +1,48 @@
+// Stacks as the user's own: the one place that decides which frames of a V8 stack are the user's.
+// The kernel's modules (`file://` URLs of the install), the stubs it evaluates for definitions
+// (`eval at createFunctionCell (file://...)`) and isolated-vm's `<isolated-vm boundary>` are
+// Vivarium, not the program; a person reading `_error.stack`, a printed error or an uncaught
+// timer error sees only frames of their entries (`REPLn:line:column`), as in Node's REPL.
+//
+// Filtering is done on the text, when the kernel captures an error (an entry fails, a timer throws)
+// or prints one, so it does not depend on `Error.prepareStackTrace`, which user code may replace.
+
+/** A frame line that belongs to Vivarium rather than to the user's code. */
+function isVivariumFrame(line: string): boolean {
+  return (
+    line.includes('file://') || line.includes('<isolated-vm') || line.includes('(node:internal')
+  );
+}
+
+/**
+ * `stack` without Vivarium's frames; a top-level frame of an entry reads `at REPL5:1:1` as in
+ * Node's REPL (V8 names the entry's wrapper `eval`). Text that is not a stack frame (the message,
+ * which may span lines) is kept as it is.
+ */
+export function userStack(stack: string): string {
+  const lines = stack.split('\n');
+  const kept: string[] = [];
+  for (const line of lines) {
+    if (!/^\s+at /.test(line)) kept.push(line);
+    else if (!isVivariumFrame(line))
+      kept.push(line.replace(/^(\s+at )eval \((REPL\d+:\d+:\d+)\)$/, '$1$2'));
+  }
+  return kept.join('\n');
+}
+
+/**
+ * Replaces the `stack` of an error the kernel captured with its user's stack, so that later reads
+ * (`_error.stack`, a handler that logs it) see the same. Never throws: an error whose `stack`
+ * cannot be read or written is left as it is.
+ */
+export function cleanStack(error: unknown): void {
+  if (!(error instanceof Error)) return;
+  try {
+    const stack: unknown = error.stack;
+    if (typeof stack !== 'string') return;
+    const clean = userStack(stack);
+    if (clean !== stack) error.stack = clean;
+  } catch {
+    // A frozen error or a throwing accessor keeps its own stack.
+  }
+}
