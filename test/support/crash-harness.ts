@@ -168,7 +168,13 @@ export async function runCrashHarness(options: {
       }
       let reopened: SessionRun;
       try {
-        reopened = await session(['JSON.stringify(log)', 'JSON.stringify(draws)'], { image });
+        // Printed, not shown as values: a shown string is cut at 10,000 characters, as Node cuts it.
+        reopened = await session(
+          ['console.log(JSON.stringify(log))', 'console.log(JSON.stringify(draws))'],
+          {
+            image,
+          },
+        );
       } catch (error) {
         reopened = { status: 2, results: [], stdout: '', stderr: (error as Error).message };
       }
@@ -180,8 +186,8 @@ export async function runCrashHarness(options: {
         );
         break;
       }
-      const list = JSON.parse(unquote(reopened.results[0]!.value!)) as number[];
-      const drawn = JSON.parse(unquote(reopened.results[1]!.value!)) as Record<string, number>;
+      const list = JSON.parse(reopened.results[0]!.printed[0]!) as number[];
+      const drawn = JSON.parse(reopened.results[1]!.printed[0]!) as Record<string, number>;
       for (const n of confirmed) {
         if (!list.includes(n)) {
           report.lost++;
@@ -224,11 +230,6 @@ function shuffled<T>(items: T[], random: () => number): T[] {
     [out[i], out[j]] = [out[j]!, out[i]!];
   }
   return out;
-}
-
-/** A printed string value (`'...'` in Node's style) back to its text. */
-function unquote(printed: string): string {
-  return printed.replace(/^'|'$/g, '').replace(/\\'/g, "'");
 }
 
 export function describeReport(r: CrashReport): string {
