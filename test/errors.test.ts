@@ -70,3 +70,18 @@ test('viv --batch: an entry error and _error.stack show no insides', async () =>
   assert.match(stdout, /Uncaught Error: boom\n {4}at f \(REPL\d+:1:22\)\n {4}at REPL\d+:1:1\n/);
   assertNoInsides(stdout + stderr);
 });
+
+test('a promise rejection nobody handles is reported as its own error, and the entry keeps its value', async () => {
+  const { results, stderr } = await session([
+    "async function af() { throw new TypeError('x') }",
+    'af(); 41 + 1',
+    "setTimeout(() => { Promise.reject(new RangeError('late')) }, 1)",
+    waitFor((err) => err.includes('late')),
+  ]);
+  assert.equal(results[1]!.ok, true);
+  assert.equal(results[1]!.value, '42');
+  assert.match(stderr, /Uncaught TypeError: x\n {4}at af \(REPL\d+:1:29\)/);
+  assert.match(stderr, /Uncaught RangeError: late/);
+  assert.ok(!stderr.includes('InternalError'), stderr);
+  assertNoInsides(stderr);
+});

@@ -74,18 +74,29 @@ const SNAPSHOT_REPLY_PREFIX = '{"ok":true,"payload":';
  */
 export function handle(requestText: string, bulk?: string): string {
   let reply: unknown;
+  let keep = true;
   try {
     const request = json.parse(requestText) as Request;
     if (request.op === 'snapshot') {
+      lastReply = undefined;
       return SNAPSHOT_REPLY_PREFIX + snapshot(staging, processes, request.history) + '}';
     }
     if (request.op === 'restoreBegin') request.payload = bulk ?? '';
+    keep = request.op !== 'lastReply';
     reply = (HANDLERS[request.op] as (r: Request) => unknown)(request);
   } catch (error) {
     reply = { ok: false, error: entries.errorInfo(error), printed: [] };
   }
-  return json.stringify(reply);
+  const text = json.stringify(reply);
+  if (keep) lastReply = text;
+  return text;
 }
+
+/**
+ * isolated-vm throws a promise rejection nobody handled out of the call that was running when
+ * its microtasks ran, and that call's reply is lost; the runner then asks for it (`lastReply`).
+ */
+let lastReply: string | undefined;
 
 const commandMode = (request: { hold?: boolean }): TxMode => ({
   check: false,
@@ -158,6 +169,11 @@ const HANDLERS: {
   timer: (r) => {
     timers.fire(r.id);
     return { ok: true };
+  },
+  lastReply: () => {
+    const text = lastReply;
+    lastReply = undefined;
+    return { ok: true, text };
   },
   overrun: (r) => {
     entries.recover();

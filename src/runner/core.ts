@@ -15,6 +15,7 @@ import type { LoadedKernel } from './load-kernel.ts';
 import { OscOut } from './osc-out.ts';
 import { STUCK_MESSAGE } from '../shared/runner-messages.ts';
 import type { Watchdog } from './watchdog.ts';
+import { userStack } from '../kernel/inspect/stack.ts';
 
 export type Outcome<N extends SessionOpName = SessionOpName> =
   | { kind: 'reply'; reply: Reply<N> }
@@ -124,20 +125,37 @@ export class GuestRunner {
   async request<N extends SessionOpName>(request: Request<N>, bound = 0): Promise<Outcome<N>> {
     if (this.#dead) return { kind: 'died', reason: this.#dead };
     const started = performance.now();
-    let text: string;
+    let text: string | undefined;
+    let thrown: unknown;
     try {
       text = await this.#call(request, bound);
     } catch (error) {
-      if (error instanceof Interrupted) {
+      thrown = error;
+    }
+    // The kernel's `handle` never throws: what came out of the call is a promise rejection.
+    for (let tries = 0; text === undefined && tries < 3; tries++) {
+      if (thrown instanceof Interrupted) {
         await this.#abandon(request);
         return { kind: 'interrupted' };
       }
-      if (error instanceof Stuck || this.#isolate.isDisposed) {
-        return { kind: 'died', reason: this.#die(error) };
+      if (thrown instanceof Stuck || this.#isolate.isDisposed) {
+        return { kind: 'died', reason: this.#die(thrown) };
       }
+      this.#reportRejection(thrown);
+      try {
+        const recovered = JSON.parse(
+          await this.#call({ op: 'lastReply' }, 2000),
+        ) as Reply<'lastReply'>;
+        text = recovered.ok ? recovered.text : undefined;
+        if (text === undefined) break;
+      } catch (error) {
+        thrown = error;
+      }
+    }
+    if (text === undefined) {
       const failure: Failure = {
         ok: false,
-        error: { name: 'InternalError', message: String((error as Error).stack ?? error) },
+        error: { name: 'InternalError', message: 'the reply of the guest was lost' },
       };
       return { kind: 'reply', reply: failure };
     }
@@ -335,7 +353,10 @@ export class GuestRunner {
         this.#die(error);
         return;
       }
-      if (!(error instanceof Interrupted)) return;
+      if (!(error instanceof Interrupted)) {
+        if (!(error instanceof Stuck)) this.#reportRejection(error);
+        return;
+      }
       const overrun: Request<'overrun'> = {
         op: 'overrun',
         what: request.op,
@@ -346,6 +367,16 @@ export class GuestRunner {
     } finally {
       if (!this.#dead) this.#ticking = undefined;
     }
+  }
+
+  /**
+   * A promise rejection nobody handled, which isolated-vm threw out of the call that ran the
+   * microtasks: reported as Node reports one (`Uncaught TypeError: x`), after that call's reply.
+   */
+  #reportRejection(error: unknown): void {
+    const stack = error instanceof Error ? (error.stack ?? String(error)) : String(error);
+    const text = `Uncaught ${userStack(stack)}`;
+    setImmediate(() => this.#options.onNotice({ type: 'print', stream: 'err', text }));
   }
 
   /** One call into the kernel at a time; stopped after `bound` ms (0: never) or on Ctrl-C. */

@@ -107,6 +107,8 @@ export interface RunnerOps {
   run: { request: Empty; reply: Empty };
   timer: { request: { id: number }; reply: Empty };
   overrun: { request: { what: 'run' | 'timer'; id?: number; bound: number }; reply: Empty };
+  /** The reply text of the call before (isolated-vm threw a promise rejection out of it). */
+  lastReply: { request: Empty; reply: { text?: string } };
 }
 
 export type Ops = SessionOps & RunnerOps;
@@ -164,6 +166,9 @@ export const RUNNER_OPS: { [N in keyof RunnerOps]: OpDescriptor } = {
   run: { doc: 'Runs the process ticks that are due.' },
   timer: { doc: "Runs a timer's callback." },
   overrun: { doc: 'A tick or timer callback was stopped by its bound (or Ctrl-C).' },
+  lastReply: {
+    doc: "The previous call's reply, lost when an unhandled rejection was thrown out of that call.",
+  },
 };
 
 /** The version of this table: bumped when an op changes incompatibly (remote clients check it). */
