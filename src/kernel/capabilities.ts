@@ -2,9 +2,20 @@
 // (scheduled by the host, fired back through the kernel). Nothing else of the host is reachable.
 import type { TimerInfo } from '../shared/types.ts';
 import type { GuestNotice } from '../shared/notices.ts';
-import { defineProperty, globalObject, now } from './intrinsics.ts';
 import { formatWithOptions, inspect } from './inspect/inspect.ts';
 import { outsideEntry } from './transaction/determinism.ts';
+import {
+  Error,
+  Map,
+  Math,
+  Number,
+  Object,
+  Promise,
+  TypeError,
+  defineProperty,
+  globalObject,
+  now,
+} from './primordials.ts';
 
 type Print = (stream: 'out' | 'err', text: string) => void;
 

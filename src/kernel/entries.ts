@@ -6,7 +6,6 @@
 import type { EntryDone, EvalParams, Failure, Reply } from '../shared/ops.ts';
 import type { ErrorInfo } from '../shared/types.ts';
 import type { GuestNotice } from '../shared/notices.ts';
-import { defineProperty, globalObject, indirectEval } from './intrinsics.ts';
 import type { Staging, EntryContext } from './definitions/staging.ts';
 import { Transaction } from './transaction/transaction.ts';
 import { inspect } from './inspect/inspect.ts';
@@ -15,6 +14,16 @@ import type { ProcessTable } from './processes/processes.ts';
 import { beginDraws, endDraws, resetDraws } from './transaction/determinism.ts';
 import { captureGlobals, restoreGlobals } from './transaction/globals.ts';
 import { Output } from './output.ts';
+import {
+  Error,
+  Map,
+  Object,
+  Promise,
+  String,
+  defineProperty,
+  globalObject,
+  indirectEval,
+} from './primordials.ts';
 
 export interface TxMode {
   check: boolean;

@@ -4,7 +4,6 @@
 import type { OpName, Reply, Request } from '../shared/ops.ts';
 import type { GuestNotice } from '../shared/notices.ts';
 import type { DefSummary } from '../shared/types.ts';
-import { defineProperty, globalObject, json, now } from './intrinsics.ts';
 import { Namespace, versionInfo } from './definitions/namespace.ts';
 import { Staging } from './definitions/staging.ts';
 import { setPathRoots } from './inspect/describe.ts';
@@ -21,6 +20,7 @@ import { setProgressReporter } from './progress.ts';
 import { installDeterminism } from './transaction/determinism.ts';
 import { ControlMessage, Entries } from './entries.ts';
 import type { TxMode } from './entries.ts';
+import { Error, defineProperty, globalObject, json, now } from './primordials.ts';
 
 type Notify = (message: string) => void;
 

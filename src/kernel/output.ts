@@ -3,6 +3,7 @@
 // output with its reply; what prints between entries (timers, ticks) leaves at most TURN_LINES
 // lines per call into the kernel. The rest is dropped and counted, and the count is said once.
 import type { GuestNotice } from '../shared/notices.ts';
+import { Promise } from './primordials.ts';
 
 export const ENTRY_LINES = 10_000;
 export const ENTRY_BYTES = 1 << 20;

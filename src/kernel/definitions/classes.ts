@@ -9,7 +9,19 @@
 // of instances. Construction goes `new C()` -> stub -> Reflect.construct(current version, args,
 // new.target), so the object is created from the stub's prototype and the version's own fields,
 // private names, constructor and `super()` chain run exactly as V8 runs them.
+import { setHiddenGlobal } from './bindings.ts';
+import { functionDefinitionName } from './functions.ts';
+import type { ClassCell, StampState } from './model.ts';
+
+export type { ClassCell, StampState } from './model.ts';
+import { InstanceRegistry } from './instances.ts';
+import type { Transaction } from '../transaction/transaction.ts';
 import {
+  Function,
+  Object,
+  Reflect,
+  TypeError,
+  WeakMap,
   construct,
   defineProperty,
   getOwnPropertyDescriptor,
@@ -19,14 +31,7 @@ import {
   indirectEval,
   ownKeys,
   setPrototypeOf,
-} from '../intrinsics.ts';
-import { setHiddenGlobal } from './bindings.ts';
-import { functionDefinitionName } from './functions.ts';
-import type { ClassCell, StampState } from './model.ts';
-
-export type { ClassCell, StampState } from './model.ts';
-import { InstanceRegistry } from './instances.ts';
-import type { Transaction } from '../transaction/transaction.ts';
+} from '../primordials.ts';
 
 export const CLASS_IMPL_PREFIX = '$viv$cls$';
 const FUNCTION_OWN = ['length', 'name', 'prototype'];

@@ -1,12 +1,12 @@
 // Function definitions as stable cells. The image's `f` is a stub made once per definition; every
 // version's implementation is handed to that stub, so any holder of `f` (a variable, a field, a
 // timer, an array of handlers) calls the newest version from its next call, and `f === oldF`.
-import { defineProperty, indirectEval } from '../intrinsics.ts';
 import { setHiddenGlobal } from './bindings.ts';
 import type { FunctionCell } from './model.ts';
 
 export type { FunctionCell } from './model.ts';
 import type { Transaction } from '../transaction/transaction.ts';
+import { WeakMap, defineProperty, indirectEval } from '../primordials.ts';
 
 export const FUNCTION_IMPL_PREFIX = '$viv$fn$';
 

@@ -1,7 +1,7 @@
 // Every live instance of every image class, found without relying on reachability from a name:
 // the class's constructor registers each new instance here through a WeakRef, so the registry never
 // keeps an instance alive and still finds one that only a closure or a timer holds.
-import { WeakRefCtor } from '../intrinsics.ts';
+import { Math, WeakRefCtor } from '../primordials.ts';
 
 export class InstanceRegistry {
   #refs: WeakRef<object>[] = [];

@@ -7,18 +7,22 @@
 // A dry run (`:check`) migrates copies of the instances instead and only counts.
 import { progress } from '../progress.ts';
 import type { MigrationReport } from '../../shared/types.ts';
-import {
-  getOwnPropertyDescriptors,
-  getPrototypeOf,
-  hasOwn,
-  objectCreate,
-  ownKeys,
-} from '../intrinsics.ts';
 import { stamp } from './classes.ts';
 import type { ClassCell, StampState } from './classes.ts';
 import type { Version } from './namespace.ts';
 import { describe, findPath } from '../inspect/describe.ts';
 import type { Transaction } from '../transaction/transaction.ts';
+import {
+  Array,
+  Error,
+  Object,
+  String,
+  getOwnPropertyDescriptors,
+  getPrototypeOf,
+  hasOwn,
+  objectCreate,
+  ownKeys,
+} from '../primordials.ts';
 
 export class MigrationError extends Error {
   override name = 'MigrationError';

@@ -1,9 +1,9 @@
 // The image's namespace: every definition with its whole version history, and the global binding
 // through which entries see it. A definition record is never replaced, only given new versions.
 import type { DefKind, VersionInfo } from '../../shared/types.ts';
-import { now } from '../intrinsics.ts';
 import type { Transaction } from '../transaction/transaction.ts';
 import type { Definition, Version } from './model.ts';
+import { Map, now } from '../primordials.ts';
 
 export type { Definition, Version } from './model.ts';
 export { bindGlobal, readGlobal, setHiddenGlobal } from './bindings.ts';

@@ -6,12 +6,12 @@
 // the target is newer than the current version. Without either, a rollback between versions whose
 // instance state differs is refused before anything changes: the instances would not fit.
 import type { ClassMeta } from '../../shared/types.ts';
-import { hasOwn } from '../intrinsics.ts';
 import { bindGlobal, readGlobal } from './namespace.ts';
 import type { Definition, Version } from './namespace.ts';
 import { installFunction } from './functions.ts';
 import { installMembers, installStaticFields } from './classes.ts';
 import type { Staging } from './staging.ts';
+import { Boolean, Error, hasOwn } from '../primordials.ts';
 
 export class RollbackError extends Error {
   override name = 'RollbackError';

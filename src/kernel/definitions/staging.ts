@@ -6,7 +6,6 @@ import type {
   DefinedInfo,
   MigrationReport,
 } from '../../shared/types.ts';
-import { defineProperty, getPrototypeOf, hasOwn, setPrototypeOf } from '../intrinsics.ts';
 import { bindGlobal, Namespace, readGlobal } from './namespace.ts';
 import type { Definition, Version } from './namespace.ts';
 import { createFunctionCell, installFunction } from './functions.ts';
@@ -23,6 +22,17 @@ import type { ClassCell, StampState } from './classes.ts';
 import { dryRunInstances, migrateInstances, needsInstances } from './migrate.ts';
 import type { MigrationStep } from './migrate.ts';
 import { Transaction } from '../transaction/transaction.ts';
+import {
+  Error,
+  Function,
+  Object,
+  Set,
+  WeakMap,
+  defineProperty,
+  getPrototypeOf,
+  hasOwn,
+  setPrototypeOf,
+} from '../primordials.ts';
 
 type PrivateTable = Record<string, [(o: object) => boolean, (o: object) => unknown]>;
 

@@ -15,6 +15,22 @@ import {
   type EncodedRecord,
   type Shape,
 } from './format.ts';
+import {
+  Array,
+  ArrayBuffer,
+  BigInt,
+  DataView,
+  Date,
+  Error,
+  JSON,
+  Map,
+  Object,
+  Reflect,
+  RegExp,
+  Set,
+  Symbol,
+  Uint8Array,
+} from '../primordials.ts';
 
 export interface DecodeHooks {
   /** The stable function/class of a definition by name (throw a clear Error if missing). */

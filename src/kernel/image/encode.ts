@@ -34,6 +34,23 @@ import {
   snapshotError,
   unregisteredSymbol,
 } from './errors.ts';
+import {
+  Array,
+  ArrayBuffer,
+  DataView,
+  Date,
+  Error,
+  Int8Array,
+  Map,
+  Object,
+  Reflect,
+  RegExp,
+  Set,
+  String,
+  Symbol,
+  TypeError,
+  Uint8Array,
+} from '../primordials.ts';
 
 export type { EncodedHeap } from './format.ts';
 export { SnapshotError } from './errors.ts';

@@ -2,6 +2,30 @@
 // JavaScript path from a root name to the value (`world.agents[3].onTick`). Paths are rebuilt only
 // when saving fails, by finding each step between an object and the one it first led to.
 import { KINDS, TYPED_ARRAYS, WELL_KNOWN_NAME } from './format.ts';
+import {
+  Array,
+  BigInt,
+  Boolean,
+  DataView,
+  Error,
+  FinalizationRegistry,
+  Function,
+  Int8Array,
+  JSON,
+  Map,
+  Math,
+  Number,
+  Object,
+  Promise,
+  Reflect,
+  Set,
+  SharedArrayBuffer,
+  String,
+  Symbol,
+  WeakMap,
+  WeakRef,
+  WeakSet,
+} from '../primordials.ts';
 
 export class SnapshotError extends Error {
   /** The JavaScript path from a root name to the value, e.g. `world.agents[3].onTick`. */

@@ -56,6 +56,22 @@
 // follow the own values (names as the kernel's privateFields hook gave them); h, the keys among
 // k that are non-enumerable (image instances and Errors). An Error's `stack`, an accessor in V8,
 // is saved as its value and comes back as a non-enumerable data property.
+import {
+  ArrayBuffer,
+  DataView,
+  Date,
+  Error,
+  Int16Array,
+  Map,
+  Math,
+  Object,
+  RegExp,
+  Set,
+  String,
+  Symbol,
+  Uint8Array,
+  globalThis,
+} from '../primordials.ts';
 
 export const FORMAT_VERSION = 1;
 

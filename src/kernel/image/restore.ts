@@ -4,14 +4,6 @@
 // as units that `restoreRun` runs: compile every function and class version in the order it was
 // first made, install the current ones, decode the heap and bind the values, run transient
 // initialisers and revive hooks, restore the processes.
-import {
-  defineProperty,
-  globalObject,
-  hasOwn,
-  indirectEval,
-  json,
-  objectCreate,
-} from '../intrinsics.ts';
 import { bindGlobal } from '../definitions/namespace.ts';
 import type { Definition, Version } from '../definitions/namespace.ts';
 import { createFunctionCell, setImpl } from '../definitions/functions.ts';
@@ -29,6 +21,19 @@ import { decodeHeap } from './decode.ts';
 
 import { isValueKind, PROCESSES_ROOT } from './saved.ts';
 import type { CompileRequest, SavedImage } from './saved.ts';
+import {
+  Array,
+  Error,
+  Map,
+  Object,
+  String,
+  defineProperty,
+  globalObject,
+  hasOwn,
+  indirectEval,
+  json,
+  objectCreate,
+} from '../primordials.ts';
 
 let pending: SavedImage | undefined;
 

@@ -1,6 +1,5 @@
 // Saving an image, on the guest side: the definitions with their whole history (sources as typed)
 // plus the heap reachable from them, encoded by encode.ts.
-import { getPrototypeOf, hasOwn, json, objectCreate } from '../intrinsics.ts';
 import { readGlobal } from '../definitions/namespace.ts';
 import type { Definition } from '../definitions/namespace.ts';
 import { cellOfPrototype, definitionNameOf, parentCell } from '../definitions/classes.ts';
@@ -13,6 +12,7 @@ import { SnapshotError } from './errors.ts';
 
 import { isValueKind, PROCESSES_ROOT } from './saved.ts';
 import type { SavedDefinition, SavedImage } from './saved.ts';
+import { Array, Object, getPrototypeOf, hasOwn, json, objectCreate } from '../primordials.ts';
 
 /** The whole image as JSON text; throws SnapshotError (with a path) for a value it cannot save. */
 export function snapshot(

@@ -1,6 +1,6 @@
 // Short descriptions of live objects for error messages: what it is, and where it sits in the image.
-import { globalObject, ownKeys } from '../intrinsics.ts';
 import { inspect } from './inspect.ts';
+import { Array, JSON, Map, Object, Set, String, globalObject, ownKeys } from '../primordials.ts';
 
 /** One line, at most ~80 characters: `Account { id: 7, balance: 12 }`. */
 export function describe(value: unknown): string {

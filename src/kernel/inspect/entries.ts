@@ -11,6 +11,7 @@ import {
   type Stylize,
 } from './text.ts';
 import * as types from './types.ts';
+import { Map, Math, Object, Set, String } from '../primordials.ts';
 
 export interface Ctx extends LayoutCtx {
   seen: object[];

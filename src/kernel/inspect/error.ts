@@ -3,6 +3,7 @@
 // indented to the current nesting level.
 
 import { getPrefix, type Stylize } from './text.ts';
+import { Array, Error, Math, Object, String } from '../primordials.ts';
 
 export interface ErrorCtx {
   stylize: Stylize;

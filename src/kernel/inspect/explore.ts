@@ -1,9 +1,20 @@
 // What the terminal UI asks of live objects: completions for `acct.` (computed where the objects
 // are) and an inspector's view of a value: its class and version and its fields, by path.
-import { getOwnPropertyNames, getPrototypeOf, globalObject, hasOwn } from '../intrinsics.ts';
 import { cellOfPrototype } from '../definitions/classes.ts';
 import { inspect } from './inspect.ts';
 import type { Staging } from '../definitions/staging.ts';
+import {
+  Map,
+  Number,
+  Object,
+  RegExp,
+  Set,
+  String,
+  getOwnPropertyNames,
+  getPrototypeOf,
+  globalObject,
+  hasOwn,
+} from '../primordials.ts';
 
 const SEGMENT = String.raw`(?:\??\.[A-Za-z_$][\w$]*|\[\d+\]|\["[^"]*"\]|\['[^']*'\])`;
 const MEMBER_CHAIN = new RegExp(String.raw`([A-Za-z_$][\w$]*${SEGMENT}*)\??\.([\w$]*)$`);

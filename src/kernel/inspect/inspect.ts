@@ -36,6 +36,7 @@ import { formatNumber, formatBigInt, stylizeNoColor, stylizeWithColor } from './
 import { isBuiltInName } from './types.ts';
 import type { Ctx } from './entries.ts';
 import { formatValue } from './value.ts';
+import { Boolean, JSON, Number, Object, String, Symbol } from '../primordials.ts';
 
 export interface InspectOptions {
   depth?: number;

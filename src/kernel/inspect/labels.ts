@@ -3,6 +3,7 @@
 
 import { formatPrimitive, stylizeNoColor, type LayoutCtx, type Stylize } from './text.ts';
 import * as types from './types.ts';
+import { Array, Function, Math, Object, Symbol, Uint8Array } from '../primordials.ts';
 
 const hasOwn = (obj: object, key: PropertyKey) => Object.prototype.hasOwnProperty.call(obj, key);
 const isEnumerable = (obj: object, key: PropertyKey) =>

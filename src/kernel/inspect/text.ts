@@ -1,6 +1,7 @@
 // Text-level helpers for `inspect.ts`: styling, string quoting/escaping, primitive formatting,
 // display width, and the line-breaking rules (Node's `reduceToSingleString` and
 // `groupArrayElements` behaviour). Pure ECMAScript: this runs inside a bare V8 isolate.
+import { Array, Math, Object, RegExp } from '../primordials.ts';
 
 export type Style =
   | 'special'

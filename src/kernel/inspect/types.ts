@@ -2,6 +2,27 @@
 // call a builtin accessor or method that throws unless the receiver has the matching internal
 // slot, so they work across realms and ignore Symbol.toStringTag and prototype tricks.
 // Checks that cannot be done that way are marked "heuristic".
+import {
+  Array,
+  ArrayBuffer,
+  BigInt,
+  Boolean,
+  DataView,
+  Date,
+  Error,
+  Map,
+  Number,
+  Object,
+  RegExp,
+  Set,
+  SharedArrayBuffer,
+  String,
+  Symbol,
+  Uint8Array,
+  WeakMap,
+  WeakSet,
+  globalThis,
+} from '../primordials.ts';
 
 type Method = (this: unknown, ...args: unknown[]) => unknown;
 

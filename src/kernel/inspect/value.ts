@@ -25,6 +25,19 @@ import {
 } from './labels.ts';
 import { formatNumber, formatPrimitive, getPrefix, reduceToSingleString } from './text.ts';
 import * as types from './types.ts';
+import {
+  Array,
+  Date,
+  Map,
+  Number,
+  Object,
+  RangeError,
+  Reflect,
+  RegExp,
+  Set,
+  String,
+  Symbol,
+} from '../primordials.ts';
 
 type AnyObject = Record<PropertyKey, unknown>;
 type Formatter = (ctx: Ctx, value: AnyObject, recurseTimes: number) => string[];

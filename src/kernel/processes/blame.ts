@@ -2,6 +2,7 @@
 // its rollback.
 import type { Suspect } from '../../shared/types.ts';
 import type { Definition } from '../definitions/namespace.ts';
+import { Error } from '../primordials.ts';
 
 /**
  * The likely culprit of a crash: the function or class changed most recently since the process

@@ -5,6 +5,7 @@
 import type { OscArg, OscMessage } from '../../shared/types.ts';
 import type { GuestNotice } from '../../shared/notices.ts';
 import type { ProcessTable } from './processes.ts';
+import { Array, JSON, Math, Number, Promise, String, TypeError } from '../primordials.ts';
 
 const pending: OscMessage[] = [];
 /** At most this many messages leave in one turn (a tick, an entry); the rest are dropped, counted. */

@@ -5,6 +5,7 @@ import { readSpec } from './spec.ts';
 import type { ProcessSpec } from './spec.ts';
 import { newProc } from './proc.ts';
 import type { Proc } from './proc.ts';
+import { Object } from '../primordials.ts';
 
 /** What the snapshot keeps: every process with its state, and the logical time. */
 export function savedProcesses(procs: Iterable<Proc>, now: number): object {

@@ -1,6 +1,7 @@
 // One process's record: what is saved with the image, and what each session starts afresh.
 import type { ProcessInfo, Suspect } from '../../shared/types.ts';
 import type { ProcessSpec } from './spec.ts';
+import { Float64Array, Math } from '../primordials.ts';
 
 export interface Proc {
   name: string;

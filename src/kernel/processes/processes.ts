@@ -14,7 +14,6 @@
 // its last error, and the kernel names the redefinition that probably broke it.
 import type { ProcessInfo } from '../../shared/types.ts';
 import type { GuestNotice } from '../../shared/notices.ts';
-import { ownKeys } from '../intrinsics.ts';
 import type { Staging } from '../definitions/staging.ts';
 import type { Timers } from '../capabilities.ts';
 import type { ProcessSpec, Tick } from './spec.ts';
@@ -26,6 +25,7 @@ import { firstBeat, infoOf, LATENESS_SAMPLES, newProc, ownerKey } from './proc.t
 import { restoreProcesses, savedProcesses } from './persist.ts';
 import type { Proc } from './proc.ts';
 import { suspectOf } from './blame.ts';
+import { Error, Map, Math, Number, Object, String, TypeError, ownKeys } from '../primordials.ts';
 
 /** A `run` call gives the host back its turn after this long, so entries are never starved. */
 const RUN_SLICE_MS = 50;

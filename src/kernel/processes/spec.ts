@@ -1,6 +1,6 @@
 // What `spawn(name, options)` is given: the options read and checked (with errors that say what
 // was wrong), the initial state they make, and the types both sides share.
-import { getPrototypeOf } from '../intrinsics.ts';
+import { Array, Number, Object, String, TypeError, getPrototypeOf } from '../primordials.ts';
 
 export interface Clock {
   timeAt(beat: number): number;

@@ -16,11 +16,20 @@
 // results are what it awaits). Ticks of processes, and timers set by anyone else, are outside:
 // their state is durable as of the last snapshot, not replayed.
 import type { Draws } from '../../shared/types.ts';
-import { defineProperty, getOwnPropertyDescriptor, globalObject } from '../intrinsics.ts';
+import {
+  RealDate,
+  Intl,
+  Math,
+  Proxy,
+  Reflect,
+  Uint32Array,
+  defineProperty,
+  getOwnPropertyDescriptor,
+  globalObject,
+} from '../primordials.ts';
 
 const MAX_PERF = 100_000;
 
-const RealDate = Date;
 const realDateNow = Date.now;
 const nativeRandom = Math.random;
 const IntlDateTimeFormat = Intl.DateTimeFormat;
@@ -124,7 +133,7 @@ export function installDeterminism(perfNowHost: () => number, timeOrigin: number
   hostPerfNow = perfNowHost;
   hostTimeOrigin = timeOrigin;
   seedStream(entryState, seed);
-  defineProperty(Math, 'random', {
+  defineProperty(globalObject.Math, 'random', {
     value: function random_() {
       return random();
     },
