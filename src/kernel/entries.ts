@@ -15,6 +15,7 @@ import { beginDraws, endDraws, resetDraws } from './transaction/determinism.ts';
 import { captureGlobals, restoreGlobals } from './transaction/globals.ts';
 import { Output } from './output.ts';
 import {
+  ReflectApply,
   Error,
   Map,
   Object,
@@ -83,8 +84,8 @@ export class Entries {
     if (!request.check) beginDraws(request.entry, request.draws);
     const mode = { check: !!request.check, quiet: !!request.quiet, hold: !!request.hold };
     const body = () => {
-      const wrapper = indirectEval(request.script) as (entry: number) => unknown;
-      return wrapper.call(globalObject, request.entry);
+      const wrapper = indirectEval(request.script) as Function;
+      return ReflectApply(wrapper, globalObject, [this.#staging, request.entry]);
     };
     return this.run(request.entry, mode, body, declarations, request.async);
   }

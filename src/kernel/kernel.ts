@@ -20,7 +20,14 @@ import { setProgressReporter } from './progress.ts';
 import { installDeterminism } from './transaction/determinism.ts';
 import { ControlMessage, Entries } from './entries.ts';
 import type { TxMode } from './entries.ts';
-import { Error, defineProperty, globalObject, json, now } from './primordials.ts';
+import {
+  installProxyWatch,
+  Error,
+  defineProperty,
+  globalObject,
+  json,
+  now,
+} from './primordials.ts';
 
 type Notify = (message: string) => void;
 
@@ -39,7 +46,7 @@ function send(notice: GuestNotice): void {
 export function boot(notifyHost: Notify, hostNow: () => number): void {
   notify = notifyHost;
   installDeterminism(hostNow, now() - hostNow());
-  defineProperty(globalObject, '__viv', { value: staging, enumerable: false, configurable: false });
+  installProxyWatch();
   installConsole((stream, text) => {
     entries.output.print(stream, text);
   });

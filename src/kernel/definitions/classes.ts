@@ -61,16 +61,21 @@ export function parentCell(cell: ClassCell): ClassCell | undefined {
 export function createClassCell(name: string, state: StampState): ClassCell {
   const implKey = CLASS_IMPL_PREFIX + name;
   const registry = new InstanceRegistry();
-  const make = indirectEval(`(function (state, isStub, registry) { "use strict";
+  const make = indirectEval(`(function (state, isStub, registry, construct) { "use strict";
     return function ${name}() {
       if (new.target === undefined) throw new TypeError("Class constructor ${name} cannot be invoked without 'new'");
       if (state.stamping) return state.stampTarget;
-      const instance = Reflect.construct(${implKey}, arguments, new.target);
+      const instance = construct(${implKey}, arguments, new.target);
       if (new.target === ${name} || !isStub(new.target)) registry.add(instance);
       return instance;
     };
-  })`) as (s: StampState, isStub: (f: unknown) => boolean, r: InstanceRegistry) => Function;
-  const stub = make(state, (f) => cellsByStub.has(f as Function), registry);
+  })`) as (
+    s: StampState,
+    isStub: (f: unknown) => boolean,
+    r: InstanceRegistry,
+    c: typeof construct,
+  ) => Function;
+  const stub = make(state, (f) => cellsByStub.has(f as Function), registry, construct);
   defineProperty(stub, 'prototype', { writable: false });
   const cell: ClassCell = {
     name,

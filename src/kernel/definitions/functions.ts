@@ -6,7 +6,13 @@ import type { FunctionCell } from './model.ts';
 
 export type { FunctionCell } from './model.ts';
 import type { Transaction } from '../transaction/transaction.ts';
-import { WeakMap, defineProperty, indirectEval } from '../primordials.ts';
+import {
+  ReflectApply,
+  ReflectConstruct,
+  WeakMap,
+  defineProperty,
+  indirectEval,
+} from '../primordials.ts';
 
 export const FUNCTION_IMPL_PREFIX = '$viv$fn$';
 
@@ -20,9 +26,13 @@ export function functionDefinitionName(value: Function): string | undefined {
 /** The stub calls (or constructs) whatever implementation is current, with `this` and arguments. */
 export function createFunctionCell(name: string): FunctionCell {
   const implKey = FUNCTION_IMPL_PREFIX + name;
-  const stub = indirectEval(
-    `(function ${name}() { "use strict"; return new.target === undefined ? ${implKey}.apply(this, arguments) : Reflect.construct(${implKey}, arguments, new.target); })`,
-  ) as Function;
+  // apply and construct come in as parameters: a user `function Reflect() {}` or a patched
+  // Function.prototype.apply must not change what calling a definition does.
+  const stub = (
+    indirectEval(
+      `(function (apply, construct) { return function ${name}() { "use strict"; return new.target === undefined ? apply(${implKey}, this, arguments) : construct(${implKey}, arguments, new.target); } })`,
+    ) as (a: typeof ReflectApply, c: typeof ReflectConstruct) => Function
+  )(ReflectApply, ReflectConstruct);
   namesByStub.set(stub, name);
   return { stub, implKey, impl: undefined };
 }

@@ -35,6 +35,7 @@ import {
   unregisteredSymbol,
 } from './errors.ts';
 import {
+  isProxy,
   Array,
   ArrayBuffer,
   DataView,
@@ -97,6 +98,12 @@ const U8 = Uint8Array;
 /** V8 gives every Error an own `stack` accessor, the same function pair for all of them. */
 const stackGetter = describe(new Error(), 'stack')?.get;
 
+/** Proxies are refused before anything reads them: every operation on one may run a trap. */
+const PROXY = [
+  'it is a Proxy, and saving it would run its traps (user code)',
+  'Save its target instead, and make the proxy again after loading',
+] as const;
+
 const marker = (tag: string) => Object.freeze([tag]) as unknown as unknown[];
 const UNDEFINED = marker('u');
 const TRANSIENT = marker('t');
@@ -151,10 +158,13 @@ export function encodeHeap(
         if (v === 0) return 1 / v > 0 ? 0 : NEG_ZERO;
         return NAN;
       case 'object':
-        return v === null ? null : ref(v);
+        if (v === null) return null;
+        if (isProxy(v)) throw new Fail(...PROXY, 'value', undefined, v);
+        return ref(v);
       case 'undefined':
         return UNDEFINED;
       case 'function':
+        if (isProxy(v)) throw new Fail(...PROXY, 'value', undefined, v);
         return fn(v);
       case 'bigint':
         return ['n', String(v)];

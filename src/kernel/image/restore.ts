@@ -22,6 +22,7 @@ import { decodeHeap } from './decode.ts';
 import { isValueKind, PROCESSES_ROOT } from './saved.ts';
 import type { CompileRequest, SavedImage } from './saved.ts';
 import {
+  ReflectApply,
   Array,
   Error,
   Map,
@@ -225,7 +226,7 @@ function compile(
 ): void {
   staging.restoring = { name, version };
   try {
-    (indirectEval(script) as (entry: number) => unknown).call(globalObject, version.entry);
+    ReflectApply(indirectEval(script) as Function, globalObject, [staging, version.entry]);
   } catch (error) {
     failures.push(`${name} v${version.version} did not compile: ${String(error)}`);
   } finally {
