@@ -16,6 +16,7 @@ import {
   globalObject,
   now,
 } from './primordials.ts';
+import { $catch, $join, $map, $replace, $slice, $split, $then } from './primordials-methods.ts';
 
 type Print = (stream: 'out' | 'err', text: string) => void;
 
@@ -25,7 +26,7 @@ export function installConsole(print: Print): void {
   const started = new Map<string, number>();
   const out = (stream: 'out' | 'err', args: unknown[]) => {
     const text = formatWithOptions({}, ...args);
-    print(stream, indent ? text.replace(/^/gm, indent) : text);
+    print(stream, indent ? $replace(text, /^/gm, indent) : text);
   };
   const console = {
     log: (...args: unknown[]) => out('out', args),
@@ -37,7 +38,7 @@ export function installConsole(print: Print): void {
       print('out', indent + inspect(value, { depth: options?.depth })),
     table: (...args: unknown[]) => out('out', args),
     trace: (...args: unknown[]) => {
-      const stack = (new Error().stack ?? '').split('\n').slice(2).join('\n');
+      const stack = $join($slice($split(new Error().stack ?? '', '\n'), 2), '\n');
       out('err', [
         'Trace:' + (args.length ? ' ' + formatWithOptions({}, ...args) : '') + '\n' + stack,
       ]);
@@ -63,7 +64,7 @@ export function installConsole(print: Print): void {
       indent += '  ';
     },
     groupEnd: () => {
-      indent = indent.slice(2);
+      indent = $slice(indent, 2);
     },
   };
   defineProperty(globalObject, 'console', { value: console, writable: true, configurable: true });
@@ -143,7 +144,7 @@ export function installTimers(
     clearTimeout: (id: unknown) => void clear(id),
     clearInterval: (id: unknown) => void clear(id),
     queueMicrotask: (fn: () => void) => {
-      Promise.resolve().then(fn).catch(uncaught);
+      $catch($then(Promise.resolve(), fn), uncaught);
     },
   };
   for (const [name, value] of Object.entries(globals)) {
@@ -201,7 +202,7 @@ export function installTimers(
         (t) => t.owner.key === key && t.owner.entry !== undefined && t.owner.entry < entry,
       ),
     list: () =>
-      [...timers].map(([id, t]) => ({
+      $map([...timers], ([id, t]) => ({
         id,
         kind: t.repeat === undefined ? 'timeout' : 'interval',
         delay: t.delay,

@@ -25,6 +25,7 @@ import {
   globalObject,
   indirectEval,
 } from './primordials.ts';
+import { $map, $push, $some, $then } from './primordials-methods.ts';
 
 export interface TxMode {
   check: boolean;
@@ -80,7 +81,7 @@ export class Entries {
       label: `entry ${request.entry}`,
     };
     this.#timers.owner = { ...owner, entry: request.entry };
-    const declarations = new Map(request.declarations.map((d) => [d.name, d]));
+    const declarations = new Map($map(request.declarations, (d) => [d.name, d]));
     if (!request.check) beginDraws(request.entry, request.draws);
     const mode = { check: !!request.check, quiet: !!request.quiet, hold: !!request.hold };
     const body = () => {
@@ -119,7 +120,8 @@ export class Entries {
       return this.#finish(context, false, error, mode.hold);
     }
     if (isAsync && result instanceof Promise) {
-      result.then(
+      $then(
+        result,
         (value) => this.#settle(context, true, value, mode.hold),
         (error) => this.#settle(context, false, error, mode.hold),
       );
@@ -167,7 +169,7 @@ export class Entries {
 
   #setUnderscore(context: EntryContext, value: unknown): void {
     this.last = value;
-    if (context.defined.some((d) => d.name === '_')) this.#userOwnsUnderscore = true;
+    if ($some(context.defined, (d) => d.name === '_')) this.#userOwnsUnderscore = true;
     if (!this.#userOwnsUnderscore) setLast('_', value);
   }
 
@@ -178,7 +180,8 @@ export class Entries {
     this.#processes.committedEntry = tx.entry;
     const replaced = owner?.entry === tx.entry ? this.#timers.replaceOwned(owner.key, tx.entry) : 0;
     if (replaced) {
-      lines.push(
+      $push(
+        lines,
         `(${replaced} timer${replaced > 1 ? 's' : ''} left by an earlier evaluation of this entry ${replaced > 1 ? 'were' : 'was'} cleared)`,
       );
     }

@@ -28,6 +28,7 @@ import {
   json,
   now,
 } from './primordials.ts';
+import { $map } from './primordials-methods.ts';
 
 type Notify = (message: string) => void;
 
@@ -69,7 +70,7 @@ export function boot(notifyHost: Notify, hostNow: () => number): void {
   ] as const) {
     defineProperty(globalObject, name, { value: fn, writable: true, configurable: true });
   }
-  setPathRoots(() => ns.all().map((d) => d.name));
+  setPathRoots(() => $map(ns.all(), (d) => d.name));
 }
 
 /** The kernel's reply to `snapshot` starts with exactly this text (its payload is not escaped). */
@@ -136,7 +137,7 @@ const HANDLERS: {
       kind,
       current,
       events,
-      versions: def.versions.map(versionInfo),
+      versions: $map(def.versions, versionInfo),
     };
   },
   ps: () => ({ ok: true, processes: processes.list(), timers: timers.list() }),
@@ -176,7 +177,7 @@ const HANDLERS: {
 
 /** Live instance counts come from each class's registry (no garbage collection is forced). */
 function definitions(): DefSummary[] {
-  return ns.all().map((d) => ({
+  return $map(ns.all(), (d) => ({
     name: d.name,
     kind: d.kind,
     version: d.current,

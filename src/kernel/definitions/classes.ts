@@ -32,6 +32,7 @@ import {
   ownKeys,
   setPrototypeOf,
 } from '../primordials.ts';
+import { $filter, $includes, $push } from '../primordials-methods.ts';
 
 export const CLASS_IMPL_PREFIX = '$viv$cls$';
 const FUNCTION_OWN = ['length', 'name', 'prototype'];
@@ -100,7 +101,7 @@ export function familyOf(cell: ClassCell, all: Iterable<ClassCell>): ClassCell[]
   for (const other of all) {
     for (let f: unknown = other.stub; f; f = getPrototypeOf(f)) {
       if (f === cell.stub) {
-        out.push(other);
+        $push(out, other);
         break;
       }
     }
@@ -127,18 +128,19 @@ export function installMembers(
 
   for (const key of cell.protoKeys) Reflect.deleteProperty(proto, key);
   const implProto = impl.prototype as object;
-  const protoKeys = ownKeys(implProto).filter((k) => k !== 'constructor');
+  const protoKeys = $filter(ownKeys(implProto), (k) => k !== 'constructor');
   for (const key of protoKeys) {
     defineProperty(proto, key, getOwnPropertyDescriptor(implProto, key)!);
   }
   setPrototypeOf(proto, getPrototypeOf(implProto));
 
   for (const key of cell.staticMethodKeys) Reflect.deleteProperty(stub, key);
-  const staticKeys = ownKeys(impl).filter(
-    (k) => !FUNCTION_OWN.includes(k as string) && !knownStaticFields.includes(k),
+  const staticKeys = $filter(
+    ownKeys(impl),
+    (k) => !$includes(FUNCTION_OWN, k as string) && !$includes(knownStaticFields, k),
   );
   for (const key of staticKeys) {
-    if (cell.staticFieldKeys.includes(key) && hasOwn(stub, key)) continue;
+    if ($includes(cell.staticFieldKeys, key) && hasOwn(stub, key)) continue;
     defineProperty(stub, key, getOwnPropertyDescriptor(impl, key)!);
   }
   const parent = getPrototypeOf(impl);
@@ -146,7 +148,7 @@ export function installMembers(
 
   cell.protoKeys = protoKeys;
   cell.staticMethodKeys = staticKeys;
-  cell.earlyStaticKeys = ownKeys(impl).filter((k) => !knownStaticFields.includes(k));
+  cell.earlyStaticKeys = $filter(ownKeys(impl), (k) => !$includes(knownStaticFields, k));
   cell.impl = impl;
   setHiddenGlobal(cell.implKey, impl);
 }
@@ -165,16 +167,16 @@ export function installStaticFields(
   const stub = cell.stub;
   const saved = saveShape(cell);
   tx.onUndo(() => restoreShape(cell, saved));
-  const fieldKeys = ownKeys(impl).filter((k) => !cell.earlyStaticKeys.includes(k));
+  const fieldKeys = $filter(ownKeys(impl), (k) => !$includes(cell.earlyStaticKeys, k));
   for (const key of cell.staticFieldKeys) {
-    if (!fieldKeys.includes(key)) Reflect.deleteProperty(stub, key);
+    if (!$includes(fieldKeys, key)) Reflect.deleteProperty(stub, key);
   }
   for (const key of fieldKeys) {
-    if (cell.staticFieldKeys.includes(key) && hasOwn(stub, key)) continue;
+    if ($includes(cell.staticFieldKeys, key) && hasOwn(stub, key)) continue;
     defineProperty(stub, key, getOwnPropertyDescriptor(impl, key)!);
   }
   cell.staticFieldKeys = fieldKeys;
-  cell.staticMethodKeys = cell.staticMethodKeys.filter((k) => !fieldKeys.includes(k));
+  cell.staticMethodKeys = $filter(cell.staticMethodKeys, (k) => !$includes(fieldKeys, k));
   defineProperty(stub, 'length', { value: length, configurable: true });
   return fieldKeys;
 }
@@ -247,7 +249,7 @@ export function stamp(state: StampState, cell: ClassCell, impl: Function, instan
     state.stampCell = undefined;
     state.stampImpl = undefined;
   }
-  const added = ownKeys(instance).filter((k) => !hasOwn(before, k));
+  const added = $filter(ownKeys(instance), (k) => !hasOwn(before, k));
   for (let i = added.length - 1; i >= 0; i--) Reflect.deleteProperty(instance, added[i]!);
   for (const key of ownKeys(before)) {
     defineProperty(instance, key, before[key as string]!);

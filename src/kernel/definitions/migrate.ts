@@ -23,6 +23,7 @@ import {
   objectCreate,
   ownKeys,
 } from '../primordials.ts';
+import { $call, $push } from '../primordials-methods.ts';
 
 export class MigrationError extends Error {
   override name = 'MigrationError';
@@ -73,7 +74,7 @@ export function migrateInstances(
       snapshots[i] = { ...instance };
       touched = i + 1;
       if (step.stampWith) stamp(state, step.cell, step.stampWith, instance);
-      if (step.migrate) step.migrate.fn.call(step.migrate.self, instance, step.migrate.arg);
+      if (step.migrate) $call(step.migrate.fn, step.migrate.self, instance, step.migrate.arg);
       progress(`migrating ${step.cell.name} to v${step.target.version}`, i + 1, instances.length);
     }
   } catch (error) {
@@ -104,12 +105,12 @@ export function dryRunInstances(
     state.carrySource.set(copy, instance);
     try {
       if (step.stampWith) stamp(state, step.cell, step.stampWith, copy);
-      if (step.migrate) step.migrate.fn.call(step.migrate.self, copy, step.migrate.arg);
+      if (step.migrate) $call(step.migrate.fn, step.migrate.self, copy, step.migrate.arg);
       report.migrated++;
     } catch (error) {
       report.failed++;
       if (report.failures.length < 5) {
-        report.failures.push({ instance: describe(instance), error: errorText(error) });
+        $push(report.failures, { instance: describe(instance), error: errorText(error) });
       }
     }
   }
@@ -122,7 +123,7 @@ function restoreFields(instance: object, snapshot: Record<PropertyKey, unknown>)
   const keys = ownKeys(instance);
   for (let k = keys.length - 1; k >= 0; k--) {
     const key = keys[k]!;
-    if (!hasOwn(snapshot, key) && Object.prototype.propertyIsEnumerable.call(instance, key)) {
+    if (!hasOwn(snapshot, key) && $call(Object.prototype.propertyIsEnumerable, instance, key)) {
       delete target[key];
     }
   }

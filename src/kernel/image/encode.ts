@@ -52,6 +52,15 @@ import {
   TypeError,
   Uint8Array,
 } from '../primordials.ts';
+import {
+  $filter,
+  $includes,
+  $map,
+  $push,
+  $reverse,
+  $slice,
+  $startsWith,
+} from '../primordials-methods.ts';
 
 export type { EncodedHeap } from './format.ts';
 export { SnapshotError } from './errors.ts';
@@ -183,8 +192,8 @@ export function encodeHeap(
       }
       id = objs.length;
       ids.set(o, id);
-      objs.push(o);
-      parents.push(cur);
+      $push(objs, o);
+      $push(parents, cur);
     }
     return id === TRANSIENT_ID ? TRANSIENT : -1 - id;
   }
@@ -250,13 +259,13 @@ export function encodeHeap(
     if (node.id < 0) {
       const shape = make();
       node.id = shapes.length;
-      shapes.push(shape);
+      $push(shapes, shape);
     }
     return node.id;
   }
 
   function encodeKeys(ks: readonly PropertyKey[]): EncodedKey[] {
-    return ks.map((k) => (typeof k === 'symbol' ? symbol(k, true) : String(k)));
+    return $map(ks, (k) => (typeof k === 'symbol' ? symbol(k, true) : String(k)));
   }
 
   /** Ordinary objects: enumerable data properties only, as [shape, values...]. */
@@ -276,16 +285,17 @@ export function encodeHeap(
   function bag(o: object, kind: string, extra: Shape, cls?: string): unknown[] {
     let ks = ownKeys(o);
     const skip = cls === undefined ? undefined : hooks.transientKeys(o);
-    if (skip !== undefined && skip.length > 0) ks = ks.filter((k) => !skip.includes(k as string));
+    if (skip !== undefined && skip.length > 0)
+      ks = $filter(ks, (k) => !$includes(skip, k as string));
     const rec: unknown[] = [0];
     const hiddenKeys: PropertyKey[] = [];
     for (const k of ks) {
-      rec.push(read(o, k, true));
-      if (hidden) hiddenKeys.push(k);
+      $push(rec, read(o, k, true));
+      if (hidden) $push(hiddenKeys, k);
     }
     const privates = cls === undefined ? undefined : hooks.privateFields(o);
     const pk = privates === undefined ? [] : keys(privates);
-    for (const k of pk) rec.push(value(privates![k]));
+    for (const k of pk) $push(rec, value(privates![k]));
     let root = tries.get(kind);
     if (root === undefined) tries.set(kind, (root = trie()));
     rec[0] = shapeOf(root, [...ks, PRIVATES, ...pk, HIDDEN, ...hiddenKeys], () => ({
@@ -312,9 +322,9 @@ export function encodeHeap(
 
   /** Arrays with holes or extra properties: all own keys but `length`, by a shape. */
   function sparse(a: unknown[]): unknown[] {
-    const ks = ownKeys(a).filter((k) => k !== 'length');
+    const ks = $filter(ownKeys(a), (k) => k !== 'length');
     const rec: unknown[] = ['A+', a.length, shapeOf(plainTrie, ks, () => ({ k: encodeKeys(ks) }))];
-    for (const k of ks) rec.push(read(a, k, false));
+    for (const k of ks) $push(rec, read(a, k, false));
     return rec;
   }
 
@@ -324,11 +334,14 @@ export function encodeHeap(
    * cost more than the data, so only symbol-keyed extras are looked for there.
    */
   function extras(o: object, rec: unknown[], skipIndices: number): unknown[] {
-    const ks = skipIndices > 0x10000 ? symbols(o) : ownKeys(o).slice(skipIndices);
-    const rest = rec[0] === 'R' ? ks.filter((k) => k !== 'lastIndex') : ks;
+    const ks = skipIndices > 0x10000 ? symbols(o) : $slice(ownKeys(o), skipIndices);
+    const rest = rec[0] === 'R' ? $filter(ks, (k) => k !== 'lastIndex') : ks;
     if (rest.length === 0) return rec;
-    rec.push(shapeOf(plainTrie, rest, () => ({ k: encodeKeys(rest) })));
-    for (const k of rest) rec.push(read(o, k, false));
+    $push(
+      rec,
+      shapeOf(plainTrie, rest, () => ({ k: encodeKeys(rest) })),
+    );
+    for (const k of rest) $push(rec, read(o, k, false));
     return rec;
   }
 
@@ -344,7 +357,7 @@ export function encodeHeap(
       wantWritable = wantConfigurable = true;
     } else {
       const level = isFrozen(o) ? 3 : isSealed(o) ? 2 : 1;
-      locked.push(cur, level);
+      $push(locked, cur, level);
       wantWritable = level < 3;
       wantConfigurable = level < 2;
     }
@@ -364,12 +377,12 @@ export function encodeHeap(
         return plain(o, nullTrie, { n: 1 });
       case 'M': {
         const entries: unknown[] = [];
-        apply(mapForEach, o, [(v: unknown, k: unknown) => entries.push(value(k), value(v))]);
+        apply(mapForEach, o, [(v: unknown, k: unknown) => $push(entries, value(k), value(v))]);
         return extras(o, ['M', entries], 0);
       }
       case 'S': {
         const members: unknown[] = [];
-        apply(setForEach, o, [(v: unknown) => members.push(value(v))]);
+        apply(setForEach, o, [(v: unknown) => $push(members, value(v))]);
         return extras(o, ['S', members], 0);
       }
       case 'D':
@@ -386,7 +399,7 @@ export function encodeHeap(
       case 'DataView':
         return view(o, kind, dvBuffer, dvOffset, dvLength);
       default:
-        if (kind.startsWith('E:')) return bag(o, kind, { k: [], e: kind.slice(2) });
+        if ($startsWith(kind, 'E:')) return bag(o, kind, { k: [], e: $slice(kind, 2) });
         return view(o, kind, taBuffer, taOffset, taLength);
     }
   }
@@ -394,8 +407,8 @@ export function encodeHeap(
   /** The failure's object chain: from the object a root led to, down to the current one. */
   function owners(): object[] {
     const chain: object[] = [];
-    for (let id = cur; id >= 0; id = parents[id]!) chain.push(objs[id]!);
-    return chain.reverse();
+    for (let id = cur; id >= 0; id = parents[id]!) $push(chain, objs[id]!);
+    return $reverse(chain);
   }
 
   function rootIndex(): number {
@@ -407,11 +420,11 @@ export function encodeHeap(
   try {
     for (let r = 0; r < roots.length; r++) {
       cur = -2 - r;
-      outRoots.push([roots[r]![0], value(roots[r]![1])]);
+      $push(outRoots, [roots[r]![0], value(roots[r]![1])]);
     }
     for (let i = 0; i < objs.length; i++) {
       cur = i;
-      records.push(record(objs[i]!));
+      $push(records, record(objs[i]!));
       progress('saving: objects encoded', i + 1);
     }
   } catch (e) {

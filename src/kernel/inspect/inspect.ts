@@ -37,6 +37,7 @@ import { isBuiltInName } from './types.ts';
 import type { Ctx } from './entries.ts';
 import { formatValue } from './value.ts';
 import { Boolean, JSON, Number, Object, String, Symbol } from '../primordials.ts';
+import { $call, $includes, $slice, $split } from '../primordials-methods.ts';
 
 export interface InspectOptions {
   depth?: number;
@@ -85,7 +86,7 @@ export function inspect(value: unknown, options?: InspectOptions): string {
   return formatValue(ctx, value, 0);
 }
 
-const hasOwn = (obj: object, key: PropertyKey) => Object.prototype.hasOwnProperty.call(obj, key);
+const hasOwn = (obj: object, key: PropertyKey) => $call(Object.prototype.hasOwnProperty, obj, key);
 
 // Whether `%s` should inspect an object rather than call String() on it: true unless the
 // nearest `toString` or `Symbol.toPrimitive` in its prototype chain is user-defined.
@@ -102,7 +103,7 @@ function hasBuiltInToString(value: object): boolean {
 
 let circularJsonMessage: string | undefined;
 
-const firstLine = (error: unknown) => String((error as Error)?.message).split('\n')[0];
+const firstLine = (error: unknown) => $split(String((error as Error)?.message), '\n')[0];
 
 // JSON.stringify for `%j`, with circular structures shown as '[Circular]'.
 function stringifyJson(value: unknown): string {
@@ -168,24 +169,24 @@ export function formatWithOptions(options: InspectOptions, ...args: unknown[]): 
       const directive = first[++i];
       if (argIndex + 1 !== args.length) {
         if (directive === '%') {
-          result += first.slice(lastPos, i);
+          result += $slice(first, lastPos, i);
           lastPos = i + 1;
           continue;
         }
-        if (!'sjdOoifc'.includes(directive)) continue;
+        if (!$includes('sjdOoifc', directive)) continue;
         const text = formatDirective(directive, args[++argIndex], options);
-        if (lastPos !== i - 1) result += first.slice(lastPos, i - 1);
+        if (lastPos !== i - 1) result += $slice(first, lastPos, i - 1);
         result += text;
         lastPos = i + 1;
       } else if (directive === '%') {
-        result += first.slice(lastPos, i);
+        result += $slice(first, lastPos, i);
         lastPos = i + 1;
       }
     }
     if (lastPos !== 0) {
       argIndex++;
       separator = ' ';
-      if (lastPos < first.length) result += first.slice(lastPos);
+      if (lastPos < first.length) result += $slice(first, lastPos);
     }
   }
   for (; argIndex < args.length; argIndex++) {

@@ -23,6 +23,7 @@ import {
   WeakSet,
   globalThis,
 } from '../primordials.ts';
+import { $apply, $call, $filter, $push, $slice, $test } from '../primordials-methods.ts';
 
 type Method = (this: unknown, ...args: unknown[]) => unknown;
 
@@ -32,7 +33,7 @@ function getter(proto: object, key: PropertyKey): Method {
 
 function hasSlot(method: Method, value: unknown, ...args: unknown[]): boolean {
   try {
-    method.apply(value, args);
+    $apply(method, value, args);
     return true;
   } catch {
     return false;
@@ -41,7 +42,7 @@ function hasSlot(method: Method, value: unknown, ...args: unknown[]): boolean {
 
 const objectToString = Object.prototype.toString;
 const isEnumerable = (obj: object, key: PropertyKey) =>
-  Object.prototype.propertyIsEnumerable.call(obj, key);
+  $call(Object.prototype.propertyIsEnumerable, obj, key);
 export const INDEX_KEY = /^(?:0|[1-9][0-9]*)$/;
 const TypedArrayPrototype = Object.getPrototypeOf(Uint8Array.prototype) as object;
 const mapSizeGetter = getter(Map.prototype, 'size');
@@ -59,14 +60,14 @@ const MapIteratorPrototype = Object.getPrototypeOf(new Map().entries()) as objec
 const SetIteratorPrototype = Object.getPrototypeOf(new Set().values()) as object;
 
 export function builtinTag(value: unknown): string {
-  return objectToString.call(value).slice(8, -1);
+  return $slice($call(objectToString, value), 8, -1);
 }
 
 export const isMap = (value: object): value is Map<unknown, unknown> =>
   hasSlot(mapSizeGetter, value);
 export const isSet = (value: object): value is Set<unknown> => hasSlot(setSizeGetter, value);
-export const mapSize = (value: object): number => mapSizeGetter.call(value) as number;
-export const setSize = (value: object): number => setSizeGetter.call(value) as number;
+export const mapSize = (value: object): number => $call(mapSizeGetter, value) as number;
+export const setSize = (value: object): number => $call(setSizeGetter, value) as number;
 export const isDate = (value: object): value is Date => hasSlot(Date.prototype.getTime, value);
 export const isWeakMap = (value: object): boolean =>
   hasSlot(WeakMap.prototype.has as Method, value, {});
@@ -89,11 +90,11 @@ export function arrayBufferKind(value: object): string | undefined {
 
 // The element type name ('Uint8Array', ...) of a typed array, undefined for anything else.
 export function typedArrayName(value: object): string | undefined {
-  return typedArrayTagGetter.call(value) as string | undefined;
+  return $call(typedArrayTagGetter, value) as string | undefined;
 }
 
 export function typedArrayLength(value: object): number {
-  return typedArrayLengthGetter.call(value) as number;
+  return $call(typedArrayLengthGetter, value) as number;
 }
 
 // Errors: `Error.isError` checks the internal slot (V8 13.4+); `instanceof` also accepts
@@ -120,7 +121,7 @@ export function unbox(value: object, kind: string): unknown {
   const proto = { Number, String, Boolean, BigInt, Symbol }[kind]!.prototype as {
     valueOf: Method;
   };
-  return proto.valueOf.call(value);
+  return $call(proto.valueOf, value);
 }
 
 export const isArguments = (value: object): boolean => builtinTag(value) === 'Arguments';
@@ -213,7 +214,7 @@ let builtInNames: Set<string> | undefined;
 // Names of the global constructors/namespaces (`Object`, `Map`, `Intl`, ...), computed lazily.
 export function isBuiltInName(name: unknown): boolean {
   builtInNames ??= new Set(
-    Object.getOwnPropertyNames(globalThis).filter((n) => /^[A-Z][a-zA-Z0-9]+$/.test(n)),
+    $filter(Object.getOwnPropertyNames(globalThis), (n) => $test(/^[A-Z][a-zA-Z0-9]+$/, n)),
   );
   return typeof name === 'string' && builtInNames.has(name);
 }
@@ -231,13 +232,13 @@ export function getKeys(value: object, showHidden: boolean): PropertyKey[] {
     }
   }
   for (const symbol of Object.getOwnPropertySymbols(value)) {
-    if (showHidden || isEnumerable(value, symbol)) keys.push(symbol);
+    if (showHidden || isEnumerable(value, symbol)) $push(keys, symbol);
   }
   return keys;
 }
 
 export function isIndexKey(key: PropertyKey): boolean {
-  return typeof key === 'string' && INDEX_KEY.test(key) && Number(key) < 2 ** 32 - 1;
+  return typeof key === 'string' && $test(INDEX_KEY, key) && Number(key) < 2 ** 32 - 1;
 }
 
 // Keys of an array-like other than its indices. Own keys list indices first (ascending), so
@@ -251,9 +252,9 @@ export function getNonIndexKeys(value: object, showHidden: boolean): PropertyKey
     if (isIndexKey(names[mid])) low = mid + 1;
     else high = mid;
   }
-  const keys: PropertyKey[] = names.slice(low).filter((key) => !isIndexKey(key));
+  const keys: PropertyKey[] = $filter($slice(names, low), (key) => !isIndexKey(key));
   for (const symbol of Object.getOwnPropertySymbols(value)) {
-    if (showHidden || isEnumerable(value, symbol)) keys.push(symbol);
+    if (showHidden || isEnumerable(value, symbol)) $push(keys, symbol);
   }
   return keys;
 }

@@ -3,6 +3,7 @@
 import type { Suspect } from '../../shared/types.ts';
 import type { Definition } from '../definitions/namespace.ts';
 import { Error } from '../primordials.ts';
+import { $includes } from '../primordials-methods.ts';
 
 /**
  * The likely culprit of a crash: the function or class changed most recently since the process
@@ -20,7 +21,7 @@ export function suspectOf(
     if (def.kind !== 'function' && def.kind !== 'class') continue;
     const last = def.events[def.events.length - 1];
     if (!last || last.entry <= lastGoodEntry || last.from === undefined) continue;
-    const inStack = stack.includes(def.name) ? 1e9 : 0;
+    const inStack = $includes(stack, def.name) ? 1e9 : 0;
     const score = inStack + last.entry;
     if (score > bestScore) {
       bestScore = score;

@@ -27,6 +27,7 @@ import {
   getOwnPropertyDescriptor,
   globalObject,
 } from '../primordials.ts';
+import { $call, $push } from '../primordials-methods.ts';
 
 const MAX_PERF = 100_000;
 
@@ -100,7 +101,7 @@ function epochNow(): number {
     const value = realDateNow();
     const last = clock.length - 2;
     if (last >= 0 && clock[last] === value) clock[last + 1]!++;
-    else clock.push(value, 1);
+    else $push(clock, value, 1);
     return value;
   }
   if (epochPlain) return epochAt < epochPlain.length ? epochPlain[epochAt++]! : realDateNow();
@@ -117,7 +118,7 @@ function perfNow(): number {
   if (mode === 'live' || outside > 0) return hostPerfNow();
   if (mode === 'record') {
     const value = hostPerfNow();
-    if (perf.length < MAX_PERF) perf.push(value);
+    if (perf.length < MAX_PERF) $push(perf, value);
     return value;
   }
   return perfAt < perf.length ? perf[perfAt++]! : hostPerfNow();
@@ -174,7 +175,7 @@ export function installDeterminism(perfNowHost: () => number, timeOrigin: number
 /** `performance.timeOrigin` read inside an entry: a wall-clock draw of its own kind. */
 function recordedOrigin(): number {
   if (mode === 'record') {
-    clock.push(hostTimeOrigin, 1);
+    $push(clock, hostTimeOrigin, 1);
     return hostTimeOrigin;
   }
   return epochNow();
@@ -189,7 +190,7 @@ function installIntlNow(): void {
     defineProperty(proto, 'format', {
       configurable: true,
       get(this: Intl.DateTimeFormat) {
-        const bound = format.call(this) as (date?: Date | number) => string;
+        const bound = $call(format, this) as (date?: Date | number) => string;
         return (date?: Date | number) => bound(date === undefined ? epochNow() : date);
       },
     });
@@ -198,7 +199,7 @@ function installIntlNow(): void {
     configurable: true,
     writable: true,
     value: function (this: Intl.DateTimeFormat, date?: Date | number) {
-      return formatToParts.call(this, date === undefined ? epochNow() : date);
+      return $call(formatToParts, this, date === undefined ? epochNow() : date);
     },
   });
 }
