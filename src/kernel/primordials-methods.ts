@@ -11,13 +11,15 @@ import {
 } from './primordials-safe.ts';
 
 const g = rawGlobal;
-const { getPrototypeOf, getOwnPropertyDescriptor: describe } = g.Object;
+const { getPrototypeOf, getOwnPropertyDescriptor: describe, defineProperty } = g.Object;
 const { isArray } = g.Array;
 const ArrayProto = g.Array.prototype as unknown as Record<string, Function>;
 const StringProto = g.String.prototype as unknown as Record<string, Function>;
 const FunctionProto = g.Function.prototype as unknown as Record<string, Function>;
 const RegExpProto = g.RegExp.prototype as unknown as Record<string, Function>;
 const PromiseProto = g.Promise.prototype as unknown as Record<string, Function>;
+const NumberProto = g.Number.prototype as unknown as Record<string, Function>;
+const SymbolProto = g.Symbol.prototype as unknown as Record<string, Function>;
 
 /** The original method `name` of a prototype (undefined if it has none). */
 const original = (proto: Record<string, Function>, name: string) =>
@@ -25,28 +27,44 @@ const original = (proto: Record<string, Function>, name: string) =>
 
 type Method = (self: any, ...args: any[]) => any;
 
-function method(name: string, arrayOverride?: Function): Method {
+function method(name: string, arrayOverride?: Function, regExpOverride?: Function): Method {
   const onArray = arrayOverride ?? original(ArrayProto, name);
   const onString = original(StringProto, name);
   const onFunction = original(FunctionProto, name);
-  const onRegExp = original(RegExpProto, name);
+  const onRegExp = regExpOverride ?? original(RegExpProto, name);
   const onPromise = original(PromiseProto, name);
+  const onNumber = original(NumberProto, name);
+  const onSymbol = original(SymbolProto, name);
   return function (self: any, ...args: any[]): any {
     let fn: Function | undefined;
     if (isArray(self)) fn = onArray;
     else if (typeof self === 'string') fn = onString;
     else if (typeof self === 'function') fn = onFunction;
+    else if (typeof self === 'number') fn = onNumber;
+    else if (typeof self === 'symbol') fn = onSymbol;
     else if (self !== null && typeof self === 'object') {
       const proto = getPrototypeOf(self);
       if (proto === RegExpProto) fn = onRegExp;
       else if (proto === PromiseProto) fn = onPromise;
     }
     if (fn === undefined) fn = self[name] as Function;
+    if (fn === onString && typeof args[0] === 'object') ownExec(args[0]);
+    if (regExpOverride !== undefined && fn === onRegExp) return regExpOverride(self, args[0]);
     if (arrayOverride !== undefined && fn === onArray) {
       return ReflectApply(fn, undefined, prepend(self, args));
     }
     return ReflectApply(fn, self, args);
   };
+}
+
+/**
+ * String methods given a RegExp (`replace`, `split`) call its `exec` as a property: a kernel
+ * RegExp gets the original one as an own property, so a user's RegExp.prototype.exec is not run.
+ */
+function ownExec(pattern: object | null): void {
+  if (pattern === null || getPrototypeOf(pattern) !== RegExpProto) return;
+  if (describe(pattern, 'exec') === undefined)
+    defineProperty(pattern, 'exec', { value: regExpExec });
 }
 
 /** `[first, ...rest]` without the array iterator (a user may patch it). */
@@ -142,7 +160,10 @@ export const $charCodeAt = method('charCodeAt') as (s: string, i: number) => num
 export const $codePointAt = method('codePointAt') as (s: string, i: number) => number | undefined;
 export const $toUpperCase = method('toUpperCase') as (s: string) => string;
 export const $toLowerCase = method('toLowerCase') as (s: string) => string;
-export const $test = method('test') as (r: RegExp, s: string) => boolean;
+const regExpExec = original(RegExpProto, 'exec')!;
+/** `r.test(s)` without looking up `r.exec` (RegExp.prototype.test would: a user may patch it). */
+const regExpTest = (r: RegExp, s: string) => ReflectApply(regExpExec, r, [s]) !== null;
+export const $test = method('test', undefined, regExpTest) as (r: RegExp, s: string) => boolean;
 export const $exec = method('exec') as (r: RegExp, s: string) => RegExpExecArray | null;
 export const $call = method('call') as (f: Function, self: unknown, ...args: any[]) => any;
 export const $apply = method('apply') as (
@@ -159,3 +180,4 @@ export const $catch = method('catch') as (
   p: Promise<unknown>,
   fail: (e: any) => any,
 ) => Promise<any>;
+export const $toString = method('toString') as (value: unknown, radix?: number) => string;

@@ -283,3 +283,27 @@ export function installProxyWatch(): void {
   });
   defineProperty(g, 'Proxy', { value: watched });
 }
+
+/** A frozen copy of a prototype's own data properties as they were before user code ran. */
+function snapshotOf<T extends object>(proto: T): T {
+  const copy = g.Object.create(null) as T;
+  const keys = g.Reflect.ownKeys(proto);
+  for (let i = 0; i < keys.length; i++) {
+    const desc = describe(proto, keys[i]!)!;
+    if ('value' in desc) defineProperty(copy, keys[i]!, desc);
+  }
+  return g.Object.freeze(copy);
+}
+
+// `FunctionPrototype.toString` is Function.prototype.toString whatever a user later assigns to
+// it (call it with `$call(FunctionPrototype.toString, fn)`).
+export const ObjectPrototype = snapshotOf(g.Object.prototype);
+export const FunctionPrototype = snapshotOf(g.Function.prototype);
+export const ErrorPrototype = snapshotOf(g.Error.prototype);
+export const RegExpPrototype = snapshotOf(g.RegExp.prototype);
+export const DatePrototype = snapshotOf(g.Date.prototype);
+export const NumberPrototype = snapshotOf(g.Number.prototype);
+export const StringPrototype = snapshotOf(g.String.prototype);
+export const BooleanPrototype = snapshotOf(g.Boolean.prototype);
+export const BigIntPrototype = snapshotOf(g.BigInt.prototype);
+export const SymbolPrototype = snapshotOf(g.Symbol.prototype);

@@ -13,6 +13,7 @@ import type { Version } from './namespace.ts';
 import { describe, findPath } from '../inspect/describe.ts';
 import type { Transaction } from '../transaction/transaction.ts';
 import {
+  ObjectPrototype,
   Array,
   Error,
   Object,
@@ -123,7 +124,7 @@ function restoreFields(instance: object, snapshot: Record<PropertyKey, unknown>)
   const keys = ownKeys(instance);
   for (let k = keys.length - 1; k >= 0; k--) {
     const key = keys[k]!;
-    if (!hasOwn(snapshot, key) && $call(Object.prototype.propertyIsEnumerable, instance, key)) {
+    if (!hasOwn(snapshot, key) && $call(ObjectPrototype.propertyIsEnumerable, instance, key)) {
       delete target[key];
     }
   }

@@ -35,6 +35,7 @@ import {
   unregisteredSymbol,
 } from './errors.ts';
 import {
+  DatePrototype,
   isProxy,
   Array,
   ArrayBuffer,
@@ -90,7 +91,7 @@ const ObjectProto = Object.prototype;
 const ArrayProto = Array.prototype;
 const mapForEach = Map.prototype.forEach;
 const setForEach = Set.prototype.forEach;
-const dateTime = Date.prototype.getTime;
+const dateTime = DatePrototype.getTime;
 const reSource = getter(RegExp.prototype, 'source');
 const reFlags = getter(RegExp.prototype, 'flags');
 const abDetached = describe(ArrayBuffer.prototype, 'detached')?.get ?? (() => false);

@@ -3,6 +3,7 @@
 // when saving fails, by finding each step between an object and the one it first led to.
 import { KINDS, TYPED_ARRAYS, WELL_KNOWN_NAME } from './format.ts';
 import {
+  FunctionPrototype,
   Array,
   BigInt,
   Boolean,
@@ -67,7 +68,7 @@ const { getPrototypeOf: protoOf } = Object;
 const { apply, ownKeys } = Reflect;
 const mapForEach = Map.prototype.forEach;
 const setForEach = Set.prototype.forEach;
-const fnSource = Function.prototype.toString;
+const fnSource = FunctionPrototype.toString;
 const typedBuffer = describe(protoOf(Int8Array.prototype) as object, 'buffer')!.get!;
 const viewBuffer = describe(DataView.prototype, 'buffer')!.get!;
 

@@ -75,7 +75,10 @@ function saveDefinition(def: Definition): SavedDefinition {
       entry: v.entry,
       parent: v.parent,
       meta: v.meta,
-      staticFields: v.staticFields?.filter((k): k is string => typeof k === 'string'),
+      staticFields:
+        v.staticFields === undefined
+          ? undefined
+          : $filter(v.staticFields, (k): k is string => typeof k === 'string'),
       transient: v.transient,
     })),
   };

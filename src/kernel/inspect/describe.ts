@@ -1,6 +1,16 @@
 // Short descriptions of live objects for error messages: what it is, and where it sits in the image.
 import { inspect } from './inspect.ts';
-import { Array, JSON, Map, Object, Set, String, globalObject, ownKeys } from '../primordials.ts';
+import {
+  ObjectPrototype,
+  Array,
+  JSON,
+  Map,
+  Object,
+  Set,
+  String,
+  globalObject,
+  ownKeys,
+} from '../primordials.ts';
 import { $call, $push, $slice, $test } from '../primordials-methods.ts';
 
 /** One line, at most ~80 characters: `Account { id: 7, balance: 12 }`. */
@@ -9,7 +19,7 @@ export function describe(value: unknown): string {
   try {
     text = inspect(value, { depth: 0, breakLength: Infinity });
   } catch {
-    text = $call(Object.prototype.toString, value);
+    text = $call(ObjectPrototype.toString, value);
   }
   return text.length > 80 ? $slice(text, 0, 77) + '...' : text;
 }

@@ -11,8 +11,9 @@ import {
   type Stylize,
 } from './text.ts';
 import * as types from './types.ts';
-import { Map, Math, Object, Set, String } from '../primordials.ts';
+import { ObjectPrototype, Map, Math, Object, Set, String } from '../primordials.ts';
 import { $call, $map, $push, $slice, $test } from '../primordials-methods.ts';
+import { $toString } from '../primordials-methods.ts';
 
 export interface Ctx extends LayoutCtx {
   seen: object[];
@@ -40,7 +41,7 @@ export type EntryType = typeof OBJECT | typeof ARRAY_ITEM | typeof ARRAY_EXTRAS;
 type AnyObject = Record<PropertyKey, unknown>;
 
 const IDENTIFIER_KEY = /^[a-zA-Z_][a-zA-Z_0-9]*$/;
-const hasOwn = (obj: object, key: PropertyKey) => $call(Object.prototype.hasOwnProperty, obj, key);
+const hasOwn = (obj: object, key: PropertyKey) => $call(ObjectPrototype.hasOwnProperty, obj, key);
 const remainingText = (n: number) => `... ${n} more item${n > 1 ? 's' : ''}`;
 
 // One `key: value` entry (or just the value for array items). Accessors are not invoked.
@@ -72,7 +73,7 @@ export function formatProperty(
   }
   if (type === ARRAY_ITEM) return text;
   let name: string;
-  if (typeof key === 'symbol') name = ctx.stylize(escapeText(key.toString()), 'symbol');
+  if (typeof key === 'symbol') name = ctx.stylize(escapeText($toString(key)), 'symbol');
   else if (key === '__proto__') name = "['__proto__']";
   else if ($test(IDENTIFIER_KEY, String(key))) name = ctx.stylize(String(key), 'name');
   else name = ctx.stylize(quoteString(String(key)), 'string');

@@ -3,7 +3,15 @@
 // indented to the current nesting level.
 
 import { getPrefix, type Stylize } from './text.ts';
-import { Array, Error, Math, Object, String } from '../primordials.ts';
+import {
+  ErrorPrototype,
+  ObjectPrototype,
+  Array,
+  Error,
+  Math,
+  Object,
+  String,
+} from '../primordials.ts';
 import {
   $call,
   $endsWith,
@@ -31,15 +39,15 @@ export interface ErrorCtx {
 
 type ErrorLike = Error & { [key: string]: unknown };
 
-// `stack` when it is a non-empty string, `Error.prototype.toString` otherwise. A non-string
+// `stack` when it is a non-empty string, `ErrorPrototype.toString` otherwise. A non-string
 // stack is appended on its own line (rendered by `formatOther`).
 function getStackString(err: ErrorLike, formatOther: (value: unknown) => string): string {
   const stack: unknown = err.stack;
   if (stack) {
     if (typeof stack === 'string') return stack;
-    return `${$call(Error.prototype.toString, err)}\n    ${formatOther(stack)}`;
+    return `${$call(ErrorPrototype.toString, err)}\n    ${formatOther(stack)}`;
   }
-  return $call(Error.prototype.toString, err);
+  return $call(ErrorPrototype.toString, err);
 }
 
 // Makes the first line of a conventional stack ("Name: message") name the real constructor,
@@ -152,7 +160,7 @@ export function formatError(
       }
     }
   }
-  if ($call(Object.prototype.hasOwnProperty, err, 'cause') && !$includes(keys, 'cause')) {
+  if ($call(ObjectPrototype.hasOwnProperty, err, 'cause') && !$includes(keys, 'cause')) {
     $push(keys, 'cause');
   }
   if (Array.isArray(err.errors) && !$includes(keys, 'errors')) $push(keys, 'errors');

@@ -20,7 +20,7 @@
 // - Error stacks in colour mode: node_modules package names are underlined as in Node, but
 //   frames of Node's own modules are not greyed and the current directory is not dimmed (the
 //   isolate has no `process` and no list of Node's builtin modules).
-//   A non-string truthy `stack` is rendered after `Error.prototype.toString()` without Node's
+//   A non-string truthy `stack` is rendered after `ErrorPrototype.toString()` without Node's
 //   exact indentation.
 // - String widths used for column alignment of arrays approximate ICU's East Asian width
 //   (identical for ASCII and common CJK/emoji).
@@ -36,7 +36,16 @@ import { formatNumber, formatBigInt, stylizeNoColor, stylizeWithColor } from './
 import { isBuiltInName } from './types.ts';
 import type { Ctx } from './entries.ts';
 import { formatValue } from './value.ts';
-import { Boolean, JSON, Number, Object, String, Symbol } from '../primordials.ts';
+import {
+  ErrorPrototype,
+  ObjectPrototype,
+  Boolean,
+  JSON,
+  Number,
+  Object,
+  String,
+  Symbol,
+} from '../primordials.ts';
 import { $call, $includes, $slice, $split } from '../primordials-methods.ts';
 
 export interface InspectOptions {
@@ -86,7 +95,7 @@ export function inspect(value: unknown, options?: InspectOptions): string {
   return formatValue(ctx, value, 0);
 }
 
-const hasOwn = (obj: object, key: PropertyKey) => $call(Object.prototype.hasOwnProperty, obj, key);
+const hasOwn = (obj: object, key: PropertyKey) => $call(ObjectPrototype.hasOwnProperty, obj, key);
 
 // Whether `%s` should inspect an object rather than call String() on it: true unless the
 // nearest `toString` or `Symbol.toPrimitive` in its prototype chain is user-defined.

@@ -3,7 +3,16 @@
 
 import { formatPrimitive, stylizeNoColor, type LayoutCtx, type Stylize } from './text.ts';
 import * as types from './types.ts';
-import { Array, Function, Math, Object, Symbol, Uint8Array } from '../primordials.ts';
+import {
+  FunctionPrototype,
+  ObjectPrototype,
+  Array,
+  Function,
+  Math,
+  Object,
+  Symbol,
+  Uint8Array,
+} from '../primordials.ts';
 import {
   $call,
   $endsWith,
@@ -18,10 +27,11 @@ import {
   $test,
   $toLowerCase,
 } from '../primordials-methods.ts';
+import { $toString } from '../primordials-methods.ts';
 
-const hasOwn = (obj: object, key: PropertyKey) => $call(Object.prototype.hasOwnProperty, obj, key);
+const hasOwn = (obj: object, key: PropertyKey) => $call(ObjectPrototype.hasOwnProperty, obj, key);
 const isEnumerable = (obj: object, key: PropertyKey) =>
-  $call(Object.prototype.propertyIsEnumerable, obj, key);
+  $call(ObjectPrototype.propertyIsEnumerable, obj, key);
 
 // Symbol.toStringTag, unless it is missing or an own enumerable property (printed as a key).
 export function getTag(value: object, showHidden: boolean): string {
@@ -50,7 +60,7 @@ function isClassSource(source: string): boolean {
 }
 
 export function getFunctionBase(fn: Function, constructor: string | null, tag: string): string {
-  if (isClassSource($call(Function.prototype.toString, fn))) {
+  if (isClassSource($call(FunctionPrototype.toString, fn))) {
     const name = (hasOwn(fn, 'name') && fn.name) || '(anonymous)';
     let base = `class ${name}`;
     if (constructor !== 'Function' && constructor !== null) base += ` [${constructor}]`;
@@ -104,7 +114,7 @@ export function formatBufferContents(ctx: LayoutCtx & { stylize: Stylize }, buff
   const shown = Math.min(ctx.maxArrayLength, bytes.length);
   let hex = $join(
     Array.from(bytes.subarray(0, Math.max(0, shown)), (byte) =>
-      $padStart(byte.toString(16), 2, '0'),
+      $padStart($toString(byte, 16), 2, '0'),
     ),
     ' ',
   );

@@ -17,6 +17,7 @@ import {
   $split,
   $toUpperCase,
 } from '../primordials-methods.ts';
+import { $toString } from '../primordials-methods.ts';
 
 export type Style =
   | 'special'
@@ -95,8 +96,8 @@ function escapeChar(char: string): string {
   const code = $charCodeAt(char, 0);
   const named = NAMED_ESCAPES[code];
   if (named !== undefined) return named;
-  if (code < 0xd800) return `\\x${$padStart($toUpperCase(code.toString(16)), 2, '0')}`;
-  return `\\u${code.toString(16)}`;
+  if (code < 0xd800) return `\\x${$padStart($toUpperCase($toString(code, 16)), 2, '0')}`;
+  return `\\u${$toString(code, 16)}`;
 }
 
 // Escapes like a single-quoted string body, without adding quotes (used for symbol keys).
@@ -149,7 +150,7 @@ export function formatPrimitive(stylize: Stylize, value: unknown, ctx: LayoutCtx
   if (typeof value === 'bigint') return formatBigInt(stylize, value);
   if (typeof value === 'boolean') return stylize(`${value}`, 'boolean');
   if (typeof value === 'undefined') return stylize('undefined', 'undefined');
-  return stylize((value as symbol).toString(), 'symbol');
+  return stylize($toString(value as symbol), 'symbol');
 }
 
 function isFullWidth(code: number): boolean {

@@ -3,6 +3,13 @@
 // slot, so they work across realms and ignore Symbol.toStringTag and prototype tricks.
 // Checks that cannot be done that way are marked "heuristic".
 import {
+  BigIntPrototype,
+  BooleanPrototype,
+  DatePrototype,
+  NumberPrototype,
+  ObjectPrototype,
+  StringPrototype,
+  SymbolPrototype,
   Array,
   ArrayBuffer,
   BigInt,
@@ -40,9 +47,9 @@ function hasSlot(method: Method, value: unknown, ...args: unknown[]): boolean {
   }
 }
 
-const objectToString = Object.prototype.toString;
+const objectToString = ObjectPrototype.toString;
 const isEnumerable = (obj: object, key: PropertyKey) =>
-  $call(Object.prototype.propertyIsEnumerable, obj, key);
+  $call(ObjectPrototype.propertyIsEnumerable, obj, key);
 export const INDEX_KEY = /^(?:0|[1-9][0-9]*)$/;
 const TypedArrayPrototype = Object.getPrototypeOf(Uint8Array.prototype) as object;
 const mapSizeGetter = getter(Map.prototype, 'size');
@@ -68,7 +75,7 @@ export const isMap = (value: object): value is Map<unknown, unknown> =>
 export const isSet = (value: object): value is Set<unknown> => hasSlot(setSizeGetter, value);
 export const mapSize = (value: object): number => $call(mapSizeGetter, value) as number;
 export const setSize = (value: object): number => $call(setSizeGetter, value) as number;
-export const isDate = (value: object): value is Date => hasSlot(Date.prototype.getTime, value);
+export const isDate = (value: object): value is Date => hasSlot(DatePrototype.getTime, value);
 export const isWeakMap = (value: object): boolean =>
   hasSlot(WeakMap.prototype.has as Method, value, {});
 export const isWeakSet = (value: object): boolean =>
@@ -109,11 +116,11 @@ export function isError(value: object): value is Error {
 
 // 'Number', 'String', 'Boolean', 'BigInt' or 'Symbol' for boxed primitives.
 export function boxedKind(value: object): string | undefined {
-  if (hasSlot(Number.prototype.valueOf, value)) return 'Number';
-  if (hasSlot(String.prototype.valueOf, value)) return 'String';
-  if (hasSlot(Boolean.prototype.valueOf, value)) return 'Boolean';
-  if (hasSlot(BigInt.prototype.valueOf, value)) return 'BigInt';
-  if (hasSlot(Symbol.prototype.valueOf, value)) return 'Symbol';
+  if (hasSlot(NumberPrototype.valueOf, value)) return 'Number';
+  if (hasSlot(StringPrototype.valueOf, value)) return 'String';
+  if (hasSlot(BooleanPrototype.valueOf, value)) return 'Boolean';
+  if (hasSlot(BigIntPrototype.valueOf, value)) return 'BigInt';
+  if (hasSlot(SymbolPrototype.valueOf, value)) return 'Symbol';
   return undefined;
 }
 

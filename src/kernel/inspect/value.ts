@@ -26,6 +26,9 @@ import {
 import { formatNumber, formatPrimitive, getPrefix, reduceToSingleString } from './text.ts';
 import * as types from './types.ts';
 import {
+  DatePrototype,
+  ObjectPrototype,
+  RegExpPrototype,
   Array,
   Date,
   Map,
@@ -54,7 +57,7 @@ type AnyObject = Record<PropertyKey, unknown>;
 type Formatter = (ctx: Ctx, value: AnyObject, recurseTimes: number) => string[];
 
 const CUSTOM_INSPECT = Symbol.for('nodejs.util.inspect.custom');
-const hasOwn = (obj: object, key: PropertyKey) => $call(Object.prototype.hasOwnProperty, obj, key);
+const hasOwn = (obj: object, key: PropertyKey) => $call(ObjectPrototype.hasOwnProperty, obj, key);
 const STACK_OVERFLOW = 'Maximum call stack size exceeded';
 
 export function formatValue(ctx: Ctx, value: unknown, recurseTimes: number, inTypedArray = false) {
@@ -311,12 +314,12 @@ function describeOther(
     if (isEmpty()) shape.text = `${shape.braces[0]}}`;
   } else if (types.isRegExp(value)) {
     const regexp = constructor !== null ? value : new RegExp(value);
-    shape.base = $call(RegExp.prototype.toString, regexp);
+    shape.base = $call(RegExpPrototype.toString, regexp);
     if (label('RegExp') !== 'RegExp ') shape.base = `${label('RegExp')}${shape.base}`;
     if (isEmpty() || recurseTimes > ctx.depth) shape.text = ctx.stylize(shape.base, 'regexp');
   } else if (types.isDate(value)) {
-    const valid = !Number.isNaN($call(Date.prototype.getTime, value));
-    shape.base = $call(valid ? Date.prototype.toISOString : Date.prototype.toString, value);
+    const valid = !Number.isNaN($call(DatePrototype.getTime, value));
+    shape.base = $call(valid ? DatePrototype.toISOString : DatePrototype.toString, value);
     if (label('Date') !== 'Date ') shape.base = `${label('Date')}${shape.base}`;
     if (isEmpty()) shape.text = ctx.stylize(shape.base, 'date');
   } else if (types.isError(value)) {

@@ -28,10 +28,11 @@ import {
   globalObject,
 } from '../primordials.ts';
 import { $call, $push } from '../primordials-methods.ts';
+import { $toString } from '../primordials-methods.ts';
 
 const MAX_PERF = 100_000;
 
-const realDateNow = Date.now;
+const realDateNow = RealDate.now;
 const nativeRandom = Math.random;
 const IntlDateTimeFormat = Intl.DateTimeFormat;
 
@@ -150,7 +151,7 @@ export function installDeterminism(perfNowHost: () => number, timeOrigin: number
       return Reflect.construct(target, args.length === 0 ? [epochNow()] : args, nt);
     },
     apply() {
-      return new RealDate(epochNow()).toString();
+      return $toString(new RealDate(epochNow()));
     },
     get(target, key, receiver) {
       if (key === 'now') return now;
