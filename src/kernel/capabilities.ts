@@ -5,6 +5,7 @@ import type { GuestNotice } from '../shared/notices.ts';
 import { formatWithOptions, inspect } from './inspect/inspect.ts';
 import { outsideEntry } from './transaction/determinism.ts';
 import {
+  stackOf,
   Error,
   Map,
   Math,
@@ -38,7 +39,7 @@ export function installConsole(print: Print): void {
       print('out', indent + inspect(value, { depth: options?.depth })),
     table: (...args: unknown[]) => out('out', args),
     trace: (...args: unknown[]) => {
-      const stack = $join($slice($split(new Error().stack ?? '', '\n'), 2), '\n');
+      const stack = $join($slice($split(String(stackOf(new Error()) ?? ''), '\n'), 2), '\n');
       out('err', [
         'Trace:' + (args.length ? ' ' + formatWithOptions({}, ...args) : '') + '\n' + stack,
       ]);

@@ -15,6 +15,7 @@ import { beginDraws, endDraws, resetDraws } from './transaction/determinism.ts';
 import { captureGlobals, restoreGlobals } from './transaction/globals.ts';
 import { Output } from './output.ts';
 import {
+  stackOf,
   ReflectApply,
   Error,
   Map,
@@ -254,7 +255,8 @@ export class Entries {
   errorInfo(error: unknown): ErrorInfo {
     if (error instanceof Error) {
       const info: ErrorInfo = { name: error.name, message: error.message };
-      if (typeof error.stack === 'string') info.stack = error.stack;
+      const stack = stackOf(error);
+      if (typeof stack === 'string') info.stack = stack;
       const extra = error as Error & { definition?: string; version?: number; instance?: string };
       if (extra.definition) info.definition = extra.definition;
       if (extra.version) info.version = extra.version;

@@ -6,8 +6,10 @@ import { ReflectApply, rawGlobal } from './primordials-core.ts';
 import {
   ArrayPrototypeConcat,
   ArrayPrototypeFilter,
+  ArrayPrototypeFlatMap,
   ArrayPrototypeMap,
   ArrayPrototypeSlice,
+  ArrayPrototypeSplice,
 } from './primordials-safe.ts';
 
 const g = rawGlobal;
@@ -78,7 +80,7 @@ export const $push = method('push') as <T>(a: T[], ...items: T[]) => number;
 export const $pop = method('pop') as <T>(a: T[]) => T | undefined;
 export const $shift = method('shift') as <T>(a: T[]) => T | undefined;
 export const $unshift = method('unshift') as <T>(a: T[], ...items: T[]) => number;
-export const $splice = method('splice') as <T>(
+export const $splice = method('splice', ArrayPrototypeSplice) as <T>(
   a: T[],
   start: number,
   deleteCount?: number,
@@ -122,7 +124,7 @@ export const $findIndex = method('findIndex') as <T>(
   a: readonly T[],
   f: (v: T, i: number) => unknown,
 ) => number;
-export const $flatMap = method('flatMap') as <T, U>(
+export const $flatMap = method('flatMap', ArrayPrototypeFlatMap) as <T, U>(
   a: readonly T[],
   f: (v: T, i: number) => U | readonly U[],
 ) => U[];

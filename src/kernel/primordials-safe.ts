@@ -93,6 +93,33 @@ export function ArrayPrototypeConcat<T>(a: readonly T[], ...more: (readonly T[])
   return out;
 }
 
+/** `a.flatMap(f)` into a plain array (no `Symbol.species`), one level deep as the builtin. */
+export function ArrayPrototypeFlatMap<T, U>(
+  a: readonly T[],
+  f: (v: T, i: number) => U | readonly U[],
+): U[] {
+  const out: U[] = [];
+  for (let i = 0; i < a.length; i++) {
+    const r = f(a[i]!, i);
+    if (isArray(r)) for (let j = 0; j < r.length; j++) defineProperty(out, out.length, own(r[j]));
+    else defineProperty(out, out.length, own(r));
+  }
+  return out;
+}
+
+/** `a.splice(start, count, ...items)` returning a plain array (no `Symbol.species`). */
+export function ArrayPrototypeSplice<T>(a: T[], start: number, count?: number, ...items: T[]): T[] {
+  const len = a.length;
+  const from = start < 0 ? Math.max(len + start, 0) : Math.min(start, len);
+  const n = count === undefined ? len - from : Math.min(Math.max(count, 0), len - from);
+  const removed = ArrayPrototypeSlice(a, from, from + n);
+  const tail = ArrayPrototypeSlice(a, from + n);
+  a.length = from;
+  for (let i = 0; i < items.length; i++) ArrayPrototypePush(a, items[i]!);
+  for (let i = 0; i < tail.length; i++) ArrayPrototypePush(a, tail[i]!);
+  return removed;
+}
+
 /** A data property descriptor: `defineProperty` never runs a setter found on a prototype. */
 function own(value: unknown): PropertyDescriptor {
   return { value, writable: true, enumerable: true, configurable: true };

@@ -4,6 +4,7 @@
 
 import { getPrefix, type Stylize } from './text.ts';
 import {
+  stackOf,
   ErrorPrototype,
   ObjectPrototype,
   Array,
@@ -42,7 +43,7 @@ type ErrorLike = Error & { [key: string]: unknown };
 // `stack` when it is a non-empty string, `ErrorPrototype.toString` otherwise. A non-string
 // stack is appended on its own line (rendered by `formatOther`).
 function getStackString(err: ErrorLike, formatOther: (value: unknown) => string): string {
-  const stack: unknown = err.stack;
+  const stack: unknown = stackOf(err);
   if (stack) {
     if (typeof stack === 'string') return stack;
     return `${$call(ErrorPrototype.toString, err)}\n    ${formatOther(stack)}`;

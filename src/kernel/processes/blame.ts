@@ -2,7 +2,7 @@
 // its rollback.
 import type { Suspect } from '../../shared/types.ts';
 import type { Definition } from '../definitions/namespace.ts';
-import { Error } from '../primordials.ts';
+import { stackOf, Error } from '../primordials.ts';
 import { $includes } from '../primordials-methods.ts';
 
 /**
@@ -14,7 +14,8 @@ export function suspectOf(
   lastGoodEntry: number,
   error: unknown,
 ): Suspect | undefined {
-  const stack = error instanceof Error && typeof error.stack === 'string' ? error.stack : '';
+  const raw = error instanceof Error ? stackOf(error) : '';
+  const stack = typeof raw === 'string' ? raw : '';
   let best: Suspect | undefined;
   let bestScore = -1;
   for (const def of definitions) {
