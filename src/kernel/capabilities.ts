@@ -5,6 +5,7 @@ import type { GuestNotice } from '../shared/notices.ts';
 import { formatWithOptions, inspect } from './inspect/inspect.ts';
 import { outsideEntry } from './transaction/determinism.ts';
 import {
+  String,
   stackOf,
   Error,
   Map,
