@@ -57,6 +57,13 @@ export const Math = safeNamespace(g.Math);
 export const Intl = safeNamespace(g.Intl);
 export const console = g.console;
 
+// The builtin collections as user code sees them: what the kernel makes for the user (a decoded
+// Map) and what it recognises in user data (a prototype) must be these, not the safe classes.
+export const RealMap = safeConstructor(g.Map);
+export const RealSet = safeConstructor(g.Set);
+export const RealWeakMap = safeConstructor(g.WeakMap);
+export const RealWeakSet = safeConstructor(g.WeakSet);
+
 export const Map = makeSafe(
   g.Map,
   class SafeMap<K, V> extends g.Map<K, V> {

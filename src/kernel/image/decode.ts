@@ -16,6 +16,8 @@ import {
   type Shape,
 } from './format.ts';
 import {
+  RealMap,
+  RealSet,
   Array,
   ArrayBuffer,
   BigInt,
@@ -45,8 +47,8 @@ export interface DecodeHooks {
 const { defineProperty, getOwnPropertyDescriptor: describe, getPrototypeOf: protoOf } = Object;
 const { create, freeze, seal, preventExtensions } = Object;
 const { apply, construct, ownKeys, deleteProperty } = Reflect;
-const mapSet = Map.prototype.set;
-const setAdd = Set.prototype.add;
+const mapSet = RealMap.prototype.set;
+const setAdd = RealSet.prototype.add;
 const AB = ArrayBuffer;
 const DV = DataView;
 const U8 = Uint8Array;
@@ -218,10 +220,10 @@ export function decodeHeap(heap: EncodedHeap, hooks: DecodeHooks): Map<string, u
         objs[i] = new Array(rec[1] as number);
         break;
       case 'M':
-        objs[i] = new Map();
+        objs[i] = new RealMap();
         break;
       case 'S':
-        objs[i] = new Set();
+        objs[i] = new RealSet();
         break;
       case 'D':
         objs[i] = new Date(value(rec[1]) as number);

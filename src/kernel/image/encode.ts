@@ -35,6 +35,8 @@ import {
   unregisteredSymbol,
 } from './errors.ts';
 import {
+  RealMap,
+  RealSet,
   DatePrototype,
   isProxy,
   Array,
@@ -89,8 +91,8 @@ type Getter = (this: unknown) => unknown;
 const getter = (o: object, k: string) => describe(o, k)!.get as Getter;
 const ObjectProto = Object.prototype;
 const ArrayProto = Array.prototype;
-const mapForEach = Map.prototype.forEach;
-const setForEach = Set.prototype.forEach;
+const mapForEach = RealMap.prototype.forEach;
+const setForEach = RealSet.prototype.forEach;
 const dateTime = DatePrototype.getTime;
 const reSource = getter(RegExp.prototype, 'source');
 const reFlags = getter(RegExp.prototype, 'flags');

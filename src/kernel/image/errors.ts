@@ -3,6 +3,10 @@
 // when saving fails, by finding each step between an object and the one it first led to.
 import { KINDS, TYPED_ARRAYS, WELL_KNOWN_NAME } from './format.ts';
 import {
+  RealMap,
+  RealSet,
+  RealWeakMap,
+  RealWeakSet,
   FunctionPrototype,
   Array,
   BigInt,
@@ -66,8 +70,8 @@ interface Hooks {
 const { keys, getOwnPropertyNames: names, getOwnPropertyDescriptor: describe } = Object;
 const { getPrototypeOf: protoOf } = Object;
 const { apply, ownKeys } = Reflect;
-const mapForEach = Map.prototype.forEach;
-const setForEach = Set.prototype.forEach;
+const mapForEach = RealMap.prototype.forEach;
+const setForEach = RealSet.prototype.forEach;
 const fnSource = FunctionPrototype.toString;
 const typedBuffer = describe(protoOf(Int8Array.prototype) as object, 'buffer')!.get!;
 const viewBuffer = describe(DataView.prototype, 'buffer')!.get!;
@@ -76,8 +80,8 @@ const later = 'Recreate it after loading';
 const walk = 'Save the data it walks over instead';
 /** Built-ins that cannot be saved, with why and what to do instead. */
 const REFUSED = new Map<object, [reason: string, fix: string]>([
-  [WeakMap.prototype, ['it is a WeakMap, and a WeakMap cannot be enumerated', 'Use a Map']],
-  [WeakSet.prototype, ['it is a WeakSet, and a WeakSet cannot be enumerated', 'Use a Set']],
+  [RealWeakMap.prototype, ['it is a WeakMap, and a WeakMap cannot be enumerated', 'Use a Map']],
+  [RealWeakSet.prototype, ['it is a WeakSet, and a WeakSet cannot be enumerated', 'Use a Set']],
   [WeakRef.prototype, ['it is a WeakRef, whose weakly held target cannot be saved', later]],
   [
     FinalizationRegistry.prototype,

@@ -57,6 +57,8 @@
 // k that are non-enumerable (image instances and Errors). An Error's `stack`, an accessor in V8,
 // is saved as its value and comes back as a non-enumerable data property.
 import {
+  RealMap,
+  RealSet,
   ArrayBuffer,
   DataView,
   Date,
@@ -155,8 +157,8 @@ for (const name of [
  */
 export const KINDS = new Map<object | null, string>([
   [null, 'N'],
-  [Map.prototype, 'M'],
-  [Set.prototype, 'S'],
+  [RealMap.prototype, 'M'],
+  [RealSet.prototype, 'S'],
   [Date.prototype, 'D'],
   [RegExp.prototype, 'R'],
   [ArrayBuffer.prototype, 'B'],

@@ -11,7 +11,16 @@ import {
   type Stylize,
 } from './text.ts';
 import * as types from './types.ts';
-import { ObjectPrototype, Map, Math, Object, Set, String } from '../primordials.ts';
+import {
+  RealMap,
+  RealSet,
+  ObjectPrototype,
+  Map,
+  Math,
+  Object,
+  Set,
+  String,
+} from '../primordials.ts';
 import { $call, $map, $push, $slice, $test } from '../primordials-methods.ts';
 import { $toString } from '../primordials-methods.ts';
 
@@ -193,17 +202,22 @@ function formatCollection(
 
 export function formatSet(ctx: Ctx, value: AnyObject, recurseTimes: number): string[] {
   const set = value as unknown as Set<unknown>;
-  return formatCollection(ctx, $call(Set.prototype.values, set), types.setSize(set), (item) =>
+  return formatCollection(ctx, $call(RealSet.prototype.values, set), types.setSize(set), (item) =>
     ctx.formatValue(item, recurseTimes),
   );
 }
 
 export function formatMap(ctx: Ctx, value: AnyObject, recurseTimes: number): string[] {
   const map = value as unknown as Map<unknown, unknown>;
-  return formatCollection(ctx, $call(Map.prototype.entries, map), types.mapSize(map), (entry) => {
-    const [key, item] = entry as [unknown, unknown];
-    return `${ctx.formatValue(key, recurseTimes)} => ${ctx.formatValue(item, recurseTimes)}`;
-  });
+  return formatCollection(
+    ctx,
+    $call(RealMap.prototype.entries, map),
+    types.mapSize(map),
+    (entry) => {
+      const [key, item] = entry as [unknown, unknown];
+      return `${ctx.formatValue(key, recurseTimes)} => ${ctx.formatValue(item, recurseTimes)}`;
+    },
+  );
 }
 
 // Module namespace entries; bindings still in their temporal dead zone read as <uninitialized>.

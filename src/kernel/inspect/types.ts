@@ -3,6 +3,10 @@
 // slot, so they work across realms and ignore Symbol.toStringTag and prototype tricks.
 // Checks that cannot be done that way are marked "heuristic".
 import {
+  RealMap,
+  RealSet,
+  RealWeakMap,
+  RealWeakSet,
   BigIntPrototype,
   BooleanPrototype,
   DatePrototype,
@@ -52,8 +56,8 @@ const isEnumerable = (obj: object, key: PropertyKey) =>
   $call(ObjectPrototype.propertyIsEnumerable, obj, key);
 export const INDEX_KEY = /^(?:0|[1-9][0-9]*)$/;
 const TypedArrayPrototype = Object.getPrototypeOf(Uint8Array.prototype) as object;
-const mapSizeGetter = getter(Map.prototype, 'size');
-const setSizeGetter = getter(Set.prototype, 'size');
+const mapSizeGetter = getter(RealMap.prototype, 'size');
+const setSizeGetter = getter(RealSet.prototype, 'size');
 const typedArrayTagGetter = getter(TypedArrayPrototype, Symbol.toStringTag);
 const typedArrayLengthGetter = getter(TypedArrayPrototype, 'length');
 const arrayBufferLengthGetter = getter(ArrayBuffer.prototype, 'byteLength');
@@ -63,8 +67,8 @@ const sharedBufferLengthGetter =
     : undefined;
 const dataViewBufferGetter = getter(DataView.prototype, 'buffer');
 const regExpSourceGetter = getter(RegExp.prototype, 'source');
-const MapIteratorPrototype = Object.getPrototypeOf(new Map().entries()) as object;
-const SetIteratorPrototype = Object.getPrototypeOf(new Set().values()) as object;
+const MapIteratorPrototype = Object.getPrototypeOf(new RealMap().entries()) as object;
+const SetIteratorPrototype = Object.getPrototypeOf(new RealSet().values()) as object;
 
 export function builtinTag(value: unknown): string {
   return $slice($call(objectToString, value), 8, -1);
@@ -77,9 +81,9 @@ export const mapSize = (value: object): number => $call(mapSizeGetter, value) as
 export const setSize = (value: object): number => $call(setSizeGetter, value) as number;
 export const isDate = (value: object): value is Date => hasSlot(DatePrototype.getTime, value);
 export const isWeakMap = (value: object): boolean =>
-  hasSlot(WeakMap.prototype.has as Method, value, {});
+  hasSlot(RealWeakMap.prototype.has as Method, value, {});
 export const isWeakSet = (value: object): boolean =>
-  hasSlot(WeakSet.prototype.has as Method, value, {});
+  hasSlot(RealWeakSet.prototype.has as Method, value, {});
 export const isDataView = (value: object): value is DataView =>
   hasSlot(dataViewBufferGetter, value);
 // RegExp.prototype itself is special-cased by the `source` getter, so exclude it explicitly.
