@@ -16,14 +16,15 @@ test('the guest has no process, require, file system or network, and cannot reac
     ),
     '({}).constructor.constructor("return typeof process + typeof require")()',
     'const g = (function () { return this })(); [typeof g.process, typeof g.require, Object.keys(g).filter(k => /ivm|host|Reference|ExternalCopy/i.test(k))]',
-    'typeof (globalThis as any).__viv.constructor.constructor("return process")',
+    // The kernel's staging API is no global (issue 10): nothing of the kernel to climb from.
+    "typeof (globalThis as any)['__' + 'viv']",
     'try { eval("import(\'node:fs\')").catch(e => "rejected: " + e.message) } catch (e) { "threw: " + e.message }',
   ]);
   const values = shown(run);
   assert.equal(values[0], "[ 'undefined', 'undefined', 'undefined', 'undefined', 'undefined' ]");
   assert.equal(values[1], "'undefinedundefined'");
   assert.equal(values[2], "[ 'undefined', 'undefined', [] ]");
-  assert.equal(values[3], "'function'");
+  assert.equal(values[3], "'undefined'");
   assert.doesNotMatch(values[4]!, /\[Module/);
 });
 

@@ -2,10 +2,24 @@
 // (scheduled by the host, fired back through the kernel). Nothing else of the host is reachable.
 import type { TimerInfo } from '../shared/types.ts';
 import type { GuestNotice } from '../shared/notices.ts';
-import { defineProperty, globalObject, now } from './intrinsics.ts';
 import { formatWithOptions, inspect } from './inspect/inspect.ts';
 import { outsideEntry } from './transaction/determinism.ts';
 import { cleanStack, userStack } from './inspect/stack.ts';
+import {
+  String,
+  stackOf,
+  Error,
+  Map,
+  Math,
+  Number,
+  Object,
+  Promise,
+  TypeError,
+  defineProperty,
+  globalObject,
+  now,
+} from './primordials.ts';
+import { $catch, $join, $map, $replace, $slice, $split, $then } from './primordials-methods.ts';
 
 type Print = (stream: 'out' | 'err', text: string) => void;
 
@@ -15,7 +29,7 @@ export function installConsole(print: Print): void {
   const started = new Map<string, number>();
   const out = (stream: 'out' | 'err', args: unknown[]) => {
     const text = formatWithOptions({}, ...args);
-    print(stream, indent ? text.replace(/^/gm, indent) : text);
+    print(stream, indent ? $replace(text, /^/gm, indent) : text);
   };
   const console = {
     log: (...args: unknown[]) => out('out', args),
@@ -27,7 +41,9 @@ export function installConsole(print: Print): void {
       print('out', indent + inspect(value, { depth: options?.depth })),
     table: (...args: unknown[]) => out('out', args),
     trace: (...args: unknown[]) => {
-      const stack = userStack((new Error().stack ?? '').split('\n').slice(2).join('\n'));
+      const stack = userStack(
+        $join($slice($split(String(stackOf(new Error()) ?? ''), '\n'), 2), '\n'),
+      );
       out('err', [
         'Trace:' + (args.length ? ' ' + formatWithOptions({}, ...args) : '') + '\n' + stack,
       ]);
@@ -53,7 +69,7 @@ export function installConsole(print: Print): void {
       indent += '  ';
     },
     groupEnd: () => {
-      indent = indent.slice(2);
+      indent = $slice(indent, 2);
     },
   };
   defineProperty(globalObject, 'console', { value: console, writable: true, configurable: true });
@@ -138,7 +154,7 @@ export function installTimers(
     clearTimeout: (id: unknown) => void clear(id),
     clearInterval: (id: unknown) => void clear(id),
     queueMicrotask: (fn: () => void) => {
-      Promise.resolve().then(fn).catch(uncaught);
+      $catch($then(Promise.resolve(), fn), uncaught);
     },
   };
   for (const [name, value] of Object.entries(globals)) {
@@ -196,7 +212,7 @@ export function installTimers(
         (t) => t.owner.key === key && t.owner.entry !== undefined && t.owner.entry < entry,
       ),
     list: () =>
-      [...timers].map(([id, t]) => ({
+      $map([...timers], ([id, t]) => ({
         id,
         kind: t.repeat === undefined ? 'timeout' : 'interval',
         delay: t.delay,

@@ -6,7 +6,6 @@
 import type { EntryDone, EvalParams, Failure, Reply } from '../shared/ops.ts';
 import type { ErrorInfo } from '../shared/types.ts';
 import type { GuestNotice } from '../shared/notices.ts';
-import { defineProperty, globalObject, indirectEval } from './intrinsics.ts';
 import type { Staging, EntryContext } from './definitions/staging.ts';
 import { Transaction } from './transaction/transaction.ts';
 import { inspect } from './inspect/inspect.ts';
@@ -16,6 +15,19 @@ import { beginDraws, endDraws, resetDraws } from './transaction/determinism.ts';
 import { captureGlobals, restoreGlobals } from './transaction/globals.ts';
 import { Output } from './output.ts';
 import { cleanStack } from './inspect/stack.ts';
+import {
+  stackOf,
+  ReflectApply,
+  Error,
+  Map,
+  Object,
+  Promise,
+  String,
+  defineProperty,
+  globalObject,
+  indirectEval,
+} from './primordials.ts';
+import { $map, $push, $some, $then } from './primordials-methods.ts';
 
 export interface TxMode {
   check: boolean;
@@ -71,12 +83,12 @@ export class Entries {
       label: `entry ${request.entry}`,
     };
     this.#timers.owner = { ...owner, entry: request.entry };
-    const declarations = new Map(request.declarations.map((d) => [d.name, d]));
+    const declarations = new Map($map(request.declarations, (d) => [d.name, d]));
     if (!request.check) beginDraws(request.entry, request.draws);
     const mode = { check: !!request.check, quiet: !!request.quiet, hold: !!request.hold };
     const body = () => {
-      const wrapper = indirectEval(request.script) as (entry: number) => unknown;
-      return wrapper.call(globalObject, request.entry);
+      const wrapper = indirectEval(request.script) as Function;
+      return ReflectApply(wrapper, globalObject, [this.#staging, request.entry]);
     };
     return this.run(request.entry, mode, body, declarations, request.async);
   }
@@ -110,7 +122,8 @@ export class Entries {
       return this.#finish(context, false, error, mode.hold);
     }
     if (isAsync && result instanceof Promise) {
-      result.then(
+      $then(
+        result,
         (value) => this.#settle(context, true, value, mode.hold),
         (error) => this.#settle(context, false, error, mode.hold),
       );
@@ -159,7 +172,7 @@ export class Entries {
 
   #setUnderscore(context: EntryContext, value: unknown): void {
     this.last = value;
-    if (context.defined.some((d) => d.name === '_')) this.#userOwnsUnderscore = true;
+    if ($some(context.defined, (d) => d.name === '_')) this.#userOwnsUnderscore = true;
     if (!this.#userOwnsUnderscore) setLast('_', value);
   }
 
@@ -170,7 +183,8 @@ export class Entries {
     this.#processes.committedEntry = tx.entry;
     const replaced = owner?.entry === tx.entry ? this.#timers.replaceOwned(owner.key, tx.entry) : 0;
     if (replaced) {
-      lines.push(
+      $push(
+        lines,
         `(${replaced} timer${replaced > 1 ? 's' : ''} left by an earlier evaluation of this entry ${replaced > 1 ? 'were' : 'was'} cleared)`,
       );
     }
@@ -243,7 +257,8 @@ export class Entries {
   errorInfo(error: unknown): ErrorInfo {
     if (error instanceof Error) {
       const info: ErrorInfo = { name: error.name, message: error.message };
-      if (typeof error.stack === 'string') info.stack = error.stack;
+      const stack = stackOf(error);
+      if (typeof stack === 'string') info.stack = stack;
       const extra = error as Error & { definition?: string; version?: number; instance?: string };
       if (extra.definition) info.definition = extra.definition;
       if (extra.version) info.version = extra.version;

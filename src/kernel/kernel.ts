@@ -4,7 +4,6 @@
 import type { OpName, Reply, Request } from '../shared/ops.ts';
 import type { GuestNotice } from '../shared/notices.ts';
 import type { DefSummary } from '../shared/types.ts';
-import { defineProperty, globalObject, json, now } from './intrinsics.ts';
 import { Namespace, versionInfo } from './definitions/namespace.ts';
 import { Staging } from './definitions/staging.ts';
 import { setPathRoots } from './inspect/describe.ts';
@@ -21,6 +20,15 @@ import { setProgressReporter } from './progress.ts';
 import { installDeterminism } from './transaction/determinism.ts';
 import { ControlMessage, Entries } from './entries.ts';
 import type { TxMode } from './entries.ts';
+import {
+  installProxyWatch,
+  Error,
+  defineProperty,
+  globalObject,
+  json,
+  now,
+} from './primordials.ts';
+import { $map } from './primordials-methods.ts';
 
 type Notify = (message: string) => void;
 
@@ -39,7 +47,7 @@ function send(notice: GuestNotice): void {
 export function boot(notifyHost: Notify, hostNow: () => number): void {
   notify = notifyHost;
   installDeterminism(hostNow, now() - hostNow());
-  defineProperty(globalObject, '__viv', { value: staging, enumerable: false, configurable: false });
+  installProxyWatch();
   installConsole((stream, text) => {
     entries.output.print(stream, text);
   });
@@ -62,7 +70,7 @@ export function boot(notifyHost: Notify, hostNow: () => number): void {
   ] as const) {
     defineProperty(globalObject, name, { value: fn, writable: true, configurable: true });
   }
-  setPathRoots(() => ns.all().map((d) => d.name));
+  setPathRoots(() => $map(ns.all(), (d) => d.name));
 }
 
 /** The kernel's reply to `snapshot` starts with exactly this text (its payload is not escaped). */
@@ -140,7 +148,7 @@ const HANDLERS: {
       kind,
       current,
       events,
-      versions: def.versions.map(versionInfo),
+      versions: $map(def.versions, versionInfo),
     };
   },
   ps: () => ({ ok: true, processes: processes.list(), timers: timers.list() }),
@@ -185,7 +193,7 @@ const HANDLERS: {
 
 /** Live instance counts come from each class's registry (no garbage collection is forced). */
 function definitions(): DefSummary[] {
-  return ns.all().map((d) => ({
+  return $map(ns.all(), (d) => ({
     name: d.name,
     kind: d.kind,
     version: d.current,

@@ -3,6 +3,8 @@
 // output with its reply; what prints between entries (timers, ticks) leaves at most TURN_LINES
 // lines per call into the kernel. The rest is dropped and counted, and the count is said once.
 import type { GuestNotice } from '../shared/notices.ts';
+import { Promise } from './primordials.ts';
+import { $push, $slice, $then } from './primordials-methods.ts';
 
 export const ENTRY_LINES = 10_000;
 export const ENTRY_BYTES = 1 << 20;
@@ -40,7 +42,8 @@ export class Output {
   end(): string[] {
     const lines = this.#lines ?? [];
     if (this.#droppedInEntry) {
-      lines.push(
+      $push(
+        lines,
         `(${this.#droppedInEntry} more line${this.#droppedInEntry === 1 ? '' : 's'} of output dropped: an entry keeps at most ${ENTRY_LINES} lines or ${ENTRY_BYTES >> 20} MB)`,
       );
     }
@@ -62,7 +65,7 @@ export class Output {
         return;
       }
       this.#bytes += text.length;
-      lines.push(text);
+      $push(lines, text);
       return;
     }
     if (this.quiet) return;
@@ -75,7 +78,7 @@ export class Output {
     this.#send({
       type: 'print',
       stream,
-      text: text.length > ENTRY_BYTES ? text.slice(0, ENTRY_BYTES) : text,
+      text: text.length > ENTRY_BYTES ? $slice(text, 0, ENTRY_BYTES) : text,
     });
   }
 
@@ -83,7 +86,7 @@ export class Output {
   #turn(): void {
     if (this.#turnScheduled) return;
     this.#turnScheduled = true;
-    Promise.resolve().then(() => {
+    $then(Promise.resolve(), () => {
       this.#turnScheduled = false;
       this.#turnLines = 0;
       if (this.#droppedInTurn) {

@@ -1,7 +1,12 @@
 // How definitions are seen: bound on the global object, where every entry looks names up, and the
 // hidden global properties where stable stubs find their current implementation.
-import { defineProperty, getOwnPropertyDescriptor, globalObject } from '../intrinsics.ts';
 import type { Transaction } from '../transaction/transaction.ts';
+import {
+  TypeError,
+  defineProperty,
+  getOwnPropertyDescriptor,
+  globalObject,
+} from '../primordials.ts';
 
 /**
  * Binds a name on the global object, where every entry looks names up. `const` becomes an

@@ -9,7 +9,19 @@
 // of instances. Construction goes `new C()` -> stub -> Reflect.construct(current version, args,
 // new.target), so the object is created from the stub's prototype and the version's own fields,
 // private names, constructor and `super()` chain run exactly as V8 runs them.
+import { setHiddenGlobal } from './bindings.ts';
+import { functionDefinitionName } from './functions.ts';
+import type { ClassCell, StampState } from './model.ts';
+
+export type { ClassCell, StampState } from './model.ts';
+import { InstanceRegistry } from './instances.ts';
+import type { Transaction } from '../transaction/transaction.ts';
 import {
+  Function,
+  Object,
+  Reflect,
+  TypeError,
+  WeakMap,
   construct,
   defineProperty,
   getOwnPropertyDescriptor,
@@ -19,14 +31,8 @@ import {
   indirectEval,
   ownKeys,
   setPrototypeOf,
-} from '../intrinsics.ts';
-import { setHiddenGlobal } from './bindings.ts';
-import { functionDefinitionName } from './functions.ts';
-import type { ClassCell, StampState } from './model.ts';
-
-export type { ClassCell, StampState } from './model.ts';
-import { InstanceRegistry } from './instances.ts';
-import type { Transaction } from '../transaction/transaction.ts';
+} from '../primordials.ts';
+import { $filter, $includes, $push } from '../primordials-methods.ts';
 
 export const CLASS_IMPL_PREFIX = '$viv$cls$';
 const FUNCTION_OWN = ['length', 'name', 'prototype'];
@@ -56,16 +62,21 @@ export function parentCell(cell: ClassCell): ClassCell | undefined {
 export function createClassCell(name: string, state: StampState): ClassCell {
   const implKey = CLASS_IMPL_PREFIX + name;
   const registry = new InstanceRegistry();
-  const make = indirectEval(`(function (state, isStub, registry) { "use strict";
+  const make = indirectEval(`(function (state, isStub, registry, construct) { "use strict";
     return function ${name}() {
       if (new.target === undefined) throw new TypeError("Class constructor ${name} cannot be invoked without 'new'");
       if (state.stamping) return state.stampTarget;
-      const instance = Reflect.construct(${implKey}, arguments, new.target);
+      const instance = construct(${implKey}, arguments, new.target);
       if (new.target === ${name} || !isStub(new.target)) registry.add(instance);
       return instance;
     };
-  })`) as (s: StampState, isStub: (f: unknown) => boolean, r: InstanceRegistry) => Function;
-  const stub = make(state, (f) => cellsByStub.has(f as Function), registry);
+  })`) as (
+    s: StampState,
+    isStub: (f: unknown) => boolean,
+    r: InstanceRegistry,
+    c: typeof construct,
+  ) => Function;
+  const stub = make(state, (f) => cellsByStub.has(f as Function), registry, construct);
   defineProperty(stub, 'prototype', { writable: false });
   const cell: ClassCell = {
     name,
@@ -90,7 +101,7 @@ export function familyOf(cell: ClassCell, all: Iterable<ClassCell>): ClassCell[]
   for (const other of all) {
     for (let f: unknown = other.stub; f; f = getPrototypeOf(f)) {
       if (f === cell.stub) {
-        out.push(other);
+        $push(out, other);
         break;
       }
     }
@@ -117,18 +128,19 @@ export function installMembers(
 
   for (const key of cell.protoKeys) Reflect.deleteProperty(proto, key);
   const implProto = impl.prototype as object;
-  const protoKeys = ownKeys(implProto).filter((k) => k !== 'constructor');
+  const protoKeys = $filter(ownKeys(implProto), (k) => k !== 'constructor');
   for (const key of protoKeys) {
     defineProperty(proto, key, getOwnPropertyDescriptor(implProto, key)!);
   }
   setPrototypeOf(proto, getPrototypeOf(implProto));
 
   for (const key of cell.staticMethodKeys) Reflect.deleteProperty(stub, key);
-  const staticKeys = ownKeys(impl).filter(
-    (k) => !FUNCTION_OWN.includes(k as string) && !knownStaticFields.includes(k),
+  const staticKeys = $filter(
+    ownKeys(impl),
+    (k) => !$includes(FUNCTION_OWN, k as string) && !$includes(knownStaticFields, k),
   );
   for (const key of staticKeys) {
-    if (cell.staticFieldKeys.includes(key) && hasOwn(stub, key)) continue;
+    if ($includes(cell.staticFieldKeys, key) && hasOwn(stub, key)) continue;
     defineProperty(stub, key, getOwnPropertyDescriptor(impl, key)!);
   }
   const parent = getPrototypeOf(impl);
@@ -136,7 +148,7 @@ export function installMembers(
 
   cell.protoKeys = protoKeys;
   cell.staticMethodKeys = staticKeys;
-  cell.earlyStaticKeys = ownKeys(impl).filter((k) => !knownStaticFields.includes(k));
+  cell.earlyStaticKeys = $filter(ownKeys(impl), (k) => !$includes(knownStaticFields, k));
   cell.impl = impl;
   setHiddenGlobal(cell.implKey, impl);
 }
@@ -155,16 +167,16 @@ export function installStaticFields(
   const stub = cell.stub;
   const saved = saveShape(cell);
   tx.onUndo(() => restoreShape(cell, saved));
-  const fieldKeys = ownKeys(impl).filter((k) => !cell.earlyStaticKeys.includes(k));
+  const fieldKeys = $filter(ownKeys(impl), (k) => !$includes(cell.earlyStaticKeys, k));
   for (const key of cell.staticFieldKeys) {
-    if (!fieldKeys.includes(key)) Reflect.deleteProperty(stub, key);
+    if (!$includes(fieldKeys, key)) Reflect.deleteProperty(stub, key);
   }
   for (const key of fieldKeys) {
-    if (cell.staticFieldKeys.includes(key) && hasOwn(stub, key)) continue;
+    if ($includes(cell.staticFieldKeys, key) && hasOwn(stub, key)) continue;
     defineProperty(stub, key, getOwnPropertyDescriptor(impl, key)!);
   }
   cell.staticFieldKeys = fieldKeys;
-  cell.staticMethodKeys = cell.staticMethodKeys.filter((k) => !fieldKeys.includes(k));
+  cell.staticMethodKeys = $filter(cell.staticMethodKeys, (k) => !$includes(fieldKeys, k));
   defineProperty(stub, 'length', { value: length, configurable: true });
   return fieldKeys;
 }
@@ -237,7 +249,7 @@ export function stamp(state: StampState, cell: ClassCell, impl: Function, instan
     state.stampCell = undefined;
     state.stampImpl = undefined;
   }
-  const added = ownKeys(instance).filter((k) => !hasOwn(before, k));
+  const added = $filter(ownKeys(instance), (k) => !hasOwn(before, k));
   for (let i = added.length - 1; i >= 0; i--) Reflect.deleteProperty(instance, added[i]!);
   for (const key of ownKeys(before)) {
     defineProperty(instance, key, before[key as string]!);

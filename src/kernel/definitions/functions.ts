@@ -1,12 +1,18 @@
 // Function definitions as stable cells. The image's `f` is a stub made once per definition; every
 // version's implementation is handed to that stub, so any holder of `f` (a variable, a field, a
 // timer, an array of handlers) calls the newest version from its next call, and `f === oldF`.
-import { defineProperty, indirectEval } from '../intrinsics.ts';
 import { setHiddenGlobal } from './bindings.ts';
 import type { FunctionCell } from './model.ts';
 
 export type { FunctionCell } from './model.ts';
 import type { Transaction } from '../transaction/transaction.ts';
+import {
+  ReflectApply,
+  ReflectConstruct,
+  WeakMap,
+  defineProperty,
+  indirectEval,
+} from '../primordials.ts';
 
 export const FUNCTION_IMPL_PREFIX = '$viv$fn$';
 
@@ -20,9 +26,13 @@ export function functionDefinitionName(value: Function): string | undefined {
 /** The stub calls (or constructs) whatever implementation is current, with `this` and arguments. */
 export function createFunctionCell(name: string): FunctionCell {
   const implKey = FUNCTION_IMPL_PREFIX + name;
-  const stub = indirectEval(
-    `(function ${name}() { "use strict"; return new.target === undefined ? ${implKey}.apply(this, arguments) : Reflect.construct(${implKey}, arguments, new.target); })`,
-  ) as Function;
+  // apply and construct come in as parameters: a user `function Reflect() {}` or a patched
+  // Function.prototype.apply must not change what calling a definition does.
+  const stub = (
+    indirectEval(
+      `(function (apply, construct) { return function ${name}() { "use strict"; return new.target === undefined ? apply(${implKey}, this, arguments) : construct(${implKey}, arguments, new.target); } })`,
+    ) as (a: typeof ReflectApply, c: typeof ReflectConstruct) => Function
+  )(ReflectApply, ReflectConstruct);
   namesByStub.set(stub, name);
   return { stub, implKey, impl: undefined };
 }

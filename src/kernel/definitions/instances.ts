@@ -1,21 +1,22 @@
 // Every live instance of every image class, found without relying on reachability from a name:
 // the class's constructor registers each new instance here through a WeakRef, so the registry never
 // keeps an instance alive and still finds one that only a closure or a timer holds.
-import { WeakRefCtor } from '../intrinsics.ts';
+import { Math, WeakRefCtor } from '../primordials.ts';
+import { $push } from '../primordials-methods.ts';
 
 export class InstanceRegistry {
   #refs: WeakRef<object>[] = [];
   #sweepAt = 1024;
 
   add(instance: object): void {
-    this.#refs.push(new WeakRefCtor(instance));
+    $push(this.#refs, new WeakRefCtor(instance));
     if (this.#refs.length >= this.#sweepAt) this.sweep();
   }
 
   /** Drops references to collected instances; amortised O(1) per `add`. */
   sweep(): void {
     const live: WeakRef<object>[] = [];
-    for (const ref of this.#refs) if (ref.deref() !== undefined) live.push(ref);
+    for (const ref of this.#refs) if (ref.deref() !== undefined) $push(live, ref);
     this.#refs = live;
     this.#sweepAt = Math.max(1024, live.length * 2);
   }
@@ -25,7 +26,7 @@ export class InstanceRegistry {
     const refs = this.#refs;
     for (let i = 0; i < refs.length; i++) {
       const instance = refs[i]!.deref();
-      if (instance !== undefined) out.push(instance);
+      if (instance !== undefined) $push(out, instance);
     }
     return out;
   }

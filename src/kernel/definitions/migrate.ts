@@ -7,18 +7,24 @@
 // A dry run (`:check`) migrates copies of the instances instead and only counts.
 import { progress } from '../progress.ts';
 import type { MigrationReport } from '../../shared/types.ts';
-import {
-  getOwnPropertyDescriptors,
-  getPrototypeOf,
-  hasOwn,
-  objectCreate,
-  ownKeys,
-} from '../intrinsics.ts';
 import { stamp } from './classes.ts';
 import type { ClassCell, StampState } from './classes.ts';
 import type { Version } from './namespace.ts';
 import { describe, findPath } from '../inspect/describe.ts';
 import type { Transaction } from '../transaction/transaction.ts';
+import {
+  ObjectPrototype,
+  Array,
+  Error,
+  Object,
+  String,
+  getOwnPropertyDescriptors,
+  getPrototypeOf,
+  hasOwn,
+  objectCreate,
+  ownKeys,
+} from '../primordials.ts';
+import { $call, $push } from '../primordials-methods.ts';
 
 export class MigrationError extends Error {
   override name = 'MigrationError';
@@ -69,7 +75,7 @@ export function migrateInstances(
       snapshots[i] = { ...instance };
       touched = i + 1;
       if (step.stampWith) stamp(state, step.cell, step.stampWith, instance);
-      if (step.migrate) step.migrate.fn.call(step.migrate.self, instance, step.migrate.arg);
+      if (step.migrate) $call(step.migrate.fn, step.migrate.self, instance, step.migrate.arg);
       progress(`migrating ${step.cell.name} to v${step.target.version}`, i + 1, instances.length);
     }
   } catch (error) {
@@ -100,12 +106,12 @@ export function dryRunInstances(
     state.carrySource.set(copy, instance);
     try {
       if (step.stampWith) stamp(state, step.cell, step.stampWith, copy);
-      if (step.migrate) step.migrate.fn.call(step.migrate.self, copy, step.migrate.arg);
+      if (step.migrate) $call(step.migrate.fn, step.migrate.self, copy, step.migrate.arg);
       report.migrated++;
     } catch (error) {
       report.failed++;
       if (report.failures.length < 5) {
-        report.failures.push({ instance: describe(instance), error: errorText(error) });
+        $push(report.failures, { instance: describe(instance), error: errorText(error) });
       }
     }
   }
@@ -118,7 +124,7 @@ function restoreFields(instance: object, snapshot: Record<PropertyKey, unknown>)
   const keys = ownKeys(instance);
   for (let k = keys.length - 1; k >= 0; k--) {
     const key = keys[k]!;
-    if (!hasOwn(snapshot, key) && Object.prototype.propertyIsEnumerable.call(instance, key)) {
+    if (!hasOwn(snapshot, key) && $call(ObjectPrototype.propertyIsEnumerable, instance, key)) {
       delete target[key];
     }
   }

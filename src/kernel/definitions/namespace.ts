@@ -1,9 +1,10 @@
 // The image's namespace: every definition with its whole version history, and the global binding
 // through which entries see it. A definition record is never replaced, only given new versions.
 import type { DefKind, VersionInfo } from '../../shared/types.ts';
-import { now } from '../intrinsics.ts';
 import type { Transaction } from '../transaction/transaction.ts';
 import type { Definition, Version } from './model.ts';
+import { Map, now } from '../primordials.ts';
+import { $filter, $pop, $push } from '../primordials-methods.ts';
 
 export type { Definition, Version } from './model.ts';
 export { bindGlobal, readGlobal, setHiddenGlobal } from './bindings.ts';
@@ -16,7 +17,7 @@ export class Namespace {
   }
 
   all(): Definition[] {
-    return [...this.#defs.values()].filter((d) => d.current > 0);
+    return $filter([...this.#defs.values()], (d) => d.current > 0);
   }
 
   /** The record for `name`, created (and removed again on rollback) if new. */
@@ -49,8 +50,8 @@ export class Namespace {
       entry: tx.entry,
       parent: def.current || undefined,
     };
-    def.versions.push(version);
-    def.events.push({
+    $push(def.versions, version);
+    $push(def.events, {
       type: 'define',
       version: version.version,
       from: version.parent,
@@ -61,8 +62,8 @@ export class Namespace {
     def.current = version.version;
     def.transient = !!fields.transient;
     tx.onUndo(() => {
-      def.versions.pop();
-      def.events.pop();
+      $pop(def.versions);
+      $pop(def.events);
       def.kind = previous.kind;
       def.current = previous.current;
       def.once = previous.once;
@@ -79,7 +80,7 @@ export class Namespace {
   /** Points a definition back at an existing version, as a history event. */
   moveTo(tx: Transaction, def: Definition, version: Version): void {
     const previous = { kind: def.kind, current: def.current };
-    def.events.push({
+    $push(def.events, {
       type: 'rollback',
       version: version.version,
       from: def.current,
@@ -89,7 +90,7 @@ export class Namespace {
     def.kind = version.kind;
     def.current = version.version;
     tx.onUndo(() => {
-      def.events.pop();
+      $pop(def.events);
       def.kind = previous.kind;
       def.current = previous.current;
     });

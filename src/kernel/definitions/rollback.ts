@@ -6,12 +6,13 @@
 // the target is newer than the current version. Without either, a rollback between versions whose
 // instance state differs is refused before anything changes: the instances would not fit.
 import type { ClassMeta } from '../../shared/types.ts';
-import { hasOwn } from '../intrinsics.ts';
 import { bindGlobal, readGlobal } from './namespace.ts';
 import type { Definition, Version } from './namespace.ts';
 import { installFunction } from './functions.ts';
 import { installMembers, installStaticFields } from './classes.ts';
 import type { Staging } from './staging.ts';
+import { Boolean, Error, hasOwn } from '../primordials.ts';
+import { $filter, $includes, $join, $push } from '../primordials-methods.ts';
 
 export class RollbackError extends Error {
   override name = 'RollbackError';
@@ -50,7 +51,7 @@ export function rollback(staging: Staging, name: string, requested: number | und
   staging.ns.moveTo(tx, def, target);
   const stub = target.kind === 'function' ? def.fn!.stub : def.cls!.stub;
   if (readGlobal(name) !== stub) bindGlobal(tx, name, stub, 'let');
-  context.defined.push({ name, kind: def.kind, version: target.version });
+  $push(context.defined, { name, kind: def.kind, version: target.version });
 }
 
 /** The version that was current before the latest change. */
@@ -62,14 +63,18 @@ function previousVersion(def: Definition): number | undefined {
 function stateChange(older: ClassMeta | undefined, newer: ClassMeta | undefined): string {
   const a = [...(older?.fields ?? []), ...(older?.privateFields ?? [])];
   const b = [...(newer?.fields ?? []), ...(newer?.privateFields ?? [])];
-  const added = b.filter((f) => !a.includes(f));
-  const removed = a.filter((f) => !b.includes(f));
-  return [
-    added.length ? `fields added: ${added.join(', ')}` : '',
-    removed.length ? `fields removed: ${removed.join(', ')}` : '',
-  ]
-    .filter(Boolean)
-    .join('; ');
+  const added = $filter(b, (f) => !$includes(a, f));
+  const removed = $filter(a, (f) => !$includes(b, f));
+  return $join(
+    $filter(
+      [
+        added.length ? `fields added: ${$join(added, ', ')}` : '',
+        removed.length ? `fields removed: ${$join(removed, ', ')}` : '',
+      ],
+      Boolean,
+    ),
+    '; ',
+  );
 }
 
 function moveClass(staging: Staging, def: Definition, current: Version, target: Version): void {

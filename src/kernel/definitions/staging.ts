@@ -6,7 +6,6 @@ import type {
   DefinedInfo,
   MigrationReport,
 } from '../../shared/types.ts';
-import { defineProperty, getPrototypeOf, hasOwn, setPrototypeOf } from '../intrinsics.ts';
 import { bindGlobal, Namespace, readGlobal } from './namespace.ts';
 import type { Definition, Version } from './namespace.ts';
 import { createFunctionCell, installFunction } from './functions.ts';
@@ -23,6 +22,18 @@ import type { ClassCell, StampState } from './classes.ts';
 import { dryRunInstances, migrateInstances, needsInstances } from './migrate.ts';
 import type { MigrationStep } from './migrate.ts';
 import { Transaction } from '../transaction/transaction.ts';
+import {
+  Error,
+  Function,
+  Object,
+  Set,
+  WeakMap,
+  defineProperty,
+  getPrototypeOf,
+  hasOwn,
+  setPrototypeOf,
+} from '../primordials.ts';
+import { $flatMap, $push } from '../primordials-methods.ts';
 
 type PrivateTable = Record<string, [(o: object) => boolean, (o: object) => unknown]>;
 
@@ -82,7 +93,7 @@ export class Staging implements StampState {
   }
 
   #record(def: Definition, extra: Partial<DefinedInfo> = {}): void {
-    this.#context().defined.push({
+    $push(this.#context().defined, {
       name: def.name,
       kind: def.kind,
       version: def.current,
@@ -250,14 +261,14 @@ export class Staging implements StampState {
     if (!needsInstances(step)) return;
     const instances = this.instancesOf(step.cell);
     if (context.tx.check) {
-      context.migrations.push(dryRunInstances(this, step, instances, fromVersion));
+      $push(context.migrations, dryRunInstances(this, step, instances, fromVersion));
     } else {
       migrateInstances(context.tx, this, step, instances);
     }
   }
 
   classCells(): ClassCell[] {
-    return this.ns.all().flatMap((d) => (d.cls ? [d.cls] : []));
+    return $flatMap(this.ns.all(), (d) => (d.cls ? [d.cls] : []));
   }
 
   instancesOf(cell: ClassCell): object[] {
@@ -278,7 +289,7 @@ export class Staging implements StampState {
       const table = impl ? this.#privateTables.get(impl) : undefined;
       if (!table) continue;
       for (const [name, [has, get]] of Object.entries(table)) {
-        if (has(instance)) out.push({ cell, name, value: get(instance) });
+        if (has(instance)) $push(out, { cell, name, value: get(instance) });
       }
     }
     return out;

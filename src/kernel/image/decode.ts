@@ -15,6 +15,25 @@ import {
   type EncodedRecord,
   type Shape,
 } from './format.ts';
+import {
+  RealMap,
+  RealSet,
+  Array,
+  ArrayBuffer,
+  BigInt,
+  DataView,
+  Date,
+  Error,
+  JSON,
+  Map,
+  Object,
+  Reflect,
+  RegExp,
+  Set,
+  Symbol,
+  Uint8Array,
+} from '../primordials.ts';
+import { $includes, $map, $push, $some } from '../primordials-methods.ts';
 
 export interface DecodeHooks {
   /** The stable function/class of a definition by name (throw a clear Error if missing). */
@@ -28,8 +47,8 @@ export interface DecodeHooks {
 const { defineProperty, getOwnPropertyDescriptor: describe, getPrototypeOf: protoOf } = Object;
 const { create, freeze, seal, preventExtensions } = Object;
 const { apply, construct, ownKeys, deleteProperty } = Reflect;
-const mapSet = Map.prototype.set;
-const setAdd = Set.prototype.add;
+const mapSet = RealMap.prototype.set;
+const setAdd = RealSet.prototype.add;
 const AB = ArrayBuffer;
 const DV = DataView;
 const U8 = Uint8Array;
@@ -80,7 +99,7 @@ export function decodeHeap(heap: EncodedHeap, hooks: DecodeHooks): Map<string, u
   const recs = heap.objects;
   const n = recs.length;
   const objs: unknown[] = new Array(n);
-  const infos = heap.shapes.map(info);
+  const infos = $map(heap.shapes, info);
   const definitions = new Map<string, Function>();
   const privates: [object, string, Record<string, unknown>][] = [];
   const blockedByProto = new Map<object | null, Set<PropertyKey>>();
@@ -93,8 +112,8 @@ export function decodeHeap(heap: EncodedHeap, hooks: DecodeHooks): Map<string, u
   }
 
   function info(shape: Shape): ShapeInfo {
-    const hidden = shape.h === undefined ? undefined : new Set(shape.h.map(key));
-    return { keys: shape.k.map(key), shape, hidden, proto: undefined, assignable: false };
+    const hidden = shape.h === undefined ? undefined : new Set($map(shape.h, key));
+    return { keys: $map(shape.k, key), shape, hidden, proto: undefined, assignable: false };
   }
 
   function key(k: EncodedKey): PropertyKey {
@@ -169,7 +188,7 @@ export function decodeHeap(heap: EncodedHeap, hooks: DecodeHooks): Map<string, u
     if (si.proto !== proto) {
       const keys = blocked(proto);
       si.proto = proto;
-      si.assignable = si.hidden === undefined && !ks.some((k) => keys.has(k));
+      si.assignable = si.hidden === undefined && !$some(ks, (k) => keys.has(k));
     }
     if (si.assignable) {
       const target = o as Record<PropertyKey, unknown>;
@@ -201,10 +220,10 @@ export function decodeHeap(heap: EncodedHeap, hooks: DecodeHooks): Map<string, u
         objs[i] = new Array(rec[1] as number);
         break;
       case 'M':
-        objs[i] = new Map();
+        objs[i] = new RealMap();
         break;
       case 'S':
-        objs[i] = new Set();
+        objs[i] = new RealSet();
         break;
       case 'D':
         objs[i] = new Date(value(rec[1]) as number);
@@ -228,7 +247,7 @@ export function decodeHeap(heap: EncodedHeap, hooks: DecodeHooks): Map<string, u
         if (tag !== 'DataView' && !TYPED_ARRAYS.has(tag as string)) {
           throw corrupt(`unknown record tag ${JSON.stringify(tag)}`);
         }
-        views.push(i);
+        $push(views, i);
     }
   }
   for (const i of views) {
@@ -252,11 +271,11 @@ export function decodeHeap(heap: EncodedHeap, hooks: DecodeHooks): Map<string, u
       if (p !== undefined && c !== undefined) {
         const values: Record<string, unknown> = create(null);
         for (let j = 0; j < p.length; j++) values[p[j]!] = value(rec[end + j]);
-        privates.push([o, c, values]);
+        $push(privates, [o, c, values]);
       }
       if (e !== undefined) {
         // A new Error has its own `stack` (and AggregateError its `errors`); drop what was not saved.
-        for (const k of ownKeys(o)) if (!si.keys.includes(k)) deleteProperty(o, k);
+        for (const k of ownKeys(o)) if (!$includes(si.keys, k)) deleteProperty(o, k);
       }
     } else if (tag === 'A') {
       const a = o as unknown[];

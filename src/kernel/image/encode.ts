@@ -34,6 +34,36 @@ import {
   snapshotError,
   unregisteredSymbol,
 } from './errors.ts';
+import {
+  RealMap,
+  RealSet,
+  DatePrototype,
+  isProxy,
+  Array,
+  ArrayBuffer,
+  DataView,
+  Date,
+  Error,
+  Int8Array,
+  Map,
+  Object,
+  Reflect,
+  RegExp,
+  Set,
+  String,
+  Symbol,
+  TypeError,
+  Uint8Array,
+} from '../primordials.ts';
+import {
+  $filter,
+  $includes,
+  $map,
+  $push,
+  $reverse,
+  $slice,
+  $startsWith,
+} from '../primordials-methods.ts';
 
 export type { EncodedHeap } from './format.ts';
 export { SnapshotError } from './errors.ts';
@@ -61,9 +91,9 @@ type Getter = (this: unknown) => unknown;
 const getter = (o: object, k: string) => describe(o, k)!.get as Getter;
 const ObjectProto = Object.prototype;
 const ArrayProto = Array.prototype;
-const mapForEach = Map.prototype.forEach;
-const setForEach = Set.prototype.forEach;
-const dateTime = Date.prototype.getTime;
+const mapForEach = RealMap.prototype.forEach;
+const setForEach = RealSet.prototype.forEach;
+const dateTime = DatePrototype.getTime;
 const reSource = getter(RegExp.prototype, 'source');
 const reFlags = getter(RegExp.prototype, 'flags');
 const abDetached = describe(ArrayBuffer.prototype, 'detached')?.get ?? (() => false);
@@ -79,6 +109,12 @@ const dvLength = getter(DataView.prototype, 'byteLength');
 const U8 = Uint8Array;
 /** V8 gives every Error an own `stack` accessor, the same function pair for all of them. */
 const stackGetter = describe(new Error(), 'stack')?.get;
+
+/** Proxies are refused before anything reads them: every operation on one may run a trap. */
+const PROXY = [
+  'it is a Proxy, and saving it would run its traps (user code)',
+  'Save its target instead, and make the proxy again after loading',
+] as const;
 
 const marker = (tag: string) => Object.freeze([tag]) as unknown as unknown[];
 const UNDEFINED = marker('u');
@@ -134,10 +170,13 @@ export function encodeHeap(
         if (v === 0) return 1 / v > 0 ? 0 : NEG_ZERO;
         return NAN;
       case 'object':
-        return v === null ? null : ref(v);
+        if (v === null) return null;
+        if (isProxy(v)) throw new Fail(...PROXY, 'value', undefined, v);
+        return ref(v);
       case 'undefined':
         return UNDEFINED;
       case 'function':
+        if (isProxy(v)) throw new Fail(...PROXY, 'value', undefined, v);
         return fn(v);
       case 'bigint':
         return ['n', String(v)];
@@ -156,8 +195,8 @@ export function encodeHeap(
       }
       id = objs.length;
       ids.set(o, id);
-      objs.push(o);
-      parents.push(cur);
+      $push(objs, o);
+      $push(parents, cur);
     }
     return id === TRANSIENT_ID ? TRANSIENT : -1 - id;
   }
@@ -223,13 +262,13 @@ export function encodeHeap(
     if (node.id < 0) {
       const shape = make();
       node.id = shapes.length;
-      shapes.push(shape);
+      $push(shapes, shape);
     }
     return node.id;
   }
 
   function encodeKeys(ks: readonly PropertyKey[]): EncodedKey[] {
-    return ks.map((k) => (typeof k === 'symbol' ? symbol(k, true) : String(k)));
+    return $map(ks, (k) => (typeof k === 'symbol' ? symbol(k, true) : String(k)));
   }
 
   /** Ordinary objects: enumerable data properties only, as [shape, values...]. */
@@ -249,16 +288,17 @@ export function encodeHeap(
   function bag(o: object, kind: string, extra: Shape, cls?: string): unknown[] {
     let ks = ownKeys(o);
     const skip = cls === undefined ? undefined : hooks.transientKeys(o);
-    if (skip !== undefined && skip.length > 0) ks = ks.filter((k) => !skip.includes(k as string));
+    if (skip !== undefined && skip.length > 0)
+      ks = $filter(ks, (k) => !$includes(skip, k as string));
     const rec: unknown[] = [0];
     const hiddenKeys: PropertyKey[] = [];
     for (const k of ks) {
-      rec.push(read(o, k, true));
-      if (hidden) hiddenKeys.push(k);
+      $push(rec, read(o, k, true));
+      if (hidden) $push(hiddenKeys, k);
     }
     const privates = cls === undefined ? undefined : hooks.privateFields(o);
     const pk = privates === undefined ? [] : keys(privates);
-    for (const k of pk) rec.push(value(privates![k]));
+    for (const k of pk) $push(rec, value(privates![k]));
     let root = tries.get(kind);
     if (root === undefined) tries.set(kind, (root = trie()));
     rec[0] = shapeOf(root, [...ks, PRIVATES, ...pk, HIDDEN, ...hiddenKeys], () => ({
@@ -285,9 +325,9 @@ export function encodeHeap(
 
   /** Arrays with holes or extra properties: all own keys but `length`, by a shape. */
   function sparse(a: unknown[]): unknown[] {
-    const ks = ownKeys(a).filter((k) => k !== 'length');
+    const ks = $filter(ownKeys(a), (k) => k !== 'length');
     const rec: unknown[] = ['A+', a.length, shapeOf(plainTrie, ks, () => ({ k: encodeKeys(ks) }))];
-    for (const k of ks) rec.push(read(a, k, false));
+    for (const k of ks) $push(rec, read(a, k, false));
     return rec;
   }
 
@@ -297,11 +337,14 @@ export function encodeHeap(
    * cost more than the data, so only symbol-keyed extras are looked for there.
    */
   function extras(o: object, rec: unknown[], skipIndices: number): unknown[] {
-    const ks = skipIndices > 0x10000 ? symbols(o) : ownKeys(o).slice(skipIndices);
-    const rest = rec[0] === 'R' ? ks.filter((k) => k !== 'lastIndex') : ks;
+    const ks = skipIndices > 0x10000 ? symbols(o) : $slice(ownKeys(o), skipIndices);
+    const rest = rec[0] === 'R' ? $filter(ks, (k) => k !== 'lastIndex') : ks;
     if (rest.length === 0) return rec;
-    rec.push(shapeOf(plainTrie, rest, () => ({ k: encodeKeys(rest) })));
-    for (const k of rest) rec.push(read(o, k, false));
+    $push(
+      rec,
+      shapeOf(plainTrie, rest, () => ({ k: encodeKeys(rest) })),
+    );
+    for (const k of rest) $push(rec, read(o, k, false));
     return rec;
   }
 
@@ -317,7 +360,7 @@ export function encodeHeap(
       wantWritable = wantConfigurable = true;
     } else {
       const level = isFrozen(o) ? 3 : isSealed(o) ? 2 : 1;
-      locked.push(cur, level);
+      $push(locked, cur, level);
       wantWritable = level < 3;
       wantConfigurable = level < 2;
     }
@@ -337,12 +380,12 @@ export function encodeHeap(
         return plain(o, nullTrie, { n: 1 });
       case 'M': {
         const entries: unknown[] = [];
-        apply(mapForEach, o, [(v: unknown, k: unknown) => entries.push(value(k), value(v))]);
+        apply(mapForEach, o, [(v: unknown, k: unknown) => $push(entries, value(k), value(v))]);
         return extras(o, ['M', entries], 0);
       }
       case 'S': {
         const members: unknown[] = [];
-        apply(setForEach, o, [(v: unknown) => members.push(value(v))]);
+        apply(setForEach, o, [(v: unknown) => $push(members, value(v))]);
         return extras(o, ['S', members], 0);
       }
       case 'D':
@@ -359,7 +402,7 @@ export function encodeHeap(
       case 'DataView':
         return view(o, kind, dvBuffer, dvOffset, dvLength);
       default:
-        if (kind.startsWith('E:')) return bag(o, kind, { k: [], e: kind.slice(2) });
+        if ($startsWith(kind, 'E:')) return bag(o, kind, { k: [], e: $slice(kind, 2) });
         return view(o, kind, taBuffer, taOffset, taLength);
     }
   }
@@ -367,8 +410,8 @@ export function encodeHeap(
   /** The failure's object chain: from the object a root led to, down to the current one. */
   function owners(): object[] {
     const chain: object[] = [];
-    for (let id = cur; id >= 0; id = parents[id]!) chain.push(objs[id]!);
-    return chain.reverse();
+    for (let id = cur; id >= 0; id = parents[id]!) $push(chain, objs[id]!);
+    return $reverse(chain);
   }
 
   function rootIndex(): number {
@@ -380,11 +423,11 @@ export function encodeHeap(
   try {
     for (let r = 0; r < roots.length; r++) {
       cur = -2 - r;
-      outRoots.push([roots[r]![0], value(roots[r]![1])]);
+      $push(outRoots, [roots[r]![0], value(roots[r]![1])]);
     }
     for (let i = 0; i < objs.length; i++) {
       cur = i;
-      records.push(record(objs[i]!));
+      $push(records, record(objs[i]!));
       progress('saving: objects encoded', i + 1);
     }
   } catch (e) {

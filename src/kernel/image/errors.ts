@@ -2,6 +2,36 @@
 // JavaScript path from a root name to the value (`world.agents[3].onTick`). Paths are rebuilt only
 // when saving fails, by finding each step between an object and the one it first led to.
 import { KINDS, TYPED_ARRAYS, WELL_KNOWN_NAME } from './format.ts';
+import {
+  RealMap,
+  RealSet,
+  RealWeakMap,
+  RealWeakSet,
+  FunctionPrototype,
+  Array,
+  BigInt,
+  Boolean,
+  DataView,
+  Error,
+  FinalizationRegistry,
+  Function,
+  Int8Array,
+  JSON,
+  Map,
+  Math,
+  Number,
+  Object,
+  Promise,
+  Reflect,
+  Set,
+  SharedArrayBuffer,
+  String,
+  Symbol,
+  WeakMap,
+  WeakRef,
+  WeakSet,
+} from '../primordials.ts';
+import { $endsWith, $find, $indexOf, $slice, $startsWith, $test } from '../primordials-methods.ts';
 
 export class SnapshotError extends Error {
   /** The JavaScript path from a root name to the value, e.g. `world.agents[3].onTick`. */
@@ -40,9 +70,9 @@ interface Hooks {
 const { keys, getOwnPropertyNames: names, getOwnPropertyDescriptor: describe } = Object;
 const { getPrototypeOf: protoOf } = Object;
 const { apply, ownKeys } = Reflect;
-const mapForEach = Map.prototype.forEach;
-const setForEach = Set.prototype.forEach;
-const fnSource = Function.prototype.toString;
+const mapForEach = RealMap.prototype.forEach;
+const setForEach = RealSet.prototype.forEach;
+const fnSource = FunctionPrototype.toString;
 const typedBuffer = describe(protoOf(Int8Array.prototype) as object, 'buffer')!.get!;
 const viewBuffer = describe(DataView.prototype, 'buffer')!.get!;
 
@@ -50,8 +80,8 @@ const later = 'Recreate it after loading';
 const walk = 'Save the data it walks over instead';
 /** Built-ins that cannot be saved, with why and what to do instead. */
 const REFUSED = new Map<object, [reason: string, fix: string]>([
-  [WeakMap.prototype, ['it is a WeakMap, and a WeakMap cannot be enumerated', 'Use a Map']],
-  [WeakSet.prototype, ['it is a WeakSet, and a WeakSet cannot be enumerated', 'Use a Set']],
+  [RealWeakMap.prototype, ['it is a WeakMap, and a WeakMap cannot be enumerated', 'Use a Map']],
+  [RealWeakSet.prototype, ['it is a WeakSet, and a WeakSet cannot be enumerated', 'Use a Set']],
   [WeakRef.prototype, ['it is a WeakRef, whose weakly held target cannot be saved', later]],
   [
     FinalizationRegistry.prototype,
@@ -78,7 +108,7 @@ if (typeof SharedArrayBuffer === 'function') {
 }
 /** Built-ins whose instances have internal state that an image-class instance cannot rebuild. */
 const SLOTTED = new Set<object>([Array.prototype, ...REFUSED.keys()]);
-for (const [p, kind] of KINDS) if (p !== null && !kind.startsWith('E:')) SLOTTED.add(p);
+for (const [p, kind] of KINDS) if (p !== null && !$startsWith(kind, 'E:')) SLOTTED.add(p);
 
 export const ACCESSOR = [
   'it is an accessor property (get/set), and accessor functions cannot be saved as data',
@@ -96,7 +126,7 @@ export const DETACHED = ['it is a detached ArrayBuffer (its memory was transferr
 export const TRANSIENT_BUFFER = ['its buffer is transient, so it cannot be rebuilt', ''] as const;
 
 export function nonEnumerable(o: object, key?: PropertyKey): Fail {
-  const k = key ?? names(o).find((n) => !describe(o, n)!.enumerable)!;
+  const k = key ?? $find(names(o), (n) => !describe(o, n)!.enumerable)!;
   const reason =
     'it is a non-enumerable property (made by Object.defineProperty), which would come back enumerable';
   const fix = `Make it an ordinary property, or keep it in an image-class instance, where non-enumerable fields are kept`;
@@ -140,13 +170,13 @@ export function functionFail(f: Function): Fail {
   const name = f.name;
   let reason = 'it is a closure (a function that is not a top-level definition)';
   let fix = 'Make it a top-level function';
-  if (name.startsWith('bound ')) {
+  if ($startsWith(name, 'bound ')) {
     reason = `it is a bound function (${name}, made by .bind)`;
     fix = 'Store the top-level function and its arguments instead';
-  } else if (source.endsWith('{ [native code] }')) {
+  } else if ($endsWith(source, '{ [native code] }')) {
     reason = `it is the built-in function ${name || '(anonymous)'}`;
     fix = 'Call it from a top-level function instead';
-  } else if (source.startsWith('class')) {
+  } else if ($startsWith(source, 'class')) {
     reason = 'it is a class that is not a top-level definition';
     fix = 'Make it a top-level class';
   }
@@ -221,9 +251,9 @@ function symbolText(s: symbol): string {
 function keyStep(key: PropertyKey): Step {
   if (typeof key === 'symbol') return { key, wrap: (b) => `${b}[${symbolText(key)}]` };
   const s = String(key);
-  if (typeof key === 'number' || INDEX.test(s)) return { key: s, wrap: (b) => `${b}[${s}]` };
+  if (typeof key === 'number' || $test(INDEX, s)) return { key: s, wrap: (b) => `${b}[${s}]` };
   const quoted = JSON.stringify(s);
-  return { key: s, wrap: IDENTIFIER.test(s) ? (b) => `${b}.${s}` : (b) => `${b}[${quoted}]` };
+  return { key: s, wrap: $test(IDENTIFIER, s) ? (b) => `${b}.${s}` : (b) => `${b}[${quoted}]` };
 }
 
 /** A primitive Map key as JavaScript source; undefined for objects. */
@@ -269,7 +299,7 @@ function stepTo(owner: object, target: unknown, hooks: Hooks): Step {
   const privates = hooks.classOf(owner) === undefined ? undefined : hooks.privateFields(owner);
   for (const k of privates === undefined ? [] : keys(privates)) {
     // The kernel may qualify private names by class ('Account#balance'); a path shows `#balance`.
-    const name = k.slice(Math.max(0, k.indexOf('#')));
+    const name = $slice(k, Math.max(0, $indexOf(k, '#')));
     if (privates![k] === target) return { key: name, wrap: (b) => `${b}.${name}` };
   }
   return step((b) => `${b}[?]`);

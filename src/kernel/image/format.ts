@@ -56,6 +56,25 @@
 // follow the own values (names as the kernel's privateFields hook gave them); h, the keys among
 // k that are non-enumerable (image instances and Errors). An Error's `stack`, an accessor in V8,
 // is saved as its value and comes back as a non-enumerable data property.
+import {
+  RealMap,
+  RealSet,
+  ArrayBuffer,
+  DataView,
+  Date,
+  Error,
+  Int16Array,
+  Map,
+  Math,
+  Object,
+  RegExp,
+  Set,
+  String,
+  Symbol,
+  Uint8Array,
+  globalThis,
+} from '../primordials.ts';
+import { $apply, $charCodeAt } from '../primordials-methods.ts';
 
 export const FORMAT_VERSION = 1;
 
@@ -138,8 +157,8 @@ for (const name of [
  */
 export const KINDS = new Map<object | null, string>([
   [null, 'N'],
-  [Map.prototype, 'M'],
-  [Set.prototype, 'S'],
+  [RealMap.prototype, 'M'],
+  [RealSet.prototype, 'S'],
   [Date.prototype, 'D'],
   [RegExp.prototype, 'R'],
   [ArrayBuffer.prototype, 'B'],
@@ -163,7 +182,7 @@ const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789
 const CODES = new Uint8Array(64);
 const VALUES = new Int16Array(128).fill(-1);
 for (let i = 0; i < 64; i++) {
-  CODES[i] = ALPHABET.charCodeAt(i);
+  CODES[i] = $charCodeAt(ALPHABET, i);
   VALUES[CODES[i]!] = i;
 }
 const PAD = 61; // '='
@@ -192,7 +211,7 @@ export function encodeBase64(bytes: Uint8Array): string {
   }
   let text = '';
   for (let c = 0; c < out.length; c += CHUNK) {
-    text += String.fromCharCode.apply(null, out.subarray(c, c + CHUNK) as unknown as number[]);
+    text += $apply(String.fromCharCode, null, out.subarray(c, c + CHUNK) as unknown as number[]);
   }
   return text;
 }
@@ -202,7 +221,13 @@ export function decodeBase64(text: string): Uint8Array {
   const len = text.length;
   if (len % 4 !== 0) throw new Error('snapshot: corrupt base64 (length is not a multiple of 4)');
   const pads =
-    len === 0 ? 0 : text.charCodeAt(len - 1) !== PAD ? 0 : text.charCodeAt(len - 2) === PAD ? 2 : 1;
+    len === 0
+      ? 0
+      : $charCodeAt(text, len - 1) !== PAD
+        ? 0
+        : $charCodeAt(text, len - 2) === PAD
+          ? 2
+          : 1;
   const bytes = new Uint8Array((len / 4) * 3 - pads);
   let o = 0;
   for (let i = 0; i < len; i += 4) {
@@ -219,7 +244,7 @@ export function decodeBase64(text: string): Uint8Array {
 }
 
 function digit(text: string, i: number): number {
-  const code = text.charCodeAt(i);
+  const code = $charCodeAt(text, i);
   const v = code < 128 ? VALUES[code]! : -1;
   if (v < 0) throw new Error(`snapshot: corrupt base64 (character ${i})`);
   return v;

@@ -4,14 +4,6 @@
 // as units that `restoreRun` runs: compile every function and class version in the order it was
 // first made, install the current ones, decode the heap and bind the values, run transient
 // initialisers and revive hooks, restore the processes.
-import {
-  defineProperty,
-  globalObject,
-  hasOwn,
-  indirectEval,
-  json,
-  objectCreate,
-} from '../intrinsics.ts';
 import { bindGlobal } from '../definitions/namespace.ts';
 import type { Definition, Version } from '../definitions/namespace.ts';
 import { createFunctionCell, setImpl } from '../definitions/functions.ts';
@@ -29,6 +21,21 @@ import { decodeHeap } from './decode.ts';
 
 import { isValueKind, PROCESSES_ROOT } from './saved.ts';
 import type { CompileRequest, SavedImage } from './saved.ts';
+import {
+  ReflectApply,
+  Array,
+  Error,
+  Map,
+  Object,
+  String,
+  defineProperty,
+  globalObject,
+  hasOwn,
+  indirectEval,
+  json,
+  objectCreate,
+} from '../primordials.ts';
+import { $call, $filter, $includes, $map, $push, $sort } from '../primordials-methods.ts';
 
 let pending: SavedImage | undefined;
 
@@ -51,13 +58,13 @@ export function restoreBegin(
       transient: saved.transient,
       current: saved.current,
       events: saved.events,
-      versions: saved.versions.map((v) => ({ ...v })),
+      versions: $map(saved.versions, (v) => ({ ...v })),
     };
     staging.ns.restore(def);
     for (const v of def.versions) {
       const current = v.version === def.current;
       if (v.kind === 'function' || v.kind === 'class' || (current && def.transient)) {
-        compile.push({ name: def.name, version: v.version, source: v.source });
+        $push(compile, { name: def.name, version: v.version, source: v.source });
       }
     }
   }
@@ -93,20 +100,21 @@ export function restoreFinish(
   const failures: string[] = [];
   const units: RestoreUnit[] = [];
   const versionOf = (name: string, version: number) => staging.ns.get(name)!.versions[version - 1]!;
-  const ordered = scripts
-    .map((s) => ({ ...s, record: versionOf(s.name, s.version) }))
-    .sort((a, b) => a.record.entry - b.record.entry || a.version - b.version);
-  const transients = ordered.filter((s) => staging.ns.get(s.name)!.transient);
+  const ordered = $sort(
+    $map(scripts, (s) => ({ ...s, record: versionOf(s.name, s.version) })),
+    (a, b) => a.record.entry - b.record.entry || a.version - b.version,
+  );
+  const transients = $filter(ordered, (s) => staging.ns.get(s.name)!.transient);
   for (const s of ordered) {
-    if (transients.includes(s)) continue;
-    units.push({
+    if ($includes(transients, s)) continue;
+    $push(units, {
       label: `compiling ${s.name} v${s.version} (its static initialisers)`,
       user: true,
       run: () => compile(staging, s.name, s.record, s.script, failures),
     });
   }
   let roots = new Map<string, unknown>();
-  units.push({
+  $push(units, {
     label: 'rebuilding the heap',
     user: false,
     run: () => {
@@ -116,7 +124,7 @@ export function restoreFinish(
     },
   });
   for (const s of transients) {
-    units.push({
+    $push(units, {
       label: `the transient initialiser of ${s.name}`,
       user: true,
       run: () => compile(staging, s.name, s.record, s.script, failures),
@@ -124,16 +132,16 @@ export function restoreFinish(
   }
   for (const def of staging.ns.all()) {
     if (def.kind !== 'class') continue;
-    units.push({
+    $push(units, {
       label: `${def.name}.revive`,
       user: true,
       run: () => reviveInstances(def, failures),
     });
   }
-  units.push({
+  $push(units, {
     label: 'restoring the processes',
     user: false,
-    run: () => failures.push(...processes.restore(roots.get(PROCESSES_ROOT))),
+    run: () => $push(failures, ...processes.restore(roots.get(PROCESSES_ROOT))),
   });
   restore = { units, next: 0, failures };
   return units[0]!.user ? 'user' : 'kernel';
@@ -153,7 +161,7 @@ export function restoreRun(
   if (stopped && state.next > 0) {
     staging.restoring = undefined;
     const unit = state.units[state.next - 1]!;
-    state.failures.push(`${unit.label} ran past the opening bound and was stopped`);
+    $push(state.failures, `${unit.label} ran past the opening bound and was stopped`);
   }
   const kind = state.units[state.next]?.user;
   while (state.next < state.units.length && state.units[state.next]!.user === kind) {
@@ -220,9 +228,9 @@ function compile(
 ): void {
   staging.restoring = { name, version };
   try {
-    (indirectEval(script) as (entry: number) => unknown).call(globalObject, version.entry);
+    ReflectApply(indirectEval(script) as Function, globalObject, [staging, version.entry]);
   } catch (error) {
-    failures.push(`${name} v${version.version} did not compile: ${String(error)}`);
+    $push(failures, `${name} v${version.version} did not compile: ${String(error)}`);
   } finally {
     staging.restoring = undefined;
   }
@@ -237,7 +245,7 @@ function installCurrent(staging: Staging, def: Definition, failures: string[]): 
   const version = def.versions[def.current - 1];
   if (!version || (def.kind !== 'function' && def.kind !== 'class')) return;
   if (!version.impl) {
-    failures.push(`${def.name} v${version.version} is missing: its source did not compile`);
+    $push(failures, `${def.name} v${version.version} is missing: its source did not compile`);
     return;
   }
   const tx = new Transaction(0);
@@ -287,9 +295,9 @@ function reviveInstances(def: Definition, failures: string[]): void {
   if (typeof revive !== 'function') return;
   for (const instance of cell.registry.collect([])) {
     try {
-      revive.call(cell.stub, instance);
+      $call(revive, cell.stub, instance);
     } catch (error) {
-      failures.push(`${def.name}.revive threw: ${String(error)}`);
+      $push(failures, `${def.name}.revive threw: ${String(error)}`);
       break;
     }
   }

@@ -1,6 +1,5 @@
 // Saving an image, on the guest side: the definitions with their whole history (sources as typed)
 // plus the heap reachable from them, encoded by encode.ts.
-import { getPrototypeOf, hasOwn, json, objectCreate } from '../intrinsics.ts';
 import { readGlobal } from '../definitions/namespace.ts';
 import type { Definition } from '../definitions/namespace.ts';
 import { cellOfPrototype, definitionNameOf, parentCell } from '../definitions/classes.ts';
@@ -13,6 +12,8 @@ import { SnapshotError } from './errors.ts';
 
 import { isValueKind, PROCESSES_ROOT } from './saved.ts';
 import type { SavedDefinition, SavedImage } from './saved.ts';
+import { Array, Object, getPrototypeOf, hasOwn, json, objectCreate } from '../primordials.ts';
+import { $exec, $filter, $map, $push, $slice, $toUpperCase } from '../primordials-methods.ts';
 
 /** The whole image as JSON text; throws SnapshotError (with a path) for a value it cannot save. */
 export function snapshot(
@@ -23,10 +24,10 @@ export function snapshot(
   const defs = staging.ns.all();
   const roots: [string, unknown][] = [];
   for (const def of defs) {
-    if (isValueKind(def.kind) && !def.transient) roots.push([def.name, readGlobal(def.name)]);
-    if (def.kind === 'class' && def.cls) roots.push([def.name, staticFieldValues(def.cls)]);
+    if (isValueKind(def.kind) && !def.transient) $push(roots, [def.name, readGlobal(def.name)]);
+    if (def.kind === 'class' && def.cls) $push(roots, [def.name, staticFieldValues(def.cls)]);
   }
-  roots.push([PROCESSES_ROOT, processes.saved()]);
+  $push(roots, [PROCESSES_ROOT, processes.saved()]);
   let heap: EncodedHeap;
   try {
     heap = encodeHeap(roots, {
@@ -39,20 +40,20 @@ export function snapshot(
   } catch (error) {
     throw processFunctionError(error) ?? error;
   }
-  const image: SavedImage = { definitions: defs.map(saveDefinition), heap, history };
+  const image: SavedImage = { definitions: $map(defs, saveDefinition), heap, history };
   return json.stringify(image);
 }
 
 /** A process's step, init or view that is not a top-level definition: say which and what to do. */
 function processFunctionError(error: unknown): SnapshotError | undefined {
   if (!(error instanceof SnapshotError)) return undefined;
-  const match = /^\(processes\)\.processes\.(\w+)\.spec\.(step|init|view)$/.exec(error.path);
+  const match = $exec(/^\(processes\)\.processes\.(\w+)\.spec\.(step|init|view)$/, error.path);
   if (!match) return undefined;
   const [, name, key] = match;
   return new SnapshotError(
     error.path,
     `cannot save process ${name}: its ${key} is an inline function, and only top-level definitions are saved. ` +
-      `Define it at top level (function ${name}${key![0]!.toUpperCase()}${key!.slice(1)}(...) { ... }) and spawn with that` +
+      `Define it at top level (function ${name}${$toUpperCase(key![0])}${$slice(key, 1)}(...) { ... }) and spawn with that` +
       (key === 'init' ? ', or give plain initial data as state: { ... }' : ''),
   );
 }
@@ -65,7 +66,7 @@ function saveDefinition(def: Definition): SavedDefinition {
     transient: def.transient,
     current: def.current,
     events: def.events,
-    versions: def.versions.map((v) => ({
+    versions: $map(def.versions, (v) => ({
       version: v.version,
       kind: v.kind,
       binding: v.binding,
@@ -74,7 +75,10 @@ function saveDefinition(def: Definition): SavedDefinition {
       entry: v.entry,
       parent: v.parent,
       meta: v.meta,
-      staticFields: v.staticFields?.filter((k): k is string => typeof k === 'string'),
+      staticFields:
+        v.staticFields === undefined
+          ? undefined
+          : $filter(v.staticFields, (k): k is string => typeof k === 'string'),
       transient: v.transient,
     })),
   };
@@ -94,7 +98,7 @@ function staticFieldValues(cell: ClassCell): Record<string, unknown> {
 function privateFieldValues(staging: Staging, obj: object): Record<string, unknown> | undefined {
   const fields = staging.privateFieldsOf(obj);
   if (fields.length === 0) return undefined;
-  return Object.fromEntries(fields.map((f) => [f.cell.name + f.name, f.value]));
+  return Object.fromEntries($map(fields, (f) => [f.cell.name + f.name, f.value]));
 }
 
 /** `static transient = ['cache']` on a class (or a base class): fields the snapshot skips. */
@@ -104,7 +108,7 @@ function transientKeys(cell: ClassCell | undefined): readonly string[] | undefin
     const own = hasOwn(c.stub, 'transient')
       ? (c.stub as { transient?: unknown }).transient
       : undefined;
-    if (Array.isArray(own)) keys.push(...own.filter((k): k is string => typeof k === 'string'));
+    if (Array.isArray(own)) $push(keys, ...$filter(own, (k): k is string => typeof k === 'string'));
   }
   return keys.length ? keys : undefined;
 }

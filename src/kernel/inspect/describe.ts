@@ -1,6 +1,17 @@
 // Short descriptions of live objects for error messages: what it is, and where it sits in the image.
-import { globalObject, ownKeys } from '../intrinsics.ts';
 import { inspect } from './inspect.ts';
+import {
+  ObjectPrototype,
+  Array,
+  JSON,
+  Map,
+  Object,
+  Set,
+  String,
+  globalObject,
+  ownKeys,
+} from '../primordials.ts';
+import { $call, $push, $slice, $test } from '../primordials-methods.ts';
 
 /** One line, at most ~80 characters: `Account { id: 7, balance: 12 }`. */
 export function describe(value: unknown): string {
@@ -8,9 +19,9 @@ export function describe(value: unknown): string {
   try {
     text = inspect(value, { depth: 0, breakLength: Infinity });
   } catch {
-    text = Object.prototype.toString.call(value);
+    text = $call(ObjectPrototype.toString, value);
   }
-  return text.length > 80 ? text.slice(0, 77) + '...' : text;
+  return text.length > 80 ? $slice(text, 0, 77) + '...' : text;
 }
 
 let roots: () => Iterable<string> = () => [];
@@ -36,7 +47,7 @@ export function findPath(target: object, budget = 2_000_000): string | undefined
       continue;
     }
     if (value === target) return name;
-    queue.push([value, name]);
+    $push(queue, [value, name]);
   }
   for (let head = 0; head < queue.length && seen.size < budget; head++) {
     const [value, path] = queue[head]!;
@@ -46,7 +57,7 @@ export function findPath(target: object, budget = 2_000_000): string | undefined
     const visit = (child: unknown, childPath: string): string | undefined => {
       if (child === target) return childPath;
       if (child && (typeof child === 'object' || typeof child === 'function')) {
-        queue.push([child, childPath]);
+        $push(queue, [child, childPath]);
       }
       return undefined;
     };
@@ -67,7 +78,7 @@ export function findPath(target: object, budget = 2_000_000): string | undefined
       const descriptor = Object.getOwnPropertyDescriptor(value, key);
       if (!descriptor || !('value' in descriptor)) continue;
       const childPath =
-        Array.isArray(value) && /^\d+$/.test(key)
+        Array.isArray(value) && $test(/^\d+$/, key)
           ? `${path}[${key}]`
           : `${path}${propertyText(key)}`;
       const found = visit(descriptor.value, childPath);
@@ -78,7 +89,7 @@ export function findPath(target: object, budget = 2_000_000): string | undefined
 }
 
 function propertyText(key: string): string {
-  return /^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`;
+  return $test(/^[A-Za-z_$][\w$]*$/, key) ? `.${key}` : `[${JSON.stringify(key)}]`;
 }
 
 function keyText(key: unknown): string {

@@ -11,6 +11,18 @@ import {
   type Stylize,
 } from './text.ts';
 import * as types from './types.ts';
+import {
+  RealMap,
+  RealSet,
+  ObjectPrototype,
+  Map,
+  Math,
+  Object,
+  Set,
+  String,
+} from '../primordials.ts';
+import { $call, $map, $push, $slice, $test } from '../primordials-methods.ts';
+import { $toString } from '../primordials-methods.ts';
 
 export interface Ctx extends LayoutCtx {
   seen: object[];
@@ -38,7 +50,7 @@ export type EntryType = typeof OBJECT | typeof ARRAY_ITEM | typeof ARRAY_EXTRAS;
 type AnyObject = Record<PropertyKey, unknown>;
 
 const IDENTIFIER_KEY = /^[a-zA-Z_][a-zA-Z_0-9]*$/;
-const hasOwn = (obj: object, key: PropertyKey) => Object.prototype.hasOwnProperty.call(obj, key);
+const hasOwn = (obj: object, key: PropertyKey) => $call(ObjectPrototype.hasOwnProperty, obj, key);
 const remainingText = (n: number) => `... ${n} more item${n > 1 ? 's' : ''}`;
 
 // One `key: value` entry (or just the value for array items). Accessors are not invoked.
@@ -70,9 +82,9 @@ export function formatProperty(
   }
   if (type === ARRAY_ITEM) return text;
   let name: string;
-  if (typeof key === 'symbol') name = ctx.stylize(escapeText(key.toString()), 'symbol');
+  if (typeof key === 'symbol') name = ctx.stylize(escapeText($toString(key)), 'symbol');
   else if (key === '__proto__') name = "['__proto__']";
-  else if (IDENTIFIER_KEY.test(String(key))) name = ctx.stylize(String(key), 'name');
+  else if ($test(IDENTIFIER_KEY, String(key))) name = ctx.stylize(String(key), 'name');
   else name = ctx.stylize(quoteString(String(key)), 'string');
   if (descriptor.enumerable === false) name = `[${name}]`;
   return `${name}: ${text}`;
@@ -102,9 +114,9 @@ export function formatArray(ctx: Ctx, value: AnyObject, recurseTimes: number): s
   const output: string[] = [];
   for (let i = 0; i < shown; i++) {
     if (!hasOwn(value, i)) return formatSparseArray(ctx, value, recurseTimes, shown, output, i);
-    output.push(formatProperty(ctx, value, recurseTimes, i, ARRAY_ITEM));
+    $push(output, formatProperty(ctx, value, recurseTimes, i, ARRAY_ITEM));
   }
-  if (length > shown) output.push(remainingText(length - shown));
+  if (length > shown) $push(output, remainingText(length - shown));
   return output;
 }
 
@@ -125,22 +137,25 @@ function formatSparseArray(
     const numeric = +key;
     if (numeric > 2 ** 32 - 2) break;
     if (`${expected}` !== key) {
-      if (!types.INDEX_KEY.test(key)) break;
+      if (!$test(types.INDEX_KEY, key)) break;
       const holes = numeric - expected;
-      output.push(ctx.stylize(`<${holes} empty item${holes > 1 ? 's' : ''}>`, 'undefined'));
+      $push(output, ctx.stylize(`<${holes} empty item${holes > 1 ? 's' : ''}>`, 'undefined'));
       expected = numeric;
       if (output.length === maxLength) break;
     }
-    output.push(formatProperty(ctx, value, recurseTimes, key, ARRAY_ITEM));
+    $push(output, formatProperty(ctx, value, recurseTimes, key, ARRAY_ITEM));
     expected++;
   }
   const remaining = (value as unknown as unknown[]).length - expected;
   if (output.length !== maxLength) {
     if (remaining > 0) {
-      output.push(ctx.stylize(`<${remaining} empty item${remaining > 1 ? 's' : ''}>`, 'undefined'));
+      $push(
+        output,
+        ctx.stylize(`<${remaining} empty item${remaining > 1 ? 's' : ''}>`, 'undefined'),
+      );
     }
   } else if (remaining > 0) {
-    output.push(remainingText(remaining));
+    $push(output, remainingText(remaining));
   }
   return output;
 }
@@ -151,16 +166,17 @@ export function formatTypedArray(ctx: Ctx, value: AnyObject, recurseTimes: numbe
   const output: string[] = [];
   for (let i = 0; i < shown; i++) {
     const item = value[i];
-    output.push(
+    $push(
+      output,
       typeof item === 'bigint'
         ? formatBigInt(ctx.stylize, item)
         : formatNumber(ctx.stylize, item as number),
     );
   }
-  if (length > shown) output.push(remainingText(length - shown));
+  if (length > shown) $push(output, remainingText(length - shown));
   if (ctx.showHidden) {
     for (const key of ['BYTES_PER_ELEMENT', 'length', 'byteLength', 'byteOffset', 'buffer']) {
-      output.push(formatPseudo(ctx, key, value[key], recurseTimes, true));
+      $push(output, formatPseudo(ctx, key, value[key], recurseTimes, true));
     }
   }
   return output;
@@ -177,26 +193,31 @@ function formatCollection(
   const output: string[] = [];
   ctx.indentationLvl += 2;
   for (let step = iterator.next(); !step.done && output.length < shown; step = iterator.next()) {
-    output.push(format(step.value));
+    $push(output, format(step.value));
   }
-  if (size > shown) output.push(remainingText(size - shown));
+  if (size > shown) $push(output, remainingText(size - shown));
   ctx.indentationLvl -= 2;
   return output;
 }
 
 export function formatSet(ctx: Ctx, value: AnyObject, recurseTimes: number): string[] {
   const set = value as unknown as Set<unknown>;
-  return formatCollection(ctx, Set.prototype.values.call(set), types.setSize(set), (item) =>
+  return formatCollection(ctx, $call(RealSet.prototype.values, set), types.setSize(set), (item) =>
     ctx.formatValue(item, recurseTimes),
   );
 }
 
 export function formatMap(ctx: Ctx, value: AnyObject, recurseTimes: number): string[] {
   const map = value as unknown as Map<unknown, unknown>;
-  return formatCollection(ctx, Map.prototype.entries.call(map), types.mapSize(map), (entry) => {
-    const [key, item] = entry as [unknown, unknown];
-    return `${ctx.formatValue(key, recurseTimes)} => ${ctx.formatValue(item, recurseTimes)}`;
-  });
+  return formatCollection(
+    ctx,
+    $call(RealMap.prototype.entries, map),
+    types.mapSize(map),
+    (entry) => {
+      const [key, item] = entry as [unknown, unknown];
+      return `${ctx.formatValue(key, recurseTimes)} => ${ctx.formatValue(item, recurseTimes)}`;
+    },
+  );
 }
 
 // Module namespace entries; bindings still in their temporal dead zone read as <uninitialized>.
@@ -206,14 +227,14 @@ export function formatNamespace(
   recurseTimes: number,
   keys: PropertyKey[],
 ) {
-  return keys.map((key) => {
+  return $map(keys, (key) => {
     try {
       return formatProperty(ctx, ns, recurseTimes, key, OBJECT);
     } catch {
       // Format a placeholder to get the key part, then swap in the marker for its value.
       const text = formatProperty(ctx, { [key]: '' }, recurseTimes, key, OBJECT);
       const marker = ctx.stylize('<uninitialized>', 'special');
-      return `${text.slice(0, text.lastIndexOf(' ') + 1)}${marker}`;
+      return `${$slice(text, 0, text.lastIndexOf(' ') + 1)}${marker}`;
     }
   });
 }

@@ -4,6 +4,33 @@
 
 import { getPrefix, type Stylize } from './text.ts';
 import { userStack } from './stack.ts';
+import {
+  stackOf,
+  ErrorPrototype,
+  ObjectPrototype,
+  Array,
+  Error,
+  Math,
+  Object,
+  String,
+} from '../primordials.ts';
+import {
+  $call,
+  $endsWith,
+  $exec,
+  $includes,
+  $indexOf,
+  $join,
+  $map,
+  $push,
+  $repeat,
+  $replace,
+  $replaceAll,
+  $slice,
+  $splice,
+  $split,
+  $startsWith,
+} from '../primordials-methods.ts';
 
 export interface ErrorCtx {
   stylize: Stylize;
@@ -17,12 +44,12 @@ type ErrorLike = Error & { [key: string]: unknown };
 // `stack` (without Vivarium's frames) when it is a non-empty string, `Error.prototype.toString`
 // otherwise. A non-string stack is appended on its own line (rendered by `formatOther`).
 function getStackString(err: ErrorLike, formatOther: (value: unknown) => string): string {
-  const stack: unknown = err.stack;
+  const stack: unknown = stackOf(err);
   if (stack) {
     if (typeof stack === 'string') return userStack(stack);
-    return `${Error.prototype.toString.call(err)}\n    ${formatOther(stack)}`;
+    return `${$call(ErrorPrototype.toString, err)}\n    ${formatOther(stack)}`;
   }
-  return Error.prototype.toString.call(err);
+  return $call(ErrorPrototype.toString, err);
 }
 
 // Makes the first line of a conventional stack ("Name: message") name the real constructor,
@@ -31,25 +58,25 @@ function improveStack(stack: string, constructor: string | null, name: string, t
   let len = name.length;
   if (
     constructor === null ||
-    (name.endsWith('Error') &&
-      stack.startsWith(name) &&
+    ($endsWith(name, 'Error') &&
+      $startsWith(stack, name) &&
       (stack.length === len || stack[len] === ':' || stack[len] === '\n'))
   ) {
     let fallback = 'Error';
     if (constructor === null) {
       const start =
-        /^([A-Z][a-z_ A-Z0-9[\]()-]+)(?::|\n\s+at)/.exec(stack) ||
-        /^([a-z_A-Z0-9-]*Error)$/.exec(stack);
+        $exec(/^([A-Z][a-z_ A-Z0-9[\]()-]+)(?::|\n\s+at)/, stack) ||
+        $exec(/^([a-z_A-Z0-9-]*Error)$/, stack);
       fallback = start?.[1] || '';
       len = fallback.length;
       fallback ||= 'Error';
     }
-    const prefix = getPrefix(constructor, tag, fallback).slice(0, -1);
+    const prefix = $slice(getPrefix(constructor, tag, fallback), 0, -1);
     if (name !== prefix) {
-      if (prefix.includes(name)) {
-        stack = len === 0 ? `${prefix}: ${stack}` : `${prefix}${stack.slice(len)}`;
+      if ($includes(prefix, name)) {
+        stack = len === 0 ? `${prefix}: ${stack}` : `${prefix}${$slice(stack, len)}`;
       } else {
-        stack = `${prefix} [${name}]${stack.slice(len)}`;
+        stack = `${prefix} [${name}]${$slice(stack, len)}`;
       }
     }
   }
@@ -59,7 +86,7 @@ function improveStack(stack: string, constructor: string | null, name: string, t
 // Finds the first run of more than three consecutive equal lines in `a` and `b`.
 function identicalSequenceRange(a: string[], b: string[]): { len: number; offset: number } {
   for (let i = 0; i < a.length - 3; i++) {
-    const pos = b.indexOf(a[i]);
+    const pos = $indexOf(b, a[i]);
     if (pos !== -1) {
       const rest = b.length - pos;
       if (rest > 3) {
@@ -76,7 +103,7 @@ function identicalSequenceRange(a: string[], b: string[]): { len: number; offset
 // The frame lines of `framesText`, with the frames it shares with the cause's stack replaced
 // by a "... n lines matching cause stack trace ..." line.
 function getStackFrames(ctx: ErrorCtx, err: ErrorLike, framesText: string, fmt: Formatter) {
-  const frames = framesText.split('\n');
+  const frames = $split(framesText, '\n');
   let cause: unknown;
   try {
     cause = err.cause;
@@ -85,14 +112,14 @@ function getStackFrames(ctx: ErrorCtx, err: ErrorLike, framesText: string, fmt: 
   }
   if (cause !== null && typeof cause === 'object' && fmt.isError(cause)) {
     const causeStack = getStackString(cause as ErrorLike, fmt.formatOther);
-    const causeStart = causeStack.indexOf('\n    at');
+    const causeStart = $indexOf(causeStack, '\n    at');
     if (causeStart !== -1) {
-      const causeFrames = causeStack.slice(causeStart + 1).split('\n');
+      const causeFrames = $split($slice(causeStack, causeStart + 1), '\n');
       const { len, offset } = identicalSequenceRange(frames, causeFrames);
       if (len > 0) {
         const skipped = len - 2;
         const msg = `    ... ${skipped} lines matching cause stack trace ...`;
-        frames.splice(offset + 1, skipped, ctx.stylize(msg, 'undefined'));
+        $splice(frames, offset + 1, skipped, ctx.stylize(msg, 'undefined'));
       }
     }
   }
@@ -101,7 +128,8 @@ function getStackFrames(ctx: ErrorCtx, err: ErrorLike, framesText: string, fmt: 
 
 // Colour mode only: package names inside node_modules paths are underlined, as in Node.
 function highlightFrame(ctx: ErrorCtx, line: string): string {
-  return line.replace(
+  return $replace(
+    line,
     /([/\\]node_modules[/\\])(.+?)(?=[/\\])/g,
     (_, dir: string, name: string) => `${dir}${ctx.stylize(name, 'module')}`,
   );
@@ -127,33 +155,33 @@ export function formatError(
   let stack = getStackString(err, fmt.formatOther);
   if (!ctx.showHidden && keys.length !== 0) {
     for (const key of ['name', 'message', 'stack']) {
-      const index = keys.indexOf(key);
+      const index = $indexOf(keys, key);
       const shown = err[key];
-      if (index !== -1 && typeof shown !== 'symbol' && stack.includes(String(shown))) {
-        keys.splice(index, 1);
+      if (index !== -1 && typeof shown !== 'symbol' && $includes(stack, String(shown))) {
+        $splice(keys, index, 1);
       }
     }
   }
-  if (Object.prototype.hasOwnProperty.call(err, 'cause') && !keys.includes('cause')) {
-    keys.push('cause');
+  if ($call(ObjectPrototype.hasOwnProperty, err, 'cause') && !$includes(keys, 'cause')) {
+    $push(keys, 'cause');
   }
-  if (Array.isArray(err.errors) && !keys.includes('errors')) keys.push('errors');
+  if (Array.isArray(err.errors) && !$includes(keys, 'errors')) $push(keys, 'errors');
   stack = improveStack(stack, constructor, name, tag);
 
   // Frames are searched for after the message, which may itself contain "\n    at".
   const message = err.message as unknown;
-  let pos = (message ? stack.indexOf(message as string) : 0) || -1;
+  let pos = (message ? $indexOf(stack, message as string) : 0) || -1;
   if (pos !== -1) pos += (message as string).length;
-  const stackStart = stack.indexOf('\n    at', pos);
+  const stackStart = $indexOf(stack, '\n    at', pos);
   if (stackStart === -1) {
     stack = `[${stack}]`;
   } else {
-    const lines = getStackFrames(ctx, err, stack.slice(stackStart + 1), fmt);
-    const shown = ctx.colors ? lines.map((line) => highlightFrame(ctx, line)) : lines;
-    stack = `${stack.slice(0, stackStart)}\n${shown.join('\n')}`;
+    const lines = getStackFrames(ctx, err, $slice(stack, stackStart + 1), fmt);
+    const shown = ctx.colors ? $map(lines, (line) => highlightFrame(ctx, line)) : lines;
+    stack = `${$slice(stack, 0, stackStart)}\n${$join(shown, '\n')}`;
   }
   if (ctx.indentationLvl !== 0) {
-    stack = stack.replaceAll('\n', `\n${' '.repeat(ctx.indentationLvl)}`);
+    stack = $replaceAll(stack, '\n', `\n${$repeat(' ', ctx.indentationLvl)}`);
   }
   return stack;
 }

@@ -1,9 +1,31 @@
 // What the terminal UI asks of live objects: completions for `acct.` (computed where the objects
 // are) and an inspector's view of a value: its class and version and its fields, by path.
-import { getOwnPropertyNames, getPrototypeOf, globalObject, hasOwn } from '../intrinsics.ts';
 import { cellOfPrototype } from '../definitions/classes.ts';
 import { inspect } from './inspect.ts';
 import type { Staging } from '../definitions/staging.ts';
+import {
+  Map,
+  Number,
+  Object,
+  RegExp,
+  Set,
+  String,
+  getOwnPropertyNames,
+  getPrototypeOf,
+  globalObject,
+  hasOwn,
+} from '../primordials.ts';
+import {
+  $exec,
+  $filter,
+  $find,
+  $includes,
+  $map,
+  $push,
+  $slice,
+  $sort,
+  $startsWith,
+} from '../primordials-methods.ts';
 
 const SEGMENT = String.raw`(?:\??\.[A-Za-z_$][\w$]*|\[\d+\]|\["[^"]*"\]|\['[^']*'\])`;
 const MEMBER_CHAIN = new RegExp(String.raw`([A-Za-z_$][\w$]*${SEGMENT}*)\??\.([\w$]*)$`);
@@ -11,26 +33,27 @@ const IDENTIFIER = /(?:^|[^\w$.])([A-Za-z_$][\w$]*)$/;
 
 /** Completions for the text before the cursor: `from` is where the replaced word starts. */
 export function complete(staging: Staging, text: string): { from: number; candidates: string[] } {
-  const member = MEMBER_CHAIN.exec(text);
+  const member = $exec(MEMBER_CHAIN, text);
   if (member) {
     const target = resolveChain(chainNames(member[1]!));
     const partial = member[2]!;
     const names = target === undefined || target === null ? [] : propertyNames(target);
     return { from: text.length - partial.length, candidates: matching(names, partial) };
   }
-  const word = IDENTIFIER.exec(text);
+  const word = $exec(IDENTIFIER, text);
   if (!word) return { from: text.length, candidates: [] };
   const partial = word[1]!;
   const names = [
-    ...staging.ns.all().map((d) => d.name),
-    ...getOwnPropertyNames(globalObject).filter((n) => !n.startsWith('$viv$') && n !== '__viv'),
+    ...$map(staging.ns.all(), (d) => d.name),
+    ...$filter(getOwnPropertyNames(globalObject), (n) => !$startsWith(n, '$viv$') && n !== '__viv'),
   ];
   return { from: text.length - partial.length, candidates: matching(names, partial) };
 }
 
 /** `a.b[2]["c"]` -> ['a', 'b', '2', 'c']. */
 function chainNames(chain: string): string[] {
-  return [...chain.matchAll(/[A-Za-z_$][\w$]*|\[(\d+)\]|\["([^"]*)"\]|\['([^']*)'\]/g)].map(
+  return $map(
+    [...chain.matchAll(/[A-Za-z_$][\w$]*|\[(\d+)\]|\["([^"]*)"\]|\['([^']*)'\]/g)],
     (m) => m[1] ?? m[2] ?? m[3] ?? m[0],
   );
 }
@@ -54,14 +77,14 @@ function propertyNames(value: unknown): string[] {
   const names: string[] = [];
   for (let o: object | null = Object(value); o && o !== Object.prototype; o = getPrototypeOf(o)) {
     for (const name of getOwnPropertyNames(o)) {
-      if (name !== 'constructor' && !names.includes(name)) names.push(name);
+      if (name !== 'constructor' && !$includes(names, name)) $push(names, name);
     }
   }
   return names;
 }
 
 function matching(names: string[], partial: string): string[] {
-  return [...new Set(names)].filter((n) => n.startsWith(partial)).sort();
+  return $sort($filter([...new Set(names)], (n) => $startsWith(n, partial)));
 }
 
 export interface InspectView {
@@ -86,13 +109,13 @@ export function inspectRoot(value: unknown): number {
 export function inspectView(staging: Staging, id: number, path: string[]): InspectView {
   let value = roots.get(id);
   for (const key of path) value = child(staging, value, key);
-  const fields = entries(value).map(([key, v]) => ({
+  const fields = $map(entries(value), ([key, v]) => ({
     key,
     preview: preview(v),
     expandable: v !== null && (typeof v === 'object' || typeof v === 'function'),
   }));
   for (const [key, v] of privateEntries(staging, value)) {
-    fields.push({ key, preview: preview(v), expandable: v !== null && typeof v === 'object' });
+    $push(fields, { key, preview: preview(v), expandable: v !== null && typeof v === 'object' });
   }
   const cell =
     value !== null && typeof value === 'object'
@@ -107,27 +130,27 @@ export function inspectView(staging: Staging, id: number, path: string[]): Inspe
 
 function entries(value: unknown): [string, unknown][] {
   if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return [];
-  if (value instanceof Map) return [...value].map(([k, v], i) => [`[${i}] ${preview(k)} =>`, v]);
-  if (value instanceof Set) return [...value].map((v, i) => [`[${i}]`, v]);
-  return Object.keys(value).map((k) => [k, (value as Record<string, unknown>)[k]]);
+  if (value instanceof Map) return $map([...value], ([k, v], i) => [`[${i}] ${preview(k)} =>`, v]);
+  if (value instanceof Set) return $map([...value], (v, i) => [`[${i}]`, v]);
+  return $map(Object.keys(value), (k) => [k, (value as Record<string, unknown>)[k]]);
 }
 
 /** The private fields of the value's own class (its base classes' stay out of the view). */
 function privateEntries(staging: Staging, value: unknown): [string, unknown][] {
   if (value === null || typeof value !== 'object') return [];
   const own = cellOfPrototype(getPrototypeOf(value));
-  return staging
-    .privateFieldsOf(value)
-    .filter((f) => f.cell === own)
-    .map((f) => [f.name, f.value]);
+  return $map(
+    $filter(staging.privateFieldsOf(value), (f) => f.cell === own),
+    (f) => [f.name, f.value],
+  );
 }
 
 function child(staging: Staging, value: unknown, key: string): unknown {
   if (value instanceof Map || value instanceof Set) {
-    const index = Number(/^\[(\d+)\]/.exec(key)?.[1]);
+    const index = Number($exec(/^\[(\d+)\]/, key)?.[1]);
     return [...(value instanceof Map ? value.values() : value)][index];
   }
-  if (key.startsWith('#')) return privateEntries(staging, value).find(([k]) => k === key)?.[1];
+  if ($startsWith(key, '#')) return $find(privateEntries(staging, value), ([k]) => k === key)?.[1];
   if (
     value !== null &&
     (typeof value === 'object' || typeof value === 'function') &&
@@ -140,5 +163,5 @@ function child(staging: Staging, value: unknown, key: string): unknown {
 
 function preview(value: unknown): string {
   const text = inspect(value, { depth: 0, breakLength: Infinity });
-  return text.length > 70 ? text.slice(0, 67) + '...' : text;
+  return text.length > 70 ? $slice(text, 0, 67) + '...' : text;
 }

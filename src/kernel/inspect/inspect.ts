@@ -20,7 +20,7 @@
 // - Error stacks in colour mode: node_modules package names are underlined as in Node, but
 //   frames of Node's own modules are not greyed and the current directory is not dimmed (the
 //   isolate has no `process` and no list of Node's builtin modules).
-//   A non-string truthy `stack` is rendered after `Error.prototype.toString()` without Node's
+//   A non-string truthy `stack` is rendered after `ErrorPrototype.toString()` without Node's
 //   exact indentation.
 // - String widths used for column alignment of arrays approximate ICU's East Asian width
 //   (identical for ASCII and common CJK/emoji).
@@ -36,6 +36,17 @@ import { formatNumber, formatBigInt, stylizeNoColor, stylizeWithColor } from './
 import { isBuiltInName } from './types.ts';
 import type { Ctx } from './entries.ts';
 import { formatValue } from './value.ts';
+import {
+  ErrorPrototype,
+  ObjectPrototype,
+  Boolean,
+  JSON,
+  Number,
+  Object,
+  String,
+  Symbol,
+} from '../primordials.ts';
+import { $call, $includes, $slice, $split } from '../primordials-methods.ts';
 
 export interface InspectOptions {
   depth?: number;
@@ -84,7 +95,7 @@ export function inspect(value: unknown, options?: InspectOptions): string {
   return formatValue(ctx, value, 0);
 }
 
-const hasOwn = (obj: object, key: PropertyKey) => Object.prototype.hasOwnProperty.call(obj, key);
+const hasOwn = (obj: object, key: PropertyKey) => $call(ObjectPrototype.hasOwnProperty, obj, key);
 
 // Whether `%s` should inspect an object rather than call String() on it: true unless the
 // nearest `toString` or `Symbol.toPrimitive` in its prototype chain is user-defined.
@@ -101,7 +112,7 @@ function hasBuiltInToString(value: object): boolean {
 
 let circularJsonMessage: string | undefined;
 
-const firstLine = (error: unknown) => String((error as Error)?.message).split('\n')[0];
+const firstLine = (error: unknown) => $split(String((error as Error)?.message), '\n')[0];
 
 // JSON.stringify for `%j`, with circular structures shown as '[Circular]'.
 function stringifyJson(value: unknown): string {
@@ -167,24 +178,24 @@ export function formatWithOptions(options: InspectOptions, ...args: unknown[]): 
       const directive = first[++i];
       if (argIndex + 1 !== args.length) {
         if (directive === '%') {
-          result += first.slice(lastPos, i);
+          result += $slice(first, lastPos, i);
           lastPos = i + 1;
           continue;
         }
-        if (!'sjdOoifc'.includes(directive)) continue;
+        if (!$includes('sjdOoifc', directive)) continue;
         const text = formatDirective(directive, args[++argIndex], options);
-        if (lastPos !== i - 1) result += first.slice(lastPos, i - 1);
+        if (lastPos !== i - 1) result += $slice(first, lastPos, i - 1);
         result += text;
         lastPos = i + 1;
       } else if (directive === '%') {
-        result += first.slice(lastPos, i);
+        result += $slice(first, lastPos, i);
         lastPos = i + 1;
       }
     }
     if (lastPos !== 0) {
       argIndex++;
       separator = ' ';
-      if (lastPos < first.length) result += first.slice(lastPos);
+      if (lastPos < first.length) result += $slice(first, lastPos);
     }
   }
   for (; argIndex < args.length; argIndex++) {

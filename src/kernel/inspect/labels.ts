@@ -3,10 +3,35 @@
 
 import { formatPrimitive, stylizeNoColor, type LayoutCtx, type Stylize } from './text.ts';
 import * as types from './types.ts';
+import {
+  FunctionPrototype,
+  ObjectPrototype,
+  Array,
+  Function,
+  Math,
+  Object,
+  Symbol,
+  Uint8Array,
+} from '../primordials.ts';
+import {
+  $call,
+  $endsWith,
+  $includes,
+  $indexOf,
+  $join,
+  $padStart,
+  $replace,
+  $slice,
+  $splice,
+  $startsWith,
+  $test,
+  $toLowerCase,
+} from '../primordials-methods.ts';
+import { $toString } from '../primordials-methods.ts';
 
-const hasOwn = (obj: object, key: PropertyKey) => Object.prototype.hasOwnProperty.call(obj, key);
+const hasOwn = (obj: object, key: PropertyKey) => $call(ObjectPrototype.hasOwnProperty, obj, key);
 const isEnumerable = (obj: object, key: PropertyKey) =>
-  Object.prototype.propertyIsEnumerable.call(obj, key);
+  $call(ObjectPrototype.propertyIsEnumerable, obj, key);
 
 // Symbol.toStringTag, unless it is missing or an own enumerable property (printed as a key).
 export function getTag(value: object, showHidden: boolean): string {
@@ -25,17 +50,17 @@ export function objectFallback(value: object, tag: string): string {
 // A class is recognised by its source text: `class`, then no `(` before the body's `{`
 // (comments ignored), which rules out functions whose source merely starts with "class".
 function isClassSource(source: string): boolean {
-  if (!source.startsWith('class') || !source.endsWith('}')) return false;
-  const body = source.slice(5, -1);
-  const brace = body.indexOf('{');
+  if (!$startsWith(source, 'class') || !$endsWith(source, '}')) return false;
+  const body = $slice(source, 5, -1);
+  const brace = $indexOf(body, '{');
   if (brace === -1) return false;
-  if (!body.slice(0, brace).includes('(')) return true;
-  const uncommented = body.replace(/(\/\/.*?\n)|(\/\*(.|\n)*?\*\/)/g, '');
-  return /^(\s+[^(]*?)\s*{/.test(uncommented);
+  if (!$includes($slice(body, 0, brace), '(')) return true;
+  const uncommented = $replace(body, /(\/\/.*?\n)|(\/\*(.|\n)*?\*\/)/g, '');
+  return $test(/^(\s+[^(]*?)\s*{/, uncommented);
 }
 
 export function getFunctionBase(fn: Function, constructor: string | null, tag: string): string {
-  if (isClassSource(Function.prototype.toString.call(fn))) {
+  if (isClassSource($call(FunctionPrototype.toString, fn))) {
     const name = (hasOwn(fn, 'name') && fn.name) || '(anonymous)';
     let base = `class ${name}`;
     if (constructor !== 'Function' && constructor !== null) base += ` [${constructor}]`;
@@ -68,14 +93,14 @@ export function getBoxedBase(
   tag: string,
 ): string {
   const primitive = types.unbox(value, kind);
-  if (kind === 'String') keys.splice(0, (primitive as string).length);
+  if (kind === 'String') $splice(keys, 0, (primitive as string).length);
   let base = `[${kind}`;
   if (kind !== constructor)
     base += constructor === null ? ' (null prototype)' : ` (${constructor})`;
   base += `: ${formatPrimitive(stylizeNoColor, primitive, ctx)}]`;
   if (tag !== '' && tag !== constructor) base += ` [${tag}]`;
   if (keys.length !== 0 || !ctx.colors) return base;
-  return ctx.stylize(base, kind.toLowerCase() as 'number' | 'string' | 'boolean' | 'bigint');
+  return ctx.stylize(base, $toLowerCase(kind) as 'number' | 'string' | 'boolean' | 'bigint');
 }
 
 // `[Uint8Contents]: <01 02 ...>` for an ArrayBuffer, at most maxArrayLength bytes.
@@ -87,9 +112,12 @@ export function formatBufferContents(ctx: LayoutCtx & { stylize: Stylize }, buff
     return ctx.stylize('(detached)', 'special');
   }
   const shown = Math.min(ctx.maxArrayLength, bytes.length);
-  let hex = Array.from(bytes.subarray(0, Math.max(0, shown)), (byte) =>
-    byte.toString(16).padStart(2, '0'),
-  ).join(' ');
+  let hex = $join(
+    Array.from(bytes.subarray(0, Math.max(0, shown)), (byte) =>
+      $padStart($toString(byte, 16), 2, '0'),
+    ),
+    ' ',
+  );
   const remaining = bytes.length - ctx.maxArrayLength;
   if (remaining > 0) hex += ` ... ${remaining} more byte${remaining > 1 ? 's' : ''}`;
   return `${ctx.stylize('[Uint8Contents]', 'special')}: <${hex}>`;

@@ -6,11 +6,15 @@
 //
 // Filtering is done on the text, when the kernel captures an error (an entry fails, a timer throws)
 // or prints one, so it does not depend on `Error.prepareStackTrace`, which user code may replace.
+import { Error, stackOf } from '../primordials.ts';
+import { $includes, $join, $push, $replace, $split, $test } from '../primordials-methods.ts';
 
 /** A frame line that belongs to Vivarium rather than to the user's code. */
 function isVivariumFrame(line: string): boolean {
   return (
-    line.includes('file://') || line.includes('<isolated-vm') || line.includes('(node:internal')
+    $includes(line, 'file://') ||
+    $includes(line, '<isolated-vm') ||
+    $includes(line, '(node:internal')
   );
 }
 
@@ -20,14 +24,14 @@ function isVivariumFrame(line: string): boolean {
  * which may span lines) is kept as it is.
  */
 export function userStack(stack: string): string {
-  const lines = stack.split('\n');
+  const lines = $split(stack, '\n');
   const kept: string[] = [];
   for (const line of lines) {
-    if (!/^\s+at /.test(line)) kept.push(line);
+    if (!$test(/^\s+at /, line)) $push(kept, line);
     else if (!isVivariumFrame(line))
-      kept.push(line.replace(/^(\s+at )eval \((REPL\d+:\d+:\d+)\)$/, '$1$2'));
+      $push(kept, $replace(line, /^(\s+at )eval \((REPL\d+:\d+:\d+)\)$/, '$1$2'));
   }
-  return kept.join('\n');
+  return $join(kept, '\n');
 }
 
 /**
@@ -38,7 +42,7 @@ export function userStack(stack: string): string {
 export function cleanStack(error: unknown): void {
   if (!(error instanceof Error)) return;
   try {
-    const stack: unknown = error.stack;
+    const stack: unknown = stackOf(error);
     if (typeof stack !== 'string') return;
     const clean = userStack(stack);
     if (clean !== stack) error.stack = clean;

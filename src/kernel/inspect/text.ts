@@ -1,6 +1,23 @@
 // Text-level helpers for `inspect.ts`: styling, string quoting/escaping, primitive formatting,
 // display width, and the line-breaking rules (Node's `reduceToSingleString` and
 // `groupArrayElements` behaviour). Pure ECMAScript: this runs inside a bare V8 isolate.
+import { Array, Math, Object, RegExp } from '../primordials.ts';
+import {
+  $charCodeAt,
+  $codePointAt,
+  $includes,
+  $join,
+  $map,
+  $padEnd,
+  $padStart,
+  $push,
+  $repeat,
+  $replace,
+  $slice,
+  $split,
+  $toUpperCase,
+} from '../primordials-methods.ts';
+import { $toString } from '../primordials-methods.ts';
 
 export type Style =
   | 'special'
@@ -44,7 +61,7 @@ export const stylizeWithColor: Stylize = (text, style) => {
 const COLOR_CODES = /\u001b\[\d\d?m/g;
 
 export function removeColors(text: string): string {
-  return text.replace(COLOR_CODES, '');
+  return $replace(text, COLOR_CODES, '');
 }
 
 // The layout-relevant part of the inspection context (the full context lives in inspect.ts).
@@ -76,28 +93,28 @@ const NAMED_ESCAPES: { [code: number]: string } = {
 };
 
 function escapeChar(char: string): string {
-  const code = char.charCodeAt(0);
+  const code = $charCodeAt(char, 0);
   const named = NAMED_ESCAPES[code];
   if (named !== undefined) return named;
-  if (code < 0xd800) return `\\x${code.toString(16).toUpperCase().padStart(2, '0')}`;
-  return `\\u${code.toString(16)}`;
+  if (code < 0xd800) return `\\x${$padStart($toUpperCase($toString(code, 16)), 2, '0')}`;
+  return `\\u${$toString(code, 16)}`;
 }
 
 // Escapes like a single-quoted string body, without adding quotes (used for symbol keys).
 export function escapeText(text: string): string {
-  return text.replace(ESCAPE_WITH_QUOTE, escapeChar);
+  return $replace(text, ESCAPE_WITH_QUOTE, escapeChar);
 }
 
 // Quotes a string the way Node does: single quotes by default, double quotes if the text has a
 // single quote but no double quote, backticks if it has both (and no backtick or `${`).
 export function quoteString(text: string): string {
   let quote = "'";
-  if (text.includes("'")) {
-    if (!text.includes('"')) quote = '"';
-    else if (!text.includes('`') && !text.includes('${')) quote = '`';
+  if ($includes(text, "'")) {
+    if (!$includes(text, '"')) quote = '"';
+    else if (!$includes(text, '`') && !$includes(text, '${')) quote = '`';
   }
   const pattern = quote === "'" ? ESCAPE_WITH_QUOTE : ESCAPE_NO_QUOTE;
-  return `${quote}${text.replace(pattern, escapeChar)}${quote}`;
+  return `${quote}${$replace(text, pattern, escapeChar)}${quote}`;
 }
 
 export function formatNumber(stylize: Stylize, value: number): string {
@@ -119,13 +136,13 @@ export function formatPrimitive(stylize: Stylize, value: unknown, ctx: LayoutCtx
     let trailer = '';
     if (text.length > ctx.maxStringLength) {
       const remaining = text.length - ctx.maxStringLength;
-      text = text.slice(0, ctx.maxStringLength);
+      text = $slice(text, 0, ctx.maxStringLength);
       trailer = `... ${remaining} more character${remaining > 1 ? 's' : ''}`;
     }
     if (text.length > MIN_SPLIT_LENGTH && text.length > ctx.breakLength - ctx.indentationLvl - 4) {
-      const separator = ` +\n${' '.repeat(ctx.indentationLvl + 2)}`;
-      const lines = text.split(/(?<=\n)/).map((line) => stylize(quoteString(line), 'string'));
-      return lines.join(separator) + trailer;
+      const separator = ` +\n${$repeat(' ', ctx.indentationLvl + 2)}`;
+      const lines = $map($split(text, /(?<=\n)/), (line) => stylize(quoteString(line), 'string'));
+      return $join(lines, separator) + trailer;
     }
     return stylize(quoteString(text), 'string') + trailer;
   }
@@ -133,7 +150,7 @@ export function formatPrimitive(stylize: Stylize, value: unknown, ctx: LayoutCtx
   if (typeof value === 'bigint') return formatBigInt(stylize, value);
   if (typeof value === 'boolean') return stylize(`${value}`, 'boolean');
   if (typeof value === 'undefined') return stylize('undefined', 'undefined');
-  return stylize((value as symbol).toString(), 'symbol');
+  return stylize($toString(value as symbol), 'symbol');
 }
 
 function isFullWidth(code: number): boolean {
@@ -178,7 +195,7 @@ export function getStringWidth(text: string, stripColors: boolean): number {
   const plain = (stripColors ? removeColors(text) : text).normalize('NFC');
   let width = 0;
   for (const char of plain) {
-    const code = char.codePointAt(0)!;
+    const code = $codePointAt(char, 0)!;
     if (isFullWidth(code)) width += 2;
     else if (!isZeroWidth(code)) width += 1;
   }
@@ -224,7 +241,7 @@ export function groupArrayElements(
       for (let j = i; j < output.length; j += columns) {
         if (dataLen[j] > lineLength) lineLength = dataLen[j];
       }
-      maxLineLength.push(lineLength + separatorSpace);
+      $push(maxLineLength, lineLength + separatorSpace);
     }
     let padStart = true;
     if (value !== undefined) {
@@ -245,17 +262,17 @@ export function groupArrayElements(
         // The padding target is corrected for invisible colour codes / wide characters.
         const padding = maxLineLength[j - i] + output[j].length - dataLen[j];
         const cell = `${output[j]}, `;
-        line += padStart ? cell.padStart(padding, ' ') : cell.padEnd(padding, ' ');
+        line += padStart ? $padStart(cell, padding, ' ') : $padEnd(cell, padding, ' ');
       }
       if (padStart) {
         const padding = maxLineLength[j - i] + output[j].length - dataLen[j] - separatorSpace;
-        line += output[j].padStart(padding, ' ');
+        line += $padStart(output[j], padding, ' ');
       } else {
         line += output[j];
       }
-      grouped.push(line);
+      $push(grouped, line);
     }
-    if (ctx.maxArrayLength < output.length) grouped.push(output[outputLength]);
+    if (ctx.maxArrayLength < output.length) $push(grouped, output[outputLength]);
     return grouped;
   }
   return output;
@@ -268,7 +285,7 @@ function isBelowBreakLength(ctx: LayoutCtx, output: string[], start: number, bas
     totalLength += ctx.colors ? removeColors(entry).length : entry.length;
     if (totalLength > ctx.breakLength) return false;
   }
-  return base === '' || !base.includes('\n');
+  return base === '' || !$includes(base, '\n');
 }
 
 // Joins formatted entries into the final text: on one line `{ a, b }` when the innermost
@@ -289,15 +306,16 @@ export function reduceToSingleString(
       // `start` approximates the width taken by everything but the entries themselves.
       const start = output.length + ctx.indentationLvl + braces[0].length + base.length + 10;
       if (isBelowBreakLength(ctx, output, start, base)) {
-        const joined = output.join(', ');
-        if (!joined.includes('\n')) {
+        const joined = $join(output, ', ');
+        if (!$includes(joined, '\n')) {
           return `${base ? `${base} ` : ''}${braces[0]} ${joined} ${braces[1]}`;
         }
       }
     }
   }
-  const indentation = `\n${' '.repeat(ctx.indentationLvl)}`;
-  return `${base ? `${base} ` : ''}${braces[0]}${indentation}  ${output.join(
+  const indentation = `\n${$repeat(' ', ctx.indentationLvl)}`;
+  return `${base ? `${base} ` : ''}${braces[0]}${indentation}  ${$join(
+    output,
     `,${indentation}  `,
   )}${indentation}${braces[1]}`;
 }

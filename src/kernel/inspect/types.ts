@@ -2,6 +2,39 @@
 // call a builtin accessor or method that throws unless the receiver has the matching internal
 // slot, so they work across realms and ignore Symbol.toStringTag and prototype tricks.
 // Checks that cannot be done that way are marked "heuristic".
+import {
+  RealMap,
+  RealSet,
+  RealWeakMap,
+  RealWeakSet,
+  BigIntPrototype,
+  BooleanPrototype,
+  DatePrototype,
+  NumberPrototype,
+  ObjectPrototype,
+  StringPrototype,
+  SymbolPrototype,
+  Array,
+  ArrayBuffer,
+  BigInt,
+  Boolean,
+  DataView,
+  Date,
+  Error,
+  Map,
+  Number,
+  Object,
+  RegExp,
+  Set,
+  SharedArrayBuffer,
+  String,
+  Symbol,
+  Uint8Array,
+  WeakMap,
+  WeakSet,
+  globalThis,
+} from '../primordials.ts';
+import { $apply, $call, $filter, $push, $slice, $test } from '../primordials-methods.ts';
 
 type Method = (this: unknown, ...args: unknown[]) => unknown;
 
@@ -11,20 +44,20 @@ function getter(proto: object, key: PropertyKey): Method {
 
 function hasSlot(method: Method, value: unknown, ...args: unknown[]): boolean {
   try {
-    method.apply(value, args);
+    $apply(method, value, args);
     return true;
   } catch {
     return false;
   }
 }
 
-const objectToString = Object.prototype.toString;
+const objectToString = ObjectPrototype.toString;
 const isEnumerable = (obj: object, key: PropertyKey) =>
-  Object.prototype.propertyIsEnumerable.call(obj, key);
+  $call(ObjectPrototype.propertyIsEnumerable, obj, key);
 export const INDEX_KEY = /^(?:0|[1-9][0-9]*)$/;
 const TypedArrayPrototype = Object.getPrototypeOf(Uint8Array.prototype) as object;
-const mapSizeGetter = getter(Map.prototype, 'size');
-const setSizeGetter = getter(Set.prototype, 'size');
+const mapSizeGetter = getter(RealMap.prototype, 'size');
+const setSizeGetter = getter(RealSet.prototype, 'size');
 const typedArrayTagGetter = getter(TypedArrayPrototype, Symbol.toStringTag);
 const typedArrayLengthGetter = getter(TypedArrayPrototype, 'length');
 const arrayBufferLengthGetter = getter(ArrayBuffer.prototype, 'byteLength');
@@ -34,23 +67,23 @@ const sharedBufferLengthGetter =
     : undefined;
 const dataViewBufferGetter = getter(DataView.prototype, 'buffer');
 const regExpSourceGetter = getter(RegExp.prototype, 'source');
-const MapIteratorPrototype = Object.getPrototypeOf(new Map().entries()) as object;
-const SetIteratorPrototype = Object.getPrototypeOf(new Set().values()) as object;
+const MapIteratorPrototype = Object.getPrototypeOf(new RealMap().entries()) as object;
+const SetIteratorPrototype = Object.getPrototypeOf(new RealSet().values()) as object;
 
 export function builtinTag(value: unknown): string {
-  return objectToString.call(value).slice(8, -1);
+  return $slice($call(objectToString, value), 8, -1);
 }
 
 export const isMap = (value: object): value is Map<unknown, unknown> =>
   hasSlot(mapSizeGetter, value);
 export const isSet = (value: object): value is Set<unknown> => hasSlot(setSizeGetter, value);
-export const mapSize = (value: object): number => mapSizeGetter.call(value) as number;
-export const setSize = (value: object): number => setSizeGetter.call(value) as number;
-export const isDate = (value: object): value is Date => hasSlot(Date.prototype.getTime, value);
+export const mapSize = (value: object): number => $call(mapSizeGetter, value) as number;
+export const setSize = (value: object): number => $call(setSizeGetter, value) as number;
+export const isDate = (value: object): value is Date => hasSlot(DatePrototype.getTime, value);
 export const isWeakMap = (value: object): boolean =>
-  hasSlot(WeakMap.prototype.has as Method, value, {});
+  hasSlot(RealWeakMap.prototype.has as Method, value, {});
 export const isWeakSet = (value: object): boolean =>
-  hasSlot(WeakSet.prototype.has as Method, value, {});
+  hasSlot(RealWeakSet.prototype.has as Method, value, {});
 export const isDataView = (value: object): value is DataView =>
   hasSlot(dataViewBufferGetter, value);
 // RegExp.prototype itself is special-cased by the `source` getter, so exclude it explicitly.
@@ -68,11 +101,11 @@ export function arrayBufferKind(value: object): string | undefined {
 
 // The element type name ('Uint8Array', ...) of a typed array, undefined for anything else.
 export function typedArrayName(value: object): string | undefined {
-  return typedArrayTagGetter.call(value) as string | undefined;
+  return $call(typedArrayTagGetter, value) as string | undefined;
 }
 
 export function typedArrayLength(value: object): number {
-  return typedArrayLengthGetter.call(value) as number;
+  return $call(typedArrayLengthGetter, value) as number;
 }
 
 // Errors: `Error.isError` checks the internal slot (V8 13.4+); `instanceof` also accepts
@@ -87,11 +120,11 @@ export function isError(value: object): value is Error {
 
 // 'Number', 'String', 'Boolean', 'BigInt' or 'Symbol' for boxed primitives.
 export function boxedKind(value: object): string | undefined {
-  if (hasSlot(Number.prototype.valueOf, value)) return 'Number';
-  if (hasSlot(String.prototype.valueOf, value)) return 'String';
-  if (hasSlot(Boolean.prototype.valueOf, value)) return 'Boolean';
-  if (hasSlot(BigInt.prototype.valueOf, value)) return 'BigInt';
-  if (hasSlot(Symbol.prototype.valueOf, value)) return 'Symbol';
+  if (hasSlot(NumberPrototype.valueOf, value)) return 'Number';
+  if (hasSlot(StringPrototype.valueOf, value)) return 'String';
+  if (hasSlot(BooleanPrototype.valueOf, value)) return 'Boolean';
+  if (hasSlot(BigIntPrototype.valueOf, value)) return 'BigInt';
+  if (hasSlot(SymbolPrototype.valueOf, value)) return 'Symbol';
   return undefined;
 }
 
@@ -99,7 +132,7 @@ export function unbox(value: object, kind: string): unknown {
   const proto = { Number, String, Boolean, BigInt, Symbol }[kind]!.prototype as {
     valueOf: Method;
   };
-  return proto.valueOf.call(value);
+  return $call(proto.valueOf, value);
 }
 
 export const isArguments = (value: object): boolean => builtinTag(value) === 'Arguments';
@@ -192,7 +225,7 @@ let builtInNames: Set<string> | undefined;
 // Names of the global constructors/namespaces (`Object`, `Map`, `Intl`, ...), computed lazily.
 export function isBuiltInName(name: unknown): boolean {
   builtInNames ??= new Set(
-    Object.getOwnPropertyNames(globalThis).filter((n) => /^[A-Z][a-zA-Z0-9]+$/.test(n)),
+    $filter(Object.getOwnPropertyNames(globalThis), (n) => $test(/^[A-Z][a-zA-Z0-9]+$/, n)),
   );
   return typeof name === 'string' && builtInNames.has(name);
 }
@@ -210,13 +243,13 @@ export function getKeys(value: object, showHidden: boolean): PropertyKey[] {
     }
   }
   for (const symbol of Object.getOwnPropertySymbols(value)) {
-    if (showHidden || isEnumerable(value, symbol)) keys.push(symbol);
+    if (showHidden || isEnumerable(value, symbol)) $push(keys, symbol);
   }
   return keys;
 }
 
 export function isIndexKey(key: PropertyKey): boolean {
-  return typeof key === 'string' && INDEX_KEY.test(key) && Number(key) < 2 ** 32 - 1;
+  return typeof key === 'string' && $test(INDEX_KEY, key) && Number(key) < 2 ** 32 - 1;
 }
 
 // Keys of an array-like other than its indices. Own keys list indices first (ascending), so
@@ -230,9 +263,9 @@ export function getNonIndexKeys(value: object, showHidden: boolean): PropertyKey
     if (isIndexKey(names[mid])) low = mid + 1;
     else high = mid;
   }
-  const keys: PropertyKey[] = names.slice(low).filter((key) => !isIndexKey(key));
+  const keys: PropertyKey[] = $filter($slice(names, low), (key) => !isIndexKey(key));
   for (const symbol of Object.getOwnPropertySymbols(value)) {
-    if (showHidden || isEnumerable(value, symbol)) keys.push(symbol);
+    if (showHidden || isEnumerable(value, symbol)) $push(keys, symbol);
   }
   return keys;
 }

@@ -25,12 +25,39 @@ import {
 } from './labels.ts';
 import { formatNumber, formatPrimitive, getPrefix, reduceToSingleString } from './text.ts';
 import * as types from './types.ts';
+import {
+  DatePrototype,
+  ObjectPrototype,
+  RegExpPrototype,
+  Array,
+  Date,
+  Map,
+  Number,
+  Object,
+  RangeError,
+  Reflect,
+  RegExp,
+  Set,
+  String,
+  Symbol,
+} from '../primordials.ts';
+import {
+  $call,
+  $includes,
+  $map,
+  $pop,
+  $push,
+  $repeat,
+  $replaceAll,
+  $slice,
+  $splice,
+} from '../primordials-methods.ts';
 
 type AnyObject = Record<PropertyKey, unknown>;
 type Formatter = (ctx: Ctx, value: AnyObject, recurseTimes: number) => string[];
 
 const CUSTOM_INSPECT = Symbol.for('nodejs.util.inspect.custom');
-const hasOwn = (obj: object, key: PropertyKey) => Object.prototype.hasOwnProperty.call(obj, key);
+const hasOwn = (obj: object, key: PropertyKey) => $call(ObjectPrototype.hasOwnProperty, obj, key);
 const STACK_OVERFLOW = 'Maximum call stack size exceeded';
 
 export function formatValue(ctx: Ctx, value: unknown, recurseTimes: number, inTypedArray = false) {
@@ -43,7 +70,7 @@ export function formatValue(ctx: Ctx, value: unknown, recurseTimes: number, inTy
     const custom = formatCustom(ctx, value, recurseTimes);
     if (custom !== undefined) return custom;
   }
-  if (ctx.seen.includes(value)) {
+  if ($includes(ctx.seen, value)) {
     ctx.circular ??= new Map();
     let index = ctx.circular.get(value);
     if (index === undefined) {
@@ -78,10 +105,10 @@ function formatCustom(ctx: Ctx, value: object, recurseTimes: number): string | u
     numericSeparator: false,
     ...ctx.userOptions,
   };
-  const result: unknown = custom.call(value, ctx.depth - recurseTimes, options, ctx.inspect);
+  const result: unknown = $call(custom, value, ctx.depth - recurseTimes, options, ctx.inspect);
   if (result === value) return undefined;
   if (typeof result !== 'string') return formatValue(ctx, result, recurseTimes);
-  return result.replaceAll('\n', `\n${' '.repeat(ctx.indentationLvl)}`);
+  return $replaceAll(result, '\n', `\n${$repeat(' ', ctx.indentationLvl)}`);
 }
 
 // The name of the nearest constructor in the prototype chain that `value` is an instance of;
@@ -139,15 +166,15 @@ function addPrototypeProperties(
     }
     for (const key of keys) seenKeys.add(key);
     keys = Reflect.ownKeys(proto);
-    ctx.seen.push(main);
+    $push(ctx.seen, main);
     for (const key of keys) {
       if (key === 'constructor' || hasOwn(main, key) || seenKeys.has(key)) continue;
       const desc = Object.getOwnPropertyDescriptor(proto, key)!;
       if (typeof desc.value === 'function') continue;
       const text = formatProperty(ctx, proto, recurseTimes, key, OBJECT, desc);
-      output.push(ctx.colors ? `\u001b[2m${text}\u001b[22m` : text);
+      $push(output, ctx.colors ? `\u001b[2m${text}\u001b[22m` : text);
     }
-    ctx.seen.pop();
+    $pop(ctx.seen);
   }
 }
 
@@ -181,27 +208,27 @@ function formatRaw(ctx: Ctx, value: AnyObject, recurseTimes: number, inTypedArra
 
   if (recurseTimes > ctx.depth) {
     const fallback = constructor === null ? objectFallback(value, tag) : 'Object';
-    const name = getPrefix(constructor, tag, fallback).slice(0, -1);
+    const name = $slice(getPrefix(constructor, tag, fallback), 0, -1);
     return ctx.stylize(constructor !== null ? `[${name}]` : name, 'special');
   }
   recurseTimes += 1;
-  ctx.seen.push(value);
+  $push(ctx.seen, value);
   ctx.currentDepth = recurseTimes;
   const indentationLvl = ctx.indentationLvl;
   let output: string[];
   try {
     output = shape.formatter(ctx, value, recurseTimes);
     for (const key of shape.keys) {
-      output.push(formatProperty(ctx, value, recurseTimes, key, shape.entryType));
+      $push(output, formatProperty(ctx, value, recurseTimes, key, shape.entryType));
     }
-    if (protoProps !== undefined) output.push(...protoProps);
+    if (protoProps !== undefined) $push(output, ...protoProps);
   } catch (error) {
-    ctx.seen.pop();
+    $pop(ctx.seen);
     ctx.indentationLvl = indentationLvl;
     // Keep this check minimal: it runs with the stack nearly exhausted (if it overflows
     // again, the RangeError simply propagates to the next level up).
     if (!(error instanceof RangeError && error.message === STACK_OVERFLOW)) throw error;
-    const name = getPrefix(constructor, tag, 'Object').slice(0, -1);
+    const name = $slice(getPrefix(constructor, tag, 'Object'), 0, -1);
     const message = 'Inspection interrupted prematurely. Maximum call stack size exceeded.';
     return ctx.stylize(`[${name}: ${message}]`, 'special');
   }
@@ -211,7 +238,7 @@ function formatRaw(ctx: Ctx, value: AnyObject, recurseTimes: number, inTypedArra
     const reference = ctx.stylize(`<ref *${index}>`, 'special');
     base = base === '' ? reference : `${reference} ${base}`;
   }
-  ctx.seen.pop();
+  $pop(ctx.seen);
   const arrayLike = shape.entryType === ARRAY_EXTRAS;
   const items = arrayLike ? (value as unknown as ArrayLike<unknown>) : undefined;
   return reduceToSingleString(ctx, output, base, shape.braces, arrayLike, recurseTimes, items);
@@ -287,12 +314,12 @@ function describeOther(
     if (isEmpty()) shape.text = `${shape.braces[0]}}`;
   } else if (types.isRegExp(value)) {
     const regexp = constructor !== null ? value : new RegExp(value);
-    shape.base = RegExp.prototype.toString.call(regexp);
+    shape.base = $call(RegExpPrototype.toString, regexp);
     if (label('RegExp') !== 'RegExp ') shape.base = `${label('RegExp')}${shape.base}`;
     if (isEmpty() || recurseTimes > ctx.depth) shape.text = ctx.stylize(shape.base, 'regexp');
   } else if (types.isDate(value)) {
-    const valid = !Number.isNaN(Date.prototype.getTime.call(value));
-    shape.base = (valid ? Date.prototype.toISOString : Date.prototype.toString).call(value);
+    const valid = !Number.isNaN($call(DatePrototype.getTime, value));
+    shape.base = $call(valid ? DatePrototype.toISOString : DatePrototype.toString, value);
     if (label('Date') !== 'Date ') shape.base = `${label('Date')}${shape.base}`;
     if (isEmpty()) shape.text = ctx.stylize(shape.base, 'date');
   } else if (types.isError(value)) {
@@ -314,7 +341,7 @@ function describeOther(
   } else if (types.isDataView(value)) {
     shape.braces[0] = `${label('DataView')}{`;
     shape.formatter = (c, view, depth) =>
-      ['byteLength', 'byteOffset', 'buffer'].map((k) => formatPseudo(c, k, view[k], depth));
+      $map(['byteLength', 'byteOffset', 'buffer'], (k) => formatPseudo(c, k, view[k], depth));
   } else if (types.isPromise(value)) {
     shape.braces[0] = `${label('Promise')}{`;
     shape.formatter = (c) => [c.stylize('<state unknown>', 'special')];
@@ -323,7 +350,7 @@ function describeOther(
     shape.formatter = unknownItems;
   } else if (types.isModuleNamespace(value)) {
     shape.braces[0] = `${label('Module')}{`;
-    const names = keys.splice(0);
+    const names = $splice(keys, 0);
     shape.formatter = (c, ns, depth) => formatNamespace(c, ns, depth, names);
   } else if ((kind = types.boxedKind(value)) !== undefined) {
     shape.base = getBoxedBase(ctx, value, kind, keys, constructor, tag);

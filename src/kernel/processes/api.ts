@@ -1,7 +1,7 @@
 // The guest's API for processes: spawn, stop, restart, forget, processes, and the `vivarium`
 // namespace, installed on the global object.
-import { defineProperty, globalObject } from '../intrinsics.ts';
 import type { ProcessTable } from './processes.ts';
+import { Object, defineProperty, globalObject } from '../primordials.ts';
 
 /** The guest API: spawn, stop, restart, forget, processes, and the `vivarium` namespace. */
 export function installProcessApi(table: ProcessTable, extra: Record<string, Function> = {}): void {

@@ -2,6 +2,8 @@
 // its rollback.
 import type { Suspect } from '../../shared/types.ts';
 import type { Definition } from '../definitions/namespace.ts';
+import { stackOf, Error } from '../primordials.ts';
+import { $includes } from '../primordials-methods.ts';
 
 /**
  * The likely culprit of a crash: the function or class changed most recently since the process
@@ -12,14 +14,15 @@ export function suspectOf(
   lastGoodEntry: number,
   error: unknown,
 ): Suspect | undefined {
-  const stack = error instanceof Error && typeof error.stack === 'string' ? error.stack : '';
+  const raw = error instanceof Error ? stackOf(error) : '';
+  const stack = typeof raw === 'string' ? raw : '';
   let best: Suspect | undefined;
   let bestScore = -1;
   for (const def of definitions) {
     if (def.kind !== 'function' && def.kind !== 'class') continue;
     const last = def.events[def.events.length - 1];
     if (!last || last.entry <= lastGoodEntry || last.from === undefined) continue;
-    const inStack = stack.includes(def.name) ? 1e9 : 0;
+    const inStack = $includes(stack, def.name) ? 1e9 : 0;
     const score = inStack + last.entry;
     if (score > bestScore) {
       bestScore = score;

@@ -5,6 +5,8 @@
 import type { OscArg, OscMessage } from '../../shared/types.ts';
 import type { GuestNotice } from '../../shared/notices.ts';
 import type { ProcessTable } from './processes.ts';
+import { Array, JSON, Math, Number, Promise, String, TypeError } from '../primordials.ts';
+import { $map, $push, $slice, $splice, $test, $then } from '../primordials-methods.ts';
 
 const pending: OscMessage[] = [];
 /** At most this many messages leave in one turn (a tick, an entry); the rest are dropped, counted. */
@@ -19,9 +21,9 @@ const ADDRESS = /^\/[!-~]*$/;
 
 /** Validates an OSC destination (also used by the stdlib's OscOut, at construction). */
 export function checkOscHost(host: unknown, where: string): string {
-  if (typeof host !== 'string' || host.length > 253 || !HOST.test(host)) {
+  if (typeof host !== 'string' || host.length > 253 || !$test(HOST, host)) {
     throw new TypeError(
-      `${where}: host must be a host name or an IP address, not ${JSON.stringify(String(host)).slice(0, 80)}`,
+      `${where}: host must be a host name or an IP address, not ${$slice(JSON.stringify(String(host)), 0, 80)}`,
     );
   }
   return host;
@@ -45,9 +47,9 @@ export function sendOsc(
   args: unknown,
   options: unknown = {},
 ): void {
-  if (typeof address !== 'string' || !ADDRESS.test(address) || /[#,]/.test(address)) {
+  if (typeof address !== 'string' || !$test(ADDRESS, address) || $test(/[#,]/, address)) {
     throw new TypeError(
-      `sendOSC: the address must be a string like /dirt/play (a "/" and printable characters, no spaces), not ${JSON.stringify(String(address)).slice(0, 80)}`,
+      `sendOSC: the address must be a string like /dirt/play (a "/" and printable characters, no spaces), not ${$slice(JSON.stringify(String(address)), 0, 80)}`,
     );
   }
   const list = args === undefined ? [] : args;
@@ -75,21 +77,21 @@ export function sendOsc(
     port,
     time: processes.hostTime(at) + latency * 1000,
     address,
-    args: list.map((arg, i) => oscArg(address, arg, i)),
+    args: $map(list, (arg, i) => oscArg(address, arg, i)),
   };
   if (pending.length === 0 && dropped === 0) {
     // One crossing to the host for everything sent in this turn (a tick, an entry).
-    Promise.resolve().then(() => {
+    $then(Promise.resolve(), () => {
       if (dropped) {
         const text = `OSC: ${dropped} message${dropped === 1 ? '' : 's'} dropped (at most ${OSC_TURN_BUDGET} leave in one tick or entry)`;
         send({ type: 'print', stream: 'err', text });
         dropped = 0;
       }
-      if (pending.length) send({ type: 'osc', messages: pending.splice(0) });
+      if (pending.length) send({ type: 'osc', messages: $splice(pending, 0) });
     });
   }
   if (pending.length >= OSC_TURN_BUDGET) dropped++;
-  else pending.push(message);
+  else $push(pending, message);
 }
 
 function oscArg(address: string, arg: unknown, index: number): OscArg {

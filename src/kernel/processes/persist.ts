@@ -5,6 +5,8 @@ import { readSpec } from './spec.ts';
 import type { ProcessSpec } from './spec.ts';
 import { newProc } from './proc.ts';
 import type { Proc } from './proc.ts';
+import { Object } from '../primordials.ts';
+import { $push } from '../primordials-methods.ts';
 
 /** What the snapshot keeps: every process with its state, and the logical time. */
 export function savedProcesses(procs: Iterable<Proc>, now: number): object {
@@ -41,11 +43,12 @@ export function restoreProcesses(
     try {
       spec = readSpec(name, s.spec);
     } catch (error) {
-      failures.push(`process ${name} was not restored: ${errorText(error)}`);
+      $push(failures, `process ${name} was not restored: ${errorText(error)}`);
       continue;
     }
     const { state, status, ticks, restarts, lastError, anchor, n, nextBeat } = s;
-    procs.push(
+    $push(
+      procs,
       newProc(name, spec, committedEntry, {
         state,
         status,

@@ -1,6 +1,8 @@
 // One process's record: what is saved with the image, and what each session starts afresh.
 import type { ProcessInfo, Suspect } from '../../shared/types.ts';
 import type { ProcessSpec } from './spec.ts';
+import { Float64Array, Math } from '../primordials.ts';
+import { $sort } from '../primordials-methods.ts';
 
 export interface Proc {
   name: string;
@@ -63,7 +65,7 @@ export function firstBeat(spec: ProcessSpec, time: number): number {
 /** What `:ps` shows of a process. */
 export function infoOf(p: Proc): ProcessInfo {
   const n = Math.min(p.lateCount, LATENESS_SAMPLES);
-  const samples = [...p.late.subarray(0, n)].sort((a, b) => a - b);
+  const samples = $sort([...p.late.subarray(0, n)], (a, b) => a - b);
   const info: ProcessInfo = {
     name: p.name,
     status: p.status,

@@ -14,7 +14,6 @@
 // its last error, and the kernel names the redefinition that probably broke it.
 import type { ProcessInfo } from '../../shared/types.ts';
 import type { GuestNotice } from '../../shared/notices.ts';
-import { ownKeys } from '../intrinsics.ts';
 import type { Staging } from '../definitions/staging.ts';
 import type { Timers } from '../capabilities.ts';
 import type { ProcessSpec, Tick } from './spec.ts';
@@ -26,6 +25,8 @@ import { firstBeat, infoOf, LATENESS_SAMPLES, newProc, ownerKey } from './proc.t
 import { restoreProcesses, savedProcesses } from './persist.ts';
 import type { Proc } from './proc.ts';
 import { suspectOf } from './blame.ts';
+import { Error, Map, Math, Number, Object, String, TypeError, ownKeys } from '../primordials.ts';
+import { $exec, $filter, $includes, $join, $map, $push, $then } from '../primordials-methods.ts';
 
 /** A `run` call gives the host back its turn after this long, so entries are never starved. */
 const RUN_SLICE_MS = 50;
@@ -134,19 +135,20 @@ export class ProcessTable {
 
   /** Only top-level definitions are saved: say so at once, not at the next save. */
   #noteInlineFunctions(name: string, spec: ProcessSpec): void {
-    const inline = (['step', 'init', 'view'] as const).filter(
+    const inline = $filter(
+      ['step', 'init', 'view'] as const,
       (key) => spec[key] && definitionNameOf(spec[key]) === undefined,
     );
     if (inline.length === 0) return;
     this.note(
-      `note: ${name}'s ${inline.join(' and ')} ${inline.length > 1 ? 'are inline functions' : 'is an inline function'}: ` +
+      `note: ${name}'s ${$join(inline, ' and ')} ${inline.length > 1 ? 'are inline functions' : 'is an inline function'}: ` +
         `the process runs, but the image cannot be saved until ${inline.length > 1 ? 'they are top-level functions' : 'it is a top-level function'}` +
-        (inline.includes('init') ? ' (or use state: { ... } for plain initial data)' : ''),
+        ($includes(inline, 'init') ? ' (or use state: { ... } for plain initial data)' : ''),
     );
   }
 
   stop(name: unknown): string {
-    const timer = typeof name === 'string' ? /^#(\d+)$/.exec(name) : null;
+    const timer = typeof name === 'string' ? $exec(/^#(\d+)$/, name) : null;
     if (timer) {
       if (!this.#timers().clear(Number(timer[1]))) throw new Error(`there is no timer ${name}`);
       return `timer ${name} cleared`;
@@ -191,14 +193,14 @@ export class ProcessTable {
     for (const proc of this.#procs.values()) {
       if (proc.status === 'crashed' && proc.suspect?.name === name) {
         this.restart(proc.name);
-        restarted.push(proc.name);
+        $push(restarted, proc.name);
       }
     }
     return restarted;
   }
 
   list(): ProcessInfo[] {
-    return [...this.#procs.values()].map(infoOf);
+    return $map([...this.#procs.values()], infoOf);
   }
 
   /** The text frame of a process with a `view`. */
@@ -263,7 +265,7 @@ export class ProcessTable {
       const known = [...this.#procs.keys()];
       throw new Error(
         `there is no process ${String(name)}` +
-          (known.length ? ` (processes: ${known.join(', ')})` : ' (no processes yet)'),
+          (known.length ? ` (processes: ${$join(known, ', ')})` : ' (no processes yet)'),
       );
     }
     return proc;
@@ -325,7 +327,7 @@ export class ProcessTable {
       const result = outsideEntry(() => proc.spec.step(proc.state, tick)) as
         { then?: unknown } | undefined;
       if (result && typeof result.then === 'function') {
-        (result as Promise<unknown>).then(undefined, (error) => this.#crash(proc, error));
+        $then(result as Promise<unknown>, undefined, (error) => this.#crash(proc, error));
       }
       proc.lastGoodEntry = this.committedEntry;
     } catch (error) {
@@ -360,8 +362,8 @@ export class ProcessTable {
     // that crashed): a tick stopped after seconds still counts as the tick it was.
     const now = proc.lastDue ?? this.now();
     const window = proc.spec.withinSeconds * 1000;
-    proc.recent = proc.recent.filter((t) => t > now - window);
-    proc.recent.push(now);
+    proc.recent = $filter(proc.recent, (t) => t > now - window);
+    $push(proc.recent, now);
     if (proc.recent.length > proc.spec.maxRestarts) {
       proc.status = 'crashed';
       proc.suspect = suspectOf(this.#staging.ns.all(), proc.lastGoodEntry, error);

@@ -1,6 +1,7 @@
 // What `spawn(name, options)` is given: the options read and checked (with errors that say what
 // was wrong), the initial state they make, and the types both sides share.
-import { getPrototypeOf } from '../intrinsics.ts';
+import { Array, Number, Object, String, TypeError, getPrototypeOf } from '../primordials.ts';
+import { $map } from '../primordials-methods.ts';
 
 export interface Clock {
   timeAt(beat: number): number;
@@ -104,7 +105,7 @@ export function initialState(name: string, spec: ProcessSpec): object {
 
 /** A copy of plain data: arrays and plain objects are copied through, anything else is shared. */
 function copyData(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(copyData);
+  if (Array.isArray(value)) return $map(value, copyData);
   if (value && typeof value === 'object' && getPrototypeOf(value) === objectPrototype) {
     const out: Record<string, unknown> = {};
     for (const [key, field] of Object.entries(value)) out[key] = copyData(field);

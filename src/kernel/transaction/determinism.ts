@@ -16,12 +16,23 @@
 // results are what it awaits). Ticks of processes, and timers set by anyone else, are outside:
 // their state is durable as of the last snapshot, not replayed.
 import type { Draws } from '../../shared/types.ts';
-import { defineProperty, getOwnPropertyDescriptor, globalObject } from '../intrinsics.ts';
+import {
+  RealDate,
+  Intl,
+  Math,
+  Proxy,
+  Reflect,
+  Uint32Array,
+  defineProperty,
+  getOwnPropertyDescriptor,
+  globalObject,
+} from '../primordials.ts';
+import { $call, $push } from '../primordials-methods.ts';
+import { $toString } from '../primordials-methods.ts';
 
 const MAX_PERF = 100_000;
 
-const RealDate = Date;
-const realDateNow = Date.now;
+const realDateNow = RealDate.now;
 const nativeRandom = Math.random;
 const IntlDateTimeFormat = Intl.DateTimeFormat;
 
@@ -91,7 +102,7 @@ function epochNow(): number {
     const value = realDateNow();
     const last = clock.length - 2;
     if (last >= 0 && clock[last] === value) clock[last + 1]!++;
-    else clock.push(value, 1);
+    else $push(clock, value, 1);
     return value;
   }
   if (epochPlain) return epochAt < epochPlain.length ? epochPlain[epochAt++]! : realDateNow();
@@ -108,7 +119,7 @@ function perfNow(): number {
   if (mode === 'live' || outside > 0) return hostPerfNow();
   if (mode === 'record') {
     const value = hostPerfNow();
-    if (perf.length < MAX_PERF) perf.push(value);
+    if (perf.length < MAX_PERF) $push(perf, value);
     return value;
   }
   return perfAt < perf.length ? perf[perfAt++]! : hostPerfNow();
@@ -124,7 +135,7 @@ export function installDeterminism(perfNowHost: () => number, timeOrigin: number
   hostPerfNow = perfNowHost;
   hostTimeOrigin = timeOrigin;
   seedStream(entryState, seed);
-  defineProperty(Math, 'random', {
+  defineProperty(globalObject.Math, 'random', {
     value: function random_() {
       return random();
     },
@@ -140,7 +151,7 @@ export function installDeterminism(perfNowHost: () => number, timeOrigin: number
       return Reflect.construct(target, args.length === 0 ? [epochNow()] : args, nt);
     },
     apply() {
-      return new RealDate(epochNow()).toString();
+      return $toString(new RealDate(epochNow()));
     },
     get(target, key, receiver) {
       if (key === 'now') return now;
@@ -165,7 +176,7 @@ export function installDeterminism(perfNowHost: () => number, timeOrigin: number
 /** `performance.timeOrigin` read inside an entry: a wall-clock draw of its own kind. */
 function recordedOrigin(): number {
   if (mode === 'record') {
-    clock.push(hostTimeOrigin, 1);
+    $push(clock, hostTimeOrigin, 1);
     return hostTimeOrigin;
   }
   return epochNow();
@@ -180,7 +191,7 @@ function installIntlNow(): void {
     defineProperty(proto, 'format', {
       configurable: true,
       get(this: Intl.DateTimeFormat) {
-        const bound = format.call(this) as (date?: Date | number) => string;
+        const bound = $call(format, this) as (date?: Date | number) => string;
         return (date?: Date | number) => bound(date === undefined ? epochNow() : date);
       },
     });
@@ -189,7 +200,7 @@ function installIntlNow(): void {
     configurable: true,
     writable: true,
     value: function (this: Intl.DateTimeFormat, date?: Date | number) {
-      return formatToParts.call(this, date === undefined ? epochNow() : date);
+      return $call(formatToParts, this, date === undefined ? epochNow() : date);
     },
   });
 }

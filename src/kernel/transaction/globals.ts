@@ -3,13 +3,15 @@
 // (`cfg = 1`, `globalThis.cfg = 1`): a failed entry must leave all of them as they were, so that
 // what the session shows after the failure is what replaying the journal rebuilds.
 import {
+  Map,
+  Object,
   defineProperty,
   deleteProperty,
   getOwnPropertyDescriptor,
   globalObject,
   hasOwn,
   ownKeys,
-} from '../intrinsics.ts';
+} from '../primordials.ts';
 
 export type GlobalsBefore = Map<PropertyKey, PropertyDescriptor>;
 

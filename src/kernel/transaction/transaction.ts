@@ -1,3 +1,4 @@
+import { $push } from '../primordials-methods.ts';
 // One entry is one transaction. Everything the kernel changes while staging an entry (a global
 // binding, a class's prototype, a function's implementation, the fields of migrated instances) is
 // recorded here as an undo step; a failed entry runs them newest first and leaves the image as it
@@ -29,7 +30,7 @@ export class Transaction {
 
   /** `effect`: the step cancels a side effect (a timer), which does not make the entry non-empty. */
   onUndo(step: () => void, effect = false): void {
-    this.#undo.push(step);
+    $push(this.#undo, step);
     if (!effect) this.#staged++;
   }
 

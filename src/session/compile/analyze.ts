@@ -2,6 +2,7 @@
 // the top level, and where each declaration's text begins and ends in what the user typed.
 import * as acorn from 'acorn';
 import { EntrySyntaxError } from './source-error.ts';
+import { refuseReservedNames } from './reserved.ts';
 import { IncompleteEntry, isIncomplete, stripTypes } from './strip.ts';
 import { PositionMap } from './position-map.ts';
 import { openBrackets } from './brackets.ts';
@@ -56,6 +57,7 @@ export function analyze(source: string): AnalyzedEntry {
     if (message.startsWith("'import' and 'export'")) message = NO_MODULES;
     throw new EntrySyntaxError(message, source, positions.toSource(pos));
   }
+  refuseReservedNames(program, source, positions);
   const declarations: Declaration[] = [];
   for (const statement of program.body) {
     collectDeclarations(statement, source, positions, declarations);

@@ -19,6 +19,7 @@ import {
 } from './analyze.ts';
 import type { AnalyzedEntry } from './analyze.ts';
 import { rewriteClass } from './rewrite-class.ts';
+import { STAGING_PARAMETER } from './reserved.ts';
 
 export interface RewriteOptions {
   /** `:check`: evaluate only function and class definitions, skip every other statement. */
@@ -73,7 +74,8 @@ export function rewrite(entry: AnalyzedEntry, options: RewriteOptions = {}): Gue
     s.appendLeft(last.expression.end, ')');
   }
 
-  const head = `(${entry.topLevelAwait ? 'async ' : ''}function ($viv$entry) {${prologue.join(' ')}`;
+  // The staging API is the wrapper's first parameter, never a global: user code cannot reach it.
+  const head = `(${entry.topLevelAwait ? 'async ' : ''}function (${STAGING_PARAMETER}, $viv$entry) {${prologue.join(' ')}`;
   s.prepend(head);
   s.append(`\n})${options.sourceName ? `\n//# sourceURL=${options.sourceName}` : ''}`);
   const mappings = s.generateDecodedMap({ hires: true }).mappings as number[][][];
