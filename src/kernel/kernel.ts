@@ -15,7 +15,7 @@ import { restoreBegin, restoreFinish, restoreRun } from './image/restore.ts';
 import { complete, inspectRoot, inspectView } from './inspect/explore.ts';
 import { ProcessTable } from './processes/processes.ts';
 import { installProcessApi } from './processes/api.ts';
-import { sendOsc } from './processes/osc.ts';
+import { flushOsc, sendOsc } from './processes/osc.ts';
 import { setProgressReporter } from './progress.ts';
 import { installDeterminism } from './transaction/determinism.ts';
 import { ControlMessage, Entries } from './entries.ts';
@@ -178,6 +178,7 @@ const HANDLERS: {
     timers.fire(r.id);
     return { ok: true };
   },
+  runAhead: (r) => ({ ok: true, ticks: processes.runAhead(r.ms, () => flushOsc(send)) }),
   lastReply: () => {
     const text = lastReply;
     lastReply = undefined;

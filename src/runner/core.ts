@@ -124,6 +124,8 @@ export class GuestRunner {
    */
   async request<N extends SessionOpName>(request: Request<N>, bound = 0): Promise<Outcome<N>> {
     if (this.#dead) return { kind: 'died', reason: this.#dead };
+    // Ticks run ahead are ticks: each within the callback bound, an overrun one crashes its process.
+    if (request.op === 'runAhead') bound = this.#callbackBound;
     const started = performance.now();
     let text: string | undefined;
     let thrown: unknown;
@@ -260,6 +262,11 @@ export class GuestRunner {
 
   /** A stopped call left the kernel mid-way: an entry (or command) is rolled back. */
   async #abandon(request: Request): Promise<void> {
+    if (request.op === 'runAhead') {
+      const bound = this.#byPerson ? 0 : this.#callbackBound;
+      await this.#call({ op: 'overrun', what: 'run', bound }, 2000).catch(() => {});
+      return;
+    }
     if (!('entry' in request) || request.op === 'commit') return;
     await this.#call({ op: 'abort', entry: request.entry }, 2000).catch(() => {});
   }

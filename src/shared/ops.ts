@@ -89,6 +89,8 @@ export interface SessionOps {
     reply: InspectView;
   };
   snapshot: { request: { history: string[] }; reply: { payload: string } };
+  /** Before a snapshot: the ticks due in the next `ms` of logical time run now (see processes). */
+  runAhead: { request: { ms: number }; reply: { ticks: number } };
   restoreBegin: {
     request: { payload: string };
     reply: { compile: CompileItem[]; history: string[] };
@@ -153,6 +155,7 @@ export const SESSION_OPS: { [N in SessionOpName]: OpDescriptor } = {
   complete: { doc: 'Completions for the text before the cursor (names, properties).' },
   inspect: { doc: "An inspector view of the last committed entry's value, then walked by path." },
   snapshot: { doc: 'The whole image as JSON (definitions, history, heap).', bulkReply: 'payload' },
+  runAhead: { doc: 'Before a snapshot: runs now the ticks due within the next ms.' },
   restoreBegin: {
     doc: 'Opening: reads a snapshot; says which versions to compile.',
     bulkRequest: 'payload',

@@ -81,17 +81,20 @@ export function sendOsc(
   };
   if (pending.length === 0 && dropped === 0) {
     // One crossing to the host for everything sent in this turn (a tick, an entry).
-    $then(Promise.resolve(), () => {
-      if (dropped) {
-        const text = `OSC: ${dropped} message${dropped === 1 ? '' : 's'} dropped (at most ${OSC_TURN_BUDGET} leave in one tick or entry)`;
-        send({ type: 'print', stream: 'err', text });
-        dropped = 0;
-      }
-      if (pending.length) send({ type: 'osc', messages: $splice(pending, 0) });
-    });
+    $then(Promise.resolve(), () => flushOsc(send));
   }
   if (pending.length >= OSC_TURN_BUDGET) dropped++;
   else $push(pending, message);
+}
+
+/** Hands what this turn sent to the host now (and says how many were dropped). */
+export function flushOsc(send: (notice: GuestNotice) => void): void {
+  if (dropped) {
+    const text = `OSC: ${dropped} message${dropped === 1 ? '' : 's'} dropped (at most ${OSC_TURN_BUDGET} leave in one tick or entry)`;
+    send({ type: 'print', stream: 'err', text });
+    dropped = 0;
+  }
+  if (pending.length) send({ type: 'osc', messages: $splice(pending, 0) });
 }
 
 function oscArg(address: string, arg: unknown, index: number): OscArg {

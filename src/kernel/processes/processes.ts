@@ -30,6 +30,8 @@ import { $exec, $filter, $includes, $join, $map, $push, $then } from '../primord
 
 /** A `run` call gives the host back its turn after this long, so entries are never starved. */
 const RUN_SLICE_MS = 50;
+/** Running ticks ahead before a snapshot gives the host back its turn after this long. */
+const RUN_AHEAD_SLICE_MS = 400;
 
 export class ProcessTable {
   readonly #procs = new Map<string, Proc>();
@@ -230,6 +232,37 @@ export class ProcessTable {
       if (this.#hostNow() - started > RUN_SLICE_MS) break;
     }
     this.wake(true);
+  }
+
+  /**
+   * Before a snapshot: runs now the ticks due within the next `ms` of logical time, each stamped
+   * at its own due time and its OSC handed to the host at once (`afterTick`), so the synth plays
+   * them on time while the isolate encodes the image. The snapshot is then the state after them
+   * and ticks go on from there: none is late, doubled or lost because of the save. Stops after
+   * RUN_AHEAD_SLICE_MS of host time. Returns how many ticks ran.
+   */
+  runAhead(ms: number, afterTick: () => void): number {
+    const tx = this.#staging.entry?.tx;
+    if (this.#pausedAt !== undefined || (tx && !tx.closed && !tx.empty)) return 0;
+    const started = this.#hostNow();
+    const until = this.now() + ms;
+    let count = 0;
+    for (;;) {
+      let next: Proc | undefined;
+      let nextDue = Infinity;
+      for (const proc of this.#procs.values()) {
+        if (proc.status !== 'running') continue;
+        const due = this.#due(proc);
+        if (due < nextDue) [next, nextDue] = [proc, due];
+      }
+      if (!next || nextDue > until) break;
+      this.#tick(next, nextDue, this.now());
+      afterTick();
+      count++;
+      if (this.#hostNow() - started > RUN_AHEAD_SLICE_MS) break;
+    }
+    this.wake(true);
+    return count;
   }
 
   /** Tells the host when the earliest tick is due (logical time mapped to host time). */

@@ -53,6 +53,8 @@ export class Engine implements JournalHost, RebuildHost, EventsHost {
   #quit = false;
   closing = false;
   #dirty = false;
+  /** How long the last snapshot took (the next one's processes run that far ahead). */
+  #snapshotMs: number | undefined;
   readonly #exclusive = new Exclusive();
   readonly rebuilder: Rebuilder;
   readonly #events: ProcessEvents;
@@ -304,7 +306,10 @@ export class Engine implements JournalHost, RebuildHost, EventsHost {
       let payload: string | undefined;
       for (let attempt = 1; payload === undefined; attempt++) {
         try {
-          payload = await takeSnapshot(this.guest, this.history);
+          const ahead = await this.#aheadMs();
+          const started = performance.now();
+          payload = await takeSnapshot(this.guest, this.history, ahead);
+          this.#snapshotMs = performance.now() - started;
         } catch (error) {
           if (!(error instanceof SnapshotGuestDied)) throw error;
           // A process tick that killed the guest while the snapshot waited its turn is stopped
@@ -325,6 +330,16 @@ export class Engine implements JournalHost, RebuildHost, EventsHost {
       this.#diverged = undefined;
       return { path: store.path, bytes: Buffer.byteLength(payload) };
     });
+  }
+
+  /**
+   * How far ahead processes run before a snapshot, so that none is late while the isolate encodes
+   * (see takeSnapshot): half again the last snapshot's time, or before the first, an estimate from
+   * the heap (about 25 ms per MB here), at most 10 s.
+   */
+  async #aheadMs(): Promise<number> {
+    const expected = this.#snapshotMs ?? ((await this.guest.heap()).used / 1e6) * 25;
+    return Math.min(10_000, expected * 1.5 + 50);
   }
 
   /** One request to the guest, within the entry bound (or `bound`). */

@@ -21,7 +21,15 @@ export class SnapshotGuestDied extends SnapshotFailed {
   }
 }
 
-export async function takeSnapshot(guest: GuestConnection, history: string[]): Promise<string> {
+export async function takeSnapshot(
+  guest: GuestConnection,
+  history: string[],
+  aheadMs = 0,
+): Promise<string> {
+  // Processes play on while the image is encoded: their ticks of the next aheadMs run first
+  // (stamped on the grid), and the snapshot is the state after them. A tick that overruns is
+  // stopped under supervision, as between entries; the snapshot goes on.
+  if (aheadMs > 0) await guest.request({ op: 'runAhead', ms: Math.round(aheadMs) });
   const outcome = await guest.request({ op: 'snapshot', history });
   if (outcome.kind === 'died') throw new SnapshotGuestDied(outcome.reason);
   if (outcome.kind !== 'reply') throw new SnapshotFailed(`the snapshot was stopped`);

@@ -1,0 +1,33 @@
+// Saving never silences a process (issue 11, point 1): before the isolate encodes a snapshot, the
+// ticks due during the encoding run ahead, each stamped on the grid, so the synth hears them on
+// time; the snapshot is the state after them, and none of them runs twice.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { session, waitFor } from './support/session.ts';
+import { tempDir } from './helpers.ts';
+import { join } from 'node:path';
+
+test('a save runs the ticks due while it encodes ahead of time, on the grid, each once', async () => {
+  const dir = tempDir();
+  try {
+    const r = await session(
+      [
+        // `early`: how far ahead of logical now a tick ran (0 for a tick run when due or late).
+        'function step(s: any, t: any) { s.ns.push(t.n); s.early = Math.max(s.early, t.time - vivarium.now()) }',
+        'const big = once(Array.from({ length: 100_000 }, (_, i) => ({ i })))',
+        "const st = spawn('p', { every: 20, state: { ns: [] as number[], early: 0 }, step })",
+        'st.early',
+        ':save',
+        'st.early > 0',
+        waitFor(() => false, 100),
+        'new Set(st.ns).size === st.ns.length && st.ns.every((n: number, i: number) => n === i)',
+      ],
+      { image: join(dir.path, 'music.json') },
+    );
+    const shown = r.results.map((x) => (x.ok ? x.value : `!${x.error?.message}`));
+    assert.equal(shown[5], 'true', `a tick ran ahead of its due time during :save: ${shown}`);
+    assert.equal(shown[6], 'true', `every tick ran once, in order: ${shown}`);
+  } finally {
+    dir.remove();
+  }
+});
