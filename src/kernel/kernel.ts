@@ -19,6 +19,7 @@ import { installProcessApi } from './processes/api.ts';
 import { sendOsc } from './processes/osc.ts';
 import { setProgressReporter } from './progress.ts';
 import { installDeterminism } from './transaction/determinism.ts';
+import { installSourceText } from './definitions/source-text.ts';
 import { ControlMessage, Entries } from './entries.ts';
 import type { TxMode } from './entries.ts';
 
@@ -39,6 +40,7 @@ function send(notice: GuestNotice): void {
 export function boot(notifyHost: Notify, hostNow: () => number): void {
   notify = notifyHost;
   installDeterminism(hostNow, now() - hostNow());
+  installSourceText();
   defineProperty(globalObject, '__viv', { value: staging, enumerable: false, configurable: false });
   installConsole((stream, text) => {
     entries.output.print(stream, text);

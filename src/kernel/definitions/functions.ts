@@ -1,7 +1,14 @@
 // Function definitions as stable cells. The image's `f` is a stub made once per definition; every
 // version's implementation is handed to that stub, so any holder of `f` (a variable, a field, a
 // timer, an array of handlers) calls the newest version from its next call, and `f === oldF`.
-import { defineProperty, indirectEval } from '../intrinsics.ts';
+import {
+  defineProperty,
+  deleteProperty,
+  getPrototypeOf,
+  hasOwn,
+  indirectEval,
+  setPrototypeOf,
+} from '../intrinsics.ts';
 import { setHiddenGlobal } from './bindings.ts';
 import type { FunctionCell } from './model.ts';
 
@@ -10,21 +17,32 @@ import type { Transaction } from '../transaction/transaction.ts';
 
 export const FUNCTION_IMPL_PREFIX = '$viv$fn$';
 
-const namesByStub = new WeakMap<Function, string>();
+const cellsByStub = new WeakMap<Function, FunctionCell>();
 
 /** The definition name of a function stub, or undefined for any other function. */
 export function functionDefinitionName(value: Function): string | undefined {
-  return namesByStub.get(value);
+  return cellsByStub.get(value)?.name;
 }
 
-/** The stub calls (or constructs) whatever implementation is current, with `this` and arguments. */
+/** The current implementation behind a function stub, or undefined for any other function. */
+export function implOfStub(value: unknown): Function | undefined {
+  return cellsByStub.get(value as Function)?.impl;
+}
+
+/**
+ * The stub calls (or constructs) whatever implementation is current, with `this` and arguments.
+ * It is named by a property key, not by `function NAME`, so that names a strict function may not
+ * have (`package`, `yield`, `implements`) are as valid as in the user's sloppy declaration.
+ */
 export function createFunctionCell(name: string): FunctionCell {
   const implKey = FUNCTION_IMPL_PREFIX + name;
+  const key = JSON.stringify(name);
   const stub = indirectEval(
-    `(function ${name}() { "use strict"; return new.target === undefined ? ${implKey}.apply(this, arguments) : Reflect.construct(${implKey}, arguments, new.target); })`,
+    `({ ${key}: function () { "use strict"; return new.target === undefined ? ${implKey}.apply(this, arguments) : Reflect.construct(${implKey}, arguments, new.target); } })[${key}]`,
   ) as Function;
-  namesByStub.set(stub, name);
-  return { stub, implKey, impl: undefined };
+  const cell: FunctionCell = { name, stub, implKey, impl: undefined };
+  cellsByStub.set(stub, cell);
+  return cell;
 }
 
 export function installFunction(tx: Transaction, cell: FunctionCell, impl: Function): void {
@@ -41,4 +59,33 @@ export function setImpl(cell: FunctionCell, impl: Function): void {
   cell.impl = impl;
   setHiddenGlobal(cell.implKey, impl);
   defineProperty(cell.stub, 'length', { value: impl.length, configurable: true });
+  actLike(cell.stub, impl);
+}
+
+/**
+ * The stub is what users hold, so it shows what the implementation is: an async function or a
+ * generator by its prototype (`[AsyncFunction: af]`, `g.constructor`), a generator's objects
+ * inherit the stub's `prototype` (`g() instanceof g`, across versions), and a sloppy function's
+ * `caller` and `arguments` read null instead of throwing as a strict function's do.
+ */
+function actLike(stub: Function, impl: Function): void {
+  setPrototypeOf(stub, getPrototypeOf(impl));
+  if (isGenerator(impl)) {
+    if (!isGenerator(stub.prototype)) {
+      defineProperty(stub, 'prototype', { value: impl.prototype, writable: true });
+    }
+    defineProperty(impl, 'prototype', { value: stub.prototype });
+  }
+  const sloppy = hasOwn(impl, 'caller');
+  for (const key of ['caller', 'arguments']) {
+    if (sloppy) defineProperty(stub, key, { value: null, writable: false, configurable: true });
+    else if (hasOwn(stub, key)) deleteProperty(stub, key);
+  }
+}
+
+const tagOf = Function.prototype.call.bind(Object.prototype.toString) as (v: unknown) => string;
+
+/** A generator function, or a generator's prototype object (async ones too), by its tag. */
+function isGenerator(value: unknown): boolean {
+  return /Generator(Function)?\]$/.test(tagOf(value));
 }

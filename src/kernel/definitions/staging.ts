@@ -10,6 +10,7 @@ import { defineProperty, getPrototypeOf, hasOwn, setPrototypeOf } from '../intri
 import { bindGlobal, Namespace, readGlobal } from './namespace.ts';
 import type { Definition, Version } from './namespace.ts';
 import { createFunctionCell, installFunction } from './functions.ts';
+import { recordTypedSource } from './source-text.ts';
 import {
   cellOfPrototype,
   cellOfStub,
@@ -96,6 +97,7 @@ export class Staging implements StampState {
     const def = this.ns.ensure(tx, name, 'function');
     def.fn ??= createFunctionCell(name);
     installFunction(tx, def.fn, impl);
+    if (binding === 'function') recordTypedSource(impl, this.#source(name));
     this.ns.addVersion(tx, def, { kind: 'function', binding, source: this.#source(name), impl });
     bindGlobal(tx, name, def.fn.stub, binding === 'function' ? 'var' : binding);
     this.#record(def);
@@ -228,6 +230,7 @@ export class Staging implements StampState {
     const def = this.ns.get(name)!;
     def.fn ??= createFunctionCell(name);
     target.version.impl = impl;
+    if (target.version.binding === 'function') recordTypedSource(impl, target.version.source);
     return def.fn.stub;
   }
 

@@ -39,6 +39,8 @@ export function rewrite(entry: AnalyzedEntry, options: RewriteOptions = {}): Gue
   const s = new MagicString(entry.code);
   const body = entry.program.body;
   const prologue: string[] = [];
+  // Two declarations of one function: the binding holds the last (hoisting), registered once.
+  const registered = new Set<string>();
 
   if (entry.topLevelAwait) markTopLevelAwaits(s, body);
 
@@ -48,6 +50,8 @@ export function rewrite(entry: AnalyzedEntry, options: RewriteOptions = {}): Gue
         // The declaration stays (hoisted, named, unchanged); the prologue registers it and then
         // points the entry's local binding at the stable stub, so the body's own `f` is the stub.
         const name = statement.id.name;
+        if (registered.has(name)) break;
+        registered.add(name);
         prologue.push(`${name} = __viv.fn(${JSON.stringify(name)}, ${name}, "function");`);
         break;
       }
