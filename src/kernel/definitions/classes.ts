@@ -127,10 +127,9 @@ export function installMembers(
   const staticKeys = ownKeys(impl).filter(
     (k) => !FUNCTION_OWN.includes(k as string) && !knownStaticFields.includes(k),
   );
-  for (const key of staticKeys) {
-    if (cell.staticFieldKeys.includes(key) && hasOwn(stub, key)) continue;
-    defineProperty(stub, key, getOwnPropertyDescriptor(impl, key)!);
-  }
+  // What the version has before its static initialisers run are methods and accessors: one
+  // replaces a static field of the same name (a field that becomes a method is the method).
+  for (const key of staticKeys) defineProperty(stub, key, getOwnPropertyDescriptor(impl, key)!);
   const parent = getPrototypeOf(impl);
   setPrototypeOf(stub, parent === rootClass ? Function.prototype : parent);
 
@@ -157,7 +156,9 @@ export function installStaticFields(
   tx.onUndo(() => restoreShape(cell, saved));
   const fieldKeys = ownKeys(impl).filter((k) => !cell.earlyStaticKeys.includes(k));
   for (const key of cell.staticFieldKeys) {
-    if (!fieldKeys.includes(key)) Reflect.deleteProperty(stub, key);
+    if (!fieldKeys.includes(key) && !cell.staticMethodKeys.includes(key)) {
+      Reflect.deleteProperty(stub, key);
+    }
   }
   for (const key of fieldKeys) {
     if (cell.staticFieldKeys.includes(key) && hasOwn(stub, key)) continue;

@@ -122,6 +122,22 @@ export class Staging implements StampState {
     this.#defineValue(name, init(), binding, { once: true });
   }
 
+  /** `const x = once(await init)`: as `once`, the initialiser awaited. */
+  async onceAsync(name: string, init: () => Promise<unknown>, binding: 'const' | 'let' | 'var') {
+    if (this.restoring) return;
+    if (this.keep([name])) return;
+    this.#defineValue(name, await init(), binding, { once: true });
+  }
+
+  /** True (each recorded as kept) when every name is already a once-definition. */
+  keep(names: string[]): boolean {
+    if (this.restoring) return true;
+    const defs = names.map((n) => this.ns.get(n));
+    if (!defs.every((d) => d && d.current > 0 && d.once)) return false;
+    for (const def of defs) this.#record(def!, { kept: true });
+    return true;
+  }
+
   /**
    * `const x = transient(() => init)`: a value that is not saved with the image; `init` runs now
    * and again whenever the image is opened (for handles, caches, anything rebuilt from the rest).
