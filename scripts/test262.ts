@@ -127,7 +127,7 @@ function judge(
       reason: `expected ${test.negative.type}, got ${errorName ? error : 'no error'}`,
     };
   }
-  if (errorName) return { pass: false, reason: error };
+  if (errorName) return { pass: false, reason: error.replace(/\s*\n\s*/g, ' ') };
   if (!test.async) return { pass: true };
   const failure = printed.split('\n').find((l) => l.startsWith(FAILED));
   if (failure) return { pass: false, reason: failure.slice(FAILED.length) };
@@ -228,6 +228,9 @@ export async function compare(
   names: string[],
   onEach?: (c: Comparison) => void,
 ): Promise<Comparison[]> {
+  // A test's own unhandled rejection in a node:vm context would end this process (Vivarium's are
+  // the guest's business): the test's outcome says what happened.
+  if (process.listenerCount('unhandledRejection') === 0) process.on('unhandledRejection', () => {});
   const out: Comparison[] = [];
   for (const name of names) {
     const test = loadTest(root, name);
