@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import vm from 'node:vm';
+import { inspect } from 'node:util';
 import { session } from './support/session.ts';
 
 interface Case {
@@ -163,4 +164,114 @@ test('an instance made before a redefinition keeps working with private members 
   ]);
   const shown = run.results.map((r) => (r.ok ? r.value : `!${r.error?.message}`));
   assert.deepEqual([shown[2], ...shown.slice(4)], ['11', '1200', '12', '600', "'none'"]);
+});
+
+// Issue 10: what a definition is, seen from JavaScript. Each case's entries run in a fresh image;
+// plain V8 runs `plain` (the code as one script; by default the entries joined) and the probe's
+// JSON must be the same.
+interface MeaningCase {
+  name: string;
+  entries: string[];
+  plain?: string;
+  probe: string;
+}
+
+const meaning: MeaningCase[] = [
+  {
+    name: 'two declarations of one function in an entry: the last wins, no recursion',
+    entries: [`function twice() { return 1 }\nfunction twice() { return 2 }`],
+    probe: `twice()`,
+  },
+  {
+    name: 'a static field that becomes a static method is the method',
+    entries: [`class SF { static x = 1 }`, `class SF { static x() { return 2 } }`],
+    plain: `class SF { static x() { return 2 } }`,
+    probe: `[typeof SF.x, SF.x()]`,
+  },
+  {
+    name: 'toString of a function and a class gives the source as typed',
+    entries: [
+      `function ts1(a, b) { return a + b }\nclass TS2 { m() { return 1 } }\nconst ts3 = (x) => x * 2`,
+    ],
+    probe: `[ts1.toString(), TS2.toString(), String(ts3), Function.prototype.toString.call(ts1)]`,
+  },
+  {
+    name: 'a generator definition makes objects that are instances of it, across versions',
+    entries: [`function* gen1() { yield 1 }`, `function* gen1() { yield 2 }`],
+    plain: `function* gen1() { yield 2 }`,
+    probe: `[gen1() instanceof gen1, [...gen1()], Object.getPrototypeOf(gen1) === Object.getPrototypeOf(function* () {})]`,
+  },
+  {
+    name: 'caller and arguments of a sloppy function read null',
+    entries: [`function who() { return 1 }`],
+    probe: `[who.caller, who.arguments]`,
+  },
+  {
+    name: 'names reserved only in strict code are definitions in sloppy code',
+    entries: [
+      `function package() { return 'p' }\nvar implements = () => 2\nfunction yield() { return 'y' }`,
+    ],
+    probe: `[package(), implements(), yield()]`,
+  },
+  {
+    name: 'yield [...yield] inside a generator',
+    entries: [`function* spread() { return yield [...yield] }`],
+    probe: `(() => { const it = spread(); it.next(); const v = it.next([1, 2]).value; return [v, it.next(3)] })()`,
+  },
+];
+
+test('JavaScript means what it means: definitions equal plain V8 (issue 10)', async () => {
+  const entries = meaning.flatMap((c) => [...c.entries, `console.log(JSON.stringify(${c.probe}))`]);
+  const run = await session(entries);
+  let i = 0;
+  for (const c of meaning) {
+    for (const entry of c.entries) {
+      const r = run.results[i++]!;
+      assert.ok(r.ok, `${c.name}: ${entry}: ${JSON.stringify(r.error)}`);
+    }
+    const probe = run.results[i++]!;
+    assert.ok(probe.ok, `${c.name}: ${JSON.stringify(probe.error)}`);
+    const expected = plainV8(c.plain ?? c.entries.join('\n'), c.probe);
+    assert.deepEqual(JSON.parse(probe.printed[0]!), expected, c.name);
+  }
+});
+
+test('definitions print as Node prints them: [class K], [AsyncFunction: af], [GeneratorFunction: g]', async () => {
+  const code = `class K {}\nasync function af() {}\nfunction* g() {}\nasync function* ag() {}\nfunction f() {}`;
+  const run = await session([code, 'K', 'af', 'g', 'ag', 'f']);
+  const context = vm.createContext({});
+  vm.runInContext(code, context);
+  const expected = ['K', 'af', 'g', 'ag', 'f'].map((n) => inspect(vm.runInContext(n, context)));
+  assert.deepEqual(
+    run.results.slice(1).map((r) => r.value),
+    expected,
+  );
+});
+
+test('const x = once(await p) works and a destructured once() is kept on re-evaluation', async () => {
+  const run = await session([
+    'const st = once(await Promise.resolve({ n: 1 }))',
+    'st.n = 2',
+    'const st = once(await Promise.resolve({ n: 1 }))',
+    'const { a, b: [bb] } = once({ a: [1], b: [2] })',
+    'a.push(9)',
+    'const { a, b: [bb] } = once({ a: [1], b: [2] })',
+    'JSON.stringify([st, a, bb])',
+  ]);
+  assert.deepEqual(
+    run.results.map((r) => r.ok),
+    run.results.map(() => true),
+    run.results.map((r) => r.error?.message).join(' | '),
+  );
+  assert.equal(run.results[6]!.value, `'[{"n":2},[1,9],2]'`);
+});
+
+test('the history of a function declared twice in one entry shows one version, the last', async () => {
+  const run = await session([
+    `function dup() { return 1 }\nfunction dup() { return 2 }`,
+    ':history dup',
+  ]);
+  const history = run.results[1]!.value ?? '';
+  assert.match(history, /1 version/);
+  assert.doesNotMatch(history, /return 1/);
 });

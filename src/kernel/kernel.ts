@@ -18,6 +18,7 @@ import { installProcessApi } from './processes/api.ts';
 import { flushOsc, sendOsc } from './processes/osc.ts';
 import { setProgressReporter } from './progress.ts';
 import { installDeterminism } from './transaction/determinism.ts';
+import { installSourceText } from './definitions/source-text.ts';
 import { ControlMessage, Entries } from './entries.ts';
 import type { TxMode } from './entries.ts';
 import {
@@ -48,6 +49,7 @@ export function boot(notifyHost: Notify, hostNow: () => number): void {
   notify = notifyHost;
   installDeterminism(hostNow, now() - hostNow());
   installProxyWatch();
+  installSourceText();
   installConsole((stream, text) => {
     entries.output.print(stream, text);
   });

@@ -16,6 +16,10 @@ export interface StagingApi {
   val(name: string, value: unknown, binding: ValueBinding, hasInit: boolean): void;
   /** `const x = once(init)`: `init` runs only when x is not already a once-definition. */
   once(name: string, init: () => unknown, binding: ValueBinding): void;
+  /** `const x = once(await init)`: as `once`, with an initialiser the entry awaits. */
+  onceAsync(name: string, init: () => Promise<unknown>, binding: ValueBinding): Promise<void>;
+  /** `const { a, b } = once(init)`: true (all kept) when every name is a once-definition. */
+  keep(names: string[]): boolean;
   /** `const x = transient(() => init)`: not saved; `init` runs again when the image opens. */
   transient(name: string, init: () => unknown, binding: ValueBinding): void;
   /** From a class version's first static block: the version exists, its statics have not run. */

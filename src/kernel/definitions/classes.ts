@@ -139,10 +139,9 @@ export function installMembers(
     ownKeys(impl),
     (k) => !$includes(FUNCTION_OWN, k as string) && !$includes(knownStaticFields, k),
   );
-  for (const key of staticKeys) {
-    if ($includes(cell.staticFieldKeys, key) && hasOwn(stub, key)) continue;
-    defineProperty(stub, key, getOwnPropertyDescriptor(impl, key)!);
-  }
+  // What the version has before its static initialisers run are methods and accessors: one
+  // replaces a static field of the same name (a field that becomes a method is the method).
+  for (const key of staticKeys) defineProperty(stub, key, getOwnPropertyDescriptor(impl, key)!);
   const parent = getPrototypeOf(impl);
   setPrototypeOf(stub, parent === rootClass ? Function.prototype : parent);
 
@@ -169,7 +168,9 @@ export function installStaticFields(
   tx.onUndo(() => restoreShape(cell, saved));
   const fieldKeys = $filter(ownKeys(impl), (k) => !$includes(cell.earlyStaticKeys, k));
   for (const key of cell.staticFieldKeys) {
-    if (!$includes(fieldKeys, key)) Reflect.deleteProperty(stub, key);
+    if (!$includes(fieldKeys, key) && !$includes(cell.staticMethodKeys, key)) {
+      Reflect.deleteProperty(stub, key);
+    }
   }
   for (const key of fieldKeys) {
     if ($includes(cell.staticFieldKeys, key) && hasOwn(stub, key)) continue;

@@ -7,34 +7,52 @@ import type { FunctionCell } from './model.ts';
 export type { FunctionCell } from './model.ts';
 import type { Transaction } from '../transaction/transaction.ts';
 import {
+  JSON,
+  ObjectPrototypeToString,
   ReflectApply,
   ReflectConstruct,
   WeakMap,
   defineProperty,
+  deleteProperty,
+  getPrototypeOf,
+  hasOwn,
   indirectEval,
+  setPrototypeOf,
 } from '../primordials.ts';
+import { $test } from '../primordials-methods.ts';
 
 export const FUNCTION_IMPL_PREFIX = '$viv$fn$';
 
-const namesByStub = new WeakMap<Function, string>();
+const cellsByStub = new WeakMap<Function, FunctionCell>();
 
 /** The definition name of a function stub, or undefined for any other function. */
 export function functionDefinitionName(value: Function): string | undefined {
-  return namesByStub.get(value);
+  return cellsByStub.get(value)?.name;
 }
 
-/** The stub calls (or constructs) whatever implementation is current, with `this` and arguments. */
+/** The current implementation behind a function stub, or undefined for any other function. */
+export function implOfStub(value: unknown): Function | undefined {
+  return cellsByStub.get(value as Function)?.impl;
+}
+
+/**
+ * The stub calls (or constructs) whatever implementation is current, with `this` and arguments.
+ * It is named by a property key, not by `function NAME`, so that names a strict function may not
+ * have (`package`, `yield`, `implements`) are as valid as in the user's sloppy declaration.
+ */
 export function createFunctionCell(name: string): FunctionCell {
   const implKey = FUNCTION_IMPL_PREFIX + name;
   // apply and construct come in as parameters: a user `function Reflect() {}` or a patched
   // Function.prototype.apply must not change what calling a definition does.
+  const key = JSON.stringify(name);
   const stub = (
     indirectEval(
-      `(function (apply, construct) { return function ${name}() { "use strict"; return new.target === undefined ? apply(${implKey}, this, arguments) : construct(${implKey}, arguments, new.target); } })`,
+      `(function (apply, construct) { return ({ ${key}: function () { "use strict"; return new.target === undefined ? apply(${implKey}, this, arguments) : construct(${implKey}, arguments, new.target); } })[${key}]; })`,
     ) as (a: typeof ReflectApply, c: typeof ReflectConstruct) => Function
   )(ReflectApply, ReflectConstruct);
-  namesByStub.set(stub, name);
-  return { stub, implKey, impl: undefined };
+  const cell: FunctionCell = { name, stub, implKey, impl: undefined };
+  cellsByStub.set(stub, cell);
+  return cell;
 }
 
 export function installFunction(tx: Transaction, cell: FunctionCell, impl: Function): void {
@@ -51,4 +69,31 @@ export function setImpl(cell: FunctionCell, impl: Function): void {
   cell.impl = impl;
   setHiddenGlobal(cell.implKey, impl);
   defineProperty(cell.stub, 'length', { value: impl.length, configurable: true });
+  actLike(cell.stub, impl);
+}
+
+/**
+ * The stub is what users hold, so it shows what the implementation is: an async function or a
+ * generator by its prototype (`[AsyncFunction: af]`, `g.constructor`), a generator's objects
+ * inherit the stub's `prototype` (`g() instanceof g`, across versions), and a sloppy function's
+ * `caller` and `arguments` read null instead of throwing as a strict function's do.
+ */
+function actLike(stub: Function, impl: Function): void {
+  setPrototypeOf(stub, getPrototypeOf(impl));
+  if (isGenerator(impl)) {
+    if (!isGenerator(stub.prototype)) {
+      defineProperty(stub, 'prototype', { value: impl.prototype, writable: true });
+    }
+    defineProperty(impl, 'prototype', { value: stub.prototype });
+  }
+  const sloppy = hasOwn(impl, 'caller');
+  for (const key of ['caller', 'arguments']) {
+    if (sloppy) defineProperty(stub, key, { value: null, writable: false, configurable: true });
+    else if (hasOwn(stub, key)) deleteProperty(stub, key);
+  }
+}
+
+/** A generator function, or a generator's prototype object (async ones too), by its tag. */
+function isGenerator(value: unknown): boolean {
+  return $test(/Generator(Function)?\]$/, ObjectPrototypeToString(value));
 }

@@ -37,6 +37,7 @@ export interface Definition {
 }
 
 export interface FunctionCell {
+  name: string;
   stub: Function;
   implKey: string;
   impl: Function | undefined;

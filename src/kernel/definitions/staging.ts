@@ -9,6 +9,7 @@ import type {
 import { bindGlobal, Namespace, readGlobal } from './namespace.ts';
 import type { Definition, Version } from './namespace.ts';
 import { createFunctionCell, installFunction } from './functions.ts';
+import { recordTypedSource } from './source-text.ts';
 import {
   cellOfPrototype,
   cellOfStub,
@@ -107,6 +108,7 @@ export class Staging implements StampState {
     const def = this.ns.ensure(tx, name, 'function');
     def.fn ??= createFunctionCell(name);
     installFunction(tx, def.fn, impl);
+    if (binding === 'function') recordTypedSource(impl, this.#source(name));
     this.ns.addVersion(tx, def, { kind: 'function', binding, source: this.#source(name), impl });
     bindGlobal(tx, name, def.fn.stub, binding === 'function' ? 'var' : binding);
     this.#record(def);
@@ -129,6 +131,22 @@ export class Staging implements StampState {
       return;
     }
     this.#defineValue(name, init(), binding, { once: true });
+  }
+
+  /** `const x = once(await init)`: as `once`, the initialiser awaited. */
+  async onceAsync(name: string, init: () => Promise<unknown>, binding: 'const' | 'let' | 'var') {
+    if (this.restoring) return;
+    if (this.keep([name])) return;
+    this.#defineValue(name, await init(), binding, { once: true });
+  }
+
+  /** True (each recorded as kept) when every name is already a once-definition. */
+  keep(names: string[]): boolean {
+    if (this.restoring) return true;
+    const defs = names.map((n) => this.ns.get(n));
+    if (!defs.every((d) => d && d.current > 0 && d.once)) return false;
+    for (const def of defs) this.#record(def!, { kept: true });
+    return true;
   }
 
   /**
@@ -239,6 +257,7 @@ export class Staging implements StampState {
     const def = this.ns.get(name)!;
     def.fn ??= createFunctionCell(name);
     target.version.impl = impl;
+    if (target.version.binding === 'function') recordTypedSource(impl, target.version.source);
     return def.fn.stub;
   }
 

@@ -1,6 +1,7 @@
 // Base texts and labels for `inspect.ts` that need no recursion: function and class labels,
 // boxed primitives, Symbol.toStringTag handling and ArrayBuffer byte dumps.
 
+import { sourceOf } from './source-of.ts';
 import { formatPrimitive, stylizeNoColor, type LayoutCtx, type Stylize } from './text.ts';
 import * as types from './types.ts';
 import {
@@ -60,7 +61,7 @@ function isClassSource(source: string): boolean {
 }
 
 export function getFunctionBase(fn: Function, constructor: string | null, tag: string): string {
-  if (isClassSource($call(FunctionPrototype.toString, fn))) {
+  if (isClassSource(sourceOf(fn))) {
     const name = (hasOwn(fn, 'name') && fn.name) || '(anonymous)';
     let base = `class ${name}`;
     if (constructor !== 'Function' && constructor !== null) base += ` [${constructor}]`;

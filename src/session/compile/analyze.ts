@@ -12,6 +12,9 @@ type Node = acorn.AnyNode;
 const NO_MODULES =
   'import and export are not available in entries: every top-level declaration is already shared by the image';
 
+const NO_DECORATORS =
+  'decorators (@) are not supported in entries: V8 does not run them yet and compiling them needs helpers that would change what a class is; call the function on the class or method instead';
+
 /** How a definition behaves: functions and classes are stable cells, the rest plain values. */
 export type DefKind = 'function' | 'class' | 'const' | 'let' | 'var';
 
@@ -55,6 +58,7 @@ export function analyze(source: string): AnalyzedEntry {
     let message = e.message.replace(/ \(\d+:\d+\)$/, '');
     if (isIncomplete(message, pos, code)) throw new IncompleteEntry(message);
     if (message.startsWith("'import' and 'export'")) message = NO_MODULES;
+    if (code[pos] === '@') message = NO_DECORATORS;
     throw new EntrySyntaxError(message, source, positions.toSource(pos));
   }
   refuseReservedNames(program, source, positions);

@@ -9,17 +9,20 @@ export class PositionMap {
   readonly #sourceLineStarts: number[];
   readonly #codeLineStarts: number[];
   readonly #aligned = new Map<number, Int32Array>();
+  /** Every character is at its offset (types were blanked, not removed): no alignment needed. */
+  readonly #sameOffsets: boolean;
 
   constructor(source: string, code: string) {
     this.#source = source;
     this.#code = code;
+    this.#sameOffsets = onlyBlanked(source, code);
     this.#sourceLineStarts = lineStarts(source);
     this.#codeLineStarts = lineStarts(code);
   }
 
   /** Offset in the typed text of the character at `pos` in the stripped code. */
   toSource(pos: number): number {
-    if (this.#source === this.#code) return pos;
+    if (this.#sameOffsets) return pos;
     const line = lineOf(this.#codeLineStarts, pos);
     const codeStart = this.#codeLineStarts[line]!;
     const sourceStart = this.#sourceLineStarts[line];
@@ -32,7 +35,7 @@ export class PositionMap {
 
   /** The typed text of a stripped range [start, end). */
   sourceSlice(start: number, end: number): string {
-    if (this.#source === this.#code) return this.#source.slice(start, end);
+    if (this.#sameOffsets) return this.#source.slice(start, end);
     const from = this.toSource(start);
     const to = end > start ? this.toSource(end - 1) + 1 : from;
     return this.#source.slice(from, Math.max(from, to));
@@ -64,6 +67,18 @@ export class PositionMap {
     this.#aligned.set(line, columns);
     return columns;
   }
+}
+
+/** The stripped code differs from the source only by characters turned into whitespace. */
+function onlyBlanked(source: string, code: string): boolean {
+  if (source.length !== code.length) return false;
+  for (let i = 0; i < code.length; i++) {
+    const c = code.charCodeAt(i);
+    if (c !== source.charCodeAt(i) && c !== 32 && c !== 9 && c !== 10 && c !== 13 && c !== 59) {
+      return false;
+    }
+  }
+  return true;
 }
 
 function lineStarts(text: string): number[] {

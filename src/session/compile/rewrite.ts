@@ -40,6 +40,8 @@ export function rewrite(entry: AnalyzedEntry, options: RewriteOptions = {}): Gue
   const s = new MagicString(entry.code);
   const body = entry.program.body;
   const prologue: string[] = [];
+  // Two declarations of one function: the binding holds the last (hoisting), registered once.
+  const registered = new Set<string>();
 
   if (entry.topLevelAwait) markTopLevelAwaits(s, body);
 
@@ -49,6 +51,8 @@ export function rewrite(entry: AnalyzedEntry, options: RewriteOptions = {}): Gue
         // The declaration stays (hoisted, named, unchanged); the prologue registers it and then
         // points the entry's local binding at the stable stub, so the body's own `f` is the stub.
         const name = statement.id.name;
+        if (registered.has(name)) break;
+        registered.add(name);
         prologue.push(`${name} = __viv.fn(${JSON.stringify(name)}, ${name}, "function");`);
         break;
       }
@@ -97,6 +101,7 @@ function rewriteVariables(
     if (d.id.type !== 'Identifier') {
       const names = patternNames(d.id);
       if (checkOnly) return blank(s, d.start, d.end);
+      if (isOnceCall(init)) return rewriteOncePattern(s, d, names, binding);
       const defs = names.map((n) => `__viv.val(${JSON.stringify(n)}, ${n}, ${binding}, true);`);
       const local = declaration.kind === 'const' ? 'const' : 'let';
       s.prependRight(d.start, `{ ${local} `);
@@ -129,11 +134,55 @@ function rewriteVariables(
       return wrapArgument(s, d, init, `__viv.transient(${name}, (`, `), ${binding});`);
     }
     if (isOnceCall(init)) {
-      return wrapArgument(s, d, init, `__viv.once(${name}, () => (`, `), ${binding});`);
+      // `once(await x)`: the initialiser awaits, and so does the entry, before the definition.
+      return hasAwait(init)
+        ? wrapArgument(
+            s,
+            d,
+            init,
+            `await __viv.onceAsync(${name}, async () => (`,
+            `), ${binding});`,
+          )
+        : wrapArgument(s, d, init, `__viv.once(${name}, () => (`, `), ${binding});`);
     }
     s.overwrite(d.start, init.start, `__viv.val(${name}, (`);
     s.appendLeft(init.end, `), ${binding}, true);`);
   });
+}
+
+/**
+ * `const { a, b } = once(init)`: `init` runs and the pattern binds only when not every name is
+ * already a once-definition; otherwise all are kept as they are.
+ */
+function rewriteOncePattern(
+  s: MagicString,
+  d: acorn.VariableDeclarator,
+  names: string[],
+  binding: string,
+): void {
+  const call = d.init as acorn.CallExpression;
+  const arg = call.arguments[0]!;
+  const list = JSON.stringify(names);
+  const defs = names.map((n) => `__viv.once(${JSON.stringify(n)}, () => ${n}, ${binding});`);
+  s.prependRight(d.start, `if (!__viv.keep(${list})) { const `);
+  s.overwrite(d.id.end, arg.start, ' = (');
+  blank(s, arg.end, call.end);
+  s.appendLeft(call.end, `); ${defs.join(' ')} }`);
+}
+
+/** An `await` in an expression outside any nested function. */
+function hasAwait(node: acorn.Node): boolean {
+  let found = false;
+  const visit = (n: unknown): void => {
+    if (found || !n || typeof n !== 'object') return;
+    if (Array.isArray(n)) return n.forEach(visit);
+    const t = (n as { type?: string }).type;
+    if (typeof t !== 'string' || isFunctionBoundary(t)) return;
+    if (t === 'AwaitExpression') found = true;
+    for (const [k, v] of Object.entries(n)) if (k !== 'type') visit(v);
+  };
+  visit(node);
+  return found;
 }
 
 /** `x = f(arg)` becomes `HEAD arg TAIL`: the call to `once`/`transient` gives way to the kernel's. */

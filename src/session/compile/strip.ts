@@ -1,8 +1,14 @@
-// Type stripping of entries. Sucrase was measured fastest of the candidates on real entries
-// (0.85 ms for 211 lines, 25 µs for a one-liner; amaro 1.6 ms, esbuild 2.7 ms with a 0.8 ms
-// floor), keeps every line where it was (so line numbers in errors and stack traces still point
-// at the user's text), handles enums and parameter properties, and reports errors with a position.
+// Type stripping of entries, chosen on evidence (ARCHITECTURE.md, "Choosing the TypeScript
+// stripper"). Node's own stripper (amaro, swc's parser: `module.stripTypeScriptTypes` in strip
+// mode) comes first: it parses JavaScript as V8 does (sucrase refuses `yield [...yield]`) and
+// replaces types with spaces, so every character stays at its offset and errors and stack traces
+// point at the user's text. What strip mode cannot erase because it needs generated code (enums,
+// parameter properties, `<T>x` casts) goes to sucrase, which generates it on the same lines.
+// Namespaces and `export =` are refused with their line (sucrase would drop a namespace silently,
+// sucrase#659).
+import { stripTypeScriptTypes } from 'node:module';
 import { transform } from 'sucrase';
+import * as acorn from 'acorn';
 import { EntrySyntaxError } from './source-error.ts';
 import { openBrackets } from './brackets.ts';
 
@@ -14,21 +20,100 @@ interface SucraseError extends Error {
   pos?: number;
 }
 
+/** TypeScript constructs that are refused, by the words of amaro's message, with where they start. */
+const REFUSED: { construct: RegExp; at: RegExp; message: string }[] = [
+  {
+    construct: /namespace|module declaration/,
+    at: /\b(namespace|module)\s+[\w$.]+\s*\{/,
+    message:
+      'TypeScript namespaces are not supported in entries: every top-level declaration is already shared by the image; declare its members at the top level or in an object',
+  },
+  {
+    construct: /export assignment|import equals|import.*require/i,
+    at: /\b(export\s*=|import\s+[\w$]+\s*=)/,
+    message:
+      'TypeScript `export =` and `import x = require()` are not available in entries: every top-level declaration is already shared by the image',
+  },
+];
+
 /** Strips TypeScript from an entry. Throws IncompleteEntry when more lines could complete it. */
 export function stripTypes(source: string): string {
   try {
-    return transform(source, {
+    return withoutExperimentalWarning(() => stripTypeScriptTypes(source, { mode: 'strip' }));
+  } catch (error) {
+    const e = error as Error & { code?: string };
+    if (e.code === 'ERR_UNSUPPORTED_TYPESCRIPT_SYNTAX') {
+      const refused = REFUSED.find((r) => r.construct.test(e.message));
+      if (refused) throw new EntrySyntaxError(refused.message, source, where(source, refused.at));
+    }
+    // Constructs that need generated code, or a syntax error: amaro's errors carry no position,
+    // sucrase's do (and an entry that is still incomplete must be told apart).
+    return stripWithSucrase(source);
+  }
+}
+
+/**
+ * Node warns once that `stripTypeScriptTypes` is experimental, on stderr, in the middle of a
+ * session's output: the first call runs with warnings silenced (Node warns only once anyway).
+ */
+let warned = false;
+function withoutExperimentalWarning<T>(strip: () => T): T {
+  if (warned) return strip();
+  const emitWarning = process.emitWarning;
+  process.emitWarning = () => {};
+  try {
+    return strip();
+  } finally {
+    process.emitWarning = emitWarning;
+    warned = true;
+  }
+}
+
+function where(source: string, pattern: RegExp): number {
+  return pattern.exec(source)?.index ?? 0;
+}
+
+function stripWithSucrase(source: string): string {
+  try {
+    const code = transform(source, {
       transforms: ['typescript'],
       disableESTransforms: true,
       keepUnusedImports: true,
     }).code;
+    return freshEnums(code);
   } catch (error) {
+    // TypeScript refuses some JavaScript (a `with` statement): text that is JavaScript as it
+    // stands needs no stripping.
+    if (isJavaScript(source)) return source;
     const e = error as SucraseError;
     const pos = typeof e.pos === 'number' ? e.pos : source.length;
     const message = e.message.replace(/ \(\d+:\d+\)$/, '');
     if (isIncomplete(message, pos, source)) throw new IncompleteEntry(message);
     throw new EntrySyntaxError(message, source, pos);
   }
+}
+
+function isJavaScript(source: string): boolean {
+  try {
+    acorn.parse(source, {
+      ecmaVersion: 'latest',
+      sourceType: 'script',
+      allowAwaitOutsideFunction: true,
+      allowHashBang: true,
+    });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Sucrase compiles `enum E {...}` to `var E; (function (E) {...})(E || (E = {}));`, which merges
+ * into an existing `E`: in an image, entering the enum again would keep members it no longer has.
+ * Each declaration makes a new object instead (as a fresh tsc-compiled script would).
+ */
+function freshEnums(code: string): string {
+  return code.replace(/\}\)\(([\w$]+) \|\| \(\1 = \{\}\)\);/g, '})($1 = {});');
 }
 
 /**
