@@ -42,19 +42,3 @@ function restoreGlobal(name: string, before: PropertyDescriptor | undefined): vo
   delete (globalObject as Record<string, unknown>)[name];
   if (before) defineProperty(globalObject, name, before);
 }
-
-/**
- * Stores a function or class version where its stable stub reads it: a hidden global property.
- * Deleting and re-adding the property (rather than assigning it) gives V8 a fresh property cell,
- * which it treats as a constant again, so a stub is inlined as well after a redefinition as before
- * (an assigned cell or a mutated closure variable leaves every stub call 10x slower: measured).
- */
-export function setHiddenGlobal(key: string, value: unknown): void {
-  delete (globalObject as Record<string, unknown>)[key];
-  defineProperty(globalObject, key, {
-    value,
-    writable: false,
-    enumerable: false,
-    configurable: true,
-  });
-}

@@ -9,7 +9,6 @@
 // of instances. Construction goes `new C()` -> stub -> Reflect.construct(current version, args,
 // new.target), so the object is created from the stub's prototype and the version's own fields,
 // private names, constructor and `super()` chain run exactly as V8 runs them.
-import { setHiddenGlobal } from './bindings.ts';
 import { functionDefinitionName } from './functions.ts';
 import type { ClassCell, StampState } from './model.ts';
 
@@ -34,7 +33,6 @@ import {
 } from '../primordials.ts';
 import { $filter, $includes, $push } from '../primordials-methods.ts';
 
-export const CLASS_IMPL_PREFIX = '$viv$cls$';
 const FUNCTION_OWN = ['length', 'name', 'prototype'];
 
 const cellsByStub = new WeakMap<Function, ClassCell>();
@@ -60,28 +58,38 @@ export function parentCell(cell: ClassCell): ClassCell | undefined {
 }
 
 export function createClassCell(name: string, state: StampState): ClassCell {
-  const implKey = CLASS_IMPL_PREFIX + name;
   const registry = new InstanceRegistry();
-  const make = indirectEval(`(function (state, isStub, registry, construct) { "use strict";
-    return function ${name}() {
+  // The implementation is a variable the stub closes over (no global slot user code could reach);
+  // construct, TypeError and the registry come in as parameters, untouched by user definitions.
+  const make =
+    indirectEval(`(function (state, isStub, registry, construct, TypeError) { "use strict";
+    let impl;
+    return { stub: function ${name}() {
       if (new.target === undefined) throw new TypeError("Class constructor ${name} cannot be invoked without 'new'");
       if (state.stamping) return state.stampTarget;
-      const instance = construct(${implKey}, arguments, new.target);
+      const instance = construct(impl, arguments, new.target);
       if (new.target === ${name} || !isStub(new.target)) registry.add(instance);
       return instance;
-    };
+    }, set: (f) => { impl = f; } };
   })`) as (
-    s: StampState,
-    isStub: (f: unknown) => boolean,
-    r: InstanceRegistry,
-    c: typeof construct,
-  ) => Function;
-  const stub = make(state, (f) => cellsByStub.has(f as Function), registry, construct);
+      s: StampState,
+      isStub: (f: unknown) => boolean,
+      r: InstanceRegistry,
+      c: typeof construct,
+      t: typeof TypeError,
+    ) => { stub: Function; set: (impl: Function) => void };
+  const { stub, set } = make(
+    state,
+    (f) => cellsByStub.has(f as Function),
+    registry,
+    construct,
+    TypeError,
+  );
   defineProperty(stub, 'prototype', { writable: false });
   const cell: ClassCell = {
     name,
     stub,
-    implKey,
+    set,
     impl: undefined,
     version: undefined,
     registry,
@@ -149,7 +157,7 @@ export function installMembers(
   cell.staticMethodKeys = staticKeys;
   cell.earlyStaticKeys = $filter(ownKeys(impl), (k) => !$includes(knownStaticFields, k));
   cell.impl = impl;
-  setHiddenGlobal(cell.implKey, impl);
+  cell.set(impl);
 }
 
 /**
@@ -187,7 +195,7 @@ interface SavedShape {
   protoParent: object | null;
   statics: PropertyDescriptorMap;
   stubParent: object | null;
-  cell: Omit<ClassCell, 'registry' | 'stub' | 'name' | 'implKey'>;
+  cell: Omit<ClassCell, 'registry' | 'stub' | 'name' | 'set'>;
 }
 
 function saveShape(cell: ClassCell): SavedShape {
@@ -214,7 +222,7 @@ function restoreShape(cell: ClassCell, saved: SavedShape): void {
   restoreOwn(cell.stub, saved.statics);
   setPrototypeOf(cell.stub, saved.stubParent);
   Object.assign(cell, saved.cell);
-  if (cell.impl) setHiddenGlobal(cell.implKey, cell.impl);
+  if (cell.impl) cell.set(cell.impl);
 }
 
 function restoreOwn(target: object, saved: PropertyDescriptorMap): void {

@@ -1,7 +1,6 @@
 // Function definitions as stable cells. The image's `f` is a stub made once per definition; every
 // version's implementation is handed to that stub, so any holder of `f` (a variable, a field, a
 // timer, an array of handlers) calls the newest version from its next call, and `f === oldF`.
-import { setHiddenGlobal } from './bindings.ts';
 import type { FunctionCell } from './model.ts';
 
 export type { FunctionCell } from './model.ts';
@@ -21,8 +20,6 @@ import {
 } from '../primordials.ts';
 import { $test } from '../primordials-methods.ts';
 
-export const FUNCTION_IMPL_PREFIX = '$viv$fn$';
-
 const cellsByStub = new WeakMap<Function, FunctionCell>();
 
 /** The definition name of a function stub, or undefined for any other function. */
@@ -41,16 +38,19 @@ export function implOfStub(value: unknown): Function | undefined {
  * have (`package`, `yield`, `implements`) are as valid as in the user's sloppy declaration.
  */
 export function createFunctionCell(name: string): FunctionCell {
-  const implKey = FUNCTION_IMPL_PREFIX + name;
   // apply and construct come in as parameters: a user `function Reflect() {}` or a patched
-  // Function.prototype.apply must not change what calling a definition does.
+  // Function.prototype.apply must not change what calling a definition does. The implementation
+  // is a variable the stub closes over: no user code can reach or replace it.
   const key = JSON.stringify(name);
-  const stub = (
+  const { stub, set } = (
     indirectEval(
-      `(function (apply, construct) { return ({ ${key}: function () { "use strict"; return new.target === undefined ? apply(${implKey}, this, arguments) : construct(${implKey}, arguments, new.target); } })[${key}]; })`,
-    ) as (a: typeof ReflectApply, c: typeof ReflectConstruct) => Function
+      `(function (apply, construct) { let impl; return { stub: ({ ${key}: function () { "use strict"; return new.target === undefined ? apply(impl, this, arguments) : construct(impl, arguments, new.target); } })[${key}], set: (f) => { impl = f; } }; })`,
+    ) as (
+      a: typeof ReflectApply,
+      c: typeof ReflectConstruct,
+    ) => { stub: Function; set: (impl: Function) => void }
   )(ReflectApply, ReflectConstruct);
-  const cell: FunctionCell = { name, stub, implKey, impl: undefined };
+  const cell: FunctionCell = { name, stub, set, impl: undefined };
   cellsByStub.set(stub, cell);
   return cell;
 }
@@ -67,7 +67,7 @@ export function installFunction(tx: Transaction, cell: FunctionCell, impl: Funct
 
 export function setImpl(cell: FunctionCell, impl: Function): void {
   cell.impl = impl;
-  setHiddenGlobal(cell.implKey, impl);
+  cell.set(impl);
   defineProperty(cell.stub, 'length', { value: impl.length, configurable: true });
   actLike(cell.stub, impl);
 }

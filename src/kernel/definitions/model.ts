@@ -39,7 +39,8 @@ export interface Definition {
 export interface FunctionCell {
   name: string;
   stub: Function;
-  implKey: string;
+  /** Hands the stub its implementation (a variable closed over by the stub, nothing global). */
+  set: (impl: Function) => void;
   impl: Function | undefined;
 }
 
@@ -55,7 +56,8 @@ export interface StampState {
 export interface ClassCell {
   name: string;
   stub: Function;
-  implKey: string;
+  /** Hands the stub its implementation (a variable closed over by the stub, nothing global). */
+  set: (impl: Function) => void;
   impl: Function | undefined;
   /** The version whose members are installed. */
   version: Version | undefined;

@@ -7,7 +7,7 @@ import { Map, now } from '../primordials.ts';
 import { $filter, $pop, $push } from '../primordials-methods.ts';
 
 export type { Definition, Version } from './model.ts';
-export { bindGlobal, readGlobal, setHiddenGlobal } from './bindings.ts';
+export { bindGlobal, readGlobal } from './bindings.ts';
 
 export class Namespace {
   readonly #defs = new Map<string, Definition>();

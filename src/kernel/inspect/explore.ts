@@ -43,10 +43,7 @@ export function complete(staging: Staging, text: string): { from: number; candid
   const word = $exec(IDENTIFIER, text);
   if (!word) return { from: text.length, candidates: [] };
   const partial = word[1]!;
-  const names = [
-    ...$map(staging.ns.all(), (d) => d.name),
-    ...$filter(getOwnPropertyNames(globalObject), (n) => !$startsWith(n, '$viv$') && n !== '__viv'),
-  ];
+  const names = [...$map(staging.ns.all(), (d) => d.name), ...getOwnPropertyNames(globalObject)];
   return { from: text.length - partial.length, candidates: matching(names, partial) };
 }
 
