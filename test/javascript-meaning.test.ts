@@ -275,3 +275,32 @@ test('the history of a function declared twice in one entry shows one version, t
   assert.match(history, /1 version/);
   assert.doesNotMatch(history, /return 1/);
 });
+
+test('a definition reassigned by plain assignment is never saved as the old one: saving says what to do', async () => {
+  const { tempDir } = await import('./helpers.ts');
+  const { join } = await import('node:path');
+  const dir = tempDir();
+  try {
+    const image = join(dir.path, 'let.json');
+    const first = await session(
+      [
+        "let handler = () => 'one'",
+        "handler = () => 'two'",
+        ':save',
+        "let handler = () => 'two'",
+        ':save',
+      ],
+      { image },
+    );
+    assert.equal(first.results[2]!.ok, false);
+    assert.match(
+      first.results[2]!.error!.message,
+      /cannot save handler: it was assigned a new value .* Declare the new value instead \(let handler = \.\.\./,
+    );
+    assert.equal(first.results[4]!.ok, true);
+    const reopened = await session(['handler()'], { image });
+    assert.equal(reopened.results[0]!.value, "'two'");
+  } finally {
+    dir.remove();
+  }
+});

@@ -24,6 +24,7 @@ export function snapshot(
   const defs = staging.ns.all();
   const roots: [string, unknown][] = [];
   for (const def of defs) {
+    refuseReassigned(def);
     if (isValueKind(def.kind) && !def.transient) $push(roots, [def.name, readGlobal(def.name)]);
     if (def.kind === 'class' && def.cls) $push(roots, [def.name, staticFieldValues(def.cls)]);
   }
@@ -42,6 +43,24 @@ export function snapshot(
   }
   const image: SavedImage = { definitions: $map(defs, saveDefinition), heap, history };
   return json.stringify(image);
+}
+
+/**
+ * A function or class definition is saved by its source; a later plain assignment to its name
+ * (`handler = () => 'two'`) would be lost on reopen, so it is refused, saying what to do instead.
+ */
+function refuseReassigned(def: Definition): void {
+  const stub =
+    def.kind === 'function' ? def.fn?.stub : def.kind === 'class' ? def.cls?.stub : undefined;
+  if (stub === undefined) return;
+  const value = readGlobal(def.name);
+  if (value === stub) return;
+  const kind = def.kind === 'class' ? 'class' : 'function';
+  throw new SnapshotError(
+    def.name,
+    `cannot save ${def.name}: it was assigned a new value after its ${kind} definition, and a definition is saved by its source (reopening would bring the old one back). ` +
+      `Declare the new value instead (let ${def.name} = ..., or ${kind} ${def.name} ...): that makes it a new version of the definition`,
+  );
 }
 
 /** A process's step, init or view that is not a top-level definition: say which and what to do. */
