@@ -304,3 +304,24 @@ test('a definition reassigned by plain assignment is never saved as the old one:
     dir.remove();
   }
 });
+
+test('delete of a definition is false and it stays, as for a declared global in plain V8', async () => {
+  const entries = [
+    'function f() { return 1 }',
+    'delete f',
+    'typeof f',
+    'globalThis.other = 2',
+    'delete other',
+    'typeof other',
+    'var v = 1',
+    'delete v',
+    'typeof v',
+  ];
+  const context = vm.createContext({});
+  const expected = entries.map((e) => inspect(vm.runInContext(e, context)));
+  const { results } = await session(entries);
+  assert.deepEqual(
+    [1, 2, 4, 5, 7, 8].map((i) => results[i]!.value),
+    [1, 2, 4, 5, 7, 8].map((i) => expected[i]),
+  );
+});

@@ -20,6 +20,8 @@ export interface StagingApi {
   onceAsync(name: string, init: () => Promise<unknown>, binding: ValueBinding): Promise<void>;
   /** `const { a, b } = once(init)`: true (all kept) when every name is a once-definition. */
   keep(names: string[]): boolean;
+  /** `delete NAME` in an entry: false for a definition (as for a declared global), else deletes. */
+  del(name: string, remove: () => boolean): boolean;
   /** `const x = transient(() => init)`: not saved; `init` runs again when the image opens. */
   transient(name: string, init: () => unknown, binding: ValueBinding): void;
   /** From a class version's first static block: the version exists, its statics have not run. */

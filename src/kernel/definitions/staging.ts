@@ -34,7 +34,7 @@ import {
   hasOwn,
   setPrototypeOf,
 } from '../primordials.ts';
-import { $flatMap, $push } from '../primordials-methods.ts';
+import { $every, $flatMap, $map, $push } from '../primordials-methods.ts';
 
 type PrivateTable = Record<string, [(o: object) => boolean, (o: object) => unknown]>;
 
@@ -141,10 +141,15 @@ export class Staging implements StampState {
   }
 
   /** True (each recorded as kept) when every name is already a once-definition. */
+  /** `delete NAME` at the top of an entry: a definition is not deletable (as a declared global). */
+  del(name: string, remove: () => boolean): boolean {
+    return this.ns.get(name) ? false : remove();
+  }
+
   keep(names: string[]): boolean {
     if (this.restoring) return true;
-    const defs = names.map((n) => this.ns.get(n));
-    if (!defs.every((d) => d && d.current > 0 && d.once)) return false;
+    const defs = $map(names, (n) => this.ns.get(n));
+    if (!$every(defs, (d) => !!d && d.current > 0 && !!d.once)) return false;
     for (const def of defs) this.#record(def!, { kept: true });
     return true;
   }

@@ -68,6 +68,7 @@ export function rewrite(entry: AnalyzedEntry, options: RewriteOptions = {}): Gue
         break;
       default:
         if (options.checkOnly) blank(s, statement.start, statement.end);
+        else markDeletes(s, statement);
     }
   }
 
@@ -198,6 +199,34 @@ function wrapArgument(
   s.overwrite(d.start, arg.start, head);
   blank(s, arg.end, call.end);
   s.appendLeft(call.end, tail);
+}
+
+/**
+ * `delete NAME` outside any function: a definition's binding is a configurable global property
+ * (so that a transaction can undo it), yet in JavaScript a declared global is not deletable; the
+ * kernel answers false for a definition and deletes anything else as written.
+ */
+function markDeletes(s: MagicString, statement: acorn.Statement | acorn.AnyNode): void {
+  const visit = (node: unknown): void => {
+    if (!node || typeof node !== 'object') return;
+    if (Array.isArray(node)) return node.forEach(visit);
+    const n = node as acorn.AnyNode;
+    if (typeof n.type !== 'string' || isFunctionBoundary(n.type)) return;
+    if (n.type === 'ClassDeclaration' || n.type === 'ClassExpression') return;
+    if (
+      n.type === 'UnaryExpression' &&
+      n.operator === 'delete' &&
+      n.argument.type === 'Identifier'
+    ) {
+      s.appendRight(n.start, `__viv.del(${JSON.stringify(n.argument.name)}, () => `);
+      s.prependLeft(n.end, ')');
+      return;
+    }
+    for (const [key, value] of Object.entries(n)) {
+      if (key !== 'type' && key !== 'start' && key !== 'end') visit(value);
+    }
+  };
+  visit(statement);
 }
 
 /** Wraps each top-level `await` so a continuation of an abandoned entry stops there. */
