@@ -325,3 +325,17 @@ test('delete of a definition is false and it stays, as for a declared global in 
     [1, 2, 4, 5, 7, 8].map((i) => expected[i]),
   );
 });
+
+test('a failed entry that awaited takes back only its own timers, not one other code re-armed meanwhile', async () => {
+  const { results } = await session([
+    'let beats = 0',
+    'function beat() { beats++; setTimeout(beat, 20) }',
+    'setTimeout(beat, 20); 0',
+    "await sleep(200); throw new Error('failed after awaiting')",
+    'const before = beats',
+    'await sleep(200)',
+    'beats > before',
+  ]);
+  assert.equal(results[3]!.ok, false);
+  assert.equal(results[6]!.value, 'true');
+});

@@ -97,8 +97,8 @@ export interface Timers {
   list(): TimerInfo[];
   /** The host stopped timer `id`'s callback (it ran too long): the timer is cleared. */
   overrun(id: number, bound: number): void;
-  /** A failed entry takes back the timers it set. */
-  onSet: ((id: number) => void) | undefined;
+  /** A failed entry takes back the timers it set (not those other code set while it awaited). */
+  onSet: ((id: number, owner: Owner) => void) | undefined;
 }
 
 interface Timer {
@@ -140,7 +140,7 @@ export function installTimers(
     const owner = api.owner ?? DETACHED;
     timers.set(id, { fn, args, repeat: repeat ? ms : undefined, delay: ms, owner, fired: 0 });
     send({ type: 'timer', action: 'set', id, delay: ms });
-    api.onSet?.(id);
+    api.onSet?.(id, owner);
     return id;
   };
   const clear = (id: unknown): boolean => {

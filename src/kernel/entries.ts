@@ -114,7 +114,9 @@ export class Entries {
     context.tx.onUndo(() => restoreGlobals(globals), true);
     this.#staging.entry = context;
     this.output.begin(mode.quiet);
-    this.#timers.onSet = (id) => context.tx.onUndo(() => this.#timers.clear(id), true);
+    this.#timers.onSet = (id, owner) => {
+      if (owner.entry === entry) context.tx.onUndo(() => this.#timers.clear(id), true);
+    };
     let result: unknown;
     try {
       result = body();
