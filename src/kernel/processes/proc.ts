@@ -23,6 +23,8 @@ export interface Proc {
   lateCount: number;
   lateMax: number;
   lastGoodEntry: number;
+  /** Entries newer than lastGoodEntry, each since when the process runs clean on it (supervise.ts). */
+  trials: { entry: number; since: number }[];
   suspect?: Suspect;
   /** The due time of the latest tick (when it crashed: what restart intensity counts). */
   lastDue?: number;
@@ -30,7 +32,14 @@ export interface Proc {
 
 /** The fields of a process that are not saved: each session starts them afresh. */
 export type Fresh =
-  'recent' | 'late' | 'lateCount' | 'lateMax' | 'lastGoodEntry' | 'suspect' | 'lastDue';
+  | 'recent'
+  | 'late'
+  | 'lateCount'
+  | 'lateMax'
+  | 'lastGoodEntry'
+  | 'trials'
+  | 'suspect'
+  | 'lastDue';
 
 export const LATENESS_SAMPLES = 1024;
 /** A process record: what is saved, plus what each session starts afresh. */
@@ -45,6 +54,7 @@ export function newProc(
     spec,
     ...saved,
     recent: [],
+    trials: [],
     late: new Float64Array(LATENESS_SAMPLES),
     lateCount: 0,
     lateMax: 0,

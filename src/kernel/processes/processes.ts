@@ -24,9 +24,10 @@ import { outsideEntry } from '../transaction/determinism.ts';
 import { firstBeat, infoOf, LATENESS_SAMPLES, newProc, ownerKey } from './proc.ts';
 import { restoreProcesses, savedProcesses } from './persist.ts';
 import type { Proc } from './proc.ts';
-import { suspectOf } from './blame.ts';
+import { crash, ranClean, reinit } from './supervise.ts';
+import type { Supervisor } from './supervise.ts';
 import { Error, Map, Math, Number, Object, String, TypeError, ownKeys } from '../primordials.ts';
-import { $exec, $filter, $includes, $join, $map, $push, $then } from '../primordials-methods.ts';
+import { $exec, $filter, $includes, $join, $map, $push, $some, $then } from '../primordials-methods.ts';
 
 /** A `run` call gives the host back its turn after this long, so entries are never starved. */
 const RUN_SLICE_MS = 50;
@@ -49,6 +50,16 @@ export class ProcessTable {
   committedEntry = 0;
   /** The process whose tick is running (still set if the host stopped the tick mid-way). */
   #ticking: Proc | undefined;
+  /** Ticks run by every process so far (tells an undo whether ticks ran since a control call). */
+  #ticksRun = 0;
+
+  /** What supervision needs of the table. */
+  readonly #supervisor: Supervisor = {
+    send: (notice) => this.#send(notice),
+    definitions: () => this.#staging.ns.all(),
+    clearTimersOf: (proc) => this.#clearTimersOf(proc),
+    now: () => this.now(),
+  };
 
   constructor(
     staging: Staging,
@@ -96,11 +107,9 @@ export class ProcessTable {
     }
     const spec = readSpec(name, options);
     this.#noteInlineFunctions(name, spec);
-    const tx = this.#staging.entry?.tx;
     const existing = this.#procs.get(name);
     if (existing) {
-      const before = { ...existing };
-      tx?.onUndo(() => Object.assign(existing, before));
+      this.#undoable(existing);
       const dueBefore = existing.status === 'running' ? this.#due(existing) : undefined;
       existing.spec = spec;
       if (dueBefore === undefined) {
@@ -128,7 +137,7 @@ export class ProcessTable {
     });
     this.#startSchedule(proc);
     this.#procs.set(name, proc);
-    tx?.onUndo(() => this.#procs.delete(name));
+    this.#staging.entry?.tx.onUndo(() => this.#procs.delete(name), true);
     this.wake();
     return state;
   }
@@ -165,7 +174,7 @@ export class ProcessTable {
     const proc = this.#get(name);
     if (proc.status === 'running') this.#setStatus(proc, 'stopped');
     this.#procs.delete(proc.name);
-    this.#staging.entry?.tx.onUndo(() => this.#procs.set(proc.name, proc));
+    this.#staging.entry?.tx.onUndo(() => this.#procs.set(proc.name, proc), true);
     this.wake();
     return `${proc.name} is gone (it had run ${proc.ticks} ticks)`;
   }
@@ -173,15 +182,14 @@ export class ProcessTable {
   /** Starts a stopped or crashed process again (its state re-initialised if its strategy says so). */
   restart(name: unknown): string {
     const proc = this.#get(name);
-    const tx = this.#staging.entry?.tx;
-    const before = { ...proc };
-    tx?.onUndo(() => Object.assign(proc, before));
+    this.#undoable(proc);
     this.#clearTimersOf(proc);
-    if (proc.spec.restart === 'reset') this.#reinit(proc);
+    if (proc.spec.restart === 'reset') reinit(proc);
     proc.status = 'running';
     proc.recent = [];
     proc.suspect = undefined;
     proc.lastGoodEntry = this.committedEntry;
+    proc.trials = [];
     this.#startSchedule(proc);
     this.wake();
     return `${proc.name} restarted`;
@@ -197,6 +205,28 @@ export class ProcessTable {
       }
     }
     return restarted;
+  }
+
+  /**
+   * Entry `entry` committed, defining `names`: a crashed process whose code is among them (its
+   * step, init or view, the class of its state, or the suspect of its crash) starts again, as
+   * re-evaluating a Sonic Pi live_loop does, unless it was spawned with `revive: false`. Runs no
+   * user code unless the process re-initialises its state. Says what it revived.
+   */
+  reviveAfter(names: string[]): string[] {
+    const revived: string[] = [];
+    for (const proc of this.#procs.values()) {
+      if (proc.status !== 'crashed' || proc.spec.revive === false) continue;
+      if (!$some(codeNamesOf(proc), (name) => $includes(names, name))) continue;
+      try {
+        this.restart(proc.name);
+        $push(revived, proc.name);
+      } catch (error) {
+        proc.status = 'crashed';
+        proc.lastError = errorText(error);
+      }
+    }
+    return revived;
   }
 
   list(): ProcessInfo[] {
@@ -272,12 +302,28 @@ export class ProcessTable {
   }
 
   #setStatus(proc: Proc, status: Proc['status']): void {
-    const before = proc.status;
-    this.#staging.entry?.tx.onUndo(() => {
-      proc.status = before;
-    });
+    this.#undoable(proc);
     proc.status = status;
     this.#clearTimersOf(proc);
+  }
+
+  /**
+   * A control call (spawn, stop, restart, forget) in an entry is undone if the entry fails, but it
+   * is not a definition: it does not hold ticks (only a staged definition does), so other processes
+   * tick on while the entry awaits. If ticks ran since the call, the undo gives back the process's
+   * code and status but not its counters, and a running one goes on from now: no tick is replayed.
+   */
+  #undoable(proc: Proc): void {
+    const tx = this.#staging.entry?.tx;
+    if (!tx) return;
+    const before = { ...proc };
+    const ticksRun = this.#ticksRun;
+    tx.onUndo(() => {
+      if (this.#ticksRun === ticksRun) return void Object.assign(proc, before);
+      const { spec, status, suspect, lastError, recent } = before;
+      Object.assign(proc, { spec, status, suspect, lastError, recent });
+      if (status === 'running') this.#startSchedule(proc);
+    }, true);
   }
 
   /** Timers set by a process's ticks belong to it: they go when it stops, crashes or restarts. */
@@ -314,6 +360,7 @@ export class ProcessTable {
     if (proc.spec.clock) proc.nextBeat += proc.spec.beats!;
     else proc.n++;
     proc.ticks++;
+    this.#ticksRun++;
     this.tickTime = due;
     this.#ticking = proc;
     proc.lastDue = due;
@@ -329,7 +376,7 @@ export class ProcessTable {
       if (result && typeof result.then === 'function') {
         $then(result as Promise<unknown>, undefined, (error) => this.#crash(proc, error));
       }
-      proc.lastGoodEntry = this.committedEntry;
+      ranClean(proc, due, this.committedEntry);
     } catch (error) {
       this.#crash(proc, error);
     } finally {
@@ -354,62 +401,21 @@ export class ProcessTable {
     return proc.name;
   }
 
-  #crash(proc: Proc, error: unknown, what = `tick ${proc.ticks - 1} threw`): void {
-    if (proc.status !== 'running') return;
-    proc.lastError = errorText(error);
-    this.#clearTimersOf(proc);
-    // Restart intensity counts crashes on the process's own schedule (the due time of the tick
-    // that crashed): a tick stopped after seconds still counts as the tick it was.
-    const now = proc.lastDue ?? this.now();
-    const window = proc.spec.withinSeconds * 1000;
-    proc.recent = $filter(proc.recent, (t) => t > now - window);
-    $push(proc.recent, now);
-    if (proc.recent.length > proc.spec.maxRestarts) {
-      proc.status = 'crashed';
-      proc.suspect = suspectOf(this.#staging.ns.all(), proc.lastGoodEntry, error);
-      this.#send({
-        type: 'process',
-        event: 'crashed',
-        name: proc.name,
-        message:
-          `${proc.name}: ${what}: ${proc.lastError}. It stopped: ${proc.recent.length} crashes ` +
-          `within ${proc.spec.withinSeconds} s (at most ${proc.spec.maxRestarts} restarts).`,
-        suspect: proc.suspect,
-      });
-      return;
-    }
-    proc.restarts++;
-    let how = 'state kept';
-    if (proc.spec.restart === 'reset') {
-      try {
-        this.#reinit(proc);
-        how = 'state re-initialised';
-      } catch (initError) {
-        proc.status = 'crashed';
-        proc.lastError = errorText(initError);
-        this.#send({
-          type: 'process',
-          event: 'crashed',
-          name: proc.name,
-          message: `${proc.name}: ${what}, and its init threw when restarting: ${proc.lastError}. It stopped.`,
-        });
-        return;
-      }
-    }
-    this.#send({
-      type: 'process',
-      event: 'restarted',
-      name: proc.name,
-      message:
-        `${proc.name}: ${what}: ${proc.lastError}; restarted, ${how} ` +
-        `(${proc.recent.length} of ${proc.spec.maxRestarts} within ${proc.spec.withinSeconds} s)`,
-    });
+  #crash(proc: Proc, error: unknown, what?: string): void {
+    crash(this.#supervisor, proc, error, what);
   }
+}
 
-  /** Keeps the state object (others may hold it) and gives it init()'s fields. */
-  #reinit(proc: Proc): void {
-    const fresh = initialState(proc.name, proc.spec);
-    for (const key of ownKeys(proc.state)) delete (proc.state as Record<PropertyKey, unknown>)[key];
-    Object.assign(proc.state, fresh);
+/** The definitions a process runs: what redefining revives it. */
+function codeNamesOf(proc: Proc): string[] {
+  const names: string[] = [];
+  for (const fn of [proc.spec.step, proc.spec.init, proc.spec.view]) {
+    const name = fn && definitionNameOf(fn);
+    if (name) $push(names, name);
   }
+  const stateClass = (proc.state as { constructor?: unknown }).constructor;
+  const className = typeof stateClass === 'function' ? definitionNameOf(stateClass) : undefined;
+  if (className) $push(names, className);
+  if (proc.suspect) $push(names, proc.suspect.name);
+  return names;
 }

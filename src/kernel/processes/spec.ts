@@ -18,6 +18,8 @@ export interface ProcessSpec {
   step: (state: unknown, tick: Tick) => unknown;
   view?: (state: unknown) => unknown;
   restart: 'keep' | 'reset';
+  /** false: redefining its code does not restart it once it has crashed (default true). */
+  revive?: boolean;
   maxRestarts: number;
   withinSeconds: number;
 }
@@ -89,6 +91,10 @@ export function readSpec(name: string, options: unknown): ProcessSpec {
     if (o.init !== undefined) fail('give state (plain data) or init (a function), not both');
     if (o.state === null || typeof o.state !== 'object') fail('options.state must be an object');
     spec.state = o.state as object;
+  }
+  if (o.revive !== undefined) {
+    if (typeof o.revive !== 'boolean') fail('options.revive must be true or false');
+    spec.revive = o.revive as boolean;
   }
   if (o.init) spec.init = o.init as () => unknown;
   if (o.view) spec.view = o.view as ProcessSpec['view'];

@@ -1,0 +1,59 @@
+// Processes that a performer can trust (issue 11): control calls and awaits in an entry that
+// defines nothing never hold other processes' ticks; blame finds the culprit of a crash, values
+// included, through intermittent failures; redefining a crashed process's code revives it; and
+// `t.sleep` inside a step keeps logical time. In process, through the real engine and isolate;
+// tests wait for conditions (the logical clock), never for a fixed time.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { session, until, waitFor } from './support/session.ts';
+import type { SessionRun } from './support/session.ts';
+
+/** What an entry printed with console.log(JSON.stringify(...)), parsed. */
+function logged(r: SessionRun, index: number): any {
+  const result = r.results[index]!;
+  assert.ok(result.ok, `entry ${index} failed: ${result.error?.name}: ${result.error?.message}`);
+  return JSON.parse(result.printed.at(-1)!);
+}
+
+test('stop(); await sleep(); restart() in one entry does not hold the ticks of another process', async () => {
+  const r = await session([
+    'const seen = once({ a: [] as number[], b: [] as any[], awaiting: false, from: 0 })',
+    "spawn('va', { every: 10, step: (s, t) => seen.a.push(t.time) })",
+    "spawn('vb', { every: 10, step: (s, t) => seen.b.push({ n: t.n, time: t.time, awaiting: seen.awaiting }) })",
+    until('seen.b.length > 3'),
+    // No definition staged: the control calls and the await leave vb ticking on its grid.
+    "seen.awaiting = true; seen.from = vivarium.now(); stop('va'); await sleep(300); seen.awaiting = false; restart('va')",
+    until('seen.b.length > 3 + 40'),
+    'console.log(JSON.stringify(seen))',
+  ]);
+  const seen = logged(r, 6);
+  const b = seen.b as { n: number; time: number; awaiting: boolean }[];
+  // vb: consecutive ticks on its grid, none skipped or doubled.
+  b.forEach((tick, i) => {
+    assert.equal(tick.n, b[0]!.n + i);
+    assert.ok(Math.abs(tick.time - (b[0]!.time + (tick.n - b[0]!.n) * 10)) < 1e-6);
+  });
+  // Every vb tick due well inside the await ran during it (before the fix: none did).
+  const inside = b.filter((t) => t.time >= seen.from + 20 && t.time <= seen.from + 250);
+  assert.ok(inside.length >= 20, `vb had ticks due during the await (${inside.length})`);
+  for (const tick of inside) assert.equal(tick.awaiting, true, `vb tick ${tick.n} ran on time`);
+  // va was stopped meanwhile.
+  const aInside = (seen.a as number[]).filter((t) => t >= seen.from + 20 && t <= seen.from + 250);
+  assert.deepEqual(aInside, []);
+});
+
+test('a failed entry that stopped a process while others ticked gives it back, without replaying ticks', async () => {
+  const r = await session([
+    'const seen = once({ a: [] as number[], b: 0, from: 0 })',
+    "spawn('va', { every: 10, step: (s, t) => seen.a.push(t.n) })",
+    "spawn('vb', { every: 10, step: () => seen.b++ })",
+    until('seen.a.length > 3'),
+    `stop('va'); seen.from = seen.b; ${until('seen.b > seen.from + 5')}; throw new Error('changed my mind')`,
+    until('seen.a.length > 10'),
+    "console.log(JSON.stringify([processes().map((p) => p.status), seen.a]))",
+  ]);
+  assert.equal(r.results[4]!.ok, false);
+  const [statuses, a] = logged(r, 6);
+  assert.deepEqual(statuses, ['running', 'running']);
+  a.forEach((n: number, i: number) => assert.equal(n, i, 'va: every tick once, in order'));
+});
