@@ -50,10 +50,96 @@ test('a failed entry that stopped a process while others ticked gives it back, w
     until('seen.a.length > 3'),
     `stop('va'); seen.from = seen.b; ${until('seen.b > seen.from + 5')}; throw new Error('changed my mind')`,
     until('seen.a.length > 10'),
-    "console.log(JSON.stringify([processes().map((p) => p.status), seen.a]))",
+    'console.log(JSON.stringify([processes().map((p) => p.status), seen.a]))',
   ]);
   assert.equal(r.results[4]!.ok, false);
   const [statuses, a] = logged(r, 6);
   assert.deepEqual(statuses, ['running', 'running']);
   a.forEach((n: number, i: number) => assert.equal(n, i, 'va: every tick once, in order'));
+});
+
+/** A process that runs clean on rule v1 for a while. */
+const CLEAN = [
+  'function rule(n) { return n + 1 }',
+  'function step(s, t) { s.v = rule(t.n) }',
+  "const st = spawn('life', { every: 10, step })",
+  until('st.v >= 10'),
+];
+const CRASHED = until("processes()[0].status === 'crashed'");
+
+test('a version that throws only on some beats stays the suspect through the clean ticks between', async () => {
+  const r = await session([
+    ...CLEAN,
+    'function rule(n) { if (n % 3 === 0) throw new Error("every third beat"); return n + 1 }',
+    CRASHED,
+    'processes()[0].suspect.name',
+  ]);
+  assert.equal(r.results.at(-1)!.value, "'rule'");
+  assert.match(r.stderr, /changed rule \(now v2\)\. To go back: :rollback rule 1/);
+});
+
+/** A drum pattern as data: a bad pattern constant makes the step throw. */
+const PATTERN = [
+  "const pat = 'x..x'",
+  'function drum(s, t) { const c = pat[t.n % pat.length]; if (c !== "x" && c !== ".") throw new Error(`no such step: ${c}`); s.hits = (s.hits ?? 0) + (c === "x" ? 1 : 0) }',
+  "const st = spawn('drums', { every: 10, step: drum })",
+  until('st.hits >= 5'),
+  "const pat = 'x.?.'",
+];
+
+test('a bad pattern constant is named as the suspect, and the offer is its previous value', async () => {
+  const r = await session([...PATTERN, CRASHED, 'processes()[0].suspect.name']);
+  assert.equal(r.results.at(-1)!.value, "'pat'");
+  assert.match(
+    r.stderr,
+    /changed pat \(now v2\)\. A value does not roll back in place .*enter its v1 again: const pat = 'x\.\.x' \(drums restarts by itself\)/,
+  );
+});
+
+test("--auto-rollback enters a bad constant's previous value again, and the process goes on", async () => {
+  const r = await session(
+    [
+      ...PATTERN,
+      waitFor((stderr) => /auto-rollback: pat is back/.test(stderr)),
+      'const back = st.hits',
+      until('st.hits > back'),
+      'JSON.stringify([processes()[0].status, pat])',
+    ],
+    { autoRollback: true },
+  );
+  assert.equal(r.results.at(-1)!.value, `'["running","x..x"]'`);
+  assert.match(
+    r.stderr,
+    /auto-rollback: pat is back at the value of v1 \(entered again\); drums restarted/,
+  );
+});
+
+test('redefining the step of a crashed process revives it; :ps shows the error only while current', async () => {
+  const r = await session([
+    ...CLEAN,
+    'function step(s, t) { throw new Error("broken step") }',
+    CRASHED,
+    'processes()[0].lastError',
+    'function step(s, t) { s.v = rule(t.n) }',
+    'const back = st.v',
+    until('st.v > back + 2'),
+    'JSON.stringify([processes()[0].status, processes()[0].lastError ?? null])',
+  ]);
+  assert.equal(r.results[6]!.value, "'Error: broken step'");
+  assert.deepEqual(r.results[7]!.printed, [
+    '(life had crashed; its code was redefined: restarted)',
+  ]);
+  assert.equal(r.results.at(-1)!.value, `'["running",null]'`);
+});
+
+test('spawned with revive: false, a crashed process stays crashed when its code is redefined', async () => {
+  const r = await session([
+    'function step(s, t) { throw new Error("broken step") }',
+    "spawn('life', { every: 10, step, revive: false })",
+    CRASHED,
+    'function step(s, t) { }',
+    'processes()[0].status',
+  ]);
+  assert.deepEqual(r.results[3]!.printed, []);
+  assert.equal(r.results.at(-1)!.value, "'crashed'");
 });
