@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { session, until, waitFor } from './support/session.ts';
 import type { SessionRun } from './support/session.ts';
+import { oscReceiver } from './support/osc-receiver.ts';
 
 /** What an entry printed with console.log(JSON.stringify(...)), parsed. */
 function logged(r: SessionRun, index: number): any {
@@ -143,3 +144,41 @@ test('spawned with revive: false, a crashed process stays crashed when its code 
   assert.deepEqual(r.results[3]!.printed, []);
   assert.equal(r.results.at(-1)!.value, "'crashed'");
 });
+
+test('await t.sleep(beats) inside a step keeps logical time: sends after it are stamped on the grid', async () => {
+  const rx = await oscReceiver();
+  try {
+    const r = await session([
+      'const clock = once(new TempoClock(600))', // 100 ms a beat
+      `const out = once(new OscOut({ port: ${rx.port}, latency: 0.05 }))`,
+      // One tick a bar of 2 beats: a note on the tick, one a quarter beat later, one half a beat after that.
+      "async function riff(s, t) { out.send('/n', [t.n, 0]); await t.sleep(0.25); out.send('/n', [t.n, 1]); await t.sleep(0.5); out.send('/n', [t.n, 2]) }",
+      "spawn('riff', { beats: 2, clock, step: riff })",
+      until('processes()[0].ticks >= 4'),
+      "stop('riff')",
+    ]);
+    assert.ok(r.results.every((x) => x.ok));
+    await until_(() => rx.events.filter((e) => e.address === '/n').length >= 9);
+    const events = rx.events.filter((e) => e.address === '/n');
+    const at = new Map(events.map((e) => [`${e.args[0]}.${e.args[1]}`, e.at]));
+    for (const n of [0, 1, 2]) {
+      const tick = at.get(`${n}.0`)!;
+      assert.ok(Math.abs(at.get(`${n}.1`)! - tick - 25) < 0.002, `tick ${n}: a quarter beat later`);
+      assert.ok(
+        Math.abs(at.get(`${n}.2`)! - tick - 75) < 0.002,
+        `tick ${n}: half a beat after that`,
+      );
+      if (n > 0)
+        assert.ok(Math.abs(tick - at.get(`${n - 1}.0`)! - 200) < 0.002, 'ticks a bar apart');
+    }
+  } finally {
+    await rx.close();
+  }
+});
+
+/** Waits (in the test, not the guest) until `condition` holds, or 10 s. */
+async function until_(condition: () => boolean): Promise<void> {
+  for (const t0 = Date.now(); !condition() && Date.now() - t0 < 10_000;) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}

@@ -32,14 +32,7 @@ export interface Proc {
 
 /** The fields of a process that are not saved: each session starts them afresh. */
 export type Fresh =
-  | 'recent'
-  | 'late'
-  | 'lateCount'
-  | 'lateMax'
-  | 'lastGoodEntry'
-  | 'trials'
-  | 'suspect'
-  | 'lastDue';
+  'recent' | 'late' | 'lateCount' | 'lateMax' | 'lastGoodEntry' | 'trials' | 'suspect' | 'lastDue';
 
 export const LATENESS_SAMPLES = 1024;
 /** A process record: what is saved, plus what each session starts afresh. */

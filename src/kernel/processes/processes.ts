@@ -25,9 +25,20 @@ import { firstBeat, infoOf, LATENESS_SAMPLES, newProc, ownerKey } from './proc.t
 import { restoreProcesses, savedProcesses } from './persist.ts';
 import type { Proc } from './proc.ts';
 import { crash, ranClean, reinit } from './supervise.ts';
+import { tickSleep } from './sleep.ts';
+import type { SleepHost } from './sleep.ts';
 import type { Supervisor } from './supervise.ts';
 import { Error, Map, Math, Number, Object, String, TypeError, ownKeys } from '../primordials.ts';
-import { $exec, $filter, $includes, $join, $map, $push, $some, $then } from '../primordials-methods.ts';
+import {
+  $exec,
+  $filter,
+  $includes,
+  $join,
+  $map,
+  $push,
+  $some,
+  $then,
+} from '../primordials-methods.ts';
 
 /** A `run` call gives the host back its turn after this long, so entries are never starved. */
 const RUN_SLICE_MS = 50;
@@ -44,7 +55,11 @@ export class ProcessTable {
   #offset = 0;
   #pausedAt: number | undefined = 0;
   #lastWake: number | undefined;
-  /** The due time of the tick being run (it stamps OSC messages sent from the tick). */
+  /**
+   * The due time of the tick being run (it stamps OSC messages sent from the tick), or the logical
+   * time a step resumed at after `t.sleep`: set for the rest of that call into the kernel (the
+   * step's continuation runs in the microtasks at its end), cleared when the next call begins.
+   */
   tickTime: number | undefined;
   /** The newest entry committed (a tick that succeeds after it ran clean on its definitions). */
   committedEntry = 0;
@@ -52,6 +67,15 @@ export class ProcessTable {
   #ticking: Proc | undefined;
   /** Ticks run by every process so far (tells an undo whether ticks ran since a control call). */
   #ticksRun = 0;
+
+  /** What `t.sleep` needs of the table. */
+  readonly #sleeper: SleepHost = {
+    timers: () => this.#timers(),
+    delayUntil: (time) => Math.max(0, this.hostTime(time) - this.#hostNow()),
+    resumeAt: (time) => {
+      this.tickTime = time;
+    },
+  };
 
   /** What supervision needs of the table. */
   readonly #supervisor: Supervisor = {
@@ -357,6 +381,7 @@ export class ProcessTable {
     proc.lateMax = Math.max(proc.lateMax, late);
     const tick: Tick = { name: proc.name, n: proc.ticks, time: due, late };
     if (proc.spec.clock) tick.beat = proc.nextBeat;
+    tick.sleep = tickSleep(this.#sleeper, proc, tick);
     if (proc.spec.clock) proc.nextBeat += proc.spec.beats!;
     else proc.n++;
     proc.ticks++;

@@ -34,6 +34,8 @@ export interface Tick {
   beat?: number;
   /** How late it started, in milliseconds. */
   late: number;
+  /** `await t.sleep(n)`: n beats on a clock (ms with `every`), keeping logical time (sleep.ts). */
+  sleep?: (amount: unknown) => Promise<number>;
 }
 
 const DEFAULTS = { restart: 'keep', maxRestarts: 3, withinSeconds: 5 } as const;
