@@ -16,29 +16,28 @@ import type { ProcessInfo } from '../../shared/types.ts';
 import type { GuestNotice } from '../../shared/notices.ts';
 import type { Staging } from '../definitions/staging.ts';
 import type { Timers } from '../capabilities.ts';
-import type { ProcessSpec, Tick } from './spec.ts';
+import type { Tick } from './spec.ts';
 import { initialState, readSpec } from './spec.ts';
+import { inlineFunctionsNote, revivable } from './revive.ts';
 import { errorText } from '../definitions/migrate.ts';
-import { definitionNameOf } from '../definitions/classes.ts';
 import { outsideEntry } from '../transaction/determinism.ts';
-import { firstBeat, infoOf, LATENESS_SAMPLES, newProc, ownerKey } from './proc.ts';
+import {
+  dueOf,
+  firstBeat,
+  infoOf,
+  LATENESS_SAMPLES,
+  newProc,
+  ownerKey,
+  startSchedule,
+} from './proc.ts';
 import { restoreProcesses, savedProcesses } from './persist.ts';
 import type { Proc } from './proc.ts';
 import { crash, ranClean, reinit } from './supervise.ts';
 import { tickSleep } from './sleep.ts';
 import type { SleepHost } from './sleep.ts';
 import type { Supervisor } from './supervise.ts';
-import { Error, Map, Math, Number, Object, String, TypeError, ownKeys } from '../primordials.ts';
-import {
-  $exec,
-  $filter,
-  $includes,
-  $join,
-  $map,
-  $push,
-  $some,
-  $then,
-} from '../primordials-methods.ts';
+import { Error, Map, Math, Number, Object, String, TypeError } from '../primordials.ts';
+import { $exec, $join, $map, $push, $then } from '../primordials-methods.ts';
 
 /** A `run` call gives the host back its turn after this long, so entries are never starved. */
 const RUN_SLICE_MS = 50;
@@ -130,7 +129,8 @@ export class ProcessTable {
       throw new TypeError('spawn(name, options): name must be a non-empty string');
     }
     const spec = readSpec(name, options);
-    this.#noteInlineFunctions(name, spec);
+    const inline = inlineFunctionsNote(name, spec);
+    if (inline) this.note(inline);
     const existing = this.#procs.get(name);
     if (existing) {
       this.#undoable(existing);
@@ -139,7 +139,7 @@ export class ProcessTable {
       if (dueBefore === undefined) {
         existing.status = 'running';
         existing.recent = [];
-        this.#startSchedule(existing);
+        startSchedule(existing, this.now());
       } else {
         // Same phase: the next tick stays where it was due under the old timing.
         existing.anchor = dueBefore;
@@ -159,25 +159,11 @@ export class ProcessTable {
       n: 0,
       nextBeat: 0,
     });
-    this.#startSchedule(proc);
+    startSchedule(proc, this.now());
     this.#procs.set(name, proc);
     this.#staging.entry?.tx.onUndo(() => this.#procs.delete(name), true);
     this.wake();
     return state;
-  }
-
-  /** Only top-level definitions are saved: say so at once, not at the next save. */
-  #noteInlineFunctions(name: string, spec: ProcessSpec): void {
-    const inline = $filter(
-      ['step', 'init', 'view'] as const,
-      (key) => spec[key] && definitionNameOf(spec[key]) === undefined,
-    );
-    if (inline.length === 0) return;
-    this.note(
-      `note: ${name}'s ${$join(inline, ' and ')} ${inline.length > 1 ? 'are inline functions' : 'is an inline function'}: ` +
-        `the process runs, but the image cannot be saved until ${inline.length > 1 ? 'they are top-level functions' : 'it is a top-level function'}` +
-        ($includes(inline, 'init') ? ' (or use state: { ... } for plain initial data)' : ''),
-    );
   }
 
   stop(name: unknown): string {
@@ -214,7 +200,7 @@ export class ProcessTable {
     proc.suspect = undefined;
     proc.lastGoodEntry = this.committedEntry;
     proc.trials = [];
-    this.#startSchedule(proc);
+    startSchedule(proc, this.now());
     this.wake();
     return `${proc.name} restarted`;
   }
@@ -239,9 +225,7 @@ export class ProcessTable {
    */
   reviveAfter(names: string[]): string[] {
     const revived: string[] = [];
-    for (const proc of this.#procs.values()) {
-      if (proc.status !== 'crashed' || proc.spec.revive === false) continue;
-      if (!$some(codeNamesOf(proc), (name) => $includes(names, name))) continue;
+    for (const proc of revivable(this.#procs.values(), names)) {
       try {
         this.restart(proc.name);
         $push(revived, proc.name);
@@ -346,7 +330,7 @@ export class ProcessTable {
       if (this.#ticksRun === ticksRun) return void Object.assign(proc, before);
       const { spec, status, suspect, lastError, recent } = before;
       Object.assign(proc, { spec, status, suspect, lastError, recent });
-      if (status === 'running') this.#startSchedule(proc);
+      if (status === 'running') startSchedule(proc, this.now());
     }, true);
   }
 
@@ -356,23 +340,12 @@ export class ProcessTable {
   }
 
   #due(proc: Proc): number {
-    const { clock, every } = proc.spec;
-    if (!clock) return proc.anchor + proc.n * every!;
     try {
-      const time = clock.timeAt(proc.nextBeat);
-      if (Number.isFinite(time)) return time;
-      throw new Error(`clock.timeAt(${proc.nextBeat}) is ${time}`);
+      return dueOf(proc);
     } catch (error) {
       this.#crash(proc, error, 'its clock failed');
       return Infinity;
     }
-  }
-
-  #startSchedule(proc: Proc): void {
-    const now = this.now();
-    proc.anchor = now;
-    proc.n = 0;
-    if (proc.spec.clock) proc.nextBeat = firstBeat(proc.spec, now);
   }
 
   #tick(proc: Proc, due: number, now: number): void {
@@ -429,18 +402,4 @@ export class ProcessTable {
   #crash(proc: Proc, error: unknown, what?: string): void {
     crash(this.#supervisor, proc, error, what);
   }
-}
-
-/** The definitions a process runs: what redefining revives it. */
-function codeNamesOf(proc: Proc): string[] {
-  const names: string[] = [];
-  for (const fn of [proc.spec.step, proc.spec.init, proc.spec.view]) {
-    const name = fn && definitionNameOf(fn);
-    if (name) $push(names, name);
-  }
-  const stateClass = (proc.state as { constructor?: unknown }).constructor;
-  const className = typeof stateClass === 'function' ? definitionNameOf(stateClass) : undefined;
-  if (className) $push(names, className);
-  if (proc.suspect) $push(names, proc.suspect.name);
-  return names;
 }
