@@ -182,3 +182,15 @@ async function until_(condition: () => boolean): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
+
+test('a process revived by a redefinition re-initialises its state if its strategy says reset', async () => {
+  const r = await session([
+    'function step(s, t) { s.n++; if (s.n > 3) throw new Error("too far") }',
+    "const box = once({ st: spawn('life', { every: 10, step, restart: 'reset', maxRestarts: 0, init: () => ({ n: 100 }) }) })",
+    until("processes()[0].status === 'crashed'"),
+    'function step(s, t) { s.n++ }',
+    until('processes()[0].ticks > 5'),
+    'JSON.stringify([processes()[0].status, box.st.n < 100 + processes()[0].ticks])',
+  ]);
+  assert.equal(r.results.at(-1)!.value, `'["running",true]'`);
+});

@@ -26,6 +26,8 @@ export interface Proc {
   /** Entries newer than lastGoodEntry, each since when the process runs clean on it (supervise.ts). */
   trials: { entry: number; since: number }[];
   suspect?: Suspect;
+  /** Revived by a redefinition with restart: 'reset': its first tick re-initialises it. */
+  reinitPending?: boolean;
   /** The due time of the latest tick (when it crashed: what restart intensity counts). */
   lastDue?: number;
 }

@@ -19,7 +19,6 @@ import type { Timers } from '../capabilities.ts';
 import type { Tick } from './spec.ts';
 import { initialState, readSpec } from './spec.ts';
 import { inlineFunctionsNote, revivable } from './revive.ts';
-import { errorText } from '../definitions/migrate.ts';
 import { outsideEntry } from '../transaction/determinism.ts';
 import {
   dueOf,
@@ -193,16 +192,21 @@ export class ProcessTable {
   restart(name: unknown): string {
     const proc = this.#get(name);
     this.#undoable(proc);
-    this.#clearTimersOf(proc);
     if (proc.spec.restart === 'reset') reinit(proc);
+    this.#start(proc);
+    // The person vouches for the code it restarts on.
+    proc.lastGoodEntry = this.committedEntry;
+    this.wake();
+    return `${proc.name} restarted`;
+  }
+
+  #start(proc: Proc): void {
+    this.#clearTimersOf(proc);
     proc.status = 'running';
     proc.recent = [];
     proc.suspect = undefined;
-    proc.lastGoodEntry = this.committedEntry;
     proc.trials = [];
     startSchedule(proc, this.now());
-    this.wake();
-    return `${proc.name} restarted`;
   }
 
   /** After a rollback of `name`: processes that crashed because of it start again. */
@@ -220,20 +224,18 @@ export class ProcessTable {
   /**
    * Entry `entry` committed, defining `names`: a crashed process whose code is among them (its
    * step, init or view, the class of its state, or the suspect of its crash) starts again, as
-   * re-evaluating a Sonic Pi live_loop does, unless it was spawned with `revive: false`. Runs no
-   * user code unless the process re-initialises its state. Says what it revived.
+   * re-evaluating a Sonic Pi live_loop does, unless it was spawned with `revive: false`. Part of
+   * a commit, so it runs no user code: a process whose strategy re-initialises its state does so
+   * in its first tick. Its last good entry stays: if the fix fails too, blame still finds it.
    */
   reviveAfter(names: string[]): string[] {
     const revived: string[] = [];
     for (const proc of revivable(this.#procs.values(), names)) {
-      try {
-        this.restart(proc.name);
-        $push(revived, proc.name);
-      } catch (error) {
-        proc.status = 'crashed';
-        proc.lastError = errorText(error);
-      }
+      proc.reinitPending = proc.spec.restart === 'reset';
+      this.#start(proc);
+      $push(revived, proc.name);
     }
+    if (revived.length) this.wake();
     return revived;
   }
 
@@ -369,8 +371,11 @@ export class ProcessTable {
     const owner = timers.owner;
     timers.owner = { key: ownerKey(proc), label: `process ${proc.name}` };
     try {
-      const result = outsideEntry(() => proc.spec.step(proc.state, tick)) as
-        { then?: unknown } | undefined;
+      const result = outsideEntry(() => {
+        if (proc.reinitPending) reinit(proc);
+        proc.reinitPending = false;
+        return proc.spec.step(proc.state, tick);
+      }) as { then?: unknown } | undefined;
       if (result && typeof result.then === 'function') {
         $then(result as Promise<unknown>, undefined, (error) => this.#crash(proc, error));
       }
