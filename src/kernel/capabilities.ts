@@ -99,6 +99,8 @@ export interface Timers {
   overrun(id: number, bound: number): void;
   /** A failed entry takes back the timers it set (not those other code set while it awaited). */
   onSet: ((id: number, owner: Owner) => void) | undefined;
+  /** The kernel's own timer (a process's `t.sleep`): `fn` runs after `delay` ms, for `owner`. */
+  after(delay: number, fn: () => void, owner: Owner): number;
 }
 
 interface Timer {
@@ -129,7 +131,13 @@ export function installTimers(
   /** The timer whose callback is running (still set if the host stopped it mid-way). */
   let firing: { id: number; timer: Timer } | undefined;
   let next = 1;
-  const set = (fn: unknown, delay: unknown, args: unknown[], repeat: boolean): number => {
+  const set = (
+    fn: unknown,
+    delay: unknown,
+    args: unknown[],
+    repeat: boolean,
+    kernelOwner?: Owner,
+  ): number => {
     if (typeof fn !== 'function') {
       throw new TypeError(
         'The "callback" argument must be of type function. Received ' + inspect(fn),
@@ -137,10 +145,11 @@ export function installTimers(
     }
     const ms = Math.max(repeat ? 1 : 0, Number(delay) || 0);
     const id = next++;
-    const owner = api.owner ?? DETACHED;
+    const owner = kernelOwner ?? api.owner ?? DETACHED;
     timers.set(id, { fn, args, repeat: repeat ? ms : undefined, delay: ms, owner, fired: 0 });
     send({ type: 'timer', action: 'set', id, delay: ms });
-    api.onSet?.(id, owner);
+    // A kernel timer belongs to a process, never to the entry that happens to be awaiting.
+    if (!kernelOwner) api.onSet?.(id, owner);
     return id;
   };
   const clear = (id: unknown): boolean => {
@@ -205,6 +214,7 @@ export function installTimers(
       error.stack = `Error: ${error.message}`;
       uncaught(error);
     },
+    after: (delay, fn, owner) => set(fn, delay, [], false, owner),
     clearAll: () => clearWhere(() => true),
     clearOwned: (key) => clearWhere((t) => t.owner.key === key),
     replaceOwned: (key, entry) =>

@@ -183,6 +183,9 @@ export class Entries {
     const { tx } = context;
     tx.commit();
     this.#processes.committedEntry = tx.entry;
+    const revived = this.#processes.reviveAfter($map(context.defined, (d) => d.name));
+    for (const name of revived)
+      $push(lines, `(${name} had crashed; its code was redefined: restarted)`);
     const replaced = owner?.entry === tx.entry ? this.#timers.replaceOwned(owner.key, tx.entry) : 0;
     if (replaced) {
       $push(

@@ -86,6 +86,8 @@ export function handle(requestText: string, bulk?: string): string {
   let reply: unknown;
   let keep = true;
   try {
+    // A step resumed after `t.sleep` stamps its sends only within the call it resumed in.
+    processes.tickTime = undefined;
     const request = json.parse(requestText) as Request;
     if (request.op === 'snapshot') {
       lastReply = undefined;

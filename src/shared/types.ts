@@ -134,6 +134,10 @@ export interface Suspect {
   /** The version before it, what a rollback goes back to. */
   previous: number;
   entry: number;
+  /** A value (`const`, `let`, `var`) does not roll back in place: its previous source is entered again. */
+  kind?: 'function' | 'class' | 'value';
+  /** For a value: the source of the previous version, as typed. */
+  source?: string;
 }
 
 export interface ProcessInfo {

@@ -6,8 +6,10 @@ import { stackOf, Error } from '../primordials.ts';
 import { $includes } from '../primordials-methods.ts';
 
 /**
- * The likely culprit of a crash: the function or class changed most recently since the process
- * last ran a clean tick (`lastGoodEntry`), preferring one the error's stack passes through.
+ * The likely culprit of a crash: the definition changed most recently since the process last ran
+ * clean for a while (`lastGoodEntry`), preferring one the error's stack passes through. Values
+ * count too (a pattern is data: `const pat = 'x.x.'` can break a step as surely as a function);
+ * `once` values are state, kept on re-evaluation, never a change of code.
  */
 export function suspectOf(
   definitions: Definition[],
@@ -16,18 +18,31 @@ export function suspectOf(
 ): Suspect | undefined {
   const raw = error instanceof Error ? stackOf(error) : '';
   const stack = typeof raw === 'string' ? raw : '';
-  let best: Suspect | undefined;
+  let best: Definition | undefined;
   let bestScore = -1;
   for (const def of definitions) {
-    if (def.kind !== 'function' && def.kind !== 'class') continue;
+    if (def.once || def.transient) continue;
     const last = def.events[def.events.length - 1];
     if (!last || last.entry <= lastGoodEntry || last.from === undefined) continue;
+    // Re-evaluating a buffer enters unchanged definitions again: not a change.
+    if (def.versions[def.current - 1]?.source === def.versions[last.from - 1]?.source) continue;
     const inStack = $includes(stack, def.name) ? 1e9 : 0;
     const score = inStack + last.entry;
-    if (score > bestScore) {
-      bestScore = score;
-      best = { name: def.name, version: def.current, previous: last.from, entry: last.entry };
-    }
+    if (score > bestScore) [bestScore, best] = [score, def];
   }
-  return best;
+  return best && suspectFrom(best);
+}
+
+function suspectFrom(def: Definition): Suspect {
+  const last = def.events[def.events.length - 1]!;
+  const suspect: Suspect = {
+    name: def.name,
+    version: def.current,
+    previous: last.from!,
+    entry: last.entry,
+    kind: def.kind === 'function' || def.kind === 'class' ? def.kind : 'value',
+  };
+  const previous = def.versions[last.from! - 1];
+  if (suspect.kind === 'value' && previous) suspect.source = previous.source;
+  return suspect;
 }

@@ -1,7 +1,7 @@
 // One process's record: what is saved with the image, and what each session starts afresh.
 import type { ProcessInfo, Suspect } from '../../shared/types.ts';
 import type { ProcessSpec } from './spec.ts';
-import { Float64Array, Math } from '../primordials.ts';
+import { Error, Float64Array, Math, Number } from '../primordials.ts';
 import { $sort } from '../primordials-methods.ts';
 
 export interface Proc {
@@ -23,14 +23,18 @@ export interface Proc {
   lateCount: number;
   lateMax: number;
   lastGoodEntry: number;
+  /** Entries newer than lastGoodEntry, each since when the process runs clean on it (supervise.ts). */
+  trials: { entry: number; since: number }[];
   suspect?: Suspect;
+  /** Revived by a redefinition with restart: 'reset': its first tick re-initialises it. */
+  reinitPending?: boolean;
   /** The due time of the latest tick (when it crashed: what restart intensity counts). */
   lastDue?: number;
 }
 
 /** The fields of a process that are not saved: each session starts them afresh. */
 export type Fresh =
-  'recent' | 'late' | 'lateCount' | 'lateMax' | 'lastGoodEntry' | 'suspect' | 'lastDue';
+  'recent' | 'late' | 'lateCount' | 'lateMax' | 'lastGoodEntry' | 'trials' | 'suspect' | 'lastDue';
 
 export const LATENESS_SAMPLES = 1024;
 /** A process record: what is saved, plus what each session starts afresh. */
@@ -45,6 +49,7 @@ export function newProc(
     spec,
     ...saved,
     recent: [],
+    trials: [],
     late: new Float64Array(LATENESS_SAMPLES),
     lateCount: 0,
     lateMax: 0,
@@ -60,6 +65,22 @@ export function firstBeat(spec: ProcessSpec, time: number): number {
   const beats = spec.beats!;
   const beat = spec.clock!.beatAt(time);
   return Math.ceil(beat / beats - 1e-9) * beats;
+}
+
+/** When the next tick of a process is due, in logical ms (throws if its clock fails). */
+export function dueOf(proc: Proc): number {
+  const { clock, every } = proc.spec;
+  if (!clock) return proc.anchor + proc.n * every!;
+  const time = clock.timeAt(proc.nextBeat);
+  if (Number.isFinite(time)) return time;
+  throw new Error(`clock.timeAt(${proc.nextBeat}) is ${time}`);
+}
+
+/** The schedule starts over at `now`: the first tick is due at once (or on the next beat). */
+export function startSchedule(proc: Proc, now: number): void {
+  proc.anchor = now;
+  proc.n = 0;
+  if (proc.spec.clock) proc.nextBeat = firstBeat(proc.spec, now);
 }
 
 /** What `:ps` shows of a process. */

@@ -16,17 +16,27 @@ import type { ProcessInfo } from '../../shared/types.ts';
 import type { GuestNotice } from '../../shared/notices.ts';
 import type { Staging } from '../definitions/staging.ts';
 import type { Timers } from '../capabilities.ts';
-import type { ProcessSpec, Tick } from './spec.ts';
+import type { Tick } from './spec.ts';
 import { initialState, readSpec } from './spec.ts';
-import { errorText } from '../definitions/migrate.ts';
-import { definitionNameOf } from '../definitions/classes.ts';
+import { inlineFunctionsNote, revivable } from './revive.ts';
 import { outsideEntry } from '../transaction/determinism.ts';
-import { firstBeat, infoOf, LATENESS_SAMPLES, newProc, ownerKey } from './proc.ts';
+import {
+  dueOf,
+  firstBeat,
+  infoOf,
+  LATENESS_SAMPLES,
+  newProc,
+  ownerKey,
+  startSchedule,
+} from './proc.ts';
 import { restoreProcesses, savedProcesses } from './persist.ts';
 import type { Proc } from './proc.ts';
-import { suspectOf } from './blame.ts';
-import { Error, Map, Math, Number, Object, String, TypeError, ownKeys } from '../primordials.ts';
-import { $exec, $filter, $includes, $join, $map, $push, $then } from '../primordials-methods.ts';
+import { crash, ranClean, reinit } from './supervise.ts';
+import { tickSleep } from './sleep.ts';
+import type { SleepHost } from './sleep.ts';
+import type { Supervisor } from './supervise.ts';
+import { Error, Map, Math, Number, Object, String, TypeError } from '../primordials.ts';
+import { $exec, $join, $map, $push, $then } from '../primordials-methods.ts';
 
 /** A `run` call gives the host back its turn after this long, so entries are never starved. */
 const RUN_SLICE_MS = 50;
@@ -45,12 +55,35 @@ export class ProcessTable {
   #offset = 0;
   #pausedAt: number | undefined = 0;
   #lastWake: number | undefined;
-  /** The due time of the tick being run (it stamps OSC messages sent from the tick). */
+  /**
+   * The due time of the tick being run (it stamps OSC messages sent from the tick), or the logical
+   * time a step resumed at after `t.sleep`: set for the rest of that call into the kernel (the
+   * step's continuation runs in the microtasks at its end), cleared when the next call begins.
+   */
   tickTime: number | undefined;
   /** The newest entry committed (a tick that succeeds after it ran clean on its definitions). */
   committedEntry = 0;
   /** The process whose tick is running (still set if the host stopped the tick mid-way). */
   #ticking: Proc | undefined;
+  /** Ticks run by every process so far (tells an undo whether ticks ran since a control call). */
+  #ticksRun = 0;
+
+  /** What `t.sleep` needs of the table. */
+  readonly #sleeper: SleepHost = {
+    timers: () => this.#timers(),
+    delayUntil: (time) => Math.max(0, this.hostTime(time) - this.#hostNow()),
+    resumeAt: (time) => {
+      this.tickTime = time;
+    },
+  };
+
+  /** What supervision needs of the table. */
+  readonly #supervisor: Supervisor = {
+    send: (notice) => this.#send(notice),
+    definitions: () => this.#staging.ns.all(),
+    clearTimersOf: (proc) => this.#clearTimersOf(proc),
+    now: () => this.now(),
+  };
 
   constructor(
     staging: Staging,
@@ -97,18 +130,17 @@ export class ProcessTable {
       throw new TypeError('spawn(name, options): name must be a non-empty string');
     }
     const spec = readSpec(name, options);
-    this.#noteInlineFunctions(name, spec);
-    const tx = this.#staging.entry?.tx;
+    const inline = inlineFunctionsNote(name, spec);
+    if (inline) this.note(inline);
     const existing = this.#procs.get(name);
     if (existing) {
-      const before = { ...existing };
-      tx?.onUndo(() => Object.assign(existing, before));
+      this.#undoable(existing);
       const dueBefore = existing.status === 'running' ? this.#due(existing) : undefined;
       existing.spec = spec;
       if (dueBefore === undefined) {
         existing.status = 'running';
         existing.recent = [];
-        this.#startSchedule(existing);
+        startSchedule(existing, this.now());
       } else {
         // Same phase: the next tick stays where it was due under the old timing.
         existing.anchor = dueBefore;
@@ -128,25 +160,11 @@ export class ProcessTable {
       n: 0,
       nextBeat: 0,
     });
-    this.#startSchedule(proc);
+    startSchedule(proc, this.now());
     this.#procs.set(name, proc);
-    tx?.onUndo(() => this.#procs.delete(name));
+    this.#staging.entry?.tx.onUndo(() => this.#procs.delete(name), true);
     this.wake();
     return state;
-  }
-
-  /** Only top-level definitions are saved: say so at once, not at the next save. */
-  #noteInlineFunctions(name: string, spec: ProcessSpec): void {
-    const inline = $filter(
-      ['step', 'init', 'view'] as const,
-      (key) => spec[key] && definitionNameOf(spec[key]) === undefined,
-    );
-    if (inline.length === 0) return;
-    this.note(
-      `note: ${name}'s ${$join(inline, ' and ')} ${inline.length > 1 ? 'are inline functions' : 'is an inline function'}: ` +
-        `the process runs, but the image cannot be saved until ${inline.length > 1 ? 'they are top-level functions' : 'it is a top-level function'}` +
-        ($includes(inline, 'init') ? ' (or use state: { ... } for plain initial data)' : ''),
-    );
   }
 
   stop(name: unknown): string {
@@ -167,7 +185,7 @@ export class ProcessTable {
     const proc = this.#get(name);
     if (proc.status === 'running') this.#setStatus(proc, 'stopped');
     this.#procs.delete(proc.name);
-    this.#staging.entry?.tx.onUndo(() => this.#procs.set(proc.name, proc));
+    this.#staging.entry?.tx.onUndo(() => this.#procs.set(proc.name, proc), true);
     this.wake();
     return `${proc.name} is gone (it had run ${proc.ticks} ticks)`;
   }
@@ -175,18 +193,22 @@ export class ProcessTable {
   /** Starts a stopped or crashed process again (its state re-initialised if its strategy says so). */
   restart(name: unknown): string {
     const proc = this.#get(name);
-    const tx = this.#staging.entry?.tx;
-    const before = { ...proc };
-    tx?.onUndo(() => Object.assign(proc, before));
+    this.#undoable(proc);
+    if (proc.spec.restart === 'reset') reinit(proc);
+    this.#start(proc);
+    // The person vouches for the code it restarts on.
+    proc.lastGoodEntry = this.committedEntry;
+    this.wake();
+    return `${proc.name} restarted`;
+  }
+
+  #start(proc: Proc): void {
     this.#clearTimersOf(proc);
-    if (proc.spec.restart === 'reset') this.#reinit(proc);
     proc.status = 'running';
     proc.recent = [];
     proc.suspect = undefined;
-    proc.lastGoodEntry = this.committedEntry;
-    this.#startSchedule(proc);
-    this.wake();
-    return `${proc.name} restarted`;
+    proc.trials = [];
+    startSchedule(proc, this.now());
   }
 
   /** After a rollback of `name`: processes that crashed because of it start again. */
@@ -199,6 +221,24 @@ export class ProcessTable {
       }
     }
     return restarted;
+  }
+
+  /**
+   * Entry `entry` committed, defining `names`: a crashed process whose code is among them (its
+   * step, init or view, the class of its state, or the suspect of its crash) starts again, as
+   * re-evaluating a Sonic Pi live_loop does, unless it was spawned with `revive: false`. Part of
+   * a commit, so it runs no user code: a process whose strategy re-initialises its state does so
+   * in its first tick. Its last good entry stays: if the fix fails too, blame still finds it.
+   */
+  reviveAfter(names: string[]): string[] {
+    const revived: string[] = [];
+    for (const proc of revivable(this.#procs.values(), names)) {
+      proc.reinitPending = proc.spec.restart === 'reset';
+      this.#start(proc);
+      $push(revived, proc.name);
+    }
+    if (revived.length) this.wake();
+    return revived;
   }
 
   list(): ProcessInfo[] {
@@ -305,12 +345,28 @@ export class ProcessTable {
   }
 
   #setStatus(proc: Proc, status: Proc['status']): void {
-    const before = proc.status;
-    this.#staging.entry?.tx.onUndo(() => {
-      proc.status = before;
-    });
+    this.#undoable(proc);
     proc.status = status;
     this.#clearTimersOf(proc);
+  }
+
+  /**
+   * A control call (spawn, stop, restart, forget) in an entry is undone if the entry fails, but it
+   * is not a definition: it does not hold ticks (only a staged definition does), so other processes
+   * tick on while the entry awaits. If ticks ran since the call, the undo gives back the process's
+   * code and status but not its counters, and a running one goes on from now: no tick is replayed.
+   */
+  #undoable(proc: Proc): void {
+    const tx = this.#staging.entry?.tx;
+    if (!tx) return;
+    const before = { ...proc };
+    const ticksRun = this.#ticksRun;
+    tx.onUndo(() => {
+      if (this.#ticksRun === ticksRun) return void Object.assign(proc, before);
+      const { spec, status, suspect, lastError, recent } = before;
+      Object.assign(proc, { spec, status, suspect, lastError, recent });
+      if (status === 'running') startSchedule(proc, this.now());
+    }, true);
   }
 
   /** Timers set by a process's ticks belong to it: they go when it stops, crashes or restarts. */
@@ -319,23 +375,12 @@ export class ProcessTable {
   }
 
   #due(proc: Proc): number {
-    const { clock, every } = proc.spec;
-    if (!clock) return proc.anchor + proc.n * every!;
     try {
-      const time = clock.timeAt(proc.nextBeat);
-      if (Number.isFinite(time)) return time;
-      throw new Error(`clock.timeAt(${proc.nextBeat}) is ${time}`);
+      return dueOf(proc);
     } catch (error) {
       this.#crash(proc, error, 'its clock failed');
       return Infinity;
     }
-  }
-
-  #startSchedule(proc: Proc): void {
-    const now = this.now();
-    proc.anchor = now;
-    proc.n = 0;
-    if (proc.spec.clock) proc.nextBeat = firstBeat(proc.spec, now);
   }
 
   #tick(proc: Proc, due: number, now: number): void {
@@ -344,9 +389,11 @@ export class ProcessTable {
     proc.lateMax = Math.max(proc.lateMax, late);
     const tick: Tick = { name: proc.name, n: proc.ticks, time: due, late };
     if (proc.spec.clock) tick.beat = proc.nextBeat;
+    tick.sleep = tickSleep(this.#sleeper, proc, tick);
     if (proc.spec.clock) proc.nextBeat += proc.spec.beats!;
     else proc.n++;
     proc.ticks++;
+    this.#ticksRun++;
     this.tickTime = due;
     this.#ticking = proc;
     proc.lastDue = due;
@@ -357,12 +404,15 @@ export class ProcessTable {
     const owner = timers.owner;
     timers.owner = { key: ownerKey(proc), label: `process ${proc.name}` };
     try {
-      const result = outsideEntry(() => proc.spec.step(proc.state, tick)) as
-        { then?: unknown } | undefined;
+      const result = outsideEntry(() => {
+        if (proc.reinitPending) reinit(proc);
+        proc.reinitPending = false;
+        return proc.spec.step(proc.state, tick);
+      }) as { then?: unknown } | undefined;
       if (result && typeof result.then === 'function') {
         $then(result as Promise<unknown>, undefined, (error) => this.#crash(proc, error));
       }
-      proc.lastGoodEntry = this.committedEntry;
+      ranClean(proc, due, this.committedEntry);
     } catch (error) {
       this.#crash(proc, error);
     } finally {
@@ -387,62 +437,7 @@ export class ProcessTable {
     return proc.name;
   }
 
-  #crash(proc: Proc, error: unknown, what = `tick ${proc.ticks - 1} threw`): void {
-    if (proc.status !== 'running') return;
-    proc.lastError = errorText(error);
-    this.#clearTimersOf(proc);
-    // Restart intensity counts crashes on the process's own schedule (the due time of the tick
-    // that crashed): a tick stopped after seconds still counts as the tick it was.
-    const now = proc.lastDue ?? this.now();
-    const window = proc.spec.withinSeconds * 1000;
-    proc.recent = $filter(proc.recent, (t) => t > now - window);
-    $push(proc.recent, now);
-    if (proc.recent.length > proc.spec.maxRestarts) {
-      proc.status = 'crashed';
-      proc.suspect = suspectOf(this.#staging.ns.all(), proc.lastGoodEntry, error);
-      this.#send({
-        type: 'process',
-        event: 'crashed',
-        name: proc.name,
-        message:
-          `${proc.name}: ${what}: ${proc.lastError}. It stopped: ${proc.recent.length} crashes ` +
-          `within ${proc.spec.withinSeconds} s (at most ${proc.spec.maxRestarts} restarts).`,
-        suspect: proc.suspect,
-      });
-      return;
-    }
-    proc.restarts++;
-    let how = 'state kept';
-    if (proc.spec.restart === 'reset') {
-      try {
-        this.#reinit(proc);
-        how = 'state re-initialised';
-      } catch (initError) {
-        proc.status = 'crashed';
-        proc.lastError = errorText(initError);
-        this.#send({
-          type: 'process',
-          event: 'crashed',
-          name: proc.name,
-          message: `${proc.name}: ${what}, and its init threw when restarting: ${proc.lastError}. It stopped.`,
-        });
-        return;
-      }
-    }
-    this.#send({
-      type: 'process',
-      event: 'restarted',
-      name: proc.name,
-      message:
-        `${proc.name}: ${what}: ${proc.lastError}; restarted, ${how} ` +
-        `(${proc.recent.length} of ${proc.spec.maxRestarts} within ${proc.spec.withinSeconds} s)`,
-    });
-  }
-
-  /** Keeps the state object (others may hold it) and gives it init()'s fields. */
-  #reinit(proc: Proc): void {
-    const fresh = initialState(proc.name, proc.spec);
-    for (const key of ownKeys(proc.state)) delete (proc.state as Record<PropertyKey, unknown>)[key];
-    Object.assign(proc.state, fresh);
+  #crash(proc: Proc, error: unknown, what?: string): void {
+    crash(this.#supervisor, proc, error, what);
   }
 }

@@ -18,6 +18,8 @@ export interface ProcessSpec {
   step: (state: unknown, tick: Tick) => unknown;
   view?: (state: unknown) => unknown;
   restart: 'keep' | 'reset';
+  /** false: redefining its code does not restart it once it has crashed (default true). */
+  revive?: boolean;
   maxRestarts: number;
   withinSeconds: number;
 }
@@ -32,6 +34,8 @@ export interface Tick {
   beat?: number;
   /** How late it started, in milliseconds. */
   late: number;
+  /** `await t.sleep(n)`: n beats on a clock (ms with `every`), keeping logical time (sleep.ts). */
+  sleep?: (amount: unknown) => Promise<number>;
 }
 
 const DEFAULTS = { restart: 'keep', maxRestarts: 3, withinSeconds: 5 } as const;
@@ -89,6 +93,10 @@ export function readSpec(name: string, options: unknown): ProcessSpec {
     if (o.init !== undefined) fail('give state (plain data) or init (a function), not both');
     if (o.state === null || typeof o.state !== 'object') fail('options.state must be an object');
     spec.state = o.state as object;
+  }
+  if (o.revive !== undefined) {
+    if (typeof o.revive !== 'boolean') fail('options.revive must be true or false');
+    spec.revive = o.revive as boolean;
   }
   if (o.init) spec.init = o.init as () => unknown;
   if (o.view) spec.view = o.view as ProcessSpec['view'];

@@ -3,6 +3,7 @@
 // restarts the process on the version rolled to).
 import type { SessionNotice } from '../../shared/notices.ts';
 import type { Result } from '../result.ts';
+import type { Suspect } from '../../shared/types.ts';
 
 export interface ProcessEvent {
   event: 'restarted' | 'crashed' | 'rolled back';
@@ -37,11 +38,15 @@ export class ProcessEvents {
     const suspect = notice.suspect;
     if (notice.event !== 'crashed' || !suspect) return report(notice.event, notice.message);
     const blame = ` It ran clean until entry ${suspect.entry} changed ${suspect.name} (now v${suspect.version}).`;
-    const offer = `:rollback ${suspect.name} ${suspect.previous}`;
+    const offer = offerFor(suspect);
+    if (!offer) return report('crashed', notice.message + blame);
     if (!host.options.autoRollback) {
+      const how = offer.startsWith(':')
+        ? `To go back: ${offer}`
+        : `A value does not roll back in place (:rollback is for functions and classes); to go back, enter its v${suspect.previous} again: ${offer}`;
       return report(
         'crashed',
-        `${notice.message}${blame} To go back: ${offer} (${notice.name} restarts by itself).`,
+        `${notice.message}${blame} ${how} (${notice.name} restarts by itself).`,
         offer,
       );
     }
@@ -50,8 +55,18 @@ export class ProcessEvents {
     report(
       'rolled back',
       result.ok
-        ? `auto-rollback: ${suspect.name} is back at v${suspect.previous}; ${notice.name} restarted`
+        ? `auto-rollback: ${suspect.name} is back at ${suspect.kind === 'value' ? `the value of v${suspect.previous} (entered again)` : `v${suspect.previous}`}; ${notice.name} restarted`
         : `auto-rollback of ${suspect.name} failed: ${result.error?.message}`,
     );
   }
+}
+
+/**
+ * What takes a suspect back: `:rollback` for a function or class; for a value (`const pat = ...`),
+ * its previous version's source entered again, a new version that equals the old one. Either
+ * redefines what the crashed process ran, which revives it.
+ */
+function offerFor(suspect: Suspect): string | undefined {
+  if (suspect.kind !== 'value') return `:rollback ${suspect.name} ${suspect.previous}`;
+  return suspect.source;
 }
