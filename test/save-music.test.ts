@@ -31,3 +31,24 @@ test('a save runs the ticks due while it encodes ahead of time, on the grid, eac
     dir.remove();
   }
 });
+
+test("late ticks of a process that sends OSC are skipped and reported once; a simulation's catch up", async () => {
+  const r = await session([
+    "function play(s: any, t: any) { s.n++; vivarium.sendOSC('/n', [t.n], { port: 9 }) }",
+    'function sim(s: any) { s.n++ }',
+    "const music = spawn('music', { every: 20, state: { n: 0 }, step: play })",
+    "const world = spawn('world', { every: 20, state: { n: 0 }, step: sim })",
+    'await sleep(100)',
+    'const t0 = performance.now(); while (performance.now() - t0 < 600) {}',
+    'await sleep(100)',
+    'const [m, w] = processes(); [m.skipped > 0, w.skipped, m.ticks + m.skipped >= w.ticks - 2, music.n === m.ticks]',
+    "spawn('strict', { every: 20, late: 'sometimes', step: sim })",
+  ]);
+  const shown = r.results.map((x) => (x.ok ? x.value : `!${x.error?.message}`));
+  assert.equal(shown[7], '[ true, 0, true, true ]', `${shown[7]}\n${r.stderr}`);
+  assert.match(r.stderr, /music: \d+ late ticks skipped/);
+  // Reported once per stall, not once per tick (a loaded machine may add a stall of its own).
+  const reports = (r.stderr.match(/late ticks? skipped/g) ?? []).length;
+  assert.ok(reports >= 1 && reports <= 3, r.stderr);
+  assert.match(shown[8]!, /options.late must be 'skip' or 'catch-up'/);
+});

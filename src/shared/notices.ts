@@ -12,7 +12,7 @@ export type SessionNotice =
   /** A process restarted after a crash, or stopped for good. */
   | {
       type: 'process';
-      event: 'restarted' | 'crashed';
+      event: 'restarted' | 'crashed' | 'skipped';
       name: string;
       message: string;
       suspect?: Suspect;

@@ -150,6 +150,8 @@ export interface ProcessInfo {
   /** Lateness of recent ticks, in milliseconds. */
   lateP99: number;
   lateMax: number;
+  /** Ticks skipped because they would have sounded late (its late policy). */
+  skipped: number;
   suspect?: Suspect;
 }
 

@@ -69,6 +69,7 @@ export function sendOsc(
   }
   // Opening an image replays entries quietly: they make no sound either.
   if (processes.paused) return;
+  processes.sentOsc();
   const at = o.at ?? processes.tickTime ?? processes.now();
   if (typeof at !== 'number' || !Number.isFinite(at))
     throw new TypeError('sendOSC: at must be a time in ms');

@@ -30,11 +30,26 @@ export interface Proc {
   reinitPending?: boolean;
   /** The due time of the latest tick (when it crashed: what restart intensity counts). */
   lastDue?: number;
+  /** Ticks skipped because they would have sounded late (late.ts), in all and in this stall. */
+  skipped: number;
+  stall: number;
+  /** It has sent OSC from a tick: by default, its late ticks are skipped. */
+  sendsOsc: boolean;
 }
 
 /** The fields of a process that are not saved: each session starts them afresh. */
 export type Fresh =
-  'recent' | 'late' | 'lateCount' | 'lateMax' | 'lastGoodEntry' | 'trials' | 'suspect' | 'lastDue';
+  | 'recent'
+  | 'late'
+  | 'lateCount'
+  | 'lateMax'
+  | 'lastGoodEntry'
+  | 'trials'
+  | 'suspect'
+  | 'lastDue'
+  | 'skipped'
+  | 'stall'
+  | 'sendsOsc';
 
 export const LATENESS_SAMPLES = 1024;
 /** A process record: what is saved, plus what each session starts afresh. */
@@ -54,6 +69,9 @@ export function newProc(
     lateCount: 0,
     lateMax: 0,
     lastGoodEntry: committedEntry,
+    skipped: 0,
+    stall: 0,
+    sendsOsc: false,
   };
 }
 
@@ -95,6 +113,7 @@ export function infoOf(p: Proc): ProcessInfo {
     restarts: p.restarts,
     lateP99: n ? samples[Math.min(n - 1, Math.floor(n * 0.99))]! : 0,
     lateMax: p.lateMax,
+    skipped: p.skipped,
   };
   if (p.lastError) info.lastError = p.lastError;
   if (p.suspect) info.suspect = p.suspect;

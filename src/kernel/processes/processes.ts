@@ -33,6 +33,7 @@ import { restoreProcesses, savedProcesses } from './persist.ts';
 import type { Proc } from './proc.ts';
 import { crash, ranClean, reinit } from './supervise.ts';
 import { tickSleep } from './sleep.ts';
+import { reportStall, skips, skipTick } from './late.ts';
 import type { SleepHost } from './sleep.ts';
 import type { Supervisor } from './supervise.ts';
 import { Error, Map, Math, Number, Object, String, TypeError } from '../primordials.ts';
@@ -268,6 +269,11 @@ export class ProcessTable {
         if (due < nextDue) [next, nextDue] = [proc, due];
       }
       if (!next || nextDue > now) break;
+      if (skips(next, now - nextDue)) {
+        skipTick(next);
+        continue;
+      }
+      reportStall(next, this.#send);
       this.#tick(next, nextDue, now);
       if (this.#hostNow() - started > RUN_SLICE_MS) break;
     }
@@ -303,6 +309,11 @@ export class ProcessTable {
     }
     this.wake(true);
     return count;
+  }
+
+  /** OSC was sent: from a tick, its process's late ticks are skipped by default (late.ts). */
+  sentOsc(): void {
+    if (this.#ticking) this.#ticking.sendsOsc = true;
   }
 
   /** Tells the host when the earliest tick is due (logical time mapped to host time). */

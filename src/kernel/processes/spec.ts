@@ -20,6 +20,8 @@ export interface ProcessSpec {
   restart: 'keep' | 'reset';
   /** false: redefining its code does not restart it once it has crashed (default true). */
   revive?: boolean;
+  /** Ticks that would sound late: 'skip' them, or 'catch-up' (late.ts; default by what it sends). */
+  late?: 'skip' | 'catch-up';
   maxRestarts: number;
   withinSeconds: number;
 }
@@ -97,6 +99,11 @@ export function readSpec(name: string, options: unknown): ProcessSpec {
   if (o.revive !== undefined) {
     if (typeof o.revive !== 'boolean') fail('options.revive must be true or false');
     spec.revive = o.revive as boolean;
+  }
+  if (o.late !== undefined) {
+    if (o.late !== 'skip' && o.late !== 'catch-up')
+      fail("options.late must be 'skip' or 'catch-up'");
+    spec.late = o.late as ProcessSpec['late'];
   }
   if (o.init) spec.init = o.init as () => unknown;
   if (o.view) spec.view = o.view as ProcessSpec['view'];

@@ -14,11 +14,22 @@ export function renderProcesses(procs: ProcessInfo[], timers: TimerInfo[]): stri
       String(p.restarts),
       `${p.lateP99.toFixed(1)} ms`,
       `${p.lateMax.toFixed(1)} ms`,
+      String(p.skipped),
       p.lastError ?? '',
     ]);
     lines.push(
       ...table(
-        ['name', 'status', 'every', 'ticks', 'restarts', 'late p99', 'late max', 'last error'],
+        [
+          'name',
+          'status',
+          'every',
+          'ticks',
+          'restarts',
+          'late p99',
+          'late max',
+          'skipped',
+          'last error',
+        ],
         rows,
       ),
     );

@@ -6,7 +6,7 @@ import type { Result } from '../result.ts';
 import type { Suspect } from '../../shared/types.ts';
 
 export interface ProcessEvent {
-  event: 'restarted' | 'crashed' | 'rolled back';
+  event: 'restarted' | 'crashed' | 'skipped' | 'rolled back';
   name: string;
   message: string;
   /** The command that takes the offered rollback. */
