@@ -1,24 +1,23 @@
 // Migrations over the live instances of a class and its subclasses, as one all-or-nothing step.
 //
-// Before an instance is touched, its own fields are copied aside; if the migration throws on any
-// instance, every instance already touched gets its fields back and the error names the class,
-// the version, the instance and a path to it. After success, the copies stay with the transaction
-// until the entry commits, so a later failure in the same entry puts the instances back too.
-// A dry run (`:check`) migrates copies of the instances instead and only counts.
+// Every instance's exact state (own descriptors, prototype, extensibility) is captured first, and
+// the migration runs on the instances themselves, so that identity holds inside it. The changes a
+// restore could not take back (freezing, sealing, non-configurable properties) are deferred to the
+// entry's commit (integrity.ts). If the migration throws on any instance, or the entry fails later,
+// every instance is put back from its captured state with defineProperty and deleteProperty, which
+// run no user setter; the error names the class, the version, the instance and a path to it.
+// A dry run (`:check`) migrates stand-ins of the instances and only counts.
 import { progress } from '../progress.ts';
 import type { MigrationReport } from '../../shared/types.ts';
-import {
-  getOwnPropertyDescriptors,
-  getPrototypeOf,
-  hasOwn,
-  objectCreate,
-  ownKeys,
-} from '../intrinsics.ts';
 import { stamp } from './classes.ts';
 import type { ClassCell, StampState } from './classes.ts';
 import type { Version } from './namespace.ts';
 import { describe, findPath } from '../inspect/describe.ts';
 import type { Transaction } from '../transaction/transaction.ts';
+import { captureState, restoreState, standIn } from './instance-state.ts';
+import type { InstanceState } from './instance-state.ts';
+import { commitIntegrity, deferIntegrity } from './integrity.ts';
+import type { DeferredChanges } from './integrity.ts';
 
 export class MigrationError extends Error {
   override name = 'MigrationError';
@@ -49,37 +48,73 @@ export function needsInstances(step: MigrationStep): boolean {
   return !!(step.stampWith || step.migrate);
 }
 
-/** Runs a step over live instances; throws MigrationError after restoring what it touched. */
+const deferredByTx = new WeakMap<Transaction, DeferredChanges>();
+
+/** The changes migrations deferred in this transaction; applied when it commits. */
+function deferredChanges(tx: Transaction): DeferredChanges {
+  let changes = deferredByTx.get(tx);
+  if (!changes) {
+    const created: DeferredChanges = { current: undefined, deferred: new Map() };
+    deferredByTx.set(tx, created);
+    tx.onCommit(() => commitIntegrity(created));
+    changes = created;
+  }
+  return changes;
+}
+
+/** Runs a step over live instances; throws MigrationError after restoring every instance. */
 export function migrateInstances(
   tx: Transaction,
   state: StampState,
   step: MigrationStep,
   instances: object[],
 ): void {
-  const snapshots: Record<PropertyKey, unknown>[] = new Array(instances.length);
+  const saved: InstanceState[] = new Array(instances.length);
+  const changes = deferredChanges(tx);
   let touched = 0;
+  const restore = () => {
+    const lost = restoreAll(instances, saved, touched);
+    touched = 0;
+    return lost;
+  };
+  const undefer = deferIntegrity(changes);
   // Registered first, so that an entry stopped in the middle (timeout, interrupt) is undone too.
-  tx.onUndo(() => {
-    for (let j = touched - 1; j >= 0; j--) restoreFields(instances[j]!, snapshots[j]!);
-  });
+  tx.onUndo(restore);
+  tx.onUndo(undefer);
   let i = 0;
   try {
     for (; i < instances.length; i++) {
       const instance = instances[i]!;
-      snapshots[i] = { ...instance };
+      saved[i] = captureState(instance);
       touched = i + 1;
-      if (step.stampWith) stamp(state, step.cell, step.stampWith, instance);
-      if (step.migrate) step.migrate.fn.call(step.migrate.self, instance, step.migrate.arg);
+      changes.current = instance;
+      migrateOne(state, step, instance);
       progress(`migrating ${step.cell.name} to v${step.target.version}`, i + 1, instances.length);
     }
   } catch (error) {
-    for (let j = touched - 1; j >= 0; j--) restoreFields(instances[j]!, snapshots[j]!);
-    touched = 0;
-    throw failure(step, instances, i, error);
+    undefer();
+    throw failure(step, instances, i, error, restore());
+  } finally {
+    changes.current = undefined;
+    undefer();
   }
 }
 
-/** `:check`: the same step on copies of the instances; counts and the first failures. */
+/** Puts every instance back; answers the indexes of those that could not be. */
+function restoreAll(instances: object[], saved: InstanceState[], count: number): number[] {
+  const lost: number[] = [];
+  for (let j = count - 1; j >= 0; j--) {
+    if (!restoreState(instances[j]!, saved[j]!)) lost.unshift(j);
+  }
+  return lost;
+}
+
+function migrateOne(state: StampState, step: MigrationStep, target: object): void {
+  if (step.stampWith) stamp(state, step.cell, step.stampWith, target);
+  if (step.migrate) step.migrate.fn.call(step.migrate.self, target, step.migrate.arg);
+}
+
+/** `:check`: the same step on stand-ins of the instances; counts and the first failures. */
 export function dryRunInstances(
   state: StampState & { carrySource: WeakMap<object, object> },
   step: MigrationStep,
@@ -96,11 +131,10 @@ export function dryRunInstances(
     failures: [],
   };
   for (const instance of instances) {
-    const copy = objectCreate(getPrototypeOf(instance), getOwnPropertyDescriptors(instance));
+    const copy = standIn(captureState(instance));
     state.carrySource.set(copy, instance);
     try {
-      if (step.stampWith) stamp(state, step.cell, step.stampWith, copy);
-      if (step.migrate) step.migrate.fn.call(step.migrate.self, copy, step.migrate.arg);
+      migrateOne(state, step, copy);
       report.migrated++;
     } catch (error) {
       report.failed++;
@@ -112,22 +146,13 @@ export function dryRunInstances(
   return report;
 }
 
-/** Puts an instance's own enumerable fields back to a snapshot taken with `{ ...instance }`. */
-function restoreFields(instance: object, snapshot: Record<PropertyKey, unknown>): void {
-  const target = instance as Record<PropertyKey, unknown>;
-  const keys = ownKeys(instance);
-  for (let k = keys.length - 1; k >= 0; k--) {
-    const key = keys[k]!;
-    if (!hasOwn(snapshot, key) && Object.prototype.propertyIsEnumerable.call(instance, key)) {
-      delete target[key];
-    }
-  }
-  for (const key of ownKeys(snapshot)) {
-    if (target[key] !== snapshot[key]) target[key] = snapshot[key];
-  }
-}
-
-function failure(step: MigrationStep, instances: object[], index: number, error: unknown) {
+function failure(
+  step: MigrationStep,
+  instances: object[],
+  index: number,
+  error: unknown,
+  lost: number[],
+) {
   const instance = instances[index]!;
   const what = step.migrate
     ? `static ${step.migrate.name}(instance, ${step.migrate.arg})`
@@ -138,7 +163,21 @@ function failure(step: MigrationStep, instances: object[], index: number, error:
     step.cell.name,
     step.target.version,
     description,
-    `${step.cell.name} v${step.target.version}: ${what} threw on instance ${index + 1} of ${instances.length} (${description}): ${errorText(error)}. Nothing was changed.`,
+    `${step.cell.name} v${step.target.version}: ${what} threw on instance ${index + 1} of ${instances.length} (${description}): ${errorText(error)}. ${restored(instances, lost)}`,
+  );
+}
+
+/** The truth about the instances after a failed step. */
+function restored(instances: object[], lost: number[]): string {
+  if (lost.length === 0) return 'Nothing was changed.';
+  const which = lost
+    .slice(0, 3)
+    .map((j) => `instance ${j + 1} (${describe(instances[j]!)})`)
+    .join(', ');
+  return (
+    `Every instance was put back except ${lost.length}: ${which}${lost.length > 3 ? ', ...' : ''}, ` +
+    'which the migration froze, sealed or locked in a way the kernel could not defer ' +
+    '(a function captured before the entry, or a Proxy); it keeps what the migration did to it.'
   );
 }
 
