@@ -90,3 +90,22 @@ export function standIn(state: InstanceState): object {
   if (!state.extensible) preventExtensions(copy);
   return copy;
 }
+
+/** Appends to `into` the string keys `instance` has now and did not have in `state`. */
+export function addedKeys(state: InstanceState, instance: object, into: string[]): void {
+  const before = descriptorsOrKeys(state);
+  for (const key of ownKeys(instance)) {
+    if (typeof key !== 'string' || hasOwn(before, key)) continue;
+    let known = false;
+    for (let i = 0; i < into.length; i++) if (into[i] === key) known = true;
+    if (!known) into[into.length] = key;
+  }
+}
+
+function descriptorsOrKeys(state: InstanceState): object {
+  if (state.own) return state.own;
+  const keys: Record<string, true> = objectCreate(null);
+  const plain = state.plain!;
+  for (let k = 0; k < plain.length; k += 2) keys[plain[k] as string] = true;
+  return keys;
+}

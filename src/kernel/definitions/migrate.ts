@@ -14,7 +14,7 @@ import type { ClassCell, StampState } from './classes.ts';
 import type { Version } from './namespace.ts';
 import { describe, findPath } from '../inspect/describe.ts';
 import type { Transaction } from '../transaction/transaction.ts';
-import { captureState, restoreState, standIn } from './instance-state.ts';
+import { addedKeys, captureState, restoreState, standIn } from './instance-state.ts';
 import type { InstanceState } from './instance-state.ts';
 import { commitIntegrity, deferIntegrity } from './integrity.ts';
 import type { DeferredChanges } from './integrity.ts';
@@ -77,6 +77,8 @@ export function migrateInstances(
     touched = 0;
     return lost;
   };
+  const added =
+    step.migrate?.name === 'upgrade' ? [...(step.target.upgradeAdded ?? [])] : undefined;
   const undefer = deferIntegrity(changes);
   // Registered first, so that an entry stopped in the middle (timeout, interrupt) is undone too.
   tx.onUndo(restore);
@@ -89,6 +91,7 @@ export function migrateInstances(
       touched = i + 1;
       changes.current = instance;
       migrateOne(state, step, instance);
+      if (added) addedKeys(saved[i]!, instance, added);
       progress(`migrating ${step.cell.name} to v${step.target.version}`, i + 1, instances.length);
     }
   } catch (error) {
@@ -98,6 +101,17 @@ export function migrateInstances(
     changes.current = undefined;
     undefer();
   }
+  if (added) recordAdded(tx, step.target, added);
+}
+
+/** Remembers what the version's upgrade added (undone with the entry). */
+function recordAdded(tx: Transaction, version: Version, added: string[]): void {
+  const previous = version.upgradeAdded;
+  if (added.length === (previous?.length ?? 0)) return;
+  version.upgradeAdded = added;
+  tx.onUndo(() => {
+    version.upgradeAdded = previous;
+  });
 }
 
 /** Puts every instance back; answers the indexes of those that could not be. */

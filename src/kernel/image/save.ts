@@ -74,6 +74,7 @@ function saveDefinition(def: Definition): SavedDefinition {
       entry: v.entry,
       parent: v.parent,
       meta: v.meta,
+      upgradeAdded: v.upgradeAdded,
       staticFields: v.staticFields?.filter((k): k is string => typeof k === 'string'),
       transient: v.transient,
     })),
