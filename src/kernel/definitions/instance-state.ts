@@ -84,13 +84,6 @@ export function restoreState(instance: object, state: InstanceState): boolean {
   }
 }
 
-/** A stand-in for a dry run: same prototype, same own descriptors, same extensibility. */
-export function standIn(state: InstanceState): object {
-  const copy = objectCreate(state.proto, descriptors(state)) as object;
-  if (!state.extensible) preventExtensions(copy);
-  return copy;
-}
-
 /** Appends to `into` the string keys `instance` has now and did not have in `state`. */
 export function addedKeys(state: InstanceState, instance: object, into: string[]): void {
   const before = descriptorsOrKeys(state);

@@ -6,7 +6,8 @@
 // entry's commit (integrity.ts). If the migration throws on any instance, or the entry fails later,
 // every instance is put back from its captured state with defineProperty and deleteProperty, which
 // run no user setter; the error names the class, the version, the instance and a path to it.
-// A dry run (`:check`) migrates stand-ins of the instances and only counts.
+// `:check` runs the entry for real in a scratch guest (session/engine/scratch.ts); there a step
+// counts every instance that would migrate or fail before failing as the real step would.
 import { progress } from '../progress.ts';
 import type { MigrationReport } from '../../shared/types.ts';
 import { stamp } from './classes.ts';
@@ -14,7 +15,7 @@ import type { ClassCell, StampState } from './classes.ts';
 import type { Version } from './namespace.ts';
 import { describe, findPath } from '../inspect/describe.ts';
 import type { Transaction } from '../transaction/transaction.ts';
-import { addedKeys, captureState, restoreState, standIn } from './instance-state.ts';
+import { addedKeys, captureState, restoreState } from './instance-state.ts';
 import type { InstanceState } from './instance-state.ts';
 import { commitIntegrity, deferIntegrity } from './integrity.ts';
 import type { DeferredChanges } from './integrity.ts';
@@ -62,12 +63,17 @@ function deferredChanges(tx: Transaction): DeferredChanges {
   return changes;
 }
 
-/** Runs a step over live instances; throws MigrationError after restoring every instance. */
+/**
+ * Runs a step over live instances; throws MigrationError after restoring every instance. With
+ * `report` (`:check`, in a scratch guest), a failing instance is counted and the others still run,
+ * then the step fails as the real one would, on the first failure.
+ */
 export function migrateInstances(
   tx: Transaction,
   state: StampState,
   step: MigrationStep,
   instances: object[],
+  report?: MigrationReport,
 ): void {
   const saved: InstanceState[] = new Array(instances.length);
   const changes = deferredChanges(tx);
@@ -84,12 +90,18 @@ export function migrateInstances(
   tx.onUndo(restore);
   tx.onUndo(undefer);
   let i = 0;
+  let first: { index: number; error: unknown } | undefined;
   try {
     for (; i < instances.length; i++) {
       const instance = instances[i]!;
       saved[i] = captureState(instance);
       touched = i + 1;
       changes.current = instance;
+      if (report) {
+        const error = counted(report, state, step, instance);
+        if (error && !first) first = error;
+        continue;
+      }
       migrateOne(state, step, instance);
       if (added) addedKeys(saved[i]!, instance, added);
       progress(`migrating ${step.cell.name} to v${step.target.version}`, i + 1, instances.length);
@@ -101,7 +113,28 @@ export function migrateInstances(
     changes.current = undefined;
     undefer();
   }
+  if (first) throw failure(step, instances, first.index, first.error, restore());
   if (added) recordAdded(tx, step.target, added);
+}
+
+/** One instance of a `:check` step: counted as migrated or failed; answers the failure. */
+function counted(
+  report: MigrationReport,
+  state: StampState,
+  step: MigrationStep,
+  instance: object,
+) {
+  try {
+    migrateOne(state, step, instance);
+    report.migrated++;
+    return undefined;
+  } catch (error) {
+    report.failed++;
+    if (report.failures.length < 5) {
+      report.failures.push({ instance: describe(instance), error: errorText(error) });
+    }
+    return { index: report.migrated + report.failed - 1, error };
+  }
 }
 
 /** Remembers what the version's upgrade added (undone with the entry). */
@@ -128,36 +161,21 @@ function migrateOne(state: StampState, step: MigrationStep, target: object): voi
   if (step.migrate) step.migrate.fn.call(step.migrate.self, target, step.migrate.arg);
 }
 
-/** `:check`: the same step on stand-ins of the instances; counts and the first failures. */
-export function dryRunInstances(
-  state: StampState & { carrySource: WeakMap<object, object> },
+/** An empty report of a `:check` step. */
+export function newReport(
   step: MigrationStep,
-  instances: object[],
+  instances: number,
   fromVersion: number,
 ): MigrationReport {
-  const report: MigrationReport = {
+  return {
     name: step.cell.name,
     fromVersion,
     toVersion: step.target.version,
-    instances: instances.length,
+    instances,
     migrated: 0,
     failed: 0,
     failures: [],
   };
-  for (const instance of instances) {
-    const copy = standIn(captureState(instance));
-    state.carrySource.set(copy, instance);
-    try {
-      migrateOne(state, step, copy);
-      report.migrated++;
-    } catch (error) {
-      report.failed++;
-      if (report.failures.length < 5) {
-        report.failures.push({ instance: describe(instance), error: errorText(error) });
-      }
-    }
-  }
-  return report;
 }
 
 function failure(

@@ -98,7 +98,7 @@ export const COMMANDS: Command[] = [
   {
     name: 'check',
     usage: ':check ENTRY',
-    help: "dry run: runs ENTRY's migrations on copies of the live instances and changes nothing",
+    help: 'dry run: runs ENTRY in a throwaway copy of the image and reports what it would do',
     run: async (engine, args) => {
       if (!args.trim()) return fail('UsageError', 'usage: :check ENTRY');
       return engine.evaluate(args, { check: true });
