@@ -92,3 +92,13 @@ test(':check reads as a report in the terminal and batch mode', async () => {
     ].join('\n'),
   );
 });
+
+test(':check of an entry that would run forever reports it and leaves the session usable', async () => {
+  const run = await session([...SETUP, PROBE, ':check shared.push(1); for (;;) {}', PROBE], {
+    timeoutMs: 500,
+  });
+  const check = run.results[5]!;
+  assert.ok(check.ok);
+  assert.equal(check.check?.error?.name, 'TimeoutError');
+  assert.equal(run.results[6]!.value, run.results[4]!.value);
+});

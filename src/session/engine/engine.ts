@@ -48,6 +48,8 @@ export class Engine implements JournalHost, RebuildHost, EventsHost {
   readonly history: string[] = [];
   readonly compiler = new EntryCompiler();
   guest!: GuestConnection;
+  /** The throwaway guest a `:check` runs in, while it runs. */
+  scratch: GuestConnection | undefined = undefined;
   /** The number of the last operation. */
   entry = 0;
   userInterrupt = false;
@@ -330,6 +332,7 @@ export class Engine implements JournalHost, RebuildHost, EventsHost {
   interrupt(): void {
     this.userInterrupt = true;
     this.guest?.interrupt();
+    this.scratch?.interrupt();
   }
 
   heap(): Promise<{ used: number; limit: number }> {

@@ -16,6 +16,9 @@ export interface ScratchHost {
   readonly history: string[];
   readonly compiler: EntryCompiler;
   readonly options: { memoryMB: number; timeoutMs: number; guest?: GuestFactory };
+  /** The scratch guest while a check runs (Ctrl-C stops it). */
+  scratch: GuestConnection | undefined;
+  userInterrupt: boolean;
 }
 
 /** Runs `request` (an entry compiled as the real one) in a scratch guest; reports its outcome. */
@@ -33,6 +36,8 @@ export async function checkInScratch(
   const start = host.options.guest ?? ChildGuest.start;
   // Its prints, timers and process events are the scratch's own: none reaches the session.
   const scratch = await start({ memoryMB: host.options.memoryMB, onNotice: () => {} });
+  host.scratch = scratch;
+  host.userInterrupt = false;
   try {
     scratch.configure(callbackBound);
     await restoreSnapshot(scratch, payload, callbackBound);
@@ -42,6 +47,7 @@ export async function checkInScratch(
   } catch (error) {
     return refused(`the dry run could not be set up: ${(error as Error).message}`);
   } finally {
+    host.scratch = undefined;
     scratch.kill();
   }
 }
@@ -49,13 +55,11 @@ export async function checkInScratch(
 /** What the real entry would do, as a check's Result (ok: the check itself ran). */
 function report(host: ScratchHost, outcome: Outcome<'eval'>): Result {
   if (outcome.kind === 'interrupted') {
-    return checked(
-      {
-        ok: false,
-        error: { name: 'TimeoutError', message: 'it would run past the bound and be stopped' },
-      },
-      [],
-    );
+    const message = host.userInterrupt
+      ? 'the check was interrupted'
+      : 'it would run past the bound and be stopped';
+    const name = host.userInterrupt ? 'Interrupted' : 'TimeoutError';
+    return checked({ ok: false, error: { name, message } }, []);
   }
   if (outcome.kind === 'died') {
     return checked(
