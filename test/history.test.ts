@@ -87,3 +87,21 @@ test(':diff NAME of a first version says there is nothing earlier', async () => 
     '!UsageError: f v1 has no earlier version to compare with (:diff f A B compares any two)',
   );
 });
+
+test(':rollback across branches goes down to the common version, then up the other branch', async () => {
+  const run = await session([
+    'class B { constructor(public n: number) {} }',
+    'const b = new B(1)',
+    'class B { constructor(public n: number) {} static upgrade(x: any, from: number) { x.a = from } static downgrade(x: any) { delete x.a } }',
+    ':rollback B 1',
+    'class B { constructor(public n: number) {} static upgrade(x: any) { x.c = 3 } static downgrade(x: any, to: number) { delete x.c; x.downTo = to } }',
+    'b',
+    ':rollback B 2',
+    'b',
+  ]);
+  assert.deepEqual(shown(run).slice(5), [
+    'B { n: 1, c: 3 }',
+    'B is now at v2',
+    'B { n: 1, downTo: 1, a: 1 }',
+  ]);
+});
