@@ -102,3 +102,17 @@ test(':check of an entry that would run forever reports it and leaves the sessio
   assert.equal(check.check?.error?.name, 'TimeoutError');
   assert.equal(run.results[6]!.value, run.results[4]!.value);
 });
+
+test(':check refuses, saying why, when the image cannot be copied (an unsaveable closure)', async () => {
+  const run = await session([
+    'const f = (() => { let c = 0; return () => c++ })()',
+    ':check f()',
+    'f()',
+  ]);
+  assert.equal(run.results[1]!.error?.name, 'CheckError');
+  assert.match(
+    run.results[1]!.error!.message,
+    /cannot be copied now .*cannot save f: it is a closure/,
+  );
+  assert.equal(run.results[2]!.value, '0');
+});

@@ -31,7 +31,9 @@ export async function checkInScratch(
   try {
     payload = await takeSnapshot(host.guest, host.history);
   } catch (error) {
-    return refused(`the image could not be copied for a dry run: ${(error as Error).message}`);
+    return refused(
+      `:check runs the entry in a copy of the image, and the image cannot be copied now (what :save refuses, :check refuses too): ${(error as Error).message}`,
+    );
   }
   const start = host.options.guest ?? ChildGuest.start;
   // Its prints, timers and process events are the scratch's own: none reaches the session.
