@@ -141,3 +141,14 @@ test('restoring a field that shadows a class setter runs no setter', async () =>
   assert.match(shown(run)[3]!, /threw on instance 3 of 3 .*Nothing was changed\./);
   assert.equal(shown(run)[4], "[ 0, [ 'a', 'a', 'a' ] ]");
 });
+
+test('an upgrade that changes or freezes another instance is undone there too', async () => {
+  const run = await session([
+    'class U { constructor(public n: number) {} }',
+    'const us = [new U(1), new U(2), new U(3)]',
+    'class U { constructor(public n: number) {} static upgrade(u: any) { if (u.n === 1) { us[1].n = 20; Object.freeze(us[2]) } if (u.n === 3) throw new Error("no") } }',
+    '[us.map((u) => u.n), us.map(Object.isFrozen)]',
+  ]);
+  assert.match(shown(run)[2]!, /threw on instance 3 of 3 .*Nothing was changed\./);
+  assert.equal(shown(run)[3], '[ [ 1, 2, 3 ], [ false, false, false ] ]');
+});

@@ -10,7 +10,13 @@
 // `Object.isFrozen`, `isSealed` and `isExtensible` answer as if they had been applied. A change
 // that bypasses these (a function captured before, a Proxy around the instance) is detected after
 // the migration and reported: see migrate.ts.
-import { defineProperty, getOwnPropertyDescriptor, hasOwn, ownKeys } from '../intrinsics.ts';
+import {
+  defineProperty,
+  getOwnPropertyDescriptor,
+  getPrototypeOf,
+  hasOwn,
+  ownKeys,
+} from '../intrinsics.ts';
 
 const real = {
   freeze: Object.freeze,
@@ -32,6 +38,8 @@ interface Deferred {
 /** What the open entry's migrations deferred, by instance, and the instance migrating now. */
 export interface DeferredChanges {
   current: object | undefined;
+  /** The stable prototype of the class being migrated: any of its instances defers too. */
+  family: object | undefined;
   deferred: Map<object, Deferred>;
 }
 
@@ -112,7 +120,8 @@ function makeWrappers(changes: DeferredChanges, saved: (PropertyDescriptor | und
   const level = (o: unknown): Level | undefined => {
     if (typeof o !== 'object' || o === null) return undefined;
     const deferred = changes.deferred.get(o);
-    return deferred ? deferred.level : o === changes.current ? 0 : undefined;
+    if (deferred) return deferred.level;
+    return o === changes.current || inFamily(o, changes.family) ? 0 : undefined;
   };
   // Indexed as OVERRIDES; each delegates to what was there before for anything else.
   const wrappers = [
@@ -163,6 +172,12 @@ function makeWrappers(changes: DeferredChanges, saved: (PropertyDescriptor | und
     },
   ];
   return wrappers;
+}
+
+function inFamily(o: object, proto: object | undefined): boolean {
+  if (!proto) return false;
+  for (let p = getPrototypeOf(o); p; p = getPrototypeOf(p)) if (p === proto) return true;
+  return false;
 }
 
 function lockKey(deferred: Deferred, key: string | symbol): void {

@@ -55,7 +55,7 @@ const deferredByTx = new WeakMap<Transaction, DeferredChanges>();
 function deferredChanges(tx: Transaction): DeferredChanges {
   let changes = deferredByTx.get(tx);
   if (!changes) {
-    const created: DeferredChanges = { current: undefined, deferred: new Map() };
+    const created: DeferredChanges = { current: undefined, family: undefined, deferred: new Map() };
     deferredByTx.set(tx, created);
     tx.onCommit(() => commitIntegrity(created));
     changes = created;
@@ -89,13 +89,14 @@ export function migrateInstances(
   // Registered first, so that an entry stopped in the middle (timeout, interrupt) is undone too.
   tx.onUndo(restore);
   tx.onUndo(undefer);
+  // Captured before any runs: a migration may change other instances than its own.
+  for (; touched < instances.length; touched++) saved[touched] = captureState(instances[touched]!);
+  changes.family = step.cell.stub.prototype as object;
   let i = 0;
   let first: { index: number; error: unknown } | undefined;
   try {
     for (; i < instances.length; i++) {
       const instance = instances[i]!;
-      saved[i] = captureState(instance);
-      touched = i + 1;
       changes.current = instance;
       if (report) {
         const error = counted(report, state, step, instance);
@@ -111,6 +112,7 @@ export function migrateInstances(
     throw failure(step, instances, i, error, restore());
   } finally {
     changes.current = undefined;
+    changes.family = undefined;
     undefer();
   }
   if (first) throw failure(step, instances, first.index, first.error, restore());
