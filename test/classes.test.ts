@@ -108,7 +108,7 @@ test(':rollback runs downgrade and refuses a state change without one', async ()
   assert.equal(shown[3], '68');
   assert.match(
     shown[4]!,
-    /^!RollbackError: cannot roll back Temp from v2 to v1: v2 changed the instance state \(fields added: f\)/,
+    /^!RollbackError: cannot roll back Temp from v2 to v1: v2 migrated its instances with static upgrade \(it added f\)/,
   );
   assert.equal(shown[6], 'Temp is now at v1');
   assert.equal(shown[7], "[ undefined, 1, [ 'c', 'downgradedTo' ] ]");

@@ -160,12 +160,18 @@ export class Entries {
     if (!ok) {
       cleanStack(value);
       if (!tx.check) setLast('_error', value);
-      return { ok: false, error: this.errorInfo(value), printed: lines, ...some({ draws }) };
+      const migrations = tx.check ? context.migrations : undefined;
+      return {
+        ok: false,
+        error: this.errorInfo(value),
+        printed: lines,
+        ...some({ draws, migrations }),
+      };
     }
     if (!tx.check) this.#setUnderscore(context, value);
     return {
       ok: true,
-      value: tx.check || quietEntry ? undefined : this.display(value),
+      value: quietEntry ? undefined : this.display(value),
       defined: context.defined,
       printed: lines,
       ...some({ draws, migrations: tx.check ? context.migrations : undefined }),

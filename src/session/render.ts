@@ -5,7 +5,7 @@ import type { Result } from './result.ts';
 export function renderResult(result: Result, width = Infinity): string {
   const lines: string[] = [...result.printed];
   if (result.ok) {
-    if (result.migrations) lines.push(renderCheck(result));
+    if (result.migrations || result.check) lines.push(renderCheck(result));
     else if (result.defined?.length && plain(result.value ?? 'undefined') === 'undefined') {
       lines.push(renderDefined(result));
     } else if (result.value !== undefined) lines.push(result.value);
@@ -51,14 +51,25 @@ function renderDefined(result: Result): string {
 }
 
 function renderCheck(result: Result): string {
-  const reports = result.migrations!;
-  if (reports.length === 0) return 'check: no migration would run; nothing was changed';
-  const lines = ['check (dry run, nothing was changed):'];
+  const reports = result.migrations ?? [];
+  const lines = ['check (dry run in a copy of the image; nothing was changed):'];
   for (const r of reports) {
     lines.push(
       `  ${r.name} v${r.fromVersion} -> v${r.toVersion}: ${r.instances} instance(s), ${r.migrated} would migrate, ${r.failed} would fail`,
     );
     for (const f of r.failures) lines.push(`    ${f.instance}: ${f.error}`);
+  }
+  if (reports.length === 0) lines.push('  no migration would run');
+  const would = result.check;
+  if (!would) return lines.join('\n');
+  for (const line of would.printed ?? []) lines.push(`  would print: ${line}`);
+  if (would.ok) {
+    const defined = would.defined?.map((d) => `${d.name} v${d.version}`).join(', ');
+    lines.push(
+      `  the entry would succeed${defined ? ` (${defined})` : ''}: ${would.value ?? 'undefined'}`,
+    );
+  } else {
+    lines.push(`  the entry would fail: ${would.error!.name}: ${would.error!.message}`);
   }
   return lines.join('\n');
 }

@@ -13,6 +13,14 @@ export interface Result {
   defined?: DefinedInfo[];
   printed: string[];
   migrations?: MigrationReport[];
+  /** `:check ENTRY`: what the entry would do now (the check itself changed nothing). */
+  check?: {
+    ok: boolean;
+    value?: string;
+    error?: ResultError;
+    printed?: string[];
+    defined?: DefinedInfo[];
+  };
   /** The entry was accepted, but something after its commit failed (printing its value). */
   warning?: string;
   /** A command asks the terminal to open a panel (`:inspect`, `:frame`); batch mode ignores it. */

@@ -41,7 +41,8 @@ export interface EvalParams extends Transactional {
   declarations: DeclarationInfo[];
   /** Who owns timers the entry starts: re-evaluating an entry with the same owner replaces them. */
   owner?: { key: string; label: string };
-  /** `:check`: run everything, report the migrations, keep nothing. */
+  /** `:check` (in a scratch guest): count every instance a migration would migrate or fail on,
+   * keep nothing. */
   check?: boolean;
   /** Replaying the journal: print nothing, show no value, same semantics. */
   quiet?: boolean;
@@ -127,6 +128,8 @@ export interface Failure {
   error: ErrorInfo;
   printed?: string[];
   draws?: Draws;
+  /** `:check` only: the migrations it ran before failing. */
+  migrations?: MigrationReport[];
 }
 
 /** A reply: `error` is there exactly when `ok` is false. */

@@ -1,10 +1,13 @@
 // Migrations over the live instances of a class and its subclasses, as one all-or-nothing step.
 //
-// Before an instance is touched, its own fields are copied aside; if the migration throws on any
-// instance, every instance already touched gets its fields back and the error names the class,
-// the version, the instance and a path to it. After success, the copies stay with the transaction
-// until the entry commits, so a later failure in the same entry puts the instances back too.
-// A dry run (`:check`) migrates copies of the instances instead and only counts.
+// Every instance's exact state (own descriptors, prototype, extensibility) is captured first, and
+// the migration runs on the instances themselves, so that identity holds inside it. The changes a
+// restore could not take back (freezing, sealing, non-configurable properties) are deferred to the
+// entry's commit (integrity.ts). If the migration throws on any instance, or the entry fails later,
+// every instance is put back from its captured state with defineProperty and deleteProperty, which
+// run no user setter; the error names the class, the version, the instance and a path to it.
+// `:check` runs the entry for real in a scratch guest (session/engine/scratch.ts); there a step
+// counts every instance that would migrate or fail before failing as the real step would.
 import { progress } from '../progress.ts';
 import type { MigrationReport } from '../../shared/types.ts';
 import { stamp } from './classes.ts';
@@ -16,6 +19,8 @@ import {
   ObjectPrototype,
   Array,
   Error,
+  Map,
+  WeakMap,
   Object,
   String,
   getOwnPropertyDescriptors,
@@ -24,7 +29,11 @@ import {
   objectCreate,
   ownKeys,
 } from '../primordials.ts';
-import { $call, $push } from '../primordials-methods.ts';
+import { $call, $join, $map, $push, $slice, $unshift } from '../primordials-methods.ts';
+import { addedKeys, captureState, restoreState } from './instance-state.ts';
+import type { InstanceState } from './instance-state.ts';
+import { commitIntegrity, deferIntegrity } from './integrity.ts';
+import type { DeferredChanges } from './integrity.ts';
 
 export class MigrationError extends Error {
   override name = 'MigrationError';
@@ -55,85 +64,144 @@ export function needsInstances(step: MigrationStep): boolean {
   return !!(step.stampWith || step.migrate);
 }
 
-/** Runs a step over live instances; throws MigrationError after restoring what it touched. */
+const deferredByTx = new WeakMap<Transaction, DeferredChanges>();
+
+/** The changes migrations deferred in this transaction; applied when it commits. */
+function deferredChanges(tx: Transaction): DeferredChanges {
+  let changes = deferredByTx.get(tx);
+  if (!changes) {
+    const created: DeferredChanges = { current: undefined, family: undefined, deferred: new Map() };
+    deferredByTx.set(tx, created);
+    tx.onCommit(() => commitIntegrity(created));
+    changes = created;
+  }
+  return changes;
+}
+
+/**
+ * Runs a step over live instances; throws MigrationError after restoring every instance. With
+ * `report` (`:check`, in a scratch guest), a failing instance is counted and the others still run,
+ * then the step fails as the real one would, on the first failure.
+ */
 export function migrateInstances(
   tx: Transaction,
   state: StampState,
   step: MigrationStep,
   instances: object[],
+  report?: MigrationReport,
 ): void {
-  const snapshots: Record<PropertyKey, unknown>[] = new Array(instances.length);
+  const saved: InstanceState[] = new Array(instances.length);
+  const changes = deferredChanges(tx);
   let touched = 0;
+  const restore = () => {
+    const lost = restoreAll(instances, saved, touched);
+    touched = 0;
+    return lost;
+  };
+  const added =
+    step.migrate?.name === 'upgrade' ? $slice(step.target.upgradeAdded ?? [], 0) : undefined;
+  const undefer = deferIntegrity(changes);
   // Registered first, so that an entry stopped in the middle (timeout, interrupt) is undone too.
-  tx.onUndo(() => {
-    for (let j = touched - 1; j >= 0; j--) restoreFields(instances[j]!, snapshots[j]!);
-  });
+  tx.onUndo(restore);
+  tx.onUndo(undefer);
+  // Captured before any runs: a migration may change other instances than its own.
+  for (; touched < instances.length; touched++) saved[touched] = captureState(instances[touched]!);
+  changes.family = step.cell.stub.prototype as object;
   let i = 0;
+  let first: { index: number; error: unknown } | undefined;
   try {
     for (; i < instances.length; i++) {
       const instance = instances[i]!;
-      snapshots[i] = { ...instance };
-      touched = i + 1;
-      if (step.stampWith) stamp(state, step.cell, step.stampWith, instance);
-      if (step.migrate) $call(step.migrate.fn, step.migrate.self, instance, step.migrate.arg);
+      changes.current = instance;
+      if (report) {
+        const error = counted(report, state, step, instance);
+        if (error && !first) first = error;
+        continue;
+      }
+      migrateOne(state, step, instance);
+      if (added) addedKeys(saved[i]!, instance, added);
       progress(`migrating ${step.cell.name} to v${step.target.version}`, i + 1, instances.length);
     }
   } catch (error) {
-    for (let j = touched - 1; j >= 0; j--) restoreFields(instances[j]!, snapshots[j]!);
-    touched = 0;
-    throw failure(step, instances, i, error);
+    undefer();
+    throw failure(step, instances, i, error, restore());
+  } finally {
+    changes.current = undefined;
+    changes.family = undefined;
+    undefer();
+  }
+  if (first) throw failure(step, instances, first.index, first.error, restore());
+  if (added) recordAdded(tx, step.target, added);
+}
+
+/** One instance of a `:check` step: counted as migrated or failed; answers the failure. */
+function counted(
+  report: MigrationReport,
+  state: StampState,
+  step: MigrationStep,
+  instance: object,
+) {
+  try {
+    migrateOne(state, step, instance);
+    report.migrated++;
+    return undefined;
+  } catch (error) {
+    report.failed++;
+    if (report.failures.length < 5) {
+      $push(report.failures, { instance: describe(instance), error: errorText(error) });
+    }
+    return { index: report.migrated + report.failed - 1, error };
   }
 }
 
-/** `:check`: the same step on copies of the instances; counts and the first failures. */
-export function dryRunInstances(
-  state: StampState & { carrySource: WeakMap<object, object> },
+/** Remembers what the version's upgrade added (undone with the entry). */
+function recordAdded(tx: Transaction, version: Version, added: string[]): void {
+  const previous = version.upgradeAdded;
+  if (added.length === (previous?.length ?? 0)) return;
+  version.upgradeAdded = added;
+  tx.onUndo(() => {
+    version.upgradeAdded = previous;
+  });
+}
+
+/** Puts every instance back; answers the indexes of those that could not be. */
+function restoreAll(instances: object[], saved: InstanceState[], count: number): number[] {
+  const lost: number[] = [];
+  for (let j = count - 1; j >= 0; j--) {
+    if (!restoreState(instances[j]!, saved[j]!)) $unshift(lost, j);
+  }
+  return lost;
+}
+
+function migrateOne(state: StampState, step: MigrationStep, target: object): void {
+  if (step.stampWith) stamp(state, step.cell, step.stampWith, target);
+  if (step.migrate) $call(step.migrate.fn, step.migrate.self, target, step.migrate.arg);
+}
+
+/** An empty report of a `:check` step. */
+export function newReport(
   step: MigrationStep,
-  instances: object[],
+  instances: number,
   fromVersion: number,
 ): MigrationReport {
-  const report: MigrationReport = {
+  return {
     name: step.cell.name,
     fromVersion,
     toVersion: step.target.version,
-    instances: instances.length,
+    instances,
     migrated: 0,
     failed: 0,
     failures: [],
   };
-  for (const instance of instances) {
-    const copy = objectCreate(getPrototypeOf(instance), getOwnPropertyDescriptors(instance));
-    state.carrySource.set(copy, instance);
-    try {
-      if (step.stampWith) stamp(state, step.cell, step.stampWith, copy);
-      if (step.migrate) $call(step.migrate.fn, step.migrate.self, copy, step.migrate.arg);
-      report.migrated++;
-    } catch (error) {
-      report.failed++;
-      if (report.failures.length < 5) {
-        $push(report.failures, { instance: describe(instance), error: errorText(error) });
-      }
-    }
-  }
-  return report;
 }
 
-/** Puts an instance's own enumerable fields back to a snapshot taken with `{ ...instance }`. */
-function restoreFields(instance: object, snapshot: Record<PropertyKey, unknown>): void {
-  const target = instance as Record<PropertyKey, unknown>;
-  const keys = ownKeys(instance);
-  for (let k = keys.length - 1; k >= 0; k--) {
-    const key = keys[k]!;
-    if (!hasOwn(snapshot, key) && $call(ObjectPrototype.propertyIsEnumerable, instance, key)) {
-      delete target[key];
-    }
-  }
-  for (const key of ownKeys(snapshot)) {
-    if (target[key] !== snapshot[key]) target[key] = snapshot[key];
-  }
-}
-
-function failure(step: MigrationStep, instances: object[], index: number, error: unknown) {
+function failure(
+  step: MigrationStep,
+  instances: object[],
+  index: number,
+  error: unknown,
+  lost: number[],
+) {
   const instance = instances[index]!;
   const what = step.migrate
     ? `static ${step.migrate.name}(instance, ${step.migrate.arg})`
@@ -144,7 +212,21 @@ function failure(step: MigrationStep, instances: object[], index: number, error:
     step.cell.name,
     step.target.version,
     description,
-    `${step.cell.name} v${step.target.version}: ${what} threw on instance ${index + 1} of ${instances.length} (${description}): ${errorText(error)}. Nothing was changed.`,
+    `${step.cell.name} v${step.target.version}: ${what} threw on instance ${index + 1} of ${instances.length} (${description}): ${errorText(error)}. ${restored(instances, lost)}`,
+  );
+}
+
+/** The truth about the instances after a failed step. */
+function restored(instances: object[], lost: number[]): string {
+  if (lost.length === 0) return 'Nothing was changed.';
+  const which = $join(
+    $map($slice(lost, 0, 3), (j) => `instance ${j + 1} (${describe(instances[j]!)})`),
+    ', ',
+  );
+  return (
+    `Every instance was put back except ${lost.length}: ${which}${lost.length > 3 ? ', ...' : ''}, ` +
+    'which the migration froze, sealed or locked in a way the kernel could not defer ' +
+    '(a function captured before the entry, or a Proxy); it keeps what the migration did to it.'
   );
 }
 

@@ -16,6 +16,9 @@ export interface Version {
   /** Functions and classes: the compiled implementation of this version. */
   impl?: Function;
   meta?: ClassMeta;
+  /** Classes: the fields its `static upgrade` added to live instances (named when a rollback
+   * past this version is refused). */
+  upgradeAdded?: string[];
   /** Classes: which own keys of `impl` are static fields (the rest are methods/accessors). */
   staticFields?: (string | symbol)[];
   /** `transient(() => init)`: not saved; the initializer runs again when the image opens. */

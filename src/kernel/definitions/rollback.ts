@@ -1,10 +1,14 @@
 // `:rollback NAME [VERSION]` for functions and classes. A rollback is a history event, not an
 // erasure: the version tree keeps every version, and the definition points back at an old one.
 //
-// For a class, the instances are moved by the current version's `static downgrade(instance,
-// toVersion)` when it has one, or else by the target's `static upgrade(instance, fromVersion)` when
-// the target is newer than the current version. Without either, a rollback between versions whose
-// instance state differs is refused before anything changes: the instances would not fit.
+// For a class, the instances walk the version tree from the current version to the target: down
+// to the common ancestor, then up. Down: the first version met that declares `static
+// downgrade(instance, toVersion)` takes them the rest of the way down (its `toVersion` says how
+// far); a version passed before it that migrated its instances with `upgrade`, or whose declared
+// state differs from its parent's, makes the rollback refused, naming that version. Up: each
+// version's `static upgrade(instance, fromVersion)` runs in order (a version without one was
+// accepted without migrating, so passing it changes nothing). Every step is judged before
+// anything changes.
 import type { ClassMeta } from '../../shared/types.ts';
 import { bindGlobal, readGlobal } from './namespace.ts';
 import type { Definition, Version } from './namespace.ts';
@@ -12,7 +16,7 @@ import { installFunction } from './functions.ts';
 import { installMembers, installStaticFields } from './classes.ts';
 import type { Staging } from './staging.ts';
 import { Boolean, Error, hasOwn } from '../primordials.ts';
-import { $filter, $includes, $join, $push } from '../primordials-methods.ts';
+import { $filter, $includes, $join, $push, $unshift } from '../primordials-methods.ts';
 
 export class RollbackError extends Error {
   override name = 'RollbackError';
@@ -59,7 +63,7 @@ function previousVersion(def: Definition): number | undefined {
   return def.events[def.events.length - 1]?.from;
 }
 
-/** A readable description of how the state shape differs between two versions, or ''. */
+/** A readable description of how the declared state differs between two versions, or ''. */
 function stateChange(older: ClassMeta | undefined, newer: ClassMeta | undefined): string {
   const a = [...(older?.fields ?? []), ...(older?.privateFields ?? [])];
   const b = [...(newer?.fields ?? []), ...(newer?.privateFields ?? [])];
@@ -77,20 +81,30 @@ function stateChange(older: ClassMeta | undefined, newer: ClassMeta | undefined)
   );
 }
 
+type Migration = { name: 'upgrade' | 'downgrade'; fn: Function; arg: number };
+
+/** One step along the version tree, with the migration that moves the instances. */
+interface Hop {
+  from: Version;
+  to: Version;
+  migration: Migration | undefined;
+}
+
 function moveClass(staging: Staging, def: Definition, current: Version, target: Version): void {
+  const hops = planHops(def, current, target);
+  for (const hop of hops) moveOneVersion(staging, def, hop);
+}
+
+/** Installs `hop.to` and migrates the instances to it. */
+function moveOneVersion(staging: Staging, def: Definition, hop: Hop): void {
   const context = staging.entry!;
   const cell = def.cls!;
-  const migration = chooseMigration(def, current, target);
-  const impl = target.impl!;
-  installMembers(context.tx, cell, impl, staging.Root, target.staticFields ?? []);
-  installStaticFields(
-    context.tx,
-    cell,
-    impl,
-    target.meta?.stampable ? target.meta.length : impl.length,
-  );
+  const { to, migration } = hop;
+  const impl = to.impl!;
+  installMembers(context.tx, cell, impl, staging.Root, to.staticFields ?? []);
+  installStaticFields(context.tx, cell, impl, to.meta?.stampable ? to.meta.length : impl.length);
   const previous = cell.version;
-  cell.version = target;
+  cell.version = to;
   context.tx.onUndo(() => {
     cell.version = previous;
   });
@@ -98,50 +112,82 @@ function moveClass(staging: Staging, def: Definition, current: Version, target: 
     context,
     {
       cell,
-      target,
-      stampWith: target.meta?.stampable ? impl : undefined,
+      target: to,
+      stampWith: to.meta?.stampable ? impl : undefined,
       migrate: migration && { ...migration, self: cell.stub },
     },
-    current.version,
+    hop.from.version,
   );
 }
 
-function chooseMigration(
+/** The path from `current` to `target` through the version tree; refuses a step it cannot take. */
+function planHops(def: Definition, current: Version, target: Version): Hop[] {
+  const parentOf = (v: Version) => (v.parent ? def.versions[v.parent - 1] : undefined);
+  const up: Version[] = [];
+  for (let v: Version | undefined = current; v; v = parentOf(v)) $push(up, v);
+  const down: Version[] = [];
+  let common: Version | undefined = target;
+  while (common && !$includes(up, common)) {
+    $unshift(down, common);
+    common = parentOf(common);
+  }
+  if (!common) {
+    throw new RollbackError(
+      `cannot roll back ${def.name} from v${current.version} to v${target.version}: they share no version. Nothing was changed.`,
+    );
+  }
+  const hops: Hop[] = [];
+  for (let i = 0; up[i] !== common; i++) {
+    const from = up[i]!;
+    const downgrade = own(from, 'downgrade');
+    if (downgrade) {
+      // `downgrade(instance, toVersion)` knows the versions below it: it goes the rest of the way.
+      const migration = { name: 'downgrade' as const, fn: downgrade, arg: common.version };
+      $push(hops, { from, to: common, migration });
+      break;
+    }
+    refuseUnlessUnchanged(def, current, target, from, up[i + 1]!);
+    $push(hops, { from, to: up[i + 1]!, migration: undefined });
+  }
+  let from = common;
+  for (const to of down) {
+    const upgrade = own(to, 'upgrade');
+    $push(hops, {
+      from,
+      to,
+      migration: upgrade && { name: 'upgrade', fn: upgrade, arg: from.version },
+    });
+    from = to;
+  }
+  return hops;
+}
+
+/** A step down from `from` to its parent `to` without a downgrade: only if nothing migrated. */
+function refuseUnlessUnchanged(
   def: Definition,
   current: Version,
   target: Version,
-): { name: 'upgrade' | 'downgrade'; fn: Function; arg: number } | undefined {
-  const own = (v: Version, name: string) => {
-    const fn = hasOwn(v.impl!, name)
-      ? (v.impl as unknown as Record<string, unknown>)[name]
-      : undefined;
-    return typeof fn === 'function' ? fn : undefined;
-  };
-  const downgrade = own(current, 'downgrade');
-  if (downgrade) return { name: 'downgrade', fn: downgrade, arg: target.version };
-  const upgrade = own(target, 'upgrade');
-  if (upgrade && !isAncestor(def, target, current)) {
-    return { name: 'upgrade', fn: upgrade, arg: current.version };
-  }
-  const change = stateChange(target.meta, current.meta);
-  if (change || own(current, 'upgrade')) {
-    throw new RollbackError(
-      `cannot roll back ${def.name} from v${current.version} to v${target.version}: v${current.version} ` +
-        `${change ? `changed the instance state (${change})` : 'migrated its instances with static upgrade'} ` +
-        `and declares no static downgrade(instance, toVersion). Nothing was changed.`,
-    );
-  }
-  return undefined;
+  from: Version,
+  to: Version,
+): void {
+  const change = stateChange(to.meta, from.meta);
+  if (!change && !own(from, 'upgrade')) return;
+  const added = from.upgradeAdded?.length ? ` (it added ${$join(from.upgradeAdded, ', ')})` : '';
+  const why = own(from, 'upgrade')
+    ? `v${from.version} migrated its instances with static upgrade${added}`
+    : `v${from.version} declares a different instance state than v${to.version} (${change})`;
+  const via =
+    from === current ? '' : ` (the way from v${current.version} goes through v${from.version})`;
+  throw new RollbackError(
+    `cannot roll back ${def.name} from v${current.version} to v${target.version}${via}: ${why} ` +
+      `and declares no static downgrade(instance, toVersion). Nothing was changed.`,
+  );
 }
 
-/** Whether `older` is on `version`'s line of descent. */
-function isAncestor(def: Definition, older: Version, version: Version): boolean {
-  for (
-    let v: Version | undefined = version;
-    v;
-    v = v.parent ? def.versions[v.parent - 1] : undefined
-  ) {
-    if (v === older) return true;
-  }
-  return false;
+/** A static migration the version declares itself (not one inherited from a parent class). */
+function own(v: Version, name: 'upgrade' | 'downgrade'): Function | undefined {
+  const fn = hasOwn(v.impl!, name)
+    ? (v.impl as unknown as Record<string, unknown>)[name]
+    : undefined;
+  return typeof fn === 'function' ? fn : undefined;
 }

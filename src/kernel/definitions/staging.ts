@@ -20,7 +20,7 @@ import {
   parentCell,
 } from './classes.ts';
 import type { ClassCell, StampState } from './classes.ts';
-import { dryRunInstances, migrateInstances, needsInstances } from './migrate.ts';
+import { migrateInstances, needsInstances, newReport } from './migrate.ts';
 import type { MigrationStep } from './migrate.ts';
 import { Transaction } from '../transaction/transaction.ts';
 import {
@@ -280,15 +280,13 @@ export class Staging implements StampState {
     return cell.stub;
   }
 
-  /** Runs one migration step over the class's family, for real or (in `:check`) on copies. */
+  /** Runs one migration step over the class's family (in `:check`, counting every instance). */
   runStep(context: EntryContext, step: MigrationStep, fromVersion: number): void {
     if (!needsInstances(step)) return;
     const instances = this.instancesOf(step.cell);
-    if (context.tx.check) {
-      $push(context.migrations, dryRunInstances(this, step, instances, fromVersion));
-    } else {
-      migrateInstances(context.tx, this, step, instances);
-    }
+    const report = context.tx.check ? newReport(step, instances.length, fromVersion) : undefined;
+    if (report) $push(context.migrations, report);
+    migrateInstances(context.tx, this, step, instances, report);
   }
 
   classCells(): ClassCell[] {

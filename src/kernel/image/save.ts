@@ -94,6 +94,7 @@ function saveDefinition(def: Definition): SavedDefinition {
       entry: v.entry,
       parent: v.parent,
       meta: v.meta,
+      upgradeAdded: v.upgradeAdded,
       staticFields:
         v.staticFields === undefined
           ? undefined

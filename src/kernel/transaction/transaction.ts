@@ -8,6 +8,8 @@ export class Transaction {
   readonly entry: number;
   readonly check: boolean;
   #undo: (() => void)[] = [];
+  /** Steps that finish what staging could not do reversibly (freezing a migrated instance). */
+  #onCommit: (() => void)[] = [];
   /** How many undo steps take back staged definitions or state (not side effects like timers). */
   #staged = 0;
   #closed = false;
@@ -34,14 +36,23 @@ export class Transaction {
     if (!effect) this.#staged++;
   }
 
+  /** `step` runs when the entry commits (never on rollback); it must not throw. */
+  onCommit(step: () => void): void {
+    $push(this.#onCommit, step);
+  }
+
   commit(): void {
+    const steps = this.#onCommit;
     this.#undo = [];
+    this.#onCommit = [];
     this.#closed = true;
+    for (let i = 0; i < steps.length; i++) steps[i]!();
   }
 
   rollback(): void {
     const steps = this.#undo;
     this.#undo = [];
+    this.#onCommit = [];
     this.#closed = true;
     for (let i = steps.length - 1; i >= 0; i--) {
       try {

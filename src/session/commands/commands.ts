@@ -63,13 +63,19 @@ export const COMMANDS: Command[] = [
       const reply = await history(engine, name);
       if ('error' in reply) return reply.error;
       const to = b ? Number(b) : reply.current;
-      const from = a ? Number(a) : (reply.versions[to - 1]?.parent ?? to - 1);
-      const older = reply.versions[from - 1];
+      const from = a ? Number(a) : previousOf(reply, to);
+      const older = from === undefined ? undefined : reply.versions[from - 1];
       const newer = reply.versions[to - 1];
-      if (!older || !newer) {
+      if (!newer || (a && !older)) {
         return fail(
           'UsageError',
-          `${name} has versions 1..${reply.versions.length}; cannot diff v${from} and v${to}`,
+          `${name} has versions 1..${reply.versions.length}; cannot diff v${a ?? from} and v${to}`,
+        );
+      }
+      if (!older) {
+        return fail(
+          'UsageError',
+          `${name} v${to} has no earlier version to compare with (:diff ${name} A B compares any two)`,
         );
       }
       return ok(renderDiff(name, older.version, older.source, newer.version, newer.source));
@@ -92,7 +98,7 @@ export const COMMANDS: Command[] = [
   {
     name: 'check',
     usage: ':check ENTRY',
-    help: "dry run: runs ENTRY's migrations on copies of the live instances and changes nothing",
+    help: 'dry run: runs ENTRY in a throwaway copy of the image and reports what it would do',
     run: async (engine, args) => {
       if (!args.trim()) return fail('UsageError', 'usage: :check ENTRY');
       return engine.evaluate(args, { check: true });
@@ -253,6 +259,16 @@ export function helpText(): string {
     'Keys (terminal):',
     ...KEYS.map(([k, what]) => `  ${k.padEnd(22)}  ${what}`),
   ].join('\n');
+}
+
+/**
+ * What `:diff NAME` compares a version with: for the current version, the one current before the
+ * latest change (a rollback included); otherwise the version it was made from.
+ */
+function previousOf(info: HistoryInfo, version: number): number | undefined {
+  const last = info.events[info.events.length - 1];
+  if (version === info.current && last?.version === version && last.from) return last.from;
+  return info.versions[version - 1]?.parent;
 }
 
 async function history(engine: Engine, name: string): Promise<HistoryInfo | { error: Result }> {

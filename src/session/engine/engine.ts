@@ -20,6 +20,7 @@ import { runJournaled } from './journaled.ts';
 import type { JournalHost } from './journaled.ts';
 import type { JournalRecord, Operation, Step } from './journal-records.ts';
 import { Rebuilder } from './rebuild.ts';
+import { checkInScratch } from './scratch.ts';
 import type { RebuildHost } from './rebuild.ts';
 import type { ReplayStop } from './replay.ts';
 import { describeStop } from './replay.ts';
@@ -47,6 +48,8 @@ export class Engine implements JournalHost, RebuildHost, EventsHost {
   readonly history: string[] = [];
   readonly compiler = new EntryCompiler();
   guest!: GuestConnection;
+  /** The throwaway guest a `:check` runs in, while it runs. */
+  scratch: GuestConnection | undefined = undefined;
   /** The number of the last operation. */
   entry = 0;
   userInterrupt = false;
@@ -166,19 +169,22 @@ export class Engine implements JournalHost, RebuildHost, EventsHost {
     const entry = this.entry + 1;
     let compiled;
     try {
-      compiled = this.compiler.compile(source, entry, { ...options, colors: this.options.colors });
+      // A check compiles the entry as the real one: it runs for real, in a scratch guest.
+      const compile = { ...options, check: false, colors: this.options.colors };
+      compiled = this.compiler.compile(source, entry, compile);
     } catch (error) {
       return syntaxFailure(error);
     }
-    if (!options.check) {
-      const refusal = this.#refusal();
-      if (refusal) return refusal;
-    }
-    this.entry = entry;
     if (options.check) {
-      this.userInterrupt = false;
-      return this.toResult(await this.request(compiled.request), source);
+      return checkInScratch(
+        this,
+        compiled.request,
+        this.options.timeoutMs || DEFAULT_CALLBACK_BOUND_MS,
+      );
     }
+    const refusal = this.#refusal();
+    if (refusal) return refusal;
+    this.entry = entry;
     const names = compiled.analysis.declarations.map((d) => d.name);
     const operation: Operation = { op: 'entry', source };
     return this.#journaled(operation, compiled.request, names, !!options.quiet);
@@ -351,6 +357,7 @@ export class Engine implements JournalHost, RebuildHost, EventsHost {
   interrupt(): void {
     this.userInterrupt = true;
     this.guest?.interrupt();
+    this.scratch?.interrupt();
   }
 
   heap(): Promise<{ used: number; limit: number }> {
