@@ -327,6 +327,31 @@ export class Engine implements JournalHost, RebuildHost, EventsHost {
     });
   }
 
+  /**
+   * The save on the way out (quit, end of input, Ctrl-D, SIGTERM). The processes' clock is paused
+   * first, so no tick runs after the instant the snapshot captures: every tick sent before it is in
+   * the snapshot (its state changes kept), and every one after it runs once, after reopening. It
+   * saves when entries are unsaved or a process is running (its ticks changed the state since the
+   * last snapshot); otherwise it writes nothing and answers undefined. The clock stays paused: the
+   * session is ending.
+   */
+  saveOnQuit(): Promise<{ path: string; bytes: number } | undefined> {
+    return this.exclusive(async () => {
+      if (!this.options.store || this.readOnly) return undefined;
+      const paused = await this.request({ op: 'clock', action: 'pause' });
+      let ticking = false;
+      if (paused.kind === 'reply' && paused.reply.ok) {
+        const ps = await this.request({ op: 'ps' });
+        ticking =
+          ps.kind === 'reply' &&
+          ps.reply.ok &&
+          ps.reply.processes.some((p) => p.status === 'running');
+      }
+      if (!this.dirty && !ticking) return undefined;
+      return this.save();
+    });
+  }
+
   /** One request to the guest, within the entry bound (or `bound`). */
   request<N extends SessionOpName>(request: Request<N>, bound?: number): Promise<Outcome<N>> {
     return this.guest.request(request, bound ?? this.options.timeoutMs);
