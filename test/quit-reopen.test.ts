@@ -1,12 +1,14 @@
 // Quitting while processes play, then reopening: every tick is heard exactly once, and its state
 // changes are kept (the final save pauses the processes' clock before it takes the snapshot). A
 // real UDP receiver counts what was sent; the image is large enough that writing its snapshot takes
-// many periods of the process, so a tick that ran during it would be heard twice.
+// many periods of the process, so a tick that ran during it would be heard twice. And `:save`
+// followed by a crash: the ticks that run again after reopening are reported, with their numbers.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from './helpers.ts';
-import { session, shown, until } from './support/session.ts';
+import { session, shown, until, waitFor } from './support/session.ts';
 import { oscReceiver } from './support/osc-receiver.ts';
 
 test('quit while a process plays, then reopen: each tick number is heard once, state kept', async () => {
@@ -45,6 +47,69 @@ test('quit while a process plays, then reopen: each tick number is heard once, s
     const [count, ticks] = JSON.parse(shown(second)[1]!.slice(1, -1)) as number[];
     assert.ok(count! >= atQuit + 20);
     assert.equal(ticks, count, 'the tick counter and the state agree');
+  } finally {
+    await rx.close();
+    dir.remove();
+  }
+});
+
+/** The tick counts of `name` in the journal's `ticks` records, oldest first. */
+function recordedTicks(journal: string, name: string): number[] {
+  let text = '';
+  try {
+    text = readFileSync(journal, 'utf8');
+  } catch {
+    return [];
+  }
+  return text
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as { type?: string; ticks?: Record<string, number> })
+    .filter((r) => r.type === 'ticks' && r.ticks?.[name] !== undefined)
+    .map((r) => r.ticks![name]!);
+}
+
+test(':save then a crash: reopening says which ticks ran past the snapshot and run again', async () => {
+  const dir = tempDir();
+  const rx = await oscReceiver();
+  const image = join(dir.path, 'crash.json');
+  const journal = image + '.journal';
+  try {
+    await session(
+      [
+        `const out = once(new OscOut({ port: ${rx.port}, latency: 0.05 }))`,
+        "function beat(s, t) { s.count++; out.send('/tick', [t.n, s.count]) }",
+        "const st = spawn('p', { every: 5, step: beat, state: { count: 0 } })",
+        until('st.count >= 10'),
+        ':save',
+        // Between entries the session journals the tick counts; wait for two records after the save.
+        waitFor(() => recordedTicks(journal, 'p').length >= 2, 20_000),
+      ],
+      { image, noSave: true, engine: { tickRecordMs: 20 } },
+    );
+    const recorded = recordedTicks(journal, 'p').at(-1)!;
+    const before = rx.events.length;
+    const second = await session([until(`st.count >= ${recorded + 5}`)], { image });
+    await new Promise((resolve) => setTimeout(resolve, 100)); // the last datagrams, on loopback
+    const report =
+      /process p had run (\d+) ticks? past the snapshot \(ticks (\d+) to (\d+), as last recorded/.exec(
+        second.stderr,
+      );
+    assert.ok(report, `reopening reports the ticks past the snapshot; it said: ${second.stderr}`);
+    const [, past, from, to] = report.map(Number) as number[];
+    assert.equal(to, recorded - 1, 'up to the last recorded tick');
+    assert.equal(past, recorded - from!);
+    assert.match(second.stderr, /they run again from the snapshot's state/);
+    const numbers = (events: typeof rx.events) =>
+      events.filter((e) => e.address === '/tick').map((e) => (e.args as number[])[0]!);
+    const first = numbers(rx.events.slice(0, before));
+    const again = numbers(rx.events.slice(before));
+    // Before the crash every tick up to the last recorded one was heard once; after reopening the
+    // reported ones are heard again, starting with the first, from the snapshot's state.
+    assert.deepEqual(first.slice(0, recorded), [...Array(recorded).keys()]);
+    assert.equal(again[0], from, 'the process resumes at the first reported tick');
+    const counts = rx.events.slice(before).filter((e) => e.address === '/tick');
+    assert.equal((counts[0]!.args as number[])[1], from! + 1, 'with the state the snapshot held');
   } finally {
     await rx.close();
     dir.remove();

@@ -11,6 +11,7 @@ import { replayStep } from './replay.ts';
 import type { ReplayHost, ReplayStop } from './replay.ts';
 import { describeStop } from './replay.ts';
 import { restoreSnapshot } from './image-io.ts';
+import { ticksPastSnapshot } from './tick-records.ts';
 
 /** Opening the image failed: a clear message, nothing written. */
 export class OpenError extends Error {
@@ -38,6 +39,7 @@ export interface RebuildHost {
     memoryMB: number;
     timeoutMs: number;
     openTimeoutMs?: number;
+    tickRecordMs?: number;
     prelude?: { file: string; source: string }[];
     opening?: { interrupt?: () => void; cancel?: () => void };
     store?: {
@@ -118,12 +120,21 @@ export class Rebuilder {
         }
       }
       this.#check();
+      if (store?.journal.length) await this.#noteTicksPast(store.journal);
       await host.request({ op: 'clock', action: 'resume', dropTimers: true });
     } catch (error) {
       await host.guest?.close().catch(() => {});
       if (this.cancelled) throw new OpenCancelled('opening was cancelled; nothing was written');
       throw error;
     }
+  }
+
+  /** Ticks that ran after the snapshot and were lost with the session run again: say so. */
+  async #noteTicksPast(journal: readonly object[]): Promise<void> {
+    const ps = await this.#host.request({ op: 'ps' });
+    if (ps.kind !== 'reply' || !ps.reply.ok) return;
+    const interval = this.#host.options.tickRecordMs;
+    this.notices.push(...ticksPastSnapshot(journal, ps.reply.processes, interval || undefined));
   }
 
   #check(): void {
