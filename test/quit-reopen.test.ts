@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tempDir } from './helpers.ts';
+import { batch, startCli, tempDir } from './helpers.ts';
 import { session, shown, until, waitFor } from './support/session.ts';
 import { oscReceiver } from './support/osc-receiver.ts';
 
@@ -110,6 +110,52 @@ test(':save then a crash: reopening says which ticks ran past the snapshot and r
     assert.equal(again[0], from, 'the process resumes at the first reported tick');
     const counts = rx.events.slice(before).filter((e) => e.address === '/tick');
     assert.equal((counts[0]!.args as number[])[1], from! + 1, 'with the state the snapshot held');
+  } finally {
+    await rx.close();
+    dir.remove();
+  }
+});
+
+test('SIGTERM to the CLI while a process plays (runner in its own process), then reopen: each tick heard once', async () => {
+  const dir = tempDir();
+  const rx = await oscReceiver();
+  const image = join(dir.path, 'term.json');
+  const ticks = () => rx.events.filter((e) => e.address === '/tick');
+  try {
+    // 1,000,000 objects: writing the snapshot takes long enough that, without the paused clock,
+    // the runner (its own process) sends ticks meanwhile that are heard again after reopening.
+    const cli = startCli(['--batch', '--json', '--image', image]);
+    cli.child.stdin.write(
+      [
+        'const big = once(Array.from({ length: 1_000_000 }, (_, i) => ({ i, s: "x" + i })))',
+        `const out = once(new OscOut({ port: ${rx.port}, latency: 0.05 }))`,
+        "function beat(s, t) { s.count++; out.send('/tick', [t.n, s.count]) }",
+        "const st = spawn('p', { every: 2, step: beat, state: { count: 0 } }); 0",
+      ].join('\n') + '\n',
+    );
+    await cli.waitForLines(4);
+    while (ticks().length < 30) await new Promise((resolve) => setTimeout(resolve, 10));
+    cli.child.kill('SIGTERM');
+    assert.equal(await cli.closed, 143);
+    const atQuit = ticks().length;
+    const second = await batch(
+      [until(`st.count >= ${atQuit + 20}`), 'st.count'],
+      ['--image', image],
+    );
+    assert.equal(second.status, 0, second.stderr);
+    await new Promise((resolve) => setTimeout(resolve, 100)); // the last datagrams, on loopback
+    const heard = ticks().map((e) => e.args as number[]);
+    const numbers = heard.map(([n]) => n!);
+    assert.deepEqual(
+      numbers,
+      numbers.map((_, i) => i),
+      'tick numbers 0, 1, 2, ... each heard once across SIGTERM and reopen',
+    );
+    assert.deepEqual(
+      heard.map(([, count]) => count),
+      numbers.map((n) => n + 1),
+      'each tick saw the state of every tick before it',
+    );
   } finally {
     await rx.close();
     dir.remove();
