@@ -4,6 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createElement as h } from 'react';
+import { EventEmitter } from 'node:events';
+import { render as renderInk } from 'ink';
 import { render } from 'ink-testing-library';
 import { openSession } from '../src/session/open-session.ts';
 import { InProcessGuest } from '../src/session/guest/in-process.ts';
@@ -90,6 +92,86 @@ test(':frame NAME with a 200-line frame and a 300-column line fits an 80x24 term
     assert.equal(transcript(again), transcript(later));
   } finally {
     ui.unmount();
+    await engine.close();
+  }
+});
+
+/** An 80x24 terminal as ink sees a real one (a TTY: ink diffs frames and can clear the screen). */
+class Terminal extends EventEmitter {
+  isTTY = true;
+  columns = 80;
+  rows = 24;
+  writes: string[] = [];
+  write = (text: string) => {
+    this.writes.push(text);
+    return true;
+  };
+}
+
+/** Keys for ink: a TTY stdin that takes what `type` pushes. */
+class Keys extends EventEmitter {
+  isTTY = true;
+  #data: string | null = null;
+  type(text: string) {
+    this.#data = text;
+    this.emit('readable');
+  }
+  read = () => {
+    const data = this.#data;
+    this.#data = null;
+    return data;
+  };
+  setEncoding() {}
+  setRawMode() {}
+  resume() {}
+  pause() {}
+  ref() {}
+  unref() {}
+}
+
+test('on a real 80x24 terminal a 200-line frame never makes ink redraw the screen', async () => {
+  const printer: Printer = { print: () => {} };
+  const engine = await openSession({
+    guest: InProcessGuest.start,
+    onPrint: (_stream, text) => printer.print(text),
+    onProcess: ({ message }) => printer.print(message),
+  });
+  const terminal = new Terminal();
+  const keys = new Keys();
+  const ink = renderInk(h(App, { engine, imageName: 'test.json', printer }), {
+    stdout: terminal as unknown as NodeJS.WriteStream,
+    stdin: keys as unknown as NodeJS.ReadStream,
+    exitOnCtrlC: false,
+    patchConsole: false,
+    interactive: true,
+  });
+  const screen = () => stripAnsi(terminal.writes.join(''));
+  try {
+    const view =
+      "s => Array.from({ length: 200 }, (_, i) => 'w'.repeat(i === 3 ? 300 : 10) + s.n).join('\\n')";
+    keys.type(`spawn('big', { every: 20, state: { n: 0 }, step: s => s.n++, view: ${view} })`);
+    await new Promise((r) => setTimeout(r, 5));
+    keys.type(ENTER);
+    await until(screen, (t) => /1 processes/.test(t));
+    keys.type(':frame big');
+    await new Promise((r) => setTimeout(r, 5));
+    keys.type(ENTER);
+    await until(screen, (t) => /big · :frame big hides it/.test(t));
+    const from = terminal.writes.length;
+    // Ten repaints of the frame (it changes every tick).
+    await until(
+      () => String(terminal.writes.length - from),
+      (n) => Number(n) >= 10,
+    );
+    for (const write of terminal.writes.slice(from)) {
+      // A frame that fills the screen is rewritten whole each time, pushing its top into the
+      // scrollback (ink's full-clear path): every repaint here is shorter than the screen.
+      const lines = write.split('\n').length - 1;
+      assert.ok(lines < 24, `a repaint of ${lines} lines`);
+      assert.ok(!write.includes('\u001b[1;1H'), 'ink never moved to the top of the screen');
+    }
+  } finally {
+    ink.unmount();
     await engine.close();
   }
 });
