@@ -161,3 +161,37 @@ test('SIGTERM to the CLI while a process plays (runner in its own process), then
     dir.remove();
   }
 });
+
+test('a guest that dies after :save says which ticks run again from the snapshot', async () => {
+  const dir = tempDir();
+  const image = join(dir.path, 'died.json');
+  const journal = image + '.journal';
+  try {
+    const cli = startCli(['--batch', '--json', '--memory', '64', '--image', image]);
+    cli.child.stdin.write(
+      [
+        'function count(s) { s.count++ }',
+        "const st = spawn('p', { every: 5, step: count, state: { count: 0 } }); 0",
+        ':save',
+      ].join('\n') + '\n',
+    );
+    await cli.waitForLines(3);
+    // The session journals the tick counts at most every 2 s, between entries.
+    while (recordedTicks(journal, 'p').length === 0) await new Promise((r) => setTimeout(r, 20));
+    const recorded = recordedTicks(journal, 'p').at(-1)!;
+    cli.child.stdin.end(
+      'const hog: number[][] = []; while (true) hog.push(new Array(1e6).fill(1))\n',
+    );
+    assert.equal(await cli.closed, 1);
+    const died = JSON.parse(cli.lines()[3]!) as { ok: boolean; error: { message: string } };
+    assert.equal(died.ok, false);
+    const report =
+      /process p had run (\d+) ticks? past the snapshot \(ticks (\d+) to (\d+), as last recorded; up to 2 s more may have run\) when the isolate died: they run again from the snapshot's state/.exec(
+        died.error.message,
+      );
+    assert.ok(report, died.error.message);
+    assert.equal(Number(report[3]), recorded - 1);
+  } finally {
+    dir.remove();
+  }
+});

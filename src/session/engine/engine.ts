@@ -358,6 +358,10 @@ export class Engine implements JournalHost, RebuildHost, EventsHost {
   /** The counts last journaled (a record is written only when they changed). */
   #lastTicks = '';
 
+  get lastTicksRecord(): object | undefined {
+    return this.#lastTicks ? { type: 'ticks', ticks: JSON.parse(this.#lastTicks) } : undefined;
+  }
+
   #startTickRecords(): void {
     const ms = this.options.tickRecordMs ?? TICK_RECORD_MS;
     if (!this.options.store || ms <= 0) return;

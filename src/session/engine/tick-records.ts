@@ -5,7 +5,8 @@
 // a small `ticks` record (each process's tick count) at most once per interval, when a count
 // changed; opening compares the last one with the counts the snapshot restored and says, for each
 // process that was ahead, how many ticks run again. The record is a lower bound: ticks after the
-// last record (less than one interval of them) are not known.
+// last record (less than one interval of them) are not known. A guest that dies within a session
+// is rebuilt the same way, from the snapshot, and says the same.
 import type { ProcessInfo } from '../../shared/types.ts';
 
 /** Each process's tick count at one moment since the last snapshot (not an operation). */
@@ -44,6 +45,7 @@ export function ticksPastSnapshot(
   journal: readonly object[],
   restored: readonly ProcessInfo[],
   intervalMs = TICK_RECORD_MS,
+  when = 'when Vivarium stopped without saving',
 ): string[] {
   let last: TicksRecord | undefined;
   for (const r of journal as { type?: string }[]) if (r.type === 'ticks') last = r as TicksRecord;
@@ -54,7 +56,7 @@ export function ticksPastSnapshot(
     if (recorded <= now) continue;
     const past = recorded - now;
     notes.push(
-      `process ${name} had run ${past} tick${past === 1 ? '' : 's'} past the snapshot (ticks ${now} to ${recorded - 1}, as last recorded; up to ${intervalMs / 1000} s more may have run) when Vivarium stopped without saving: they run again from the snapshot's state, so what they sent is sent again and what they changed was lost`,
+      `process ${name} had run ${past} tick${past === 1 ? '' : 's'} past the snapshot (ticks ${now} to ${recorded - 1}, as last recorded; up to ${intervalMs / 1000} s more may have run) ${when}: they run again from the snapshot's state, so what they sent is sent again and what they changed was lost`,
     );
   }
   return notes;
