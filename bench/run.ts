@@ -116,3 +116,6 @@ await import('./ui.ts');
 
 // Processes and OSC (issue 5).
 await import('./processes.ts');
+
+// Ticks during saves and across quit and reopen (issue 11).
+await import('./ticks.ts');

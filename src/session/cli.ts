@@ -189,8 +189,8 @@ export async function main(
     } else status = await (await ui!).runUi(engine, printer, early);
   } finally {
     clearInterval(timer);
-    if (store && engine.dirty) {
-      if (!batch) process.stdout.write(`saving ${engine.imagePath}…\n`);
+    if (store) {
+      if (!batch && engine.dirty) process.stdout.write(`saving ${engine.imagePath}…\n`);
       status = (await finalSave(engine)) || status;
     }
     await engine.close();
@@ -209,10 +209,13 @@ async function skipEntry(store: Store, entry: number): Promise<void> {
   (store.journal as object[]).push({ type: 'skip', entry });
 }
 
-/** Autosave on the way out (:quit, end of input, Ctrl-D); the journal already holds everything. */
+/**
+ * The save on the way out (:quit, end of input, Ctrl-D, a signal): the processes' clock stops first
+ * (see Engine.saveOnQuit); the journal already holds every entry.
+ */
 async function finalSave(engine: Engine): Promise<number> {
   try {
-    await engine.save();
+    await engine.saveOnQuit();
     return 0;
   } catch (error) {
     const message = (error as Error).message;

@@ -2,7 +2,7 @@
 // prompt), then an optional panel (definitions or inspector), the prompt, and a status line.
 import { createElement as h, useEffect, useRef, useState } from 'react';
 import type { ReactElement } from 'react';
-import { Box, Static, Text, useApp, useInput, useStdout } from 'ink';
+import { Box, Static, Text, useApp, useInput, useStdout, useWindowSize } from 'ink';
 import type { DefSummary, Progress } from '../shared/types.ts';
 import type { Engine } from '../session/engine/engine.ts';
 import {
@@ -31,6 +31,7 @@ import {
   PromptView,
   StatusLine,
   FramePanel,
+  FRAME_CHROME_ROWS,
 } from './views.ts';
 import type { InspectorState, StatusInfo } from './views.ts';
 
@@ -57,6 +58,7 @@ interface LogLine {
 export function App({ engine, imageName, printer }: Props): ReactElement {
   const app = useApp();
   const { stdout } = useStdout();
+  const screen = useWindowSize();
   const [editor, setEditor] = useState<EditorState>(() => createEditor(engine.history));
   const [log, setLog] = useState<LogLine[]>([]);
   const [running, setRunning] = useState<number | null>(null);
@@ -290,11 +292,43 @@ export function App({ engine, imageName, printer }: Props): ReactElement {
       children: (line: LogLine) => h(Text, { key: line.id }, line.text),
     }),
     panel ? h(DefinitionsPanel, { defs, changed: engine.changedSinceSave }) : null,
-    framed ? h(FramePanel, framed) : null,
+    framed
+      ? h(FramePanel, {
+          ...framed,
+          columns: screen.columns,
+          rows: frameRoom(screen, {
+            above: panel ? Math.max(1, defs.length) + 3 : 0,
+            below: inspector
+              ? inspector.view.fields.length + 5
+              : running !== null
+                ? 0
+                : textRows(editor.text, screen.columns, PROMPT.length + 1) +
+                  (hint ? textRows(hint, screen.columns) : 0),
+          }),
+        })
+      : null,
     inspector ? h(InspectorView, { inspector }) : null,
     running === null && !inspector ? h(PromptView, { editor, hint }) : null,
     h(StatusLine, { status, running: runningText }),
   );
+}
+
+/**
+ * The rows the frame panel may take: the screen less what is drawn above and below it, the status
+ * line, and one spare row (ink redraws the whole screen, scrollback included, once its output
+ * fills the screen). At least its chrome and one line.
+ */
+function frameRoom(screen: { rows: number }, parts: { above: number; below: number }): number {
+  const room = screen.rows - 1 - 1 - parts.above - parts.below;
+  return Math.max(FRAME_CHROME_ROWS + 1, room);
+}
+
+/** How many screen rows `text` takes, wrapped at `columns`, each line after a `prefix` wide one. */
+function textRows(text: string, columns: number, prefix = 0): number {
+  const width = Math.max(1, columns);
+  return text
+    .split('\n')
+    .reduce((sum, line) => sum + Math.max(1, Math.ceil((prefix + line.length) / width)), 0);
 }
 
 /** A chunk of several characters with line breaks in it is typed text and Enter presses. */

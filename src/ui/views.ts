@@ -8,6 +8,7 @@ import type { InspectView } from '../shared/types.ts';
 import { STYLE_COLOURS, highlight } from './highlight.ts';
 import type { EditorState } from './editor-state.ts';
 import { cursorPosition } from './editor-state.ts';
+import { fitFrame } from './frame-fit.ts';
 
 export const PROMPT = 'viv> ';
 export const CONTINUATION = '...  ';
@@ -121,13 +122,38 @@ export interface StatusInfo {
   processes: number;
 }
 
-/** A process's text frame, live (`:frame NAME` again hides it). */
-export function FramePanel(props: { name: string; text: string }): ReactElement {
+/** What the frame panel draws around the frame: two borders and its title line. */
+export const FRAME_CHROME_ROWS = 3;
+/** Its borders and padding, left and right. */
+const FRAME_CHROME_COLUMNS = 4;
+
+/**
+ * A process's text frame, live (`:frame NAME` again hides it), within `columns` x `rows` of the
+ * screen (chrome included): a larger frame is clipped with a marker, never wrapped.
+ */
+export function FramePanel(props: {
+  name: string;
+  text: string;
+  columns: number;
+  rows: number;
+}): ReactElement {
+  const inner = props.columns - FRAME_CHROME_COLUMNS;
+  const lines = fitFrame(props.text, inner, props.rows - FRAME_CHROME_ROWS);
   return h(
     Box,
-    { flexDirection: 'column', borderStyle: 'round', borderDimColor: true, paddingX: 1 },
-    h(Text, { dimColor: true }, `${props.name} · :frame ${props.name} hides it`),
-    h(Text, null, props.text),
+    {
+      flexDirection: 'column',
+      borderStyle: 'round',
+      borderDimColor: true,
+      paddingX: 1,
+      width: props.columns,
+    },
+    h(
+      Text,
+      { dimColor: true, wrap: 'truncate-end' },
+      `${props.name} · :frame ${props.name} hides it`,
+    ),
+    ...lines.map((line, i) => h(Text, { key: i, wrap: 'truncate-end' }, line)),
   );
 }
 
@@ -141,7 +167,7 @@ export function StatusLine(props: { status: StatusInfo; running?: string }): Rea
       : 'saved';
   return h(
     Text,
-    { dimColor: !props.running, color: props.running ? 'yellow' : undefined },
+    { dimColor: !props.running, color: props.running ? 'yellow' : undefined, wrap: 'truncate-end' },
     props.running
       ? props.running
       : `${s.image} · ${saved} · heap ${mb(s.heapUsed)}/${mb(s.heapLimit)} MB · ${s.definitions} definitions · ${s.processes} processes · Ctrl-T definitions · :help`,

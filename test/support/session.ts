@@ -109,8 +109,10 @@ export async function session(
     if (rest) await submit(rest);
     if (options.runFor) await new Promise((r) => setTimeout(r, options.runFor));
   } finally {
-    if (store && engine.dirty && !options.noSave) {
-      await engine.save().catch((error: Error) => say(`the image was not saved: ${error.message}`));
+    if (store && !options.noSave) {
+      await engine
+        .saveOnQuit()
+        .catch((error: Error) => say(`the image was not saved: ${error.message}`));
     }
     await engine.close();
   }

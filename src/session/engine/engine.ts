@@ -25,6 +25,7 @@ import type { RebuildHost } from './rebuild.ts';
 import type { ReplayStop } from './replay.ts';
 import { describeStop } from './replay.ts';
 import { ProcessEvents } from './process-events.ts';
+import { TICK_RECORD_MS, ticksRecord } from './tick-records.ts';
 import type { EventsHost } from './process-events.ts';
 
 export type { JournalRecord } from './journal-records.ts';
@@ -76,6 +77,7 @@ export class Engine implements JournalHost, RebuildHost, EventsHost {
   static async open(options: EngineOptions = {}): Promise<Engine> {
     const engine = new Engine(options);
     await engine.rebuilder.open();
+    engine.#startTickRecords();
     return engine;
   }
 
@@ -348,6 +350,66 @@ export class Engine implements JournalHost, RebuildHost, EventsHost {
     return Math.min(10_000, expected * 1.5 + 50);
   }
 
+  /**
+   * The save on the way out (quit, end of input, Ctrl-D, SIGTERM). The processes' clock is paused
+   * first, so no tick runs after the instant the snapshot captures: every tick sent before it is in
+   * the snapshot (its state changes kept), and every one after it runs once, after reopening. It
+   * saves when entries are unsaved or a process is running (its ticks changed the state since the
+   * last snapshot); otherwise it writes nothing and answers undefined. The clock stays paused: the
+   * session is ending.
+   */
+  saveOnQuit(): Promise<{ path: string; bytes: number } | undefined> {
+    return this.exclusive(async () => {
+      if (!this.options.store || this.readOnly) return undefined;
+      const paused = await this.request({ op: 'clock', action: 'pause' });
+      let ticking = false;
+      if (paused.kind === 'reply' && paused.reply.ok) {
+        const ps = await this.request({ op: 'ps' });
+        ticking =
+          ps.kind === 'reply' &&
+          ps.reply.ok &&
+          ps.reply.processes.some((p) => p.status === 'running');
+      }
+      if (!this.dirty && !ticking) return undefined;
+      return this.save();
+    });
+  }
+
+  #tickTimer: NodeJS.Timeout | undefined;
+  /** The counts last journaled (a record is written only when they changed). */
+  #lastTicks = '';
+
+  get lastTicksRecord(): object | undefined {
+    return this.#lastTicks ? { type: 'ticks', ticks: JSON.parse(this.#lastTicks) } : undefined;
+  }
+
+  #startTickRecords(): void {
+    const ms = this.options.tickRecordMs ?? TICK_RECORD_MS;
+    if (!this.options.store || ms <= 0) return;
+    this.#tickTimer = setInterval(() => {
+      if (!this.busy && this.journaling && !this.closing) void this.recordTicks();
+    }, ms);
+    this.#tickTimer.unref();
+  }
+
+  /**
+   * Journals how many ticks each process has run (a `ticks` record, see tick-records.ts), when
+   * that changed: what opening after a crash compares with the snapshot. Written like every record
+   * (fdatasynced), but never fatal: it is a report, not an operation.
+   */
+  recordTicks(): Promise<void> {
+    return this.exclusive(async () => {
+      if (!this.journaling) return;
+      const ps = await this.request({ op: 'ps' });
+      if (ps.kind !== 'reply' || !ps.reply.ok) return;
+      const record = ticksRecord(ps.reply.processes);
+      const key = JSON.stringify(record?.ticks ?? {});
+      if (!record || key === this.#lastTicks) return;
+      this.#lastTicks = key;
+      await this.append(record).catch(() => {});
+    });
+  }
+
   /** One request to the guest, within the entry bound (or `bound`). */
   request<N extends SessionOpName>(request: Request<N>, bound?: number): Promise<Outcome<N>> {
     return this.guest.request(request, bound ?? this.options.timeoutMs);
@@ -366,6 +428,7 @@ export class Engine implements JournalHost, RebuildHost, EventsHost {
 
   async close(): Promise<void> {
     this.closing = true;
+    clearInterval(this.#tickTimer);
     await this.guest.close();
     await this.options.store?.close();
   }

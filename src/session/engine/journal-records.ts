@@ -6,6 +6,8 @@
 // replayed. One that failed is replayed too (changes it made inside objects that existed before
 // it cannot be undone, and the replay reproduces them), and must fail again the same way.
 import type { ControlAction, Draws } from '../../shared/types.ts';
+import { invalidTicksRecord } from './tick-records.ts';
+import type { TicksRecord } from './tick-records.ts';
 
 export type Operation =
   | { op: 'entry'; source: string }
@@ -42,7 +44,7 @@ type LegacyRecord =
   | { type: 'control'; entry: number; action: ControlAction; name: string }
   | { type: 'rejected'; entry: number };
 
-export type JournalRecord = BeginRecord | OutcomeRecord | SkipRecord | LegacyRecord;
+export type JournalRecord = BeginRecord | OutcomeRecord | SkipRecord | LegacyRecord | TicksRecord;
 
 /** What happened when an operation first ran: what its replay must do again. */
 export interface Recorded {
@@ -69,7 +71,10 @@ export interface ReplayPlan {
 
 /** Reads the journal's records into the steps that rebuild the image. */
 export function planReplay(records: readonly object[], savedEntry = 0): ReplayPlan {
-  const list = records as JournalRecord[];
+  // `ticks` records say how far processes got (tick-records.ts); they are not operations.
+  const list = (records as JournalRecord[]).filter(
+    (r): r is Exclude<JournalRecord, TicksRecord> => r.type !== 'ticks',
+  );
   checkOrder(list, savedEntry);
   const outcomes = new Map<number, OutcomeRecord>();
   const skipped = new Set<number>();
@@ -116,7 +121,7 @@ export function planReplay(records: readonly object[], savedEntry = 0): ReplayPl
  * Operations are journaled in order, each begun once, each outcome after its begin, all after
  * the snapshot they follow. A journal that says otherwise was edited or damaged: JournalOrderError.
  */
-function checkOrder(list: JournalRecord[], savedEntry: number): void {
+function checkOrder(list: Exclude<JournalRecord, TicksRecord>[], savedEntry: number): void {
   let last = savedEntry;
   const begun = new Set<number>();
   const ended = new Set<number>();
@@ -205,6 +210,7 @@ export class JournalOrderError extends Error {
 export function validateRecord(record: object): string | undefined {
   const r = record as Record<string, unknown>;
   if ('journal' in r) return undefined; // the marker line
+  if (r.type === 'ticks') return invalidTicksRecord(r);
   if (
     !Number.isSafeInteger(r.entry) ||
     (r.entry as number) < 1 ||

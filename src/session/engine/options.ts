@@ -33,6 +33,9 @@ export interface EngineOptions {
   opening?: OpeningControl;
   /** `:commands` typed as entries go here (session/commands; injected, so the engine needs none). */
   command?: (text: string) => Promise<Result>;
+  /** While processes run, journal their tick counts at most this often (ms; 0: never), so that
+   * opening after a crash can say which ticks run again (tick-records.ts). Default 2 s. */
+  tickRecordMs?: number;
   /** How the guest is started (default: a runner child process). */
   guest?: GuestFactory;
 }

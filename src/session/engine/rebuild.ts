@@ -11,6 +11,7 @@ import { replayStep } from './replay.ts';
 import type { ReplayHost, ReplayStop } from './replay.ts';
 import { describeStop } from './replay.ts';
 import { restoreSnapshot } from './image-io.ts';
+import { ticksPastSnapshot } from './tick-records.ts';
 
 /** Opening the image failed: a clear message, nothing written. */
 export class OpenError extends Error {
@@ -38,6 +39,7 @@ export interface RebuildHost {
     memoryMB: number;
     timeoutMs: number;
     openTimeoutMs?: number;
+    tickRecordMs?: number;
     prelude?: { file: string; source: string }[];
     opening?: { interrupt?: () => void; cancel?: () => void };
     store?: {
@@ -48,6 +50,8 @@ export interface RebuildHost {
       append(record: JournalRecord): Promise<void>;
     };
   };
+  /** The `ticks` record the session journaled last (tick-records.ts), if any. */
+  readonly lastTicksRecord: object | undefined;
   startGuest(): Promise<GuestConnection>;
   keep(step: Step, names: string[]): void;
   rememberHistory(text: string): void;
@@ -118,12 +122,25 @@ export class Rebuilder {
         }
       }
       this.#check();
+      if (store?.journal.length) await this.#noteTicksPast(store.journal);
       await host.request({ op: 'clock', action: 'resume', dropTimers: true });
     } catch (error) {
       await host.guest?.close().catch(() => {});
       if (this.cancelled) throw new OpenCancelled('opening was cancelled; nothing was written');
       throw error;
     }
+  }
+
+  /** Ticks that ran after the snapshot and were lost with the session run again: say so. */
+  async #noteTicksPast(journal: readonly object[]): Promise<void> {
+    this.notices.push(...(await this.#ticksPast(journal)));
+  }
+
+  async #ticksPast(journal: readonly object[], when?: string): Promise<string[]> {
+    const ps = await this.#host.request({ op: 'ps' });
+    if (ps.kind !== 'reply' || !ps.reply.ok) return [];
+    const interval = this.#host.options.tickRecordMs || undefined;
+    return ticksPastSnapshot(journal, ps.reply.processes, interval, when);
   }
 
   #check(): void {
@@ -227,13 +244,16 @@ export class Rebuilder {
         ? ` It died during a tick of process ${culprit}: ${culprit} is stopped (:restart ${culprit} once it is fixed).`
         : ` It died during a tick of process ${culprit}, which could not be stopped: ${result.error?.message}`;
     }
+    const record = host.lastTicksRecord;
+    const past = record ? await this.#ticksPast([record], 'when the isolate died') : [];
     await host.request({ op: 'clock', action: 'resume' });
     const dropped =
       entry !== undefined ? ` Entry ${entry} was dropped${what ? ` (${what})` : ''}.` : '';
     const from = this.snapshot ? 'the last snapshot and ' : '';
     const rebuilt = ` The session goes on with a fresh isolate rebuilt from ${from}${steps.length} journaled entries.`;
     const replay = this.stop ? `\n${describeStop(this.stop, host.imagePath ?? 'the image')}` : '';
-    return `${reason}.${dropped}${rebuilt}${stopped}${replay}`;
+    const again = past.map((note) => `\n${note}.`).join('');
+    return `${reason}.${dropped}${rebuilt}${stopped}${again}${replay}`;
   }
 
   /** Rebuilds the snapshot in the guest; OpenError when it cannot be. */
