@@ -39,9 +39,11 @@ test('a runner never outlives its session, even while guest code spins', async (
   assert.equal(runners.length, 1, 'the session started one runner');
   await new Promise((r) => setTimeout(r, 300));
   child.kill('SIGKILL');
-  const deadline = Date.now() + 2000;
+  // It goes within a second or two on an idle machine (its watchdog thread looks every 100 ms);
+  // the deadline is generous so that a loaded machine cannot fail the test, only a runner that stays.
+  const deadline = Date.now() + 20_000;
   while (Date.now() < deadline && alive(runners[0]!)) await new Promise((r) => setTimeout(r, 50));
-  assert.equal(alive(runners[0]!), false, 'the runner was gone within 2 s');
+  assert.equal(alive(runners[0]!), false, 'the runner was gone');
 });
 
 test('a tick that kills the guest is reported once with its cause, and its process is stopped', async () => {

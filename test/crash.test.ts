@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeReport, runCrashHarness } from './support/crash-harness.ts';
 
-const RUNS = 8;
+const RUNS = 5;
 const SEED = process.env.VIV_CRASH_SEED ? Number(process.env.VIV_CRASH_SEED) : undefined;
 
 test(`SIGKILL at ${RUNS} seeded random instants (entries, saves, autosaves, opening)`, async (t) => {

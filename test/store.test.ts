@@ -383,7 +383,7 @@ describe('lock', () => {
   });
 });
 
-test('the adapter survives SIGKILL at 20 random instants: old or new snapshot, never partial', async () => {
+test('the adapter survives SIGKILL at 10 random instants: old or new snapshot, never partial', async () => {
   const d = dir();
   const target = join(d, 'x.json');
   const script = join(d, 'writer.mjs');
@@ -404,7 +404,7 @@ for (let n = Number(first); ; n++) {
 `,
   );
   let last = -1;
-  for (let round = 0; round < 20; round++) {
+  for (let round = 0; round < 10; round++) {
     const child = spawn(process.execPath, [script, target, String(round * 1000)]);
     const done = closed(child);
     let out = '';
