@@ -13,7 +13,7 @@ import type { GuestNotice, SessionNotice } from '../shared/notices.ts';
 import { loadKernel } from './load-kernel.ts';
 import type { LoadedKernel } from './load-kernel.ts';
 import { OscOut } from './osc-out.ts';
-import { STUCK_MESSAGE } from '../shared/runner-messages.ts';
+import { STUCK_MESSAGE } from '../shared/wedged.ts';
 import type { Watchdog } from './watchdog.ts';
 import { userStack } from '../kernel/inspect/stack.ts';
 

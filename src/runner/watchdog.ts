@@ -6,7 +6,7 @@
 // thread has not come back from it. Before (b) it writes one line to stderr, which the session
 // reads to report the death with its cause and the process whose tick caused it.
 import { Worker } from 'node:worker_threads';
-import { STUCK_MESSAGE, WEDGED } from '../shared/runner-messages.ts';
+import { STUCK_MESSAGE, WEDGED } from '../shared/wedged.ts';
 
 export interface Watchdog {
   /** A stop was asked of the isolate; `tick` names the process whose tick it is stopping. */

@@ -2,7 +2,7 @@
 // report when the process dies (out of memory, killed, anything else).
 import type { ChildProcess } from 'node:child_process';
 import type { Request, SessionOpName } from '../../shared/ops.ts';
-import { wedgedReport } from '../../shared/runner-messages.ts';
+import { wedgedReport } from '../../shared/wedged.ts';
 import type { ParentMessage, RunnerMessage } from '../../shared/runner-messages.ts';
 import { spawnRunner } from './spawn.ts';
 import type { Runner } from './spawn.ts';
