@@ -19,6 +19,7 @@ import { flushOsc, sendOsc } from './processes/osc.ts';
 import { setProgressReporter } from './progress.ts';
 import { installDeterminism } from './transaction/determinism.ts';
 import { installSourceText } from './definitions/source-text.ts';
+import { hideSlots } from './definitions/slots.ts';
 import { ControlMessage, Entries } from './entries.ts';
 import type { TxMode } from './entries.ts';
 import {
@@ -48,6 +49,7 @@ function send(notice: GuestNotice): void {
 export function boot(notifyHost: Notify, hostNow: () => number): void {
   notify = notifyHost;
   installDeterminism(hostNow, now() - hostNow());
+  hideSlots();
   installProxyWatch();
   installSourceText();
   installConsole((stream, text) => {

@@ -10,6 +10,7 @@
 // new.target), so the object is created from the stub's prototype and the version's own fields,
 // private names, constructor and `super()` chain run exactly as V8 runs them.
 import { functionDefinitionName } from './functions.ts';
+import { newSlot } from './slots.ts';
 import type { ClassCell, StampState } from './model.ts';
 
 export type { ClassCell, StampState } from './model.ts';
@@ -27,6 +28,7 @@ import {
   getOwnPropertyDescriptors,
   getPrototypeOf,
   hasOwn,
+  globalObject,
   indirectEval,
   ownKeys,
   setPrototypeOf,
@@ -59,32 +61,38 @@ export function parentCell(cell: ClassCell): ClassCell | undefined {
 
 export function createClassCell(name: string, state: StampState): ClassCell {
   const registry = new InstanceRegistry();
-  // The implementation is a variable the stub closes over (no global slot user code could reach);
-  // construct, TypeError and the registry come in as parameters, untouched by user definitions.
+  // The implementation is read from a slot of the global object only the kernel can name
+  // (slots.ts); construct, TypeError and the registry come in as parameters, untouched by user
+  // definitions.
+  const slot = newSlot(name);
   const make =
-    indirectEval(`(function (state, isStub, registry, construct, TypeError) { "use strict";
-    let impl;
-    return { stub: function ${name}() {
+    indirectEval(`(function (state, isStub, registry, construct, TypeError, G, K) { "use strict";
+    return function ${name}() {
       if (new.target === undefined) throw new TypeError("Class constructor ${name} cannot be invoked without 'new'");
       if (state.stamping) return state.stampTarget;
-      const instance = construct(impl, arguments, new.target);
+      const instance = construct(G[K], arguments, new.target);
       if (new.target === ${name} || !isStub(new.target)) registry.add(instance);
       return instance;
-    }, set: (f) => { impl = f; } };
+    };
   })`) as (
       s: StampState,
       isStub: (f: unknown) => boolean,
       r: InstanceRegistry,
       c: typeof construct,
       t: typeof TypeError,
-    ) => { stub: Function; set: (impl: Function) => void };
-  const { stub, set } = make(
+      g: object,
+      k: symbol,
+    ) => Function;
+  const stub = make(
     state,
     (f) => cellsByStub.has(f as Function),
     registry,
     construct,
     TypeError,
+    globalObject,
+    slot.key,
   );
+  const set = slot.fill;
   defineProperty(stub, 'prototype', { writable: false });
   const cell: ClassCell = {
     name,

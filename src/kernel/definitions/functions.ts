@@ -2,11 +2,13 @@
 // version's implementation is handed to that stub, so any holder of `f` (a variable, a field, a
 // timer, an array of handlers) calls the newest version from its next call, and `f === oldF`.
 import type { FunctionCell } from './model.ts';
+import { newSlot } from './slots.ts';
 
 export type { FunctionCell } from './model.ts';
 import type { Transaction } from '../transaction/transaction.ts';
 import {
   JSON,
+  globalObject,
   ObjectPrototypeToString,
   ReflectApply,
   ReflectConstruct,
@@ -40,16 +42,15 @@ export function implOfStub(value: unknown): Function | undefined {
 export function createFunctionCell(name: string): FunctionCell {
   // apply and construct come in as parameters: a user `function Reflect() {}` or a patched
   // Function.prototype.apply must not change what calling a definition does. The implementation
-  // is a variable the stub closes over: no user code can reach or replace it.
+  // is read from a slot of the global object only the kernel can name (slots.ts).
   const key = JSON.stringify(name);
-  const { stub, set } = (
+  const slot = newSlot(name);
+  const stub = (
     indirectEval(
-      `(function (apply, construct) { let impl; return { stub: ({ ${key}: function () { "use strict"; return new.target === undefined ? apply(impl, this, arguments) : construct(impl, arguments, new.target); } })[${key}], set: (f) => { impl = f; } }; })`,
-    ) as (
-      a: typeof ReflectApply,
-      c: typeof ReflectConstruct,
-    ) => { stub: Function; set: (impl: Function) => void }
-  )(ReflectApply, ReflectConstruct);
+      `(function (apply, construct, G, K) { return ({ ${key}: function () { "use strict"; return new.target === undefined ? apply(G[K], this, arguments) : construct(G[K], arguments, new.target); } })[${key}]; })`,
+    ) as (a: typeof ReflectApply, c: typeof ReflectConstruct, g: object, k: symbol) => Function
+  )(ReflectApply, ReflectConstruct, globalObject, slot.key);
+  const set = slot.fill;
   const cell: FunctionCell = { name, stub, set, impl: undefined };
   cellsByStub.set(stub, cell);
   return cell;
