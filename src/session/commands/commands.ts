@@ -4,6 +4,7 @@ import type { ControlAction, HistoryInfo } from '../../shared/types.ts';
 import type { Engine } from '../engine/engine.ts';
 import { ask, frame, inspect } from './queries.ts';
 import type { Result } from '../result.ts';
+import { dotCommand, isDotCommand } from './dot-commands.ts';
 import { formatBytes, renderDefs, renderDiff, renderHistory, renderProcesses } from './render.ts';
 
 interface Command {
@@ -219,6 +220,11 @@ export function completeCommand(text: string): { from: number; candidates: strin
 }
 
 export async function runCommand(engine: Engine, text: string): Promise<Result> {
+  if (isDotCommand(text)) {
+    const dot = dotCommand(text);
+    if ('message' in dot) return fail('UnknownCommand', dot.message);
+    text = dot.command;
+  }
   const match = /^:(\S*)\s*([\s\S]*)$/.exec(text)!;
   const command = COMMANDS.find((c) => c.name === match[1]);
   if (!command) {
