@@ -268,7 +268,7 @@ test(
 );
 
 test(
-  'viv in a terminal: keys sent in one batch, Delete, Ctrl-L, :{ :}, NO_COLOR',
+  'viv in a terminal: keys sent in one batch, Delete, Alt-D, Ctrl-R Enter, :{ :}, NO_COLOR, Ctrl-L',
   { skip: hasTmux ? false : 'tmux is not installed (.ci/run installs it with apt-get)' },
   async () => {
     const dir = tempDir();
@@ -295,6 +295,12 @@ test(
       tmux('send-keys', '-t', SESSION, '-l', 'Z123 * 2');
       keys('C-a', 'DC', 'Enter');
       await waitFor(/^246$/m);
+      // Alt-D cuts the word after the cursor; Ctrl-R then Enter runs the match.
+      tmux('send-keys', '-t', SESSION, '-l', 'junk 5 * 5');
+      keys('C-a', 'M-d', 'Enter');
+      await waitFor(/^25$/m);
+      keys('C-r', '6 * ', 'Enter');
+      await waitFor(/^54$(?:[\s\S]*^54$)/m);
       // :{ ... :} groups lines into one entry, as in batch mode.
       await type(':{');
       await type('const grouped = 300');
