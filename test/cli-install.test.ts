@@ -47,7 +47,7 @@ test(
   },
 );
 
-test('package.json: precise engines, pinned dependencies, a files list; LICENSE and .nvmrc', () => {
+test('package.json: precise engines, pinned dependencies, a files list; LICENSE, .nvmrc and .node-version', () => {
   assert.equal(pkg.engines.node, '^22.18.0 || >=24');
   for (const [name, range] of Object.entries({ ...pkg.dependencies, ...pkg.devDependencies })) {
     assert.match(range as string, /^\d+\.\d+\.\d+$/, `${name} is pinned`);
@@ -57,7 +57,9 @@ test('package.json: precise engines, pinned dependencies, a files list; LICENSE 
     readFileSync(new URL('../LICENSE', import.meta.url), 'utf8'),
     /Copyright \(c\) 2026 Vivarium contributors/,
   );
-  assert.equal(readFileSync(new URL('../.nvmrc', import.meta.url), 'utf8').trim(), '24');
+  for (const file of ['../.nvmrc', '../.node-version']) {
+    assert.equal(readFileSync(new URL(file, import.meta.url), 'utf8').trim(), '24', file);
+  }
 });
 
 test('npm pack ships the program, not test/, bench/, .ci/ or scripts/', () => {

@@ -64,6 +64,18 @@ describe('splitKeys(input, key)', () => {
       ],
     ],
     [
+      'tabs after a line break are the indentation of pasted lines',
+      'a\tb\n\tc',
+      {},
+      [
+        { input: 'a', key: {} },
+        { input: '\t', key: { tab: true } },
+        { input: 'b', key: {} },
+        { input: '\r', key: { return: true } },
+        { input: '\tc', key: {} },
+      ],
+    ],
+    [
       'Backspace and Ctrl-_',
       'ab\u007f\u001f',
       {},

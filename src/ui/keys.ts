@@ -16,13 +16,15 @@ export function splitKeys(input: string, key: Key): KeyInput[] {
   if (isSingle(input, key)) return [{ input, key }];
   const keys: KeyInput[] = [];
   let text = '';
+  // After a line break in the same chunk it is a paste of several lines: its tabs are indentation.
+  let pastedLines = false;
   const flush = () => {
     if (text) keys.push({ input: text, key: {} });
     text = '';
   };
   for (let i = 0; i < input.length;) {
     const code = input.charCodeAt(i);
-    if (code >= 0x20 && code !== 0x7f) {
+    if ((code >= 0x20 && code !== 0x7f) || (code === 0x09 && pastedLines)) {
       text += input[i++];
       continue;
     }
@@ -36,6 +38,7 @@ export function splitKeys(input: string, key: Key): KeyInput[] {
     // A line break in a chunk (CR, LF or CRLF) is Return: pasted lines run one by one.
     if (code === 0x0d || code === 0x0a) {
       keys.push({ input: '\r', key: { return: true } });
+      pastedLines = true;
       i += code === 0x0d && input.charCodeAt(i + 1) === 0x0a ? 2 : 1;
       continue;
     }
