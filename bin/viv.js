@@ -1,8 +1,19 @@
 #!/usr/bin/env node
 // The `viv` command. Node 24 runs the TypeScript sources directly (type stripping); the guest
 // isolate lives in a child process started with the flags isolated-vm needs.
-import { enableCompileCache } from 'node:module';
-import { PassThrough } from 'node:stream';
+// Plain JavaScript that any Node parses, with no static import: the version is checked before
+// anything is loaded (an older Node would otherwise fail with a raw SyntaxError while linking).
+const [major, minor] = process.versions.node.split('.').map(Number);
+if (!(major >= 24 || (major === 22 && minor >= 18))) {
+  process.stderr.write(
+    `viv: Vivarium needs Node 24 (or 22.18+); run it with npm start, or install Node 24 ` +
+      `(this is Node ${process.versions.node})\n`,
+  );
+  process.exit(1);
+}
+
+const { enableCompileCache } = await import('node:module');
+const { PassThrough } = await import('node:stream');
 
 // Node caches the compiled (and type-stripped) sources between runs: a faster start.
 enableCompileCache?.();

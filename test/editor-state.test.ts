@@ -338,7 +338,7 @@ describe('words', () => {
       'foo.bar(baz_1, |)',
     ],
     ['Meta+Backspace over punctuation', ['a.b(<meta-backspace>'], 'a.|'],
-    ['Meta+Delete (ink: Backspace) deletes the word before', ['ab cd<meta-delete>'], 'ab |'],
+    ['Meta+Delete deletes the word after', ['ab cd<home><meta-delete>'], '| cd'],
     ['Meta+D deletes the word after', [text, '<home><meta-f><meta-d>'], 'foo|(baz_1, $q)'],
     ['Meta+D at the end does nothing', ['ab<meta-d>'], 'ab|'],
     ['a word motion in the middle of a word', ['hello<left><left><meta-b>'], '|hello'],
@@ -353,10 +353,11 @@ describe('words', () => {
 describe('deleting characters', () => {
   table([
     ['Backspace deletes before the cursor', ['abc<left><backspace>'], 'a|c'],
-    ['Delete (ink: Backspace) deletes before the cursor', ['abc<left><delete>'], 'a|c'],
+    ['Delete (forward delete) deletes at the cursor', ['abc<left><left><delete>'], 'a|c'],
+    ['Delete at the end does nothing', ['abc<delete>'], 'abc|'],
     ['Backspace at the start does nothing', ['ab<home><backspace>'], '|ab'],
     ['Backspace at a line start joins the lines', [paste('ab\ncd'), '<home><backspace>'], 'ab|cd'],
-    ['Delete at a line start joins the lines', [paste('ab\ncd'), '<home><delete>'], 'ab|cd'],
+    ['Delete at a line end joins the lines', [paste('ab\ncd'), '<up><delete>'], 'ab|cd'],
     ['Ctrl-D deletes at the cursor', ['abc<left><left><ctrl-d>'], 'a|c'],
     ['Ctrl-D at a line end joins the lines', [paste('ab\ncd'), '<up><ctrl-d>'], 'ab|cd'],
     ['Ctrl-D at the end of a non-empty entry does nothing', ['ab<ctrl-d>'], 'ab|'],
@@ -391,11 +392,45 @@ describe('keys that act outside the editor', () => {
 
   table([
     ['Shift+Tab does nothing', ['ab<shift-tab>'], 'ab|'],
-    ['Ctrl-L does nothing (no "l")', ['ab<ctrl-l>'], 'ab|'],
-    ['other Ctrl keys do nothing', ['ab<ctrl-x><ctrl-t><ctrl-b><ctrl-g><ctrl-space>'], 'ab|'],
+    ['other Ctrl keys do nothing', ['ab<ctrl-x><ctrl-t><ctrl-g><ctrl-space>'], 'ab|'],
     ['other Meta keys do nothing', ['ab<meta-x><meta-u><meta-.>'], 'ab|'],
     ['Ctrl+Meta keys do nothing', ['ab<ctrl-meta-x>'], 'ab|'],
   ]);
+});
+
+describe('readline keys: Ctrl-B/F/P/N, Ctrl-L, undo', () => {
+  table([
+    ['Ctrl-B and Ctrl-F move by a character', ['abc<ctrl-b><ctrl-b><ctrl-f>'], 'ab|c'],
+    [
+      'Ctrl-P walks up the lines, then the history',
+      [paste('x\ny'), '<ctrl-p><ctrl-p>'],
+      'old|',
+      ['old'],
+    ],
+    ['Ctrl-N walks back down', ['<ctrl-p><ctrl-p><ctrl-n>'], 'b|', ['a', 'b']],
+    ['Ctrl-_ undoes the last change', ['ab cd<ctrl-w><ctrl-_>'], 'ab cd|'],
+    ['Ctrl-_ undoes changes one by one', ['abc<ctrl-_><ctrl-_>'], 'a|'],
+    ['Ctrl-_ with nothing to undo does nothing', ['<ctrl-_>'], '|'],
+    [
+      'Ctrl-_ undoes a Delete, a kill and a yank',
+      ['ab<home><delete><ctrl-k><ctrl-y><ctrl-_><ctrl-_><ctrl-_>'],
+      '|ab',
+    ],
+  ]);
+
+  test('Ctrl-L asks for the screen to be cleared and keeps the entry', () => {
+    const state = run(['ab']).state;
+    assert.deepEqual(editorKey(state, press('ctrl-l'), isComplete), {
+      state,
+      action: { type: 'clear-screen' },
+    });
+  });
+
+  test('a new entry starts with nothing to undo', () => {
+    const state = pushHistory(run(['ab']).state, 'ab');
+    assert.deepEqual(state.undo, []);
+    assert.equal(shown(run(['<ctrl-_>'], state).state), '|');
+  });
 });
 
 describe('reverse search (Ctrl-R)', () => {
@@ -486,27 +521,28 @@ describe('reverse search (Ctrl-R)', () => {
     assert.deepEqual([shown(state), state.search?.query, state.search?.match], ['ab|', 'a', null]);
   });
 
-  test('Return accepts the match without submitting', () => {
-    const state = searching(['draft<ctrl-r>foo<return>']);
+  test('Return runs the match (as bash and Node do)', () => {
+    const { state, actions } = run(['draft<ctrl-r>foo<return>'], createEditor(history));
     assert.equal(state.search, null);
     assert.equal(shown(state), 'foo(|foo)');
     assert.equal(state.historyIndex, 1);
+    assert.deepEqual(actions.at(-1), { type: 'submit', text: 'foo(foo)' });
   });
 
   test('after accepting, Up and Down walk the history from the match', () => {
-    const accepted = searching(['draft<ctrl-r>foo<return>']);
+    const accepted = searching(['draft<ctrl-r>foo<escape>']);
     assert.equal(shown(run(['<up>'], accepted).state), 'let a = 1|');
     assert.equal(shown(run(['<down>'], accepted).state), 'let b = 2|');
     assert.equal(shown(run(['<down><down><down><down>'], accepted).state), 'draft|');
   });
 
   test('accepting while browsing history keeps the draft', () => {
-    const state = searching(['draft<up><ctrl-r>foo<return><down><down><down><down>']);
+    const state = searching(['draft<up><ctrl-r>foo<escape><down><down><down><down>']);
     assert.equal(shown(state), 'draft|');
   });
 
   test('accepting a search that found nothing keeps the text from before', () => {
-    const state = searching(['ab<left><ctrl-r>zz<return>']);
+    const state = searching(['ab<left><ctrl-r>zz<escape>']);
     assert.deepEqual([shown(state), state.search, state.historyIndex], ['a|b', null, null]);
   });
 
@@ -571,6 +607,7 @@ describe('the other operations', () => {
       draft: '',
       search: null,
       killRing: '',
+      undo: [],
     });
     assert.deepEqual(createEditor().history, []);
   });

@@ -73,10 +73,16 @@ async function untilReplaying(ms = 1200): Promise<void> {
   }
 }
 
-function start(image: string, flags = ''): void {
+function start(image: string, flags = '', env: string[] = []): void {
   const command = `${process.execPath} ${VIV} ${flags} ${image}; echo "viv exited with $?"; sleep 60`;
   // CI=true as CI machines set it: ink must still draw (it goes quiet in CI unless told not to).
-  tmux('new-session', '-d', '-s', SESSION, '-x', '110', '-y', '40', '-e', 'CI=true', command);
+  const environment = ['CI=true', ...env].flatMap((e) => ['-e', e]);
+  tmux('new-session', '-d', '-s', SESSION, '-x', '110', '-y', '40', ...environment, command);
+}
+
+/** Keys sent in one send-keys: tmux writes them together, so they arrive in one read. */
+function keys(...names: string[]): void {
+  tmux('send-keys', '-t', SESSION, ...names);
 }
 
 test(
@@ -254,6 +260,69 @@ test(
         ['1', "'undefined'"],
         'the image was saved as it was before the stopped entries',
       );
+    } finally {
+      spawnSync('tmux', ['kill-session', '-t', SESSION]);
+      dir.remove();
+    }
+  },
+);
+
+test(
+  'viv in a terminal: keys sent in one batch, Delete, Alt-D, Ctrl-R Enter, :{ :}, NO_COLOR, Ctrl-L',
+  { skip: hasTmux ? false : 'tmux is not installed (.ci/run installs it with apt-get)' },
+  async () => {
+    const dir = tempDir();
+    const image = join(dir.path, 'batch-keys.json');
+    try {
+      start(image, '', ['NO_COLOR=1']);
+      await waitFor(/batch-keys\.json ·/);
+      // Text, Ctrl-A, text, Enter in one read: each key in order (no \u0001 in the entry).
+      keys('.length', 'C-a', '"hello, world"', 'Enter');
+      await waitFor(/^12$/m);
+      // Tab in the middle of a batch asks for completions; it inserts no tab character.
+      keys('const tabbed = "x ', 'Tab', 'y"', 'Enter');
+      await waitFor(/tabbed: const v1/);
+      await type('tabbed.length');
+      await waitFor(/^3$/m);
+      // Ctrl-A Ctrl-K and Ctrl-W Ctrl-W sent together.
+      tmux('send-keys', '-t', SESSION, '-l', 'garbage here');
+      keys('C-a', 'C-k', '6 * 9', 'Enter');
+      await waitFor(/^54$/m);
+      tmux('send-keys', '-t', SESSION, '-l', 'more garbage');
+      keys('C-w', 'C-w', '7 * 8', 'Enter');
+      await waitFor(/^56$/m);
+      // Delete deletes the character under the cursor.
+      tmux('send-keys', '-t', SESSION, '-l', 'Z123 * 2');
+      keys('C-a', 'DC', 'Enter');
+      await waitFor(/^246$/m);
+      // Alt-D cuts the word after the cursor; Ctrl-R then Enter runs the match.
+      tmux('send-keys', '-t', SESSION, '-l', 'junk 5 * 5');
+      keys('C-a', 'M-d', 'Enter');
+      await waitFor(/^25$/m);
+      keys('C-r', '6 * ', 'Enter');
+      await waitFor(/^54$(?:[\s\S]*^54$)/m);
+      // :{ ... :} groups lines into one entry, as in batch mode.
+      await type(':{');
+      await type('const grouped = 300');
+      await type('grouped + 33');
+      await type(':}');
+      await waitFor(/^333$/m);
+      // NO_COLOR: no colour anywhere on the screen (a string value is green otherwise).
+      await type('"colourless"');
+      await waitFor(/^'colourless'$/m);
+      const coloured = tmux('capture-pane', '-t', SESSION, '-p', '-e', '-S', '-200');
+      assert.doesNotMatch(coloured, /\u001b\[[0-9;]*(3[0-7]|9[0-7]|38;[25])[;m]/);
+      // Ctrl-L clears the screen: the prompt is drawn again on its first line.
+      keys('C-l');
+      const visible = () => tmux('capture-pane', '-t', SESSION, '-p');
+      const deadline = Date.now() + 15_000;
+      while (!/^viv>/.test(visible()) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.match(visible(), /^viv>/, 'the prompt on the first line');
+      assert.doesNotMatch(visible(), /colourless/, 'the screen was cleared');
+      await type('1 + 776');
+      await waitFor(/^777$/m);
     } finally {
       spawnSync('tmux', ['kill-session', '-t', SESSION]);
       dir.remove();

@@ -241,3 +241,32 @@ test('when a redefinition crashes a process, the prompt offers the rollback and 
     await s.close();
   }
 });
+
+test('keys written in one chunk are handled in order: Ctrl-A, Tab and Return inside a chunk', async () => {
+  const s = await session();
+  try {
+    s.ui.stdin.write('.length\u0001"abcdefghijk"\r');
+    await until(s.all, (t) => /^11$/m.test(t));
+    s.ui.stdin.write('const spaced = "x \ty"\r');
+    await until(s.all, (t) => t.includes('spaced: const v1'));
+    s.ui.stdin.write('spaced.length * 1000\r');
+    await until(s.all, (t) => /^3000$/m.test(t));
+  } finally {
+    await s.close();
+  }
+});
+
+test(':{ ... :} groups lines into one entry in the terminal; .help shows the commands', async () => {
+  const s = await session();
+  try {
+    await s.type(
+      ':{' + ENTER + 'const grouped = 600' + ENTER + 'grouped + 66' + ENTER + ':}' + ENTER,
+    );
+    await until(s.all, (t) => /^666$/m.test(t));
+    await s.type('.help' + ENTER);
+    await until(s.all, (t) => t.includes('Commands:'));
+    assert.doesNotMatch(s.all(), /unknown command :\{|SyntaxError/);
+  } finally {
+    await s.close();
+  }
+});

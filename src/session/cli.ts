@@ -29,7 +29,8 @@ const USAGE = `usage: viv [IMAGE] [options]
   --run-for S      with --batch: keep the processes running S seconds after the input ends
   --auto-rollback  when a redefinition makes a process crash past its restart limit, roll the
                    redefinition back and restart the process (default: only offer it)
-  --help           this text`;
+  -h, --help       this text
+  -v, --version    the version of Vivarium`;
 
 export const DEFAULT_IMAGE = fileURLToPath(new URL('../../images/default.json', import.meta.url));
 
@@ -56,7 +57,8 @@ export async function main(
         'run-for': { type: 'string' },
         'auto-rollback': { type: 'boolean', default: false },
         'skip-entry': { type: 'string', multiple: true },
-        help: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+        version: { type: 'boolean', short: 'v', default: false },
       },
     });
   } catch (error) {
@@ -65,6 +67,10 @@ export async function main(
   const { values, positionals } = args;
   if (values.help) {
     process.stdout.write(USAGE + '\n');
+    return 0;
+  }
+  if (values.version) {
+    process.stdout.write(`viv ${await version()}\n`);
     return 0;
   }
   if (positionals.length > 1) return usageError(`unexpected arguments: ${positionals.join(' ')}`);
@@ -85,6 +91,8 @@ export async function main(
   if (positionals[0] && values.image) return usageError('give the image once: IMAGE or --image');
 
   const batch = values.batch || !process.stdin.isTTY;
+  // Colours as Node's REPL decides them: NO_COLOR, FORCE_COLOR, NODE_DISABLE_COLORS and TERM.
+  const colors = !batch && process.stdout.hasColors?.() === true;
   const imagePath = positionals[0] ?? values.image ?? (batch ? undefined : DEFAULT_IMAGE);
   let store: Store | undefined;
   try {
@@ -123,7 +131,7 @@ export async function main(
       timeoutMs,
       ...(values.timeout ? { openTimeoutMs: timeoutMs } : {}),
       store,
-      colors: !batch,
+      colors,
       prelude: stdlibEntries(),
       prestarted,
       opening,
@@ -186,7 +194,7 @@ export async function main(
       });
       if (runFor > 0 && !engine.quitRequested)
         await Promise.race([delay(runFor * 1000), shutdown.stopped]);
-    } else status = await (await ui!).runUi(engine, printer, early);
+    } else status = await (await ui!).runUi(engine, printer, { early, colors });
   } finally {
     clearInterval(timer);
     if (store) {
@@ -281,4 +289,11 @@ export async function runMain(
 
 if (import.meta.main) {
   process.exitCode = await runMain(process.argv.slice(2));
+}
+
+/** The version in package.json (read only when asked: it is not needed to start). */
+async function version(): Promise<string> {
+  const { readFile } = await import('node:fs/promises');
+  const pkg = new URL('../../package.json', import.meta.url);
+  return (JSON.parse(await readFile(pkg, 'utf8')) as { version: string }).version;
 }

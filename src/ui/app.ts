@@ -23,6 +23,8 @@ import {
   pushHistory,
 } from './editor-state.ts';
 import type { EditorState, KeyInput } from './editor-state.ts';
+import { entryComplete, entryToRun } from './entry-group.ts';
+import { splitKeys } from './keys.ts';
 import {
   CONTINUATION,
   DefinitionsPanel,
@@ -57,7 +59,7 @@ interface LogLine {
 
 export function App({ engine, imageName, printer }: Props): ReactElement {
   const app = useApp();
-  const { stdout } = useStdout();
+  const { stdout, write } = useStdout();
   const screen = useWindowSize();
   const [editor, setEditor] = useState<EditorState>(() => createEditor(engine.history));
   const [log, setLog] = useState<LogLine[]>([]);
@@ -151,10 +153,11 @@ export function App({ engine, imageName, printer }: Props): ReactElement {
     // `:frame NAME` again hides the panel (a terminal matter: nothing to ask the image).
     const framing = /^:frame\s+(\S+)\s*$/.exec(text.trim());
     if (framing && framed?.name === framing[1]) return setFramed(null);
+    if (entryToRun(text).trim() === '') return; // an empty `:{` `:}` group
     setNow(Date.now());
     setRunning(Date.now());
     const wasDirty = engine.dirty;
-    const result = await engine.submit(text);
+    const result = await engine.submit(entryToRun(text));
     setRunning(null);
     setProgress(null);
     // Commands that open a panel answer through the one dispatcher like every other.
@@ -218,7 +221,9 @@ export function App({ engine, imageName, printer }: Props): ReactElement {
       setPanel((p) => !p);
       return;
     }
-    const { state, action } = editorKey(editorRef.current, { input, key }, isComplete);
+    const { state, action } = editorKey(editorRef.current, { input, key }, (text) =>
+      entryComplete(text, isComplete),
+    );
     setEditorState(state);
     if (action.type !== 'complete') setHint(undefined);
     if (action.type !== 'interrupt') setArmedExit(false);
@@ -232,6 +237,11 @@ export function App({ engine, imageName, printer }: Props): ReactElement {
         return;
       case 'eof':
         quit();
+        return;
+      case 'clear-screen':
+        // Ctrl-L: ink erases its frame, the screen is cleared, and ink draws the frame again at
+        // the top (the scrollback stays, as in bash).
+        write('\u001b[H\u001b[2J');
         return;
       case 'interrupt':
         if (state.text !== '' || state.search !== null) setEditorState(clearEntry(state));
@@ -253,13 +263,13 @@ export function App({ engine, imageName, printer }: Props): ReactElement {
       else if (key.ctrl && input === 'd') {
         engine.requestQuit();
         engine.interrupt();
-      } else queue.current.push(...splitChunk(input, key));
+      } else queue.current.push(...splitKeys(input, key));
       return;
     }
     // Between entries the guest may still be running a process tick or a timer callback: Ctrl-C
     // stops it too (it is reported as stopped by Ctrl-C), and then edits the line as usual.
     if (key.ctrl && input === 'c') engine.interrupt();
-    queue.current.push(...splitChunk(input, key));
+    queue.current.push(...splitKeys(input, key));
     void drain();
   });
 
@@ -329,17 +339,6 @@ function textRows(text: string, columns: number, prefix = 0): number {
   return text
     .split('\n')
     .reduce((sum, line) => sum + Math.max(1, Math.ceil((prefix + line.length) / width)), 0);
-}
-
-/** A chunk of several characters with line breaks in it is typed text and Enter presses. */
-function splitChunk(input: string, key: KeyInput['key']): KeyInput[] {
-  if (input.length <= 1 || key.ctrl || key.meta || !/[\r\n]/.test(input)) return [{ input, key }];
-  const keys: KeyInput[] = [];
-  input.split(/\r\n?|\n/).forEach((segment, i) => {
-    if (i > 0) keys.push({ input: '\r', key: { return: true } });
-    if (segment) keys.push({ input: segment, key: {} });
-  });
-  return keys;
 }
 
 function echo(text: string): string {

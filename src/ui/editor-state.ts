@@ -19,6 +19,7 @@ export type EditorAction =
   | { type: 'submit'; text: string }
   | { type: 'complete' }
   | { type: 'interrupt' }
+  | { type: 'clear-screen' }
   | { type: 'eof' };
 
 export interface EditorResult {
@@ -36,6 +37,7 @@ export function createEditor(history: readonly string[] = []): EditorState {
     draft: '',
     search: null,
     killRing: '',
+    undo: [],
   };
 }
 
@@ -51,7 +53,9 @@ export function editorKey(
 ): EditorResult {
   if (key.ctrl && input === 'c') return { state, action: { type: 'interrupt' } };
   if (state.search !== null) {
-    const searched = searchKey(state, input, key, isText(input, key));
+    // Return takes the match and runs it, as bash and Node do; other keys that end the search
+    // take the match and then act on it.
+    const searched = key.return ? null : searchKey(state, input, key, isText(input, key));
     if (searched !== null) return none(searched);
     state = acceptSearch(state);
   }
@@ -79,7 +83,11 @@ export function editorKey(
   if (key.downArrow) return none(lineDown(state) ?? historyNewer(state));
   if (key.home) return none(moveTo(state, lineStart(text, cursor)));
   if (key.end) return none(moveTo(state, lineEnd(text, cursor)));
-  if ((key.backspace || key.delete) && input === '') {
+  if (key.delete && input === '') {
+    if (word) return none(kill(state, cursor, wordForward(text, cursor)));
+    return none(remove(state, cursor, nextChar(text, cursor)));
+  }
+  if (key.backspace && input === '') {
     if (word) return none(kill(state, wordBack(text, cursor), cursor));
     return none(remove(state, prevChar(text, cursor), cursor));
   }
@@ -99,9 +107,12 @@ export function applyCompletion(
   return replace(state, from, state.cursor, insertion);
 }
 
-/** Drops the entry (text, history position, draft, search); keeps the history and the kill ring. */
+/**
+ * Drops the entry (text, history position, draft, search, undo); keeps the history and the kill
+ * ring.
+ */
 export function clearEntry(state: EditorState): EditorState {
-  return { ...state, text: '', cursor: 0, historyIndex: null, draft: '', search: null };
+  return { ...state, text: '', cursor: 0, historyIndex: null, draft: '', search: null, undo: [] };
 }
 
 /**
@@ -135,6 +146,18 @@ function ctrlKey(state: EditorState, letter: string): EditorResult {
       return none(moveTo(state, lineStart(text, cursor)));
     case 'e':
       return none(moveTo(state, lineEnd(text, cursor)));
+    case 'b':
+      return none(moveTo(state, prevChar(text, cursor)));
+    case 'f':
+      return none(moveTo(state, nextChar(text, cursor)));
+    case 'p':
+      return none(lineUp(state) ?? historyOlder(state));
+    case 'n':
+      return none(lineDown(state) ?? historyNewer(state));
+    case 'l':
+      return { state, action: { type: 'clear-screen' } };
+    case '_':
+      return none(undo(state));
     case 'd':
       if (text === '') return { state, action: { type: 'eof' } };
       return none(remove(state, cursor, nextChar(text, cursor)));
@@ -177,10 +200,21 @@ function moveTo(state: EditorState, cursor: number): EditorState {
   return cursor === state.cursor ? state : { ...state, cursor };
 }
 
+/** How many changes Ctrl-_ can undo. */
+const UNDO_LIMIT = 200;
+
 function replace(state: EditorState, from: number, to: number, insertion: string): EditorState {
   if (from === to && insertion === '') return moveTo(state, from);
   const text = state.text.slice(0, from) + insertion + state.text.slice(to);
-  return { ...state, text, cursor: from + insertion.length };
+  const undo = [...state.undo.slice(1 - UNDO_LIMIT), { text: state.text, cursor: state.cursor }];
+  return { ...state, text, cursor: from + insertion.length, undo };
+}
+
+/** Ctrl-_ (readline's undo): the text and cursor as they were before the last change. */
+function undo(state: EditorState): EditorState {
+  const last = state.undo[state.undo.length - 1];
+  if (!last) return state;
+  return { ...state, ...last, undo: state.undo.slice(0, -1) };
 }
 
 function insert(state: EditorState, insertion: string): EditorState {

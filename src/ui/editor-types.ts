@@ -24,6 +24,8 @@ export interface EditorState {
   search: SearchState | null;
   /** The last killed text (Ctrl-K/U/W, Meta-D, Meta-Backspace), yanked by Ctrl-Y. */
   killRing: string;
+  /** What Ctrl-_ restores: the text and cursor before each change, newest last. */
+  undo: readonly { text: string; cursor: number }[];
 }
 
 /** Input as ink's useInput delivers it: the text typed and a key object. */

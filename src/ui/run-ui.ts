@@ -9,8 +9,9 @@ import type { Printer } from './app.ts';
 export async function runUi(
   engine: Engine,
   printer: Printer,
-  early?: { handOver(): NodeJS.ReadableStream },
+  options: { early?: { handOver(): NodeJS.ReadableStream }; colors?: boolean } = {},
 ): Promise<number> {
+  const { early, colors = true } = options;
   // After the instant prompt, ink reads its stream: everything typed so far, then the keys.
   const stdin = early?.handOver() as NodeJS.ReadStream | undefined;
   const instance = render(
@@ -21,8 +22,54 @@ export async function runUi(
     }),
     // ink turns itself non-interactive when CI=true is in the environment and then draws
     // nothing until exit; the REPL only runs on a terminal, so it is always interactive.
-    { exitOnCtrlC: false, interactive: Boolean(process.stdout.isTTY), ...(stdin ? { stdin } : {}) },
+    {
+      exitOnCtrlC: false,
+      interactive: Boolean(process.stdout.isTTY),
+      ...(stdin ? { stdin } : {}),
+      ...(colors ? {} : { stdout: withoutColours(process.stdout) }),
+    },
   );
   await instance.waitUntilExit();
   return 0;
+}
+
+/** SGR parameters that set a colour: 30-39, 40-49, 90-97, 100-107, and 38/48 with their operands. */
+const COLOUR = /^(3\d|4\d|9[0-7]|10[0-7])$/;
+
+/**
+ * Without colours (NO_COLOR, FORCE_COLOR=0, TERM=dumb): ink's colours are dropped from what it
+ * writes, while inverse (the cursor), bold and dim stay, since they are not colours. ink colours
+ * through chalk, which does not read NO_COLOR.
+ */
+export function withoutColours(stdout: NodeJS.WriteStream): NodeJS.WriteStream {
+  const write = (chunk: unknown, ...rest: unknown[]) =>
+    Reflect.apply(stdout.write, stdout, [
+      typeof chunk === 'string' ? stripColours(chunk) : chunk,
+      ...rest,
+    ]) as boolean;
+  return new Proxy(stdout, {
+    get(target, property) {
+      if (property === 'write') return write;
+      const value = Reflect.get(target, property, target) as unknown;
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
+/** The text with colour parameters removed from its SGR sequences (an emptied one goes). */
+export function stripColours(text: string): string {
+  return text.replace(/\u001b\[([0-9;]*)m/g, (whole, params: string) => {
+    if (params === '') return whole;
+    const kept: string[] = [];
+    const parts = params.split(';');
+    for (let i = 0; i < parts.length; i++) {
+      const p = parts[i]!;
+      if (p === '38' || p === '48') {
+        i += parts[i + 1] === '5' ? 2 : 4;
+        continue;
+      }
+      if (!COLOUR.test(p)) kept.push(p);
+    }
+    return kept.length ? `\u001b[${kept.join(';')}m` : '';
+  });
 }

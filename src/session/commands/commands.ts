@@ -4,6 +4,7 @@ import type { ControlAction, HistoryInfo } from '../../shared/types.ts';
 import type { Engine } from '../engine/engine.ts';
 import { ask, frame, inspect } from './queries.ts';
 import type { Result } from '../result.ts';
+import { dotCommand, isDotCommand } from './dot-commands.ts';
 import { formatBytes, renderDefs, renderDiff, renderHistory, renderProcesses } from './render.ts';
 
 interface Command {
@@ -219,6 +220,11 @@ export function completeCommand(text: string): { from: number; candidates: strin
 }
 
 export async function runCommand(engine: Engine, text: string): Promise<Result> {
+  if (isDotCommand(text)) {
+    const dot = dotCommand(text);
+    if ('message' in dot) return fail('UnknownCommand', dot.message);
+    text = dot.command;
+  }
   const match = /^:(\S*)\s*([\s\S]*)$/.exec(text)!;
   const command = COMMANDS.find((c) => c.name === match[1]);
   if (!command) {
@@ -235,11 +241,16 @@ const KEYS: [string, string][] = [
   ['Alt-Enter', 'a new line inside the entry'],
   ['Esc', 'cancel a multi-line entry'],
   ['Up / Down', 'move between lines; at the edges, earlier entries (history)'],
-  ['Ctrl-R', 'search earlier entries (again: next match; Enter takes it)'],
+  ['Ctrl-P / Ctrl-N', 'the same as Up / Down'],
+  ['Ctrl-R', 'search earlier entries (again: next match; Enter runs it, Esc edits it)'],
   ['Tab', 'complete names, commands and properties (acct.)'],
   ['Ctrl-A / Ctrl-E', 'start / end of the line (also Home / End)'],
+  ['Ctrl-B / Ctrl-F', 'a character back / forward (also Left / Right)'],
+  ['Delete', 'delete the character under the cursor'],
   ['Ctrl-K / Ctrl-U / Ctrl-W', 'cut to the end / to the start / the word before'],
-  ['Alt-B / Alt-F', 'a word back / forward'],
+  ['Alt-B / Alt-F / Alt-D', 'a word back / forward; cut the word after'],
+  ['Ctrl-Y / Ctrl-_', 'paste back what was cut / undo'],
+  ['Ctrl-L', 'clear the screen'],
   ['Ctrl-T', 'show or hide the definitions panel'],
   ['Ctrl-C', 'stop a running entry, or clear the line; twice on an empty line quits'],
   ['Ctrl-D', 'quit (the image is saved first)'],

@@ -27,6 +27,7 @@ import { describeStop } from './replay.ts';
 import { ProcessEvents } from './process-events.ts';
 import { TICK_RECORD_MS, ticksRecord } from './tick-records.ts';
 import type { EventsHost } from './process-events.ts';
+import { isDotCommand } from '../commands/dot-commands.ts';
 
 export type { JournalRecord } from './journal-records.ts';
 export type { EngineOptions, OpeningControl, Store } from './options.ts';
@@ -126,7 +127,9 @@ export class Engine implements JournalHost, RebuildHost, EventsHost {
     return this.exclusive(async () => {
       this.rememberHistory(text);
       const command = this.options.command;
-      if (text.trim().startsWith(':') && command) return command(text.trim());
+      // `:command`, or a Node REPL habit (`.help`, `.exit`): commands.ts says what it stands for.
+      if ((text.trim().startsWith(':') || isDotCommand(text)) && command)
+        return command(text.trim());
       return this.#framesLocated(await this.#evaluate(text, analysis ? { analysis } : {}));
     });
   }

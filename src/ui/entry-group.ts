@@ -1,0 +1,24 @@
+// `:{` ... `:}` in the terminal, as batch mode reads it (entry-reader.ts) and as GHCi has it: the
+// lines between are one entry, whatever they are. Return inserts a line break until the last line
+// is `:}`; the entry run is the lines in between.
+
+function lines(text: string): string[] {
+  return text.split('\n');
+}
+
+/** True when `text` starts a `:{` group. */
+function isGroup(text: string): boolean {
+  return lines(text)[0]!.trim() === ':{';
+}
+
+/** The terminal's continuation rule: a `:{` group is complete at its `:}` line. */
+export function entryComplete(text: string, isComplete: (text: string) => boolean): boolean {
+  if (!isGroup(text)) return isComplete(text);
+  const all = lines(text);
+  return all.length > 1 && all[all.length - 1]!.trim() === ':}';
+}
+
+/** What is run for an entry typed: the lines inside a `:{` group, or the text itself. */
+export function entryToRun(text: string): string {
+  return isGroup(text) ? lines(text).slice(1, -1).join('\n') : text;
+}
