@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { session, until } from './support/session.ts';
 import { oscReceiver } from './support/osc-receiver.ts';
-import { PERIOD_MS, connectOsc, findOrInstallScsynth, startScsynth } from './support/scsynth.ts';
+import { connectOsc, findOrInstallScsynth, startScsynth } from './support/scsynth.ts';
 
 test('OSC events land on the beat grid across a pattern redefinition, a tempo change and a throwing pattern', async () => {
   const rx = await oscReceiver();
@@ -104,17 +104,19 @@ test(
       assert.equal(status.message.args[3]?.value, 1, 'only the default group exists yet');
       const r = await session([
         'const clock = once(new TempoClock(480))', // a tick every 62.5 ms
-        `const synth = once(new OscOut({ port: ${server.port}, latency: 0.1 }))`,
+        // Half a second of latency and no skipping: a loaded machine may run a tick late, but
+        // not half a second late, so every bundle reaches scsynth before its time.
+        `const synth = once(new OscOut({ port: ${server.port}, latency: 0.5 }))`,
         // One group a tick, id 2000 + tick number: /g_new ID addAction(0: head) target(0: root).
         "function groups(s, t) { if (t.n < 12) synth.send('/g_new', [2000 + t.n, 0, 0]) }",
-        "spawn('groups', { beats: 0.5, clock, step: groups })",
+        "spawn('groups', { beats: 0.5, clock, step: groups, late: 'catch-up' })",
         until('processes()[0].ticks >= 12'),
       ]);
       assert.ok(
         r.results.every((x) => x.ok),
         r.stdout,
       );
-      // The last bundle is due 100 ms (its latency) after it was sent: wait for its group.
+      // The last bundle is due 500 ms (its latency) after it was sent: wait for its group.
       const go = () => listener.received.filter((m) => m.message.address === '/n_go');
       const deadline = Date.now() + 10_000;
       while (go().length < 12 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
@@ -125,16 +127,9 @@ test(
         Array.from({ length: 12 }, (_, i) => 2000 + i),
         'every group, in order',
       );
-      const gaps = started.slice(1).map((m, i) => m.at - started[i]!.at);
-      // scsynth acts a whole JACK period at a time, and the notifications cross a busy machine
-      // (CI runs two test files at once): the spacing is checked loosely; the exact grid is
-      // checked on the wire by the receiver test above.
-      for (const gap of gaps) {
-        assert.ok(
-          Math.abs(gap - 62.5) <= PERIOD_MS + 35,
-          `groups started ${gap.toFixed(1)} ms apart (62.5 ms, give or take a JACK period and jitter)`,
-        );
-      }
+      // The spacing of the notifications is not checked here: they cross a loaded machine (CI runs
+      // several test files at once). The exact grid is checked on the wire by the receiver test
+      // above; scsynth itself says whether a bundle came after its time.
       const late = server
         .output()
         .split('\n')
