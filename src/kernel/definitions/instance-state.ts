@@ -3,6 +3,7 @@
 // those). Everything here defines and deletes properties through intrinsics captured before user
 // code runs, so restoring an instance never runs a user setter or getter of its class.
 import {
+  safe,
   defineProperty,
   getOwnPropertyDescriptor,
   getOwnPropertyDescriptors,
@@ -75,7 +76,7 @@ export function restoreState(instance: object, state: InstanceState): boolean {
     for (let k = keys.length - 1; k >= 0; k--) {
       if (!hasOwn(own, keys[k]!) && !deleteProperty(instance, keys[k]!)) complete = false;
     }
-    for (const key of ownKeys(own)) {
+    for (const key of safe(ownKeys(own))) {
       defineProperty(instance, key, own[key as string]!);
     }
     if (getPrototypeOf(instance) !== state.proto) setPrototypeOf(instance, state.proto);
@@ -89,7 +90,7 @@ export function restoreState(instance: object, state: InstanceState): boolean {
 /** Appends to `into` the string keys `instance` has now and did not have in `state`. */
 export function addedKeys(state: InstanceState, instance: object, into: string[]): void {
   const before = descriptorsOrKeys(state);
-  for (const key of ownKeys(instance)) {
+  for (const key of safe(ownKeys(instance))) {
     if (typeof key !== 'string' || hasOwn(before, key)) continue;
     let known = false;
     for (let i = 0; i < into.length; i++) if (into[i] === key) known = true;

@@ -16,6 +16,7 @@ import {
   type Shape,
 } from './format.ts';
 import {
+  safe,
   RealMap,
   RealSet,
   Array,
@@ -72,7 +73,7 @@ interface ShapeInfo {
 function blockedKeys(proto: object | null): Set<PropertyKey> {
   const blocked = new Set<PropertyKey>();
   for (let p = proto; p !== null; p = protoOf(p)) {
-    for (const k of ownKeys(p)) {
+    for (const k of safe(ownKeys(p))) {
       const d = describe(p, k)!;
       if (!('value' in d) || !d.writable) blocked.add(k);
     }
@@ -112,7 +113,7 @@ export function decodeHeap(heap: EncodedHeap, hooks: DecodeHooks): Map<string, u
   }
 
   function info(shape: Shape): ShapeInfo {
-    const hidden = shape.h === undefined ? undefined : new Set($map(shape.h, key));
+    const hidden = shape.h === undefined ? undefined : new Set(safe($map(shape.h, key)));
     return { keys: $map(shape.k, key), shape, hidden, proto: undefined, assignable: false };
   }
 
@@ -250,7 +251,7 @@ export function decodeHeap(heap: EncodedHeap, hooks: DecodeHooks): Map<string, u
         $push(views, i);
     }
   }
-  for (const i of views) {
+  for (const i of safe(views)) {
     const rec = recs[i]!;
     const buffer = value(rec[1]);
     if (!(buffer instanceof AB)) throw corrupt(`record ${i} is a view without an ArrayBuffer`);
@@ -275,7 +276,7 @@ export function decodeHeap(heap: EncodedHeap, hooks: DecodeHooks): Map<string, u
       }
       if (e !== undefined) {
         // A new Error has its own `stack` (and AggregateError its `errors`); drop what was not saved.
-        for (const k of ownKeys(o)) if (!$includes(si.keys, k)) deleteProperty(o, k);
+        for (const k of safe(ownKeys(o))) if (!$includes(si.keys, k)) deleteProperty(o, k);
       }
     } else if (tag === 'A') {
       const a = o as unknown[];
@@ -289,14 +290,20 @@ export function decodeHeap(heap: EncodedHeap, hooks: DecodeHooks): Map<string, u
           apply(mapSet, o, [value(entries[j]), value(entries[j + 1])]);
         }
       } else if (tag === 'S') {
-        for (const m of rec[1] as unknown[]) apply(setAdd, o, [value(m)]);
+        const members = rec[1] as unknown[];
+        for (let j = 0; j < members.length; j++) apply(setAdd, o, [value(members[j])]);
       }
       const fixed = FIXED_LENGTH[tag as string]!;
       if (rec.length > fixed) fill(o, shapeAt(rec[fixed]), rec, fixed + 1);
     }
   }
 
-  for (const [o, cls, values] of privates) hooks.restorePrivates(o, cls, values);
+  for (const pair of safe(privates)) {
+    const o = pair[0],
+      cls = pair[1],
+      values = pair[2];
+    hooks.restorePrivates(o, cls, values);
+  }
 
   const locked = heap.locked;
   for (let j = 0; j < locked.length; j += 2) {
@@ -308,6 +315,10 @@ export function decodeHeap(heap: EncodedHeap, hooks: DecodeHooks): Map<string, u
   }
 
   const roots = new Map<string, unknown>();
-  for (const [name, v] of heap.roots) roots.set(name, value(v));
+  for (const pair of safe(heap.roots)) {
+    const name = pair[0],
+      v = pair[1];
+    roots.set(name, value(v));
+  }
   return roots;
 }

@@ -12,8 +12,7 @@ import {
 } from './text.ts';
 import * as types from './types.ts';
 import {
-  RealMap,
-  RealSet,
+  safe,
   ObjectPrototype,
   Map,
   Math,
@@ -175,25 +174,27 @@ export function formatTypedArray(ctx: Ctx, value: AnyObject, recurseTimes: numbe
   }
   if (length > shown) $push(output, remainingText(length - shown));
   if (ctx.showHidden) {
-    for (const key of ['BYTES_PER_ELEMENT', 'length', 'byteLength', 'byteOffset', 'buffer']) {
+    for (const key of safe(['BYTES_PER_ELEMENT', 'length', 'byteLength', 'byteOffset', 'buffer'])) {
       $push(output, formatPseudo(ctx, key, value[key], recurseTimes, true));
     }
   }
   return output;
 }
 
-// Iterates with the builtin iterator so overridden `Symbol.iterator` methods are not called.
+// Iterates with the original iterator methods and `next` (safe()), so that neither an overridden
+// `Symbol.iterator` nor a patched %MapIteratorPrototype%.next is called.
 function formatCollection(
   ctx: Ctx,
-  iterator: Iterator<unknown>,
+  items: Iterable<unknown>,
   size: number,
   format: (item: unknown) => string,
 ): string[] {
   const shown = Math.min(Math.max(0, ctx.maxArrayLength), size);
   const output: string[] = [];
   ctx.indentationLvl += 2;
-  for (let step = iterator.next(); !step.done && output.length < shown; step = iterator.next()) {
-    $push(output, format(step.value));
+  for (const item of safe(items)) {
+    if (output.length >= shown) break;
+    $push(output, format(item));
   }
   if (size > shown) $push(output, remainingText(size - shown));
   ctx.indentationLvl -= 2;
@@ -202,7 +203,7 @@ function formatCollection(
 
 export function formatSet(ctx: Ctx, value: AnyObject, recurseTimes: number): string[] {
   const set = value as unknown as Set<unknown>;
-  return formatCollection(ctx, $call(RealSet.prototype.values, set), types.setSize(set), (item) =>
+  return formatCollection(ctx, set, types.setSize(set), (item) =>
     ctx.formatValue(item, recurseTimes),
   );
 }
@@ -211,10 +212,11 @@ export function formatMap(ctx: Ctx, value: AnyObject, recurseTimes: number): str
   const map = value as unknown as Map<unknown, unknown>;
   return formatCollection(
     ctx,
-    $call(RealMap.prototype.entries, map),
+    map,
     types.mapSize(map),
     (entry) => {
-      const [key, item] = entry as [unknown, unknown];
+      const key = (entry as [unknown, unknown])[0];
+      const item = (entry as [unknown, unknown])[1];
       return `${ctx.formatValue(key, recurseTimes)} => ${ctx.formatValue(item, recurseTimes)}`;
     },
   );
