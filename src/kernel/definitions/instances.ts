@@ -1,7 +1,7 @@
 // Every live instance of every image class, found without relying on reachability from a name:
 // the class's constructor registers each new instance here through a WeakRef, so the registry never
 // keeps an instance alive and still finds one that only a closure or a timer holds.
-import { safe, Math, WeakRefCtor } from '../primordials.ts';
+import { Math, WeakRefCtor } from '../primordials.ts';
 import { $push } from '../primordials-methods.ts';
 
 export class InstanceRegistry {
@@ -16,7 +16,8 @@ export class InstanceRegistry {
   /** Drops references to collected instances; amortised O(1) per `add`. */
   sweep(): void {
     const live: WeakRef<object>[] = [];
-    for (const ref of safe(this.#refs)) if (ref.deref() !== undefined) $push(live, ref);
+    const refs = this.#refs;
+    for (let i = 0; i < refs.length; i++) if (refs[i]!.deref() !== undefined) $push(live, refs[i]!);
     this.#refs = live;
     this.#sweepAt = Math.max(1024, live.length * 2);
   }

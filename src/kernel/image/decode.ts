@@ -73,7 +73,9 @@ interface ShapeInfo {
 function blockedKeys(proto: object | null): Set<PropertyKey> {
   const blocked = new Set<PropertyKey>();
   for (let p = proto; p !== null; p = protoOf(p)) {
-    for (const k of safe(ownKeys(p))) {
+    const ks = ownKeys(p);
+    for (let n = 0; n < ks.length; n++) {
+      const k = ks[n]!;
       const d = describe(p, k)!;
       if (!('value' in d) || !d.writable) blocked.add(k);
     }
@@ -251,7 +253,8 @@ export function decodeHeap(heap: EncodedHeap, hooks: DecodeHooks): Map<string, u
         $push(views, i);
     }
   }
-  for (const i of safe(views)) {
+  for (let n = 0; n < views.length; n++) {
+    const i = views[n]!;
     const rec = recs[i]!;
     const buffer = value(rec[1]);
     if (!(buffer instanceof AB)) throw corrupt(`record ${i} is a view without an ArrayBuffer`);
@@ -276,7 +279,10 @@ export function decodeHeap(heap: EncodedHeap, hooks: DecodeHooks): Map<string, u
       }
       if (e !== undefined) {
         // A new Error has its own `stack` (and AggregateError its `errors`); drop what was not saved.
-        for (const k of safe(ownKeys(o))) if (!$includes(si.keys, k)) deleteProperty(o, k);
+        const ks = ownKeys(o);
+        for (let n = 0; n < ks.length; n++) {
+          if (!$includes(si.keys, ks[n]!)) deleteProperty(o, ks[n]!);
+        }
       }
     } else if (tag === 'A') {
       const a = o as unknown[];
@@ -298,11 +304,9 @@ export function decodeHeap(heap: EncodedHeap, hooks: DecodeHooks): Map<string, u
     }
   }
 
-  for (const pair of safe(privates)) {
-    const o = pair[0],
-      cls = pair[1],
-      values = pair[2];
-    hooks.restorePrivates(o, cls, values);
+  for (let n = 0; n < privates.length; n++) {
+    const p = privates[n]!;
+    hooks.restorePrivates(p[0], p[1], p[2]);
   }
 
   const locked = heap.locked;

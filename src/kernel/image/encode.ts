@@ -35,7 +35,6 @@ import {
   unregisteredSymbol,
 } from './errors.ts';
 import {
-  safe,
   RealMap,
   RealSet,
   DatePrototype,
@@ -57,6 +56,7 @@ import {
   Uint8Array,
 } from '../primordials.ts';
 import {
+  $concat,
   $filter,
   $includes,
   $map,
@@ -285,7 +285,7 @@ export function encodeHeap(
     const own = keys(o);
     if (names(o).length !== own.length) throw nonEnumerable(o);
     const syms = symbols(o);
-    const ks: PropertyKey[] = syms.length === 0 ? own : [...safe(own), ...safe(syms)];
+    const ks: PropertyKey[] = syms.length === 0 ? own : $concat<PropertyKey>(own, syms);
     const n = ks.length;
     const rec: unknown[] = new Array(n + 1);
     rec[0] = shapeOf(root, ks, () => ({ k: encodeKeys(ks), ...extra }));
@@ -301,25 +301,21 @@ export function encodeHeap(
       ks = $filter(ks, (k) => !$includes(skip, k as string));
     const rec: unknown[] = [0];
     const hiddenKeys: PropertyKey[] = [];
-    for (const k of safe(ks)) {
-      $push(rec, read(o, k, true));
-      if (hidden) $push(hiddenKeys, k);
+    for (let n = 0; n < ks.length; n++) {
+      $push(rec, read(o, ks[n]!, true));
+      if (hidden) $push(hiddenKeys, ks[n]!);
     }
     const privates = cls === undefined ? undefined : hooks.privateFields(o);
     const pk = privates === undefined ? [] : keys(privates);
-    for (const k of safe(pk)) $push(rec, value(privates![k]));
+    for (let n = 0; n < pk.length; n++) $push(rec, value(privates![pk[n]!]));
     let root = tries.get(kind);
     if (root === undefined) tries.set(kind, (root = trie()));
-    rec[0] = shapeOf(
-      root,
-      [...safe(ks), PRIVATES, ...safe(pk), HIDDEN, ...safe(hiddenKeys)],
-      () => ({
-        ...extra,
-        k: encodeKeys(ks),
-        ...(pk.length > 0 ? { p: pk } : undefined),
-        ...(hiddenKeys.length > 0 ? { h: encodeKeys(hiddenKeys) } : undefined),
-      }),
-    );
+    rec[0] = shapeOf(root, $concat<unknown>(ks, [PRIVATES], pk, [HIDDEN], hiddenKeys), () => ({
+      ...extra,
+      k: encodeKeys(ks),
+      ...(pk.length > 0 ? { p: pk } : undefined),
+      ...(hiddenKeys.length > 0 ? { h: encodeKeys(hiddenKeys) } : undefined),
+    }));
     return rec;
   }
 
@@ -340,7 +336,7 @@ export function encodeHeap(
   function sparse(a: unknown[]): unknown[] {
     const ks = $filter(ownKeys(a), (k) => k !== 'length');
     const rec: unknown[] = ['A+', a.length, shapeOf(plainTrie, ks, () => ({ k: encodeKeys(ks) }))];
-    for (const k of safe(ks)) $push(rec, read(a, k, false));
+    for (let n = 0; n < ks.length; n++) $push(rec, read(a, ks[n]!, false));
     return rec;
   }
 
@@ -357,7 +353,7 @@ export function encodeHeap(
       rec,
       shapeOf(plainTrie, rest, () => ({ k: encodeKeys(rest) })),
     );
-    for (const k of safe(rest)) $push(rec, read(o, k, false));
+    for (let n = 0; n < rest.length; n++) $push(rec, read(o, rest[n]!, false));
     return rec;
   }
 

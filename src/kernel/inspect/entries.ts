@@ -11,15 +11,7 @@ import {
   type Stylize,
 } from './text.ts';
 import * as types from './types.ts';
-import {
-  safe,
-  ObjectPrototype,
-  Map,
-  Math,
-  Object,
-  Set,
-  String,
-} from '../primordials.ts';
+import { safe, ObjectPrototype, Map, Math, Object, Set, String } from '../primordials.ts';
 import { $call, $map, $push, $slice, $test } from '../primordials-methods.ts';
 import { $toString } from '../primordials-methods.ts';
 
@@ -210,16 +202,11 @@ export function formatSet(ctx: Ctx, value: AnyObject, recurseTimes: number): str
 
 export function formatMap(ctx: Ctx, value: AnyObject, recurseTimes: number): string[] {
   const map = value as unknown as Map<unknown, unknown>;
-  return formatCollection(
-    ctx,
-    map,
-    types.mapSize(map),
-    (entry) => {
-      const key = (entry as [unknown, unknown])[0];
-      const item = (entry as [unknown, unknown])[1];
-      return `${ctx.formatValue(key, recurseTimes)} => ${ctx.formatValue(item, recurseTimes)}`;
-    },
-  );
+  return formatCollection(ctx, map, types.mapSize(map), (entry) => {
+    const key = (entry as [unknown, unknown])[0];
+    const item = (entry as [unknown, unknown])[1];
+    return `${ctx.formatValue(key, recurseTimes)} => ${ctx.formatValue(item, recurseTimes)}`;
+  });
 }
 
 // Module namespace entries; bindings still in their temporal dead zone read as <uninitialized>.
