@@ -123,10 +123,16 @@ function safeIteratorMethod(create: Function, dummy: object): Function {
  * `for (const x of safe(list))`: an iterable whose iterator the kernel owns, so that iterating
  * runs none of `Array.prototype[Symbol.iterator]`, %ArrayIteratorPrototype%.next or the Map, Set
  * and String iterators, which user code may delete or patch (test262 does). An array (or typed
- * array) is walked by index as its builtin iterator would; a string by code points; a safe Map or
- * Set and their iterators are safe already; a user's Map or Set goes through the original
- * iterator methods and `next`. Hot paths (saving, decoding, migrations) use plain index loops.
+ * array, or any array-like) is walked by index as its builtin iterator would; a string by code
+ * points; a safe Map or Set and their iterators are safe already; a user's Map or Set goes through
+ * the original iterator methods and `next`. Anything else (a generator, a user's Map iterator) is
+ * refused, and the overloads let TypeScript refuse it first. Hot paths (saving, decoding,
+ * migrations) use plain index loops.
  */
+export function safe<T>(list: ArrayLike<T>): Iterable<T>;
+export function safe<K, V>(map: ReadonlyMap<K, V>): Iterable<[K, V]>;
+export function safe<T>(set: ReadonlySet<T>): Iterable<T>;
+export function safe<T>(iterator: MapIterator<T> | SetIterator<T>): Iterable<T>;
 export function safe<T>(iterable: Iterable<T> | ArrayLike<T>): Iterable<T> {
   if (isArray(iterable) || isTypedArray(iterable)) {
     return new SafeArrayIterator(iterable as ArrayLike<T>) as unknown as Iterable<T>;
@@ -156,7 +162,10 @@ export function safe<T>(iterable: Iterable<T> | ArrayLike<T>): Iterable<T> {
       setNext,
     ) as unknown as Iterable<T>;
   }
-  throw new rawGlobal.TypeError('safe(): not an array, string, Map or Set');
+  if (typeof (iterable as ArrayLike<T>).length === 'number') {
+    return new SafeArrayIterator(iterable as ArrayLike<T>) as unknown as Iterable<T>;
+  }
+  throw new rawGlobal.TypeError('safe(): not an array, string, Map, Set or array-like');
 }
 
 const { isArray } = rawGlobal.Array;

@@ -105,7 +105,7 @@ export function createClassCell(name: string, state: StampState): ClassCell {
 }
 
 /** Every class cell whose stub is `cell`'s stub or inherits from it. */
-export function familyOf(cell: ClassCell, all: Iterable<ClassCell>): ClassCell[] {
+export function familyOf(cell: ClassCell, all: readonly ClassCell[]): ClassCell[] {
   const out: ClassCell[] = [];
   for (const other of safe(all)) {
     for (let f: unknown = other.stub; f; f = getPrototypeOf(f)) {

@@ -25,10 +25,10 @@ export function describe(value: unknown): string {
   return text.length > 80 ? $slice(text, 0, 77) + '...' : text;
 }
 
-let roots: () => Iterable<string> = () => [];
+let roots: () => readonly string[] = () => [];
 
 /** The kernel tells where the search starts: the image's definition names. */
-export function setPathRoots(names: () => Iterable<string>): void {
+export function setPathRoots(names: () => readonly string[]): void {
   roots = names;
 }
 

@@ -177,7 +177,7 @@ export function formatTypedArray(ctx: Ctx, value: AnyObject, recurseTimes: numbe
 // `Symbol.iterator` nor a patched %MapIteratorPrototype%.next is called.
 function formatCollection(
   ctx: Ctx,
-  items: Iterable<unknown>,
+  items: ReadonlyMap<unknown, unknown> | ReadonlySet<unknown>,
   size: number,
   format: (item: unknown) => string,
 ): string[] {

@@ -53,10 +53,12 @@ export function complete(staging: Staging, text: string): { from: number; candid
 
 /** `a.b[2]["c"]` -> ['a', 'b', '2', 'c']. */
 function chainNames(chain: string): string[] {
-  return $map(
-    [...safe(chain.matchAll(/[A-Za-z_$][\w$]*|\[(\d+)\]|\["([^"]*)"\]|\['([^']*)'\]/g))],
-    (m) => m[1] ?? m[2] ?? m[3] ?? m[0],
-  );
+  const step = /[A-Za-z_$][\w$]*|\[(\d+)\]|\["([^"]*)"\]|\['([^']*)'\]/g;
+  const names: string[] = [];
+  for (let m = $exec(step, chain); m !== null; m = $exec(step, chain)) {
+    $push(names, m[1] ?? m[2] ?? m[3] ?? m[0]);
+  }
+  return names;
 }
 
 /** Follows `a.b.c` through property reads; undefined when any step fails or throws. */

@@ -9,7 +9,7 @@ import { safe, Object } from '../primordials.ts';
 import { $push } from '../primordials-methods.ts';
 
 /** What the snapshot keeps: every process with its state, and the logical time. */
-export function savedProcesses(procs: Iterable<Proc>, now: number): object {
+export function savedProcesses(procs: MapIterator<Proc>, now: number): object {
   const out: Record<string, unknown> = {};
   for (const p of safe(procs)) {
     out[p.name] = {

@@ -12,7 +12,7 @@ import { $filter, $includes, $join, $push, $some } from '../primordials-methods.
  * step, init or view is one of them, or whose crash named one of them as the suspect (a class the
  * step calls, a pattern constant), unless spawned with `revive: false`.
  */
-export function revivable(procs: Iterable<Proc>, names: string[]): Proc[] {
+export function revivable(procs: MapIterator<Proc>, names: string[]): Proc[] {
   const out: Proc[] = [];
   for (const proc of safe(procs)) {
     if (proc.status !== 'crashed' || proc.spec.revive === false) continue;
