@@ -168,15 +168,15 @@ export function installTimers(
     },
   };
   for (const pair of safe(Object.entries(globals))) {
-    const name = pair[0],
-      value = pair[1];
+    const name = pair[0];
+    const value = pair[1];
     defineProperty(globalObject, name, { value, writable: true, configurable: true });
   }
   const clearWhere = (test: (t: Timer) => boolean): number => {
     let n = 0;
     for (const pair of safe(timers)) {
-      const id = pair[0],
-        timer = pair[1];
+      const id = pair[0];
+      const timer = pair[1];
       if (test(timer)) {
         clear(id);
         n++;

@@ -97,8 +97,8 @@ export function deferIntegrity(changes: DeferredChanges): () => void {
 /** Applies what the migrations deferred; at commit, on instances kernel code made reversible. */
 export function commitIntegrity(changes: DeferredChanges): void {
   for (const pair of safe(changes.deferred)) {
-    const instance = pair[0],
-      deferred = pair[1];
+    const instance = pair[0];
+    const deferred = pair[1];
     for (const key of safe(deferred.lock)) {
       if (hasOwn(instance, key)) defineProperty(instance, key, { configurable: false });
     }

@@ -320,8 +320,8 @@ export function decodeHeap(heap: EncodedHeap, hooks: DecodeHooks): Map<string, u
 
   const roots = new Map<string, unknown>();
   for (const pair of safe(heap.roots)) {
-    const name = pair[0],
-      v = pair[1];
+    const name = pair[0];
+    const v = pair[1];
     roots.set(name, value(v));
   }
   return roots;

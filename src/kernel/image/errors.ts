@@ -115,8 +115,8 @@ if (typeof SharedArrayBuffer === 'function') {
 /** Built-ins whose instances have internal state that an image-class instance cannot rebuild. */
 const SLOTTED = new Set<object>(safe([Array.prototype, ...safe(REFUSED.keys())]));
 for (const pair of safe(KINDS)) {
-  const p = pair[0],
-    kind = pair[1];
+  const p = pair[0];
+  const kind = pair[1];
   if (p !== null && !$startsWith(kind, 'E:')) SLOTTED.add(p);
 }
 

@@ -168,13 +168,13 @@ export const KINDS = new Map<object | null, string>(
   ]),
 );
 for (const pair of safe(TYPED_ARRAYS)) {
-  const name = pair[0],
-    ctor = pair[1];
+  const name = pair[0];
+  const ctor = pair[1];
   KINDS.set(ctor.prototype, name);
 }
 for (const pair of safe(ERRORS)) {
-  const name = pair[0],
-    ctor = pair[1];
+  const name = pair[0];
+  const ctor = pair[1];
   KINDS.set(ctor.prototype, 'E:' + name);
 }
 

@@ -206,8 +206,8 @@ function bindRoots(staging: Staging, roots: Map<string, unknown>): void {
     const value = roots.get(def.name);
     if (def.kind === 'class' && def.cls) {
       for (const pair of safe(Object.entries(value as Record<string, unknown>))) {
-        const key = pair[0],
-          field = pair[1];
+        const key = pair[0];
+        const field = pair[1];
         defineProperty(def.cls.stub, key, {
           value: field,
           writable: true,

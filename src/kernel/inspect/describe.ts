@@ -65,8 +65,8 @@ export function findPath(target: object, budget = 2_000_000): string | undefined
     };
     if (value instanceof Map) {
       for (const pair of safe(value)) {
-        const k = pair[0],
-          v = pair[1];
+        const k = pair[0];
+        const v = pair[1];
         const found = visit(v, `${path}.get(${keyText(k)})`);
         if (found) return found;
       }

@@ -118,8 +118,8 @@ export function inspectView(staging: Staging, id: number, path: string[]): Inspe
     expandable: pair[1] !== null && (typeof pair[1] === 'object' || typeof pair[1] === 'function'),
   }));
   for (const pair of safe(privateEntries(staging, value))) {
-    const key = pair[0],
-      v = pair[1];
+    const key = pair[0];
+    const v = pair[1];
     $push(fields, { key, preview: preview(v), expandable: v !== null && typeof v === 'object' });
   }
   const cell =

@@ -14,8 +14,8 @@ export function installProcessApi(table: ProcessTable, extra: Record<string, Fun
   };
   const namespace = { now: () => table.now(), ...api, ...extra };
   for (const pair of safe(Object.entries(api))) {
-    const name = pair[0],
-      value = pair[1];
+    const name = pair[0];
+    const value = pair[1];
     defineProperty(globalObject, name, { value, writable: true, configurable: true });
   }
   defineProperty(globalObject, 'vivarium', {

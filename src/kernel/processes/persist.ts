@@ -39,8 +39,8 @@ export function restoreProcesses(
   const procs: Proc[] = [];
   const failures: string[] = [];
   for (const pair of safe(Object.entries(processes ?? {}))) {
-    const name = pair[0],
-      s = pair[1];
+    const name = pair[0];
+    const s = pair[1];
     let spec: ProcessSpec;
     try {
       spec = readSpec(name, s.spec);

@@ -124,8 +124,8 @@ function copyData(value: unknown): unknown {
   if (value && typeof value === 'object' && getPrototypeOf(value) === objectPrototype) {
     const out: Record<string, unknown> = {};
     for (const pair of safe(Object.entries(value))) {
-      const key = pair[0],
-        field = pair[1];
+      const key = pair[0];
+      const field = pair[1];
       out[key] = copyData(field);
     }
     return out;

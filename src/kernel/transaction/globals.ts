@@ -44,8 +44,8 @@ export function restoreGlobals(before: GlobalsBefore): void {
     }
   }
   for (const pair of safe(before)) {
-    const key = pair[0],
-      descriptor = pair[1];
+    const key = pair[0];
+    const descriptor = pair[1];
     const now = getOwnPropertyDescriptor(globalObject, key);
     if (now && same(now, descriptor)) continue;
     try {
