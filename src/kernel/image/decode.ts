@@ -179,7 +179,7 @@ export function decodeHeap(heap: EncodedHeap, hooks: DecodeHooks): Map<string, u
     if (e !== undefined) {
       const ctor = ERRORS.get(e);
       if (ctor === undefined) throw corrupt(`unknown Error constructor ${e}`);
-      return construct(ctor, e === 'AggregateError' ? [[]] : []);
+      return construct(ctor, e === 'AggregateError' ? [safe([])] : []);
     }
     return nullProto === 1 ? create(null) : {};
   }
