@@ -15,6 +15,7 @@ import { inspect } from 'node:util';
 import vm from 'node:vm';
 import { session } from './support/session.ts';
 import { freeGlobalReferences } from './support/free-globals.ts';
+import { unsafeIteration } from './support/iteration-lint.ts';
 import { stdlibEntries } from '../src/session/stdlib.ts';
 import { analyze } from '../src/session/compile/analyze.ts';
 
@@ -135,6 +136,22 @@ const HOSTILE: Hostile[] = [
     code: `Object.defineProperty(Object.prototype, 'then', { get: ${thrower}, configurable: true })`,
     probe: "typeof Object.getOwnPropertyDescriptor(Object.prototype, 'then').get",
   },
+  // The iteration protocol (test262 deletes or patches it): the kernel's loops, spreads and
+  // destructuring iterate through iterators it owns (safe() in primordials-core.ts).
+  ...[
+    ['Object.getPrototypeOf([][Symbol.iterator]())', 'next'],
+    ['Object.getPrototypeOf(new Map().entries())', 'next'],
+    ['Object.getPrototypeOf(new Set().values())', 'next'],
+    ['Object.getPrototypeOf(""[Symbol.iterator]())', 'next'],
+  ].map(([holder, key]) => ({
+    code: `${holder}.${key} = ${thrower}`,
+    probe: `typeof ${holder}.${key}`,
+  })),
+  // (Array.prototype's is deleted in a test of its own: arrays then print as Node prints them.)
+  ...['String.prototype', 'Map.prototype', 'Set.prototype'].map((proto) => ({
+    code: `delete ${proto}[Symbol.iterator]`,
+    probe: `typeof ${proto}[Symbol.iterator]`,
+  })),
 ];
 
 /** Ordinary work after the hostile entry: uses no built-in global by name. */
@@ -226,6 +243,51 @@ test('untouchable: ordinary work after each of 80+ hostile entries is what it is
   }
 });
 
+test('untouchable: with Array.prototype[Symbol.iterator] deleted (test262 does), the work is the same', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'viv-untouchable-'));
+  try {
+    const baseline = await runGroup(join(dir, 'baseline.json'), []);
+    const hostile = {
+      code: 'delete Array.prototype[Symbol.iterator]',
+      probe: 'typeof Array.prototype[Symbol.iterator]',
+    };
+    const got = await runGroup(join(dir, 'deleted.json'), [hostile]);
+    assert.deepEqual(got.hostile.map(shown), ['true', "'undefined'"]);
+    // An array without an iterator prints as Node prints it (util.inspect asks for the iterator).
+    const literal = WORK.indexOf("[1, 'two', { three: 3 }, [4], null, undefined, double]");
+    const context = vm.createContext({});
+    vm.runInContext(`${hostile.code}; function double(x) { return x * 2 }`, context);
+    const expected = [...baseline.work];
+    expected[literal] = inspect(vm.runInContext(WORK[literal]!, context));
+    assert.match(expected[literal]!, /^Array \{/);
+    assert.deepEqual(got.work, expected);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('untouchable: a Map and a Set print their entries whatever user code does to their iterators', async () => {
+  // (Node's own util.inspect throws here: it calls the patched `next`.)
+  const code = [
+    'const m = new Map(); m.set(1, "a"); const s = new Set(); s.add(2); [m.size, s.size]',
+    `Object.getPrototypeOf(new Map().entries()).next = ${thrower}`,
+    `Object.getPrototypeOf(new Set().values()).next = ${thrower}`,
+    `Map.prototype.entries = Map.prototype.forEach = ${thrower}`,
+    `Set.prototype.values = Set.prototype.forEach = ${thrower}`,
+    'm',
+    's',
+    '[m, s]',
+  ];
+  const { results } = await session(code);
+  assert.deepEqual(results.map(shown), [
+    '[ 1, 1 ]',
+    ...code.slice(1, 5).map(() => '[Function (anonymous)]'),
+    "Map(1) { 1 => 'a' }",
+    'Set(1) { 2 }',
+    "[ Map(1) { 1 => 'a' }, Set(1) { 2 } ]",
+  ]);
+});
+
 function kernelFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((f) => {
     const path = join(dir, f);
@@ -244,6 +306,39 @@ test('untouchable: no kernel module refers to a builtin global it did not import
     }
   }
   assert.deepEqual(found, []);
+});
+
+test('untouchable: every kernel loop, spread and destructuring iterates through safe()', () => {
+  const found: string[] = [];
+  for (const file of kernelFiles('src/kernel')) {
+    for (const f of unsafeIteration(readFileSync(file, 'utf8'))) {
+      found.push(`${file}:${f.line}:${f.column + 1} ${f.what}`);
+    }
+  }
+  assert.deepEqual(found, []);
+  // The lint finds what it should.
+  const sample = [
+    'for (const x of list) {}',
+    'const [a, b] = pair',
+    'f(...args)',
+    'const copy = [...list]',
+    'new Map(pairs)',
+    'Object.fromEntries(pairs)',
+    'for (const x of safe(list)) {}',
+    'f(...safe(args)); const o = { ...p }; new Map(); new Map(safe(pairs))',
+    'function g(...rest) { return rest }',
+  ].join('\n');
+  assert.deepEqual(
+    unsafeIteration(sample).map((f) => `${f.line} ${f.what}`),
+    [
+      '1 for-of not over safe(...)',
+      '2 array destructuring',
+      '3 spread not over safe(...)',
+      '4 spread not over safe(...)',
+      '5 new Map(...) not over safe(...)',
+      '6 Object.fromEntries not over safe(...)',
+    ],
+  );
 });
 
 test('untouchable: user code reaches no kernel state: no __viv, no gc, no undocumented global', async () => {

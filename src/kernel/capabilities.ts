@@ -6,6 +6,7 @@ import { formatWithOptions, inspect } from './inspect/inspect.ts';
 import { outsideEntry } from './transaction/determinism.ts';
 import { cleanStack, userStack } from './inspect/stack.ts';
 import {
+  safe,
   String,
   stackOf,
   Error,
@@ -28,7 +29,7 @@ export function installConsole(print: Print): void {
   const counts = new Map<string, number>();
   const started = new Map<string, number>();
   const out = (stream: 'out' | 'err', args: unknown[]) => {
-    const text = formatWithOptions({}, ...args);
+    const text = formatWithOptions({}, ...safe(args));
     print(stream, indent ? $replace(text, /^/gm, indent) : text);
   };
   const console = {
@@ -45,11 +46,11 @@ export function installConsole(print: Print): void {
         $join($slice($split(String(stackOf(new Error()) ?? ''), '\n'), 2), '\n'),
       );
       out('err', [
-        'Trace:' + (args.length ? ' ' + formatWithOptions({}, ...args) : '') + '\n' + stack,
+        'Trace:' + (args.length ? ' ' + formatWithOptions({}, ...safe(args)) : '') + '\n' + stack,
       ]);
     },
     assert: (condition: unknown, ...args: unknown[]) => {
-      if (!condition) out('err', ['Assertion failed' + (args.length ? ':' : ''), ...args]);
+      if (!condition) out('err', ['Assertion failed' + (args.length ? ':' : ''), ...safe(args)]);
     },
     count: (label = 'default') => {
       const n = (counts.get(label) ?? 0) + 1;
@@ -59,7 +60,7 @@ export function installConsole(print: Print): void {
     countReset: (label = 'default') => counts.delete(label),
     time: (label = 'default') => started.set(label, now()),
     timeLog: (label = 'default', ...args: unknown[]) =>
-      out('out', [`${label}: ${now() - (started.get(label) ?? now())}ms`, ...args]),
+      out('out', [`${label}: ${now() - (started.get(label) ?? now())}ms`, ...safe(args)]),
     timeEnd: (label = 'default') => {
       out('out', [`${label}: ${now() - (started.get(label) ?? now())}ms`]);
       started.delete(label);
@@ -166,12 +167,16 @@ export function installTimers(
       $catch($then(Promise.resolve(), fn), uncaught);
     },
   };
-  for (const [name, value] of Object.entries(globals)) {
+  for (const pair of safe(Object.entries(globals))) {
+    const name = pair[0];
+    const value = pair[1];
     defineProperty(globalObject, name, { value, writable: true, configurable: true });
   }
   const clearWhere = (test: (t: Timer) => boolean): number => {
     let n = 0;
-    for (const [id, timer] of timers) {
+    for (const pair of safe(timers)) {
+      const id = pair[0];
+      const timer = pair[1];
       if (test(timer)) {
         clear(id);
         n++;
@@ -193,7 +198,7 @@ export function installTimers(
       api.owner = timer.owner;
       firing = { id, timer };
       try {
-        outsideEntry(() => timer.fn(...timer.args), timer.owner.entry);
+        outsideEntry(() => timer.fn(...safe(timer.args)), timer.owner.entry);
       } catch (error) {
         uncaught(error);
       } finally {
@@ -222,12 +227,12 @@ export function installTimers(
         (t) => t.owner.key === key && t.owner.entry !== undefined && t.owner.entry < entry,
       ),
     list: () =>
-      $map([...timers], ([id, t]) => ({
-        id,
-        kind: t.repeat === undefined ? 'timeout' : 'interval',
-        delay: t.delay,
-        owner: t.owner.label,
-        fired: t.fired,
+      $map([...safe(timers)], (pair) => ({
+        id: pair[0],
+        kind: pair[1].repeat === undefined ? 'timeout' : 'interval',
+        delay: pair[1].delay,
+        owner: pair[1].owner.label,
+        fired: pair[1].fired,
       })),
   };
   return api;

@@ -16,6 +16,7 @@ import { captureGlobals, restoreGlobals } from './transaction/globals.ts';
 import { Output } from './output.ts';
 import { cleanStack } from './inspect/stack.ts';
 import {
+  safe,
   stackOf,
   ReflectApply,
   Error,
@@ -83,7 +84,7 @@ export class Entries {
       label: `entry ${request.entry}`,
     };
     this.#timers.owner = { ...owner, entry: request.entry };
-    const declarations = new Map($map(request.declarations, (d) => [d.name, d]));
+    const declarations = new Map(safe($map(request.declarations, (d) => [d.name, d])));
     if (!request.check) beginDraws(request.entry, request.draws);
     const mode = { check: !!request.check, quiet: !!request.quiet, hold: !!request.hold };
     const body = () => {
@@ -190,7 +191,7 @@ export class Entries {
     tx.commit();
     this.#processes.committedEntry = tx.entry;
     const revived = this.#processes.reviveAfter($map(context.defined, (d) => d.name));
-    for (const name of revived)
+    for (const name of safe(revived))
       $push(lines, `(${name} had crashed; its code was redefined: restarted)`);
     const replaced = owner?.entry === tx.entry ? this.#timers.replaceOwned(owner.key, tx.entry) : 0;
     if (replaced) {
@@ -293,7 +294,7 @@ function setLast(name: '_' | '_error', value: unknown): void {
 /** The fields of `fields` that are not undefined. */
 function some<T extends object>(fields: T): Partial<T> {
   const out: Partial<T> = {};
-  for (const key of Object.keys(fields) as (keyof T)[]) {
+  for (const key of safe(Object.keys(fields)) as (keyof T)[]) {
     if (fields[key] !== undefined) out[key] = fields[key];
   }
   return out;

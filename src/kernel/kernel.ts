@@ -23,6 +23,7 @@ import { hideSlots } from './definitions/slots.ts';
 import { ControlMessage, Entries } from './entries.ts';
 import type { TxMode } from './entries.ts';
 import {
+  safe,
   installProxyWatch,
   Error,
   defineProperty,
@@ -68,11 +69,16 @@ export function boot(notifyHost: Notify, hostNow: () => number): void {
     sendOSC: (address: unknown, args: unknown, options: unknown) =>
       sendOsc(processes, send, address, args, options),
   });
-  for (const [name, fn] of [
-    ['once', (value: unknown) => value],
-    ['transient', (init: () => unknown) => init()],
-  ] as const) {
-    defineProperty(globalObject, name, { value: fn, writable: true, configurable: true });
+  const builtins: Record<string, Function> = {
+    once: (value: unknown) => value,
+    transient: (init: () => unknown) => init(),
+  };
+  for (const name of safe(['once', 'transient'])) {
+    defineProperty(globalObject, name, {
+      value: builtins[name],
+      writable: true,
+      configurable: true,
+    });
   }
   setPathRoots(() => $map(ns.all(), (d) => d.name));
 }
@@ -129,7 +135,7 @@ const HANDLERS: {
     entries.run(r.entry, commandMode(r), () => {
       rollback(staging, r.name, r.version);
       // Processes that crashed because of this definition start again on the version rolled to.
-      for (const name of processes.restartSuspectsOf(r.name))
+      for (const name of safe(processes.restartSuspectsOf(r.name)))
         entries.output.print('out', `${name} restarted`);
       return undefined;
     }),

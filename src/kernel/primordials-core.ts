@@ -98,8 +98,12 @@ export function makeSafe<T extends Function>(unsafe: Function, safe: T): T {
   }
   setPrototypeOf(to, null);
   freeze(to);
+  safePrototypes[safePrototypes.length] = to;
   return freeze(safe);
 }
+
+/** The prototypes of the safe collections: iterating one of their instances runs no user code. */
+const safePrototypes: object[] = [];
 
 const isIteratorMethod = (key: PropertyKey) =>
   key === 'entries' || key === 'keys' || key === 'values' || key === iteratorSymbol;
@@ -114,6 +118,103 @@ function safeIteratorMethod(create: Function, dummy: object): Function {
     },
   }.m;
 }
+
+/**
+ * `for (const x of safe(list))`: an iterable whose iterator the kernel owns, so that iterating
+ * runs none of `Array.prototype[Symbol.iterator]`, %ArrayIteratorPrototype%.next or the Map, Set
+ * and String iterators, which user code may delete or patch (test262 does). An array (or typed
+ * array, or any array-like) is walked by index as its builtin iterator would; a string by code
+ * points; a safe Map or Set and their iterators are safe already; a user's Map or Set goes through
+ * the original iterator methods and `next`. Anything else (a generator, a user's Map iterator) is
+ * refused, and the overloads let TypeScript refuse it first. Hot paths (saving, decoding,
+ * migrations) use plain index loops.
+ */
+export function safe<T>(list: ArrayLike<T>): Iterable<T>;
+export function safe<K, V>(map: ReadonlyMap<K, V>): Iterable<[K, V]>;
+export function safe<T>(set: ReadonlySet<T>): Iterable<T>;
+export function safe<T>(iterator: MapIterator<T> | SetIterator<T>): Iterable<T>;
+export function safe<T>(iterable: Iterable<T> | ArrayLike<T>): Iterable<T> {
+  if (isArray(iterable) || isTypedArray(iterable)) {
+    return new SafeArrayIterator(iterable as ArrayLike<T>) as unknown as Iterable<T>;
+  }
+  if (typeof iterable === 'string') {
+    return new SafeIterator(
+      ReflectApply(stringIterate, iterable, []),
+      stringNext,
+    ) as unknown as Iterable<T>;
+  }
+  const proto = getPrototypeOf(iterable);
+  for (let i = 0; i < safePrototypes.length; i++) {
+    if (proto === safePrototypes[i]) return iterable as Iterable<T>;
+  }
+  if (iterable instanceof SafeIterator || iterable instanceof SafeArrayIterator) {
+    return iterable as unknown as Iterable<T>;
+  }
+  if (hasSlot(mapSize, iterable)) {
+    return new SafeIterator(
+      ReflectApply(mapEntries, iterable, []),
+      mapNext,
+    ) as unknown as Iterable<T>;
+  }
+  if (hasSlot(setSize, iterable)) {
+    return new SafeIterator(
+      ReflectApply(setValues, iterable, []),
+      setNext,
+    ) as unknown as Iterable<T>;
+  }
+  if (typeof (iterable as ArrayLike<T>).length === 'number') {
+    return new SafeArrayIterator(iterable as ArrayLike<T>) as unknown as Iterable<T>;
+  }
+  throw new rawGlobal.TypeError('safe(): not an array, string, Map, Set or array-like');
+}
+
+const { isArray } = rawGlobal.Array;
+const typedArrayProto = getPrototypeOf(rawGlobal.Uint8Array.prototype) as object;
+const typedArrayTag = getOwnPropertyDescriptor(typedArrayProto, rawGlobal.Symbol.toStringTag)!
+  .get as Function;
+const isTypedArray = (v: unknown) => ReflectApply(typedArrayTag, v, []) !== undefined;
+const nextOf = (iterator: object) =>
+  getOwnPropertyDescriptor(getPrototypeOf(iterator) as object, 'next')!.value as Function;
+const stringIterate = rawGlobal.String.prototype[rawGlobal.Symbol.iterator] as Function;
+const stringNext = nextOf(ReflectApply(stringIterate, '', []) as object);
+const MapProto = rawGlobal.Map.prototype;
+const SetProto = rawGlobal.Set.prototype;
+const mapEntries = MapProto.entries as Function;
+const setValues = SetProto.values as Function;
+const mapNext = nextOf(new rawGlobal.Map().entries());
+const setNext = nextOf(new rawGlobal.Set().values());
+const mapSize = getOwnPropertyDescriptor(MapProto, 'size')!.get as Function;
+const setSize = getOwnPropertyDescriptor(SetProto, 'size')!.get as Function;
+
+/** Whether `value` has the internal slot `getter` (a builtin accessor) reads. */
+function hasSlot(getter: Function, value: unknown): boolean {
+  try {
+    ReflectApply(getter, value, []);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** An array's iterator as the builtin one (reads `length` at every step), owned by the kernel. */
+class SafeArrayIterator<T> {
+  #list: ArrayLike<T>;
+  #index = 0;
+  constructor(list: ArrayLike<T>) {
+    this.#list = list;
+  }
+  next(): IteratorResult<T> {
+    const i = this.#index;
+    if (i >= this.#list.length) return { value: undefined, done: true };
+    this.#index = i + 1;
+    return { value: this.#list[i]!, done: false };
+  }
+  [iteratorSymbol](): SafeArrayIterator<T> {
+    return this;
+  }
+}
+setPrototypeOf(SafeArrayIterator.prototype, null);
+freeze(SafeArrayIterator.prototype);
 
 class SafeIterator {
   #inner: object;

@@ -17,7 +17,7 @@ import {
   uncurryThis,
   rawGlobal,
 } from './primordials-core.ts';
-export { uncurryThis, ReflectApply, ReflectConstruct } from './primordials-core.ts';
+export { uncurryThis, ReflectApply, ReflectConstruct, safe } from './primordials-core.ts';
 export * from './primordials-safe.ts';
 
 const g = rawGlobal;

@@ -17,6 +17,7 @@ export type { ClassCell, StampState } from './model.ts';
 import { InstanceRegistry } from './instances.ts';
 import type { Transaction } from '../transaction/transaction.ts';
 import {
+  safe,
   Function,
   Object,
   Reflect,
@@ -112,9 +113,9 @@ export function createClassCell(name: string, state: StampState): ClassCell {
 }
 
 /** Every class cell whose stub is `cell`'s stub or inherits from it. */
-export function familyOf(cell: ClassCell, all: Iterable<ClassCell>): ClassCell[] {
+export function familyOf(cell: ClassCell, all: readonly ClassCell[]): ClassCell[] {
   const out: ClassCell[] = [];
-  for (const other of all) {
+  for (const other of safe(all)) {
     for (let f: unknown = other.stub; f; f = getPrototypeOf(f)) {
       if (f === cell.stub) {
         $push(out, other);
@@ -142,22 +143,23 @@ export function installMembers(
   const saved = saveShape(cell);
   tx.onUndo(() => restoreShape(cell, saved));
 
-  for (const key of cell.protoKeys) Reflect.deleteProperty(proto, key);
+  for (const key of safe(cell.protoKeys)) Reflect.deleteProperty(proto, key);
   const implProto = impl.prototype as object;
   const protoKeys = $filter(ownKeys(implProto), (k) => k !== 'constructor');
-  for (const key of protoKeys) {
+  for (const key of safe(protoKeys)) {
     defineProperty(proto, key, getOwnPropertyDescriptor(implProto, key)!);
   }
   setPrototypeOf(proto, getPrototypeOf(implProto));
 
-  for (const key of cell.staticMethodKeys) Reflect.deleteProperty(stub, key);
+  for (const key of safe(cell.staticMethodKeys)) Reflect.deleteProperty(stub, key);
   const staticKeys = $filter(
     ownKeys(impl),
     (k) => !$includes(FUNCTION_OWN, k as string) && !$includes(knownStaticFields, k),
   );
   // What the version has before its static initialisers run are methods and accessors: one
   // replaces a static field of the same name (a field that becomes a method is the method).
-  for (const key of staticKeys) defineProperty(stub, key, getOwnPropertyDescriptor(impl, key)!);
+  for (const key of safe(staticKeys))
+    defineProperty(stub, key, getOwnPropertyDescriptor(impl, key)!);
   const parent = getPrototypeOf(impl);
   setPrototypeOf(stub, parent === rootClass ? Function.prototype : parent);
 
@@ -183,12 +185,12 @@ export function installStaticFields(
   const saved = saveShape(cell);
   tx.onUndo(() => restoreShape(cell, saved));
   const fieldKeys = $filter(ownKeys(impl), (k) => !$includes(cell.earlyStaticKeys, k));
-  for (const key of cell.staticFieldKeys) {
+  for (const key of safe(cell.staticFieldKeys)) {
     if (!$includes(fieldKeys, key) && !$includes(cell.staticMethodKeys, key)) {
       Reflect.deleteProperty(stub, key);
     }
   }
-  for (const key of fieldKeys) {
+  for (const key of safe(fieldKeys)) {
     if ($includes(cell.staticFieldKeys, key) && hasOwn(stub, key)) continue;
     defineProperty(stub, key, getOwnPropertyDescriptor(impl, key)!);
   }
@@ -234,10 +236,10 @@ function restoreShape(cell: ClassCell, saved: SavedShape): void {
 }
 
 function restoreOwn(target: object, saved: PropertyDescriptorMap): void {
-  for (const key of ownKeys(target)) {
+  for (const key of safe(ownKeys(target))) {
     if (!hasOwn(saved, key)) Reflect.deleteProperty(target, key);
   }
-  for (const key of ownKeys(saved)) {
+  for (const key of safe(ownKeys(saved))) {
     try {
       defineProperty(target, key, saved[key as string]!);
     } catch {
@@ -268,7 +270,7 @@ export function stamp(state: StampState, cell: ClassCell, impl: Function, instan
   }
   const added = $filter(ownKeys(instance), (k) => !hasOwn(before, k));
   for (let i = added.length - 1; i >= 0; i--) Reflect.deleteProperty(instance, added[i]!);
-  for (const key of ownKeys(before)) {
+  for (const key of safe(ownKeys(before))) {
     defineProperty(instance, key, before[key as string]!);
   }
   if (result !== instance) {

@@ -7,6 +7,7 @@ import { newSlot } from './slots.ts';
 export type { FunctionCell } from './model.ts';
 import type { Transaction } from '../transaction/transaction.ts';
 import {
+  safe,
   JSON,
   globalObject,
   ObjectPrototypeToString,
@@ -88,7 +89,7 @@ function actLike(stub: Function, impl: Function): void {
     defineProperty(impl, 'prototype', { value: stub.prototype });
   }
   const sloppy = hasOwn(impl, 'caller');
-  for (const key of ['caller', 'arguments']) {
+  for (const key of safe(['caller', 'arguments'])) {
     if (sloppy) defineProperty(stub, key, { value: null, writable: false, configurable: true });
     else if (hasOwn(stub, key)) deleteProperty(stub, key);
   }

@@ -75,8 +75,9 @@ export function restoreState(instance: object, state: InstanceState): boolean {
     for (let k = keys.length - 1; k >= 0; k--) {
       if (!hasOwn(own, keys[k]!) && !deleteProperty(instance, keys[k]!)) complete = false;
     }
-    for (const key of ownKeys(own)) {
-      defineProperty(instance, key, own[key as string]!);
+    const ownNames = ownKeys(own);
+    for (let n = 0; n < ownNames.length; n++) {
+      defineProperty(instance, ownNames[n]!, own[ownNames[n] as string]!);
     }
     if (getPrototypeOf(instance) !== state.proto) setPrototypeOf(instance, state.proto);
     if (!state.extensible) preventExtensions(instance);
@@ -89,7 +90,9 @@ export function restoreState(instance: object, state: InstanceState): boolean {
 /** Appends to `into` the string keys `instance` has now and did not have in `state`. */
 export function addedKeys(state: InstanceState, instance: object, into: string[]): void {
   const before = descriptorsOrKeys(state);
-  for (const key of ownKeys(instance)) {
+  const now = ownKeys(instance);
+  for (let n = 0; n < now.length; n++) {
+    const key = now[n]!;
     if (typeof key !== 'string' || hasOwn(before, key)) continue;
     let known = false;
     for (let i = 0; i < into.length; i++) if (into[i] === key) known = true;

@@ -16,7 +16,8 @@ export class InstanceRegistry {
   /** Drops references to collected instances; amortised O(1) per `add`. */
   sweep(): void {
     const live: WeakRef<object>[] = [];
-    for (const ref of this.#refs) if (ref.deref() !== undefined) $push(live, ref);
+    const refs = this.#refs;
+    for (let i = 0; i < refs.length; i++) if (refs[i]!.deref() !== undefined) $push(live, refs[i]!);
     this.#refs = live;
     this.#sweepAt = Math.max(1024, live.length * 2);
   }

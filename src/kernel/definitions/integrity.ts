@@ -11,6 +11,7 @@
 // that bypasses these (a function captured before, a Proxy around the instance) is detected after
 // the migration and reported: see migrate.ts.
 import {
+  safe,
   Map,
   Object,
   Reflect,
@@ -74,10 +75,11 @@ const OVERRIDES: [object, string][] = [
  * an entry stopped in the middle, whose `finally` does not run).
  */
 export function deferIntegrity(changes: DeferredChanges): () => void {
-  const saved = $map(OVERRIDES, ([holder, key]) => getOwnPropertyDescriptor(holder, key));
+  const saved = $map(OVERRIDES, (o) => getOwnPropertyDescriptor(o[0], o[1]));
   const wrappers = makeWrappers(changes, saved);
   for (let i = 0; i < OVERRIDES.length; i++) {
-    const [holder, key] = OVERRIDES[i]!;
+    const holder = OVERRIDES[i]![0];
+    const key = OVERRIDES[i]![1];
     if (saved[i]?.configurable) defineProperty(holder, key, { ...saved[i], value: wrappers[i] });
   }
   let done = false;
@@ -85,7 +87,8 @@ export function deferIntegrity(changes: DeferredChanges): () => void {
     if (done) return;
     done = true;
     for (let i = 0; i < OVERRIDES.length; i++) {
-      const [holder, key] = OVERRIDES[i]!;
+      const holder = OVERRIDES[i]![0];
+      const key = OVERRIDES[i]![1];
       if (saved[i]?.configurable) defineProperty(holder, key, saved[i]!);
     }
   };
@@ -93,8 +96,10 @@ export function deferIntegrity(changes: DeferredChanges): () => void {
 
 /** Applies what the migrations deferred; at commit, on instances kernel code made reversible. */
 export function commitIntegrity(changes: DeferredChanges): void {
-  for (const [instance, deferred] of changes.deferred) {
-    for (const key of deferred.lock) {
+  for (const pair of safe(changes.deferred)) {
+    const instance = pair[0];
+    const deferred = pair[1];
+    for (const key of safe(deferred.lock)) {
       if (hasOwn(instance, key)) defineProperty(instance, key, { configurable: false });
     }
     if (deferred.level === 3) real.freeze(instance);
@@ -113,7 +118,7 @@ function makeWrappers(changes: DeferredChanges, saved: (PropertyDescriptor | und
   const raise = (o: object, level: Level) => {
     const deferred = entry(o);
     if (deferred.level < level) deferred.level = level;
-    if (level >= 2) for (const key of ownKeys(o)) lockKey(deferred, key);
+    if (level >= 2) for (const key of safe(ownKeys(o))) lockKey(deferred, key);
     return o;
   };
   const define = (o: object, key: PropertyKey, desc: PropertyDescriptor): void => {
@@ -152,7 +157,7 @@ function makeWrappers(changes: DeferredChanges, saved: (PropertyDescriptor | und
     },
     function defineProperties(o: unknown, descs: PropertyDescriptorMap) {
       if (level(o) === undefined) return previous(4)(o, descs);
-      for (const key of ownKeys(descs)) define(o as object, key, descs[key as string]!);
+      for (const key of safe(ownKeys(descs))) define(o as object, key, descs[key as string]!);
       return o;
     },
     function isFrozen(o: unknown) {

@@ -3,7 +3,7 @@
 import type { DefKind, VersionInfo } from '../../shared/types.ts';
 import type { Transaction } from '../transaction/transaction.ts';
 import type { Definition, Version } from './model.ts';
-import { Map, now } from '../primordials.ts';
+import { safe, Map, now } from '../primordials.ts';
 import { $filter, $pop, $push } from '../primordials-methods.ts';
 
 export type { Definition, Version } from './model.ts';
@@ -17,7 +17,7 @@ export class Namespace {
   }
 
   all(): Definition[] {
-    return $filter([...this.#defs.values()], (d) => d.current > 0);
+    return $filter([...safe(this.#defs.values())], (d) => d.current > 0);
   }
 
   /** The record for `name`, created (and removed again on rollback) if new. */

@@ -15,7 +15,7 @@ import type { Definition, Version } from './namespace.ts';
 import { installFunction } from './functions.ts';
 import { installMembers, installStaticFields } from './classes.ts';
 import type { Staging } from './staging.ts';
-import { Boolean, Error, hasOwn } from '../primordials.ts';
+import { safe, Boolean, Error, hasOwn } from '../primordials.ts';
 import { $filter, $includes, $join, $push, $unshift } from '../primordials-methods.ts';
 
 export class RollbackError extends Error {
@@ -65,8 +65,8 @@ function previousVersion(def: Definition): number | undefined {
 
 /** A readable description of how the declared state differs between two versions, or ''. */
 function stateChange(older: ClassMeta | undefined, newer: ClassMeta | undefined): string {
-  const a = [...(older?.fields ?? []), ...(older?.privateFields ?? [])];
-  const b = [...(newer?.fields ?? []), ...(newer?.privateFields ?? [])];
+  const a = [...safe(older?.fields ?? []), ...safe(older?.privateFields ?? [])];
+  const b = [...safe(newer?.fields ?? []), ...safe(newer?.privateFields ?? [])];
   const added = $filter(b, (f) => !$includes(a, f));
   const removed = $filter(a, (f) => !$includes(b, f));
   return $join(
@@ -92,7 +92,7 @@ interface Hop {
 
 function moveClass(staging: Staging, def: Definition, current: Version, target: Version): void {
   const hops = planHops(def, current, target);
-  for (const hop of hops) moveOneVersion(staging, def, hop);
+  for (const hop of safe(hops)) moveOneVersion(staging, def, hop);
 }
 
 /** Installs `hop.to` and migrates the instances to it. */
@@ -150,7 +150,7 @@ function planHops(def: Definition, current: Version, target: Version): Hop[] {
     $push(hops, { from, to: up[i + 1]!, migration: undefined });
   }
   let from = common;
-  for (const to of down) {
+  for (const to of safe(down)) {
     const upgrade = own(to, 'upgrade');
     $push(hops, {
       from,

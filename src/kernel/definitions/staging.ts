@@ -24,6 +24,7 @@ import { migrateInstances, needsInstances, newReport } from './migrate.ts';
 import type { MigrationStep } from './migrate.ts';
 import { Transaction } from '../transaction/transaction.ts';
 import {
+  safe,
   Error,
   Function,
   Object,
@@ -150,7 +151,7 @@ export class Staging implements StampState {
     if (this.restoring) return true;
     const defs = $map(names, (n) => this.ns.get(n));
     if (!$every(defs, (d) => !!d && d.current > 0 && !!d.once)) return false;
-    for (const def of defs) this.#record(def!, { kept: true });
+    for (const def of safe(defs)) this.#record(def!, { kept: true });
     return true;
   }
 
@@ -295,7 +296,7 @@ export class Staging implements StampState {
 
   instancesOf(cell: ClassCell): object[] {
     const out: object[] = [];
-    for (const member of familyOf(cell, this.classCells())) member.registry.collect(out);
+    for (const member of safe(familyOf(cell, this.classCells()))) member.registry.collect(out);
     return out;
   }
 
@@ -310,8 +311,9 @@ export class Staging implements StampState {
       const impl = cell.version?.impl;
       const table = impl ? this.#privateTables.get(impl) : undefined;
       if (!table) continue;
-      for (const [name, [has, get]] of Object.entries(table)) {
-        if (has(instance)) $push(out, { cell, name, value: get(instance) });
+      for (const name of safe(Object.keys(table))) {
+        const access = table[name]!;
+        if (access[0](instance)) $push(out, { cell, name, value: access[1](instance) });
       }
     }
     return out;

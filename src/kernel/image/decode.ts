@@ -16,6 +16,7 @@ import {
   type Shape,
 } from './format.ts';
 import {
+  safe,
   RealMap,
   RealSet,
   Array,
@@ -72,7 +73,9 @@ interface ShapeInfo {
 function blockedKeys(proto: object | null): Set<PropertyKey> {
   const blocked = new Set<PropertyKey>();
   for (let p = proto; p !== null; p = protoOf(p)) {
-    for (const k of ownKeys(p)) {
+    const ks = ownKeys(p);
+    for (let n = 0; n < ks.length; n++) {
+      const k = ks[n]!;
       const d = describe(p, k)!;
       if (!('value' in d) || !d.writable) blocked.add(k);
     }
@@ -112,7 +115,7 @@ export function decodeHeap(heap: EncodedHeap, hooks: DecodeHooks): Map<string, u
   }
 
   function info(shape: Shape): ShapeInfo {
-    const hidden = shape.h === undefined ? undefined : new Set($map(shape.h, key));
+    const hidden = shape.h === undefined ? undefined : new Set(safe($map(shape.h, key)));
     return { keys: $map(shape.k, key), shape, hidden, proto: undefined, assignable: false };
   }
 
@@ -176,7 +179,7 @@ export function decodeHeap(heap: EncodedHeap, hooks: DecodeHooks): Map<string, u
     if (e !== undefined) {
       const ctor = ERRORS.get(e);
       if (ctor === undefined) throw corrupt(`unknown Error constructor ${e}`);
-      return construct(ctor, e === 'AggregateError' ? [[]] : []);
+      return construct(ctor, e === 'AggregateError' ? [safe([])] : []);
     }
     return nullProto === 1 ? create(null) : {};
   }
@@ -250,7 +253,8 @@ export function decodeHeap(heap: EncodedHeap, hooks: DecodeHooks): Map<string, u
         $push(views, i);
     }
   }
-  for (const i of views) {
+  for (let n = 0; n < views.length; n++) {
+    const i = views[n]!;
     const rec = recs[i]!;
     const buffer = value(rec[1]);
     if (!(buffer instanceof AB)) throw corrupt(`record ${i} is a view without an ArrayBuffer`);
@@ -275,7 +279,10 @@ export function decodeHeap(heap: EncodedHeap, hooks: DecodeHooks): Map<string, u
       }
       if (e !== undefined) {
         // A new Error has its own `stack` (and AggregateError its `errors`); drop what was not saved.
-        for (const k of ownKeys(o)) if (!$includes(si.keys, k)) deleteProperty(o, k);
+        const ks = ownKeys(o);
+        for (let n = 0; n < ks.length; n++) {
+          if (!$includes(si.keys, ks[n]!)) deleteProperty(o, ks[n]!);
+        }
       }
     } else if (tag === 'A') {
       const a = o as unknown[];
@@ -289,14 +296,18 @@ export function decodeHeap(heap: EncodedHeap, hooks: DecodeHooks): Map<string, u
           apply(mapSet, o, [value(entries[j]), value(entries[j + 1])]);
         }
       } else if (tag === 'S') {
-        for (const m of rec[1] as unknown[]) apply(setAdd, o, [value(m)]);
+        const members = rec[1] as unknown[];
+        for (let j = 0; j < members.length; j++) apply(setAdd, o, [value(members[j])]);
       }
       const fixed = FIXED_LENGTH[tag as string]!;
       if (rec.length > fixed) fill(o, shapeAt(rec[fixed]), rec, fixed + 1);
     }
   }
 
-  for (const [o, cls, values] of privates) hooks.restorePrivates(o, cls, values);
+  for (let n = 0; n < privates.length; n++) {
+    const p = privates[n]!;
+    hooks.restorePrivates(p[0], p[1], p[2]);
+  }
 
   const locked = heap.locked;
   for (let j = 0; j < locked.length; j += 2) {
@@ -308,6 +319,10 @@ export function decodeHeap(heap: EncodedHeap, hooks: DecodeHooks): Map<string, u
   }
 
   const roots = new Map<string, unknown>();
-  for (const [name, v] of heap.roots) roots.set(name, value(v));
+  for (const pair of safe(heap.roots)) {
+    const name = pair[0];
+    const v = pair[1];
+    roots.set(name, value(v));
+  }
   return roots;
 }

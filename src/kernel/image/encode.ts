@@ -56,6 +56,7 @@ import {
   Uint8Array,
 } from '../primordials.ts';
 import {
+  $concat,
   $filter,
   $includes,
   $map,
@@ -111,6 +112,14 @@ const U8 = Uint8Array;
 const stackGetter = describe(new Error(), 'stack')?.get;
 
 /** Proxies are refused before anything reads them: every operation on one may run a trap. */
+/** A refusal from a reason and its fix (no spread: a user may delete the array iterator). */
+const failWith = (
+  why: readonly [string, string],
+  at: Fail['at'],
+  key?: PropertyKey,
+  value?: unknown,
+) => new Fail(why[0], why[1], at, key, value);
+
 const PROXY = [
   'it is a Proxy, and saving it would run its traps (user code)',
   'Save its target instead, and make the proxy again after loading',
@@ -171,12 +180,12 @@ export function encodeHeap(
         return NAN;
       case 'object':
         if (v === null) return null;
-        if (isProxy(v)) throw new Fail(...PROXY, 'value', undefined, v);
+        if (isProxy(v)) throw failWith(PROXY, 'value', undefined, v);
         return ref(v);
       case 'undefined':
         return UNDEFINED;
       case 'function':
-        if (isProxy(v)) throw new Fail(...PROXY, 'value', undefined, v);
+        if (isProxy(v)) throw failWith(PROXY, 'value', undefined, v);
         return fn(v);
       case 'bigint':
         return ['n', String(v)];
@@ -241,9 +250,9 @@ export function encodeHeap(
       hidden = !d.enumerable;
       if (hidden && !hiddenOk) throw nonEnumerable(o, k);
       if (k === 'stack' && d.get === stackGetter && d.get) return value(apply(d.get, o, []));
-      if (!('value' in d)) throw new Fail(...ACCESSOR, 'key', k);
-      if (d.writable !== wantWritable) throw new Fail(...READ_ONLY, 'key', k);
-      if (d.configurable !== wantConfigurable) throw new Fail(...FIXED, 'key', k);
+      if (!('value' in d)) throw failWith(ACCESSOR, 'key', k);
+      if (d.writable !== wantWritable) throw failWith(READ_ONLY, 'key', k);
+      if (d.configurable !== wantConfigurable) throw failWith(FIXED, 'key', k);
     }
     return value(d.value);
   }
@@ -276,7 +285,7 @@ export function encodeHeap(
     const own = keys(o);
     if (names(o).length !== own.length) throw nonEnumerable(o);
     const syms = symbols(o);
-    const ks: PropertyKey[] = syms.length === 0 ? own : [...own, ...syms];
+    const ks: PropertyKey[] = syms.length === 0 ? own : $concat<PropertyKey>(own, syms);
     const n = ks.length;
     const rec: unknown[] = new Array(n + 1);
     rec[0] = shapeOf(root, ks, () => ({ k: encodeKeys(ks), ...extra }));
@@ -292,16 +301,16 @@ export function encodeHeap(
       ks = $filter(ks, (k) => !$includes(skip, k as string));
     const rec: unknown[] = [0];
     const hiddenKeys: PropertyKey[] = [];
-    for (const k of ks) {
-      $push(rec, read(o, k, true));
-      if (hidden) $push(hiddenKeys, k);
+    for (let n = 0; n < ks.length; n++) {
+      $push(rec, read(o, ks[n]!, true));
+      if (hidden) $push(hiddenKeys, ks[n]!);
     }
     const privates = cls === undefined ? undefined : hooks.privateFields(o);
     const pk = privates === undefined ? [] : keys(privates);
-    for (const k of pk) $push(rec, value(privates![k]));
+    for (let n = 0; n < pk.length; n++) $push(rec, value(privates![pk[n]!]));
     let root = tries.get(kind);
     if (root === undefined) tries.set(kind, (root = trie()));
-    rec[0] = shapeOf(root, [...ks, PRIVATES, ...pk, HIDDEN, ...hiddenKeys], () => ({
+    rec[0] = shapeOf(root, $concat<unknown>(ks, [PRIVATES], pk, [HIDDEN], hiddenKeys), () => ({
       ...extra,
       k: encodeKeys(ks),
       ...(pk.length > 0 ? { p: pk } : undefined),
@@ -327,7 +336,7 @@ export function encodeHeap(
   function sparse(a: unknown[]): unknown[] {
     const ks = $filter(ownKeys(a), (k) => k !== 'length');
     const rec: unknown[] = ['A+', a.length, shapeOf(plainTrie, ks, () => ({ k: encodeKeys(ks) }))];
-    for (const k of ks) $push(rec, read(a, k, false));
+    for (let n = 0; n < ks.length; n++) $push(rec, read(a, ks[n]!, false));
     return rec;
   }
 
@@ -344,13 +353,13 @@ export function encodeHeap(
       rec,
       shapeOf(plainTrie, rest, () => ({ k: encodeKeys(rest) })),
     );
-    for (const k of rest) $push(rec, read(o, k, false));
+    for (let n = 0; n < rest.length; n++) $push(rec, read(o, rest[n]!, false));
     return rec;
   }
 
   function view(o: object, kind: string, buffer: Getter, offset: Getter, length: Getter) {
     const buf = value(apply(buffer, o, []));
-    if (typeof buf !== 'number') throw new Fail(...TRANSIENT_BUFFER, 'self');
+    if (typeof buf !== 'number') throw failWith(TRANSIENT_BUFFER, 'self');
     const n = apply(length, o, []) as number;
     return extras(o, [kind, buf, apply(offset, o, []), n], kind === 'DataView' ? 0 : n);
   }
@@ -395,7 +404,7 @@ export function encodeHeap(
         return extras(o, ['R', apply(reSource, o, []), apply(reFlags, o, []), lastIndex], 0);
       }
       case 'B': {
-        if (apply(abDetached, o, [])) throw new Fail(...DETACHED, 'self');
+        if (apply(abDetached, o, [])) throw failWith(DETACHED, 'self');
         const max = apply(abResizable, o, []) ? apply(abMaxLength, o, []) : null;
         return extras(o, ['B', encodeBase64(new U8(o as ArrayBuffer)), max], 0);
       }

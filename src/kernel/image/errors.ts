@@ -3,6 +3,7 @@
 // when saving fails, by finding each step between an object and the one it first led to.
 import { KINDS, TYPED_ARRAYS, WELL_KNOWN_NAME } from './format.ts';
 import {
+  safe,
   RealMap,
   RealSet,
   RealWeakMap,
@@ -79,26 +80,31 @@ const viewBuffer = describe(DataView.prototype, 'buffer')!.get!;
 const later = 'Recreate it after loading';
 const walk = 'Save the data it walks over instead';
 /** Built-ins that cannot be saved, with why and what to do instead. */
-const REFUSED = new Map<object, [reason: string, fix: string]>([
-  [RealWeakMap.prototype, ['it is a WeakMap, and a WeakMap cannot be enumerated', 'Use a Map']],
-  [RealWeakSet.prototype, ['it is a WeakSet, and a WeakSet cannot be enumerated', 'Use a Set']],
-  [WeakRef.prototype, ['it is a WeakRef, whose weakly held target cannot be saved', later]],
-  [
-    FinalizationRegistry.prototype,
-    ['it is a FinalizationRegistry, whose registrations cannot be enumerated', later],
-  ],
-  [Promise.prototype, ["it is a Promise, and a promise's state cannot be read", 'Save its result']],
-  [protoOf(function* () {}).prototype, ['it is a paused generator, which cannot be saved', walk]],
-  [
-    protoOf(async function* () {}).prototype,
-    ['it is an async generator, which cannot be saved', walk],
-  ],
-  [
-    protoOf(protoOf([][Symbol.iterator]())),
-    ["it is an iterator, and an iterator's position cannot be read", 'Save the collection'],
-  ],
-]);
-for (const p of [Number, String, Boolean, Symbol, BigInt]) {
+const REFUSED = new Map<object, [reason: string, fix: string]>(
+  safe([
+    [RealWeakMap.prototype, ['it is a WeakMap, and a WeakMap cannot be enumerated', 'Use a Map']],
+    [RealWeakSet.prototype, ['it is a WeakSet, and a WeakSet cannot be enumerated', 'Use a Set']],
+    [WeakRef.prototype, ['it is a WeakRef, whose weakly held target cannot be saved', later]],
+    [
+      FinalizationRegistry.prototype,
+      ['it is a FinalizationRegistry, whose registrations cannot be enumerated', later],
+    ],
+    [
+      Promise.prototype,
+      ["it is a Promise, and a promise's state cannot be read", 'Save its result'],
+    ],
+    [protoOf(function* () {}).prototype, ['it is a paused generator, which cannot be saved', walk]],
+    [
+      protoOf(async function* () {}).prototype,
+      ['it is an async generator, which cannot be saved', walk],
+    ],
+    [
+      protoOf(protoOf([][Symbol.iterator]())),
+      ["it is an iterator, and an iterator's position cannot be read", 'Save the collection'],
+    ],
+  ]),
+);
+for (const p of safe([Number, String, Boolean, Symbol, BigInt])) {
   const what = `it is a boxed primitive (an object made by new ${p.name}(...) or Object(...))`;
   REFUSED.set(p.prototype, [what, 'Store the primitive value itself']);
 }
@@ -107,8 +113,12 @@ if (typeof SharedArrayBuffer === 'function') {
   REFUSED.set(SharedArrayBuffer.prototype, [what, 'Copy it into an ArrayBuffer']);
 }
 /** Built-ins whose instances have internal state that an image-class instance cannot rebuild. */
-const SLOTTED = new Set<object>([Array.prototype, ...REFUSED.keys()]);
-for (const [p, kind] of KINDS) if (p !== null && !$startsWith(kind, 'E:')) SLOTTED.add(p);
+const SLOTTED = new Set<object>(safe([Array.prototype, ...safe(REFUSED.keys())]));
+for (const pair of safe(KINDS)) {
+  const p = pair[0];
+  const kind = pair[1];
+  if (p !== null && !$startsWith(kind, 'E:')) SLOTTED.add(p);
+}
 
 export const ACCESSOR = [
   'it is an accessor property (get/set), and accessor functions cannot be saved as data',
@@ -292,12 +302,12 @@ function stepTo(owner: object, target: unknown, hooks: Hooks): Step {
     const buffer = apply(kind === 'DataView' ? viewBuffer : typedBuffer, owner, []);
     if (buffer === target) return step((b) => `${b}.buffer`);
   }
-  for (const k of ownKeys(owner)) {
+  for (const k of safe(ownKeys(owner))) {
     const d = describe(owner, k)!;
     if ('value' in d && d.value === target) return keyStep(k);
   }
   const privates = hooks.classOf(owner) === undefined ? undefined : hooks.privateFields(owner);
-  for (const k of privates === undefined ? [] : keys(privates)) {
+  for (const k of safe(privates === undefined ? [] : keys(privates))) {
     // The kernel may qualify private names by class ('Account#balance'); a path shows `#balance`.
     const name = $slice(k, Math.max(0, $indexOf(k, '#')));
     if (privates![k] === target) return { key: name, wrap: (b) => `${b}.${name}` };

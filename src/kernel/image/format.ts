@@ -57,6 +57,7 @@
 // k that are non-enumerable (image instances and Errors). An Error's `stack`, an accessor in V8,
 // is saved as its value and comes back as a non-enumerable data property.
 import {
+  safe,
   RealMap,
   RealSet,
   ArrayBuffer,
@@ -113,7 +114,7 @@ const g = globalThis as unknown as Record<string, unknown>;
 
 /** Typed array constructors present in this engine, by name. */
 export const TYPED_ARRAYS = new Map<string, new (b: ArrayBuffer, o: number, n: number) => object>();
-for (const name of [
+for (const name of safe([
   'Int8Array',
   'Uint8Array',
   'Uint8ClampedArray',
@@ -126,7 +127,7 @@ for (const name of [
   'Float64Array',
   'BigInt64Array',
   'BigUint64Array',
-]) {
+])) {
   const ctor = g[name];
   if (typeof ctor === 'function') {
     TYPED_ARRAYS.set(name, ctor as new (b: ArrayBuffer, o: number, n: number) => object);
@@ -136,7 +137,7 @@ for (const name of [
 
 /** The built-in Error constructors, by name. */
 export const ERRORS = new Map<string, new (...args: unknown[]) => Error>();
-for (const name of [
+for (const name of safe([
   'Error',
   'TypeError',
   'RangeError',
@@ -146,7 +147,7 @@ for (const name of [
   'URIError',
   'AggregateError',
   'SuppressedError',
-]) {
+])) {
   const ctor = g[name];
   if (typeof ctor === 'function') ERRORS.set(name, ctor as new (...args: unknown[]) => Error);
 }
@@ -155,22 +156,32 @@ for (const name of [
  * The record tag of each supported built-in prototype; null (a null-prototype object) is 'N' and
  * the Error prototypes are 'E:' + name (both are shaped records, with n or e in the shape).
  */
-export const KINDS = new Map<object | null, string>([
-  [null, 'N'],
-  [RealMap.prototype, 'M'],
-  [RealSet.prototype, 'S'],
-  [Date.prototype, 'D'],
-  [RegExp.prototype, 'R'],
-  [ArrayBuffer.prototype, 'B'],
-  [DataView.prototype, 'DataView'],
-]);
-for (const [name, ctor] of TYPED_ARRAYS) KINDS.set(ctor.prototype, name);
-for (const [name, ctor] of ERRORS) KINDS.set(ctor.prototype, 'E:' + name);
+export const KINDS = new Map<object | null, string>(
+  safe([
+    [null, 'N'],
+    [RealMap.prototype, 'M'],
+    [RealSet.prototype, 'S'],
+    [Date.prototype, 'D'],
+    [RegExp.prototype, 'R'],
+    [ArrayBuffer.prototype, 'B'],
+    [DataView.prototype, 'DataView'],
+  ]),
+);
+for (const pair of safe(TYPED_ARRAYS)) {
+  const name = pair[0];
+  const ctor = pair[1];
+  KINDS.set(ctor.prototype, name);
+}
+for (const pair of safe(ERRORS)) {
+  const name = pair[0];
+  const ctor = pair[1];
+  KINDS.set(ctor.prototype, 'E:' + name);
+}
 
 /** Well-known symbols (Symbol.iterator, ...), by their name on `Symbol`. */
 export const WELL_KNOWN = new Map<string, symbol>();
 export const WELL_KNOWN_NAME = new Map<symbol, string>();
-for (const name of Object.getOwnPropertyNames(Symbol)) {
+for (const name of safe(Object.getOwnPropertyNames(Symbol))) {
   const sym = (Symbol as unknown as Record<string, unknown>)[name];
   if (typeof sym === 'symbol') {
     WELL_KNOWN.set(name, sym);

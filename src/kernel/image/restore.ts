@@ -22,6 +22,7 @@ import { decodeHeap } from './decode.ts';
 import { isValueKind, PROCESSES_ROOT } from './saved.ts';
 import type { CompileRequest, SavedImage } from './saved.ts';
 import {
+  safe,
   ReflectApply,
   Array,
   Error,
@@ -50,7 +51,7 @@ export function restoreBegin(
   }
   pending = image;
   const compile: CompileRequest[] = [];
-  for (const saved of image.definitions) {
+  for (const saved of safe(image.definitions)) {
     const def: Definition = {
       name: saved.name,
       kind: saved.kind,
@@ -61,7 +62,7 @@ export function restoreBegin(
       versions: $map(saved.versions, (v) => ({ ...v })),
     };
     staging.ns.restore(def);
-    for (const v of def.versions) {
+    for (const v of safe(def.versions)) {
       const current = v.version === def.current;
       if (v.kind === 'function' || v.kind === 'class' || (current && def.transient)) {
         $push(compile, { name: def.name, version: v.version, source: v.source });
@@ -105,7 +106,7 @@ export function restoreFinish(
     (a, b) => a.record.entry - b.record.entry || a.version - b.version,
   );
   const transients = $filter(ordered, (s) => staging.ns.get(s.name)!.transient);
-  for (const s of ordered) {
+  for (const s of safe(ordered)) {
     if ($includes(transients, s)) continue;
     $push(units, {
       label: `compiling ${s.name} v${s.version} (its static initialisers)`,
@@ -118,19 +119,19 @@ export function restoreFinish(
     label: 'rebuilding the heap',
     user: false,
     run: () => {
-      for (const def of staging.ns.all()) installCurrent(staging, def, failures);
+      for (const def of safe(staging.ns.all())) installCurrent(staging, def, failures);
       roots = decodeHeap(image.heap, heapHooks(staging));
       bindRoots(staging, roots);
     },
   });
-  for (const s of transients) {
+  for (const s of safe(transients)) {
     $push(units, {
       label: `the transient initialiser of ${s.name}`,
       user: true,
       run: () => compile(staging, s.name, s.record, s.script, failures),
     });
   }
-  for (const def of staging.ns.all()) {
+  for (const def of safe(staging.ns.all())) {
     if (def.kind !== 'class') continue;
     $push(units, {
       label: `${def.name}.revive`,
@@ -141,7 +142,7 @@ export function restoreFinish(
   $push(units, {
     label: 'restoring the processes',
     user: false,
-    run: () => $push(failures, ...processes.restore(roots.get(PROCESSES_ROOT))),
+    run: () => $push(failures, ...safe(processes.restore(roots.get(PROCESSES_ROOT)))),
   });
   restore = { units, next: 0, failures };
   return units[0]!.user ? 'user' : 'kernel';
@@ -200,11 +201,13 @@ function heapHooks(staging: Staging) {
 /** Binds the decoded values: definitions' values on the global object, classes' static fields. */
 function bindRoots(staging: Staging, roots: Map<string, unknown>): void {
   const tx = new Transaction(0);
-  for (const def of staging.ns.all()) {
+  for (const def of safe(staging.ns.all())) {
     if (!roots.has(def.name)) continue;
     const value = roots.get(def.name);
     if (def.kind === 'class' && def.cls) {
-      for (const [key, field] of Object.entries(value as Record<string, unknown>)) {
+      for (const pair of safe(Object.entries(value as Record<string, unknown>))) {
+        const key = pair[0];
+        const field = pair[1];
         defineProperty(def.cls.stub, key, {
           value: field,
           writable: true,
@@ -293,7 +296,7 @@ function reviveInstances(def: Definition, failures: string[]): void {
   if (!cell || !hasOwn(cell.stub, 'revive')) return;
   const revive = (cell.stub as { revive?: unknown }).revive;
   if (typeof revive !== 'function') return;
-  for (const instance of cell.registry.collect([])) {
+  for (const instance of safe(cell.registry.collect([]))) {
     try {
       $call(revive, cell.stub, instance);
     } catch (error) {

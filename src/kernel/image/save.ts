@@ -12,7 +12,7 @@ import { SnapshotError } from './errors.ts';
 
 import { isValueKind, PROCESSES_ROOT } from './saved.ts';
 import type { SavedDefinition, SavedImage } from './saved.ts';
-import { Array, Object, getPrototypeOf, hasOwn, json, objectCreate } from '../primordials.ts';
+import { safe, Array, Object, getPrototypeOf, hasOwn, json, objectCreate } from '../primordials.ts';
 import { $exec, $filter, $map, $push, $slice, $toUpperCase } from '../primordials-methods.ts';
 
 /** The whole image as JSON text; throws SnapshotError (with a path) for a value it cannot save. */
@@ -23,7 +23,7 @@ export function snapshot(
 ): string {
   const defs = staging.ns.all();
   const roots: [string, unknown][] = [];
-  for (const def of defs) {
+  for (const def of safe(defs)) {
     refuseReassigned(def);
     if (isValueKind(def.kind) && !def.transient) $push(roots, [def.name, readGlobal(def.name)]);
     if (def.kind === 'class' && def.cls) $push(roots, [def.name, staticFieldValues(def.cls)]);
@@ -68,7 +68,8 @@ function processFunctionError(error: unknown): SnapshotError | undefined {
   if (!(error instanceof SnapshotError)) return undefined;
   const match = $exec(/^\(processes\)\.processes\.(\w+)\.spec\.(step|init|view)$/, error.path);
   if (!match) return undefined;
-  const [, name, key] = match;
+  const name = match[1];
+  const key = match[2];
   return new SnapshotError(
     error.path,
     `cannot save process ${name}: its ${key} is an inline function, and only top-level definitions are saved. ` +
@@ -106,7 +107,7 @@ function saveDefinition(def: Definition): SavedDefinition {
 
 function staticFieldValues(cell: ClassCell): Record<string, unknown> {
   const out: Record<string, unknown> = objectCreate(null);
-  for (const key of cell.staticFieldKeys) {
+  for (const key of safe(cell.staticFieldKeys)) {
     if (typeof key === 'string' && hasOwn(cell.stub, key)) {
       out[key] = (cell.stub as unknown as Record<string, unknown>)[key];
     }
@@ -118,7 +119,7 @@ function staticFieldValues(cell: ClassCell): Record<string, unknown> {
 function privateFieldValues(staging: Staging, obj: object): Record<string, unknown> | undefined {
   const fields = staging.privateFieldsOf(obj);
   if (fields.length === 0) return undefined;
-  return Object.fromEntries($map(fields, (f) => [f.cell.name + f.name, f.value]));
+  return Object.fromEntries(safe($map(fields, (f) => [f.cell.name + f.name, f.value])));
 }
 
 /** `static transient = ['cache']` on a class (or a base class): fields the snapshot skips. */
@@ -128,7 +129,8 @@ function transientKeys(cell: ClassCell | undefined): readonly string[] | undefin
     const own = hasOwn(c.stub, 'transient')
       ? (c.stub as { transient?: unknown }).transient
       : undefined;
-    if (Array.isArray(own)) $push(keys, ...$filter(own, (k): k is string => typeof k === 'string'));
+    if (Array.isArray(own))
+      $push(keys, ...safe($filter(own, (k): k is string => typeof k === 'string')));
   }
   return keys.length ? keys : undefined;
 }

@@ -1,6 +1,7 @@
 // Short descriptions of live objects for error messages: what it is, and where it sits in the image.
 import { inspect } from './inspect.ts';
 import {
+  safe,
   ObjectPrototype,
   Array,
   JSON,
@@ -24,10 +25,10 @@ export function describe(value: unknown): string {
   return text.length > 80 ? $slice(text, 0, 77) + '...' : text;
 }
 
-let roots: () => Iterable<string> = () => [];
+let roots: () => readonly string[] = () => [];
 
 /** The kernel tells where the search starts: the image's definition names. */
-export function setPathRoots(names: () => Iterable<string>): void {
+export function setPathRoots(names: () => readonly string[]): void {
   roots = names;
 }
 
@@ -39,7 +40,7 @@ export function setPathRoots(names: () => Iterable<string>): void {
 export function findPath(target: object, budget = 2_000_000): string | undefined {
   const seen = new Set<unknown>();
   const queue: [unknown, string][] = [];
-  for (const name of roots()) {
+  for (const name of safe(roots())) {
     let value: unknown;
     try {
       value = (globalObject as Record<string, unknown>)[name];
@@ -50,7 +51,8 @@ export function findPath(target: object, budget = 2_000_000): string | undefined
     $push(queue, [value, name]);
   }
   for (let head = 0; head < queue.length && seen.size < budget; head++) {
-    const [value, path] = queue[head]!;
+    const value = queue[head]![0];
+    const path = queue[head]![1];
     if (!value || (typeof value !== 'object' && typeof value !== 'function')) continue;
     if (seen.has(value)) continue;
     seen.add(value);
@@ -62,18 +64,20 @@ export function findPath(target: object, budget = 2_000_000): string | undefined
       return undefined;
     };
     if (value instanceof Map) {
-      for (const [k, v] of value) {
+      for (const pair of safe(value)) {
+        const k = pair[0];
+        const v = pair[1];
         const found = visit(v, `${path}.get(${keyText(k)})`);
         if (found) return found;
       }
     } else if (value instanceof Set) {
       let n = 0;
-      for (const v of value) {
+      for (const v of safe(value)) {
         const found = visit(v, `[...${path}][${n++}]`);
         if (found) return found;
       }
     }
-    for (const key of ownKeys(value as object)) {
+    for (const key of safe(ownKeys(value as object))) {
       if (typeof key === 'symbol') continue;
       const descriptor = Object.getOwnPropertyDescriptor(value, key);
       if (!descriptor || !('value' in descriptor)) continue;

@@ -11,16 +11,7 @@ import {
   type Stylize,
 } from './text.ts';
 import * as types from './types.ts';
-import {
-  RealMap,
-  RealSet,
-  ObjectPrototype,
-  Map,
-  Math,
-  Object,
-  Set,
-  String,
-} from '../primordials.ts';
+import { safe, ObjectPrototype, Map, Math, Object, Set, String } from '../primordials.ts';
 import { $call, $map, $push, $slice, $test } from '../primordials-methods.ts';
 import { $toString } from '../primordials-methods.ts';
 
@@ -175,25 +166,27 @@ export function formatTypedArray(ctx: Ctx, value: AnyObject, recurseTimes: numbe
   }
   if (length > shown) $push(output, remainingText(length - shown));
   if (ctx.showHidden) {
-    for (const key of ['BYTES_PER_ELEMENT', 'length', 'byteLength', 'byteOffset', 'buffer']) {
+    for (const key of safe(['BYTES_PER_ELEMENT', 'length', 'byteLength', 'byteOffset', 'buffer'])) {
       $push(output, formatPseudo(ctx, key, value[key], recurseTimes, true));
     }
   }
   return output;
 }
 
-// Iterates with the builtin iterator so overridden `Symbol.iterator` methods are not called.
+// Iterates with the original iterator methods and `next` (safe()), so that neither an overridden
+// `Symbol.iterator` nor a patched %MapIteratorPrototype%.next is called.
 function formatCollection(
   ctx: Ctx,
-  iterator: Iterator<unknown>,
+  items: ReadonlyMap<unknown, unknown> | ReadonlySet<unknown>,
   size: number,
   format: (item: unknown) => string,
 ): string[] {
   const shown = Math.min(Math.max(0, ctx.maxArrayLength), size);
   const output: string[] = [];
   ctx.indentationLvl += 2;
-  for (let step = iterator.next(); !step.done && output.length < shown; step = iterator.next()) {
-    $push(output, format(step.value));
+  for (const item of safe(items)) {
+    if (output.length >= shown) break;
+    $push(output, format(item));
   }
   if (size > shown) $push(output, remainingText(size - shown));
   ctx.indentationLvl -= 2;
@@ -202,22 +195,18 @@ function formatCollection(
 
 export function formatSet(ctx: Ctx, value: AnyObject, recurseTimes: number): string[] {
   const set = value as unknown as Set<unknown>;
-  return formatCollection(ctx, $call(RealSet.prototype.values, set), types.setSize(set), (item) =>
+  return formatCollection(ctx, set, types.setSize(set), (item) =>
     ctx.formatValue(item, recurseTimes),
   );
 }
 
 export function formatMap(ctx: Ctx, value: AnyObject, recurseTimes: number): string[] {
   const map = value as unknown as Map<unknown, unknown>;
-  return formatCollection(
-    ctx,
-    $call(RealMap.prototype.entries, map),
-    types.mapSize(map),
-    (entry) => {
-      const [key, item] = entry as [unknown, unknown];
-      return `${ctx.formatValue(key, recurseTimes)} => ${ctx.formatValue(item, recurseTimes)}`;
-    },
-  );
+  return formatCollection(ctx, map, types.mapSize(map), (entry) => {
+    const key = (entry as [unknown, unknown])[0];
+    const item = (entry as [unknown, unknown])[1];
+    return `${ctx.formatValue(key, recurseTimes)} => ${ctx.formatValue(item, recurseTimes)}`;
+  });
 }
 
 // Module namespace entries; bindings still in their temporal dead zone read as <uninitialized>.

@@ -5,6 +5,7 @@
 import { getPrefix, type Stylize } from './text.ts';
 import { userStack } from './stack.ts';
 import {
+  safe,
   stackOf,
   ErrorPrototype,
   ObjectPrototype,
@@ -154,7 +155,7 @@ export function formatError(
   const name = err.name != null ? String(err.name) : 'Error';
   let stack = getStackString(err, fmt.formatOther);
   if (!ctx.showHidden && keys.length !== 0) {
-    for (const key of ['name', 'message', 'stack']) {
+    for (const key of safe(['name', 'message', 'stack'])) {
       const index = $indexOf(keys, key);
       const shown = err[key];
       if (index !== -1 && typeof shown !== 'symbol' && $includes(stack, String(shown))) {

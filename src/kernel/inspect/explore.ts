@@ -4,6 +4,7 @@ import { cellOfPrototype } from '../definitions/classes.ts';
 import { inspect } from './inspect.ts';
 import type { Staging } from '../definitions/staging.ts';
 import {
+  safe,
   Map,
   Number,
   Object,
@@ -43,22 +44,27 @@ export function complete(staging: Staging, text: string): { from: number; candid
   const word = $exec(IDENTIFIER, text);
   if (!word) return { from: text.length, candidates: [] };
   const partial = word[1]!;
-  const names = [...$map(staging.ns.all(), (d) => d.name), ...getOwnPropertyNames(globalObject)];
+  const names = [
+    ...safe($map(staging.ns.all(), (d) => d.name)),
+    ...safe(getOwnPropertyNames(globalObject)),
+  ];
   return { from: text.length - partial.length, candidates: matching(names, partial) };
 }
 
 /** `a.b[2]["c"]` -> ['a', 'b', '2', 'c']. */
 function chainNames(chain: string): string[] {
-  return $map(
-    [...chain.matchAll(/[A-Za-z_$][\w$]*|\[(\d+)\]|\["([^"]*)"\]|\['([^']*)'\]/g)],
-    (m) => m[1] ?? m[2] ?? m[3] ?? m[0],
-  );
+  const step = /[A-Za-z_$][\w$]*|\[(\d+)\]|\["([^"]*)"\]|\['([^']*)'\]/g;
+  const names: string[] = [];
+  for (let m = $exec(step, chain); m !== null; m = $exec(step, chain)) {
+    $push(names, m[1] ?? m[2] ?? m[3] ?? m[0]);
+  }
+  return names;
 }
 
 /** Follows `a.b.c` through property reads; undefined when any step fails or throws. */
 function resolveChain(names: string[]): unknown {
   let value: unknown = globalObject;
-  for (const name of names) {
+  for (const name of safe(names)) {
     if (value === undefined || value === null) return undefined;
     try {
       value = (Object(value) as Record<string, unknown>)[name];
@@ -73,7 +79,7 @@ function resolveChain(names: string[]): unknown {
 function propertyNames(value: unknown): string[] {
   const names: string[] = [];
   for (let o: object | null = Object(value); o && o !== Object.prototype; o = getPrototypeOf(o)) {
-    for (const name of getOwnPropertyNames(o)) {
+    for (const name of safe(getOwnPropertyNames(o))) {
       if (name !== 'constructor' && !$includes(names, name)) $push(names, name);
     }
   }
@@ -81,7 +87,7 @@ function propertyNames(value: unknown): string[] {
 }
 
 function matching(names: string[], partial: string): string[] {
-  return $sort($filter([...new Set(names)], (n) => $startsWith(n, partial)));
+  return $sort($filter([...safe(new Set(safe(names)))], (n) => $startsWith(n, partial)));
 }
 
 export interface InspectView {
@@ -105,13 +111,15 @@ export function inspectRoot(value: unknown): number {
 /** The view of the value at `path` (keys as the fields list gave them) inside root `id`. */
 export function inspectView(staging: Staging, id: number, path: string[]): InspectView {
   let value = roots.get(id);
-  for (const key of path) value = child(staging, value, key);
-  const fields = $map(entries(value), ([key, v]) => ({
-    key,
-    preview: preview(v),
-    expandable: v !== null && (typeof v === 'object' || typeof v === 'function'),
+  for (const key of safe(path)) value = child(staging, value, key);
+  const fields = $map(entries(value), (pair) => ({
+    key: pair[0],
+    preview: preview(pair[1]),
+    expandable: pair[1] !== null && (typeof pair[1] === 'object' || typeof pair[1] === 'function'),
   }));
-  for (const [key, v] of privateEntries(staging, value)) {
+  for (const pair of safe(privateEntries(staging, value))) {
+    const key = pair[0];
+    const v = pair[1];
     $push(fields, { key, preview: preview(v), expandable: v !== null && typeof v === 'object' });
   }
   const cell =
@@ -127,8 +135,9 @@ export function inspectView(staging: Staging, id: number, path: string[]): Inspe
 
 function entries(value: unknown): [string, unknown][] {
   if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return [];
-  if (value instanceof Map) return $map([...value], ([k, v], i) => [`[${i}] ${preview(k)} =>`, v]);
-  if (value instanceof Set) return $map([...value], (v, i) => [`[${i}]`, v]);
+  if (value instanceof Map)
+    return $map([...safe(value)], (pair, i) => [`[${i}] ${preview(pair[0])} =>`, pair[1]]);
+  if (value instanceof Set) return $map([...safe(value)], (v, i) => [`[${i}]`, v]);
   return $map(Object.keys(value), (k) => [k, (value as Record<string, unknown>)[k]]);
 }
 
@@ -145,9 +154,11 @@ function privateEntries(staging: Staging, value: unknown): [string, unknown][] {
 function child(staging: Staging, value: unknown, key: string): unknown {
   if (value instanceof Map || value instanceof Set) {
     const index = Number($exec(/^\[(\d+)\]/, key)?.[1]);
-    return [...(value instanceof Map ? value.values() : value)][index];
+    const item = [...safe(value)][index];
+    return value instanceof Map ? (item as [unknown, unknown] | undefined)?.[1] : item;
   }
-  if ($startsWith(key, '#')) return $find(privateEntries(staging, value), ([k]) => k === key)?.[1];
+  if ($startsWith(key, '#'))
+    return $find(privateEntries(staging, value), (pair) => pair[0] === key)?.[1];
   if (
     value !== null &&
     (typeof value === 'object' || typeof value === 'function') &&

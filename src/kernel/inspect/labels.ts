@@ -8,6 +8,7 @@ import {
   FunctionPrototype,
   ObjectPrototype,
   Array,
+  safe,
   Function,
   Math,
   Object,
@@ -114,7 +115,7 @@ export function formatBufferContents(ctx: LayoutCtx & { stylize: Stylize }, buff
   }
   const shown = Math.min(ctx.maxArrayLength, bytes.length);
   let hex = $join(
-    Array.from(bytes.subarray(0, Math.max(0, shown)), (byte) =>
+    Array.from(safe(bytes.subarray(0, Math.max(0, shown))), (byte) =>
       $padStart($toString(byte, 16), 2, '0'),
     ),
     ' ',

@@ -6,7 +6,7 @@
 //
 // Filtering is done on the text, when the kernel captures an error (an entry fails, a timer throws)
 // or prints one, so it does not depend on `Error.prepareStackTrace`, which user code may replace.
-import { Error, stackOf } from '../primordials.ts';
+import { safe, Error, stackOf } from '../primordials.ts';
 import { $includes, $join, $push, $replace, $split, $test } from '../primordials-methods.ts';
 
 /** A frame line that belongs to Vivarium rather than to the user's code. */
@@ -26,7 +26,7 @@ function isVivariumFrame(line: string): boolean {
 export function userStack(stack: string): string {
   const lines = $split(stack, '\n');
   const kept: string[] = [];
-  for (const line of lines) {
+  for (const line of safe(lines)) {
     if (!$test(/^\s+at /, line)) $push(kept, line);
     else if (!isVivariumFrame(line))
       $push(kept, $replace(line, /^(\s+at )eval \((REPL\d+:\d+:\d+)\)$/, '$1$2'));

@@ -1,7 +1,7 @@
 // Text-level helpers for `inspect.ts`: styling, string quoting/escaping, primitive formatting,
 // display width, and the line-breaking rules (Node's `reduceToSingleString` and
 // `groupArrayElements` behaviour). Pure ECMAScript: this runs inside a bare V8 isolate.
-import { Array, Math, Object, RegExp } from '../primordials.ts';
+import { safe, Array, Math, Object, RegExp } from '../primordials.ts';
 import {
   $charCodeAt,
   $codePointAt,
@@ -194,7 +194,7 @@ function isZeroWidth(code: number): boolean {
 export function getStringWidth(text: string, stripColors: boolean): number {
   const plain = (stripColors ? removeColors(text) : text).normalize('NFC');
   let width = 0;
-  for (const char of plain) {
+  for (const char of safe(plain)) {
     const code = $codePointAt(char, 0)!;
     if (isFullWidth(code)) width += 2;
     else if (!isZeroWidth(code)) width += 1;
@@ -281,7 +281,7 @@ export function groupArrayElements(
 function isBelowBreakLength(ctx: LayoutCtx, output: string[], start: number, base: string) {
   let totalLength = output.length + start;
   if (totalLength + output.length > ctx.breakLength) return false;
-  for (const entry of output) {
+  for (const entry of safe(output)) {
     totalLength += ctx.colors ? removeColors(entry).length : entry.length;
     if (totalLength > ctx.breakLength) return false;
   }

@@ -3,6 +3,7 @@
 // slot, so they work across realms and ignore Symbol.toStringTag and prototype tricks.
 // Checks that cannot be done that way are marked "heuristic".
 import {
+  safe,
   RealMap,
   RealSet,
   RealWeakMap,
@@ -225,7 +226,7 @@ let builtInNames: Set<string> | undefined;
 // Names of the global constructors/namespaces (`Object`, `Map`, `Intl`, ...), computed lazily.
 export function isBuiltInName(name: unknown): boolean {
   builtInNames ??= new Set(
-    $filter(Object.getOwnPropertyNames(globalThis), (n) => $test(/^[A-Z][a-zA-Z0-9]+$/, n)),
+    safe($filter(Object.getOwnPropertyNames(globalThis), (n) => $test(/^[A-Z][a-zA-Z0-9]+$/, n))),
   );
   return typeof name === 'string' && builtInNames.has(name);
 }
@@ -242,7 +243,7 @@ export function getKeys(value: object, showHidden: boolean): PropertyKey[] {
       keys = Object.getOwnPropertyNames(value); // module namespace with uninitialized bindings
     }
   }
-  for (const symbol of Object.getOwnPropertySymbols(value)) {
+  for (const symbol of safe(Object.getOwnPropertySymbols(value))) {
     if (showHidden || isEnumerable(value, symbol)) $push(keys, symbol);
   }
   return keys;
@@ -264,7 +265,7 @@ export function getNonIndexKeys(value: object, showHidden: boolean): PropertyKey
     else high = mid;
   }
   const keys: PropertyKey[] = $filter($slice(names, low), (key) => !isIndexKey(key));
-  for (const symbol of Object.getOwnPropertySymbols(value)) {
+  for (const symbol of safe(Object.getOwnPropertySymbols(value))) {
     if (showHidden || isEnumerable(value, symbol)) $push(keys, symbol);
   }
   return keys;

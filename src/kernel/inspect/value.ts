@@ -26,6 +26,7 @@ import {
 import { formatNumber, formatPrimitive, getPrefix, reduceToSingleString } from './text.ts';
 import * as types from './types.ts';
 import {
+  safe,
   DatePrototype,
   ObjectPrototype,
   RegExpPrototype,
@@ -164,10 +165,10 @@ function addPrototypeProperties(
       const ctor: unknown = Object.getOwnPropertyDescriptor(proto, 'constructor')?.value;
       if (typeof ctor === 'function' && types.isBuiltInName(ctor.name)) return;
     }
-    for (const key of keys) seenKeys.add(key);
+    for (const key of safe(keys)) seenKeys.add(key);
     keys = Reflect.ownKeys(proto);
     $push(ctx.seen, main);
-    for (const key of keys) {
+    for (const key of safe(keys)) {
       if (key === 'constructor' || hasOwn(main, key) || seenKeys.has(key)) continue;
       const desc = Object.getOwnPropertyDescriptor(proto, key)!;
       if (typeof desc.value === 'function') continue;
@@ -218,10 +219,10 @@ function formatRaw(ctx: Ctx, value: AnyObject, recurseTimes: number, inTypedArra
   let output: string[];
   try {
     output = shape.formatter(ctx, value, recurseTimes);
-    for (const key of shape.keys) {
+    for (const key of safe(shape.keys)) {
       $push(output, formatProperty(ctx, value, recurseTimes, key, shape.entryType));
     }
-    if (protoProps !== undefined) $push(output, ...protoProps);
+    if (protoProps !== undefined) $push(output, ...safe(protoProps));
   } catch (error) {
     $pop(ctx.seen);
     ctx.indentationLvl = indentationLvl;
@@ -335,7 +336,7 @@ function describeOther(
     }
     shape.braces[0] = `${label(kind)}{`;
     shape.formatter = (c, buffer, depth) => [
-      ...(inTypedArray ? [] : [formatBufferContents(c, buffer)]),
+      ...safe(inTypedArray ? [] : [formatBufferContents(c, buffer)]),
       formatPseudo(c, 'byteLength', byteLength, depth),
     ];
   } else if (types.isDataView(value)) {

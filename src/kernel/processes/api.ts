@@ -1,7 +1,7 @@
 // The guest's API for processes: spawn, stop, restart, forget, processes, and the `vivarium`
 // namespace, installed on the global object.
 import type { ProcessTable } from './processes.ts';
-import { Object, defineProperty, globalObject } from '../primordials.ts';
+import { safe, Object, defineProperty, globalObject } from '../primordials.ts';
 
 /** The guest API: spawn, stop, restart, forget, processes, and the `vivarium` namespace. */
 export function installProcessApi(table: ProcessTable, extra: Record<string, Function> = {}): void {
@@ -13,7 +13,9 @@ export function installProcessApi(table: ProcessTable, extra: Record<string, Fun
     forget: (name: unknown) => table.forget(name),
   };
   const namespace = { now: () => table.now(), ...api, ...extra };
-  for (const [name, value] of Object.entries(api)) {
+  for (const pair of safe(Object.entries(api))) {
+    const name = pair[0];
+    const value = pair[1];
     defineProperty(globalObject, name, { value, writable: true, configurable: true });
   }
   defineProperty(globalObject, 'vivarium', {

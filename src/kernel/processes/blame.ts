@@ -2,7 +2,7 @@
 // its rollback.
 import type { Suspect } from '../../shared/types.ts';
 import type { Definition } from '../definitions/namespace.ts';
-import { stackOf, Error } from '../primordials.ts';
+import { safe, stackOf, Error } from '../primordials.ts';
 import { $includes } from '../primordials-methods.ts';
 
 /**
@@ -20,7 +20,7 @@ export function suspectOf(
   const stack = typeof raw === 'string' ? raw : '';
   let best: Definition | undefined;
   let bestScore = -1;
-  for (const def of definitions) {
+  for (const def of safe(definitions)) {
     if (def.once || def.transient) continue;
     const last = def.events[def.events.length - 1];
     if (!last || last.entry <= lastGoodEntry || last.from === undefined) continue;
@@ -28,7 +28,10 @@ export function suspectOf(
     if (def.versions[def.current - 1]?.source === def.versions[last.from - 1]?.source) continue;
     const inStack = $includes(stack, def.name) ? 1e9 : 0;
     const score = inStack + last.entry;
-    if (score > bestScore) [bestScore, best] = [score, def];
+    if (score > bestScore) {
+      bestScore = score;
+      best = def;
+    }
   }
   return best && suspectFrom(best);
 }

@@ -5,13 +5,13 @@ import { readSpec } from './spec.ts';
 import type { ProcessSpec } from './spec.ts';
 import { newProc } from './proc.ts';
 import type { Proc } from './proc.ts';
-import { Object } from '../primordials.ts';
+import { safe, Object } from '../primordials.ts';
 import { $push } from '../primordials-methods.ts';
 
 /** What the snapshot keeps: every process with its state, and the logical time. */
-export function savedProcesses(procs: Iterable<Proc>, now: number): object {
+export function savedProcesses(procs: MapIterator<Proc>, now: number): object {
   const out: Record<string, unknown> = {};
-  for (const p of procs) {
+  for (const p of safe(procs)) {
     out[p.name] = {
       spec: { ...p.spec },
       state: p.state,
@@ -38,7 +38,9 @@ export function restoreProcesses(
   const { now, processes } = (saved ?? {}) as { now?: number; processes?: Record<string, any> };
   const procs: Proc[] = [];
   const failures: string[] = [];
-  for (const [name, s] of Object.entries(processes ?? {})) {
+  for (const pair of safe(Object.entries(processes ?? {}))) {
+    const name = pair[0];
+    const s = pair[1];
     let spec: ProcessSpec;
     try {
       spec = readSpec(name, s.spec);

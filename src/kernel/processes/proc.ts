@@ -1,7 +1,7 @@
 // One process's record: what is saved with the image, and what each session starts afresh.
 import type { ProcessInfo, Suspect } from '../../shared/types.ts';
 import type { ProcessSpec } from './spec.ts';
-import { Error, Float64Array, Math, Number } from '../primordials.ts';
+import { safe, Error, Float64Array, Math, Number } from '../primordials.ts';
 import { $sort } from '../primordials-methods.ts';
 
 export interface Proc {
@@ -104,7 +104,7 @@ export function startSchedule(proc: Proc, now: number): void {
 /** What `:ps` shows of a process. */
 export function infoOf(p: Proc): ProcessInfo {
   const n = Math.min(p.lateCount, LATENESS_SAMPLES);
-  const samples = $sort([...p.late.subarray(0, n)], (a, b) => a - b);
+  const samples = $sort([...safe(p.late.subarray(0, n))], (a, b) => a - b);
   const info: ProcessInfo = {
     name: p.name,
     status: p.status,

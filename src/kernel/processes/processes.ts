@@ -36,7 +36,7 @@ import { tickSleep } from './sleep.ts';
 import { reportStall, skips, skipTick } from './late.ts';
 import type { SleepHost } from './sleep.ts';
 import type { Supervisor } from './supervise.ts';
-import { Error, Map, Math, Number, Object, String, TypeError } from '../primordials.ts';
+import { safe, Error, Map, Math, Number, Object, String, TypeError } from '../primordials.ts';
 import { $exec, $join, $map, $push, $then } from '../primordials-methods.ts';
 
 /** A `run` call gives the host back its turn after this long, so entries are never starved. */
@@ -215,7 +215,7 @@ export class ProcessTable {
   /** After a rollback of `name`: processes that crashed because of it start again. */
   restartSuspectsOf(name: string): string[] {
     const restarted: string[] = [];
-    for (const proc of this.#procs.values()) {
+    for (const proc of safe(this.#procs.values())) {
       if (proc.status === 'crashed' && proc.suspect?.name === name) {
         this.restart(proc.name);
         $push(restarted, proc.name);
@@ -233,7 +233,7 @@ export class ProcessTable {
    */
   reviveAfter(names: string[]): string[] {
     const revived: string[] = [];
-    for (const proc of revivable(this.#procs.values(), names)) {
+    for (const proc of safe(revivable(this.#procs.values(), names))) {
       proc.reinitPending = proc.spec.restart === 'reset';
       this.#start(proc);
       $push(revived, proc.name);
@@ -243,7 +243,7 @@ export class ProcessTable {
   }
 
   list(): ProcessInfo[] {
-    return $map([...this.#procs.values()], infoOf);
+    return $map([...safe(this.#procs.values())], infoOf);
   }
 
   /** The text frame of a process with a `view`. */
@@ -263,10 +263,13 @@ export class ProcessTable {
       const now = this.now();
       let next: Proc | undefined;
       let nextDue = Infinity;
-      for (const proc of this.#procs.values()) {
+      for (const proc of safe(this.#procs.values())) {
         if (proc.status !== 'running') continue;
         const due = this.#due(proc);
-        if (due < nextDue) [next, nextDue] = [proc, due];
+        if (due < nextDue) {
+          next = proc;
+          nextDue = due;
+        }
       }
       if (!next || nextDue > now) break;
       if (skips(next, now - nextDue)) {
@@ -296,10 +299,13 @@ export class ProcessTable {
     for (;;) {
       let next: Proc | undefined;
       let nextDue = Infinity;
-      for (const proc of this.#procs.values()) {
+      for (const proc of safe(this.#procs.values())) {
         if (proc.status !== 'running') continue;
         const due = this.#due(proc);
-        if (due < nextDue) [next, nextDue] = [proc, due];
+        if (due < nextDue) {
+          next = proc;
+          nextDue = due;
+        }
       }
       if (!next || nextDue > until) break;
       this.#tick(next, nextDue, this.now());
@@ -320,7 +326,7 @@ export class ProcessTable {
   wake(force = false): void {
     if (this.#pausedAt !== undefined) return;
     let earliest = Infinity;
-    for (const proc of this.#procs.values()) {
+    for (const proc of safe(this.#procs.values())) {
       if (proc.status === 'running') earliest = Math.min(earliest, this.#due(proc));
     }
     const at = Number.isFinite(earliest) ? this.hostTime(earliest) : -1;
@@ -339,14 +345,14 @@ export class ProcessTable {
   restore(saved: unknown): string[] {
     const restored = restoreProcesses(saved, this.committedEntry);
     this.#pausedAt = restored.now;
-    for (const proc of restored.procs) this.#procs.set(proc.name, proc);
+    for (const proc of safe(restored.procs)) this.#procs.set(proc.name, proc);
     return restored.failures;
   }
 
   #get(name: unknown): Proc {
     const proc = typeof name === 'string' ? this.#procs.get(name) : undefined;
     if (!proc) {
-      const known = [...this.#procs.keys()];
+      const known = [...safe(this.#procs.keys())];
       throw new Error(
         `there is no process ${String(name)}` +
           (known.length ? ` (processes: ${$join(known, ', ')})` : ' (no processes yet)'),

@@ -1,6 +1,7 @@
 // What ties a process to the definitions it runs: which crashed processes redefining a name
 // revives (as re-evaluating a Sonic Pi live_loop restarts it), and the note that an inline step
 // cannot be saved. Reads only the kernel's own records (no user getter runs).
+import { safe } from '../primordials.ts';
 import type { ProcessSpec } from './spec.ts';
 import type { Proc } from './proc.ts';
 import { definitionNameOf } from '../definitions/classes.ts';
@@ -11,9 +12,9 @@ import { $filter, $includes, $join, $push, $some } from '../primordials-methods.
  * step, init or view is one of them, or whose crash named one of them as the suspect (a class the
  * step calls, a pattern constant), unless spawned with `revive: false`.
  */
-export function revivable(procs: Iterable<Proc>, names: string[]): Proc[] {
+export function revivable(procs: MapIterator<Proc>, names: string[]): Proc[] {
   const out: Proc[] = [];
-  for (const proc of procs) {
+  for (const proc of safe(procs)) {
     if (proc.status !== 'crashed' || proc.spec.revive === false) continue;
     if ($some(codeNamesOf(proc), (name) => $includes(names, name))) $push(out, proc);
   }
@@ -23,7 +24,7 @@ export function revivable(procs: Iterable<Proc>, names: string[]): Proc[] {
 /** The definitions a process runs, and the suspect of its crash. */
 function codeNamesOf(proc: Proc): string[] {
   const names: string[] = [];
-  for (const fn of [proc.spec.step, proc.spec.init, proc.spec.view]) {
+  for (const fn of safe([proc.spec.step, proc.spec.init, proc.spec.view])) {
     const name = fn && definitionNameOf(fn);
     if (name) $push(names, name);
   }

@@ -1,6 +1,6 @@
 // What `spawn(name, options)` is given: the options read and checked (with errors that say what
 // was wrong), the initial state they make, and the types both sides share.
-import { Array, Number, Object, String, TypeError, getPrototypeOf } from '../primordials.ts';
+import { safe, Array, Number, Object, String, TypeError, getPrototypeOf } from '../primordials.ts';
 import { $map } from '../primordials-methods.ts';
 
 export interface Clock {
@@ -49,7 +49,7 @@ export function readSpec(name: string, options: unknown): ProcessSpec {
   if (!options || typeof options !== 'object') fail('options must be an object with a step');
   const o = options as Record<string, unknown>;
   if (typeof o.step !== 'function') fail('options.step must be a function (state, tick) => void');
-  for (const key of ['init', 'view'] as const) {
+  for (const key of safe(['init', 'view'] as const)) {
     if (o[key] !== undefined && typeof o[key] !== 'function')
       fail(`options.${key} must be a function`);
   }
@@ -123,7 +123,11 @@ function copyData(value: unknown): unknown {
   if (Array.isArray(value)) return $map(value, copyData);
   if (value && typeof value === 'object' && getPrototypeOf(value) === objectPrototype) {
     const out: Record<string, unknown> = {};
-    for (const [key, field] of Object.entries(value)) out[key] = copyData(field);
+    for (const pair of safe(Object.entries(value))) {
+      const key = pair[0];
+      const field = pair[1];
+      out[key] = copyData(field);
+    }
     return out;
   }
   return value;

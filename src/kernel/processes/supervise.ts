@@ -11,7 +11,7 @@ import { errorText } from '../definitions/migrate.ts';
 import { initialState } from './spec.ts';
 import type { Proc } from './proc.ts';
 import { suspectOf } from './blame.ts';
-import { Object, ownKeys } from '../primordials.ts';
+import { safe, Object, ownKeys } from '../primordials.ts';
 import { $filter, $push, $shift } from '../primordials-methods.ts';
 
 /** How long (logical ms) a process must run clean after a change before the change is trusted. */
@@ -104,6 +104,7 @@ export function crash(
 /** Keeps the state object (others may hold it) and gives it init()'s fields. */
 export function reinit(proc: Proc): void {
   const fresh = initialState(proc.name, proc.spec);
-  for (const key of ownKeys(proc.state)) delete (proc.state as Record<PropertyKey, unknown>)[key];
+  for (const key of safe(ownKeys(proc.state)))
+    delete (proc.state as Record<PropertyKey, unknown>)[key];
   Object.assign(proc.state, fresh);
 }

@@ -17,6 +17,7 @@
 // their state is durable as of the last snapshot, not replayed.
 import type { Draws } from '../../shared/types.ts';
 import {
+  safe,
   RealDate,
   Intl,
   Math,
@@ -231,7 +232,7 @@ export function beginDraws(entry: number, replay: Draws | undefined): void {
 export function endDraws(): Draws | undefined {
   if (mode === 'live') return undefined;
   const draws: Draws = {};
-  if (randomUsed) draws.seed = [...seed];
+  if (randomUsed) draws.seed = [...safe(seed)];
   if (mode === 'record') {
     if (clock.length) draws.clock = clock;
     if (perf.length) draws.perf = perf;

@@ -3,6 +3,7 @@
 // (`cfg = 1`, `globalThis.cfg = 1`): a failed entry must leave all of them as they were, so that
 // what the session shows after the failure is what replaying the journal rebuilds.
 import {
+  safe,
   Map,
   Object,
   defineProperty,
@@ -42,7 +43,9 @@ export function restoreGlobals(before: GlobalsBefore): void {
       }
     }
   }
-  for (const [key, descriptor] of before) {
+  for (const pair of safe(before)) {
+    const key = pair[0];
+    const descriptor = pair[1];
     const now = getOwnPropertyDescriptor(globalObject, key);
     if (now && same(now, descriptor)) continue;
     try {
