@@ -6,7 +6,15 @@
 // calls through every stub were 6x slower (measured as `npm run bench`'s first line does).
 // The symbols are hidden from reflection on the global object (`Object.getOwnPropertySymbols`,
 // `Reflect.ownKeys`, `Object.getOwnPropertyDescriptors`), so no user code can reach them.
-import { Proxy, ReflectApply, Set, Symbol, defineProperty, globalObject } from '../primordials.ts';
+import {
+  Proxy,
+  ReflectApply,
+  Set,
+  Symbol,
+  defineProperty,
+  globalObject,
+  safe,
+} from '../primordials.ts';
 import { $filter } from '../primordials-methods.ts';
 
 const slots = new Set<symbol>();
@@ -40,7 +48,8 @@ export function hideSlots(): void {
     target === g ? visible(result as (string | symbol)[]) : result,
   );
   wrap(g.Object, 'getOwnPropertyDescriptors', (result, target) => {
-    if (target === g) for (const key of slots) delete (result as Record<symbol, unknown>)[key];
+    if (target === g)
+      for (const key of safe(slots)) delete (result as Record<symbol, unknown>)[key];
     return result;
   });
 }
