@@ -9,7 +9,7 @@ import { openStore } from './store/store.ts';
 import { validateRecord } from './engine/journal-records.ts';
 import { openSession } from './open-session.ts';
 import { watchOpening, watchShutdown } from './signals.ts';
-import { runBatch } from './batch.ts';
+import { printedLine, runBatch } from './batch.ts';
 import type { Printer } from '../ui/app.ts';
 import { stdlibEntries } from './stdlib.ts';
 import type { Runner } from './guest/spawn.ts';
@@ -17,7 +17,8 @@ import type { Runner } from './guest/spawn.ts';
 const USAGE = `usage: viv [IMAGE] [options]
 
   --batch          read entries from standard input (no prompt)
-  --json           with --batch: one JSON object per entry on stdout, nothing else
+  --json           with --batch: one JSON object per entry on stdout, and one per line printed
+                   between entries ({"printed":[...],"source":"timer"}), nothing else
   --image PATH     the image to open or create (same as IMAGE); the REPL defaults to
                    images/default.json, batch mode to a fresh image that is not saved
   --autosave S     save every S seconds while the image has unsaved entries (default 60; 0: off)
@@ -137,8 +138,8 @@ export async function main(
       },
       onRevive: say,
       onPrint: (stream, text) => {
-        if (batch && values.json) return;
-        if (!batch) printer.print(text);
+        if (batch && values.json) process.stdout.write(printedLine(stream, text) + '\n');
+        else if (!batch) printer.print(text);
         else (stream === 'err' ? process.stderr : process.stdout).write(text + '\n');
       },
     });
