@@ -23,3 +23,27 @@ test('a promise prints its state as Node does', async () => {
   assert.match(values[2]!, /^Promise \{\n {2}<rejected> Error: no\n {6}at /);
   assert.equal(values[3], 'Promise { { a: [ 1, 2 ] } }');
 });
+
+test(':inspect K on a class shows its version, methods, statics, live instances and source', async () => {
+  const run = await session([
+    'class K { x = 1; static make() { return new K() } norm() { return this.x } }',
+    'class K { x = 1; static make() { return new K() } norm() { return this.x * 2 } }',
+    'const k1 = new K(), k2 = K.make()',
+    ':inspect K',
+  ]);
+  assert.equal(
+    run.results[3]!.value,
+    [
+      'K: class v2',
+      '  methods: norm',
+      '  statics: make',
+      '  live instances: 2',
+      '    class K { x = 1; static make() { return new K() } norm() { return this.x * 2 } }',
+    ].join('\n'),
+  );
+});
+
+test(':inspect f on a function shows its version and source', async () => {
+  const run = await session(['function f(a: number) { return a }', ':inspect f']);
+  assert.equal(run.results[1]!.value, 'f: function v1\n    function f(a: number) { return a }');
+});

@@ -9,6 +9,7 @@ import { STYLE_COLOURS, highlight } from './highlight.ts';
 import type { EditorState } from './editor-state.ts';
 import { cursorPosition } from './editor-state.ts';
 import { fitFrame } from './frame-fit.ts';
+import { renderDefinitionView } from '../session/commands/render.ts';
 
 export const PROMPT = 'viv> ';
 export const CONTINUATION = '...  ';
@@ -100,7 +101,15 @@ export function InspectorView(props: { inspector: InspectorState }): ReactElemen
     { flexDirection: 'column', borderStyle: 'round', borderColor: 'blue', paddingX: 1 },
     h(Text, { bold: true }, heading),
     h(Text, { dimColor: true }, view.title),
-    view.fields.length === 0 ? h(Text, { dimColor: true }, '(no fields)') : null,
+    ...(view.definition
+      ? // At most 10 lines of it: the panel stays within the window (:inspect prints it whole).
+        clip(renderDefinitionView(view.definition).split('\n'), 10).map((line, i) =>
+          h(Text, { key: `d${i}`, dimColor: i > 0 }, line),
+        )
+      : []),
+    view.fields.length === 0 && !view.definition
+      ? h(Text, { dimColor: true }, '(no fields)')
+      : null,
     ...view.fields.map((f, i) =>
       h(
         Text,
@@ -172,4 +181,8 @@ export function StatusLine(props: { status: StatusInfo; running?: string }): Rea
       ? props.running
       : `${s.image} · ${saved} · heap ${mb(s.heapUsed)}/${mb(s.heapLimit)} MB · ${s.definitions} definitions · ${s.processes} processes · Ctrl-T definitions · :help`,
   );
+}
+
+function clip(lines: string[], max: number): string[] {
+  return lines.length <= max ? lines : [...lines.slice(0, max - 1), '    …'];
 }

@@ -4,7 +4,14 @@ import type { ControlAction, HistoryInfo } from '../../shared/types.ts';
 import type { Engine } from '../engine/engine.ts';
 import { ask, frame, inspect } from './queries.ts';
 import type { Result } from '../result.ts';
-import { formatBytes, renderDefs, renderDiff, renderHistory, renderProcesses } from './render.ts';
+import {
+  formatBytes,
+  renderDefinitionView,
+  renderDefs,
+  renderDiff,
+  renderHistory,
+  renderProcesses,
+} from './render.ts';
 
 interface Command {
   name: string;
@@ -107,7 +114,7 @@ export const COMMANDS: Command[] = [
   {
     name: 'inspect',
     usage: ':inspect EXPR',
-    help: "a value's class, version and fields (in the terminal: navigable with the keys)",
+    help: "a value's class, version and fields (in the terminal: navigable with the keys); of a function or class of the image: its version and source, and a class's methods, statics and live instances",
     run: async (engine, args) => {
       const expression = args.trim();
       if (!expression) return fail('UsageError', 'usage: :inspect EXPR');
@@ -116,9 +123,13 @@ export const COMMANDS: Command[] = [
       if (!evaluated.ok) return evaluated;
       const view = await inspect(engine, { last: true }, []);
       if ('error' in view) return fail(view.error.name, view.error.message);
-      const heading = view.className ? `${view.className} v${view.version}` : view.title;
-      const fields = view.fields.map((f) => `  ${f.key}: ${f.preview}`);
-      return ok([heading, ...fields].join('\n'), {
+      const text = view.definition
+        ? renderDefinitionView(view.definition)
+        : [
+            view.className ? `${view.className} v${view.version}` : view.title,
+            ...view.fields.map((f) => `  ${f.key}: ${f.preview}`),
+          ].join('\n');
+      return ok(text, {
         printed: evaluated.printed,
         panel: { kind: 'inspect', expression, view },
       });

@@ -1,6 +1,12 @@
 // How the answers of `:ps`, `:defs`, `:history` and `:diff` read: plain text tables and diffs.
 import { structuredPatch } from 'diff';
-import type { DefSummary, HistoryInfo, ProcessInfo, TimerInfo } from '../../shared/types.ts';
+import type {
+  DefSummary,
+  DefinitionView,
+  HistoryInfo,
+  ProcessInfo,
+  TimerInfo,
+} from '../../shared/types.ts';
 
 export function renderProcesses(procs: ProcessInfo[], timers: TimerInfo[]): string {
   const lines: string[] = [];
@@ -61,6 +67,18 @@ export function renderDefs(defs: DefSummary[]): string {
     d.instances === undefined ? '' : `${d.instances} live`,
   ]);
   return table(['name', 'kind', 'version', 'instances'], rows).join('\n');
+}
+
+/** `:inspect` of a function or class of the image. */
+export function renderDefinitionView(d: DefinitionView): string {
+  const lines = [`${d.name}: ${d.kind} v${d.version}`];
+  if (d.kind === 'class') {
+    lines.push(`  methods: ${d.methods?.length ? d.methods.join(', ') : '(none)'}`);
+    lines.push(`  statics: ${d.statics?.length ? d.statics.join(', ') : '(none)'}`);
+    lines.push(`  live instances: ${d.instances ?? 0}`);
+  }
+  for (const line of d.source.split('\n')) lines.push('    ' + line);
+  return lines.join('\n');
 }
 
 export function renderHistory(reply: HistoryInfo): string {
