@@ -47,3 +47,17 @@ test(':inspect f on a function shows its version and source', async () => {
   const run = await session(['function f(a: number) { return a }', ':inspect f']);
   assert.equal(run.results[1]!.value, 'f: function v1\n    function f(a: number) { return a }');
 });
+
+test(':diff is coloured like git diff when colours are on, plain otherwise', async () => {
+  const entries = ['function g() { return 1 }', 'function g() { return 2 }', ':diff g'];
+  const coloured = (await session(entries, { colors: true })).results[2]!.value!;
+  assert.deepEqual(coloured.split('\n'), [
+    '\x1b[1m--- g v1\x1b[0m',
+    '\x1b[1m+++ g v2\x1b[0m',
+    '\x1b[36m@@ -1,1 +1,1 @@\x1b[0m',
+    '\x1b[31m-function g() { return 1 }\x1b[0m',
+    '\x1b[32m+function g() { return 2 }\x1b[0m',
+  ]);
+  const plain = (await session(entries)).results[2]!.value!;
+  assert.equal(plain, coloured.replace(/\x1b\[\d+m/g, ''));
+});

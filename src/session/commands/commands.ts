@@ -85,7 +85,8 @@ export const COMMANDS: Command[] = [
           `${name} v${to} has no earlier version to compare with (:diff ${name} A B compares any two)`,
         );
       }
-      return ok(renderDiff(name, older.version, older.source, newer.version, newer.source));
+      const colors = !!engine.options.colors;
+      return ok(renderDiff(name, older.version, older.source, newer.version, newer.source, colors));
     },
   },
   {

@@ -106,6 +106,7 @@ export function renderDiff(
   older: string,
   b: number,
   newer: string,
+  colors = false,
 ): string {
   const patch = structuredPatch(
     `${name} v${a}`,
@@ -124,7 +125,7 @@ export function renderDiff(
     lines.push(`@@ -${hunk.oldStart},${hunk.oldLines} +${hunk.newStart},${hunk.newLines} @@`);
     lines.push(...hunk.lines);
   }
-  return lines.join('\n');
+  return (colors ? lines.map(gitColour) : lines).join('\n');
 }
 
 export function formatBytes(n: number): string {
@@ -135,4 +136,20 @@ export function formatBytes(n: number): string {
 
 function timestamp(ms: number): string {
   return new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
+}
+
+const ANSI = { bold: '\x1b[1m', cyan: '\x1b[36m', red: '\x1b[31m', green: '\x1b[32m' };
+
+/** A line of a diff coloured as `git diff` colours it (headers bold, hunks cyan, -red, +green). */
+function gitColour(line: string): string {
+  const colour = /^(---|\+\+\+) /.test(line)
+    ? ANSI.bold
+    : line.startsWith('@@')
+      ? ANSI.cyan
+      : line.startsWith('-')
+        ? ANSI.red
+        : line.startsWith('+')
+          ? ANSI.green
+          : undefined;
+  return colour ? `${colour}${line}\x1b[0m` : line;
 }
