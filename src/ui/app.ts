@@ -78,9 +78,9 @@ export function App({ engine, imageName, printer }: Props): ReactElement {
     heapLimit: engine.options.memoryMB * 1024 * 1024,
     definitions: 0,
     processes: 0,
+    readOnly: engine.readOnlyFile,
   });
   const nextId = useRef(0);
-  const savedAt = useRef<Date | undefined>(undefined);
 
   const append = (text: string) => setLog((lines) => [...lines, { id: nextId.current++, text }]);
 
@@ -91,11 +91,11 @@ export function App({ engine, imageName, printer }: Props): ReactElement {
       processCount(engine),
     ]);
     setDefs(list);
-    if (!engine.dirty && !savedAt.current) savedAt.current = new Date();
     setStatus((s) => ({
       ...s,
-      dirty: engine.dirty,
-      savedAt: savedAt.current,
+      // The last save (autosave included) shows only while nothing is unsaved.
+      dirty: engine.dirty || engine.changedSinceSave.size > 0,
+      savedAt: engine.lastSaved,
       heapUsed: heap.used,
       heapLimit: heap.limit,
       definitions: list.length,
@@ -153,7 +153,6 @@ export function App({ engine, imageName, printer }: Props): ReactElement {
     if (framing && framed?.name === framing[1]) return setFramed(null);
     setNow(Date.now());
     setRunning(Date.now());
-    const wasDirty = engine.dirty;
     const result = await engine.submit(text);
     setRunning(null);
     setProgress(null);
@@ -166,7 +165,6 @@ export function App({ engine, imageName, printer }: Props): ReactElement {
     } else if (panel?.kind === 'frame') {
       setFramed({ name: panel.name, text: result.value ?? '' });
     } else append(renderResult(result, (stdout as { columns?: number }).columns || 80));
-    if (wasDirty && !engine.dirty) savedAt.current = new Date();
     await refresh();
     if (engine.quitRequested) quit();
   };
@@ -309,7 +307,11 @@ export function App({ engine, imageName, printer }: Props): ReactElement {
       : null,
     inspector ? h(InspectorView, { inspector }) : null,
     running === null && !inspector ? h(PromptView, { editor, hint }) : null,
-    h(StatusLine, { status, running: runningText }),
+    h(StatusLine, {
+      status,
+      running: runningText,
+      columns: (stdout as { columns?: number }).columns || 80,
+    }),
   );
 }
 
