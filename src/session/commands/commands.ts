@@ -216,6 +216,21 @@ export const COMMANDS: Command[] = [
       return ok('bye');
     },
   },
+  {
+    name: 'quit!',
+    usage: ':quit!',
+    help: 'leave without the final save (entries already accepted stay in the journal and replay on open)',
+    run: async (engine) => {
+      engine.requestQuit(false);
+      if (!engine.imagePath || engine.readOnlyFile) return ok('bye (nothing was to be saved)');
+      const unsaved = engine.journal.length;
+      return ok(
+        unsaved === 0
+          ? 'bye; no snapshot written (nothing was unsaved)'
+          : `bye; no snapshot written. The ${unsaved} operation${unsaved === 1 ? '' : 's'} since the last save ${unsaved === 1 ? 'is' : 'are'} in the journal already and ${unsaved === 1 ? 'is' : 'are'} replayed when ${engine.imagePath} is opened again; processes resume from the last snapshot (their ticks since then run again). To try things without keeping them, open the image with --read-only`,
+      );
+    },
+  },
 ];
 
 export function commandNames(): string[] {
