@@ -4,6 +4,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { statusText } from '../src/ui/views.ts';
 import type { StatusInfo } from '../src/ui/views.ts';
+import { join } from 'node:path';
+import { tempDir } from './helpers.ts';
+import { openSession } from '../src/session/open-session.ts';
+import { InProcessGuest } from '../src/session/guest/in-process.ts';
+import { openStore } from '../src/session/store/store.ts';
+import { validateRecord } from '../src/session/engine/journal-records.ts';
+import { stdlibEntries } from '../src/session/stdlib.ts';
 
 const base: StatusInfo = {
   image: 'default.json',
@@ -43,4 +50,32 @@ test('statusText(status, columns) fits in columns - 1, dropping hints before wha
   }
   const at80 = statusText({ ...base, image: 'default.json' }, 80);
   assert.match(at80, /^default\.json · not saved yet · .*1 process/);
+});
+
+test('engine.lastSaved is the snapshot time on open and moves with every save (autosave too)', async () => {
+  const dir = tempDir();
+  const path = join(dir.path, 's.json');
+  const open = async () =>
+    openSession({
+      guest: InProcessGuest.start,
+      prelude: stdlibEntries(),
+      store: await openStore(path, { validate: validateRecord }),
+    });
+  let engine = await open();
+  try {
+    assert.equal(engine.lastSaved, undefined);
+    await engine.submit('const a = 1');
+    const before = Date.now();
+    await engine.save();
+    const saved = engine.lastSaved!.getTime();
+    assert.ok(saved >= before && saved <= Date.now());
+    await engine.close();
+    engine = await open();
+    // The header's time: taken while that save wrote the file.
+    const reopened = engine.lastSaved!.getTime();
+    assert.ok(reopened >= before && reopened <= saved, `${before} <= ${reopened} <= ${saved}`);
+  } finally {
+    await engine.close();
+    dir.remove();
+  }
 });
