@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { batch, run } from './helpers.ts';
-import { session, shown as values } from './support/session.ts';
+import { session, shown as values, until } from './support/session.ts';
 
 test('--json prints exactly one JSON object per entry and nothing else', async () => {
   const r = await batch(['console.log("side effect"); 1 + 1', ':help', 'let s = "x"', 'missing()']);
@@ -28,6 +28,30 @@ test('--json prints exactly one JSON object per entry and nothing else', async (
   assert.equal(error.error.message, 'missing is not defined');
   assert.equal(error.error.line, 1);
   assert.equal(error.error.sourceLine, 'missing()');
+});
+
+test('--json prints what timers and promises print after their entry as lines of their own', async () => {
+  const r = await run(
+    ['--batch', '--json'],
+    [
+      "let done = false; setTimeout(() => { console.log('later'); console.error('oops'); done = true }, 0); 1",
+      until('done'),
+      '2',
+    ].join('\n') + '\n',
+  );
+  const lines = r.stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line));
+  const printed = lines.filter((line) => line.source === 'timer');
+  assert.deepEqual(printed, [
+    { printed: ['later'], source: 'timer' },
+    { printed: ['oops'], source: 'timer', stream: 'err' },
+  ]);
+  assert.deepEqual(
+    lines.filter((line) => line.ok).map((line) => line.value),
+    ['1', 'undefined', '2'],
+  );
 });
 
 test('exit status is 0 when every entry succeeded and 1 when any failed', async () => {

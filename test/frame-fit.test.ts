@@ -63,7 +63,7 @@ test(':frame NAME with a 200-line frame and a 300-column line fits an 80x24 term
     ui.stdin.write(`spawn('big', { every: 20, state: { n: 0 }, step: s => s.n++, view: ${view} })`);
     await new Promise((r) => setTimeout(r, 5));
     ui.stdin.write(ENTER);
-    await until(ui.lastFrame, (t) => /1 processes/.test(t));
+    await until(ui.lastFrame, (t) => /\b1 process(?!es)/.test(t));
     ui.stdin.write(':frame big');
     await new Promise((r) => setTimeout(r, 5));
     ui.stdin.write(ENTER);
@@ -152,7 +152,7 @@ test('on a real 80x24 terminal a 200-line frame never makes ink redraw the scree
     keys.type(`spawn('big', { every: 20, state: { n: 0 }, step: s => s.n++, view: ${view} })`);
     await new Promise((r) => setTimeout(r, 5));
     keys.type(ENTER);
-    await until(screen, (t) => /1 processes/.test(t));
+    await until(screen, (t) => /\b1 process(?!es)/.test(t));
     keys.type(':frame big');
     await new Promise((r) => setTimeout(r, 5));
     keys.type(ENTER);

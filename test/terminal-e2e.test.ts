@@ -341,3 +341,28 @@ async function untilSpinning(): Promise<void> {
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+test(
+  'viv --read-only in a terminal: the status line says read-only, entries work, nothing is written',
+  { skip: hasTmux ? false : 'tmux is not installed (.ci/run installs it with apt-get)' },
+  async () => {
+    const dir = tempDir();
+    const image = join(dir.path, 'ro.json');
+    try {
+      await session(['const x = 5'], { image });
+      const before = readFileSync(image);
+      const files = readdirSync(dir.path).sort();
+      start(image, '--read-only');
+      await waitFor(/ro\.json · read-only/);
+      await type('x * 2');
+      await waitFor(/^10$/m);
+      tmux('send-keys', '-t', SESSION, 'C-d');
+      await waitFor(/viv exited with 0/);
+      assert.deepEqual(readdirSync(dir.path).sort(), files);
+      assert.ok(readFileSync(image).equals(before));
+    } finally {
+      spawnSync('tmux', ['kill-session', '-t', SESSION]);
+      dir.remove();
+    }
+  },
+);

@@ -191,7 +191,7 @@ test(':frame NAME shows a live panel of a process frame; the status line counts 
       "spawn('clock', { every: 30, state: { n: 0 }, step: s => s.n++, view: s => 'frame ' + s.n })" +
         ENTER,
     );
-    await until(s.ui.lastFrame, (t) => /1 processes/.test(t));
+    await until(s.ui.lastFrame, (t) => /\b1 process(?!es)/.test(t));
     await s.type(':frame clock' + ENTER);
     const first = await until(s.ui.lastFrame, (t) => /clock · :frame clock hides it/.test(t));
     const n = Number(/frame (\d+)/.exec(first)![1]);
@@ -229,7 +229,7 @@ test('when a redefinition crashes a process, the prompt offers the rollback and 
     await s.type(
       "spawn('life', { every: 10, state: { v: 0 }, step: s => { s.v = rule(s.v) } })" + ENTER,
     );
-    await until(s.ui.lastFrame, (t) => /1 processes/.test(t));
+    await until(s.ui.lastFrame, (t) => /\b1 process(?!es)/.test(t));
     await s.type('function rule(x) { throw new Error("broken") }' + ENTER);
     await until(
       s.ui.lastFrame,

@@ -15,6 +15,7 @@ import { beginDraws, endDraws, resetDraws } from './transaction/determinism.ts';
 import { captureGlobals, restoreGlobals } from './transaction/globals.ts';
 import { Output } from './output.ts';
 import { cleanStack } from './inspect/stack.ts';
+import { watchPromise } from './inspect/promise-state.ts';
 import {
   safe,
   stackOf,
@@ -151,6 +152,8 @@ export class Entries {
     this.#timers.onSet = undefined;
     if (ok && hold && !tx.check) {
       // Staged: ticks stay held (the transaction is open) until the session commits or aborts.
+      // A promise is shown at the commit, once V8 ran the microtasks that tell its state.
+      watchPromise(value);
       this.#held = { context, value, lines, owner };
       return { ok: true, held: true, defined: context.defined, printed: lines, ...some({ draws }) };
     }

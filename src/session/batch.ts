@@ -1,5 +1,6 @@
 // Batch mode: entries from standard input, through exactly the engine the terminal UI uses. With
-// --json, exactly one JSON object per entry (commands included) on its own line and nothing else.
+// --json, exactly one JSON object per entry (commands included) on its own line, and one per line
+// printed between entries (by a timer, a promise or a process: `printedLine`), nothing else.
 import type { Engine } from './engine/engine.ts';
 import { EntryReader } from './compile/entry-reader.ts';
 import type { ReadEntry } from './compile/entry-reader.ts';
@@ -12,6 +13,18 @@ export interface BatchOptions {
   output: NodeJS.WritableStream;
   /** Resolves when the session must end (a signal, a closed output): no more input is read. */
   stopped?: Promise<void>;
+}
+
+/**
+ * `--json`: what a timer, a promise or a process printed after its entry had finished, as its own
+ * JSON line (`stream` only for standard error), so that a script reading the output loses nothing.
+ */
+export function printedLine(stream: 'out' | 'err', text: string): string {
+  return JSON.stringify({
+    printed: [text],
+    source: 'timer',
+    ...(stream === 'err' ? { stream } : {}),
+  });
 }
 
 /** Runs every entry; resolves to the exit status (0 all succeeded, 1 any failed). */

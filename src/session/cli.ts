@@ -2,14 +2,15 @@
 import { parseArgs } from 'node:util';
 import { setTimeout as delay } from 'node:timers/promises';
 import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { DEFAULT_OPEN_BOUND_MS, Engine, OpenCancelled } from './engine/engine.ts';
 import type { OpeningControl, Store } from './engine/engine.ts';
 import { openStore } from './store/store.ts';
+import { openReadOnlyStore } from './store/read-only.ts';
+import { chooseImage, makeCopy } from './image-path.ts';
 import { validateRecord } from './engine/journal-records.ts';
 import { openSession } from './open-session.ts';
 import { watchOpening, watchShutdown } from './signals.ts';
-import { runBatch } from './batch.ts';
+import { printedLine, runBatch } from './batch.ts';
 import type { Printer } from '../ui/app.ts';
 import { stdlibEntries } from './stdlib.ts';
 import type { Runner } from './guest/spawn.ts';
@@ -17,9 +18,14 @@ import type { Runner } from './guest/spawn.ts';
 const USAGE = `usage: viv [IMAGE] [options]
 
   --batch          read entries from standard input (no prompt)
-  --json           with --batch: one JSON object per entry on stdout, nothing else
+  --json           with --batch: one JSON object per entry on stdout, and one per line printed
+                   between entries ({"printed":[...],"source":"timer"}), nothing else
   --image PATH     the image to open or create (same as IMAGE); the REPL defaults to
-                   images/default.json, batch mode to a fresh image that is not saved
+                   default.json in $XDG_DATA_HOME/vivarium (~/.local/share/vivarium), batch
+                   mode to a fresh image that is not saved. A shipped example image (viv life,
+                   or a path into images/) opens as a copy there
+  --in-place       open a shipped example image itself, not a copy
+  --read-only      write nothing (no journal, no save): entries live in memory only
   --autosave S     save every S seconds while the image has unsaved entries (default 60; 0: off)
   --memory MB      memory limit of the guest isolate (default 512)
   --timeout MS     stop an entry that runs longer, awaited promises included (default: none);
@@ -31,8 +37,6 @@ const USAGE = `usage: viv [IMAGE] [options]
                    redefinition back and restart the process (default: only offer it)
   -h, --help       this text
   -v, --version    the version of Vivarium`;
-
-export const DEFAULT_IMAGE = fileURLToPath(new URL('../../images/default.json', import.meta.url));
 
 export type { EarlyPrompt } from './early-prompt.ts';
 import type { EarlyPrompt } from './early-prompt.ts';
@@ -56,6 +60,8 @@ export async function main(
         timeout: { type: 'string' },
         'run-for': { type: 'string' },
         'auto-rollback': { type: 'boolean', default: false },
+        'read-only': { type: 'boolean', default: false },
+        'in-place': { type: 'boolean', default: false },
         'skip-entry': { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h', default: false },
         version: { type: 'boolean', short: 'v', default: false },
@@ -93,12 +99,23 @@ export async function main(
   const batch = values.batch || !process.stdin.isTTY;
   // Colours as Node's REPL decides them: NO_COLOR, FORCE_COLOR, NODE_DISABLE_COLORS and TERM.
   const colors = !batch && process.stdout.hasColors?.() === true;
-  const imagePath = positionals[0] ?? values.image ?? (batch ? undefined : DEFAULT_IMAGE);
+  const readOnly = values['read-only'];
+  const choice = chooseImage(positionals[0] ?? values.image, {
+    batch,
+    inPlace: values['in-place'],
+  });
+  // Read-only reads a shipped image where it is: nothing is copied, nothing written.
+  const imagePath = readOnly && choice.copyFrom ? choice.copyFrom : choice.path;
   let store: Store | undefined;
   try {
-    store = imagePath
-      ? await openStore(resolve(imagePath), { validate: validateRecord })
-      : undefined;
+    if (!readOnly && choice.notice) {
+      makeCopy(choice);
+      if (batch) process.stderr.write(`viv: ${choice.notice}\n`);
+      else if (early) early.print(choice.notice);
+      else process.stdout.write(`${choice.notice}\n`);
+    }
+    const open = readOnly ? openReadOnlyStore : openStore;
+    store = imagePath ? await open(resolve(imagePath), { validate: validateRecord }) : undefined;
     for (const entry of skips) {
       if (!store) return usageError('--skip-entry needs an image');
       await skipEntry(store, entry);
@@ -145,8 +162,8 @@ export async function main(
       },
       onRevive: say,
       onPrint: (stream, text) => {
-        if (batch && values.json) return;
-        if (!batch) printer.print(text);
+        if (batch && values.json) process.stdout.write(printedLine(stream, text) + '\n');
+        else if (!batch) printer.print(text);
         else (stream === 'err' ? process.stderr : process.stdout).write(text + '\n');
       },
     });
@@ -197,7 +214,7 @@ export async function main(
     } else status = await (await ui!).runUi(engine, printer, { early, colors });
   } finally {
     clearInterval(timer);
-    if (store) {
+    if (store && !engine.quitUnsaved) {
       if (!batch && engine.dirty) process.stdout.write(`saving ${engine.imagePath}…\n`);
       status = (await finalSave(engine)) || status;
     }

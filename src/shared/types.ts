@@ -178,6 +178,20 @@ export interface InspectView {
   className?: string;
   version?: number;
   fields: InspectField[];
+  /** When the value is a function or class of the image: what `:inspect` tells of it. */
+  definition?: DefinitionView;
+}
+
+/** A definition seen by `:inspect`: its current version's source, and a class's members. */
+export interface DefinitionView {
+  name: string;
+  kind: DefKind;
+  version: number;
+  source: string;
+  /** Classes: prototype methods and accessors, static members, live instances. */
+  methods?: string[];
+  statics?: string[];
+  instances?: number;
 }
 
 /** A version the session must compile when an image opens (see `restoreBegin`). */

@@ -80,9 +80,9 @@ export function App({ engine, imageName, printer }: Props): ReactElement {
     heapLimit: engine.options.memoryMB * 1024 * 1024,
     definitions: 0,
     processes: 0,
+    readOnly: engine.readOnlyFile,
   });
   const nextId = useRef(0);
-  const savedAt = useRef<Date | undefined>(undefined);
 
   const append = (text: string) => setLog((lines) => [...lines, { id: nextId.current++, text }]);
 
@@ -93,11 +93,11 @@ export function App({ engine, imageName, printer }: Props): ReactElement {
       processCount(engine),
     ]);
     setDefs(list);
-    if (!engine.dirty && !savedAt.current) savedAt.current = new Date();
     setStatus((s) => ({
       ...s,
-      dirty: engine.dirty,
-      savedAt: savedAt.current,
+      // The last save (autosave included) shows only while nothing is unsaved.
+      dirty: engine.dirty || engine.changedSinceSave.size > 0,
+      savedAt: engine.lastSaved,
       heapUsed: heap.used,
       heapLimit: heap.limit,
       definitions: list.length,
@@ -156,7 +156,6 @@ export function App({ engine, imageName, printer }: Props): ReactElement {
     if (entryToRun(text).trim() === '') return; // an empty `:{` `:}` group
     setNow(Date.now());
     setRunning(Date.now());
-    const wasDirty = engine.dirty;
     const result = await engine.submit(entryToRun(text));
     setRunning(null);
     setProgress(null);
@@ -169,7 +168,6 @@ export function App({ engine, imageName, printer }: Props): ReactElement {
     } else if (panel?.kind === 'frame') {
       setFramed({ name: panel.name, text: result.value ?? '' });
     } else append(renderResult(result, (stdout as { columns?: number }).columns || 80));
-    if (wasDirty && !engine.dirty) savedAt.current = new Date();
     await refresh();
     if (engine.quitRequested) quit();
   };
@@ -319,7 +317,11 @@ export function App({ engine, imageName, printer }: Props): ReactElement {
       : null,
     inspector ? h(InspectorView, { inspector }) : null,
     running === null && !inspector ? h(PromptView, { editor, hint }) : null,
-    h(StatusLine, { status, running: runningText }),
+    h(StatusLine, {
+      status,
+      running: runningText,
+      columns: (stdout as { columns?: number }).columns || 80,
+    }),
   );
 }
 

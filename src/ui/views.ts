@@ -9,6 +9,7 @@ import { STYLE_COLOURS, highlight } from './highlight.ts';
 import type { EditorState } from './editor-state.ts';
 import { cursorPosition } from './editor-state.ts';
 import { fitFrame } from './frame-fit.ts';
+import { renderDefinitionView } from '../session/commands/render.ts';
 
 export const PROMPT = 'viv> ';
 export const CONTINUATION = '...  ';
@@ -100,7 +101,15 @@ export function InspectorView(props: { inspector: InspectorState }): ReactElemen
     { flexDirection: 'column', borderStyle: 'round', borderColor: 'blue', paddingX: 1 },
     h(Text, { bold: true }, heading),
     h(Text, { dimColor: true }, view.title),
-    view.fields.length === 0 ? h(Text, { dimColor: true }, '(no fields)') : null,
+    ...(view.definition
+      ? // At most 10 lines of it: the panel stays within the window (:inspect prints it whole).
+        clip(renderDefinitionView(view.definition).split('\n'), 10).map((line, i) =>
+          h(Text, { key: `d${i}`, dimColor: i > 0 }, line),
+        )
+      : []),
+    view.fields.length === 0 && !view.definition
+      ? h(Text, { dimColor: true }, '(no fields)')
+      : null,
     ...view.fields.map((f, i) =>
       h(
         Text,
@@ -120,6 +129,8 @@ export interface StatusInfo {
   heapLimit: number;
   definitions: number;
   processes: number;
+  /** `--read-only`: nothing is written. */
+  readOnly?: boolean;
 }
 
 /** What the frame panel draws around the frame: two borders and its title line. */
@@ -157,19 +168,55 @@ export function FramePanel(props: {
   );
 }
 
-export function StatusLine(props: { status: StatusInfo; running?: string }): ReactElement {
-  const s = props.status;
-  const mb = (n: number) => (n / 1024 / 1024).toFixed(1);
-  const saved = s.dirty
-    ? 'unsaved changes'
-    : s.savedAt
-      ? `saved ${s.savedAt.toTimeString().slice(0, 8)}`
-      : 'saved';
+export function StatusLine(props: {
+  status: StatusInfo;
+  running?: string;
+  columns?: number;
+}): ReactElement {
   return h(
     Text,
     { dimColor: !props.running, color: props.running ? 'yellow' : undefined, wrap: 'truncate-end' },
-    props.running
-      ? props.running
-      : `${s.image} · ${saved} · heap ${mb(s.heapUsed)}/${mb(s.heapLimit)} MB · ${s.definitions} definitions · ${s.processes} processes · Ctrl-T definitions · :help`,
+    props.running ? props.running : statusText(props.status, props.columns ?? 80),
   );
+}
+
+/**
+ * The status line's text, within `columns - 1` (a line that fills the last column makes some
+ * terminals wrap): the least useful parts go first (key hints, heap), then the image's name is
+ * shortened from the left. "saved HH:MM:SS" is the last save's time, and only while nothing is
+ * unsaved.
+ */
+export function statusText(s: StatusInfo, columns: number): string {
+  const mb = (n: number) => (n / 1024 / 1024).toFixed(1);
+  const count = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+  const saved = s.readOnly
+    ? 'read-only'
+    : s.dirty
+      ? 'unsaved changes'
+      : s.savedAt
+        ? `saved ${s.savedAt.toTimeString().slice(0, 8)}`
+        : 'not saved yet';
+  const parts = [
+    s.image,
+    saved,
+    `heap ${mb(s.heapUsed)}/${mb(s.heapLimit)} MB`,
+    count(s.definitions, 'definition', 'definitions'),
+    count(s.processes, 'process', 'processes'),
+    'Ctrl-T definitions',
+    ':help',
+  ];
+  const room = Math.max(10, columns - 1);
+  const join = (p: string[]) => p.join(' · ');
+  for (const drop of ['Ctrl-T definitions', parts[2]!]) {
+    if (join(parts).length <= room) break;
+    parts.splice(parts.indexOf(drop), 1);
+  }
+  const over = join(parts).length - room;
+  if (over > 0) parts[0] = '…' + s.image.slice(Math.min(s.image.length, over + 1));
+  const text = join(parts);
+  return text.length <= room ? text : text.slice(0, room - 1) + '…';
+}
+
+function clip(lines: string[], max: number): string[] {
+  return lines.length <= max ? lines : [...lines.slice(0, max - 1), '    …'];
 }

@@ -3,6 +3,7 @@
 import { cellOfPrototype } from '../definitions/classes.ts';
 import { inspect } from './inspect.ts';
 import type { Staging } from '../definitions/staging.ts';
+import type { DefinitionView } from '../../shared/types.ts';
 import {
   safe,
   Map,
@@ -95,6 +96,7 @@ export interface InspectView {
   className?: string;
   version?: number;
   fields: { key: string; preview: string; expandable: boolean }[];
+  definition?: DefinitionView;
 }
 
 const roots = new Map<number, unknown>();
@@ -126,11 +128,37 @@ export function inspectView(staging: Staging, id: number, path: string[]): Inspe
     value !== null && typeof value === 'object'
       ? cellOfPrototype(getPrototypeOf(value))
       : undefined;
+  const definition = definitionView(staging, value);
   return {
     title: preview(value),
     ...(cell ? { className: cell.name, version: cell.version?.version } : {}),
     fields,
+    ...(definition ? { definition } : {}),
   };
+}
+
+/** A function or class of the image (its stable stub): version, source, a class's members. */
+function definitionView(staging: Staging, value: unknown): DefinitionView | undefined {
+  if (typeof value !== 'function') return undefined;
+  const def = $find(staging.ns.all(), (d) => d.fn?.stub === value || d.cls?.stub === value);
+  const version = def && $find(def.versions, (v) => v.version === def.current);
+  if (!def || !version) return undefined;
+  const view: DefinitionView = {
+    name: def.name,
+    kind: def.kind,
+    version: def.current,
+    source: version.source,
+  };
+  if (def.cls) {
+    const proto = (value as { prototype?: object }).prototype;
+    view.methods = proto ? $filter(getOwnPropertyNames(proto), (n) => n !== 'constructor') : [];
+    view.statics = $filter(
+      getOwnPropertyNames(value),
+      (n) => !$includes(['length', 'name', 'prototype'], n),
+    );
+    view.instances = staging.instancesOf(def.cls).length;
+  }
+  return view;
 }
 
 function entries(value: unknown): [string, unknown][] {

@@ -2,8 +2,9 @@
 // running in a bare V8 isolate (no Node APIs; ECMAScript builtins only). Output matches Node 24
 // for the supported options, except where plain JavaScript cannot observe what Node shows:
 //
-// - Promises: the state and result are not readable from JS, so every promise prints as
-//   `Promise { <state unknown> }` (Node: `Promise { 1 }`, `Promise { <pending> }`, ...).
+// - Promises: the state and result are not readable from JS; an entry's value is watched
+//   (promise-state.ts) and prints as Node's (`Promise { 1 }`, `Promise { <pending> }`, ...), a
+//   promise the kernel never watched as `Promise { <state unknown> }`.
 //   Detection uses Symbol.toStringTag ('Promise'), as there is no side-effect-free brand check.
 // - Proxies cannot be detected: a proxy is inspected through its traps, like an ordinary object
 //   (Node shows the target without running traps). A proxy around a Map, Date, etc. therefore

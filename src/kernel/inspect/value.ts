@@ -25,6 +25,7 @@ import {
 } from './labels.ts';
 import { formatNumber, formatPrimitive, getPrefix, reduceToSingleString } from './text.ts';
 import * as types from './types.ts';
+import { promiseState } from './promise-state.ts';
 import {
   safe,
   DatePrototype,
@@ -345,7 +346,7 @@ function describeOther(
       $map(['byteLength', 'byteOffset', 'buffer'], (k) => formatPseudo(c, k, view[k], depth));
   } else if (types.isPromise(value)) {
     shape.braces[0] = `${label('Promise')}{`;
-    shape.formatter = (c) => [c.stylize('<state unknown>', 'special')];
+    shape.formatter = (c, promise, depth) => formatPromise(c, promise, depth);
   } else if (types.isWeakSet(value) || types.isWeakMap(value)) {
     shape.braces[0] = `${label(types.isWeakSet(value) ? 'WeakSet' : 'WeakMap')}{`;
     shape.formatter = unknownItems;
@@ -362,4 +363,15 @@ function describeOther(
     shape.braces[0] = `${prefix}{`;
   }
   return shape;
+}
+
+/** Node's `formatPromise`, with the state the kernel saw (promise-state.ts). */
+function formatPromise(ctx: Ctx, promise: object, depth: number): string[] {
+  const seen = promiseState(promise);
+  if (!seen) return [ctx.stylize('<state unknown>', 'special')];
+  if (seen.state === 'pending') return [ctx.stylize('<pending>', 'special')];
+  ctx.indentationLvl += 2;
+  const text = ctx.formatValue(seen.value, depth);
+  ctx.indentationLvl -= 2;
+  return [seen.state === 'rejected' ? `${ctx.stylize('<rejected>', 'special')} ${text}` : text];
 }

@@ -5,7 +5,14 @@ import type { Engine } from '../engine/engine.ts';
 import { ask, frame, inspect } from './queries.ts';
 import type { Result } from '../result.ts';
 import { dotCommand, isDotCommand } from './dot-commands.ts';
-import { formatBytes, renderDefs, renderDiff, renderHistory, renderProcesses } from './render.ts';
+import {
+  formatBytes,
+  renderDefinitionView,
+  renderDefs,
+  renderDiff,
+  renderHistory,
+  renderProcesses,
+} from './render.ts';
 
 interface Command {
   name: string;
@@ -79,7 +86,8 @@ export const COMMANDS: Command[] = [
           `${name} v${to} has no earlier version to compare with (:diff ${name} A B compares any two)`,
         );
       }
-      return ok(renderDiff(name, older.version, older.source, newer.version, newer.source));
+      const colors = !!engine.options.colors;
+      return ok(renderDiff(name, older.version, older.source, newer.version, newer.source, colors));
     },
   },
   {
@@ -108,7 +116,7 @@ export const COMMANDS: Command[] = [
   {
     name: 'inspect',
     usage: ':inspect EXPR',
-    help: "a value's class, version and fields (in the terminal: navigable with the keys)",
+    help: "a value's class, version and fields (in the terminal: navigable with the keys); of a function or class of the image: its version and source, and a class's methods, statics and live instances",
     run: async (engine, args) => {
       const expression = args.trim();
       if (!expression) return fail('UsageError', 'usage: :inspect EXPR');
@@ -117,9 +125,13 @@ export const COMMANDS: Command[] = [
       if (!evaluated.ok) return evaluated;
       const view = await inspect(engine, { last: true }, []);
       if ('error' in view) return fail(view.error.name, view.error.message);
-      const heading = view.className ? `${view.className} v${view.version}` : view.title;
-      const fields = view.fields.map((f) => `  ${f.key}: ${f.preview}`);
-      return ok([heading, ...fields].join('\n'), {
+      const text = view.definition
+        ? renderDefinitionView(view.definition)
+        : [
+            view.className ? `${view.className} v${view.version}` : view.title,
+            ...view.fields.map((f) => `  ${f.key}: ${f.preview}`),
+          ].join('\n');
+      return ok(text, {
         printed: evaluated.printed,
         panel: { kind: 'inspect', expression, view },
       });
@@ -203,6 +215,21 @@ export const COMMANDS: Command[] = [
     run: async (engine) => {
       engine.requestQuit();
       return ok('bye');
+    },
+  },
+  {
+    name: 'quit!',
+    usage: ':quit!',
+    help: 'leave without the final save (entries already accepted stay in the journal and replay on open)',
+    run: async (engine) => {
+      engine.requestQuit(false);
+      if (!engine.imagePath || engine.readOnlyFile) return ok('bye (nothing was to be saved)');
+      const unsaved = engine.journal.length;
+      return ok(
+        unsaved === 0
+          ? 'bye; no snapshot written (nothing was unsaved)'
+          : `bye; no snapshot written. The ${unsaved} operation${unsaved === 1 ? '' : 's'} since the last save ${unsaved === 1 ? 'is' : 'are'} in the journal already and ${unsaved === 1 ? 'is' : 'are'} replayed when ${engine.imagePath} is opened again; processes resume from the last snapshot (their ticks since then run again). To try things without keeping them, open the image with --read-only`,
+      );
     },
   },
 ];

@@ -1,6 +1,12 @@
 // How the answers of `:ps`, `:defs`, `:history` and `:diff` read: plain text tables and diffs.
 import { structuredPatch } from 'diff';
-import type { DefSummary, HistoryInfo, ProcessInfo, TimerInfo } from '../../shared/types.ts';
+import type {
+  DefSummary,
+  DefinitionView,
+  HistoryInfo,
+  ProcessInfo,
+  TimerInfo,
+} from '../../shared/types.ts';
 
 export function renderProcesses(procs: ProcessInfo[], timers: TimerInfo[]): string {
   const lines: string[] = [];
@@ -63,6 +69,18 @@ export function renderDefs(defs: DefSummary[]): string {
   return table(['name', 'kind', 'version', 'instances'], rows).join('\n');
 }
 
+/** `:inspect` of a function or class of the image. */
+export function renderDefinitionView(d: DefinitionView): string {
+  const lines = [`${d.name}: ${d.kind} v${d.version}`];
+  if (d.kind === 'class') {
+    lines.push(`  methods: ${d.methods?.length ? d.methods.join(', ') : '(none)'}`);
+    lines.push(`  statics: ${d.statics?.length ? d.statics.join(', ') : '(none)'}`);
+    lines.push(`  live instances: ${d.instances ?? 0}`);
+  }
+  for (const line of d.source.split('\n')) lines.push('    ' + line);
+  return lines.join('\n');
+}
+
 export function renderHistory(reply: HistoryInfo): string {
   const lines = [
     `${reply.name}: ${reply.kind}, ${reply.versions.length} version(s), current v${reply.current}`,
@@ -88,6 +106,7 @@ export function renderDiff(
   older: string,
   b: number,
   newer: string,
+  colors = false,
 ): string {
   const patch = structuredPatch(
     `${name} v${a}`,
@@ -106,7 +125,7 @@ export function renderDiff(
     lines.push(`@@ -${hunk.oldStart},${hunk.oldLines} +${hunk.newStart},${hunk.newLines} @@`);
     lines.push(...hunk.lines);
   }
-  return lines.join('\n');
+  return (colors ? lines.map(gitColour) : lines).join('\n');
 }
 
 export function formatBytes(n: number): string {
@@ -117,4 +136,20 @@ export function formatBytes(n: number): string {
 
 function timestamp(ms: number): string {
   return new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
+}
+
+const ANSI = { bold: '\x1b[1m', cyan: '\x1b[36m', red: '\x1b[31m', green: '\x1b[32m' };
+
+/** A line of a diff coloured as `git diff` colours it (headers bold, hunks cyan, -red, +green). */
+function gitColour(line: string): string {
+  const colour = /^(---|\+\+\+) /.test(line)
+    ? ANSI.bold
+    : line.startsWith('@@')
+      ? ANSI.cyan
+      : line.startsWith('-')
+        ? ANSI.red
+        : line.startsWith('+')
+          ? ANSI.green
+          : undefined;
+  return colour ? `${colour}${line}\x1b[0m` : line;
 }

@@ -40,8 +40,24 @@ export interface AnalyzedEntry {
   positions: PositionMap;
 }
 
-/** Parses and analyses an entry; throws EntrySyntaxError or IncompleteEntry. */
+/**
+ * Parses and analyses an entry; throws EntrySyntaxError or IncompleteEntry. Node's REPL rule: an
+ * entry that starts with `{` and does not end with `;` is tried as an expression in parentheses
+ * first (`{a: 1}` is an object, not a block with a label); if that does not parse, as typed.
+ * Replay analyses the journaled text again, so it takes the same reading.
+ */
 export function analyze(source: string): AnalyzedEntry {
+  if (/^\s*\{/.test(source) && !/;\s*$/.test(source)) {
+    try {
+      return analyzeText(`(${source.trim()})`);
+    } catch {
+      // A block after all (`{ let x = 1; x }`): read as typed, below.
+    }
+  }
+  return analyzeText(source);
+}
+
+function analyzeText(source: string): AnalyzedEntry {
   const code = stripTypes(source);
   const positions = new PositionMap(source, code);
   let program: acorn.Program;

@@ -64,8 +64,13 @@ export class Engine implements JournalHost, RebuildHost, EventsHost {
   readonly rebuilder: Rebuilder;
   readonly #events: ProcessEvents;
 
+  /** When the image on disk was last saved (by this session, or before it was opened). */
+  lastSaved: Date | undefined;
+
   private constructor(options: EngineOptions) {
     this.options = { memoryMB: 512, timeoutMs: 0, ...options };
+    const savedAt = options.store?.savedAt;
+    this.lastSaved = savedAt ? new Date(savedAt) : undefined;
     this.rebuilder = new Rebuilder(this);
     this.#events = new ProcessEvents(this);
   }
@@ -91,8 +96,17 @@ export class Engine implements JournalHost, RebuildHost, EventsHost {
     return this.#quit;
   }
 
-  requestQuit(): void {
+  /** `save: false` (`:quit!`): the session ends without its final snapshot. */
+  requestQuit(save = true): void {
     this.#quit = true;
+    if (!save) this.#quitUnsaved = true;
+  }
+
+  #quitUnsaved = false;
+
+  /** `:quit!` asked to end without the final snapshot (the journal keeps what it holds). */
+  get quitUnsaved(): boolean {
+    return this.#quitUnsaved;
   }
 
   /** What opening found: entries not applied, a torn journal line set aside, ... */
@@ -225,9 +239,14 @@ export class Engine implements JournalHost, RebuildHost, EventsHost {
     return runJournaled(this, operation, request, names, quiet);
   }
 
+  /** Opened with `--read-only`: no journal, no save; entries live in memory only. */
+  get readOnlyFile(): boolean {
+    return !!this.options.store?.readOnly;
+  }
+
   // What the journal protocol (journaled.ts) needs of the engine.
   get journaling(): boolean {
-    return !!this.options.store && !this.readOnly;
+    return !!this.options.store && !this.readOnly && !this.readOnlyFile;
   }
 
   get keeping(): boolean {
@@ -293,7 +312,7 @@ export class Engine implements JournalHost, RebuildHost, EventsHost {
 
   /** Holds what the image on disk does not (never while a stopped replay keeps it read-only). */
   get dirty(): boolean {
-    return this.#dirty && !this.readOnly;
+    return this.#dirty && !this.readOnly && !this.readOnlyFile;
   }
 
   get imagePath(): string | undefined {
@@ -308,6 +327,8 @@ export class Engine implements JournalHost, RebuildHost, EventsHost {
     return this.exclusive(async () => {
       const store = this.options.store;
       if (!store) throw new Error('this session has no image file: start viv with --image PATH');
+      if (store.readOnly)
+        throw new Error('the image is open read-only (--read-only): nothing is written');
       const stop = this.rebuilder.stop;
       if (stop) {
         throw new Error(
@@ -339,6 +360,7 @@ export class Engine implements JournalHost, RebuildHost, EventsHost {
       this.rebuilder.snapshot = { payload, entry: this.entry };
       this.#dirty = false;
       this.#diverged = undefined;
+      this.lastSaved = new Date();
       return { path: store.path, bytes: Buffer.byteLength(payload) };
     });
   }
@@ -363,7 +385,7 @@ export class Engine implements JournalHost, RebuildHost, EventsHost {
    */
   saveOnQuit(): Promise<{ path: string; bytes: number } | undefined> {
     return this.exclusive(async () => {
-      if (!this.options.store || this.readOnly) return undefined;
+      if (!this.options.store || this.readOnly || this.readOnlyFile) return undefined;
       const paused = await this.request({ op: 'clock', action: 'pause' });
       let ticking = false;
       if (paused.kind === 'reply' && paused.reply.ok) {

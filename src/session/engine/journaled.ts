@@ -62,7 +62,9 @@ export async function runJournaled(
   }
   const started = performance.now();
   const outcome: Outcome<Transactional['op']> = await host.guest.request(
-    { ...request, hold: journaling },
+    // Held without a journal too: the value is shown by the commit, a call of its own, after V8
+    // ran the microtasks that tell a promise's state (kernel/inspect/promise-state.ts).
+    { ...request, hold: true },
     host.timeoutMs,
   );
   const ms = Math.round(performance.now() - started);
@@ -122,7 +124,7 @@ export async function runJournaled(
   }
   if (!journaling) {
     if (host.keeping) host.keep(step, names);
-    return host.toResult(outcome, source);
+    return reply.held ? commit(host, entry, quiet, reply) : host.toResult(outcome, source);
   }
   const failure = await write(host, { type: 'outcome', entry, ...step.recorded, ok: true });
   if (failure) {

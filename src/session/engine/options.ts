@@ -57,6 +57,10 @@ export interface Store {
   readonly journal: readonly object[];
   /** What opening found worth telling (a torn last line set aside, a stale lock taken over). */
   readonly notices?: readonly string[];
+  /** When the snapshot on disk was saved (ISO time; absent for a new image). */
+  readonly savedAt?: string;
+  /** Opened with `--read-only`: nothing is ever written (entries live in memory only). */
+  readonly readOnly?: boolean;
   append(record: JournalRecord): Promise<void>;
   save(entry: number, payload: string, path?: string): Promise<void>;
   close(): Promise<void>;

@@ -34,6 +34,7 @@ export async function openStore(
     },
     payload: image.payload,
     savedEntry: image.header?.entry ?? 0,
+    ...(image.header ? { savedAt: image.header.savedAt } : {}),
     journal: image.journal,
     notices: image.notices,
     append: (record: JournalRecord) => image.append(record),
