@@ -189,3 +189,14 @@ test(':check dry-runs the migrations on copies and changes nothing', async () =>
   assert.equal(values(run)[3], "[ [ undefined, undefined, undefined ], [ 'price' ] ]");
   assert.match(values(run)[4]!, /Item\s+class\s+v1/);
 });
+
+test('a class may have any name, even one the kernel uses inside its stubs', async () => {
+  const names = ['K', 'G', 'state', 'registry', 'construct', 'isStub', 'stub', 'TypeError'];
+  const run = await session([
+    ...names.map((n) => `class ${n} { v = '${n}' }`),
+    `[${names.map((n) => `new ${n}().v`).join(', ')}].join(' ')`,
+    'class Sub extends K {}; [new Sub().v, new Sub() instanceof K, K.name]',
+  ]);
+  assert.equal(run.results[names.length]!.value, `'${names.join(' ')}'`);
+  assert.equal(run.results[names.length + 1]!.value, "[ 'K', true, 'K' ]");
+});

@@ -66,15 +66,19 @@ export function createClassCell(name: string, state: StampState): ClassCell {
   // (slots.ts); construct, TypeError and the registry come in as parameters, untouched by user
   // definitions.
   const slot = newSlot(name);
+  // Named by a property key, not `function NAME`: a name binding inside the stub would shadow the
+  // factory's parameters for a class called `K`, `state` or `TypeError`.
+  const key = JSON.stringify(name);
   const make =
     indirectEval(`(function (state, isStub, registry, construct, TypeError, G, K) { "use strict";
-    return function ${name}() {
-      if (new.target === undefined) throw new TypeError("Class constructor ${name} cannot be invoked without 'new'");
+    const stub = ({ ${key}: function () {
+      if (new.target === undefined) throw new TypeError("Class constructor " + ${key} + " cannot be invoked without 'new'");
       if (state.stamping) return state.stampTarget;
       const instance = construct(G[K], arguments, new.target);
-      if (new.target === ${name} || !isStub(new.target)) registry.add(instance);
+      if (new.target === stub || !isStub(new.target)) registry.add(instance);
       return instance;
-    };
+    } })[${key}];
+    return stub;
   })`) as (
       s: StampState,
       isStub: (f: unknown) => boolean,

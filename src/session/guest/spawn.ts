@@ -18,7 +18,10 @@ export interface Runner {
 
 export function spawnRunner(memoryMB: number): Runner {
   const child = fork(RUNNER, [], {
-    execArgv: ['--no-node-snapshot', '--disable-warning=ExperimentalWarning'],
+    // No wasm code GC: Node's type stripper (amaro) is wasm, and V8's wasm code GC can post a task
+    // to an isolate isolated-vm is disposing, deadlocking the process (seen in tests that create
+    // and dispose many isolates in one process; the runner has one, but the flag costs nothing).
+    execArgv: ['--no-node-snapshot', '--no-wasm-code-gc', '--disable-warning=ExperimentalWarning'],
     env: {
       ...process.env,
       VIV_MEMORY_MB: String(memoryMB),
