@@ -19,6 +19,7 @@ import type { Transaction } from '../transaction/transaction.ts';
 import {
   safe,
   Function,
+  JSON,
   Object,
   Reflect,
   TypeError,
