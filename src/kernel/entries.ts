@@ -150,9 +150,10 @@ export class Entries {
     const owner = this.#timers.owner;
     this.#timers.owner = undefined;
     this.#timers.onSet = undefined;
-    if (ok && hold && !tx.check) {
+    // A promise is shown at the commit, a call of its own, once V8 ran the microtasks that tell
+    // its state: the kernel holds such an entry even when the session did not ask it to.
+    if (ok && (hold || value instanceof Promise) && !tx.check) {
       // Staged: ticks stay held (the transaction is open) until the session commits or aborts.
-      // A promise is shown at the commit, once V8 ran the microtasks that tell its state.
       watchPromise(value);
       this.#held = { context, value, lines, owner };
       return { ok: true, held: true, defined: context.defined, printed: lines, ...some({ draws }) };

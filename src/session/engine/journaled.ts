@@ -62,9 +62,9 @@ export async function runJournaled(
   }
   const started = performance.now();
   const outcome: Outcome<Transactional['op']> = await host.guest.request(
-    // Held without a journal too: the value is shown by the commit, a call of its own, after V8
-    // ran the microtasks that tell a promise's state (kernel/inspect/promise-state.ts).
-    { ...request, hold: true },
+    // Held to be journaled first; without a journal the kernel still holds an entry whose value is
+    // a promise, shown by the commit after V8 ran the microtasks that tell its state.
+    { ...request, hold: journaling },
     host.timeoutMs,
   );
   const ms = Math.round(performance.now() - started);
