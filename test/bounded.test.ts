@@ -84,3 +84,32 @@ test('bad OSC destinations and addresses are refused at the API, and a burst is 
   await new Promise((resolve) => setTimeout(resolve, 50));
   assert.match(r.stderr, /OSC: 904 messages dropped \(at most 4096 leave in one tick or entry\)/);
 });
+
+test('a signal that comes before an awaiting entry reaches the guest still stops it (no hang)', async () => {
+  const { openSession } = await import('../src/session/open-session.ts');
+  const { InProcessGuest } = await import('../src/session/guest/in-process.ts');
+  const { openStore } = await import('../src/session/store/store.ts');
+  const { validateRecord } = await import('../src/session/engine/journal-records.ts');
+  const { tempDir } = await import('./helpers.ts');
+  const { join } = await import('node:path');
+  const dir = tempDir();
+  try {
+    const store = await openStore(join(dir.path, 'img.json'), { validate: validateRecord });
+    const engine = await openSession({ guest: InProcessGuest.start, store });
+    // As the signal handler does, at once: the entry's begin record is still being written.
+    const pending = engine.submit('await new Promise(() => {})');
+    engine.requestQuit();
+    engine.interrupt();
+    let timer: NodeJS.Timeout | undefined;
+    const result = await Promise.race([
+      pending,
+      new Promise<'hung'>((r) => (timer = setTimeout(() => r('hung'), 20_000))),
+    ]);
+    clearTimeout(timer);
+    assert.notEqual(result, 'hung', 'the entry was stopped');
+    assert.equal((result as { ok: boolean }).ok, false);
+    await engine.close();
+  } finally {
+    dir.remove();
+  }
+});

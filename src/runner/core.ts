@@ -76,6 +76,8 @@ export class GuestRunner {
   /** Stops the wait of the entry that awaits (Ctrl-C). */
   #cancelAwait: (() => void) | undefined;
   #dead: string | undefined;
+  /** How many interrupts came (a request compares before and after its call). */
+  #interrupts = 0;
   /** Resolves once the isolate is disposed (see `dispose`). */
   #released: Promise<void> | undefined;
   /** The process whose tick is running (told by the kernel), while a `run` is in flight. */
@@ -124,6 +126,7 @@ export class GuestRunner {
    */
   async request<N extends SessionOpName>(request: Request<N>, bound = 0): Promise<Outcome<N>> {
     if (this.#dead) return { kind: 'died', reason: this.#dead };
+    const interrupts = this.#interrupts;
     // Ticks run ahead are ticks: each within the callback bound, an overrun one crashes its process.
     if (request.op === 'runAhead') bound = this.#callbackBound;
     const started = performance.now();
@@ -168,11 +171,15 @@ export class GuestRunner {
     const reply = JSON.parse(text) as Reply<N> | { ok: true; pending: true };
     if (!('pending' in reply)) return { kind: 'reply', reply };
     const remaining = bound > 0 ? Math.max(1, bound - (performance.now() - started)) : 0;
-    return this.#settle((request as Request<'eval'>).entry, remaining) as Promise<Outcome<N>>;
+    // Ctrl-C that came while the call ran, before the entry started to await: stop it now.
+    const stopped = this.#interrupts !== interrupts;
+    return this.#settle((request as Request<'eval'>).entry, remaining, stopped) as Promise<
+      Outcome<N>
+    >;
   }
 
   /** Waits for an awaiting entry to settle, its bound, Ctrl-C or the isolate's death. */
-  #settle(entry: number, bound: number): Promise<Outcome<'eval'>> {
+  #settle(entry: number, bound: number, stopped = false): Promise<Outcome<'eval'>> {
     const early = this.#settledEarly.get(entry);
     this.#settledEarly.delete(entry);
     if (early) return Promise.resolve({ kind: 'reply', reply: early });
@@ -196,12 +203,14 @@ export class GuestRunner {
       };
       this.#awaiting.set(entry, (reply) => done({ kind: 'reply', reply }));
       this.#cancelAwait = () => done(undefined);
+      if (stopped) return done(undefined);
       if (bound > 0) timer = setTimeout(() => done(undefined), bound);
     });
   }
 
   /** Ctrl-C: stops whatever the guest runs now, and an entry that awaits. */
   interrupt(): void {
+    this.#interrupts++;
     this.#terminate(true);
     this.#cancelAwait?.();
   }

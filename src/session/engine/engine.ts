@@ -235,7 +235,8 @@ export class Engine implements JournalHost, RebuildHost, EventsHost {
     names: string[],
     quiet: boolean,
   ): Promise<Result> {
-    this.userInterrupt = false;
+    // A quit asked for by a signal or Ctrl-D stops the entry it meets, even one not yet sent.
+    if (!this.quitRequested) this.userInterrupt = false;
     return runJournaled(this, operation, request, names, quiet);
   }
 

@@ -61,12 +61,15 @@ export async function runJournaled(
       return refused(failure, [], 'nothing ran and nothing changed; the session goes on');
   }
   const started = performance.now();
-  const outcome: Outcome<Transactional['op']> = await host.guest.request(
-    // Held to be journaled first; without a journal the kernel still holds an entry whose value is
-    // a promise, shown by the commit after V8 ran the microtasks that tell its state.
-    { ...request, hold: journaling },
-    host.timeoutMs,
-  );
+  // Stopped (Ctrl-C, a signal) while its begin record was being written: it never runs.
+  const outcome: Outcome<Transactional['op']> = host.userInterrupt
+    ? { kind: 'interrupted' }
+    : await host.guest.request(
+        // Held to be journaled first; without a journal the kernel still holds an entry whose
+        // value is a promise, shown by the commit after V8 ran the microtasks that tell its state.
+        { ...request, hold: journaling },
+        host.timeoutMs,
+      );
   const ms = Math.round(performance.now() - started);
 
   if (outcome.kind === 'died') {
