@@ -4,9 +4,28 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { after } from 'node:test';
+import type { ChildProcess } from 'node:child_process';
 import type { Result } from '../src/session/result.ts';
 
 export const CLI = fileURLToPath(new URL('../src/session/cli.ts', import.meta.url));
+
+/**
+ * Every CLI a test file starts is killed when the file's tests are done: a test that timed out
+ * must not leave its CLI holding the file's process (and the whole `npm test`) open.
+ */
+const children = new Set<ChildProcess>();
+// Only under the test runner: scripts (npm run crash) use these helpers outside any test.
+if (process.env.NODE_TEST_CONTEXT) {
+  after(() => {
+    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+  });
+}
+function track(child: ChildProcess): ChildProcess {
+  children.add(child);
+  child.on('close', () => children.delete(child));
+  return child;
+}
 
 export interface BatchRun {
   status: number | null;
@@ -30,6 +49,7 @@ export function batch(entries: string[], args: string[] = []): Promise<BatchRun>
 /** A running `viv` whose stdout lines can be awaited: for tests that kill or race it. */
 export function startCli(args: string[]) {
   const child = spawn(process.execPath, [CLI, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  track(child);
   let stdout = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
   child.stdin.on('error', () => {});
@@ -55,6 +75,7 @@ export function run(
 ): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    track(child);
     let stdout = '';
     let stderr = '';
     const stuck = setTimeout(() => {
