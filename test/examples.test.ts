@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { session } from './support/session.ts';
+import { run as runCli } from './helpers.ts';
 import { dirtParams, oscReceiver } from './support/osc-receiver.ts';
 
 const example = (name: string) =>
@@ -140,4 +141,18 @@ test('examples/boids.ts: the live particles get the new field, and the process n
   assert.match(frames[0]!, /o/, 'drawn with the old glyph');
   assert.doesNotMatch(frames[1]!, /o/, 'the same particles drawn by the new method');
   assert.match(frames[1]!, /[<>^v]/);
+});
+
+test("README's Thirty seconds: examples/tour.ts prints what the README shows", async () => {
+  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+  const block = readme.split('## Thirty seconds')[1]!.split('```')[1]!;
+  const expected = block
+    .split('\n')
+    .slice(2) // the opening fence's rest of line, and the command
+    .filter((l) => l.trim() !== '')
+    .map((l) => l.slice(0, 42).trimEnd());
+  const input = readFileSync(new URL('../examples/tour.ts', import.meta.url), 'utf8');
+  const r = await runCli(['--batch'], input);
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(r.stdout.trimEnd().split('\n'), expected);
 });
