@@ -25,7 +25,7 @@ import type { RebuildHost } from './rebuild.ts';
 import type { ReplayStop } from './replay.ts';
 import { describeStop } from './replay.ts';
 import { ProcessEvents } from './process-events.ts';
-import { TICK_RECORD_MS, ticksRecord } from './tick-records.ts';
+import { TICK_RECORD_MS, TickRecorder } from './tick-records.ts';
 import type { EventsHost } from './process-events.ts';
 import { isDotCommand } from '../commands/dot-commands.ts';
 
@@ -83,7 +83,7 @@ export class Engine implements JournalHost, RebuildHost, EventsHost {
   static async open(options: EngineOptions = {}): Promise<Engine> {
     const engine = new Engine(options);
     await engine.rebuilder.open();
-    engine.#startTickRecords();
+    engine.#ticks.start(engine.options.store ? (engine.options.tickRecordMs ?? TICK_RECORD_MS) : 0);
     return engine;
   }
 
@@ -401,39 +401,11 @@ export class Engine implements JournalHost, RebuildHost, EventsHost {
     });
   }
 
-  #tickTimer: NodeJS.Timeout | undefined;
-  /** The counts last journaled (a record is written only when they changed). */
-  #lastTicks = '';
+  /** Journals each process's tick count while processes run (tick-records.ts). */
+  readonly #ticks = new TickRecorder(this);
 
   get lastTicksRecord(): object | undefined {
-    return this.#lastTicks ? { type: 'ticks', ticks: JSON.parse(this.#lastTicks) } : undefined;
-  }
-
-  #startTickRecords(): void {
-    const ms = this.options.tickRecordMs ?? TICK_RECORD_MS;
-    if (!this.options.store || ms <= 0) return;
-    this.#tickTimer = setInterval(() => {
-      if (!this.busy && this.journaling && !this.closing) void this.recordTicks();
-    }, ms);
-    this.#tickTimer.unref();
-  }
-
-  /**
-   * Journals how many ticks each process has run (a `ticks` record, see tick-records.ts), when
-   * that changed: what opening after a crash compares with the snapshot. Written like every record
-   * (fdatasynced), but never fatal: it is a report, not an operation.
-   */
-  recordTicks(): Promise<void> {
-    return this.exclusive(async () => {
-      if (!this.journaling) return;
-      const ps = await this.request({ op: 'ps' });
-      if (ps.kind !== 'reply' || !ps.reply.ok) return;
-      const record = ticksRecord(ps.reply.processes);
-      const key = JSON.stringify(record?.ticks ?? {});
-      if (!record || key === this.#lastTicks) return;
-      this.#lastTicks = key;
-      await this.append(record).catch(() => {});
-    });
+    return this.#ticks.last;
   }
 
   /** One request to the guest, within the entry bound (or `bound`). */
@@ -454,7 +426,7 @@ export class Engine implements JournalHost, RebuildHost, EventsHost {
 
   async close(): Promise<void> {
     this.closing = true;
-    clearInterval(this.#tickTimer);
+    this.#ticks.stop();
     await this.guest.close();
     await this.options.store?.close();
   }

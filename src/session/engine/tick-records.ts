@@ -8,6 +8,8 @@
 // last record (less than one interval of them) are not known. A guest that dies within a session
 // is rebuilt the same way, from the snapshot, and says the same.
 import type { ProcessInfo } from '../../shared/types.ts';
+import type { Request, SessionOpName } from '../../shared/ops.ts';
+import type { Outcome } from '../guest/guest.ts';
 
 /** Each process's tick count at one moment since the last snapshot (not an operation). */
 export interface TicksRecord {
@@ -60,4 +62,63 @@ export function ticksPastSnapshot(
     );
   }
   return notes;
+}
+
+/** What the recorder needs of the engine. */
+export interface TickRecorderHost {
+  readonly busy: boolean;
+  readonly journaling: boolean;
+  readonly closing: boolean;
+  exclusive<T>(body: () => Promise<T>): Promise<T>;
+  request<N extends SessionOpName>(request: Request<N>, bound?: number): Promise<Outcome<N>>;
+  append(record: TicksRecord): Promise<void>;
+}
+
+/**
+ * Journals how many ticks each process has run (a `ticks` record), when that changed, every
+ * interval while the session is idle: what opening after a crash compares with the snapshot.
+ * Written like every record (fdatasynced), but never fatal: it is a report, not an operation.
+ */
+export class TickRecorder {
+  readonly #host: TickRecorderHost;
+  #timer: NodeJS.Timeout | undefined;
+  /** The counts last journaled (a record is written only when they changed). */
+  #last = '';
+
+  constructor(host: TickRecorderHost) {
+    this.#host = host;
+  }
+
+  /** The last record journaled in this session, if any. */
+  get last(): TicksRecord | undefined {
+    return this.#last ? { type: 'ticks', ticks: JSON.parse(this.#last) } : undefined;
+  }
+
+  /** Records every `ms` (0: never). */
+  start(ms: number): void {
+    if (ms <= 0) return;
+    const host = this.#host;
+    this.#timer = setInterval(() => {
+      if (!host.busy && host.journaling && !host.closing) void this.record();
+    }, ms);
+    this.#timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+  }
+
+  record(): Promise<void> {
+    const host = this.#host;
+    return host.exclusive(async () => {
+      if (!host.journaling) return;
+      const ps = await host.request({ op: 'ps' });
+      if (ps.kind !== 'reply' || !ps.reply.ok) return;
+      const record = ticksRecord(ps.reply.processes);
+      const key = JSON.stringify(record?.ticks ?? {});
+      if (!record || key === this.#last) return;
+      this.#last = key;
+      await host.append(record).catch(() => {});
+    });
+  }
 }
