@@ -89,21 +89,20 @@ export function restoreState(instance: object, state: InstanceState): boolean {
 
 /** Appends to `into` the string keys `instance` has now and did not have in `state`. */
 export function addedKeys(state: InstanceState, instance: object, into: string[]): void {
-  const before = descriptorsOrKeys(state);
   const now = ownKeys(instance);
   for (let n = 0; n < now.length; n++) {
     const key = now[n]!;
-    if (typeof key !== 'string' || hasOwn(before, key)) continue;
+    if (typeof key !== 'string' || hadKey(state, key)) continue;
     let known = false;
     for (let i = 0; i < into.length; i++) if (into[i] === key) known = true;
     if (!known) into[into.length] = key;
   }
 }
 
-function descriptorsOrKeys(state: InstanceState): object {
-  if (state.own) return state.own;
-  const keys: Record<string, true> = objectCreate(null);
+/** Whether the captured state had `key` (a scan: instances have few keys; nothing allocated). */
+function hadKey(state: InstanceState, key: string): boolean {
+  if (state.own) return hasOwn(state.own, key);
   const plain = state.plain!;
-  for (let k = 0; k < plain.length; k += 2) keys[plain[k] as string] = true;
-  return keys;
+  for (let k = 0; k < plain.length; k += 2) if (plain[k] === key) return true;
+  return false;
 }
