@@ -256,21 +256,11 @@ export class ProcessTable {
 
   /** Runs every tick that is due, in order of due time; says when the next one is. */
   run(): void {
-    const tx = this.#staging.entry?.tx;
-    if (this.#pausedAt !== undefined || (tx && !tx.closed && !tx.empty)) return;
+    if (this.#held()) return;
     const started = this.#hostNow();
     for (;;) {
       const now = this.now();
-      let next: Proc | undefined;
-      let nextDue = Infinity;
-      for (const proc of safe(this.#procs.values())) {
-        if (proc.status !== 'running') continue;
-        const due = this.#due(proc);
-        if (due < nextDue) {
-          next = proc;
-          nextDue = due;
-        }
-      }
+      const { next, nextDue } = this.#earliest();
       if (!next || nextDue > now) break;
       if (skips(next, now - nextDue)) {
         skipTick(next);
@@ -291,22 +281,12 @@ export class ProcessTable {
    * RUN_AHEAD_SLICE_MS of host time. Returns how many ticks ran.
    */
   runAhead(ms: number, afterTick: () => void): number {
-    const tx = this.#staging.entry?.tx;
-    if (this.#pausedAt !== undefined || (tx && !tx.closed && !tx.empty)) return 0;
+    if (this.#held()) return 0;
     const started = this.#hostNow();
     const until = this.now() + ms;
     let count = 0;
     for (;;) {
-      let next: Proc | undefined;
-      let nextDue = Infinity;
-      for (const proc of safe(this.#procs.values())) {
-        if (proc.status !== 'running') continue;
-        const due = this.#due(proc);
-        if (due < nextDue) {
-          next = proc;
-          nextDue = due;
-        }
-      }
+      const { next, nextDue } = this.#earliest();
       if (!next || nextDue > until) break;
       this.#tick(next, nextDue, this.now());
       afterTick();
@@ -317,6 +297,27 @@ export class ProcessTable {
     return count;
   }
 
+  /** Ticks wait while logical time is paused or a transaction that staged something is open. */
+  #held(): boolean {
+    const tx = this.#staging.entry?.tx;
+    return this.#pausedAt !== undefined || (!!tx && !tx.closed && !tx.empty);
+  }
+
+  /** The running process whose tick is due first, and when (Infinity: none). */
+  #earliest(): { next: Proc | undefined; nextDue: number } {
+    let next: Proc | undefined;
+    let nextDue = Infinity;
+    for (const proc of safe(this.#procs.values())) {
+      if (proc.status !== 'running') continue;
+      const due = this.#due(proc);
+      if (due < nextDue) {
+        next = proc;
+        nextDue = due;
+      }
+    }
+    return { next, nextDue };
+  }
+
   /** OSC was sent: from a tick, its process's late ticks are skipped by default (late.ts). */
   sentOsc(): void {
     if (this.#ticking) this.#ticking.sendsOsc = true;
@@ -325,10 +326,7 @@ export class ProcessTable {
   /** Tells the host when the earliest tick is due (logical time mapped to host time). */
   wake(force = false): void {
     if (this.#pausedAt !== undefined) return;
-    let earliest = Infinity;
-    for (const proc of safe(this.#procs.values())) {
-      if (proc.status === 'running') earliest = Math.min(earliest, this.#due(proc));
-    }
+    const earliest = this.#earliest().nextDue;
     const at = Number.isFinite(earliest) ? this.hostTime(earliest) : -1;
     // Nothing due and the host already knows: no notice (the usual case, entries without processes).
     if (at === this.#lastWake && (!force || at === -1)) return;
