@@ -11,6 +11,7 @@ import { openSession } from '../src/session/open-session.ts';
 import { InProcessGuest } from '../src/session/guest/in-process.ts';
 import { EntryReader } from '../src/session/compile/entry-reader.ts';
 import type { Result } from '../src/session/result.ts';
+import { seeded } from '../test/support/seeded.ts';
 
 export const ARCHIVE = fileURLToPath(
   new URL('../../shared/test262/test262-subset.tar.gz', import.meta.url),
@@ -191,18 +192,6 @@ export async function runVivarium(test: Test262Test, asyncMs = 2000): Promise<Ou
   } finally {
     await engine.close();
   }
-}
-
-/** A small seeded generator (mulberry32), so a sample can be drawn again from its seed. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** `n` names drawn without replacement by the seeded generator, in suite order. */

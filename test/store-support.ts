@@ -153,17 +153,7 @@ export async function until(condition: () => boolean, what: string, ms = 20_000)
   }
 }
 
-/** A small seeded generator (mulberry32): the same seed gives the same choices. */
-export function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seeded } from './support/seeded.ts';
 
 /** The seed to use: VIV_SEED from the environment, else a fresh one (printed by the caller). */
 export function testSeed(): number {

@@ -17,15 +17,18 @@ export interface ClassMeta {
   length: number;
 }
 
+/** How a definition behaves: functions and classes are stable cells, the rest plain values. */
 export type DefKind = 'function' | 'class' | 'const' | 'let' | 'var';
 
 /** A declaration of an entry as the host's analysis saw it. */
 export interface DeclarationInfo {
   name: string;
   kind: DefKind;
+  /** The keyword it was declared with. */
   binding: 'function' | 'class' | 'const' | 'let' | 'var';
+  /** `const x = once(init)`: initialised the first time only (defonce). */
   once: boolean;
-  /** The declaration's text as typed (TypeScript included). */
+  /** The declaration's text as typed, TypeScript included: what history keeps. */
   source: string;
 }
 

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { CLI, tempDir } from '../helpers.ts';
 import { session } from './session.ts';
 import type { SessionRun } from './session.ts';
+import { seeded } from './seeded.ts';
 
 export interface CrashReport {
   seed: number;
@@ -28,18 +29,6 @@ export interface CrashReport {
 
 type Scenario = 'entries' | 'save' | 'autosave' | 'open';
 const SCENARIOS: Scenario[] = ['entries', 'save', 'autosave', 'open'];
-
-/** mulberry32: a seeded generator for the schedule. */
-function generator(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Printed {
   entry: string;
@@ -101,7 +90,7 @@ export async function runCrashHarness(options: {
   log?: (line: string) => void;
 }): Promise<CrashReport> {
   const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
-  const random = generator(seed);
+  const random = seeded(seed);
   const log = options.log ?? (() => {});
   const report: CrashReport = {
     seed,

@@ -6,6 +6,7 @@ import { refuseReservedNames } from './reserved.ts';
 import { IncompleteEntry, isIncomplete, stripTypes } from './strip.ts';
 import { PositionMap } from './position-map.ts';
 import { openBrackets } from './brackets.ts';
+import type { DeclarationInfo, DefKind } from '../../shared/types.ts';
 
 type Node = acorn.AnyNode;
 
@@ -15,19 +16,9 @@ const NO_MODULES =
 const NO_DECORATORS =
   'decorators (@) are not supported in entries: V8 does not run them yet and compiling them needs helpers that would change what a class is; call the function on the class or method instead';
 
-/** How a definition behaves: functions and classes are stable cells, the rest plain values. */
-export type DefKind = 'function' | 'class' | 'const' | 'let' | 'var';
-
-export interface Declaration {
-  name: string;
-  kind: DefKind;
-  /** The keyword it was declared with. */
-  binding: 'function' | 'class' | 'const' | 'let' | 'var';
-  /** `const x = once(init)`: initialised the first time only (defonce). */
-  once: boolean;
-  /** The declaration's text as typed, TypeScript included: what history keeps. */
-  source: string;
-}
+/** A declaration as the analysis sees it: the one type the guest receives too (shared/types.ts). */
+export type Declaration = DeclarationInfo;
+export type { DefKind };
 
 export interface AnalyzedEntry {
   /** The entry as typed. */

@@ -1,0 +1,14 @@
+// One seeded generator for every random schedule the tests and scripts draw (crash instants,
+// store faults, conformance samples): the same seed gives the same choices.
+
+/** A small seeded generator (mulberry32): the same seed gives the same choices. */
+export function seeded(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
