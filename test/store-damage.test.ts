@@ -2,10 +2,9 @@
 // can cause) is set aside in a file beside the image and reported; any other damage to the
 // journal or the image is an ImageFileError naming the file, the place and the damage, and leaves
 // every file as it was.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -14,20 +13,9 @@ import {
   ImageStore,
   splitImageText,
 } from '../src/session/store/image-file.ts';
-import { seeded, testSeed } from './store-support.ts';
+import { scratchDirs, seeded, testSeed } from './store-support.ts';
 
-let root: string;
-let count = 0;
-before(() => {
-  root = fs.mkdtempSync(os.tmpdir() + '/viv-store-damage-');
-});
-after(() => fs.rmSync(root, { recursive: true, force: true }));
-
-function dir(): string {
-  const path = join(root, `t${++count}`);
-  fs.mkdirSync(path);
-  return path;
-}
+const dir = scratchDirs('store-damage');
 
 const entry = (n: number) => ({ type: 'entry', entry: n, source: `const v${n} = ${n}` });
 const line = (record: object) => JSON.stringify(record) + '\n';

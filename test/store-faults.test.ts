@@ -4,30 +4,18 @@
 // the file and the cause in words; what was acknowledged is on disk exactly once; what was
 // refused is not; the journal never holds a partial line; and once the disk heals, the store
 // works again.
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import { join } from 'node:path';
 import { ImageFileError, ImageStore, splitImageText } from '../src/session/store/image-file.ts';
 import { journalLine, readJournal } from '../src/session/store/journal-read.ts';
 import { continuation } from '../src/session/store/journal-continue.ts';
 import { ImageLockedError } from '../src/session/store/lock.ts';
-import { FaultyDisk } from './store-support.ts';
+import { FaultyDisk, scratchDirs } from './store-support.ts';
 import type { Fault, Kind, Plan } from './store-support.ts';
 
-let root: string;
-let count = 0;
-before(() => {
-  root = fs.mkdtempSync(os.tmpdir() + '/viv-store-faults-');
-});
-after(() => fs.rmSync(root, { recursive: true, force: true }));
-
-function dir(): string {
-  const path = join(root, `t${++count}`);
-  fs.mkdirSync(path);
-  return path;
-}
+const dir = scratchDirs('store-faults');
 
 const entry = (n: number) => ({ type: 'entry', entry: n, source: `const v${n} = ${n}` });
 

@@ -1,29 +1,17 @@
 // An immutable journal (chattr +i: every write and truncate fails with EPERM, and nothing lands):
 // the refused append's message says only why, never that a partial line is left, on the
 // synchronous append path (the common one) as on the queued one; once writable, appends work.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import { join } from 'node:path';
 import { ImageFileError, ImageStore } from '../src/session/store/image-file.ts';
 import { Journal, readJournal } from '../src/session/store/journal.ts';
-import { FaultyDisk } from './store-support.ts';
+import { FaultyDisk, scratchDirs } from './store-support.ts';
 import type { Plan } from './store-support.ts';
 
-let root: string;
-let count = 0;
-before(() => {
-  root = fs.mkdtempSync(os.tmpdir() + '/viv-store-immutable-');
-});
-after(() => fs.rmSync(root, { recursive: true, force: true }));
-
-function dir(): string {
-  const path = join(root, `t${++count}`);
-  fs.mkdirSync(path);
-  return path;
-}
+const dir = scratchDirs('store-immutable');
 
 const entry = (n: number) => ({ type: 'entry', entry: n, source: `const v${n} = ${n}` });
 

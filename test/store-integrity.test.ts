@@ -2,10 +2,9 @@
 // journal beside a saved image, a complete last line that does not parse, a record whose checksum
 // does not match (a bit flip that keeps the JSON valid). Older files (no ids, no checksums) still
 // open. Real files in temp dirs.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { crc32 } from 'node:zlib';
@@ -17,19 +16,9 @@ import {
 } from '../src/session/store/image-file.ts';
 import { parseJournal, readJournal } from '../src/session/store/journal-read.ts';
 import { continuation } from '../src/session/store/journal-continue.ts';
+import { scratchDirs } from './store-support.ts';
 
-let root: string;
-let count = 0;
-before(() => {
-  root = fs.mkdtempSync(os.tmpdir() + '/viv-store-integrity-');
-});
-after(() => fs.rmSync(root, { recursive: true, force: true }));
-
-function dir(): string {
-  const path = join(root, `t${++count}`);
-  fs.mkdirSync(path);
-  return path;
-}
+const dir = scratchDirs('store-integrity');
 
 const entry = (n: number) => ({ type: 'entry', entry: n, source: `const v${n} = ${n}` });
 const header = (file: string) => splitImageText(file, fs.readFileSync(file, 'utf8')).header;

@@ -2,7 +2,7 @@
 // `..` segments and hard links share one lock; a zombie holder, a reused pid and a lock from
 // before a reboot are stale; a lock naming a live process that is plainly not Vivarium is refused
 // with how to clear it.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -12,20 +12,9 @@ import { join } from 'node:path';
 import { ImageStore } from '../src/session/store/image-file.ts';
 import { acquireLock, ImageLockedError } from '../src/session/store/lock.ts';
 import { commandName, processStat } from '../src/session/store/process-info.ts';
-import { closed, until } from './store-support.ts';
+import { closed, scratchDirs, until } from './store-support.ts';
 
-let root: string;
-let count = 0;
-before(() => {
-  root = fs.realpathSync(fs.mkdtempSync(os.tmpdir() + '/viv-store-lock-'));
-});
-after(() => fs.rmSync(root, { recursive: true, force: true }));
-
-function dir(): string {
-  const path = join(root, `t${++count}`);
-  fs.mkdirSync(path);
-  return path;
-}
+const dir = scratchDirs('store-lock');
 
 /** Opening `path` must be refused with ImageLockedError whose message matches. */
 async function assertLocked(path: string, message: RegExp): Promise<void> {

@@ -1,7 +1,10 @@
 // Helpers for the store's tests: a file system that fails on cue (through the store's Disk), and
 // child-process plumbing.
 import type { ChildProcess } from 'node:child_process';
-import { constants } from 'node:os';
+import fs from 'node:fs';
+import os, { constants } from 'node:os';
+import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { nodeDisk } from '../src/session/store/disk.ts';
 import type { Disk } from '../src/session/store/disk.ts';
 
@@ -154,6 +157,24 @@ export async function until(condition: () => boolean, what: string, ms = 20_000)
 }
 
 export { seeded } from './support/seeded.ts';
+
+/**
+ * A fresh directory per call, under one root made before the test file's tests run and removed
+ * after them (`name` tells the roots apart in the temp directory).
+ */
+export function scratchDirs(name: string): () => string {
+  let root = '';
+  let count = 0;
+  before(() => {
+    root = fs.realpathSync(fs.mkdtempSync(join(os.tmpdir(), `viv-${name}-`)));
+  });
+  after(() => fs.rmSync(root, { recursive: true, force: true }));
+  return () => {
+    const path = join(root, `t${++count}`);
+    fs.mkdirSync(path);
+    return path;
+  };
+}
 
 /** The seed to use: VIV_SEED from the environment, else a fresh one (printed by the caller). */
 export function testSeed(): number {
