@@ -16,7 +16,7 @@ import {
 } from 'node:fs';
 import { basename, join } from 'node:path';
 import { spawn } from 'node:child_process';
-import { batch, CLI, run, startCli, tempDir, values } from './helpers.ts';
+import { batch, CLI, run, startCli, tempDir, values, withImage } from './helpers.ts';
 import { session, shown, until, waitFor } from './support/session.ts';
 import { Engine } from '../src/session/engine/engine.ts';
 import { openSession } from '../src/session/open-session.ts';
@@ -47,9 +47,7 @@ async function untilJournaled(image: string, text: string, ms = 20_000): Promise
 }
 
 test('a failed entry keeps the changes it made inside older objects, and only those, across a crash', async () => {
-  const dir = tempDir();
-  try {
-    const image = join(dir.path, 'img.json');
+  await withImage(async (image) => {
     const killed = await runThenKill(image, [
       "let g = 'g1'",
       'const arr = [1, 2, 3]',
@@ -63,15 +61,11 @@ test('a failed entry keeps the changes it made inside older objects, and only th
     assert.equal(killed[5]!.value, "'undefined'", 'and the global it added');
     const reopened = await session(['arr', 'g', 'n', 'typeof cfg'], { image });
     assert.deepEqual(shown(reopened), ['[ 1, 2, 3, 4 ]', "'g1'", '4', "'undefined'"]);
-  } finally {
-    dir.remove();
-  }
+  });
 });
 
 test('what an entry drew from Math.random and the clocks is the same after a crash', async () => {
-  const dir = tempDir();
-  try {
-    const image = join(dir.path, 'img.json');
+  await withImage(async (image) => {
     const entries = [
       'const r = [Math.random(), Math.random()]',
       'const t = [Date.now(), new Date().getTime(), performance.now(), typeof Date()]',
@@ -82,15 +76,11 @@ test('what an entry drew from Math.random and the clocks is the same after a cra
     const reopened = await session(['JSON.stringify([r, t, later])'], { image });
     assert.equal(reopened.results[0]!.value, killed[3]!.value);
     assert.ok(new Date() instanceof Date && Date.prototype === Object.getPrototypeOf(new Date()));
-  } finally {
-    dir.remove();
-  }
+  });
 });
 
 test('an entry whose value cannot be printed is accepted, and says so, and survives a crash', async () => {
-  const dir = tempDir();
-  try {
-    const image = join(dir.path, 'img.json');
+  await withImage(async (image) => {
     const killed = await runThenKill(
       image,
       [
@@ -107,15 +97,11 @@ test('an entry whose value cannot be printed is accepted, and says so, and survi
     assert.equal(killed[1]!.value, '2');
     const reopened = await session(['kept'], { image });
     assert.deepEqual(shown(reopened), ['1']);
-  } finally {
-    dir.remove();
-  }
+  });
 });
 
 test('an entry still running when the process was killed is not replayed, and opening says so', async () => {
-  const dir = tempDir();
-  try {
-    const image = join(dir.path, 'img.json');
+  await withImage(async (image) => {
     const cli = startCli(['--batch', '--json', '--image', image, '--autosave', '0']);
     cli.child.stdin.write('const before = 1\nawait new Promise(() => {})\n');
     await cli.waitForLines(1);
@@ -129,15 +115,11 @@ test('an entry still running when the process was killed is not replayed, and op
       reopened.stderr,
       /entry \d+ \(await new Promise\(\(\) => \{\}\)\) never finished .*it was not applied/,
     );
-  } finally {
-    dir.remove();
-  }
+  });
 });
 
 test('an image whose snapshot needs more memory than --memory: a clear error, exit 2, files untouched', async () => {
-  const dir = tempDir();
-  try {
-    const image = join(dir.path, 'img.json');
+  await withImage(async (image) => {
     const first = await session(
       ['const small = 1', ':save', 'const hog = new Array(2_000_000).fill(0.5)', 'const after = 2'],
       { image, memoryMB: 512 },
@@ -153,15 +135,11 @@ test('an image whose snapshot needs more memory than --memory: a clear error, ex
     assert.doesNotMatch(tooSmall.stderr, /\n\s+at /, 'no stack trace');
     assert.deepEqual(readFileSync(image), saved, 'the image is untouched');
     if (before) assert.deepEqual(readFileSync(journal), before, 'the journal is untouched');
-  } finally {
-    dir.remove();
-  }
+  });
 });
 
 test('an entry that ran out of memory once stops the replay under a smaller limit; nothing is overwritten', async () => {
-  const dir = tempDir();
-  try {
-    const image = join(dir.path, 'img.json');
+  await withImage(async (image) => {
     const setup = await session(['const small = 1', ':save'], { image });
     assert.equal(setup.status, 0, setup.stderr);
     // Journaled after the snapshot, without a final save (as if killed): replay must rebuild it.
@@ -183,15 +161,11 @@ test('an entry that ran out of memory once stops the replay under a smaller limi
     // With enough memory, the same image opens with everything.
     const full = await session(['hog.length', 'after'], { image, memoryMB: 512, noSave: true });
     assert.deepEqual(shown(full), ['3000000', '2']);
-  } finally {
-    dir.remove();
-  }
+  });
 });
 
 test('--skip-entry leaves a replayed entry out for good, and the rest replays', async () => {
-  const dir = tempDir();
-  try {
-    const image = join(dir.path, 'img.json');
+  await withImage(async (image) => {
     await session(['let n = 1', 'n = 2', 'n = n * 10'], { image, noSave: true });
     const journal = readFileSync(`${image}.journal`, 'utf8');
     const entry = /"entry":(\d+),"op":"entry","source":"n = 2"/.exec(journal)![1];
@@ -201,15 +175,11 @@ test('--skip-entry leaves a replayed entry out for good, and the rest replays', 
     const bad = await batch(['n'], ['--image', image, '--skip-entry', '999']);
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /holds no entry 999/);
-  } finally {
-    dir.remove();
-  }
+  });
 });
 
 test('opening always finishes: a looping revive hook, transient initialiser and process tick are stopped', async () => {
-  const dir = tempDir();
-  try {
-    const image = join(dir.path, 'img.json');
+  await withImage(async (image) => {
     const setup = await session(
       [
         'let spin = false',
@@ -231,9 +201,7 @@ test('opening always finishes: a looping revive hook, transient initialiser and 
     assert.match(reopened.stderr, /Conn\.revive ran past the opening bound and was stopped/);
     assert.match(reopened.stderr, /transient initialiser of cache ran past the opening bound/);
     assert.ok(Date.now() - started < 15_000);
-  } finally {
-    dir.remove();
-  }
+  });
 });
 
 test('a runaway timer and a runaway tick are stopped; batch mode never hangs', async () => {
@@ -295,9 +263,7 @@ test('entries and saves never race: an entry typed while a snapshot is taken lan
 });
 
 test('an entry accepted while autosave runs on a large image is never lost on a clean exit', async () => {
-  const dir = tempDir();
-  try {
-    const image = join(dir.path, 'img.json');
+  await withImage(async (image) => {
     await session(
       [
         'const heap = once(Array.from({ length: 300_000 }, (_, i) => ({ i })))',
@@ -316,15 +282,11 @@ test('an entry accepted while autosave runs on a large image is never lost on a 
       const reopened = await session(['log.slice(-2)'], { image });
       assert.deepEqual(shown(reopened), ["[ 'a', 'b' ]"], `trial ${trial}`);
     }
-  } finally {
-    dir.remove();
-  }
+  });
 });
 
 test('a closed standard output ends batch mode with a message, saving the image', async () => {
-  const dir = tempDir();
-  try {
-    const image = join(dir.path, 'img.json');
+  await withImage(async (image) => {
     const entries = Array.from({ length: 3000 }, (_, i) => `${i}`).join('\n') + '\n';
     const child = spawn(process.execPath, [CLI, '--batch', '--image', image, '--autosave', '0'], {
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -340,9 +302,7 @@ test('a closed standard output ends batch mode with a message, saving the image'
     assert.doesNotMatch(stderr, /\n\s+at /, 'no stack trace');
     const reopened = await session(['x + 1'], { image });
     assert.deepEqual(shown(reopened), ['42']);
-  } finally {
-    dir.remove();
-  }
+  });
 });
 
 for (const signal of ['SIGTERM', 'SIGHUP'] as const) {
@@ -369,9 +329,7 @@ for (const signal of ['SIGTERM', 'SIGHUP'] as const) {
 }
 
 test('a journal record from an older Vivarium (entry + rejected) still replays', async () => {
-  const dir = tempDir();
-  try {
-    const image = join(dir.path, 'img.json');
+  await withImage(async (image) => {
     await session(['const base = 1', ':save'], { image });
     const marker = readFileSync(`${image}.journal`, 'utf8').split('\n')[0];
     writeFileSync(
@@ -386,9 +344,7 @@ test('a journal record from an older Vivarium (entry + rejected) still replays',
     appendFileSync(`${image}.journal`, '');
     const reopened = await session(['old', 'typeof rejected'], { image });
     assert.deepEqual(shown(reopened), ['2', "'undefined'"]);
-  } finally {
-    dir.remove();
-  }
+  });
 });
 
 test('two paths to one image (a symlink, ..) never give two writers', async () => {
@@ -479,9 +435,7 @@ test('damage is reported with the file and the place, exit 2, files untouched, n
 });
 
 test('replay hands back draws made in timers the entry awaits, and ticks do not shift its numbers', async () => {
-  const dir = tempDir();
-  try {
-    const image = join(dir.path, 'img.json');
+  await withImage(async (image) => {
     // Unsaved at the end, as a crash leaves it: the journal alone brings it back.
     const first = await session(
       [
@@ -500,15 +454,11 @@ test('replay hands back draws made in timers the entry awaits, and ticks do not 
     assert.equal(first.status, 0, JSON.stringify(first.results.filter((r) => !r.ok)));
     const reopened = await session(['JSON.stringify([t1, r1, polls, when, origin])'], { image });
     assert.equal(reopened.results[0]!.value, first.results[8]!.value);
-  } finally {
-    dir.remove();
-  }
+  });
 });
 
 test('an entry stopped by its bound is saved right after, so what later entries showed survives a crash', async () => {
-  const dir = tempDir();
-  try {
-    const image = join(dir.path, 'img.json');
+  await withImage(async (image) => {
     const killed = await runThenKill(
       image,
       ['const arr = [1, 2, 3]', 'arr.push(7); while (true) {}', 'const len = arr.length', 'len'],
@@ -518,15 +468,11 @@ test('an entry stopped by its bound is saved right after, so what later entries 
     assert.equal(killed[3]!.value, '4');
     const reopened = await session(['len', 'arr'], { image });
     assert.deepEqual(shown(reopened), ['4', '[ 1, 2, 3, 7 ]']);
-  } finally {
-    dir.remove();
-  }
+  });
 });
 
 test('timers are not brought back by replaying the journal (as after a clean reopen)', async () => {
-  const dir = tempDir();
-  try {
-    const image = join(dir.path, 'img.json');
+  await withImage(async (image) => {
     // Unsaved at the end, as a crash leaves it: the journal alone brings it back.
     const first = await session(
       [
@@ -540,15 +486,11 @@ test('timers are not brought back by replaying the journal (as after a clean reo
     // Ten periods of the interval: a timer brought back would have counted.
     const reopened = await session(['const a = c.n', 'await sleep(200); c.n === a'], { image });
     assert.deepEqual(shown(reopened).slice(1), ['true']);
-  } finally {
-    dir.remove();
-  }
+  });
 });
 
 test('a journal whose operations are out of order, doubled or carry hostile draws is damage: exit 2', async () => {
-  const dir = tempDir();
-  try {
-    const image = join(dir.path, 'img.json');
+  await withImage(async (image) => {
     await session(['const a = 1', 'const b = Date.now()'], { image, noSave: true });
     const journal = `${image}.journal`;
     const good = readFileSync(journal, 'utf8');
@@ -570,9 +512,7 @@ test('a journal whose operations are out of order, doubled or carry hostile draw
       assert.doesNotMatch(opened.stderr, /\n\s+at /, `${what}: no stack trace`);
       assert.equal(readFileSync(journal, 'utf8'), text, `${what}: untouched`);
     }
-  } finally {
-    dir.remove();
-  }
+  });
 });
 
 test('batch mode splits entries at newlines only: U+2028, U+2029 and a lone CR stay in the entry', async () => {

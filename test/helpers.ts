@@ -98,6 +98,16 @@ export function values(run: BatchRun): (string | undefined)[] {
   return run.results.map((r) => (r.ok ? r.value : `!${r.error?.name}: ${r.error?.message}`));
 }
 
+/** Runs `body` with the path of an image file in a fresh directory, removed afterwards. */
+export async function withImage<T>(body: (image: string) => Promise<T>): Promise<T> {
+  const dir = tempDir();
+  try {
+    return await body(join(dir.path, 'img.json'));
+  } finally {
+    dir.remove();
+  }
+}
+
 export function tempDir(): { path: string; remove: () => void } {
   const path = mkdtempSync(join(tmpdir(), 'viv-test-'));
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
