@@ -12,6 +12,7 @@ import { InProcessGuest } from '../src/session/guest/in-process.ts';
 import { App } from '../src/ui/app.ts';
 import type { Printer } from '../src/ui/app.ts';
 import { fitFrame } from '../src/ui/frame-fit.ts';
+import { stripAnsi, until } from './support/screen.ts';
 
 test('fitFrame(text, columns, rows) cuts long lines and clips extra lines with a marker', () => {
   const table: [string, number, number, string[]][] = [
@@ -33,17 +34,6 @@ test('fitFrame(text, columns, rows) cuts long lines and clips extra lines with a
 });
 
 const ENTER = '\r';
-const stripAnsi = (text: string) => text.replace(/\u001b\[[0-9;]*m/g, '');
-
-async function until(frame: () => string | undefined, predicate: (text: string) => boolean) {
-  const deadline = Date.now() + 8000;
-  while (Date.now() < deadline) {
-    const text = stripAnsi(frame() ?? '');
-    if (predicate(text)) return text;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error('the screen never showed it; screen:\n' + stripAnsi(frame() ?? '').slice(-2500));
-}
 
 test(':frame NAME with a 200-line frame and a 300-column line fits an 80x24 terminal', async () => {
   const printer: Printer = { print: () => {} };

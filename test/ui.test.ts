@@ -8,6 +8,7 @@ import { openSession } from '../src/session/open-session.ts';
 import { InProcessGuest } from '../src/session/guest/in-process.ts';
 import { App } from '../src/ui/app.ts';
 import type { Printer } from '../src/ui/app.ts';
+import { stripAnsi, until } from './support/screen.ts';
 
 const ENTER = '\r';
 const TAB = '\t';
@@ -16,20 +17,6 @@ const DOWN = '\u001b[B';
 const ESC = '\u001b';
 const CTRL_T = '\u0014';
 const CTRL_R = '\u0012';
-
-async function until(frame: () => string | undefined, predicate: (text: string) => boolean) {
-  const deadline = Date.now() + 8000;
-  while (Date.now() < deadline) {
-    const text = stripAnsi(frame() ?? '');
-    if (predicate(text)) return text;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error('the screen never showed it; screen:\n' + stripAnsi(frame() ?? '').slice(-1500));
-}
-
-function stripAnsi(text: string): string {
-  return text.replace(/\u001b\[[0-9;]*m/g, '');
-}
 
 async function session(history: string[] = []) {
   const printer: Printer = { print: () => {} };
