@@ -5,6 +5,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import type { Writable } from 'node:stream';
 import os from 'node:os';
@@ -15,6 +16,19 @@ import { commandName, processStat } from '../src/session/store/process-info.ts';
 import { closed, scratchDirs, until } from './store-support.ts';
 
 const dir = scratchDirs('store-lock');
+
+/** Runs `body` with a live process that is not Vivarium (`sleep`), killed afterwards. */
+async function withSleeper(body: (child: ChildProcess) => Promise<void>): Promise<void> {
+  const child = spawn('sleep', ['60']);
+  const done = closed(child);
+  try {
+    await until(() => processStat(child.pid!)?.state === 'S', 'the child to sleep');
+    await body(child);
+  } finally {
+    child.kill('SIGKILL');
+    await done;
+  }
+}
 
 /** Opening `path` must be refused with ImageLockedError whose message matches. */
 async function assertLocked(path: string, message: RegExp): Promise<void> {
@@ -216,10 +230,7 @@ describe('stale and foreign locks', () => {
     'a lock without a start time naming a live process that is not Vivarium says how to clear it',
     linuxOnly,
     async () => {
-      const child = spawn('sleep', ['60']);
-      const done = closed(child);
-      try {
-        await until(() => processStat(child.pid!)?.state === 'S', 'the child to sleep');
+      await withSleeper(async (child) => {
         const image = join(dir(), 'x.json');
         fs.writeFileSync(`${image}.lock`, `${child.pid}\n`);
         await assertLocked(
@@ -229,10 +240,7 @@ describe('stale and foreign locks', () => {
           ),
         );
         assert.equal(fs.readFileSync(`${image}.lock`, 'utf8'), `${child.pid}\n`, 'left as it was');
-      } finally {
-        child.kill('SIGKILL');
-        await done;
-      }
+      });
     },
   );
 
@@ -240,10 +248,7 @@ describe('stale and foreign locks', () => {
     "a lock naming a live process that is not Vivarium, with that process's real start time, says it is probably stale",
     linuxOnly,
     async () => {
-      const child = spawn('sleep', ['60']);
-      const done = closed(child);
-      try {
-        await until(() => processStat(child.pid!)?.state === 'S', 'the child to sleep');
+      await withSleeper(async (child) => {
         const image = join(dir(), 'x.json');
         const content = `${child.pid}\nstart ${processStat(child.pid!)!.start}\nimage ${JSON.stringify(image)}\n`;
         fs.writeFileSync(`${image}.lock`, content);
@@ -254,10 +259,7 @@ describe('stale and foreign locks', () => {
           ),
         );
         assert.equal(fs.readFileSync(`${image}.lock`, 'utf8'), content, 'left as it was');
-      } finally {
-        child.kill('SIGKILL');
-        await done;
-      }
+      });
     },
   );
 
