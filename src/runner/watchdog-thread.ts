@@ -11,10 +11,10 @@ const { state, stuckMs, parent, prefix, message } = workerData as {
   message: string;
 };
 
-const ticks = new Map<number, string | undefined>();
-parentPort!.on('message', ({ sequence, tick }: { sequence: number; tick?: string }) => {
-  ticks.clear();
-  ticks.set(sequence, tick);
+/** The latest stop asked for, and the process whose tick it was stopping. */
+let last: { sequence: number; tick?: string } | undefined;
+parentPort!.on('message', (message: { sequence: number; tick?: string }) => {
+  last = message;
 });
 
 let watched = 0;
@@ -35,7 +35,7 @@ setInterval(() => {
     return;
   }
   if (performance.now() - since < stuckMs) return;
-  const report = { reason: message, tick: ticks.get(armed) };
+  const report = { reason: message, tick: last?.sequence === armed ? last.tick : undefined };
   writeSync(2, `${prefix}${JSON.stringify(report)}\n`);
   end();
 }, 100);
