@@ -35,25 +35,14 @@ import {
   unregisteredSymbol,
 } from './errors.ts';
 import {
-  RealMap,
-  RealSet,
-  DatePrototype,
   isProxy,
   Array,
   ArrayBuffer,
   DataView,
-  Date,
   Error,
-  Int8Array,
   Map,
-  Object,
-  Reflect,
-  RegExp,
-  Set,
   String,
-  Symbol,
   TypeError,
-  Uint8Array,
 } from '../primordials.ts';
 import {
   $concat,
@@ -65,6 +54,55 @@ import {
   $slice,
   $startsWith,
 } from '../primordials-methods.ts';
+
+import {
+  keys,
+  names,
+  symbols,
+  describe,
+  protoOf,
+  isExtensible,
+  isFrozen,
+  isSealed,
+  apply,
+  ownKeys,
+  isArray,
+  keyFor,
+  getter,
+  ObjectProto,
+  ArrayProto,
+  mapForEach,
+  setForEach,
+  dateTime,
+  reSource,
+  reFlags,
+  abDetached,
+  abResizable,
+  abMaxLength,
+  taBuffer,
+  taOffset,
+  taLength,
+  dvBuffer,
+  dvOffset,
+  dvLength,
+  U8,
+  stackGetter,
+  failWith,
+  PROXY,
+  marker,
+  UNDEFINED,
+  TRANSIENT,
+  NAN,
+  INFINITY,
+  NEG_INFINITY,
+  NEG_ZERO,
+  TRANSIENT_ID,
+  PRIVATES,
+  HIDDEN,
+  trie,
+  type Trie,
+  type Getter,
+} from './encode-readers.ts';
 
 export type { EncodedHeap } from './format.ts';
 export { SnapshotError } from './errors.ts';
@@ -81,68 +119,6 @@ export interface EncodeHooks {
   /** Values to skip wherever they appear, saved as a marker and rebuilt by the kernel on load. */
   isTransient(value: unknown): boolean;
 }
-
-const { keys, getOwnPropertyNames: names, getOwnPropertySymbols: symbols } = Object;
-const { getOwnPropertyDescriptor: describe, getPrototypeOf: protoOf } = Object;
-const { isExtensible, isFrozen, isSealed } = Object;
-const { apply, ownKeys } = Reflect;
-const { isArray } = Array;
-const keyFor = Symbol.keyFor;
-type Getter = (this: unknown) => unknown;
-const getter = (o: object, k: string) => describe(o, k)!.get as Getter;
-const ObjectProto = Object.prototype;
-const ArrayProto = Array.prototype;
-const mapForEach = RealMap.prototype.forEach;
-const setForEach = RealSet.prototype.forEach;
-const dateTime = DatePrototype.getTime;
-const reSource = getter(RegExp.prototype, 'source');
-const reFlags = getter(RegExp.prototype, 'flags');
-const abDetached = describe(ArrayBuffer.prototype, 'detached')?.get ?? (() => false);
-const abResizable = getter(ArrayBuffer.prototype, 'resizable');
-const abMaxLength = getter(ArrayBuffer.prototype, 'maxByteLength');
-const TypedProto = protoOf(Int8Array.prototype) as object;
-const taBuffer = getter(TypedProto, 'buffer');
-const taOffset = getter(TypedProto, 'byteOffset');
-const taLength = getter(TypedProto, 'length');
-const dvBuffer = getter(DataView.prototype, 'buffer');
-const dvOffset = getter(DataView.prototype, 'byteOffset');
-const dvLength = getter(DataView.prototype, 'byteLength');
-const U8 = Uint8Array;
-/** V8 gives every Error an own `stack` accessor, the same function pair for all of them. */
-const stackGetter = describe(new Error(), 'stack')?.get;
-
-/** Proxies are refused before anything reads them: every operation on one may run a trap. */
-/** A refusal from a reason and its fix (no spread: a user may delete the array iterator). */
-const failWith = (
-  why: readonly [string, string],
-  at: Fail['at'],
-  key?: PropertyKey,
-  value?: unknown,
-) => new Fail(why[0], why[1], at, key, value);
-
-const PROXY = [
-  'it is a Proxy, and saving it would run its traps (user code)',
-  'Save its target instead, and make the proxy again after loading',
-] as const;
-
-const marker = (tag: string) => Object.freeze([tag]) as unknown as unknown[];
-const UNDEFINED = marker('u');
-const TRANSIENT = marker('t');
-const NAN = marker('NaN');
-const INFINITY = marker('Infinity');
-const NEG_INFINITY = marker('-Infinity');
-const NEG_ZERO = marker('-0');
-const TRANSIENT_ID = -1;
-/** Trie keys that separate own keys from private names and hidden keys in a shape's path. */
-const PRIVATES = Symbol('privates');
-const HIDDEN = Symbol('hidden');
-
-/** Shapes are found by walking their keys down a trie: no key string is built per object. */
-interface Trie {
-  id: number;
-  next: Map<unknown, Trie> | undefined;
-}
-const trie = (): Trie => ({ id: -1, next: undefined });
 
 /**
  * Encodes every value reachable from `roots`. Objects get ids in breadth-first order, so the
