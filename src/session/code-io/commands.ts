@@ -19,7 +19,8 @@ export const codeCommands: Command[] = [
     name: 'load',
     usage: ':load FILE',
     help: 'apply a .ts/.js file as one entry (one transaction); errors name the file and line',
-    run: async (engine, args) => (args.trim() ? loadFile(engine, args.trim()) : usage(':load FILE')),
+    run: async (engine, args) =>
+      args.trim() ? loadFile(engine, args.trim()) : usage(':load FILE'),
   },
   {
     name: 'export',
@@ -32,7 +33,11 @@ export const codeCommands: Command[] = [
         return { ok: true, value: renderExport(await exportCode(engine, dir)), printed: [] };
       } catch (error) {
         if (!(error instanceof CodeIoError || (error as NodeJS.ErrnoException).code)) throw error;
-        return { ok: false, error: { name: 'ExportError', message: (error as Error).message }, printed: [] };
+        return {
+          ok: false,
+          error: { name: 'ExportError', message: (error as Error).message },
+          printed: [],
+        };
       }
     },
   },

@@ -47,7 +47,11 @@ ${expression}
 export async function dumpValue(engine: Engine, args: string): Promise<Result> {
   const match = /^([\s\S]+?)\s+(\S+)$/.exec(args.trim());
   if (!match) {
-    return { ok: false, error: { name: 'UsageError', message: 'usage: :dump EXPR FILE' }, printed: [] };
+    return {
+      ok: false,
+      error: { name: 'UsageError', message: 'usage: :dump EXPR FILE' },
+      printed: [],
+    };
   }
   const [, expression, file] = match as unknown as [string, string, string];
   // EXPR runs as an entry (as :inspect's does: one transaction, journaled).
@@ -57,12 +61,19 @@ export async function dumpValue(engine: Engine, args: string): Promise<Result> {
   if (!result.ok) {
     const error = result.error!;
     const message = error.name === 'TypeError' ? error.message : `${expression}: ${error.message}`;
-    return { ok: false, error: { name: 'DumpError', message: `${message}; nothing was written` }, printed };
+    return {
+      ok: false,
+      error: { name: 'DumpError', message: `${message}; nothing was written` },
+      printed,
+    };
   }
   if (line === undefined) {
     return {
       ok: false,
-      error: { name: 'DumpError', message: `${expression} is too large to dump (an entry prints at most 1 MB); nothing was written` },
+      error: {
+        name: 'DumpError',
+        message: `${expression} is too large to dump (an entry prints at most 1 MB); nothing was written`,
+      },
       printed,
     };
   }
@@ -70,7 +81,15 @@ export async function dumpValue(engine: Engine, args: string): Promise<Result> {
   try {
     writeFileSync(file, json);
   } catch (error) {
-    return { ok: false, error: { name: 'DumpError', message: `cannot write ${file}: ${(error as Error).message}` }, printed };
+    return {
+      ok: false,
+      error: { name: 'DumpError', message: `cannot write ${file}: ${(error as Error).message}` },
+      printed,
+    };
   }
-  return { ok: true, value: `wrote ${expression} to ${file} (${Buffer.byteLength(json)} bytes of JSON)`, printed };
+  return {
+    ok: true,
+    value: `wrote ${expression} to ${file} (${Buffer.byteLength(json)} bytes of JSON)`,
+    printed,
+  };
 }

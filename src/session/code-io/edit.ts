@@ -16,7 +16,7 @@ import { fileNames } from './names.ts';
  * How the terminal UI lends the terminal to an editor: it leaves raw mode before `run` and takes
  * the terminal back after. Batch mode has none (the editor inherits stdio as it is).
  */
-type Handover = <T>(run: () => T) => T;
+type Handover = <T>(run: () => T) => Promise<T>;
 let handover: Handover | undefined;
 
 export function setTerminalHandover(next: Handover | undefined): void {
@@ -31,7 +31,10 @@ export function editorCommand(env: NodeJS.ProcessEnv = process.env): string {
  * `text` edited in the person's editor as `fileName`: the edited text, or an error saying why there
  * is none (the editor could not start, or exited with a failure: the edit is dropped).
  */
-export function editText(text: string, fileName: string): { text: string } | { error: string } {
+export async function editText(
+  text: string,
+  fileName: string,
+): Promise<{ text: string } | { error: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'viv-edit-'));
   const file = join(dir, fileName);
   try {
@@ -40,7 +43,7 @@ export function editText(text: string, fileName: string): { text: string } | { e
     // Through the shell: EDITOR may hold arguments (`code --wait`), as git and bash allow.
     const run = () =>
       spawnSync('/bin/sh', ['-c', `${editor} "$1"`, 'viv-edit', file], { stdio: 'inherit' });
-    const done = handover ? handover(run) : run();
+    const done = handover ? await handover(run) : run();
     if (done.error) return { error: `cannot start the editor (${editor}): ${done.error.message}` };
     if (done.status !== 0) {
       return {
@@ -59,7 +62,7 @@ export async function editDefinition(engine: Engine, name: string): Promise<Resu
   if (!info.ok) return fail(info.error.name, info.error.message);
   const source = info.versions[info.current - 1]?.source ?? '';
   const fileName = fileNames([name]).get(name)!;
-  const edited = editText(source + '\n', fileName);
+  const edited = await editText(source + '\n', fileName);
   if ('error' in edited) return fail('EditError', edited.error);
   if (edited.text.trim() === source.trim()) {
     return { ok: true, value: `no change: ${name} stays at v${info.current}`, printed: [] };

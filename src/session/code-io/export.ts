@@ -48,7 +48,12 @@ export async function exportCode(engine: Engine, dir: string): Promise<ExportRep
       group.names.push(def.name);
       group.defs.push(def);
     } else {
-      groups.set(def.source, { name: def.name, names: [def.name], source: def.source, defs: [def] });
+      groups.set(def.source, {
+        name: def.name,
+        names: [def.name],
+        source: def.source,
+        defs: [def],
+      });
     }
   }
   const ordered = loadOrder([...groups.values()], (g) => g.names);
@@ -70,7 +75,12 @@ export async function exportCode(engine: Engine, dir: string): Promise<ExportRep
   };
   for (const group of ordered) write(files.get(group.name)!, withNewline(group.source));
   const entries = ordered.flatMap((g) =>
-    g.defs.map((d) => ({ name: d.name, kind: d.kind, version: d.version, file: files.get(g.name)! })),
+    g.defs.map((d) => ({
+      name: d.name,
+      kind: d.kind,
+      version: d.version,
+      file: files.get(g.name)!,
+    })),
   );
   write(MANIFEST, manifestText(entries));
   const kept = new Set(files.values());
@@ -92,7 +102,8 @@ export function renderExport(report: ExportReport): string {
   const lines = [
     `exported ${report.files.length} definition file${report.files.length === 1 ? '' : 's'} and ${MANIFEST} to ${report.dir} (${report.written.length} file${report.written.length === 1 ? '' : 's'} changed)`,
   ];
-  if (report.removed.length) lines.push(`removed (no longer defined): ${report.removed.join(', ')}`);
+  if (report.removed.length)
+    lines.push(`removed (no longer defined): ${report.removed.join(', ')}`);
   if (report.stdlib) {
     lines.push(`not exported: ${report.stdlib} standard library definitions, unchanged`);
   }
@@ -145,7 +156,11 @@ function isLiteral(node: acorn.Expression | acorn.SpreadElement | null): boolean
       return node.elements.every((e) => e === null || isLiteral(e));
     case 'ObjectExpression':
       return node.properties.every(
-        (p) => p.type === 'Property' && !p.computed && p.kind === 'init' && isLiteral(p.value as acorn.Expression),
+        (p) =>
+          p.type === 'Property' &&
+          !p.computed &&
+          p.kind === 'init' &&
+          isLiteral(p.value as acorn.Expression),
       );
     default:
       return false;

@@ -44,9 +44,7 @@ export async function importCode(engine: Engine, path: string): Promise<Result> 
   if (statSync(path).isDirectory()) {
     const gone = image.filter((d) => !definedIn.has(d.name) && !isStdlib(d)).map((d) => d.name);
     if (gone.length) {
-      notes.push(
-        `kept (not in ${path}; import never removes a definition): ${gone.join(', ')}`,
-      );
+      notes.push(`kept (not in ${path}; import never removes a definition): ${gone.join(', ')}`);
     }
   }
   const summary = (defined: string) =>
@@ -82,7 +80,9 @@ function readSources(path: string, notes: string[]): SourceFile[] {
   for (const { file, name } of manifest?.definitions ?? []) {
     if (ordered.includes(file)) continue;
     if (!present.includes(file)) {
-      notes.push(`${file} (${name}) is listed in ${MANIFEST} but missing: ${name} is kept as it is`);
+      notes.push(
+        `${file} (${name}) is listed in ${MANIFEST} but missing: ${name} is kept as it is`,
+      );
       continue;
     }
     ordered.push(file);
@@ -141,7 +141,11 @@ function failure(error: unknown, file?: string): Result {
   if (error instanceof IncompleteEntry && file) {
     return {
       ok: false,
-      error: { name: 'SyntaxError', message: `${file}: incomplete at its end: ${error.message}`, file },
+      error: {
+        name: 'SyntaxError',
+        message: `${file}: incomplete at its end: ${error.message}`,
+        file,
+      },
       printed: [],
     };
   }

@@ -12,9 +12,19 @@ export async function loadFile(engine: Engine, path: string): Promise<Result> {
     text = readFileSync(path, 'utf8');
   } catch (error) {
     const e = error as NodeJS.ErrnoException;
-    const why = e.code === 'ENOENT' ? 'no such file' : e.code === 'EISDIR' ? 'a folder (:import reads folders)' : e.message;
-    return { ok: false, error: { name: 'LoadError', message: `cannot load ${path}: ${why}` }, printed: [] };
+    const why =
+      e.code === 'ENOENT'
+        ? 'no such file'
+        : e.code === 'EISDIR'
+          ? 'a folder (:import reads folders)'
+          : e.message;
+    return {
+      ok: false,
+      error: { name: 'LoadError', message: `cannot load ${path}: ${why}` },
+      printed: [],
+    };
   }
-  if (text.trim() === '') return { ok: true, value: `${path} is empty: nothing to load`, printed: [] };
+  if (text.trim() === '')
+    return { ok: true, value: `${path} is empty: nothing to load`, printed: [] };
   return evaluateFiles(engine, [{ name: path, text }]);
 }

@@ -40,7 +40,10 @@ export function manifestText(definitions: ManifestEntry[]): string {
 }
 
 /** The manifest of `dir`; undefined when it has none and `missingOk`. */
-export function readManifest(dir: string, options: { missingOk?: boolean } = {}): Manifest | undefined {
+export function readManifest(
+  dir: string,
+  options: { missingOk?: boolean } = {},
+): Manifest | undefined {
   const path = join(dir, MANIFEST);
   let text: string;
   try {
@@ -61,7 +64,9 @@ export function readManifest(dir: string, options: { missingOk?: boolean } = {})
     throw bad(`not a Vivarium manifest (its "format" should be "${FORMAT}")`);
   }
   if (m.formatVersion !== FORMAT_VERSION) {
-    throw bad(`format version ${String(m.formatVersion)}; this Vivarium reads version ${FORMAT_VERSION}`);
+    throw bad(
+      `format version ${String(m.formatVersion)}; this Vivarium reads version ${FORMAT_VERSION}`,
+    );
   }
   if (!Array.isArray(m.definitions)) throw bad('"definitions" should be a list');
   m.definitions.forEach((d, i) => {

@@ -74,7 +74,12 @@ export function references(source: string): References {
     first?.type === 'ClassDeclaration' ||
     (first?.type === 'VariableDeclaration' &&
       /^(Arrow)?Function|^Class/.test(first.declarations[0]?.init?.type ?? ''));
-  const visit = (node: unknown, inBody: boolean, parent?: { type: string; [k: string]: unknown }, key?: string): void => {
+  const visit = (
+    node: unknown,
+    inBody: boolean,
+    parent?: { type: string; [k: string]: unknown },
+    key?: string,
+  ): void => {
     if (!node || typeof node !== 'object') return;
     if (Array.isArray(node)) {
       for (const child of node) visit(child, inBody, parent, key);
