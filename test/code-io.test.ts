@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createElement as h } from 'react';
 import { render } from 'ink-testing-library';
 import { session, shown } from './support/session.ts';
@@ -31,6 +32,7 @@ function ownDefs(text: string | undefined): string {
   return (text ?? '')
     .split('\n')
     .filter((l) => /^(name|Point|Shape|p|f|total|s|label|unit|holder)\s/.test(l))
+    .sort()
     .join('\n');
 }
 
@@ -78,10 +80,10 @@ test(':export DIR then :import DIR into a fresh image: same definitions and beha
     assert.deepEqual(
       manifest.definitions.map((d: { name: string; file: string }) => `${d.name}:${d.file}`),
       [
+        'f:f.ts',
         'Shape:Shape.ts',
         'Point:Point.ts',
         'p:p.ts',
-        'f:f.ts',
         'total:total.ts',
         's:s.ts',
         'label:label.ts',
@@ -173,7 +175,10 @@ test(':import that fails anywhere changes nothing and names the file and line', 
       'f(1)',
     ]);
     assert.equal(syntax.results[1]!.error!.name, 'SyntaxError');
-    assert.match(syntax.results[1]!.error!.message, new RegExp(`^${join(a, 'k.ts')}:2:11: Unexpected token$`));
+    assert.match(
+      syntax.results[1]!.error!.message,
+      new RegExp(`^${join(a, 'k.ts')}:2:11: Unexpected token$`),
+    );
     assert.equal(shown(syntax)[2], '2');
   } finally {
     dir.remove();
@@ -196,7 +201,7 @@ test('export orders definitions so they load: what a value needs when it is made
     const order = JSON.parse(readFileSync(join(a, 'vivarium.json'), 'utf8')).definitions.map(
       (d: { name: string }) => d.name,
     );
-    assert.deepEqual(order, ['Box', 'wrap', 'made']);
+    assert.deepEqual(order, ['wrap', 'Box', 'made']);
     const fresh = await session([':import ' + a, 'made.v']);
     assert.deepEqual(shown(fresh).slice(1), ['7']);
   } finally {
@@ -447,7 +452,10 @@ test('viv export IMAGE DIR, viv import IMAGE PATH and viv --load FILE through th
     writeFileSync(join(code, 'g.ts'), 'function g(x: number) { return x +* 10 }\n');
     const refused = await run(['import', image, code], '');
     assert.equal(refused.status, 1);
-    assert.match(refused.stdout, new RegExp(`SyntaxError: ${join(code, 'g.ts')}:1:35: Unexpected token`));
+    assert.match(
+      refused.stdout,
+      new RegExp(`SyntaxError: ${join(code, 'g.ts')}:1:35: Unexpected token`),
+    );
     const missing = await run(['export', join(dir.path, 'none.json'), code], '');
     assert.equal(missing.status, 2);
     assert.match(missing.stderr, /no image at .*none\.json/);
@@ -481,3 +489,61 @@ test('Ctrl-X Ctrl-E opens the entry being typed in the editor and runs what the 
     dir.remove();
   }
 });
+
+const hasTmux = spawnSync('tmux', ['-V']).status === 0;
+
+test(
+  'in a real terminal (tmux): :edit and Ctrl-X Ctrl-E hand the terminal to the editor (raw mode off) and take it back',
+  { skip: hasTmux ? false : 'tmux is not installed (.ci/run installs it with apt-get)' },
+  async () => {
+    const dir = tempDir();
+    const name = `viv-code-io-${process.pid}`;
+    const tmux = (...args: string[]) => spawnSync('tmux', args, { encoding: 'utf8' }).stdout;
+    const screen = () => tmux('capture-pane', '-t', name, '-p', '-S', '-200');
+    // Until the screen shows it (30 s: starting viv under load takes a while).
+    const shows = async (what: RegExp) => {
+      for (const end = Date.now() + 30_000; !what.test(screen());) {
+        if (Date.now() > end) assert.fail(`the screen never matched ${what}:\n${screen()}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    const type = (text: string) => {
+      tmux('send-keys', '-t', name, '-l', text);
+      tmux('send-keys', '-t', name, 'Enter');
+    };
+    // The editor notes the terminal's modes as it finds them, then edits: an entry becomes 6 * 7.
+    const editor = editorScript(
+      dir.path,
+      [
+        `stty -a > ${dir.path}/modes`,
+        'case "$1" in',
+        `  */entry.ts) printf '6 * 7\\n' > "$1" ;;`,
+        `  *) sed -i 's/return 1/return 2/' "$1" ;;`,
+        'esac',
+      ].join('\n'),
+    );
+    const viv = fileURLToPath(new URL('../bin/viv.js', import.meta.url));
+    const image = join(dir.path, 'img.json');
+    try {
+      tmux(
+        ...['new-session', '-d', '-s', name, '-x', '100', '-y', '30', '-e', 'CI=true'],
+        ...['-e', `VISUAL=${editor}`],
+        `${process.execPath} ${viv} ${image}; sleep 60`,
+      );
+      await shows(/img\.json ·/);
+      type('function f() { return 1 }');
+      await shows(/f: function v1/);
+      type(':edit f');
+      await shows(/f: function v2/);
+      assert.match(readFileSync(join(dir.path, 'modes'), 'utf8'), /(^|\s)icanon(\s|$)/m);
+      type('f() + 40');
+      await shows(/^42$/m);
+      tmux('send-keys', '-t', name, '-l', '1 + 1');
+      tmux('send-keys', '-t', name, 'C-x', 'C-e');
+      await shows(/^viv> 6 \* 7\n42$/m);
+    } finally {
+      spawnSync('tmux', ['kill-session', '-t', name]);
+      dir.remove();
+    }
+  },
+);

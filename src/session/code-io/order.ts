@@ -15,10 +15,16 @@ export interface Orderable {
  * `items` (given in the order they were made) in an order that loads. Each item's source may
  * declare several names (`let a = 1, b = 2`); `names(item)` lists them.
  */
-export function loadOrder<T extends Orderable>(items: T[], names: (item: T) => string[]): T[] {
+export function loadOrder<T extends Orderable>(given: T[], names: (item: T) => string[]): T[] {
+  // Function declarations first: an entry makes them before anything else (they are hoisted), so
+  // importing an export makes the definitions in the export's order, and exporting again after an
+  // import writes the same manifest.
+  const found = new Map(given.map((item) => [item, references(item.source)]));
+  const hoisted = (item: T) => found.get(item)!.hoisted;
+  const items = [...given.filter(hoisted), ...given.filter((item) => !hoisted(item))];
   const owner = new Map<string, number>();
   items.forEach((item, i) => names(item).forEach((n) => owner.set(n, i)));
-  const refs = items.map((item) => references(item.source));
+  const refs = items.map((item) => found.get(item)!);
   // What loading item i runs: its load-time references, and everything a function among them may
   // reach (a function's body runs when a loading value calls it).
   const needs = items.map((_, i) => {
@@ -56,6 +62,8 @@ interface References {
   all: Set<string>;
   /** A function or class: its bodies may run when something calls it. */
   callable: boolean;
+  /** A function declaration (made before everything else in its entry). */
+  hoisted: boolean;
 }
 
 /** The identifiers a declaration reads (shadowing ignored: an extra edge only orders more). */
@@ -66,7 +74,7 @@ export function references(source: string): References {
   try {
     program = analyze(source).program;
   } catch {
-    return { loading, all, callable: false };
+    return { loading, all, callable: false, hoisted: false };
   }
   const first = program.body[0];
   const callable =
@@ -103,7 +111,7 @@ export function references(source: string): References {
     }
   };
   visit(program.body, false);
-  return { loading, all, callable };
+  return { loading, all, callable, hoisted: first?.type === 'FunctionDeclaration' };
 }
 
 /** An identifier that reads a variable (not a property name, a label or a declared name). */
