@@ -212,7 +212,7 @@ test('export orders definitions so they load: what a value needs when it is made
 test('fileNames(names) tells apart names that differ in case and avoids names Windows refuses', () => {
   const files = fileNames(['Point', 'point', 'CON', 'café', 'f']);
   assert.deepEqual(Object.fromEntries(files), {
-    Point: 'Point~1.ts',
+    Point: 'Point.ts',
     point: 'point~2.ts',
     CON: 'CON_.ts',
     café: 'caf_ue9_.ts',

@@ -18,9 +18,10 @@ function stem(name: string): string {
 
 /**
  * The file of each name (`NAME.ts`). Names that would share a file on a case-insensitive file
- * system are told apart by a suffix from their place among those names in code-unit order
- * (`Point~1.ts`, `point~2.ts`): it depends only on the names that collide, not on the order the
- * definitions were made in, so it is stable from one export to the next.
+ * system are told apart by a suffix from their place among those names in code-unit order: the
+ * first keeps its plain name (`Point.ts`, `point~2.ts`). It depends only on the names that
+ * collide, not on the order the definitions were made in, so it is stable from one export to the
+ * next.
  */
 export function fileNames(names: string[]): Map<string, string> {
   const groups = new Map<string, string[]>();
@@ -32,7 +33,7 @@ export function fileNames(names: string[]): Map<string, string> {
   for (const group of groups.values()) {
     const sorted = [...group].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     sorted.forEach((name, i) => {
-      out.set(name, sorted.length === 1 ? `${stem(name)}.ts` : `${stem(name)}~${i + 1}.ts`);
+      out.set(name, i === 0 ? `${stem(name)}.ts` : `${stem(name)}~${i + 1}.ts`);
     });
   }
   return out;
