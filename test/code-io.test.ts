@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createElement as h } from 'react';
@@ -547,3 +547,58 @@ test(
     }
   },
 );
+
+test('a file gone from an exported folder: :import keeps its definition and says so; :export of another image removes files it no longer writes', async () => {
+  const dir = tempDir();
+  try {
+    const a = join(dir.path, 'a');
+    await session(['function f() { return 1 }', 'function g() { return 2 }', ':export ' + a]);
+    rmSync(join(a, 'g.ts'));
+    const r = await session([
+      'function f() { return 1 }',
+      'function g() { return 2 }',
+      ':import ' + a,
+      'g()',
+    ]);
+    assert.equal(
+      r.results[2]!.value,
+      [
+        `imported ${a}: nothing changed; 1 unchanged`,
+        `g.ts (g) is listed in vivarium.json but missing: g is kept as it is`,
+        `kept (not in ${a}; import never removes a definition): g`,
+      ].join('\n'),
+    );
+    assert.equal(shown(r)[3], '2');
+    writeFileSync(join(a, 'g.ts'), 'function g() { return 2 }\n');
+    const other = await session(['function f() { return 1 }', ':export ' + a]);
+    assert.match(other.results[1]!.value!, /^removed \(no longer defined\): g\.ts$/m);
+    assert.deepEqual(Object.keys(folder(a)), ['f.ts', 'vivarium.json']);
+  } finally {
+    dir.remove();
+  }
+});
+
+test(':import whose migration throws on one instance changes nothing and names the class file', async () => {
+  const dir = tempDir();
+  try {
+    const a = join(dir.path, 'a');
+    const build = ['class P { a = 1 }', 'const ps = [new P(), new P()]'];
+    await session([...build, ':export ' + a]);
+    writeFileSync(
+      join(a, 'P.ts'),
+      'class P {\n  a = 1; b = 2\n  static upgrade(o: P) { if (o === ps[1]) throw new Error("bad"); o.b = 2 }\n}\n',
+    );
+    const r = await session([...build, ':import ' + a, 'ps[0].b', ':history P']);
+    const error = r.results[2]!.error!;
+    assert.equal(error.name, 'MigrationError');
+    assert.equal(error.file, join(a, 'P.ts'));
+    assert.match(
+      error.message,
+      new RegExp(`^${join(a, 'P.ts')}:1:\\d+: P v2: .* at ps\\[1\\]\\): Error: bad`),
+    );
+    assert.equal(shown(r)[3], 'undefined', 'the first instance was not migrated either');
+    assert.match(r.results[4]!.value!, /1 version\(s\), current v1/);
+  } finally {
+    dir.remove();
+  }
+});
