@@ -209,7 +209,6 @@ export const COMMANDS: Command[] = [
       }
     },
   },
-  ...codeCommands,
   {
     name: 'quit',
     usage: ':quit',
@@ -234,6 +233,8 @@ export const COMMANDS: Command[] = [
       );
     },
   },
+  // Code in and out of the image (code-io/): last, so the table above reads as before.
+  ...codeCommands,
 ];
 
 export function commandNames(): string[] {
