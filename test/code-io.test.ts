@@ -602,3 +602,21 @@ test(':import whose migration throws on one instance changes nothing and names t
     dir.remove();
   }
 });
+
+test(':import of a folder without a manifest: its files by name, except that a file loads after what it needs', async () => {
+  const dir = tempDir();
+  try {
+    writeFileSync(join(dir.path, 'a.ts'), 'const origin = new Zed(0, 0)\n');
+    writeFileSync(join(dir.path, 'b.ts'), 'function norm(z: Zed) { return z.x + z.y }\n');
+    writeFileSync(
+      join(dir.path, 'zed.ts'),
+      'class Zed {\n  constructor(public x: number, public y: number) {}\n}\n',
+    );
+    writeFileSync(join(dir.path, 'notes.md'), 'not code\n');
+    const r = await session([':import ' + dir.path, 'norm(origin)', 'origin instanceof Zed']);
+    assert.match(r.results[0]!.value!, /^imported .*: norm v1, Zed v1, origin v1$/);
+    assert.deepEqual(shown(r).slice(1), ['0', 'true']);
+  } finally {
+    dir.remove();
+  }
+});

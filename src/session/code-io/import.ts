@@ -1,5 +1,6 @@
 // `:import PATH` and `viv import IMAGE PATH`: a file, or a folder (in its manifest's load order, then
-// its other .ts/.js files by name; without a manifest, its .ts/.js files by name), applied as ONE
+// its other .ts/.js files by name; without a manifest, its .ts/.js files by name; a file that needs
+// another while it loads after that one), applied as ONE
 // entry: one transaction, migrations included; a failure changes nothing and names the file and
 // line. A declaration whose text is the definition's current source is left out (blanked, so lines
 // stay where they are): submitting it again would make a new version of the same code. Import never
@@ -15,6 +16,7 @@ import { CodeIoError, imageCode, isStdlib } from './image-code.ts';
 import { MANIFEST, readManifest } from './manifest.ts';
 import { evaluateFiles } from './files.ts';
 import type { SourceFile } from './files.ts';
+import { loadOrder } from './order.ts';
 
 const CODE = /\.(ts|js|mts|mjs)$/;
 
@@ -41,6 +43,15 @@ export async function importCode(engine: Engine, path: string): Promise<Result> 
     }
     applied.push({ name: file.name, text: blanked });
   }
+  // Files that need others while they load come after those (a file added by hand, read in name
+  // order, may need one that sorts later); otherwise the manifest's order stays.
+  const namesOf = (file: SourceFile) =>
+    [...definedIn].filter(([, f]) => f === file.name).map(([name]) => name);
+  const original = new Map(files.map((f) => [f.name, f.text]));
+  const ordered = loadOrder(
+    applied.map((f) => ({ ...f, source: original.get(f.name)! })),
+    namesOf,
+  ).map(({ name, text }) => ({ name, text }));
   if (statSync(path).isDirectory()) {
     const gone = image.filter((d) => !definedIn.has(d.name) && !isStdlib(d)).map((d) => d.name);
     if (gone.length) {
@@ -52,10 +63,10 @@ export async function importCode(engine: Engine, path: string): Promise<Result> 
       `imported ${path}: ${defined}${unchanged.length ? `; ${unchanged.length} unchanged` : ''}`,
       ...notes,
     ].join('\n');
-  if (applied.every((f) => f.text.trim() === '')) {
+  if (ordered.every((f) => f.text.trim() === '')) {
     return { ok: true, value: summary('nothing changed'), printed: [] };
   }
-  const result = await evaluateFiles(engine, applied, (name) => definedIn.get(name));
+  const result = await evaluateFiles(engine, ordered, (name) => definedIn.get(name));
   if (!result.ok) return result;
   const defined = result.defined?.length
     ? result.defined.map((d) => `${d.name} v${d.version}`).join(', ')
