@@ -620,3 +620,40 @@ test(':import of a folder without a manifest: its files by name, except that a f
     dir.remove();
   }
 });
+
+test('an :import is journaled as one entry: a session that ends without saving replays it on open', async () => {
+  const dir = tempDir();
+  try {
+    const image = join(dir.path, 'img.json');
+    const code = join(dir.path, 'code');
+    await session(['function f() { return 1 }', 'const k = 5', ':export ' + code], { image });
+    writeFileSync(join(code, 'f.ts'), 'function f() {\n  return k * 2\n}\n');
+    const imported = await session([':import ' + code, 'f()'], { image, noSave: true });
+    assert.deepEqual(shown(imported)[1], '10');
+    const reopened = await session(['f()', ':history f'], { image });
+    assert.equal(reopened.stderr, '');
+    assert.equal(shown(reopened)[0], '10');
+    assert.match(reopened.results[1]!.value!, /2 version\(s\), current v2/);
+  } finally {
+    dir.remove();
+  }
+});
+
+test('a folder whose vivarium.json is not a manifest is refused, saying what is wrong, and nothing changes', async () => {
+  const dir = tempDir();
+  try {
+    writeFileSync(join(dir.path, 'f.ts'), 'function f() { return 2 }\n');
+    writeFileSync(join(dir.path, 'vivarium.json'), '{"format": "something-else"}\n');
+    const r = await session(['function f() { return 1 }', ':import ' + dir.path, 'f()']);
+    assert.equal(
+      shown(r)[1],
+      `!ImportError: ${join(dir.path, 'vivarium.json')}: not a Vivarium manifest (its "format" should be "vivarium-code")`,
+    );
+    writeFileSync(join(dir.path, 'vivarium.json'), '{"format": ');
+    const broken = await session([':import ' + dir.path]);
+    assert.match(shown(broken)[0]!, /^!ImportError: .*vivarium\.json is not JSON: /);
+    assert.equal(shown(r)[2], '1');
+  } finally {
+    dir.remove();
+  }
+});
