@@ -167,9 +167,12 @@ describe('dotCommand(text): Node REPL habits', () => {
     assert.deepEqual(dotCommand('.save'), { command: ':save' });
   });
 
-  test('.editor, .load and others point to what Vivarium has', () => {
-    assert.match((dotCommand('.editor') as { message: string }).message, /:\{ .* :\}/);
-    assert.match((dotCommand('.load x.js') as { message: string }).message, /--batch/);
+  test('.load FILE is :load FILE; .editor and others point to what Vivarium has', () => {
+    assert.match(
+      (dotCommand('.editor') as { message: string }).message,
+      /:\{ .* :\}.*Ctrl-X Ctrl-E/,
+    );
+    assert.deepEqual(dotCommand('.load x.js'), { command: ':load x.js' });
     assert.match((dotCommand('.foo') as { message: string }).message, /:help/);
   });
 

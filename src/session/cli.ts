@@ -13,9 +13,15 @@ import { watchOpening, watchShutdown } from './signals.ts';
 import { printedLine, runBatch } from './batch.ts';
 import type { Printer } from '../ui/app.ts';
 import { stdlibEntries } from './stdlib.ts';
+import { Readable } from 'node:stream';
+import { existsSync } from 'node:fs';
+import { loadFile } from './code-io/load.ts';
+import { renderResult } from './render.ts';
 import type { Runner } from './guest/spawn.ts';
 
 const USAGE = `usage: viv [IMAGE] [options]
+       viv export IMAGE DIR    write the image's code to DIR (.ts files and vivarium.json)
+       viv import IMAGE PATH   apply a file or an exported folder to the image (one transaction)
 
   --batch          read entries from standard input (no prompt)
   --json           with --batch: one JSON object per entry on stdout, and one per line printed
@@ -30,6 +36,7 @@ const USAGE = `usage: viv [IMAGE] [options]
   --memory MB      memory limit of the guest isolate (default 512)
   --timeout MS     stop an entry that runs longer, awaited promises included (default: none);
                    also bounds each step of opening an image (default ${DEFAULT_OPEN_BOUND_MS / 1000} s)
+  --load FILE      apply a .ts/.js file (one transaction) once the image is open, then go on
   --skip-entry N   leave journaled entry N out for good when replaying (after a replay stopped
                    at it); recorded in the journal
   --run-for S      with --batch: keep the processes running S seconds after the input ends
@@ -63,6 +70,7 @@ export async function main(
         'read-only': { type: 'boolean', default: false },
         'in-place': { type: 'boolean', default: false },
         'skip-entry': { type: 'string', multiple: true },
+        load: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
         version: { type: 'boolean', short: 'v', default: false },
       },
@@ -79,6 +87,10 @@ export async function main(
     process.stdout.write(`viv ${await version()}\n`);
     return 0;
   }
+  // `viv export IMAGE DIR` / `viv import IMAGE PATH`: that one command, in batch mode.
+  const code = codeSubcommand(positionals, values);
+  if (typeof code === 'string') return usageError(code);
+  if (code) positionals.splice(0, positionals.length, code.image);
   if (positionals.length > 1) return usageError(`unexpected arguments: ${positionals.join(' ')}`);
   const memoryMB = numberOption('--memory', values.memory, 512, 16);
   const timeoutMs = numberOption('--timeout', values.timeout, 0, 1);
@@ -96,16 +108,21 @@ export async function main(
   if (values.json && !values.batch) return usageError('--json needs --batch');
   if (positionals[0] && values.image) return usageError('give the image once: IMAGE or --image');
 
-  const batch = values.batch || !process.stdin.isTTY;
+  const batch = values.batch || !process.stdin.isTTY || !!code;
   // Colours as Node's REPL decides them: NO_COLOR, FORCE_COLOR, NODE_DISABLE_COLORS and TERM.
   const colors = !batch && process.stdout.hasColors?.() === true;
-  const readOnly = values['read-only'];
+  // Exporting writes nothing to the image.
+  const readOnly = values['read-only'] || code?.command === 'export';
   const choice = chooseImage(positionals[0] ?? values.image, {
     batch,
     inPlace: values['in-place'],
   });
   // Read-only reads a shipped image where it is: nothing is copied, nothing written.
   const imagePath = readOnly && choice.copyFrom ? choice.copyFrom : choice.path;
+  if (code?.command === 'export' && !(imagePath && existsSync(imagePath))) {
+    process.stderr.write(`viv: no image at ${imagePath ?? code.image}: nothing to export\n`);
+    return 2;
+  }
   let store: Store | undefined;
   try {
     if (!readOnly && choice.notice) {
@@ -202,13 +219,21 @@ export async function main(
   const shutdown = watchShutdown(engine, batch);
   let status = 0;
   try {
+    if (values.load !== undefined) {
+      const loaded = await loadFile(engine, values.load);
+      if (!loaded.ok) status = 1;
+      if (batch && values.json) process.stdout.write(JSON.stringify(loaded) + '\n');
+      else if (batch) process.stdout.write(renderResult(loaded) + '\n');
+      else announce(renderResult(loaded));
+    }
     if (batch) {
-      status = await runBatch(engine, {
-        json: values.json,
-        input: process.stdin,
-        output: process.stdout,
-        stopped: shutdown.stopped,
-      });
+      status =
+        (await runBatch(engine, {
+          json: values.json,
+          input: code ? Readable.from([code.entry]) : process.stdin,
+          output: process.stdout,
+          stopped: shutdown.stopped,
+        })) || status;
       if (runFor > 0 && !engine.quitRequested)
         await Promise.race([delay(runFor * 1000), shutdown.stopped]);
     } else status = await (await ui!).runUi(engine, printer, { early, colors });
@@ -222,6 +247,22 @@ export async function main(
     shutdown.dispose();
   }
   return shutdown.signalStatus() ?? status;
+}
+
+/** `viv export IMAGE DIR` and `viv import IMAGE PATH`, or an error, or undefined (neither). */
+function codeSubcommand(
+  positionals: string[],
+  values: { image?: string; batch?: boolean },
+): { command: 'export' | 'import'; image: string; entry: string } | string | undefined {
+  const command = positionals[0];
+  if (command !== 'export' && command !== 'import') return undefined;
+  const what = command === 'export' ? 'DIR' : 'PATH';
+  if (positionals.length !== 3 || values.image) {
+    return `usage: viv ${command} IMAGE ${what}`;
+  }
+  const [, image, target] = positionals as [string, string, string];
+  if (/\n/.test(target)) return `${what} cannot hold a line break`;
+  return { command, image, entry: `:${command} ${target}\n` };
 }
 
 /** `--skip-entry N`: journals that entry N is left out (it must be in the journal). */

@@ -76,7 +76,10 @@ function renderCheck(result: Result): string {
 
 /** The stack frames below the message line, only those in the user's entries. */
 function stackFrames(stack: string): string {
-  const frames = stack.split('\n').filter((l) => /^\s+at .*REPL\d+:/.test(l));
+  // Frames of files applied as one entry (`:load`, `:import`) name the file: `lib/f.ts:3:9`.
+  const frames = stack
+    .split('\n')
+    .filter((l) => /^\s+at .*(REPL\d+:|\.[cm]?[jt]s:\d+:\d+)/.test(l));
   return frames.length ? '\n' + frames.join('\n') : '';
 }
 

@@ -4,6 +4,8 @@ import type { DefinedInfo, ErrorInfo, InspectView, MigrationReport } from '../sh
 export interface ResultError extends ErrorInfo {
   /** The user's own line the error points at (for a caret display). */
   sourceLine?: string;
+  /** The file `line` is in, for files applied as one entry (`:load`, `:import`, `:edit`). */
+  file?: string;
 }
 
 export interface Result {

@@ -13,6 +13,7 @@ import {
   processCount,
 } from '../session/commands/queries.ts';
 import { completeCommand } from '../session/commands/commands.ts';
+import { editText, setTerminalHandover } from '../session/code-io/edit.ts';
 import { isComplete } from '../session/compile/analyze.ts';
 import { renderResult } from '../session/render.ts';
 import {
@@ -116,7 +117,19 @@ export function App({ engine, imageName, printer }: Props): ReactElement {
     };
     void refresh();
     const timer = setInterval(() => void refresh(), 2000);
-    return () => clearInterval(timer);
+    // `:edit` and Ctrl-X Ctrl-E lend the terminal to the editor: ink leaves raw mode, stops reading
+    // and drawing while it runs, and redraws from scratch after.
+    setTerminalHandover(async (run) => {
+      let out: ReturnType<typeof run> | undefined;
+      await app.suspendTerminal(() => {
+        out = run();
+      });
+      return out!;
+    });
+    return () => {
+      clearInterval(timer);
+      setTerminalHandover(undefined);
+    };
   }, []);
 
   useEffect(() => {
@@ -214,7 +227,22 @@ export function App({ engine, imageName, printer }: Props): ReactElement {
     }
   };
 
+  // Ctrl-X Ctrl-E (bash's edit-and-execute-command): the entry in the editor, run when it exits.
+  const ctrlX = useRef(false);
+  const editEntry = async () => {
+    const edited = await editText(editorRef.current.text, 'entry.ts');
+    if ('error' in edited) return setHint(edited.error);
+    const entry = edited.text.replace(/\n+$/, '');
+    if (entry.trim() === '') return setEditorState(clearEntry(editorRef.current));
+    setEditorState(pushHistory(editorRef.current, entry));
+    await submit(entry);
+  };
+
   const handleKey = async ({ input, key }: KeyInput) => {
+    const afterCtrlX = ctrlX.current;
+    ctrlX.current = key.ctrl === true && input === 'x';
+    if (ctrlX.current) return;
+    if (afterCtrlX && key.ctrl && input === 'e') return editEntry();
     if (key.ctrl && input === 't') {
       setPanel((p) => !p);
       return;

@@ -5,6 +5,7 @@ import type { Engine } from '../engine/engine.ts';
 import { ask, frame, inspect } from './queries.ts';
 import type { Result } from '../result.ts';
 import { dotCommand, isDotCommand } from './dot-commands.ts';
+import { codeCommands } from '../code-io/commands.ts';
 import {
   formatBytes,
   renderDefinitionView,
@@ -14,7 +15,7 @@ import {
   renderProcesses,
 } from './render.ts';
 
-interface Command {
+export interface Command {
   name: string;
   usage: string;
   help: string;
@@ -232,6 +233,8 @@ export const COMMANDS: Command[] = [
       );
     },
   },
+  // Code in and out of the image (code-io/): last, so the table above reads as before.
+  ...codeCommands,
 ];
 
 export function commandNames(): string[] {
@@ -278,6 +281,7 @@ const KEYS: [string, string][] = [
   ['Alt-B / Alt-F / Alt-D', 'a word back / forward; cut the word after'],
   ['Ctrl-Y / Ctrl-_', 'paste back what was cut / undo'],
   ['Ctrl-L', 'clear the screen'],
+  ['Ctrl-X Ctrl-E', 'edit the entry in $VISUAL / $EDITOR; it runs when the editor exits'],
   ['Ctrl-T', 'show or hide the definitions panel'],
   ['Ctrl-C', 'stop a running entry, or clear the line; twice on an empty line quits'],
   ['Ctrl-D', 'quit (the image is saved first)'],

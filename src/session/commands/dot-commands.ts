@@ -7,8 +7,7 @@ export type DotCommand = { command: string } | { message: string };
 
 const POINTERS: Record<string, string> = {
   editor:
-    'Vivarium has no .editor: type :{ then the lines, then :} (or just type on: an incomplete entry continues on the next line)',
-  load: 'Vivarium has no .load: paste the file between :{ and :}, or run it with viv --batch --image IMAGE < FILE',
+    'Vivarium has no .editor: type :{ then the lines, then :} (or just type on: an incomplete entry continues on the next line), or press Ctrl-X Ctrl-E to write the entry in your $EDITOR',
   break: 'Vivarium has no .break: Ctrl-C clears the entry, Esc cancels a multi-line one',
   clear: 'Vivarium has no .clear: Ctrl-C clears the entry; definitions stay until :forget NAME',
 };
@@ -23,6 +22,7 @@ export function dotCommand(text: string): DotCommand {
   if (name === 'help') return { command: ':help' };
   if (name === 'exit') return { command: ':quit' };
   if (name === 'save' && args === '') return { command: ':save' };
+  if (name === 'load' && args !== '') return { command: `:load ${args}` };
   return {
     message:
       POINTERS[name] ??

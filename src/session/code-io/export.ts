@@ -1,0 +1,168 @@
+// `:export DIR` and `viv export IMAGE DIR`: the image's code as TypeScript files, one per
+// definition (a class with all its members: its current source), and a manifest `vivarium.json`
+// with each definition's name, kind, version and file, in an order that loads. Byte-stable: no
+// times, keys sorted, one definition per manifest line, every file ending in a newline, so
+// exporting twice writes the same bytes and a change to one definition changes its file and its
+// manifest line only. Data is not code: live instances, `once` states, the values `let`s hold
+// now, are reported as left out (`:dump EXPR FILE` writes data as JSON).
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type * as acorn from 'acorn';
+import type { Engine } from '../engine/engine.ts';
+import { analyze } from '../compile/analyze.ts';
+import { imageCode, isStdlib } from './image-code.ts';
+import type { CodeDefinition } from './image-code.ts';
+import { fileNames } from './names.ts';
+import { loadOrder } from './order.ts';
+import { MANIFEST, manifestText, readManifest } from './manifest.ts';
+
+export interface ExportReport {
+  dir: string;
+  /** Files of the export, in load order. */
+  files: string[];
+  /** Files whose bytes changed (or are new). */
+  written: string[];
+  /** Files of the previous export whose definitions are gone. */
+  removed: string[];
+  /** Data that was not exported, one phrase each (`c: a computed value`). */
+  leftOut: string[];
+  /** Standard library definitions left out because they are as shipped. */
+  stdlib: number;
+}
+
+interface Group {
+  name: string;
+  names: string[];
+  source: string;
+  defs: CodeDefinition[];
+}
+
+export async function exportCode(engine: Engine, dir: string): Promise<ExportReport> {
+  const all = await imageCode(engine);
+  const own = all.filter((d) => !isStdlib(d));
+  // `let a = 1, b = 2` made two definitions of one statement: one file holds it.
+  const groups = new Map<string, Group>();
+  for (const def of own) {
+    const group = groups.get(def.source);
+    if (group) {
+      group.names.push(def.name);
+      group.defs.push(def);
+    } else {
+      groups.set(def.source, {
+        name: def.name,
+        names: [def.name],
+        source: def.source,
+        defs: [def],
+      });
+    }
+  }
+  const ordered = loadOrder([...groups.values()], (g) => g.names);
+  const files = fileNames(ordered.map((g) => g.name));
+  const previous = readManifest(dir, { missingOk: true });
+  mkdirSync(dir, { recursive: true });
+  const written: string[] = [];
+  const write = (file: string, text: string) => {
+    const path = join(dir, file);
+    let old: string | undefined;
+    try {
+      old = readFileSync(path, 'utf8');
+    } catch {
+      old = undefined;
+    }
+    if (old === text) return;
+    writeFileSync(path, text);
+    written.push(file);
+  };
+  for (const group of ordered) write(files.get(group.name)!, withNewline(group.source));
+  const entries = ordered.flatMap((g) =>
+    g.defs.map((d) => ({
+      name: d.name,
+      kind: d.kind,
+      version: d.version,
+      file: files.get(g.name)!,
+    })),
+  );
+  write(MANIFEST, manifestText(entries));
+  const kept = new Set(files.values());
+  const removed = [...new Set(previous?.definitions.map((d) => d.file) ?? [])].filter(
+    (file) => !kept.has(file),
+  );
+  for (const file of removed) rmSync(join(dir, file), { force: true });
+  return {
+    dir,
+    files: ordered.map((g) => files.get(g.name)!),
+    written,
+    removed,
+    leftOut: own.flatMap(dataOf),
+    stdlib: all.length - own.length,
+  };
+}
+
+export function renderExport(report: ExportReport): string {
+  const lines = [
+    `exported ${report.files.length} definition file${report.files.length === 1 ? '' : 's'} and ${MANIFEST} to ${report.dir} (${report.written.length} file${report.written.length === 1 ? '' : 's'} changed)`,
+  ];
+  if (report.removed.length)
+    lines.push(`removed (no longer defined): ${report.removed.join(', ')}`);
+  if (report.stdlib) {
+    lines.push(`not exported: ${report.stdlib} standard library definitions, unchanged`);
+  }
+  if (report.leftOut.length) {
+    lines.push(
+      `left out (data, not code; :dump EXPR FILE writes data as JSON): ${report.leftOut.join(', ')}`,
+    );
+  }
+  return lines.join('\n');
+}
+
+function withNewline(text: string): string {
+  return text.endsWith('\n') ? text : text + '\n';
+}
+
+/** What of a definition is data: its declaration is exported, this is not. */
+function dataOf(def: CodeDefinition): string[] {
+  if (def.kind === 'class') {
+    return def.instances
+      ? [`${def.name}: ${def.instances} live instance${def.instances === 1 ? '' : 's'}`]
+      : [];
+  }
+  if (def.kind === 'function') return [];
+  if (def.once) return [`${def.name}: its once state`];
+  if (def.kind === 'let' || def.kind === 'var') return [`${def.name}: the value it holds now`];
+  return literalDeclaration(def.source) ? [] : [`${def.name}: a computed value`];
+}
+
+/** `const x = 5`, `const names = ['a', 'b']`: the source is the value. */
+function literalDeclaration(source: string): boolean {
+  try {
+    const statement = analyze(source).program.body[0];
+    if (statement?.type !== 'VariableDeclaration') return false;
+    return statement.declarations.every((d) => !d.init || isLiteral(d.init));
+  } catch {
+    return false;
+  }
+}
+
+function isLiteral(node: acorn.Expression | acorn.SpreadElement | null): boolean {
+  if (!node) return true;
+  switch (node.type) {
+    case 'Literal':
+      return true;
+    case 'TemplateLiteral':
+      return node.expressions.length === 0;
+    case 'UnaryExpression':
+      return node.operator === '-' && isLiteral(node.argument);
+    case 'ArrayExpression':
+      return node.elements.every((e) => e === null || isLiteral(e));
+    case 'ObjectExpression':
+      return node.properties.every(
+        (p) =>
+          p.type === 'Property' &&
+          !p.computed &&
+          p.kind === 'init' &&
+          isLiteral(p.value as acorn.Expression),
+      );
+    default:
+      return false;
+  }
+}

@@ -1,0 +1,87 @@
+// Several files applied as ONE entry (`:load`, `:import`, `:edit`): their texts are joined, line
+// for line, into one entry (an entry may hold many statements), and every position the engine
+// reports in that entry (a syntax error, a runtime error's line, the frames of its stack) is
+// mapped back to the file and line it came from. One entry is one transaction: either every file
+// applies or nothing changes.
+import type { Engine } from '../engine/engine.ts';
+import type { Result, ResultError } from '../result.ts';
+
+export interface SourceFile {
+  /** How errors name the file (the path as the person gave it, or relative to a folder). */
+  name: string;
+  text: string;
+}
+
+export interface Combined {
+  source: string;
+  /** The file and its 1-based line for a 1-based line of the combined entry. */
+  locate(line: number): { file: string; line: number } | undefined;
+}
+
+/** The files joined in order, each starting on a line of its own. */
+export function combine(files: SourceFile[]): Combined {
+  const starts: { file: string; first: number; lines: number }[] = [];
+  let source = '';
+  let line = 1;
+  for (const file of files) {
+    const text = file.text.endsWith('\n') || file.text === '' ? file.text : file.text + '\n';
+    const lines = text === '' ? 0 : text.split('\n').length - 1;
+    starts.push({ file: file.name, first: line, lines });
+    source += text;
+    line += lines;
+  }
+  return {
+    source,
+    locate(at) {
+      const found = starts.find((s) => at >= s.first && at < s.first + s.lines);
+      return found && { file: found.file, line: at - found.first + 1 };
+    },
+  };
+}
+
+/**
+ * Evaluates the files as one entry and points the result's error at its file: the message starts
+ * with `FILE:LINE:COLUMN:`, `file` names it, `line` is the file's own, and stack frames of the
+ * entry read `FILE:LINE:COLUMN`. `definedIn` names the file of a definition (for migration errors,
+ * which carry the definition's name and no line).
+ */
+export async function evaluateFiles(
+  engine: Engine,
+  files: SourceFile[],
+  definedIn?: (name: string) => string | undefined,
+): Promise<Result> {
+  const combined = combine(files);
+  const result = await engine.evaluate(combined.source);
+  if (result.ok || !result.error) return result;
+  return { ...result, error: locateInFiles(result.error, combined, engine.entry, definedIn) };
+}
+
+export function locateInFiles(
+  error: ResultError,
+  combined: Combined,
+  entry: number,
+  definedIn?: (name: string) => string | undefined,
+): ResultError {
+  const located: ResultError = { ...error };
+  const at = error.line === undefined ? undefined : combined.locate(error.line);
+  if (at) {
+    located.file = at.file;
+    located.line = at.line;
+    // A syntax error's message ends with its place in the whole entry: the file's place replaces it.
+    const message = error.message.replace(/ \(\d+:\d+\)$/, '');
+    located.message = `${at.file}:${at.line}:${error.column ?? 1}: ${message}`;
+  } else if (error.definition && definedIn?.(error.definition)) {
+    located.file = definedIn(error.definition);
+    located.message = `${located.file}: ${error.message}`;
+  }
+  if (error.stack) {
+    located.stack = error.stack.replace(
+      new RegExp(`REPL${entry}:(\\d+):(\\d+)`, 'g'),
+      (whole, l: string, c: string) => {
+        const frame = combined.locate(Number(l));
+        return frame ? `${frame.file}:${frame.line}:${c}` : whole;
+      },
+    );
+  }
+  return located;
+}

@@ -1,0 +1,167 @@
+// `:import PATH` and `viv import IMAGE PATH`: a file, or a folder (in its manifest's load order, then
+// its other .ts/.js files by name; without a manifest, its .ts/.js files by name; a file that needs
+// another while it loads after that one), applied as ONE
+// entry: one transaction, migrations included; a failure changes nothing and names the file and
+// line. A declaration whose text is the definition's current source is left out (blanked, so lines
+// stay where they are): submitting it again would make a new version of the same code. Import never
+// removes a definition: one whose file is gone is kept, and the result says so.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Engine } from '../engine/engine.ts';
+import type { Result } from '../result.ts';
+import { analyze } from '../compile/analyze.ts';
+import { EntrySyntaxError } from '../compile/source-error.ts';
+import { IncompleteEntry } from '../compile/strip.ts';
+import { CodeIoError, imageCode, isStdlib } from './image-code.ts';
+import { MANIFEST, readManifest } from './manifest.ts';
+import { evaluateFiles } from './files.ts';
+import type { SourceFile } from './files.ts';
+import { loadOrder } from './order.ts';
+
+const CODE = /\.(ts|js|mts|mjs)$/;
+
+export async function importCode(engine: Engine, path: string): Promise<Result> {
+  let files: SourceFile[];
+  const notes: string[] = [];
+  try {
+    files = readSources(path, notes);
+  } catch (error) {
+    return failure(error);
+  }
+  const image = await imageCode(engine);
+  const current = new Map(image.map((d) => [d.name, d.source]));
+  const definedIn = new Map<string, string>();
+  const changed: string[] = [];
+  const unchanged: string[] = [];
+  const applied: SourceFile[] = [];
+  for (const file of files) {
+    let blanked: string;
+    try {
+      blanked = withoutUnchanged(file, current, definedIn, changed, unchanged);
+    } catch (error) {
+      return failure(error, file.name);
+    }
+    applied.push({ name: file.name, text: blanked });
+  }
+  // Files that need others while they load come after those (a file added by hand, read in name
+  // order, may need one that sorts later); otherwise the manifest's order stays.
+  const namesOf = (file: SourceFile) =>
+    [...definedIn].filter(([, f]) => f === file.name).map(([name]) => name);
+  const original = new Map(files.map((f) => [f.name, f.text]));
+  const ordered = loadOrder(
+    applied.map((f) => ({ ...f, source: original.get(f.name)! })),
+    namesOf,
+  ).map(({ name, text }) => ({ name, text }));
+  if (statSync(path).isDirectory()) {
+    const gone = image.filter((d) => !definedIn.has(d.name) && !isStdlib(d)).map((d) => d.name);
+    if (gone.length) {
+      notes.push(`kept (not in ${path}; import never removes a definition): ${gone.join(', ')}`);
+    }
+  }
+  const summary = (defined: string) =>
+    [
+      `imported ${path}: ${defined}${unchanged.length ? `; ${unchanged.length} unchanged` : ''}`,
+      ...notes,
+    ].join('\n');
+  if (ordered.every((f) => f.text.trim() === '')) {
+    return { ok: true, value: summary('nothing changed'), printed: [] };
+  }
+  const result = await evaluateFiles(engine, ordered, (name) => definedIn.get(name));
+  if (!result.ok) return result;
+  const defined = result.defined?.length
+    ? result.defined.map((d) => `${d.name} v${d.version}`).join(', ')
+    : 'no definitions changed';
+  return { ...result, value: summary(defined) };
+}
+
+/** The files of PATH in the order they apply. */
+function readSources(path: string, notes: string[]): SourceFile[] {
+  let stat;
+  try {
+    stat = statSync(path);
+  } catch (error) {
+    throw new CodeIoError(`cannot read ${path}: ${(error as Error).message}`);
+  }
+  if (!stat.isDirectory()) return [{ name: path, text: readFileSync(path, 'utf8') }];
+  const present = readdirSync(path)
+    .filter((f) => CODE.test(f) && statSync(join(path, f)).isFile())
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const manifest = readManifest(path, { missingOk: true });
+  const ordered: string[] = [];
+  for (const { file, name } of manifest?.definitions ?? []) {
+    if (ordered.includes(file)) continue;
+    if (!present.includes(file)) {
+      notes.push(
+        `${file} (${name}) is listed in ${MANIFEST} but missing: ${name} is kept as it is`,
+      );
+      continue;
+    }
+    ordered.push(file);
+  }
+  for (const file of present) if (!ordered.includes(file)) ordered.push(file);
+  return ordered.map((file) => ({
+    name: join(path, file),
+    text: readFileSync(join(path, file), 'utf8'),
+  }));
+}
+
+/**
+ * The file's text with every declaration blanked whose names all have this very source now
+ * (spaces, newlines kept: positions stay where they are for errors).
+ */
+function withoutUnchanged(
+  file: SourceFile,
+  current: Map<string, string>,
+  definedIn: Map<string, string>,
+  changed: string[],
+  unchanged: string[],
+): string {
+  const analysis = analyze(file.text);
+  let text = file.text;
+  for (const statement of analysis.program.body) {
+    const declared = analysis.declarations.filter(
+      (d) => d.source === analysis.positions.sourceSlice(statement.start, statement.end),
+    );
+    if (declared.length === 0) continue;
+    for (const d of declared) definedIn.set(d.name, file.name);
+    const same = declared.every((d) => current.get(d.name) === d.source);
+    (same ? unchanged : changed).push(...declared.map((d) => d.name));
+    if (!same) continue;
+    const from = analysis.positions.toSource(statement.start);
+    const to = from + declared[0]!.source.length;
+    text = text.slice(0, from) + text.slice(from, to).replace(/[^\n]/g, ' ') + text.slice(to);
+  }
+  return text;
+}
+
+function failure(error: unknown, file?: string): Result {
+  if (error instanceof EntrySyntaxError && file) {
+    return {
+      ok: false,
+      error: {
+        name: 'SyntaxError',
+        message: `${file}:${error.line}:${error.column}: ${error.message.replace(/ \(\d+:\d+\)$/, '')}`,
+        file,
+        line: error.line,
+        column: error.column,
+        sourceLine: error.sourceLine,
+      },
+      printed: [],
+    };
+  }
+  if (error instanceof IncompleteEntry && file) {
+    return {
+      ok: false,
+      error: {
+        name: 'SyntaxError',
+        message: `${file}: incomplete at its end: ${error.message}`,
+        file,
+      },
+      printed: [],
+    };
+  }
+  if (error instanceof CodeIoError) {
+    return { ok: false, error: { name: 'ImportError', message: error.message }, printed: [] };
+  }
+  throw error;
+}

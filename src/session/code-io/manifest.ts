@@ -1,0 +1,81 @@
+// `vivarium.json`, the manifest of an exported folder: which file holds which definition, with its
+// kind and version, in load order. Written byte-stable (keys sorted, one definition per line);
+// read strictly (a broken manifest is an error naming what is wrong, never guessed around).
+// Readers ignore keys they do not know, so later formats can add some (`packages`, say).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { DefKind } from '../../shared/types.ts';
+import { CodeIoError } from './image-code.ts';
+
+export const MANIFEST = 'vivarium.json';
+export const FORMAT = 'vivarium-code';
+export const FORMAT_VERSION = 1;
+
+export interface ManifestEntry {
+  name: string;
+  kind: DefKind;
+  version: number;
+  file: string;
+}
+
+export interface Manifest {
+  format: string;
+  formatVersion: number;
+  /** In load order. */
+  definitions: ManifestEntry[];
+}
+
+export function manifestText(definitions: ManifestEntry[]): string {
+  const line = (d: ManifestEntry) =>
+    `    {"file": ${JSON.stringify(d.file)}, "kind": ${JSON.stringify(d.kind)}, "name": ${JSON.stringify(d.name)}, "version": ${d.version}}`;
+  return [
+    '{',
+    definitions.length ? '  "definitions": [' : '  "definitions": [],',
+    ...(definitions.length ? [definitions.map(line).join(',\n'), '  ],'] : []),
+    `  "format": ${JSON.stringify(FORMAT)},`,
+    `  "formatVersion": ${FORMAT_VERSION}`,
+    '}',
+    '',
+  ].join('\n');
+}
+
+/** The manifest of `dir`; undefined when it has none and `missingOk`. */
+export function readManifest(
+  dir: string,
+  options: { missingOk?: boolean } = {},
+): Manifest | undefined {
+  const path = join(dir, MANIFEST);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' && options.missingOk) return undefined;
+    throw new CodeIoError(`cannot read ${path}: ${(error as Error).message}`);
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    throw new CodeIoError(`${path} is not JSON: ${(error as Error).message}`);
+  }
+  const bad = (what: string) => new CodeIoError(`${path}: ${what}`);
+  const m = data as Partial<Manifest>;
+  if (!m || typeof m !== 'object' || m.format !== FORMAT) {
+    throw bad(`not a Vivarium manifest (its "format" should be "${FORMAT}")`);
+  }
+  if (m.formatVersion !== FORMAT_VERSION) {
+    throw bad(
+      `format version ${String(m.formatVersion)}; this Vivarium reads version ${FORMAT_VERSION}`,
+    );
+  }
+  if (!Array.isArray(m.definitions)) throw bad('"definitions" should be a list');
+  m.definitions.forEach((d, i) => {
+    if (!d || typeof d.name !== 'string' || typeof d.file !== 'string') {
+      throw bad(`definitions[${i}] needs a "name" and a "file"`);
+    }
+    if (d.file.includes('/') || d.file.includes('\\') || d.file.startsWith('.')) {
+      throw bad(`definitions[${i}].file "${d.file}" must be a file name in the folder`);
+    }
+  });
+  return m as Manifest;
+}
