@@ -25,9 +25,11 @@ export class InstanceRegistry {
   /** Appends the live instances, oldest first, to `out`. */
   collect(out: object[]): object[] {
     const refs = this.#refs;
+    // An indexed store, not `$push`: a million instances may be collected for one migration.
+    let n = out.length;
     for (let i = 0; i < refs.length; i++) {
       const instance = refs[i]!.deref();
-      if (instance !== undefined) $push(out, instance);
+      if (instance !== undefined) out[n++] = instance;
     }
     return out;
   }
