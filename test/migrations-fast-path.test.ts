@@ -124,6 +124,17 @@ test('a key deleted from an instance that was already non-extensible is reported
   assert.equal(shown(run)[3], "[ [ 'm' ], 2, [ 'n', 'm' ], 3, 4 ]");
 });
 
+test('a patched WeakRef.prototype.deref hides no instance from a migration', async () => {
+  const run = await session([
+    V1,
+    'const us = [new U(1), new U(2)]',
+    'WeakRef.prototype.deref = function () { return undefined }',
+    'class U { constructor(public n: number, public m = 0) {} static upgrade(u: any) { u.z = u.n * 10 } }',
+    'us.map((u) => u.z)',
+  ]);
+  assert.equal(shown(run)[4], '[ 10, 20 ]');
+});
+
 test('capture(): only ordinary extensible objects with plain data properties are plain', () => {
   class Point {
     x = 1;
