@@ -7,9 +7,10 @@
 // an object per instance. Almost every instance is plain: extensible, no symbol keys, every own
 // property a writable, enumerable, configurable data property. Such an instance is checked with
 // `getOwnPropertyNames` (served from V8's per-shape cache) and one descriptor per property, and is
-// stored as `proto, n, key1, value1, ... keyN, valueN`. Any other one (frozen, sealed, with an
-// accessor, a non-writable or hidden property, a symbol key) takes the exact slow path: `ODD`, then
-// its prototype, extensibility, keys and full descriptors in an object of their own.
+// stored as `proto, keys, value1, ... valueN` (consecutive instances with the same keys share one
+// keys array). Any other one (frozen, sealed, with an accessor, a non-writable or hidden property,
+// a symbol key) takes the exact path: `ODD`, then its prototype, extensibility, keys and full
+// descriptors in an object of their own.
 import {
   Object,
   Reflect,
@@ -93,7 +94,7 @@ function captureOdd(instance: object): OddState {
   return { proto: getPrototypeOf(instance), extensible: isExtensible(instance), keys, descriptors };
 }
 
-/** Whether instance `index` had no exotic own state when captured (for tests and `:check`). */
+/** Whether instance `index` was captured on the plain path (for tests). */
 export function isPlain(captured: Captured, index: number): boolean {
   return captured.data[captured.at[index]!] !== ODD;
 }
