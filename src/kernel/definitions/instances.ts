@@ -1,8 +1,14 @@
 // Every live instance of every image class, found without relying on reachability from a name:
 // the class's constructor registers each new instance here through a WeakRef, so the registry never
 // keeps an instance alive and still finds one that only a closure or a timer holds.
-import { Math, WeakRefCtor } from '../primordials.ts';
+import { Math, WeakRefCtor, uncurryThis } from '../primordials.ts';
 import { $push } from '../primordials-methods.ts';
+
+// The original `deref`, read before any user code runs: a user's `WeakRef.prototype.deref` must
+// not hide instances from a migration.
+const deref = uncurryThis(WeakRefCtor.prototype.deref) as (
+  ref: WeakRef<object>,
+) => object | undefined;
 
 export class InstanceRegistry {
   #refs: WeakRef<object>[] = [];
@@ -17,7 +23,7 @@ export class InstanceRegistry {
   sweep(): void {
     const live: WeakRef<object>[] = [];
     const refs = this.#refs;
-    for (let i = 0; i < refs.length; i++) if (refs[i]!.deref() !== undefined) $push(live, refs[i]!);
+    for (let i = 0; i < refs.length; i++) if (deref(refs[i]!) !== undefined) $push(live, refs[i]!);
     this.#refs = live;
     this.#sweepAt = Math.max(1024, live.length * 2);
   }
@@ -25,9 +31,11 @@ export class InstanceRegistry {
   /** Appends the live instances, oldest first, to `out`. */
   collect(out: object[]): object[] {
     const refs = this.#refs;
+    // An indexed store, not `$push`: a million instances may be collected for one migration.
+    let n = out.length;
     for (let i = 0; i < refs.length; i++) {
-      const instance = refs[i]!.deref();
-      if (instance !== undefined) $push(out, instance);
+      const instance = deref(refs[i]!);
+      if (instance !== undefined) out[n++] = instance;
     }
     return out;
   }

@@ -30,8 +30,8 @@ import {
   ownKeys,
 } from '../primordials.ts';
 import { $call, $join, $map, $push, $slice, $unshift } from '../primordials-methods.ts';
-import { addedKeys, captureState, restoreState } from './instance-state.ts';
-import type { InstanceState } from './instance-state.ts';
+import { addedKeys, capture, newCaptured, restore } from './instance-state.ts';
+import type { Captured } from './instance-state.ts';
 import { commitIntegrity, deferIntegrity } from './integrity.ts';
 import type { DeferredChanges } from './integrity.ts';
 
@@ -90,7 +90,7 @@ export function migrateInstances(
   instances: object[],
   report?: MigrationReport,
 ): void {
-  const saved: InstanceState[] = new Array(instances.length);
+  const saved = newCaptured(instances.length);
   const changes = deferredChanges(tx);
   let touched = 0;
   const restore = () => {
@@ -105,10 +105,12 @@ export function migrateInstances(
   tx.onUndo(restore);
   tx.onUndo(undefer);
   // Captured before any runs: a migration may change other instances than its own.
-  for (; touched < instances.length; touched++) saved[touched] = captureState(instances[touched]!);
+  for (; touched < instances.length; touched++) capture(saved, touched, instances[touched]!);
   changes.family = step.cell.stub.prototype as object;
   let i = 0;
   let first: { index: number; error: unknown } | undefined;
+  // Built once: the loop may run a million times.
+  const doing = `migrating ${step.cell.name} to v${step.target.version}`;
   try {
     for (; i < instances.length; i++) {
       const instance = instances[i]!;
@@ -119,8 +121,8 @@ export function migrateInstances(
         continue;
       }
       migrateOne(state, step, instance);
-      if (added) addedKeys(saved[i]!, instance, added);
-      progress(`migrating ${step.cell.name} to v${step.target.version}`, i + 1, instances.length);
+      if (added) addedKeys(saved, i, instance, added);
+      progress(doing, i + 1, instances.length);
     }
   } catch (error) {
     undefer();
@@ -165,10 +167,10 @@ function recordAdded(tx: Transaction, version: Version, added: string[]): void {
 }
 
 /** Puts every instance back; answers the indexes of those that could not be. */
-function restoreAll(instances: object[], saved: InstanceState[], count: number): number[] {
+function restoreAll(instances: object[], saved: Captured, count: number): number[] {
   const lost: number[] = [];
   for (let j = count - 1; j >= 0; j--) {
-    if (!restoreState(instances[j]!, saved[j]!)) $unshift(lost, j);
+    if (!restore(saved, j, instances[j]!)) $unshift(lost, j);
   }
   return lost;
 }
