@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
-import { CLI, run } from './helpers.ts';
+import { CLI, run, startCli } from './helpers.ts';
 import { session, shown } from './support/session.ts';
 
 /** The pids of runner processes whose parent is `pid`. */
@@ -47,17 +47,24 @@ test('a runner never outlives its session, even while guest code spins', async (
 });
 
 test('a tick that kills the guest is reported once with its cause, and its process is stopped', async () => {
-  const r = await run(
-    ['--batch', '--memory', '64', '--run-for', '3'],
+  // Input stays open until the report has come (a loaded machine only makes that later); then
+  // the session ends, and whatever it printed in between is counted.
+  const cli = startCli(['--batch', '--memory', '64']);
+  let stderr = '';
+  cli.child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  cli.child.stdin.write(
     [
       'const hoard = once([] as number[][])',
       'function grow(s: any) { for (let i = 0; i < 50; i++) hoard.push(new Array(100_000).fill(i)) }',
       "spawn('hog', { every: 50, step: grow })",
     ].join('\n') + '\n',
   );
-  const deaths = r.stderr.match(/ran out of memory/g) ?? [];
-  assert.equal(deaths.length, 1, `reported once: ${r.stderr}`);
-  assert.match(r.stderr, /during a tick of process hog: hog is stopped/);
+  while (!/hog is stopped/.test(stderr)) await new Promise((r) => setTimeout(r, 20));
+  cli.child.stdin.end('1 + 1\n');
+  await cli.closed;
+  const deaths = stderr.match(/ran out of memory/g) ?? [];
+  assert.equal(deaths.length, 1, `reported once: ${stderr}`);
+  assert.match(stderr, /during a tick of process hog: hog is stopped/);
 });
 
 test('an entry keeps at most 10,000 lines of output and says how many it dropped', async () => {
