@@ -115,8 +115,10 @@ export function App({ engine, imageName, printer }: Props): ReactElement {
       setEditorState(applyCompletion(editorRef.current, 0, command));
       setHint('Enter takes the offered rollback; Ctrl-U clears it');
     };
-    void refresh();
-    const timer = setInterval(() => void refresh(), 2000);
+    // A background refresh that fails (the session closing under it) leaves the status as it was.
+    const background = () => void refresh().catch(() => {});
+    background();
+    const timer = setInterval(background, 2000);
     // `:edit` and Ctrl-X Ctrl-E lend the terminal to the editor: ink leaves raw mode, stops reading
     // and drawing while it runs, and redraws from scratch after.
     setTerminalHandover(async (run) => {
