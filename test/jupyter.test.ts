@@ -7,7 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CLI, batch, run, tempDir } from './helpers.ts';
+import { CLI, batch, run, startCli, tempDir } from './helpers.ts';
 
 const PYTHON = '/usr/bin/python3';
 const DRIVER = fileURLToPath(new URL('./support/jupyter_driver.py', import.meta.url));
@@ -172,9 +172,14 @@ test(
         { do: 'execute', code: '1 + 1' },
         { do: 'execute', code: "console.log('hi')\n40 + 2" },
         { do: 'execute', code: 'function g(x: number) {\n  return (x as any).foo.bar\n}\ng(1)' },
+        {
+          do: 'execute',
+          code: "await new Promise((r) => setTimeout(() => { console.log('inside'); r(7) }, 20))",
+        },
       ]);
-      const [info, two, printed, failed] = results as [
+      const [info, two, printed, failed, awaited] = results as [
         Record<string, any>,
+        Executed,
         Executed,
         Executed,
         Executed,
@@ -201,6 +206,9 @@ test(
       const traceback = error.traceback as string[];
       assert.equal(traceback[0], '2 |   return (x as any).foo.bar');
       assert.match(traceback[2]!, /^Uncaught TypeError: Cannot read properties of undefined/);
+      // What a cell's timer prints while the cell awaits belongs to that cell.
+      assert.equal(awaited.iopub.find((m) => m.type === 'stream')?.content.text, 'inside\n');
+      assert.equal(shown(awaited), '7');
     });
   },
 );
@@ -408,3 +416,83 @@ test(
     });
   },
 );
+
+test(
+  'malformed messages are dropped and logged; the kernel answers after',
+  { skip: noClient },
+  async () => {
+    await withKernelSpec(async (dir) => {
+      const { results, stderr } = await actions(dir, [{ do: 'garbage', then: '6 * 7' }]);
+      assert.equal(shown(results[0] as Executed), '42');
+      assert.match(stderr, /dropped a message on shell: no "<IDS\|MSG>" delimiter frame/);
+      assert.match(
+        stderr,
+        /dropped a message on shell: 2 frames after the delimiter: a signature and 4 JSON parts needed/,
+      );
+      assert.match(stderr, /dropped a message on shell: the header is not JSON/);
+    });
+  },
+);
+
+test(
+  'a running process prints on every tick: stream messages on iopub',
+  { skip: noClient },
+  async () => {
+    await withKernelSpec(async (dir) => {
+      const { results } = await actions(dir, [
+        {
+          do: 'execute',
+          code: "function beat(state: { n: number }) {\n  console.log('beat', ++state.n)\n}\nspawn('drum', { every: 20, step: beat, state: { n: 0 } }); 'spawned'",
+        },
+        { do: 'wait_stream', text: 'beat 3' },
+        { do: 'execute', code: ':stop drum' },
+      ]);
+      const [, stream] = results as [Executed, { content: Record<string, string> }];
+      assert.equal(stream.content.name, 'stdout');
+    });
+  },
+);
+
+test(':quit in a cell saves the image and ends the kernel', { skip: noClient }, async () => {
+  await withKernelSpec(async (dir) => {
+    const { results, exited_by_itself } = await actions(dir, [
+      { do: 'execute', code: 'const saved = "yes"' },
+      { do: 'execute', code: ':quit' },
+    ]);
+    assert.equal((results[1] as Executed).reply.status, 'ok');
+    assert.equal(exited_by_itself, true);
+    const reopened = await batch(['saved'], ['--image', join(dir, 'img.json')]);
+    assert.equal(reopened.results[0]!.value, "'yes'");
+  });
+});
+
+test('viv jupyter on an image open in another session says so and exits', async () => {
+  const dir = tempDir();
+  try {
+    const image = join(dir.path, 'held.json');
+    const holder = startCli(['--batch', '--json', '--image', image]);
+    holder.child.stdin!.write('1\n');
+    await holder.waitForLines(1);
+    const connection = join(dir.path, 'conn.json');
+    writeFileSync(
+      connection,
+      JSON.stringify({
+        ip: '127.0.0.1',
+        key: 'k',
+        transport: 'tcp',
+        shell_port: 1,
+        iopub_port: 2,
+        stdin_port: 3,
+        control_port: 4,
+        hb_port: 5,
+      }),
+    );
+    const refused = await run(['jupyter', '--connection-file', connection, '--image', image], '');
+    holder.child.stdin!.end();
+    await holder.closed;
+    assert.equal(refused.status, 2);
+    assert.match(refused.stderr, /held\.json is open in another Vivarium process \(pid \d+\)/);
+  } finally {
+    dir.remove();
+  }
+});

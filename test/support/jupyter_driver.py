@@ -94,6 +94,18 @@ def bad_signature(kc, code, then):
     return {"answered_bad": answered_bad, "reply": reply["content"], "iopub": iopub}
 
 
+def garbage(kc, then):
+    """Malformed messages on the shell socket (no delimiter; too few frames; rightly signed but
+    not JSON), then `then` as a good execute: its reply shows the kernel still serves."""
+    socket = kc.shell_channel.socket
+    socket.send_multipart([b"hello"])
+    socket.send_multipart([b"<IDS|MSG>", b"sig", b"{}"])
+    parts = [b"{not json", b"{}", b"{}", b"{}"]
+    signature = kc.session.sign(parts)
+    socket.send_multipart([b"<IDS|MSG>", signature] + parts)
+    return execute(kc, then)
+
+
 def wait_stream(kc, text):
     end = time.monotonic() + DEADLINE
     while time.monotonic() < end:
@@ -149,6 +161,8 @@ def run_actions(script):
                 results.append(interrupt(km, kc, action["code"]))
             elif do == "bad_signature":
                 results.append(bad_signature(kc, action["code"], action["then"]))
+            elif do == "garbage":
+                results.append(garbage(kc, action["then"]))
             elif do == "wait_stream":
                 results.append(wait_stream(kc, action["text"]))
             elif do == "restart":

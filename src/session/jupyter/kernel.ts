@@ -133,6 +133,8 @@ export class JupyterKernel {
         } catch (error) {
           log(`${message.header.msg_type} failed: ${(error as Error).stack ?? error}`);
         }
+        // `:quit` in a cell ends the kernel as a shutdown does (the image is saved).
+        if (this.#backend.quitRequested) await this.#shutdown(false);
         if (this.#closing) return;
       }
     } catch (error) {
@@ -202,8 +204,6 @@ export class JupyterKernel {
     } else {
       await reply({ status: 'ok', execution_count: count, payload: [], user_expressions: {} });
     }
-    // `:quit` in a cell ends the kernel as a shutdown does (the image is saved).
-    if (this.#backend.quitRequested) await this.#shutdown(false);
   }
 
   async #complete(content: Content): Promise<Content> {

@@ -75,7 +75,9 @@ export function decode(frames: Buffer[], signer: Signer): Message {
   const at = frames.findIndex((f) => f.length === DELIMITER.length && f.toString() === DELIMITER);
   if (at === -1) throw new WireError('no "<IDS|MSG>" delimiter frame');
   if (frames.length < at + 6) {
-    throw new WireError(`${frames.length - at - 1} frames after the delimiter, 5 needed`);
+    throw new WireError(
+      `${frames.length - at - 1} frames after the delimiter: a signature and 4 JSON parts needed`,
+    );
   }
   const signature = frames[at + 1]!;
   const parts = frames.slice(at + 2, at + 6);
