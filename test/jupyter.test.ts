@@ -496,3 +496,29 @@ test('viv jupyter on an image open in another session says so and exits', async 
     dir.remove();
   }
 });
+
+test(
+  'a failed cell aborts the cells queued behind it (stop_on_error), as ipykernel does',
+  { skip: noClient },
+  async () => {
+    await withKernelSpec(async (dir) => {
+      const { results } = await actions(dir, [
+        { do: 'queue_interrupt', codes: ['for(;;){}', 'const q2 = 2', 'const q3 = 3'] },
+        { do: 'execute', code: 'typeof q2 + typeof q3' },
+        { do: 'execute', code: 'const q4 = 4' },
+      ]);
+      const [queued, after, later] = results as [
+        { replies: Record<string, unknown>[] },
+        Executed,
+        Executed,
+      ];
+      assert.deepEqual(
+        queued.replies.map((r) => r.status),
+        ['error', 'aborted', 'aborted'],
+      );
+      assert.equal(shown(after), "'undefinedundefined'");
+      // Sent after the failure was seen: it runs.
+      assert.equal(shown(later), 'q4: const v1');
+    });
+  },
+);

@@ -58,10 +58,10 @@ def execute(kc, code):
     return {"reply": reply["content"], "iopub": drain_until_idle(kc, msg_id)}
 
 
-def interrupt(km, kc, code):
+def interrupt(km, kc, code, msg_id=None):
     """Runs code that never ends, then interrupts it (again, as a person presses Ctrl-C again,
-    until the kernel answers): the reply, and whether the kernel answers after."""
-    msg_id = kc.execute(code)
+    until the kernel answers): the reply, and how many interrupts it took."""
+    msg_id = msg_id or kc.execute(code)
     end = time.monotonic() + DEADLINE
     started = False
     while not started and time.monotonic() < end:
@@ -79,6 +79,18 @@ def interrupt(km, kc, code):
         interrupts += 1
         reply, _ = shell_reply(kc, msg_id, deadline=2)
     return {"reply": reply and reply["content"], "interrupts": interrupts}
+
+
+def queue_interrupt(km, kc, codes):
+    """Sends the cells at once, as "Run all" does; the first never ends and is interrupted once
+    the rest wait behind it. The replies of all, in order."""
+    ids = [kc.execute(code) for code in codes]
+    first = interrupt(km, kc, None, msg_id=ids[0])
+    replies = [first["reply"]]
+    for msg_id in ids[1:]:
+        reply, _ = shell_reply(kc, msg_id)
+        replies.append(reply["content"])
+    return {"replies": replies}
 
 
 def bad_signature(kc, code, then):
@@ -161,6 +173,8 @@ def run_actions(script):
                 results.append(interrupt(km, kc, action["code"]))
             elif do == "bad_signature":
                 results.append(bad_signature(kc, action["code"], action["then"]))
+            elif do == "queue_interrupt":
+                results.append(queue_interrupt(km, kc, action["codes"]))
             elif do == "garbage":
                 results.append(garbage(kc, action["then"]))
             elif do == "wait_stream":

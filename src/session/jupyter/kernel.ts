@@ -56,6 +56,8 @@ export class JupyterKernel {
   #done!: () => void;
   readonly #finished = new Promise<void>((resolve) => (this.#done = resolve));
   #closing = false;
+  /** A cell failed while more requests waited: execute requests are aborted until none waits. */
+  #aborting = false;
 
   private constructor(connection: Connection, backend: KernelBackend) {
     this.#signer = new Signer(connection.key, connection.signature_scheme);
@@ -128,8 +130,11 @@ export class JupyterKernel {
           continue;
         }
         if (channel === 'stdin') continue; // input_reply: the kernel never asks for input
+        // Shell requests that were waiting when a cell failed are aborted, not run.
+        const aborted = channel === 'shell' && this.#aborting;
+        if (channel === 'shell' && !socket.readable) this.#aborting = false;
         try {
-          await this.#handle(channel, message);
+          await this.#handle(channel, message, aborted);
         } catch (error) {
           log(`${message.header.msg_type} failed: ${(error as Error).stack ?? error}`);
         }
@@ -142,44 +147,65 @@ export class JupyterKernel {
     }
   }
 
-  async #handle(channel: 'shell' | 'control', request: Message): Promise<void> {
+  async #handle(channel: 'shell' | 'control', request: Message, aborted = false): Promise<void> {
     const type = request.header.msg_type;
     const reply = (content: Content) =>
       this.#reply(channel, request, type.replace(/_request$/, '_reply'), content);
     await this.#publish(request.header, 'status', { execution_state: 'busy' });
     try {
-      switch (type) {
-        case 'kernel_info_request':
-          return await reply(await kernelInfo(this.#backend));
-        case 'execute_request':
-          return await this.#execute(request, reply);
-        case 'is_complete_request':
-          return await reply(isComplete(String(request.content.code ?? '')));
-        case 'complete_request':
-          return await reply(await this.#complete(request.content));
-        case 'inspect_request':
-          return await reply(await this.#inspect(request.content));
-        case 'history_request':
-          return await reply({ status: 'ok', history: [] });
-        case 'comm_info_request':
-          return await reply({ status: 'ok', comms: {} });
-        case 'interrupt_request':
-          this.#backend.interrupt();
-          return await reply({ status: 'ok' });
-        case 'shutdown_request': {
-          const restart = request.content.restart === true;
-          await this.#shutdown(restart, () => reply({ status: 'ok', restart }));
-          return;
-        }
-        default:
-          log(`${type} on ${channel} is not supported: ignored`);
-      }
+      await this.#dispatch(channel, request, reply, aborted);
+    } catch (error) {
+      // A failure of the kernel itself is still an answer, so that no client waits for ever.
+      const evalue = (error as Error).message ?? String(error);
+      log(`${type} failed: ${(error as Error).stack ?? error}`);
+      await reply({ status: 'error', ename: 'InternalError', evalue, traceback: [evalue] });
     } finally {
       await this.#publish(request.header, 'status', { execution_state: 'idle' });
     }
   }
 
-  async #execute(request: Message, reply: (content: Content) => Promise<void>): Promise<void> {
+  async #dispatch(
+    channel: 'shell' | 'control',
+    request: Message,
+    reply: (content: Content) => Promise<void>,
+    aborted: boolean,
+  ): Promise<void> {
+    const type = request.header.msg_type;
+    switch (type) {
+      case 'kernel_info_request':
+        return await reply(await kernelInfo(this.#backend));
+      case 'execute_request':
+        return await this.#execute(request, reply, aborted);
+      case 'is_complete_request':
+        return await reply(isComplete(String(request.content.code ?? '')));
+      case 'complete_request':
+        return await reply(await this.#complete(request.content));
+      case 'inspect_request':
+        return await reply(await this.#inspect(request.content));
+      case 'history_request':
+        return await reply({ status: 'ok', history: [] });
+      case 'comm_info_request':
+        return await reply({ status: 'ok', comms: {} });
+      case 'interrupt_request':
+        this.#backend.interrupt();
+        return await reply({ status: 'ok' });
+      case 'shutdown_request': {
+        const restart = request.content.restart === true;
+        await this.#shutdown(restart, () => reply({ status: 'ok', restart }));
+        return;
+      }
+      default:
+        log(`${type} on ${channel} is not supported: ignored`);
+    }
+  }
+
+  async #execute(
+    request: Message,
+    reply: (content: Content) => Promise<void>,
+    aborted: boolean,
+  ): Promise<void> {
+    // Cells already queued when one failed are not run (stop_on_error, as ipykernel does).
+    if (aborted) return reply({ status: 'aborted', execution_count: this.#count });
     const code = String(request.content.code ?? '');
     const silent = request.content.silent === true;
     if (!silent && request.content.store_history !== false) this.#count++;
@@ -199,6 +225,8 @@ export class JupyterKernel {
       });
     }
     if (output.error) {
+      // The requests waiting now were sent before anyone saw this error.
+      if (request.content.stop_on_error !== false) this.#aborting = this.#shell.readable;
       await this.#publish(request.header, 'error', output.error);
       await reply({ status: 'error', execution_count: count, ...output.error });
     } else {
