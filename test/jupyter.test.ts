@@ -169,6 +169,7 @@ test(
     await withKernelSpec(async (dir) => {
       const { results } = await actions(dir, [
         { do: 'kernel_info' },
+        { do: 'heartbeat' },
         { do: 'execute', code: '1 + 1' },
         { do: 'execute', code: "console.log('hi')\n40 + 2" },
         { do: 'execute', code: 'function g(x: number) {\n  return (x as any).foo.bar\n}\ng(1)' },
@@ -177,8 +178,9 @@ test(
           code: "await new Promise((r) => setTimeout(() => { console.log('inside'); r(7) }, 20))",
         },
       ]);
-      const [info, two, printed, failed, awaited] = results as [
+      const [info, heartbeat, two, printed, failed, awaited] = results as [
         Record<string, any>,
+        { beating: boolean },
         Executed,
         Executed,
         Executed,
@@ -187,6 +189,7 @@ test(
       assert.equal(info.language_info.name, 'typescript');
       assert.equal(info.language_info.file_extension, '.ts');
       assert.equal(info.protocol_version, '5.3');
+      assert.equal(heartbeat.beating, true);
       assert.equal(two.reply.status, 'ok');
       assert.equal(shown(two), '2');
       assert.deepEqual(two.iopub[0], {
@@ -249,8 +252,9 @@ test(
         { do: 'is_complete', code: 'function h() {}' },
         { do: 'is_complete', code: 'let = = 1' },
         { do: 'is_complete', code: ':defs' },
+        { do: 'is_complete', code: ':check class A {' },
       ]);
-      const [, gamma, all, command, inspected, nothing, open, closed, invalid, magic] =
+      const [, gamma, all, command, inspected, nothing, open, closed, invalid, magic, check] =
         results as Record<string, any>[];
       // `gamma` was added by a statement, so only the live object knows it.
       assert.deepEqual(gamma!.matches, ['gamma']);
@@ -269,6 +273,7 @@ test(
       assert.equal(closed!.status, 'complete');
       assert.equal(invalid!.status, 'invalid');
       assert.equal(magic!.status, 'complete');
+      assert.equal(check!.status, 'incomplete');
     });
   },
 );

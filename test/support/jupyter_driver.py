@@ -155,6 +155,11 @@ def run_actions(script):
             do = action["do"]
             if do == "execute":
                 results.append(execute(kc, action["code"]))
+            elif do == "heartbeat":
+                end = time.monotonic() + DEADLINE
+                while not kc.hb_channel.is_beating() and time.monotonic() < end:
+                    time.sleep(0.1)
+                results.append({"beating": kc.hb_channel.is_beating()})
             elif do == "kernel_info":
                 results.append(request(kc, "kernel_info", "kernel_info_reply"))
             elif do == "complete":
