@@ -4,8 +4,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createServer } from 'node:net';
+import type { AddressInfo, Server } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { CLI, batch, run, startCli, tempDir } from './helpers.ts';
 
@@ -253,9 +255,23 @@ test(
         { do: 'is_complete', code: 'let = = 1' },
         { do: 'is_complete', code: ':defs' },
         { do: 'is_complete', code: ':check class A {' },
+        // Jupyter counts the cursor in code points: 😀 is one, two UTF-16 units.
+        { do: 'complete', code: "'😀'; point.ga", cursor: 13 },
       ]);
-      const [, gamma, all, command, inspected, nothing, open, closed, invalid, magic, check] =
-        results as Record<string, any>[];
+      const [
+        ,
+        gamma,
+        all,
+        command,
+        inspected,
+        nothing,
+        open,
+        closed,
+        invalid,
+        magic,
+        check,
+        emoji,
+      ] = results as Record<string, any>[];
       // `gamma` was added by a statement, so only the live object knows it.
       assert.deepEqual(gamma!.matches, ['gamma']);
       assert.equal(gamma!.cursor_start, 6);
@@ -274,6 +290,9 @@ test(
       assert.equal(invalid!.status, 'invalid');
       assert.equal(magic!.status, 'complete');
       assert.equal(check!.status, 'incomplete');
+      assert.deepEqual(emoji!.matches, ['gamma']);
+      assert.equal(emoji!.cursor_start, 11);
+      assert.equal(emoji!.cursor_end, 13);
     });
   },
 );
@@ -527,3 +546,73 @@ test(
     });
   },
 );
+
+/** Ports free now on loopback (the kernel binds them right after). */
+async function freePorts(n: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from({ length: n }, () => {
+      const server = createServer();
+      return new Promise<Server>((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+    }),
+  );
+  const ports = servers.map((s) => (s.address() as AddressInfo).port);
+  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  return ports;
+}
+
+test('a kernel whose starter died shuts down by itself, saving and releasing the image', async () => {
+  const dir = tempDir();
+  try {
+    const [shell, iopub, stdin, control, hb] = await freePorts(5);
+    const connection = join(dir.path, 'conn.json');
+    writeFileSync(
+      connection,
+      JSON.stringify({
+        ip: '127.0.0.1',
+        key: 'secret',
+        transport: 'tcp',
+        signature_scheme: 'hmac-sha256',
+        shell_port: shell,
+        iopub_port: iopub,
+        stdin_port: stdin,
+        control_port: control,
+        hb_port: hb,
+      }),
+    );
+    const image = join(dir.path, 'orphan.json');
+    // A shell starts the kernel (as Jupyter's kernel manager would), says its pid, and waits.
+    const starter = spawn(
+      '/bin/sh',
+      [
+        '-c',
+        '"$0" "$@" & echo $!; wait',
+        process.execPath,
+        CLI,
+        'jupyter',
+        '--connection-file',
+        connection,
+        '--image',
+        image,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } },
+    );
+    let out = '';
+    let err = '';
+    starter.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    starter.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+    const ended = new Promise((resolve) => starter.stderr.on('close', resolve));
+    while (!/serving/.test(err)) await new Promise((r) => setTimeout(r, 50));
+    const kernel = Number(out.trim());
+    starter.kill('SIGKILL');
+    await ended; // the kernel held the pipe: it is closed when the kernel has exited
+    assert.match(err, /the process that started the kernel \(pid \d+\) is gone: shutting down/);
+    // Gone, or a zombie waiting for its new parent to reap it.
+    assert.ok(
+      !existsSync(`/proc/${kernel}`) || /\) Z /.test(readFileSync(`/proc/${kernel}/stat`, 'utf8')),
+    );
+    const reopened = await batch(['1 + 1'], ['--image', image]);
+    assert.equal(reopened.results[0]!.value, '2');
+  } finally {
+    dir.remove();
+  }
+});

@@ -141,7 +141,12 @@ def start(km, stderr):
     km.start_kernel(stderr=stderr)
     kc = km.client()
     kc.start_channels()
-    kc.wait_for_ready(timeout=DEADLINE)
+    try:
+        kc.wait_for_ready(timeout=DEADLINE)
+    except BaseException:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+        raise
     return kc
 
 

@@ -13,6 +13,8 @@ export interface InstallOptions {
   image?: string;
   /** The kernelspec's directory name (default `vivarium`). */
   name?: string;
+  /** Options of the kernel, as `viv` takes them (`--memory MB`, `--timeout MS`, `--autosave S`). */
+  kernelArgs?: string[];
   env?: NodeJS.ProcessEnv;
   /** The Node that runs the kernel (default: the one running now). */
   node?: string;
@@ -38,6 +40,7 @@ export function kernelSpec(options: InstallOptions): KernelSpec {
   const node = options.node ?? process.execPath;
   const argv = [node, viv, 'jupyter', '--connection-file', '{connection_file}'];
   if (options.image) argv.push('--image', resolve(options.image));
+  argv.push(...(options.kernelArgs ?? []));
   const named = options.name && options.name !== 'vivarium';
   return {
     argv,

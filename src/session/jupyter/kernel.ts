@@ -36,6 +36,9 @@ class Outbox {
   }
 }
 
+/** How often the kernel checks that the process that started it is still there. */
+const PARENT_POLL_MS = 1000;
+
 function log(text: string): void {
   process.stderr.write(`viv jupyter: ${text}\n`);
 }
@@ -73,21 +76,36 @@ export class JupyterKernel {
     };
   }
 
-  /** Binds the five sockets and serves until a shutdown (or `:quit`); resolves then. */
-  static async run(connection: Connection, backend: KernelBackend): Promise<void> {
+  /**
+   * Binds the five sockets and serves until a shutdown, `:quit`, SIGTERM, or the end of the
+   * process that started the kernel (`parentPid`: a kernel whose manager died must not hold the
+   * image's lock for ever; ipykernel watches its parent too). Resolves then.
+   */
+  static async run(
+    connection: Connection,
+    backend: KernelBackend,
+    options: { parentPid?: number } = {},
+  ): Promise<void> {
     const kernel = new JupyterKernel(connection, backend);
-    try {
-      await Promise.all([
-        kernel.#shell.bind(endpoint(connection, 'shell')),
-        kernel.#control.bind(endpoint(connection, 'control')),
-        kernel.#stdin.bind(endpoint(connection, 'stdin')),
-        kernel.#iopub.bind(endpoint(connection, 'iopub')),
-        kernel.#hb.bind(endpoint(connection, 'hb')),
-      ]);
-    } catch (error) {
-      kernel.#closeSockets();
-      await backend.close();
-      throw new Error(`cannot bind the kernel's sockets: ${(error as Error).message}`);
+    const sockets = [
+      ['shell', kernel.#shell],
+      ['control', kernel.#control],
+      ['stdin', kernel.#stdin],
+      ['iopub', kernel.#iopub],
+      ['hb', kernel.#hb],
+    ] as const;
+    for (const [channel, socket] of sockets) {
+      const address = endpoint(connection, channel);
+      try {
+        await socket.bind(address);
+      } catch (error) {
+        kernel.#closing = true;
+        kernel.#closeSockets();
+        await backend.close();
+        throw new Error(
+          `cannot bind the ${channel} socket to ${address}: ${(error as Error).message}`,
+        );
+      }
     }
     backend.onOutput((stream, text) => kernel.#stream(stream, text + '\n'));
     void kernel.#publish({}, 'status', { execution_state: 'starting' });
@@ -95,14 +113,23 @@ export class JupyterKernel {
     void kernel.#serve('control', kernel.#control);
     void kernel.#serve('stdin', kernel.#stdin);
     void kernel.#heartbeat();
+    log(`serving ${backend.description} on ${endpoint(connection, 'shell')} (shell)`);
     const stop = () => void kernel.#shutdown(false);
     const interrupt = () => kernel.#backend.interrupt();
     process.on('SIGTERM', stop);
     process.on('SIGHUP', stop);
     process.on('SIGINT', interrupt);
+    const parent = options.parentPid;
+    const orphan = setInterval(() => {
+      if (parent === undefined || process.ppid === parent) return;
+      log(`the process that started the kernel (pid ${parent}) is gone: shutting down`);
+      stop();
+    }, PARENT_POLL_MS);
+    orphan.unref();
     try {
       await kernel.#finished;
     } finally {
+      clearInterval(orphan);
       process.off('SIGTERM', stop);
       process.off('SIGHUP', stop);
       process.off('SIGINT', interrupt);

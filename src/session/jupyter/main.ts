@@ -13,6 +13,7 @@ import { installKernelSpec } from './install.ts';
 import { JupyterKernel } from './kernel.ts';
 
 export const JUPYTER_USAGE = `usage: viv jupyter install [--user | --prefix DIR] [--image IMAGE] [--name NAME]
+                           [--memory MB] [--timeout MS] [--autosave S]
        viv jupyter --connection-file FILE [--image IMAGE] [--memory MB] [--timeout MS]
        viv jupyter --attach ADDRESS --connection-file FILE
 
@@ -24,7 +25,8 @@ export const JUPYTER_USAGE = `usage: viv jupyter install [--user | --prefix DIR]
   --connection-file  run the kernel (Jupyter starts it so, from the kernelspec)
   --image IMAGE      the image the kernel opens, as \`viv IMAGE\`
   --attach ADDRESS   drive an image served by \`viv serve\` (not available yet)
-  --memory MB, --timeout MS, --autosave S   as for \`viv\``;
+  --memory MB, --timeout MS, --autosave S
+                     as for \`viv\`; with install, written into the kernelspec`;
 
 export async function jupyterMain(argv: string[]): Promise<number> {
   let args;
@@ -59,11 +61,23 @@ export async function jupyterMain(argv: string[]): Promise<number> {
     if (values['connection-file'] || values.attach) {
       return usage('install takes no --connection-file or --attach');
     }
+    const kernelArgs: string[] = [];
+    for (const [flag, value, min] of [
+      ['--memory', values.memory, 16],
+      ['--timeout', values.timeout, 1],
+      ['--autosave', values.autosave, 0],
+    ] as const) {
+      if (value === undefined) continue;
+      const checked = whole(flag, value, 0, min);
+      if (typeof checked === 'string') return usage(checked);
+      kernelArgs.push(flag, value);
+    }
     try {
       const dir = installKernelSpec({
         prefix: values.prefix,
         image: values.image,
         name: values.name,
+        kernelArgs,
       });
       process.stdout.write(`installed the kernelspec in ${dir}\n`);
       return 0;
@@ -93,6 +107,8 @@ export async function jupyterMain(argv: string[]): Promise<number> {
     if (typeof value === 'string') return usage(value);
   }
 
+  // Whoever started the kernel (Jupyter's kernel manager); the kernel ends when it is gone.
+  const parentPid = process.ppid;
   let store: Store | undefined;
   try {
     const connection = readConnectionFile(connectionFile);
@@ -102,6 +118,7 @@ export async function jupyterMain(argv: string[]): Promise<number> {
       process.stderr.write(`viv: ${choice.notice}\n`);
     }
     store = await openStore(resolve(choice.path!), { validate: validateRecord });
+    process.stderr.write(`viv jupyter: opening ${store.path}\n`);
     const backend = await openEngineBackend({
       memoryMB: memoryMB as number,
       timeoutMs: timeoutMs as number,
@@ -110,7 +127,7 @@ export async function jupyterMain(argv: string[]): Promise<number> {
       autosaveSeconds: autosave as number,
     });
     store = undefined; // the backend owns it now
-    await JupyterKernel.run(connection, backend);
+    await JupyterKernel.run(connection, backend, { parentPid });
     return 0;
   } catch (error) {
     await store?.close().catch(() => {});
