@@ -33,7 +33,6 @@ export class WireError extends Error {}
 
 export class Signer {
   readonly #key: Buffer;
-  readonly #scheme: string;
 
   /** An empty key turns signing off (the protocol's rule: the signature is then empty). */
   constructor(key: string, scheme = 'hmac-sha256') {
@@ -43,7 +42,6 @@ export class Signer {
       );
     }
     this.#key = Buffer.from(key, 'utf8');
-    this.#scheme = scheme;
   }
 
   sign(parts: Buffer[]): string {
@@ -60,10 +58,6 @@ export class Signer {
     // Lengths differ only for a malformed signature; comparing equal lengths stays constant-time.
     if (signature.length !== expected.length) return false;
     return timingSafeEqual(signature, expected);
-  }
-
-  get scheme(): string {
-    return this.#scheme;
   }
 }
 
