@@ -357,20 +357,30 @@ test(
   },
 );
 
-test('cells starting with : or % run the command (cell magics)', { skip: noClient }, async () => {
-  await withKernelSpec(async (dir) => {
-    const { results } = await actions(dir, [
-      { do: 'execute', code: 'function twice(x: number) { return 2 * x }' },
-      { do: 'execute', code: ':history twice' },
-      { do: 'execute', code: '%defs' },
-      { do: 'execute', code: ':nonsense' },
-    ]);
-    const [, history, defs, unknown] = results as Executed[];
-    assert.match(shown(history!)!, /return 2 \* x/);
-    assert.match(shown(defs!)!, /twice\s+function\s+v1/);
-    assert.equal(unknown!.reply.ename, 'UnknownCommand');
-  });
-});
+test(
+  'cells starting with : or % run the command (cell magics); history_request tails the image history',
+  { skip: noClient },
+  async () => {
+    await withKernelSpec(async (dir) => {
+      const { results } = await actions(dir, [
+        { do: 'execute', code: 'function twice(x: number) { return 2 * x }' },
+        { do: 'execute', code: ':history twice' },
+        { do: 'execute', code: '%defs' },
+        { do: 'execute', code: ':nonsense' },
+        { do: 'history', n: 2 },
+      ]);
+      const [, history, defs, unknown, tail] = results as Executed[];
+      assert.match(shown(history!)!, /return 2 \* x/);
+      assert.match(shown(defs!)!, /twice\s+function\s+v1/);
+      assert.equal(unknown!.reply.ename, 'UnknownCommand');
+      // A console's up-arrow: the image's own history (a % magic as the command it ran).
+      assert.deepEqual((tail as unknown as { history: unknown[] }).history, [
+        [0, 3, ':defs'],
+        [0, 4, ':nonsense'],
+      ]);
+    });
+  },
+);
 
 test(
   'shutdown saves the image; a restart reopens it with its state',

@@ -177,6 +177,11 @@ def run_actions(script):
                     request(kc, "inspect", "inspect_reply", code=action["code"],
                             cursor_pos=action.get("cursor"))
                 )
+            elif do == "history":
+                results.append(
+                    request(kc, "history", "history_reply", hist_access_type="tail",
+                            n=action["n"])
+                )
             elif do == "is_complete":
                 results.append(request(kc, "is_complete", "is_complete_reply", code=action["code"]))
             elif do == "interrupt":

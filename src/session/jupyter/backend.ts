@@ -22,6 +22,8 @@ export interface KernelBackend {
   interrupt(): void;
   /** Output that arrives outside an entry's result: timers, processes, revivals. */
   onOutput(listener: OutputListener): void;
+  /** Entries and commands typed, oldest first (kept with the image, as the REPL's history). */
+  history(): readonly string[];
   /** Where the image lives (for the banner), if it has a file. */
   readonly description: string;
   /** `:quit` was entered. */
@@ -78,6 +80,7 @@ function engineBackend(
     // As `:inspect` typed at the prompt, without entering the REPL's history.
     inspect: (expression) => engine.exclusive(() => runCommand(engine, `:inspect ${expression}`)),
     interrupt: () => engine.interrupt(),
+    history: () => engine.history,
     onOutput(listener) {
       setListener(listener);
       // What opening found (entries not replayed, a stopped replay) is said once, first.

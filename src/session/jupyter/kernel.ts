@@ -210,7 +210,7 @@ export class JupyterKernel {
       case 'inspect_request':
         return await reply(await this.#inspect(request.content));
       case 'history_request':
-        return await reply({ status: 'ok', history: [] });
+        return await reply({ status: 'ok', history: historyTail(this.#backend, request.content) });
       case 'comm_info_request':
         return await reply({ status: 'ok', comms: {} });
       case 'interrupt_request':
@@ -338,6 +338,19 @@ export class JupyterKernel {
       text,
     });
   }
+}
+
+/**
+ * `history_request`: the image's own history (what the REPL's up-arrow walks), as
+ * [session, line, input] triples. Only `tail` is answered (what consoles ask for); the other
+ * access types get an empty list.
+ */
+function historyTail(backend: KernelBackend, content: Content): [number, number, string][] {
+  if (content.hist_access_type !== 'tail') return [];
+  const all = backend.history();
+  const n = Number.isInteger(content.n) && (content.n as number) >= 0 ? (content.n as number) : 10;
+  const start = Math.max(0, all.length - n);
+  return all.slice(start).map((input, i) => [0, start + i + 1, input]);
 }
 
 async function kernelInfo(backend: KernelBackend): Promise<Content> {
