@@ -42,7 +42,7 @@ const USAGE = `usage: viv [IMAGE] [options]
   --run-for S      with --batch: keep the processes running S seconds after the input ends
   --auto-rollback  when a redefinition makes a process crash past its restart limit, roll the
                    redefinition back and restart the process (default: only offer it)
-  -h, --help       this text
+  -h, --help       this text (viv jupyter --help: the Jupyter kernel)
   -v, --version    the version of Vivarium`;
 
 export type { EarlyPrompt } from './early-prompt.ts';
@@ -53,6 +53,11 @@ export async function main(
   options: { early?: EarlyPrompt; prestarted?: Runner } = {},
 ): Promise<number> {
   const { early, prestarted } = options;
+  // `viv jupyter ...`: the Jupyter kernel and its kernelspec (session/jupyter/main.ts).
+  if (argv[0] === 'jupyter') {
+    early?.cancel();
+    return (await import('./jupyter/main.ts')).jupyterMain(argv.slice(1));
+  }
   let args;
   try {
     args = parseArgs({

@@ -1,0 +1,628 @@
+// `viv jupyter`: the kernel driven by real Jupyter clients nobody here wrote (Debian's
+// python3-jupyter-client and python3-nbclient, through test/support/jupyter_driver.py), started
+// from a kernelspec that the real `viv jupyter install` wrote into a temporary JUPYTER_PATH.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createServer } from 'node:net';
+import type { AddressInfo, Server } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { CLI, batch, run, startCli, tempDir } from './helpers.ts';
+
+const PYTHON = '/usr/bin/python3';
+const DRIVER = fileURLToPath(new URL('./support/jupyter_driver.py', import.meta.url));
+const hasClient = spawnSync(PYTHON, ['-c', 'import jupyter_client']).status === 0;
+const hasNbclient = spawnSync(PYTHON, ['-c', 'import nbclient, nbformat']).status === 0;
+const noClient = hasClient
+  ? false
+  : `${PYTHON} cannot import jupyter_client (.ci/run installs python3-jupyter-client with apt-get)`;
+const noNbclient = hasNbclient
+  ? false
+  : `${PYTHON} cannot import nbclient (.ci/run installs python3-nbclient with apt-get)`;
+
+interface Iopub {
+  type: string;
+  content: Record<string, unknown> & { data?: Record<string, string>; text?: string };
+}
+interface Executed {
+  reply: Record<string, unknown>;
+  iopub: Iopub[];
+}
+
+/** A temp dir with a kernelspec `viv-test` (written by `viv jupyter install`) on image img.json. */
+async function withKernelSpec<T>(body: (dir: string) => Promise<T>): Promise<T> {
+  const dir = tempDir();
+  try {
+    const installed = await run(
+      [
+        'jupyter',
+        'install',
+        '--prefix',
+        dir.path,
+        '--image',
+        join(dir.path, 'img.json'),
+        '--name',
+        'viv-test',
+      ],
+      '',
+    );
+    assert.equal(installed.status, 0, installed.stderr);
+    return await body(dir.path);
+  } finally {
+    dir.remove();
+  }
+}
+
+function jupyterEnv(dir: string): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    JUPYTER_PATH: join(dir, 'share', 'jupyter'),
+    JUPYTER_DATA_DIR: join(dir, 'data'),
+    JUPYTER_RUNTIME_DIR: join(dir, 'runtime'),
+    JUPYTER_CONFIG_DIR: join(dir, 'config'),
+    // The kernel is started by jupyter_client with this environment: no test-runner options.
+    NODE_OPTIONS: '',
+    NODE_TEST_CONTEXT: '',
+  };
+}
+
+/** Runs the Python driver on a script; resolves with what it printed (parsed). */
+function driver<T>(dir: string, script: object): Promise<T> {
+  const file = join(dir, `script-${Math.random().toString(36).slice(2)}.json`);
+  writeFileSync(file, JSON.stringify(script));
+  return new Promise((resolve, reject) => {
+    const child = spawn(PYTHON, [DRIVER, file], { env: jupyterEnv(dir) });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    // The driver's every wait has a deadline; this one only keeps a hung driver from hanging npm test.
+    const stuck = setTimeout(() => child.kill('SIGKILL'), 300_000);
+    child.on('close', (status) => {
+      clearTimeout(stuck);
+      if (status !== 0) return reject(new Error(`driver exited ${status}:\n${stderr}`));
+      resolve(JSON.parse(stdout) as T);
+    });
+    child.on('error', reject);
+  });
+}
+
+/** Runs actions against a kernel on the spec's image; the kernel's stderr comes back too. */
+async function actions(dir: string, list: object[]) {
+  const stderr = join(dir, 'kernel-stderr.log');
+  const out = await driver<{ results: unknown[]; exited_by_itself: boolean }>(dir, {
+    kernel: 'viv-test',
+    stderr,
+    actions: list,
+  });
+  return { ...out, stderr: readFileSync(stderr, 'utf8') };
+}
+
+function shown(executed: Executed): string | undefined {
+  return executed.iopub.find((m) => m.type === 'execute_result')?.content.data?.['text/plain'];
+}
+
+test('viv jupyter install --prefix P --image I writes a kernelspec that runs this checkout', async () => {
+  await withKernelSpec(async (dir) => {
+    const spec = JSON.parse(
+      readFileSync(join(dir, 'share', 'jupyter', 'kernels', 'viv-test', 'kernel.json'), 'utf8'),
+    );
+    assert.equal(spec.argv[0], process.execPath);
+    assert.equal(spec.argv[1], fileURLToPath(new URL('../bin/viv.js', import.meta.url)));
+    assert.deepEqual(spec.argv.slice(2), [
+      'jupyter',
+      '--connection-file',
+      '{connection_file}',
+      '--image',
+      join(dir, 'img.json'),
+    ]);
+    assert.equal(spec.language, 'typescript');
+    assert.equal(spec.interrupt_mode, 'message');
+    assert.match(spec.display_name, /^Vivarium \(TypeScript/);
+  });
+});
+
+test('viv jupyter install (--user) writes to $JUPYTER_DATA_DIR/kernels/vivarium', async () => {
+  const dir = tempDir();
+  try {
+    const done = spawnSync(process.execPath, [CLI, 'jupyter', 'install', '--user'], {
+      env: { ...process.env, JUPYTER_DATA_DIR: dir.path },
+      encoding: 'utf8',
+    });
+    assert.equal(done.status, 0, done.stderr);
+    const spec = JSON.parse(
+      readFileSync(join(dir.path, 'kernels', 'vivarium', 'kernel.json'), 'utf8'),
+    );
+    assert.equal(spec.display_name, 'Vivarium (TypeScript)');
+    assert.ok(!spec.argv.includes('--image'));
+  } finally {
+    dir.remove();
+  }
+});
+
+test('viv jupyter refuses what it cannot do, saying why', async () => {
+  const attach = await run(['jupyter', '--attach', '127.0.0.1:9999', '--connection-file', 'x'], '');
+  assert.equal(attach.status, 2);
+  assert.match(
+    attach.stderr,
+    /--attach 127\.0\.0\.1:9999: attaching to a served image is not available yet/,
+  );
+  const dir = tempDir();
+  try {
+    const file = join(dir.path, 'conn.json');
+    writeFileSync(file, JSON.stringify({ ip: '127.0.0.1', key: 'k', shell_port: 'x' }));
+    const bad = await run(['jupyter', '--connection-file', file], '');
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /conn\.json: shell_port must be a port number, not "x"/);
+  } finally {
+    dir.remove();
+  }
+  const none = await run(['jupyter'], '');
+  assert.equal(none.status, 2);
+  assert.match(none.stderr, /needs --connection-file FILE/);
+});
+
+test(
+  'execute: 1 + 1 shows 2, errors name the user line, kernel_info says typescript',
+  { skip: noClient },
+  async () => {
+    await withKernelSpec(async (dir) => {
+      const { results } = await actions(dir, [
+        { do: 'kernel_info' },
+        { do: 'heartbeat' },
+        { do: 'execute', code: '1 + 1' },
+        { do: 'execute', code: "console.log('hi')\n40 + 2" },
+        { do: 'execute', code: 'function g(x: number) {\n  return (x as any).foo.bar\n}\ng(1)' },
+        {
+          do: 'execute',
+          code: "await new Promise((r) => setTimeout(() => { console.log('inside'); r(7) }, 20))",
+        },
+      ]);
+      const [info, heartbeat, two, printed, failed, awaited] = results as [
+        Record<string, any>,
+        { beating: boolean },
+        Executed,
+        Executed,
+        Executed,
+        Executed,
+      ];
+      assert.equal(info.language_info.name, 'typescript');
+      assert.equal(info.language_info.file_extension, '.ts');
+      assert.equal(info.protocol_version, '5.3');
+      assert.equal(heartbeat.beating, true);
+      assert.equal(two.reply.status, 'ok');
+      assert.equal(shown(two), '2');
+      assert.deepEqual(two.iopub[0], {
+        type: 'execute_input',
+        content: { code: '1 + 1', execution_count: 1 },
+      });
+      assert.equal(printed.reply.execution_count, 2);
+      assert.deepEqual(printed.iopub.find((m) => m.type === 'stream')?.content, {
+        name: 'stdout',
+        text: 'hi\n',
+      });
+      assert.equal(shown(printed), '42');
+      assert.equal(failed.reply.status, 'error');
+      assert.equal(failed.reply.ename, 'TypeError');
+      const error = failed.iopub.find((m) => m.type === 'error')!.content;
+      assert.equal(error.ename, 'TypeError');
+      const traceback = error.traceback as string[];
+      assert.equal(traceback[0], '2 |   return (x as any).foo.bar');
+      assert.match(traceback[2]!, /^Uncaught TypeError: Cannot read properties of undefined/);
+      // What a cell's timer prints while the cell awaits belongs to that cell.
+      assert.equal(awaited.iopub.find((m) => m.type === 'stream')?.content.text, 'inside\n');
+      assert.equal(shown(awaited), '7');
+    });
+  },
+);
+
+test(
+  'execute: a redefinition is seen through a reference held before it',
+  { skip: noClient },
+  async () => {
+    await withKernelSpec(async (dir) => {
+      const { results } = await actions(dir, [
+        { do: 'execute', code: 'function f() { return 1 }\nconst held = { call: f }' },
+        { do: 'execute', code: 'function f() { return 2 }' },
+        { do: 'execute', code: 'held.call()' },
+        { do: 'execute', code: 'held.call === f' },
+      ]);
+      const [defined, redefined, called, same] = results as Executed[];
+      assert.equal(shown(defined!), 'f: function v1, held: const v1');
+      assert.equal(shown(redefined!), 'f: function v2');
+      assert.equal(shown(called!), '2');
+      assert.equal(shown(same!), 'true');
+    });
+  },
+);
+
+test(
+  'complete on a live object, inspect it, and is_complete by the REPL rule',
+  { skip: noClient },
+  async () => {
+    await withKernelSpec(async (dir) => {
+      const { results } = await actions(dir, [
+        { do: 'execute', code: 'const point = { alpha: 1, beta: 2 }\npoint.gamma = 3' },
+        { do: 'complete', code: 'point.ga', cursor: 8 },
+        { do: 'complete', code: 'x = 1\npoint.', cursor: 12 },
+        { do: 'complete', code: ':de', cursor: 3 },
+        { do: 'inspect', code: 'log(point)', cursor: 6 },
+        { do: 'inspect', code: '(1 + ', cursor: 2 },
+        { do: 'is_complete', code: 'function h() {' },
+        { do: 'is_complete', code: 'function h() {}' },
+        { do: 'is_complete', code: 'let = = 1' },
+        { do: 'is_complete', code: ':defs' },
+        { do: 'is_complete', code: ':check class A {' },
+        // Jupyter counts the cursor in code points: 😀 is one, two UTF-16 units.
+        { do: 'complete', code: "'😀'; point.ga", cursor: 13 },
+      ]);
+      const [
+        ,
+        gamma,
+        all,
+        command,
+        inspected,
+        nothing,
+        open,
+        closed,
+        invalid,
+        magic,
+        check,
+        emoji,
+      ] = results as Record<string, any>[];
+      // `gamma` was added by a statement, so only the live object knows it.
+      assert.deepEqual(gamma!.matches, ['gamma']);
+      assert.equal(gamma!.cursor_start, 6);
+      assert.equal(gamma!.cursor_end, 8);
+      assert.deepEqual(
+        ['alpha', 'beta', 'gamma'].filter((k) => all!.matches.includes(k)),
+        ['alpha', 'beta', 'gamma'],
+      );
+      assert.equal(all!.cursor_start, 12);
+      assert.ok(command!.matches.includes(':defs'));
+      assert.equal(inspected!.found, true);
+      assert.match(inspected!.data['text/plain'], /alpha: 1[\s\S]*gamma: 3/);
+      assert.equal(nothing!.found, false);
+      assert.equal(open!.status, 'incomplete');
+      assert.equal(closed!.status, 'complete');
+      assert.equal(invalid!.status, 'invalid');
+      assert.equal(magic!.status, 'complete');
+      assert.equal(check!.status, 'incomplete');
+      assert.deepEqual(emoji!.matches, ['gamma']);
+      assert.equal(emoji!.cursor_start, 11);
+      assert.equal(emoji!.cursor_end, 13);
+    });
+  },
+);
+
+test(
+  'interrupt_request stops for(;;){} as Ctrl-C does, and the kernel answers after',
+  { skip: noClient },
+  async () => {
+    await withKernelSpec(async (dir) => {
+      const { results } = await actions(dir, [
+        { do: 'execute', code: 'let before = 1' },
+        { do: 'interrupt', code: 'before = 2\nfor(;;){}' },
+        { do: 'execute', code: 'before + 1' },
+      ]);
+      const [, stopped, after] = results as [
+        Executed,
+        { reply: Record<string, unknown> },
+        Executed,
+      ];
+      assert.equal(stopped.reply.status, 'error');
+      assert.equal(stopped.reply.ename, 'Interrupted');
+      // The interrupted entry was one transaction: nothing of it was kept.
+      assert.equal(shown(after), '2');
+    });
+  },
+);
+
+test(
+  'a message signed with a wrong key is dropped unrun and logged; good ones still run',
+  { skip: noClient },
+  async () => {
+    await withKernelSpec(async (dir) => {
+      const { results, stderr } = await actions(dir, [
+        { do: 'bad_signature', code: 'var hacked = 1', then: 'typeof hacked' },
+        { do: 'execute', code: '2 + 2' },
+      ]);
+      const [refused, good] = results as [Executed & { answered_bad: boolean }, Executed];
+      assert.equal(refused.answered_bad, false);
+      assert.equal(shown(refused), "'undefined'");
+      assert.equal(shown(good), '4');
+      assert.match(stderr, /dropped a message on shell: bad signature/);
+    });
+  },
+);
+
+test(
+  'a timer prints between executions: a stream message on iopub',
+  { skip: noClient },
+  async () => {
+    await withKernelSpec(async (dir) => {
+      const { results } = await actions(dir, [
+        { do: 'execute', code: "setTimeout(() => console.log('from the timer'), 20); 'set'" },
+        { do: 'wait_stream', text: 'from the timer' },
+      ]);
+      const [set, stream] = results as [
+        Executed,
+        { content: Record<string, string>; parent: string },
+      ];
+      assert.equal(shown(set), "'set'");
+      assert.deepEqual(stream.content, { name: 'stdout', text: 'from the timer\n' });
+    });
+  },
+);
+
+test(
+  'cells starting with : or % run the command (cell magics); history_request tails the image history',
+  { skip: noClient },
+  async () => {
+    await withKernelSpec(async (dir) => {
+      const { results } = await actions(dir, [
+        { do: 'execute', code: 'function twice(x: number) { return 2 * x }' },
+        { do: 'execute', code: ':history twice' },
+        { do: 'execute', code: '%defs' },
+        { do: 'execute', code: ':nonsense' },
+        { do: 'history', n: 2 },
+      ]);
+      const [, history, defs, unknown, tail] = results as Executed[];
+      assert.match(shown(history!)!, /return 2 \* x/);
+      assert.match(shown(defs!)!, /twice\s+function\s+v1/);
+      assert.equal(unknown!.reply.ename, 'UnknownCommand');
+      // A console's up-arrow: the image's own history (a % magic as the command it ran).
+      assert.deepEqual((tail as unknown as { history: unknown[] }).history, [
+        [0, 3, ':defs'],
+        [0, 4, ':nonsense'],
+      ]);
+    });
+  },
+);
+
+test(
+  'shutdown saves the image; a restart reopens it with its state',
+  { skip: noClient },
+  async () => {
+    await withKernelSpec(async (dir) => {
+      const { results, exited_by_itself } = await actions(dir, [
+        { do: 'execute', code: 'const kept = [1, 2, 3]' },
+        { do: 'restart' },
+        { do: 'execute', code: 'kept.length' },
+        { do: 'execute', code: 'kept.push(4)' },
+      ]);
+      assert.equal(shown(results[2] as Executed), '3');
+      assert.equal(exited_by_itself, true);
+      // The last shutdown saved too: the terminal's viv opens the same image with it.
+      const reopened = await batch(['kept.length'], ['--image', join(dir, 'img.json')]);
+      assert.equal(reopened.results[0]!.value, '4');
+    });
+  },
+);
+
+test(
+  'nbclient runs a notebook end to end on the kernel',
+  { skip: noClient || noNbclient },
+  async () => {
+    await withKernelSpec(async (dir) => {
+      const cell = (source: string) => ({
+        cell_type: 'code',
+        execution_count: null,
+        metadata: {},
+        outputs: [],
+        source,
+      });
+      const notebook = join(dir, 'counter.ipynb');
+      writeFileSync(
+        notebook,
+        JSON.stringify({
+          nbformat: 4,
+          nbformat_minor: 5,
+          metadata: {
+            kernelspec: { name: 'viv-test', display_name: 'Vivarium', language: 'typescript' },
+          },
+          cells: [
+            cell('class Counter {\n  n = 0\n  inc() { return ++this.n }\n}'),
+            cell('const c = new Counter()\nc.inc()\nc.inc()'),
+            cell("console.log('count', c.n)"),
+            cell('class Counter {\n  n = 0\n  inc() { return this.n += 10 }\n}\nc.inc()'),
+            cell('c.nope()'),
+          ].map((c, i) => ({ ...c, id: `cell-${i}` })),
+        }),
+      );
+      const { cells, language } = await driver<{
+        cells: Record<string, any>[][];
+        language: string;
+      }>(dir, {
+        kernel: 'viv-test',
+        notebook,
+      });
+      assert.equal(language, 'typescript');
+      assert.equal(cells[0]![0].data['text/plain'], 'Counter: class v1');
+      assert.equal(cells[1]![0].data['text/plain'], '2');
+      assert.deepEqual(cells[2]![0], { output_type: 'stream', name: 'stdout', text: 'count 2\n' });
+      // The live instance took the new method: 2 + 10.
+      assert.equal(cells[3]![0].data['text/plain'], '12');
+      assert.equal(cells[4]![0].output_type, 'error');
+      assert.equal(cells[4]![0].ename, 'TypeError');
+    });
+  },
+);
+
+test(
+  'malformed messages are dropped and logged; the kernel answers after',
+  { skip: noClient },
+  async () => {
+    await withKernelSpec(async (dir) => {
+      const { results, stderr } = await actions(dir, [{ do: 'garbage', then: '6 * 7' }]);
+      assert.equal(shown(results[0] as Executed), '42');
+      assert.match(stderr, /dropped a message on shell: no "<IDS\|MSG>" delimiter frame/);
+      assert.match(
+        stderr,
+        /dropped a message on shell: 2 frames after the delimiter: a signature and 4 JSON parts needed/,
+      );
+      assert.match(stderr, /dropped a message on shell: the header is not JSON/);
+    });
+  },
+);
+
+test(
+  'a running process prints on every tick: stream messages on iopub',
+  { skip: noClient },
+  async () => {
+    await withKernelSpec(async (dir) => {
+      const { results } = await actions(dir, [
+        {
+          do: 'execute',
+          code: "function beat(state: { n: number }) {\n  console.log('beat', ++state.n)\n}\nspawn('drum', { every: 20, step: beat, state: { n: 0 } }); 'spawned'",
+        },
+        { do: 'wait_stream', text: 'beat 3' },
+        { do: 'execute', code: ':stop drum' },
+      ]);
+      const [, stream] = results as [Executed, { content: Record<string, string> }];
+      assert.equal(stream.content.name, 'stdout');
+    });
+  },
+);
+
+test(':quit in a cell saves the image and ends the kernel', { skip: noClient }, async () => {
+  await withKernelSpec(async (dir) => {
+    const { results, exited_by_itself } = await actions(dir, [
+      { do: 'execute', code: 'const saved = "yes"' },
+      { do: 'execute', code: ':quit' },
+    ]);
+    assert.equal((results[1] as Executed).reply.status, 'ok');
+    assert.equal(exited_by_itself, true);
+    const reopened = await batch(['saved'], ['--image', join(dir, 'img.json')]);
+    assert.equal(reopened.results[0]!.value, "'yes'");
+  });
+});
+
+test('viv jupyter on an image open in another session says so and exits', async () => {
+  const dir = tempDir();
+  try {
+    const image = join(dir.path, 'held.json');
+    const holder = startCli(['--batch', '--json', '--image', image]);
+    holder.child.stdin!.write('1\n');
+    await holder.waitForLines(1);
+    const connection = join(dir.path, 'conn.json');
+    writeFileSync(
+      connection,
+      JSON.stringify({
+        ip: '127.0.0.1',
+        key: 'k',
+        transport: 'tcp',
+        shell_port: 1,
+        iopub_port: 2,
+        stdin_port: 3,
+        control_port: 4,
+        hb_port: 5,
+      }),
+    );
+    const refused = await run(['jupyter', '--connection-file', connection, '--image', image], '');
+    holder.child.stdin!.end();
+    await holder.closed;
+    assert.equal(refused.status, 2);
+    assert.match(refused.stderr, /held\.json is open in another Vivarium process \(pid \d+\)/);
+  } finally {
+    dir.remove();
+  }
+});
+
+test(
+  'a failed cell aborts the cells queued behind it (stop_on_error), as ipykernel does',
+  { skip: noClient },
+  async () => {
+    await withKernelSpec(async (dir) => {
+      const { results } = await actions(dir, [
+        { do: 'queue_interrupt', codes: ['for(;;){}', 'const q2 = 2', 'const q3 = 3'] },
+        { do: 'execute', code: 'typeof q2 + typeof q3' },
+        { do: 'execute', code: 'const q4 = 4' },
+      ]);
+      const [queued, after, later] = results as [
+        { replies: Record<string, unknown>[] },
+        Executed,
+        Executed,
+      ];
+      assert.deepEqual(
+        queued.replies.map((r) => r.status),
+        ['error', 'aborted', 'aborted'],
+      );
+      assert.equal(shown(after), "'undefinedundefined'");
+      // Sent after the failure was seen: it runs.
+      assert.equal(shown(later), 'q4: const v1');
+    });
+  },
+);
+
+/** Ports free now on loopback (the kernel binds them right after). */
+async function freePorts(n: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from({ length: n }, () => {
+      const server = createServer();
+      return new Promise<Server>((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+    }),
+  );
+  const ports = servers.map((s) => (s.address() as AddressInfo).port);
+  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  return ports;
+}
+
+test('a kernel whose starter died shuts down by itself, saving and releasing the image', async () => {
+  const dir = tempDir();
+  try {
+    const [shell, iopub, stdin, control, hb] = await freePorts(5);
+    const connection = join(dir.path, 'conn.json');
+    writeFileSync(
+      connection,
+      JSON.stringify({
+        ip: '127.0.0.1',
+        key: 'secret',
+        transport: 'tcp',
+        signature_scheme: 'hmac-sha256',
+        shell_port: shell,
+        iopub_port: iopub,
+        stdin_port: stdin,
+        control_port: control,
+        hb_port: hb,
+      }),
+    );
+    const image = join(dir.path, 'orphan.json');
+    // A shell starts the kernel (as Jupyter's kernel manager would), says its pid, and waits.
+    const starter = spawn(
+      '/bin/sh',
+      [
+        '-c',
+        '"$0" "$@" & echo $!; wait',
+        process.execPath,
+        CLI,
+        'jupyter',
+        '--connection-file',
+        connection,
+        '--image',
+        image,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } },
+    );
+    let out = '';
+    let err = '';
+    starter.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    starter.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+    const ended = new Promise((resolve) => starter.stderr.on('close', resolve));
+    while (!/serving/.test(err)) await new Promise((r) => setTimeout(r, 50));
+    const kernel = Number(out.trim());
+    starter.kill('SIGKILL');
+    await ended; // the kernel held the pipe: it is closed when the kernel has exited
+    assert.match(err, /the process that started the kernel \(pid \d+\) is gone: shutting down/);
+    // Gone, or a zombie waiting for its new parent to reap it.
+    assert.ok(
+      !existsSync(`/proc/${kernel}`) || /\) Z /.test(readFileSync(`/proc/${kernel}/stat`, 'utf8')),
+    );
+    const reopened = await batch(['1 + 1'], ['--image', image]);
+    assert.equal(reopened.results[0]!.value, '2');
+  } finally {
+    dir.remove();
+  }
+});
