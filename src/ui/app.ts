@@ -4,7 +4,7 @@ import { createElement as h, useEffect, useRef, useState } from 'react';
 import type { ReactElement } from 'react';
 import { Box, Static, Text, useApp, useInput, useStdout, useWindowSize } from 'ink';
 import type { DefSummary, Progress } from '../shared/types.ts';
-import type { Engine } from '../session/engine/engine.ts';
+import type { SessionPort } from '../session/port.ts';
 import {
   complete,
   definitions,
@@ -47,7 +47,7 @@ export interface Printer {
 }
 
 interface Props {
-  engine: Engine;
+  engine: SessionPort;
   imageName: string;
   printer: Printer;
 }
@@ -116,7 +116,12 @@ export function App({ engine, imageName, printer }: Props): ReactElement {
     };
     void refresh();
     const timer = setInterval(() => void refresh(), 2000);
-    return () => clearInterval(timer);
+    // A served image: another client's definitions show in the panel at once.
+    const stopWatching = engine.onChange?.(() => void refresh());
+    return () => {
+      clearInterval(timer);
+      stopWatching?.();
+    };
   }, []);
 
   useEffect(() => {
