@@ -23,7 +23,12 @@ const argv = process.argv.slice(2);
 // and takes keystrokes at once, while the REPL and the image load; the REPL then draws itself
 // in its place and receives everything typed, so nothing is lost.
 const early =
-  process.stdin.isTTY && process.stdout.isTTY && argv.length <= 1 && !argv[0]?.startsWith('-')
+  process.stdin.isTTY &&
+  process.stdout.isTTY &&
+  argv.length <= 1 &&
+  !argv[0]?.startsWith('-') &&
+  argv[0] !== 'serve' &&
+  argv[0] !== 'attach'
     ? instantPrompt()
     : undefined;
 

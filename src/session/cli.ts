@@ -14,6 +14,8 @@ import { printedLine, runBatch } from './batch.ts';
 import type { Printer } from '../ui/app.ts';
 import { stdlibEntries } from './stdlib.ts';
 import type { Runner } from './guest/spawn.ts';
+import { prepareServe, serveUntil, SERVE_USAGE } from './serve/serve.ts';
+import type { Server } from './serve/server.ts';
 
 const USAGE = `usage: viv [IMAGE] [options]
 
@@ -36,7 +38,9 @@ const USAGE = `usage: viv [IMAGE] [options]
   --auto-rollback  when a redefinition makes a process crash past its restart limit, roll the
                    redefinition back and restart the process (default: only offer it)
   -h, --help       this text
-  -v, --version    the version of Vivarium`;
+  -v, --version    the version of Vivarium
+
+${SERVE_USAGE}`;
 
 export type { EarlyPrompt } from './early-prompt.ts';
 import type { EarlyPrompt } from './early-prompt.ts';
@@ -46,6 +50,9 @@ export async function main(
   options: { early?: EarlyPrompt; prestarted?: Runner } = {},
 ): Promise<number> {
   const { early, prestarted } = options;
+  if (argv[0] === 'attach') return (await import('./serve/attach.ts')).attachMain(argv.slice(1));
+  const serving = argv[0] === 'serve';
+  if (serving) argv = argv.slice(1);
   let args;
   try {
     args = parseArgs({
@@ -63,6 +70,10 @@ export async function main(
         'read-only': { type: 'boolean', default: false },
         'in-place': { type: 'boolean', default: false },
         'skip-entry': { type: 'string', multiple: true },
+        listen: { type: 'string' },
+        'listen-anywhere': { type: 'boolean', default: false },
+        'hello-timeout': { type: 'string' },
+        'max-waiting': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
         version: { type: 'boolean', short: 'v', default: false },
       },
@@ -95,18 +106,30 @@ export async function main(
     return usageError(`--run-for needs a number of seconds, not "${values['run-for']}"`);
   if (values.json && !values.batch) return usageError('--json needs --batch');
   if (positionals[0] && values.image) return usageError('give the image once: IMAGE or --image');
+  const helloTimeoutMs = numberOption('--hello-timeout', values['hello-timeout'], 10_000, 1);
+  const maxWaiting = numberOption('--max-waiting', values['max-waiting'], 16, 1);
+  if (typeof helloTimeoutMs === 'string') return usageError(helloTimeoutMs);
+  if (typeof maxWaiting === 'string') return usageError(maxWaiting);
+  const serveFlag = ['listen', 'listen-anywhere', 'hello-timeout', 'max-waiting'].find(
+    (flag) => values[flag as keyof typeof values] && !serving,
+  );
+  if (serveFlag) return usageError(`--${serveFlag} is an option of viv serve`);
+  if (serving && values.batch)
+    return usageError('viv serve reads no entries: --batch is not for it');
 
-  const batch = values.batch || !process.stdin.isTTY;
+  // A served image has no terminal of its own: it runs as batch mode does, without input.
+  const batch = values.batch || serving || !process.stdin.isTTY;
   // Colours as Node's REPL decides them: NO_COLOR, FORCE_COLOR, NODE_DISABLE_COLORS and TERM.
   const colors = !batch && process.stdout.hasColors?.() === true;
   const readOnly = values['read-only'];
   const choice = chooseImage(positionals[0] ?? values.image, {
-    batch,
+    batch: batch && !serving,
     inPlace: values['in-place'],
   });
   // Read-only reads a shipped image where it is: nothing is copied, nothing written.
   const imagePath = readOnly && choice.copyFrom ? choice.copyFrom : choice.path;
   let store: Store | undefined;
+  let server: Server | undefined;
   try {
     if (!readOnly && choice.notice) {
       makeCopy(choice);
@@ -119,6 +142,14 @@ export async function main(
     for (const entry of skips) {
       if (!store) return usageError('--skip-entry needs an image');
       await skipEntry(store, entry);
+    }
+    if (serving) {
+      server = prepareServe(store!.path, {
+        listen: values.listen,
+        anywhere: values['listen-anywhere'],
+        helloTimeoutMs,
+        maxWaiting,
+      });
     }
   } catch (error) {
     early?.cancel();
@@ -153,16 +184,24 @@ export async function main(
       prestarted,
       opening,
       autoRollback: values['auto-rollback'],
-      onProgress: (progress) => printer.progress?.(progress),
+      onProgress: (progress) => {
+        printer.progress?.(progress);
+        server?.progress(progress);
+      },
       onProcess: ({ message, offer }) => {
+        server?.notice(message, offer);
         if (!batch) {
           printer.print(message);
           if (offer) printer.offer?.(offer);
         } else process.stderr.write(`viv: ${message}\n`);
       },
-      onRevive: say,
+      onRevive: (message) => {
+        server?.notice(message);
+        say(message);
+      },
       onPrint: (stream, text) => {
-        if (batch && values.json) process.stdout.write(printedLine(stream, text) + '\n');
+        if (server) server.print(stream, text);
+        else if (batch && values.json) process.stdout.write(printedLine(stream, text) + '\n');
         else if (!batch) printer.print(text);
         else (stream === 'err' ? process.stderr : process.stdout).write(text + '\n');
       },
@@ -202,7 +241,8 @@ export async function main(
   const shutdown = watchShutdown(engine, batch);
   let status = 0;
   try {
-    if (batch) {
+    if (server) status = await serveUntil(server, engine, shutdown.stopped);
+    else if (batch) {
       status = await runBatch(engine, {
         json: values.json,
         input: process.stdin,
