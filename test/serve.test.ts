@@ -5,7 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect as netConnect } from 'node:net';
 import type { Socket } from 'node:net';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { batch, run, startCli, tempDir, values, withImage } from './helpers.ts';
@@ -477,3 +478,55 @@ test('viv attach: a clear error when nothing serves the image or the token is wr
     }
   });
 });
+
+const hasTmux = spawnSync('tmux', ['-V']).status === 0;
+const VIV = fileURLToPath(new URL('../bin/viv.js', import.meta.url));
+
+test(
+  'viv attach in a terminal: the REPL on a served image, what another client defines shows, Ctrl-D detaches',
+  { skip: hasTmux ? false : 'tmux is not installed (.ci/run installs it with apt-get)' },
+  async () => {
+    await withImage(async (image) => {
+      const served = await serve(image);
+      const pane = `viv-attach-${process.pid}`;
+      const tmux = (...args: string[]) => execFileSync('tmux', args, { encoding: 'utf8' });
+      const screen = () => tmux('capture-pane', '-t', pane, '-p', '-S', '-200');
+      const shows = (what: RegExp) => until(() => what.test(screen()) || undefined, screen);
+      const type = (text: string) => {
+        tmux('send-keys', '-t', pane, '-l', text);
+        tmux('send-keys', '-t', pane, 'Enter');
+      };
+      const other = await connect(served.address, served.token);
+      try {
+        const command = `${process.execPath} ${VIV} attach ${image}; echo "attach exited with $?"; sleep 60`;
+        tmux('new-session', '-d', '-s', pane, '-x', '110', '-y', '30', '-e', 'CI=true', command);
+        await shows(/attached to img\.json at unix:.* as client 2/);
+        await shows(/^viv>/m);
+        type('class Greeter { hi() { return "hi from the terminal" } }');
+        await shows(/Greeter: class v1/);
+        // The other client sees the terminal's class; the terminal is told of the other's entry.
+        assert.equal(await value(other, 'new Greeter().hi()'), "'hi from the terminal'");
+        await value(other, 'const fromOther = 7');
+        await shows(/client 1 defined fromOther/);
+        // The definitions panel (Ctrl-T) lists both, from the served image.
+        tmux('send-keys', '-t', pane, 'C-t');
+        await shows(/Definitions[\s\S]*Greeter[\s\S]*fromOther/);
+        // Tab completes names of the served image.
+        tmux('send-keys', '-t', pane, '-l', 'fromOt');
+        tmux('send-keys', '-t', pane, 'Tab');
+        await shows(/viv> fromOther/);
+        tmux('send-keys', '-t', pane, ' * 6', 'Enter');
+        await shows(/^42$/m);
+        tmux('send-keys', '-t', pane, 'C-d');
+        await shows(/attach exited with 0/);
+        // Detaching left the image served.
+        assert.equal(await value(other, 'fromOther * 2'), '14');
+        assert.equal(served.child.exitCode, null);
+      } finally {
+        spawnSync('tmux', ['kill-session', '-t', pane]);
+        await other.close();
+        await stop(served);
+      }
+    });
+  },
+);
