@@ -9,7 +9,7 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { batch, run, startCli, tempDir, values, withImage } from './helpers.ts';
+import { batch, childOf, run, startCli, tempDir, untilBusy, values, withImage } from './helpers.ts';
 import { connect } from '../src/session/serve/client.ts';
 import type { RemoteSession } from '../src/session/serve/client.ts';
 import { MAX_FRAME_BYTES } from '../src/session/serve/protocol.ts';
@@ -200,6 +200,30 @@ test('viv serve: :quit detaches a client and the image goes on running', async (
       assert.equal(served.child.exitCode, null);
       await stillServes(served, 'kept', '42');
     } finally {
+      await stop(served);
+    }
+  });
+});
+
+test('viv serve: the interrupt of a client (Ctrl-C) stops its endless entry; the entry queued behind it runs', async () => {
+  await withImage(async (image) => {
+    const served = await serve(image);
+    const a = await connect(served.address, served.token);
+    const b = await connect(served.address, served.token);
+    try {
+      await value(a, 'let before = 1');
+      const endless = a.submit('before = 2; while (true) {}');
+      const runner = await until(() => childOf(served.child.pid!));
+      await untilBusy(runner);
+      const queued = value(b, 'before + 40');
+      a.interrupt();
+      const stopped = await endless;
+      assert.equal(stopped.error?.name, 'Interrupted');
+      // Nothing of the interrupted entry was kept; B's entry ran after it, on the image as it was.
+      assert.equal(await queued, '41');
+    } finally {
+      await a.close();
+      await b.close();
       await stop(served);
     }
   });
