@@ -524,7 +524,7 @@ test(
       try {
         const command = `${process.execPath} ${VIV} attach ${image}; echo "attach exited with $?"; sleep 60`;
         tmux('new-session', '-d', '-s', pane, '-x', '110', '-y', '30', '-e', 'CI=true', command);
-        await shows(/attached to img\.json at unix:.* as client 2/);
+        await shows(/attached to img\.json \(unix:.*\) as client 2/);
         await shows(/^viv>/m);
         type('class Greeter { hi() { return "hi from the terminal" } }');
         await shows(/Greeter: class v1/);

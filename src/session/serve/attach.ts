@@ -82,7 +82,7 @@ export async function attachMain(argv: string[]): Promise<number> {
       printer.print(`· client ${client} defined ${names.join(', ')}`),
     );
     printer.print(
-      `attached to ${session.image} at ${session.address} as client ${session.client}; :quit or Ctrl-D detaches (the image goes on running)`,
+      `attached to ${session.image} (${session.address}) as client ${session.client}; :quit or Ctrl-D detaches`,
     );
     const { runUi } = await import('../../ui/run-ui.ts');
     const colors = process.stdout.hasColors?.() === true;
