@@ -7,7 +7,7 @@ import { connect as netConnect } from 'node:net';
 import type { Socket } from 'node:net';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { batch, childOf, run, startCli, tempDir, untilBusy, values, withImage } from './helpers.ts';
 import { connect } from '../src/session/serve/client.ts';
@@ -497,6 +497,25 @@ test('viv attach: a clear error when nothing serves the image or the token is wr
       );
       assert.equal(refused.status, 2);
       assert.match(refused.stderr, /refused the connection: wrong token/);
+      // An address file others could have written is not trusted with the token.
+      chmodSync(`${image}.address`, 0o666);
+      const loose = await run(['attach', image, '--batch'], '1\n');
+      assert.equal(loose.status, 2);
+      assert.match(
+        loose.stderr,
+        /address file .*img\.json\.address can be written by others \(mode 0666\)/,
+      );
+      chmodSync(`${image}.address`, 0o600);
+      if (process.getuid?.() === 0) {
+        // Nor a socket that belongs to someone else.
+        const socket = served.address.slice('unix:'.length);
+        chownSync(socket, 65534, 65534);
+        const foreign = await run(['attach', image, '--batch'], '1\n');
+        assert.match(foreign.stderr, /the socket .* belongs to another user \(uid 65534\)/);
+        chownSync(socket, 0, 0);
+      }
+      const fine = await run(['attach', image, '--batch', '--json'], '"still fine"\n');
+      assert.match(fine.stdout, /still fine/, fine.stderr);
     } finally {
       await stop(served);
     }
@@ -554,3 +573,26 @@ test(
     });
   },
 );
+
+test('viv serve holds the image lock while it serves; SIGINT saves the image and stops it', async () => {
+  await withImage(async (image) => {
+    const served = await serve(image);
+    try {
+      const second = await run(['serve', image], '');
+      assert.equal(second.status, 2);
+      assert.match(second.stderr, /is open in another Vivarium process \(pid \d+\)/);
+      const other = await batch(['1'], [image]);
+      assert.equal(other.status, 2);
+      const a = await connect(served.address, served.token);
+      await value(a, 'const savedOnInterrupt = "yes"');
+      const closing = new Promise<string>((resolve) => a.on('close', resolve));
+      served.child.kill('SIGINT');
+      assert.match(await closing, /the server is stopping: the image is being saved and closed/);
+      assert.equal(await served.closed, 130);
+    } finally {
+      if (served.child.exitCode === null) await stop(served);
+    }
+    assert.equal(existsSync(`${image}.sock`), false, 'the socket goes when it stops');
+    assert.deepEqual(values(await batch(['savedOnInterrupt'], [image])), ["'yes'"]);
+  });
+});

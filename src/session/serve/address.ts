@@ -82,8 +82,35 @@ export function addressFile(image: string): string {
 export function writeAddressFile(image: string, address: Address): void {
   const file = addressFile(image);
   const temp = `${file}.${process.pid}.tmp`;
-  writeFileSync(temp, formatAddress(address) + '\n', { mode: 0o600 });
+  rmSync(temp, { force: true });
+  // O_EXCL: never through a link someone left at the temporary name.
+  writeFileSync(temp, formatAddress(address) + '\n', { mode: 0o600, flag: 'wx' });
   renameSync(temp, file);
+}
+
+/**
+ * Refuses a file or socket the client would trust with its token (where to send it) when
+ * someone else could have put it there: it must be its user's, and not writable by others.
+ */
+export function checkOwnFile(path: string, what: string): void {
+  let stat;
+  try {
+    stat = lstatSync(path);
+  } catch {
+    return;
+  }
+  const uid = process.getuid?.();
+  if (uid !== undefined && stat.uid !== uid) {
+    throw new AddressError(
+      `${what} ${path} belongs to another user (uid ${stat.uid}): not sending the token there`,
+    );
+  }
+  if (stat.isFile() && (stat.mode & 0o022) !== 0) {
+    const mode = (stat.mode & 0o777).toString(8).padStart(4, '0');
+    throw new AddressError(
+      `${what} ${path} can be written by others (mode ${mode}): not sending the token where it says`,
+    );
+  }
 }
 
 export function removeAddressFile(image: string): void {
@@ -127,6 +154,7 @@ export function resolveTarget(
     );
   }
   const file = addressFile(target);
+  checkOwnFile(file, 'the address file');
   let text: string;
   try {
     text = readFileSync(file, 'utf8').trim();

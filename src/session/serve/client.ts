@@ -12,7 +12,7 @@ import type { Progress } from '../../shared/types.ts';
 import type { Outcome } from '../guest/guest.ts';
 import type { SessionPort } from '../port.ts';
 import type { Result } from '../result.ts';
-import { formatAddress, parseAddress } from './address.ts';
+import { checkOwnFile, formatAddress, parseAddress } from './address.ts';
 import type { Address } from './address.ts';
 import { LineSplitter, WIRE_VERSION, frame, REMOTE_OPS } from './protocol.ts';
 import type { ClientMessage, ImageState, RemoteOpName, ServerMessage } from './protocol.ts';
@@ -39,6 +39,13 @@ export interface RemoteEvents {
 export function connect(address: Address | string, token: string): Promise<RemoteSession> {
   const target = typeof address === 'string' ? parseAddress(address) : address;
   const where = formatAddress(target);
+  if (target.kind === 'unix') {
+    try {
+      checkOwnFile(target.path, 'the socket');
+    } catch (error) {
+      return Promise.reject(new ConnectError((error as Error).message));
+    }
+  }
   return new Promise((resolve, reject) => {
     const socket =
       target.kind === 'unix'
