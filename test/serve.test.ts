@@ -426,6 +426,8 @@ test('viv serve --listen 127.0.0.1:0: loopback TCP on a free port; other address
     const refused = await run(['serve', image, '--listen', '0.0.0.0:0'], '');
     assert.equal(refused.status, 2);
     assert.match(refused.stderr, /0\.0\.0\.0 is not a loopback address.*--listen-anywhere/);
+    assert.equal(existsSync(image), false, 'refused before the image was opened');
+    assert.equal(existsSync(`${image}.token`), false);
     const badFlag = await run(['--batch', '--listen', '127.0.0.1:0'], '');
     assert.match(badFlag.stderr, /--listen is an option of viv serve/);
     const served = await serve(image, ['--listen', '127.0.0.1:0']);

@@ -14,7 +14,7 @@ import { printedLine, runBatch } from './batch.ts';
 import type { Printer } from '../ui/app.ts';
 import { stdlibEntries } from './stdlib.ts';
 import type { Runner } from './guest/spawn.ts';
-import { prepareServe, serveUntil, SERVE_USAGE } from './serve/serve.ts';
+import { listenFlag, prepareServe, serveUntil, SERVE_USAGE } from './serve/serve.ts';
 import type { Server } from './serve/server.ts';
 
 const USAGE = `usage: viv [IMAGE] [options]
@@ -116,6 +116,12 @@ export async function main(
   if (serveFlag) return usageError(`--${serveFlag} is an option of viv serve`);
   if (serving && values.batch)
     return usageError('viv serve reads no entries: --batch is not for it');
+  let listen;
+  try {
+    listen = listenFlag(values.listen, values['listen-anywhere']);
+  } catch (error) {
+    return usageError((error as Error).message);
+  }
 
   // A served image has no terminal of its own: it runs as batch mode does, without input.
   const batch = values.batch || serving || !process.stdin.isTTY;
@@ -145,8 +151,7 @@ export async function main(
     }
     if (serving) {
       server = prepareServe(store!.path, {
-        listen: values.listen,
-        anywhere: values['listen-anywhere'],
+        address: listen,
         helloTimeoutMs,
         maxWaiting,
       });

@@ -2,7 +2,8 @@
 // and the token made before the image opens (a bad flag costs nothing); the socket opens once
 // the image is open, and closes, telling every client, before the final save.
 import type { Engine } from '../engine/engine.ts';
-import { defaultSocket, formatAddress, parseListen } from './address.ts';
+import { AddressError, defaultSocket, formatAddress, parseListen } from './address.ts';
+import type { Address } from './address.ts';
 import { Server } from './server.ts';
 import { ensureToken, tokenPath } from './token.ts';
 
@@ -16,17 +17,21 @@ export const SERVE_USAGE = `  viv serve [IMAGE] [options]   run IMAGE headless, 
   viv attach [IMAGE | ADDRESS]  the REPL on a served image (viv attach --help)`;
 
 export interface ServeFlags {
-  listen?: string;
-  anywhere: boolean;
+  /** `--listen` (checked by `listenFlag` before the image opens); absent: the Unix socket. */
+  address?: Address;
   helloTimeoutMs?: number;
   maxWaiting?: number;
 }
 
-/** The server for `image` (not listening yet); throws with what is wrong with the flags. */
+/** `--listen` and `--listen-anywhere`; throws with what is wrong. */
+export function listenFlag(listen: string | undefined, anywhere: boolean): Address | undefined {
+  if (anywhere && !listen) throw new AddressError('--listen-anywhere goes with --listen HOST:PORT');
+  return listen === undefined ? undefined : parseListen(listen, anywhere);
+}
+
+/** The server for `image` (not listening yet); makes its token on the first serve. */
 export function prepareServe(image: string, flags: ServeFlags): Server {
-  const address = flags.listen
-    ? parseListen(flags.listen, flags.anywhere)
-    : ({ kind: 'unix', path: defaultSocket(image) } as const);
+  const address = flags.address ?? ({ kind: 'unix', path: defaultSocket(image) } as const);
   const token = ensureToken(tokenPath(image));
   return new Server({
     image,
