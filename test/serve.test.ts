@@ -28,7 +28,10 @@ async function serve(image: string, args: string[] = []): Promise<Served> {
   let stderr = '';
   cli.child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   const address = await until(
-    () => / on (\S+) \(token in /.exec(stderr)?.[1],
+    () => {
+      if (cli.child.exitCode !== null) throw new Error(`viv serve exited: ${stderr}`);
+      return / on (\S+) \(token in /.exec(stderr)?.[1];
+    },
     () => stderr,
   );
   return {
@@ -40,12 +43,15 @@ async function serve(image: string, args: string[] = []): Promise<Served> {
   };
 }
 
-/** Polls `probe` until it gives a value; fails with `context()` after 30 s. */
+/**
+ * Polls `probe` until it gives a value. The deadline only keeps a broken test from hanging: it is
+ * far past what any wait takes, however loaded the machine (the test runner's own is 120 s).
+ */
 async function until<T>(
   probe: () => T | undefined | Promise<T | undefined>,
   context = () => '',
 ): Promise<T> {
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + 110_000;
   for (;;) {
     const value = await probe();
     if (value !== undefined && value !== false) return value;
