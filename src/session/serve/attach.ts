@@ -45,12 +45,7 @@ export async function attachMain(argv: string[]): Promise<number> {
   const batch = values.batch || !process.stdin.isTTY;
   let session: RemoteSession;
   try {
-    const given = positionals[0];
-    // An image is named as for `viv IMAGE` (a shipped one's copy is what `viv serve` served).
-    const looksLikeAddress = given !== undefined && /^(unix:|tcp:|\[|[^/]*:\d+$)/.test(given);
-    const target = looksLikeAddress ? given : resolve(chooseImage(given, { batch: false }).path!);
-    const found = resolveTarget(target, values['token-file']);
-    session = await connect(found.address, readToken(found.tokenFile));
+    session = await connectTo(positionals[0], values['token-file']);
   } catch (error) {
     process.stderr.write(`viv: ${(error as Error).message}\n`);
     return 2;
@@ -93,6 +88,18 @@ export async function attachMain(argv: string[]): Promise<number> {
     if (!session.connected) say(await session.closed);
     else await session.close();
   }
+}
+
+/**
+ * Connects to what `viv attach TARGET` names: a served image (its address and token beside it;
+ * none: the default image) or an address with `tokenFile`. For any client (a notebook too).
+ */
+export async function connectTo(target?: string, tokenFile?: string): Promise<RemoteSession> {
+  // An image is named as for `viv IMAGE` (a shipped one's copy is what `viv serve` served).
+  const isAddress = target !== undefined && /^(unix:|tcp:|\[|[^/]*:\d+$)/.test(target);
+  const where = isAddress ? target : resolve(chooseImage(target, { batch: false }).path!);
+  const found = resolveTarget(where, tokenFile);
+  return connect(found.address, readToken(found.tokenFile));
 }
 
 function usage(message: string): number {
