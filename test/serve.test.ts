@@ -376,6 +376,22 @@ test('viv serve: peers that misbehave are refused or dropped, and the image goes
         },
       );
 
+      await t('a client that asks and never reads what it is sent is dropped', async () => {
+        // A definition whose source is 900 KB: each `history` reply carries it.
+        await value(good, `const big = "${'b'.repeat(900_000)}"`);
+        const peer = raw(served.address);
+        peer.socket.write(`{"vivarium": 1, "token": "${served.token}"}\n`);
+        await peer.message(0);
+        peer.socket.pause();
+        const ask = JSON.stringify({ type: 'ask', id: 1, request: { op: 'history', name: 'big' } });
+        peer.socket.write(`${ask}\n`.repeat(40));
+        await until(
+          () => /client \d+ dropped: it stopped reading/.test(served.stderr()) || undefined,
+        );
+        peer.socket.destroy();
+        assert.equal(await value(good, 'big.length'), '900000');
+      });
+
       await t('after the hello: an oversized line closes the connection', async () => {
         const peer = raw(served.address);
         peer.socket.write(`{"vivarium": 1, "token": "${served.token}"}\n`);
