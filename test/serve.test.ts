@@ -610,7 +610,15 @@ test('viv serve holds the image lock while it serves; SIGINT saves the image and
       const a = await connect(served.address, served.token);
       await value(a, 'const savedOnInterrupt = "yes"');
       const closing = new Promise<string>((resolve) => a.on('close', resolve));
+      // A `viv attach --batch` waiting for input when the server stops: it says why, status 1.
+      const attached = startCli(['attach', image, '--batch', '--json']);
+      let attachedErr = '';
+      attached.child.stderr!.setEncoding('utf8').on('data', (d: string) => (attachedErr += d));
+      attached.child.stdin!.write('savedOnInterrupt\n');
+      await attached.waitForLines(1);
       served.child.kill('SIGINT');
+      assert.equal(await attached.closed, 1);
+      assert.match(attachedErr, /viv: the server is stopping: the image is being saved and closed/);
       assert.match(await closing, /the server is stopping: the image is being saved and closed/);
       assert.equal(await served.closed, 130);
     } finally {

@@ -50,44 +50,58 @@ export async function attachMain(argv: string[]): Promise<number> {
     process.stderr.write(`viv: ${(error as Error).message}\n`);
     return 2;
   }
-  const say = (text: string) => process.stderr.write(`viv: ${text}\n`);
+  let status: number;
   try {
-    if (batch) {
-      session.on('print', (stream, text) => {
-        if (values.json) process.stdout.write(printedLine(stream, text) + '\n');
-        else (stream === 'err' ? process.stderr : process.stdout).write(text + '\n');
-      });
-      session.on('notice', (text) => say(text));
-      session.on('close', (reason) => reason !== 'detached' && say(reason));
-      return await runBatch(session, {
-        json: values.json,
-        input: process.stdin,
-        output: process.stdout,
-        stopped: session.closed.then(() => {}),
-      });
-    }
-    const printer: Printer = { print: (text) => process.stdout.write(text + '\n') };
-    session.on('print', (_stream, text) => printer.print(text));
-    session.on('notice', (text, offer) => {
-      printer.print(text);
-      if (offer) printer.offer?.(offer);
-    });
-    session.on('progress', (progress) => printer.progress?.(progress));
-    session.on('changed', (client, names) =>
-      printer.print(`· client ${client} defined ${names.join(', ')}`),
-    );
-    printer.print(
-      `attached to ${session.image} (${session.address}) as client ${session.client}; :quit or Ctrl-D detaches`,
-    );
-    const { runUi } = await import('../../ui/run-ui.ts');
-    const colors = process.stdout.hasColors?.() === true;
-    await runUi(session, printer, { colors, until: session.closed });
-    return 0;
-  } finally {
-    // The server went away (it stopped, or dropped this client): say why.
-    if (!session.connected) say(await session.closed);
-    else await session.close();
+    status = batch ? await attachBatch(session, values.json) : await attachTerminal(session);
+  } catch (error) {
+    session.destroy();
+    throw error;
   }
+  if (session.connected) {
+    await session.close();
+    return status;
+  }
+  // The server went away (it stopped, or dropped this client): say why, and fail.
+  say(await session.closed);
+  return status || 1;
+}
+
+async function attachBatch(session: RemoteSession, json: boolean): Promise<number> {
+  session.on('print', (stream, text) => {
+    if (json) process.stdout.write(printedLine(stream, text) + '\n');
+    else (stream === 'err' ? process.stderr : process.stdout).write(text + '\n');
+  });
+  session.on('notice', (text) => say(text));
+  return runBatch(session, {
+    json,
+    input: process.stdin,
+    output: process.stdout,
+    stopped: session.closed.then(() => {}),
+  });
+}
+
+async function attachTerminal(session: RemoteSession): Promise<number> {
+  const printer: Printer = { print: (text) => process.stdout.write(text + '\n') };
+  session.on('print', (_stream, text) => printer.print(text));
+  session.on('notice', (text, offer) => {
+    printer.print(text);
+    if (offer) printer.offer?.(offer);
+  });
+  session.on('progress', (progress) => printer.progress?.(progress));
+  session.on('changed', (client, names) =>
+    printer.print(`· client ${client} defined ${names.join(', ')}`),
+  );
+  printer.print(
+    `attached to ${session.image} (${session.address}) as client ${session.client}; :quit or Ctrl-D detaches`,
+  );
+  const { runUi } = await import('../../ui/run-ui.ts');
+  const colors = process.stdout.hasColors?.() === true;
+  await runUi(session, printer, { colors, until: session.closed });
+  return 0;
+}
+
+function say(text: string): void {
+  process.stderr.write(`viv: ${text}\n`);
 }
 
 /**

@@ -292,6 +292,12 @@ export class RemoteSession extends EventEmitter<RemoteEvents> implements Session
     return () => this.off('changed', onChanged);
   }
 
+  /** Closes the connection at once, without waiting for what is on its way. */
+  destroy(): void {
+    this.#detached = true;
+    this.#socket.destroy();
+  }
+
   /** Closes the connection (the served image goes on). */
   close(): Promise<string> {
     this.#detached = true;
