@@ -376,6 +376,23 @@ test('viv serve: peers that misbehave are refused or dropped, and the image goes
         },
       );
 
+      await t(
+        'a hello and a long entry in one write: the entry may be longer than a hello',
+        async () => {
+          const peer = raw(served.address);
+          const entry = JSON.stringify({
+            type: 'submit',
+            id: 1,
+            text: `"${'p'.repeat(10_000)}".length`,
+          });
+          peer.socket.write(`{"vivarium": 1, "token": "${served.token}"}\n${entry}\n`);
+          assert.equal((await peer.message(0)).type, 'welcome');
+          const answer = (await peer.message(1)) as { result?: { value: string } };
+          assert.equal(answer.result?.value, '10000');
+          peer.socket.destroy();
+        },
+      );
+
       await t('a client that asks and never reads what it is sent is dropped', async () => {
         // A definition whose source is 900 KB: each `history` reply carries it.
         await value(good, `const big = "${'b'.repeat(900_000)}"`);

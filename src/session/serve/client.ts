@@ -71,7 +71,7 @@ export function connect(address: Address | string, token: string): Promise<Remot
     const onData = (chunk: Buffer) => {
       let lines: string[];
       try {
-        lines = splitter.push(chunk);
+        lines = [...splitter.push(chunk)];
       } catch (error) {
         return fail(`${where}: ${(error as Error).message}`);
       }
@@ -135,7 +135,7 @@ export class RemoteSession extends EventEmitter<RemoteEvents> implements Session
     socket.on('data', (chunk: Buffer) => {
       let lines: string[];
       try {
-        lines = splitter.push(chunk);
+        lines = [...splitter.push(chunk)];
       } catch (error) {
         closing = (error as Error).message;
         return void socket.destroy();

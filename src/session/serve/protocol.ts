@@ -170,18 +170,21 @@ export class LineSplitter {
     this.max = max;
   }
 
-  /** The complete lines in `chunk` (with what came before); throws FrameTooLong. */
-  push(chunk: Buffer): string[] {
-    const lines: string[] = [];
+  /**
+   * The complete lines in `chunk` (with what came before), one at a time, so that a change of
+   * `max` after a line (the hello accepted) applies to the lines after it; throws FrameTooLong.
+   */
+  *push(chunk: Buffer): Generator<string> {
     let start = 0;
     for (let nl = chunk.indexOf(10); nl !== -1; nl = chunk.indexOf(10, start)) {
       const piece = chunk.subarray(start, nl);
       if (this.#length + piece.length > this.max) throw new FrameTooLong(this.max);
       this.#parts.push(piece);
-      lines.push(Buffer.concat(this.#parts).toString('utf8').replace(/\r$/, ''));
+      const line = Buffer.concat(this.#parts).toString('utf8').replace(/\r$/, '');
       this.#parts = [];
       this.#length = 0;
       start = nl + 1;
+      yield line;
     }
     const rest = chunk.subarray(start);
     if (this.#length + rest.length > this.max) throw new FrameTooLong(this.max);
@@ -189,7 +192,6 @@ export class LineSplitter {
       this.#parts.push(Buffer.from(rest));
       this.#length += rest.length;
     }
-    return lines;
   }
 }
 

@@ -7,6 +7,7 @@
 import { createServer } from 'node:net';
 import type { Server as NetServer, Socket } from 'node:net';
 import { chmodSync } from 'node:fs';
+import { basename } from 'node:path';
 import type { Engine } from '../engine/engine.ts';
 import type { Result } from '../result.ts';
 import type { Progress } from '../../shared/types.ts';
@@ -27,14 +28,8 @@ import {
 } from './protocol.ts';
 import type { ImageState, RemoteOpName, ServerMessage } from './protocol.ts';
 import { tokenMatches } from './token.ts';
-import {
-  formatAddress,
-  removeAddressFile,
-  removeStaleSocket,
-  writeAddressFile,
-} from './address.ts';
+import { removeAddressFile, removeStaleSocket, writeAddressFile } from './address.ts';
 import type { Address } from './address.ts';
-import { basename } from 'node:path';
 
 export interface ServeOptions {
   /** The image file (its address file is written beside it). */
@@ -157,21 +152,23 @@ export class Server {
   }
 
   #data(peer: Peer, chunk: Buffer): void {
-    if (peer.gone) return;
-    let lines: string[];
     try {
-      lines = peer.splitter.push(chunk);
+      for (const line of peer.splitter.push(chunk)) {
+        if (peer.gone) return;
+        if (peer.client === undefined) this.#hello(peer, line);
+        else {
+          void this.#message(peer, line).catch((error: Error) =>
+            this.options.log(`client ${peer.client}: ${error.message}`),
+          );
+        }
+      }
     } catch (error) {
       if (!(error instanceof FrameTooLong)) throw error;
+      if (peer.gone) return;
       if (peer.client === undefined) return this.#refuse(peer, `the hello is ${error.message}`);
       this.options.log(`client ${peer.client} dropped: it sent ${error.message}`);
       this.#send(peer, { type: 'error', reason: `${error.message}: the connection is closed` });
-      return this.#drop(peer);
-    }
-    for (const line of lines) {
-      if (peer.gone) return;
-      if (peer.client === undefined) this.#hello(peer, line);
-      else void this.#message(peer, line);
+      this.#drop(peer);
     }
   }
 
@@ -386,5 +383,3 @@ function isDetach(text: string): boolean {
   }
   return /^:quit!?$/.test(command);
 }
-
-export { formatAddress };
