@@ -34,7 +34,8 @@ export async function runUi(
       ...(colors ? {} : { stdout: withoutColours(process.stdout) }),
     },
   );
-  await Promise.race([instance.waitUntilExit(), options.until]);
+  const exited = instance.waitUntilExit();
+  await (options.until ? Promise.race([exited, options.until]) : exited);
   instance.unmount();
   return 0;
 }
