@@ -27,7 +27,9 @@ const early =
   process.stdout.isTTY &&
   argv.length <= 1 &&
   !argv[0]?.startsWith('-') &&
-  argv[0] !== 'jupyter'
+  argv[0] !== 'jupyter' &&
+  argv[0] !== 'serve' &&
+  argv[0] !== 'attach'
     ? instantPrompt()
     : undefined;
 

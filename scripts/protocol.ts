@@ -4,6 +4,15 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { PROTOCOL_VERSION, RUNNER_OPS, SESSION_OPS } from '../src/shared/ops.ts';
+import {
+  HELLO_TIMEOUT_MS,
+  MAX_FRAME_BYTES,
+  MAX_HELLO_BYTES,
+  MAX_WAITING,
+  REMOTE_OPS,
+  WIRE,
+  WIRE_VERSION,
+} from '../src/session/serve/protocol.ts';
 
 const root = (path: string) => fileURLToPath(new URL(`../${path}`, import.meta.url));
 
@@ -36,7 +45,10 @@ function split(text: string): { request: string; reply: string } {
   const at = inner.indexOf('reply:');
   return {
     request: inner.slice('request:'.length, at).trim().replace(/;$/, ''),
-    reply: inner.slice(at + 'reply:'.length).trim().replace(/;$/, ''),
+    reply: inner
+      .slice(at + 'reply:'.length)
+      .trim()
+      .replace(/;$/, ''),
   };
 }
 
@@ -75,7 +87,31 @@ export function protocolDocument(): string {
     '| --- | --- | --- | --- |',
     ...Object.entries(RUNNER_OPS).map(([name, d]) => row(name, d.doc, runner.get(name))),
     '',
+    ...servingSection(),
   ].join('\n');
+}
+
+/** The wire protocol of `viv serve` (src/session/serve/protocol.ts). */
+function servingSection(): string[] {
+  const code = (text: string) => '`' + text.replace(/\|/g, '\\|') + '`';
+  return [
+    '## Serving: the wire protocol of `viv serve`',
+    '',
+    `Wire version ${WIRE_VERSION}. A served image listens on a Unix socket (IMAGE.sock, mode 0600) or`,
+    'loopback TCP (`--listen`); where is written to IMAGE.address. Newline-delimited JSON: one',
+    "object per line, UTF-8, each way. The client's first line is its hello with the token from",
+    `IMAGE.token (0600; compared in constant time). Before the hello a line may be at most ${MAX_HELLO_BYTES}`,
+    `bytes and must come within ${HELLO_TIMEOUT_MS / 1000} s (\`--hello-timeout\`); at most ${MAX_WAITING} connections wait`,
+    `for their hello at once (\`--max-waiting\`). After it, a line may be ${MAX_FRAME_BYTES / 1024 / 1024} MiB. Entries`,
+    'from every client are applied one at a time in the order they arrived; an entry whose',
+    'client goes away still runs (or fails) as one transaction. The query ops a client may',
+    `ask are ${REMOTE_OPS.map((op) => '`' + op + '`').join(', ')} (above); the others are the engine's own.`,
+    '',
+    '| from | message | meaning |',
+    '| --- | --- | --- |',
+    ...WIRE.map((m) => `| ${m.from} | ${code(m.shape)} | ${m.doc} |`),
+    '',
+  ];
 }
 
 if (import.meta.main) {

@@ -11,3 +11,20 @@ test('PROTOCOL.md is up to date with src/shared/ops.ts (npm run protocol writes 
     assert.match(written, new RegExp(`\\| \`${op}\` \\|`), op);
   }
 });
+
+test('PROTOCOL.md documents the wire protocol of viv serve, from src/session/serve/protocol.ts', () => {
+  const written = readFileSync(new URL('../PROTOCOL.md', import.meta.url), 'utf8');
+  assert.match(written, /## Serving: the wire protocol of `viv serve`/);
+  for (const type of [
+    'welcome',
+    'refused',
+    'submit',
+    'result',
+    'ask',
+    'print',
+    'changed',
+    'closing',
+  ]) {
+    assert.match(written, new RegExp(`"type": "${type}"`), type);
+  }
+});

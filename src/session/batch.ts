@@ -1,7 +1,7 @@
 // Batch mode: entries from standard input, through exactly the engine the terminal UI uses. With
 // --json, exactly one JSON object per entry (commands included) on its own line, and one per line
 // printed between entries (by a timer, a promise or a process: `printedLine`), nothing else.
-import type { Engine } from './engine/engine.ts';
+import type { SessionPort } from './port.ts';
 import { EntryReader } from './compile/entry-reader.ts';
 import type { ReadEntry } from './compile/entry-reader.ts';
 import type { Result } from './result.ts';
@@ -28,7 +28,10 @@ export function printedLine(stream: 'out' | 'err', text: string): string {
 }
 
 /** Runs every entry; resolves to the exit status (0 all succeeded, 1 any failed). */
-export async function runBatch(engine: Engine, options: BatchOptions): Promise<number> {
+export async function runBatch(
+  engine: Pick<SessionPort, 'submit' | 'quitRequested'>,
+  options: BatchOptions,
+): Promise<number> {
   const reader = new EntryReader();
   let failed = false;
   const write = (text: string) => {

@@ -18,6 +18,8 @@ import { existsSync } from 'node:fs';
 import { loadFile } from './code-io/load.ts';
 import { renderResult } from './render.ts';
 import type { Runner } from './guest/spawn.ts';
+import { listenFlag, prepareServe, serveUntil, SERVE_USAGE } from './serve/serve.ts';
+import type { Server } from './serve/server.ts';
 
 const USAGE = `usage: viv [IMAGE] [options]
        viv export IMAGE DIR    write the image's code to DIR (.ts files and vivarium.json)
@@ -43,7 +45,9 @@ const USAGE = `usage: viv [IMAGE] [options]
   --auto-rollback  when a redefinition makes a process crash past its restart limit, roll the
                    redefinition back and restart the process (default: only offer it)
   -h, --help       this text (viv jupyter --help: the Jupyter kernel)
-  -v, --version    the version of Vivarium`;
+  -v, --version    the version of Vivarium
+
+${SERVE_USAGE}`;
 
 export type { EarlyPrompt } from './early-prompt.ts';
 import type { EarlyPrompt } from './early-prompt.ts';
@@ -58,6 +62,9 @@ export async function main(
     early?.cancel();
     return (await import('./jupyter/main.ts')).jupyterMain(argv.slice(1));
   }
+  if (argv[0] === 'attach') return (await import('./serve/attach.ts')).attachMain(argv.slice(1));
+  const serving = argv[0] === 'serve';
+  if (serving) argv = argv.slice(1);
   let args;
   try {
     args = parseArgs({
@@ -76,6 +83,10 @@ export async function main(
         'in-place': { type: 'boolean', default: false },
         'skip-entry': { type: 'string', multiple: true },
         load: { type: 'string' },
+        listen: { type: 'string' },
+        'listen-anywhere': { type: 'boolean', default: false },
+        'hello-timeout': { type: 'string' },
+        'max-waiting': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
         version: { type: 'boolean', short: 'v', default: false },
       },
@@ -112,14 +123,31 @@ export async function main(
     return usageError(`--run-for needs a number of seconds, not "${values['run-for']}"`);
   if (values.json && !values.batch) return usageError('--json needs --batch');
   if (positionals[0] && values.image) return usageError('give the image once: IMAGE or --image');
+  const helloTimeoutMs = numberOption('--hello-timeout', values['hello-timeout'], 10_000, 1);
+  const maxWaiting = numberOption('--max-waiting', values['max-waiting'], 16, 1);
+  if (typeof helloTimeoutMs === 'string') return usageError(helloTimeoutMs);
+  if (typeof maxWaiting === 'string') return usageError(maxWaiting);
+  const serveFlag = ['listen', 'listen-anywhere', 'hello-timeout', 'max-waiting'].find(
+    (flag) => values[flag as keyof typeof values] && !serving,
+  );
+  if (serveFlag) return usageError(`--${serveFlag} is an option of viv serve`);
+  if (serving && values.batch)
+    return usageError('viv serve reads no entries: --batch is not for it');
+  let listen;
+  try {
+    listen = listenFlag(values.listen, values['listen-anywhere']);
+  } catch (error) {
+    return usageError((error as Error).message);
+  }
 
-  const batch = values.batch || !process.stdin.isTTY || !!code;
+  // A served image has no terminal of its own: it runs as batch mode does, without input.
+  const batch = values.batch || serving || !process.stdin.isTTY || !!code;
   // Colours as Node's REPL decides them: NO_COLOR, FORCE_COLOR, NODE_DISABLE_COLORS and TERM.
   const colors = !batch && process.stdout.hasColors?.() === true;
   // Exporting writes nothing to the image.
   const readOnly = values['read-only'] || code?.command === 'export';
   const choice = chooseImage(positionals[0] ?? values.image, {
-    batch,
+    batch: batch && !serving,
     inPlace: values['in-place'],
   });
   // Read-only reads a shipped image where it is: nothing is copied, nothing written.
@@ -129,6 +157,7 @@ export async function main(
     return 2;
   }
   let store: Store | undefined;
+  let server: Server | undefined;
   try {
     if (!readOnly && choice.notice) {
       makeCopy(choice);
@@ -141,6 +170,13 @@ export async function main(
     for (const entry of skips) {
       if (!store) return usageError('--skip-entry needs an image');
       await skipEntry(store, entry);
+    }
+    if (serving) {
+      server = prepareServe(store!.path, {
+        address: listen,
+        helloTimeoutMs,
+        maxWaiting,
+      });
     }
   } catch (error) {
     early?.cancel();
@@ -175,16 +211,24 @@ export async function main(
       prestarted,
       opening,
       autoRollback: values['auto-rollback'],
-      onProgress: (progress) => printer.progress?.(progress),
+      onProgress: (progress) => {
+        printer.progress?.(progress);
+        server?.progress(progress);
+      },
       onProcess: ({ message, offer }) => {
+        server?.notice(message, offer);
         if (!batch) {
           printer.print(message);
           if (offer) printer.offer?.(offer);
         } else process.stderr.write(`viv: ${message}\n`);
       },
-      onRevive: say,
+      onRevive: (message) => {
+        server?.notice(message);
+        say(message);
+      },
       onPrint: (stream, text) => {
-        if (batch && values.json) process.stdout.write(printedLine(stream, text) + '\n');
+        if (server) server.print(stream, text);
+        else if (batch && values.json) process.stdout.write(printedLine(stream, text) + '\n');
         else if (!batch) printer.print(text);
         else (stream === 'err' ? process.stderr : process.stdout).write(text + '\n');
       },
@@ -231,7 +275,8 @@ export async function main(
       else if (batch) process.stdout.write(renderResult(loaded) + '\n');
       else announce(renderResult(loaded));
     }
-    if (batch) {
+    if (server) status = (await serveUntil(server, engine, shutdown.stopped)) || status;
+    else if (batch) {
       status =
         (await runBatch(engine, {
           json: values.json,

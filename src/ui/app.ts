@@ -4,7 +4,7 @@ import { createElement as h, useEffect, useRef, useState } from 'react';
 import type { ReactElement } from 'react';
 import { Box, Static, Text, useApp, useInput, useStdout, useWindowSize } from 'ink';
 import type { DefSummary, Progress } from '../shared/types.ts';
-import type { Engine } from '../session/engine/engine.ts';
+import type { SessionPort } from '../session/port.ts';
 import {
   complete,
   definitions,
@@ -48,7 +48,7 @@ export interface Printer {
 }
 
 interface Props {
-  engine: Engine;
+  engine: SessionPort;
   imageName: string;
   printer: Printer;
 }
@@ -128,8 +128,11 @@ export function App({ engine, imageName, printer }: Props): ReactElement {
       });
       return out!;
     });
+    // A served image: another client's definitions show in the panel at once.
+    const stopWatching = engine.onChange?.(background);
     return () => {
       clearInterval(timer);
+      stopWatching?.();
       setTerminalHandover(undefined);
     };
   }, []);

@@ -2,14 +2,19 @@
 import { createElement as h } from 'react';
 import { render } from 'ink';
 import { basename } from 'node:path';
-import type { Engine } from '../session/engine/engine.ts';
+import type { SessionPort } from '../session/port.ts';
 import { App } from './app.ts';
 import type { Printer } from './app.ts';
 
 export async function runUi(
-  engine: Engine,
+  engine: SessionPort,
   printer: Printer,
-  options: { early?: { handOver(): NodeJS.ReadableStream }; colors?: boolean } = {},
+  options: {
+    early?: { handOver(): NodeJS.ReadableStream };
+    colors?: boolean;
+    /** Ends the UI when it resolves (an attached terminal whose server went away). */
+    until?: Promise<unknown>;
+  } = {},
 ): Promise<number> {
   const { early, colors = true } = options;
   // After the instant prompt, ink reads its stream: everything typed so far, then the keys.
@@ -29,7 +34,9 @@ export async function runUi(
       ...(colors ? {} : { stdout: withoutColours(process.stdout) }),
     },
   );
-  await instance.waitUntilExit();
+  const exited = instance.waitUntilExit();
+  await (options.until ? Promise.race([exited, options.until]) : exited);
+  instance.unmount();
   return 0;
 }
 

@@ -64,7 +64,7 @@ function renderLine(text: string, cursor: number): ReactElement[] {
 
 export function DefinitionsPanel(props: {
   defs: DefSummary[];
-  changed: Set<string>;
+  changed: ReadonlySet<string>;
 }): ReactElement {
   const rows = props.defs.map((d) => [
     (props.changed.has(d.name) ? '* ' : '  ') + d.name,

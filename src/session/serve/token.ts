@@ -1,0 +1,84 @@
+// The secret a client shows to reach a served image: 32 random bytes as 64 hex digits, in a file
+// beside the image that only its owner can read (0600). Created on the first `viv serve`; kept
+// after, so an attached terminal can reconnect after the server restarts. As ssh does with a
+// private key, a token file that its group or others can read is refused, by server and client.
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { closeSync, fstatSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { constants } from 'node:fs';
+
+export class TokenError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TokenError';
+  }
+}
+
+/** The token file of an image. */
+export function tokenPath(image: string): string {
+  return `${image}.token`;
+}
+
+/** The token in `path`, created there (0600) when there is none yet. */
+export function ensureToken(path: string): string {
+  const token = randomBytes(32).toString('hex');
+  let fd: number;
+  try {
+    fd = openSync(
+      path,
+      constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+      0o600,
+    );
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return readToken(path);
+    throw new TokenError(`cannot create the token file ${path}: ${(error as Error).message}`);
+  }
+  try {
+    writeSync(fd, token + '\n');
+  } finally {
+    closeSync(fd);
+  }
+  return token;
+}
+
+/** The token in `path`; refuses a file others could read, or one that holds no token. */
+export function readToken(path: string): string {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new TokenError(`no token file ${path}`);
+    throw new TokenError(`cannot read the token file ${path}: ${(error as Error).message}`);
+  }
+  try {
+    const stat = fstatSync(fd);
+    if ((stat.mode & 0o077) !== 0) {
+      const mode = (stat.mode & 0o777).toString(8).padStart(4, '0');
+      throw new TokenError(
+        `the token file ${path} can be read by others (mode ${mode}); it must be readable by its owner only: chmod 600 ${path}`,
+      );
+    }
+    const uid = process.getuid?.();
+    if (uid !== undefined && stat.uid !== uid) {
+      throw new TokenError(`the token file ${path} belongs to another user (uid ${stat.uid})`);
+    }
+    const text = readFileSync(fd, 'utf8').trim();
+    if (!/^[0-9a-f]{64}$/.test(text)) {
+      throw new TokenError(`the token file ${path} does not hold a token (64 hex digits)`);
+    }
+    return text;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Whether `given` is the token, in time that does not depend on where they differ: both are
+ * hashed first, so timingSafeEqual compares two buffers of the same length whatever was sent.
+ */
+export function tokenMatches(given: unknown, token: string): boolean {
+  if (typeof given !== 'string') return false;
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(token).digest();
+  return timingSafeEqual(a, b);
+}
