@@ -10,6 +10,7 @@ import { createServer } from 'node:net';
 import type { AddressInfo, Server } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { CLI, batch, run, startCli, tempDir } from './helpers.ts';
+import { connectTo } from '../src/session/serve/attach.ts';
 
 const PYTHON = '/usr/bin/python3';
 const DRIVER = fileURLToPath(new URL('./support/jupyter_driver.py', import.meta.url));
@@ -32,20 +33,14 @@ interface Executed {
 }
 
 /** A temp dir with a kernelspec `viv-test` (written by `viv jupyter install`) on image img.json. */
-async function withKernelSpec<T>(body: (dir: string) => Promise<T>): Promise<T> {
+async function withKernelSpec<T>(
+  body: (dir: string) => Promise<T>,
+  target: (dir: string) => string[] = (dir) => ['--image', join(dir, 'img.json')],
+): Promise<T> {
   const dir = tempDir();
   try {
     const installed = await run(
-      [
-        'jupyter',
-        'install',
-        '--prefix',
-        dir.path,
-        '--image',
-        join(dir.path, 'img.json'),
-        '--name',
-        'viv-test',
-      ],
+      ['jupyter', 'install', '--prefix', dir.path, ...target(dir.path), '--name', 'viv-test'],
       '',
     );
     assert.equal(installed.status, 0, installed.stderr);
@@ -143,12 +138,9 @@ test('viv jupyter install (--user) writes to $JUPYTER_DATA_DIR/kernels/vivarium'
 });
 
 test('viv jupyter refuses what it cannot do, saying why', async () => {
-  const attach = await run(['jupyter', '--attach', '127.0.0.1:9999', '--connection-file', 'x'], '');
+  const attach = await run(['jupyter', '--attach', '127.0.0.1:9999'], '');
   assert.equal(attach.status, 2);
-  assert.match(
-    attach.stderr,
-    /--attach 127\.0\.0\.1:9999: attaching to a served image is not available yet/,
-  );
+  assert.match(attach.stderr, /the kernel needs --connection-file FILE/);
   const dir = tempDir();
   try {
     const file = join(dir.path, 'conn.json');
@@ -626,3 +618,52 @@ test('a kernel whose starter died shuts down by itself, saving and releasing the
     dir.remove();
   }
 });
+
+test(
+  'viv jupyter --attach: a notebook and a terminal client drive one served image',
+  { skip: noClient },
+  async () => {
+    await withKernelSpec(
+      async (dir) => {
+        const image = join(dir, 'served.json');
+        const server = startCli(['serve', image]);
+        let serverErr = '';
+        server.child.stderr!.setEncoding('utf8').on('data', (d: string) => (serverErr += d));
+        try {
+          while (!/ on \S+ \(token in /.test(serverErr)) {
+            if (server.child.exitCode !== null) throw new Error(`viv serve exited: ${serverErr}`);
+            await new Promise((r) => setTimeout(r, 25));
+          }
+          const terminal = await connectTo(image);
+          assert.equal(
+            (await terminal.submit('function g() { return "from the terminal" }')).ok,
+            true,
+          );
+          const { results, stderr } = await actions(dir, [
+            { do: 'execute', code: 'function f() { return 1 }\nconst held = { call: f }' },
+            { do: 'execute', code: 'g()' },
+            { do: 'execute', code: 'function f() { return 2 }' },
+          ]);
+          const [defined, called, redefined] = results as Executed[];
+          assert.equal(shown(defined!), 'f: function v1, held: const v1');
+          assert.equal(shown(called!), "'from the terminal'");
+          assert.equal(shown(redefined!), 'f: function v2');
+          assert.match(stderr, /attached to served\.json/);
+          // The notebook's kernel has ended (the driver shut it down); the image runs on.
+          const seen = await terminal.submit('held.call()');
+          assert.deepEqual([seen.ok, seen.ok && seen.value], [true, '2']);
+          await terminal.close();
+        } finally {
+          server.child.kill('SIGTERM');
+          await server.closed;
+        }
+        const reopened = await batch(['held.call() + 40'], ['--image', image]);
+        assert.deepEqual(
+          reopened.results.map((r) => r.value),
+          ['42'],
+        );
+      },
+      (dir) => ['--attach', join(dir, 'served.json')],
+    );
+  },
+);

@@ -11,11 +11,13 @@ import { openEngineBackend } from './backend.ts';
 import { readConnectionFile } from './connection.ts';
 import { installKernelSpec } from './install.ts';
 import { JupyterKernel } from './kernel.ts';
+import { remoteBackend } from './remote-backend.ts';
+import { connectTo } from '../serve/attach.ts';
 
 export const JUPYTER_USAGE = `usage: viv jupyter install [--user | --prefix DIR] [--image IMAGE] [--name NAME]
                            [--memory MB] [--timeout MS] [--autosave S]
        viv jupyter --connection-file FILE [--image IMAGE] [--memory MB] [--timeout MS]
-       viv jupyter --attach ADDRESS --connection-file FILE
+       viv jupyter --attach [IMAGE | ADDRESS] [--token-file F] --connection-file FILE
 
   install            register the kernelspec "Vivarium (TypeScript)": in the user's Jupyter data
                      directory ($JUPYTER_DATA_DIR, or ~/.local/share/jupyter), or under
@@ -24,7 +26,9 @@ export const JUPYTER_USAGE = `usage: viv jupyter install [--user | --prefix DIR]
                      (default vivarium), to install one per image
   --connection-file  run the kernel (Jupyter starts it so, from the kernelspec)
   --image IMAGE      the image the kernel opens, as \`viv IMAGE\`
-  --attach ADDRESS   drive an image served by \`viv serve\` (not available yet)
+  --attach TARGET    drive an image served by \`viv serve\` (as \`viv attach TARGET\`: an image
+                     with its address and token beside it, or HOST:PORT / unix:PATH with
+                     --token-file F); with install, written into the kernelspec
   --memory MB, --timeout MS, --autosave S
                      as for \`viv\`; with install, written into the kernelspec`;
 
@@ -38,6 +42,7 @@ export async function jupyterMain(argv: string[]): Promise<number> {
         'connection-file': { type: 'string' },
         image: { type: 'string' },
         attach: { type: 'string' },
+        'token-file': { type: 'string' },
         memory: { type: 'string' },
         timeout: { type: 'string' },
         autosave: { type: 'string' },
@@ -58,10 +63,15 @@ export async function jupyterMain(argv: string[]): Promise<number> {
   if (positionals[0] === 'install') {
     if (positionals.length > 1) return usage(`unexpected arguments: ${positionals.join(' ')}`);
     if (values.user && values.prefix) return usage('give --user or --prefix, not both');
-    if (values['connection-file'] || values.attach) {
-      return usage('install takes no --connection-file or --attach');
+    if (values['connection-file']) return usage('install takes no --connection-file');
+    if (values.attach !== undefined && values.image) {
+      return usage('give --attach or --image, not both');
     }
     const kernelArgs: string[] = [];
+    if (values.attach !== undefined) {
+      kernelArgs.push('--attach', attachTarget(values.attach));
+      if (values['token-file']) kernelArgs.push('--token-file', resolve(values['token-file']));
+    }
     for (const [flag, value, min] of [
       ['--memory', values.memory, 16],
       ['--timeout', values.timeout, 1],
@@ -92,11 +102,18 @@ export async function jupyterMain(argv: string[]): Promise<number> {
   }
   if (values.attach !== undefined) {
     if (values.image) return usage('give --attach or --image, not both');
-    process.stderr.write(
-      `viv jupyter: --attach ${values.attach}: attaching to a served image is not available yet; ` +
-        'open the image in the kernel itself with --image IMAGE\n',
-    );
-    return 2;
+    const connectionFile = values['connection-file'];
+    if (!connectionFile) return usage('the kernel needs --connection-file FILE (or use install)');
+    try {
+      const connection = readConnectionFile(connectionFile);
+      const session = await connectTo(values.attach || undefined, values['token-file']);
+      process.stderr.write(`viv jupyter: attached to ${session.image} at ${session.address}\n`);
+      await JupyterKernel.run(connection, remoteBackend(session), { parentPid: process.ppid });
+      return 0;
+    } catch (error) {
+      process.stderr.write(`viv jupyter: ${(error as Error).message}\n`);
+      return 2;
+    }
   }
   const connectionFile = values['connection-file'];
   if (!connectionFile) return usage('the kernel needs --connection-file FILE (or use install)');
@@ -148,4 +165,9 @@ function whole(flag: string, value: string | undefined, fallback: number, min: n
 function usage(message: string): number {
   process.stderr.write(`viv jupyter: ${message}\n\n${JUPYTER_USAGE}\n`);
   return 2;
+}
+
+/** An image path is made absolute for the kernelspec; an address is kept as given. */
+function attachTarget(target: string): string {
+  return /^(unix:|tcp:|\[|[^/]*:\d+$)/.test(target) || target === '' ? target : resolve(target);
 }
