@@ -20,9 +20,13 @@ class OscOut {
   }: { host?: string; port?: number; latency?: number } = {}) {
     if (
       typeof host !== 'string' ||
-      !/^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|[0-9A-Fa-f:.]{2,45})$/.test(host)
+      !/^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|[0-9A-Fa-f:.]{2,45})$/.test(
+        host,
+      )
     ) {
-      throw new TypeError(`OscOut: host must be a host name or an IP address, not ${JSON.stringify(String(host))}`);
+      throw new TypeError(
+        `OscOut: host must be a host name or an IP address, not ${JSON.stringify(String(host))}`,
+      );
     }
     if (!Number.isInteger(port) || port < 1 || port > 65535) {
       throw new RangeError(`OscOut: port must be a whole number 1..65535, got ${port}`);
