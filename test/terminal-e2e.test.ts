@@ -347,7 +347,7 @@ async function waitForAll(predicate: (text: string) => boolean, why: string): Pr
 }
 
 test(
-  'viv in a terminal: a definitions panel taller than the window is clipped, scrolls, folds the stdlib; a resize leaves one frame',
+  'viv in a terminal: a definitions panel taller than the window is clipped, scrolls, folds the stdlib; a resize leaves one frame; entries keep their colours',
   { skip: hasTmux ? false : 'tmux is not installed (.ci/run installs it with apt-get)' },
   async () => {
     const dir = tempDir();
@@ -396,6 +396,11 @@ test(
       }
       keys('Enter');
       await waitFor(/^3$/m);
+      // The submitted entry keeps the colours it was typed in (keyword magenta, string green).
+      await type('const coloured = "c"');
+      await waitFor(/coloured: const v1/);
+      const ansi = tmux('capture-pane', '-t', SESSION, '-p', '-e', '-S', '-200');
+      assert.match(ansi, /\u001b\[35mconst\u001b\[39m coloured = \u001b\[32m"c"/);
     } finally {
       spawnSync('tmux', ['kill-session', '-t', SESSION]);
       dir.remove();

@@ -25,6 +25,7 @@ import {
 import type { EditorState, KeyInput } from './editor-state.ts';
 import { entryComplete, entryToRun } from './entry-group.ts';
 import { splitKeys } from './keys.ts';
+import { highlightAnsi, promptAnsi } from './highlight.ts';
 import { useRedrawOnResize } from './redraw-on-resize.ts';
 import { DEFS_CHROME_ROWS, DefinitionsPanel, panelLines, preludeNames } from './defs-panel.ts';
 import {
@@ -377,10 +378,11 @@ function textRows(text: string, columns: number, prefix = 0): number {
     .reduce((sum, line) => sum + Math.max(1, Math.ceil((prefix + line.length) / width)), 0);
 }
 
+/** The submitted entry as the prompt showed it: coloured the same way. */
 function echo(text: string): string {
   return text
     .split('\n')
-    .map((line, i) => (i === 0 ? PROMPT : CONTINUATION) + line)
+    .map((line, i) => promptAnsi(i === 0 ? PROMPT : CONTINUATION) + highlightAnsi(line))
     .join('\n');
 }
 
