@@ -20,17 +20,16 @@ export interface KernelSource {
 }
 
 /** Where entries go: under Node's compile cache (bin/viv.js turns it on), or nowhere. */
-function cacheDir(): string | undefined {
+export function kernelCacheDir(): string | undefined {
   const base = getCompileCacheDir();
   return base ? join(base, 'vivarium-kernel') : undefined;
 }
 
 /** A kernel module's stripped source, from the cache when it has it. */
-export function kernelSource(path: string): KernelSource {
+export function kernelSource(path: string, dir = kernelCacheDir()): KernelSource {
   const source = readFileSync(path, 'utf8');
-  const dir = cacheDir();
   if (!dir) return { code: strip(source) };
-  const key = hash(source).slice(0, 32);
+  const key = hash(`${process.version}\0${source}`).slice(0, 32);
   const codeFile = join(dir, `${key}.js`);
   // V8's code cache depends on V8's version and flags: one per Node version.
   const dataFile = join(dir, `${key}-${process.version}-${process.arch}.v8`);

@@ -39,10 +39,12 @@ function compilerFingerprint(): string {
 }
 
 /** The script for a version's source (what `rewrite(analyze(source))` gives), from the cache. */
-export function compileForRestore(source: string, sourceName: string): string {
-  const base = getCompileCacheDir();
-  if (!base) return compile(source, sourceName);
-  const dir = join(base, 'vivarium-compiled');
+export function compileForRestore(
+  source: string,
+  sourceName: string,
+  dir = compiledCacheDir(),
+): string {
+  if (!dir) return compile(source, sourceName);
   const file = join(
     dir,
     `${hash(`${compilerFingerprint()}\0${sourceName}\0${source}`).slice(0, 40)}.js`,
@@ -59,6 +61,12 @@ export function compileForRestore(source: string, sourceName: string): string {
     // A read-only or full disk: compiled again next time.
   }
   return script;
+}
+
+/** Where entries go: under Node's compile cache (bin/viv.js turns it on), or nowhere. */
+export function compiledCacheDir(): string | undefined {
+  const base = getCompileCacheDir();
+  return base ? join(base, 'vivarium-compiled') : undefined;
 }
 
 function compile(source: string, sourceName: string): string {
