@@ -14,8 +14,11 @@ const VIV = fileURLToPath(new URL('../bin/viv.js', import.meta.url));
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 const SESSION = `viv-e2e-${process.pid}`;
 
+// A tmux server of this test's own (-L): a server shared with other tests or people exits when
+// its last session is killed, and a session started at that moment fails ("server exited
+// unexpectedly").
 function tmux(...args: string[]): string {
-  return execFileSync('tmux', args, { encoding: 'utf8' });
+  return execFileSync('tmux', ['-L', SESSION, ...args], { encoding: 'utf8' });
 }
 
 function screen(): string {
@@ -119,7 +122,7 @@ test(
       tmux('send-keys', '-t', SESSION, 'Up', 'Up');
       await waitFor(/viv> 6 \* 7\s*$/m);
     } finally {
-      spawnSync('tmux', ['kill-session', '-t', SESSION]);
+      spawnSync('tmux', ['-L', SESSION, 'kill-session', '-t', SESSION]);
       dir.remove();
     }
   },
@@ -161,7 +164,7 @@ test(
       await type(':stop talk');
       await waitFor(/talk stopped after \d+ ticks/);
     } finally {
-      spawnSync('tmux', ['kill-session', '-t', SESSION]);
+      spawnSync('tmux', ['-L', SESSION, 'kill-session', '-t', SESSION]);
       dir.remove();
     }
   },
@@ -210,7 +213,7 @@ test(
       await waitFor(/viv exited with 130/);
       assert.deepEqual(files(), before, 'nothing was written');
     } finally {
-      spawnSync('tmux', ['kill-session', '-t', SESSION]);
+      spawnSync('tmux', ['-L', SESSION, 'kill-session', '-t', SESSION]);
       dir.remove();
     }
   },
@@ -261,7 +264,7 @@ test(
         'the image was saved as it was before the stopped entries',
       );
     } finally {
-      spawnSync('tmux', ['kill-session', '-t', SESSION]);
+      spawnSync('tmux', ['-L', SESSION, 'kill-session', '-t', SESSION]);
       dir.remove();
     }
   },
@@ -324,7 +327,7 @@ test(
       await type('1 + 776');
       await waitFor(/^777$/m);
     } finally {
-      spawnSync('tmux', ['kill-session', '-t', SESSION]);
+      spawnSync('tmux', ['-L', SESSION, 'kill-session', '-t', SESSION]);
       dir.remove();
     }
   },
@@ -402,7 +405,7 @@ test(
       const ansi = tmux('capture-pane', '-t', SESSION, '-p', '-e', '-S', '-200');
       assert.match(ansi, /\u001b\[35mconst\u001b\[39m coloured = \u001b\[32m"c"/);
     } finally {
-      spawnSync('tmux', ['kill-session', '-t', SESSION]);
+      spawnSync('tmux', ['-L', SESSION, 'kill-session', '-t', SESSION]);
       dir.remove();
     }
   },
@@ -439,7 +442,7 @@ test(
       assert.deepEqual(readdirSync(dir.path).sort(), files);
       assert.ok(readFileSync(image).equals(before));
     } finally {
-      spawnSync('tmux', ['kill-session', '-t', SESSION]);
+      spawnSync('tmux', ['-L', SESSION, 'kill-session', '-t', SESSION]);
       dir.remove();
     }
   },
