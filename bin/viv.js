@@ -18,6 +18,23 @@ const { PassThrough } = await import('node:stream');
 // Node caches the compiled (and type-stripped) sources between runs: a faster start.
 enableCompileCache?.();
 
+// ink 8 imports `throttle` from the barrel `es-toolkit/compat`, which loads 415 modules to get one
+// function (about 150 ms of CPU at every start). Resolved from ink, that import goes straight to
+// the one file that defines it (the same code); if the file is not where es-toolkit 1.x keeps it,
+// the import resolves as usual.
+const { registerHooks } = await import('node:module');
+const { existsSync } = await import('node:fs');
+registerHooks?.({
+  resolve(specifier, context, next) {
+    const resolved = next(specifier, context);
+    if (specifier !== 'es-toolkit/compat' || !context.parentURL?.includes('/node_modules/ink/')) {
+      return resolved;
+    }
+    const url = new URL('./function/throttle.mjs', resolved.url);
+    return existsSync(url) ? { ...resolved, url: url.href } : resolved;
+  },
+});
+
 const argv = process.argv.slice(2);
 // An instant prompt (as zsh's powerlevel10k has): on a terminal, `viv [IMAGE]` shows the prompt
 // and takes keystrokes at once, while the REPL and the image load; the REPL then draws itself

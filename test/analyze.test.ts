@@ -21,7 +21,9 @@ test('analyze(source) names every top-level declaration and its kind', () => {
     ['var [p = 1, , q] = arr', ['p:var', 'q:var']],
     ['const world = once({ n: 0 })', ['world:const:once']],
     ['interface P { x: number }\ntype Id = string\nlet z: Id = "1"', ['z:let']],
-    ['enum Color { Red, Green }', ['Color:var']],
+    ['enum Color { Red, Green }', ['Color:enum']],
+    ['const enum D { A = "}" }; var v', ['D:enum', 'v:var']],
+    ['let a = 1\nenum E {\n  A\n}', ['a:let', 'E:enum']],
     ['if (x) { let inner = 1 }\nfunction top() { const local = 2 }', ['top:function']],
   ];
   for (const [source, expected] of table) assert.deepEqual(declared(source), expected, source);

@@ -14,8 +14,11 @@ const VIV = fileURLToPath(new URL('../bin/viv.js', import.meta.url));
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 const SESSION = `viv-e2e-${process.pid}`;
 
+// A tmux server of this test's own (-L): a server shared with other tests or people exits when
+// its last session is killed, and a session started at that moment fails ("server exited
+// unexpectedly").
 function tmux(...args: string[]): string {
-  return execFileSync('tmux', args, { encoding: 'utf8' });
+  return execFileSync('tmux', ['-L', SESSION, ...args], { encoding: 'utf8' });
 }
 
 function screen(): string {
@@ -73,11 +76,11 @@ async function untilReplaying(ms = 1200): Promise<void> {
   }
 }
 
-function start(image: string, flags = '', env: string[] = []): void {
+function start(image: string, flags = '', env: string[] = [], size = ['110', '40']): void {
   const command = `${process.execPath} ${VIV} ${flags} ${image}; echo "viv exited with $?"; sleep 60`;
   // CI=true as CI machines set it: ink must still draw (it goes quiet in CI unless told not to).
   const environment = ['CI=true', ...env].flatMap((e) => ['-e', e]);
-  tmux('new-session', '-d', '-s', SESSION, '-x', '110', '-y', '40', ...environment, command);
+  tmux('new-session', '-d', '-s', SESSION, '-x', size[0]!, '-y', size[1]!, ...environment, command);
 }
 
 /** Keys sent in one send-keys: tmux writes them together, so they arrive in one read. */
@@ -119,7 +122,7 @@ test(
       tmux('send-keys', '-t', SESSION, 'Up', 'Up');
       await waitFor(/viv> 6 \* 7\s*$/m);
     } finally {
-      spawnSync('tmux', ['kill-session', '-t', SESSION]);
+      spawnSync('tmux', ['-L', SESSION, 'kill-session', '-t', SESSION]);
       dir.remove();
     }
   },
@@ -161,7 +164,7 @@ test(
       await type(':stop talk');
       await waitFor(/talk stopped after \d+ ticks/);
     } finally {
-      spawnSync('tmux', ['kill-session', '-t', SESSION]);
+      spawnSync('tmux', ['-L', SESSION, 'kill-session', '-t', SESSION]);
       dir.remove();
     }
   },
@@ -210,7 +213,7 @@ test(
       await waitFor(/viv exited with 130/);
       assert.deepEqual(files(), before, 'nothing was written');
     } finally {
-      spawnSync('tmux', ['kill-session', '-t', SESSION]);
+      spawnSync('tmux', ['-L', SESSION, 'kill-session', '-t', SESSION]);
       dir.remove();
     }
   },
@@ -261,7 +264,7 @@ test(
         'the image was saved as it was before the stopped entries',
       );
     } finally {
-      spawnSync('tmux', ['kill-session', '-t', SESSION]);
+      spawnSync('tmux', ['-L', SESSION, 'kill-session', '-t', SESSION]);
       dir.remove();
     }
   },
@@ -324,7 +327,85 @@ test(
       await type('1 + 776');
       await waitFor(/^777$/m);
     } finally {
-      spawnSync('tmux', ['kill-session', '-t', SESSION]);
+      spawnSync('tmux', ['-L', SESSION, 'kill-session', '-t', SESSION]);
+      dir.remove();
+    }
+  },
+);
+
+/** How many times `what` occurs in `text`. */
+function count(text: string, what: RegExp): number {
+  return [...text.matchAll(new RegExp(what.source, 'g'))].length;
+}
+
+/** Waits until the whole pane, scrollback included, satisfies `predicate`. */
+async function waitForAll(predicate: (text: string) => boolean, why: string): Promise<string> {
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    const text = screen();
+    if (predicate(text)) return text;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${why}; the pane and its scrollback:\n${screen()}`);
+}
+
+test(
+  'viv in a terminal: a definitions panel taller than the window is clipped, scrolls, folds the stdlib; a resize leaves one frame; entries keep their colours',
+  { skip: hasTmux ? false : 'tmux is not installed (.ci/run installs it with apt-get)' },
+  async () => {
+    const dir = tempDir();
+    const image = join(dir.path, 'panel.json');
+    const TITLE = /Definitions {2}\(/;
+    const STATUS = / · \d+ definitions · /;
+    try {
+      start(image, '', [], ['80', '24']);
+      await waitFor(/panel\.json ·/);
+      const names = Array.from({ length: 30 }, (_, i) => `d${i + 1} = ${i + 1}`);
+      await type(`var ${names.join(', ')}`);
+      await waitFor(/d30: var v1/);
+      keys('C-t');
+      const shown = await waitFor(/… \d+ more \(PgDn, :defs\)/);
+      assert.doesNotMatch(shown, /^│ +euclid/m, 'no stdlib definition listed');
+      // Keys typed one by one while the panel is shown: it is redrawn in place, never copied.
+      for (const key of ['1', '+', '2']) keys(key);
+      await waitFor(/^viv> 1\+2/m);
+      assert.equal(
+        count(screen(), TITLE),
+        1,
+        'the panel is on the screen once, not in the scrollback',
+      );
+      keys('NPage', 'NPage');
+      const scrolled = await waitFor(/… \d+ above \(PgUp\)/);
+      assert.match(scrolled, /^│ \* d30 +var +v1/m);
+      assert.match(scrolled, /stdlib: \d+ definitions/, 'the standard library is one line');
+      assert.equal(count(scrolled, TITLE), 1);
+
+      // Narrower and shorter, then wider and taller: one frame each time, the transcript once.
+      for (const [x, y] of [
+        ['50', '15'],
+        ['100', '30'],
+      ]) {
+        tmux('resize-window', '-t', SESSION, '-x', x!, '-y', y!);
+        const after = await waitForAll(
+          (t) =>
+            count(t, TITLE) === 1 &&
+            count(t, STATUS) === 1 &&
+            count(t, /viv> var d1 = 1/) === 1 &&
+            /^viv> 1\+2/m.test(t),
+          `after resizing to ${x}x${y} the pane should show one frame`,
+        );
+        const widest = Math.max(...after.split('\n').map((l) => [...l].length));
+        assert.ok(widest <= Number(x), `nothing wider than the window (${widest})`);
+      }
+      keys('Enter');
+      await waitFor(/^3$/m);
+      // The submitted entry keeps the colours it was typed in (keyword magenta, string green).
+      await type('const coloured = "c"');
+      await waitFor(/coloured: const v1/);
+      const ansi = tmux('capture-pane', '-t', SESSION, '-p', '-e', '-S', '-200');
+      assert.match(ansi, /\u001b\[35mconst\u001b\[39m coloured = \u001b\[32m"c"/);
+    } finally {
+      spawnSync('tmux', ['-L', SESSION, 'kill-session', '-t', SESSION]);
       dir.remove();
     }
   },
@@ -361,7 +442,7 @@ test(
       assert.deepEqual(readdirSync(dir.path).sort(), files);
       assert.ok(readFileSync(image).equals(before));
     } finally {
-      spawnSync('tmux', ['kill-session', '-t', SESSION]);
+      spawnSync('tmux', ['-L', SESSION, 'kill-session', '-t', SESSION]);
       dir.remove();
     }
   },

@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { session, shown } from './support/session.ts';
+import { withImage } from './helpers.ts';
 
 test('enum: a redefinition is a new object without the old members', async () => {
   const run = await session([
@@ -12,6 +13,21 @@ test('enum: a redefinition is a new object without the old members', async () =>
     'JSON.stringify(Color)',
   ]);
   assert.deepEqual([shown(run)[1], shown(run)[3]], ['6', `'{"0":"Cyan","Cyan":0}'`]);
+});
+
+test('enum: listed as an enum in :defs and its history, as typed, and still after reopening', async () => {
+  await withImage(async (image) => {
+    const first = await session(['enum Color { Red, Green = "g}" }', ':defs'], { image });
+    assert.equal(first.results[0]!.defined?.[0]?.kind, 'enum');
+    assert.match(shown(first)[1]!, /^Color\s+enum\s+v1$/m);
+    const again = await session([':defs', ':history Color', 'Color.Green'], { image });
+    assert.match(shown(again)[0]!, /^Color\s+enum\s+v1$/m);
+    assert.match(
+      shown(again)[1]!,
+      /^Color: enum, 1 version.*\n.*\n\s+enum Color \{ Red, Green = "g\}" \}$/,
+    );
+    assert.equal(shown(again)[2], "'g}'");
+  });
 });
 
 test('parameter properties, generics, satisfies, overloads and declare work as tsc compiles them', async () => {

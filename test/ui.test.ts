@@ -67,6 +67,27 @@ test('typing an entry and pressing Enter shows its value; a definition shows its
   }
 });
 
+test('a submitted entry keeps its colours in the transcript', async () => {
+  const s = await session();
+  try {
+    await s.type('const s = "x" // a note' + ENTER);
+    await until(s.all, (t) => t.includes('s: const v1'));
+    const raw = s.ui.frames.join('\n').split('\n');
+    // The transcript's line (the prompt's own line is uncoloured here: ink's chalk sees no
+    // terminal in ink-testing-library, so only the transcript's ANSI text carries colours).
+    const echoed = raw.find(
+      (line) => stripAnsi(line) === 'viv> const s = "x" // a note' && line.includes('\u001b['),
+    );
+    assert.ok(echoed, 'the entry is in the transcript as typed');
+    assert.match(echoed, /\u001b\[36mviv> /, 'the prompt is cyan');
+    assert.match(echoed, /\u001b\[35mconst\u001b\[39m/, 'the keyword is magenta');
+    assert.match(echoed, /\u001b\[32m"x"\u001b\[39m/, 'the string is green');
+    assert.match(echoed, /\u001b\[90m\/\/ a note\u001b\[39m/, 'the comment is grey');
+  } finally {
+    await s.close();
+  }
+});
+
 test('an incomplete entry continues on the next line and runs when complete', async () => {
   const s = await session();
   try {

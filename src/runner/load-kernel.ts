@@ -2,8 +2,7 @@
 // point at the real lines) as modules into a context of the isolate, and boots it with the two
 // capabilities the runner hands in: `notify(json)` and `now()`.
 import ivm from 'isolated-vm';
-import { readFileSync } from 'node:fs';
-import { stripTypeScriptTypes } from 'node:module';
+import { kernelSource } from './kernel-cache.ts';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -14,8 +13,8 @@ export interface LoadedKernel {
   handle: ivm.Reference<(request: string, bulk?: string) => string>;
 }
 
-/** Stripped sources by path: a process that starts several isolates (tests) strips each once. */
-const stripped = new Map<string, string>();
+/** Sources by path: a process that starts several isolates (tests) reads and strips each once. */
+const sources = new Map<string, ReturnType<typeof kernelSource>>();
 
 export function loadKernel(
   isolate: ivm.Isolate,
@@ -28,12 +27,22 @@ export function loadKernel(
   const load = (path: string): ivm.Module => {
     let module = modules.get(path);
     if (!module) {
-      let code = stripped.get(path);
-      if (code === undefined) {
-        code = stripTypeScriptTypes(readFileSync(path, 'utf8'));
-        stripped.set(path, code);
+      let source = sources.get(path);
+      if (source === undefined) {
+        source = kernelSource(path);
+        sources.set(path, source);
       }
-      module = isolate.compileModuleSync(code, { filename: `file://${path}` });
+      const { code, cachedData, keep } = source;
+      module = isolate.compileModuleSync(code, {
+        filename: `file://${path}`,
+        ...(cachedData ? { cachedData: new ivm.ExternalCopy(cachedData) } : {}),
+        ...(keep ? { produceCachedData: true } : {}),
+      });
+      const produced = (module as ivm.Module & ivm.CachedDataResult).cachedData;
+      if (keep && produced) {
+        keep(produced.copy());
+        source.keep = undefined;
+      }
       modules.set(path, module);
       paths.set(module, path);
     }

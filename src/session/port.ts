@@ -8,7 +8,12 @@ import type { Outcome } from './guest/guest.ts';
 import type { Result } from './result.ts';
 
 export interface SessionPort {
-  readonly options: { readonly memoryMB: number; readonly colors?: boolean };
+  readonly options: {
+    readonly memoryMB: number;
+    readonly colors?: boolean;
+    /** The standard library entered before the user's (the panel folds its definitions). */
+    readonly prelude?: readonly { file: string; source: string }[];
+  };
   /** Entries and commands typed before, oldest first (the REPL's history). */
   readonly history: readonly string[];
   /** The image holds entries not yet in a snapshot. */

@@ -17,8 +17,11 @@ export interface ClassMeta {
   length: number;
 }
 
-/** How a definition behaves: functions and classes are stable cells, the rest plain values. */
-export type DefKind = 'function' | 'class' | 'const' | 'let' | 'var';
+/**
+ * How a definition behaves: functions and classes are stable cells, the rest plain values. An
+ * `enum` is a value (its object, made afresh by each declaration) listed by what it was declared as.
+ */
+export type DefKind = 'function' | 'class' | 'const' | 'let' | 'var' | 'enum';
 
 /** A declaration of an entry as the host's analysis saw it. */
 export interface DeclarationInfo {

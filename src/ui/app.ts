@@ -26,9 +26,11 @@ import {
 import type { EditorState, KeyInput } from './editor-state.ts';
 import { entryComplete, entryToRun } from './entry-group.ts';
 import { splitKeys } from './keys.ts';
+import { highlightAnsi, promptAnsi } from './highlight.ts';
+import { useRedrawOnResize } from './redraw-on-resize.ts';
+import { DEFS_CHROME_ROWS, DefinitionsPanel, panelLines, preludeNames } from './defs-panel.ts';
 import {
   CONTINUATION,
-  DefinitionsPanel,
   InspectorView,
   PROMPT,
   PromptView,
@@ -67,6 +69,12 @@ export function App({ engine, imageName, printer }: Props): ReactElement {
   const [running, setRunning] = useState<number | null>(null);
   const [now, setNow] = useState(Date.now());
   const [panel, setPanel] = useState(false);
+  /** The definitions panel's scroll position (Page Up / Page Down while it is shown). */
+  const [defsOffset, setDefsOffset] = useState(0);
+  /** The standard library's names, folded into one line of the panel (found when first shown). */
+  const stdlib = useRef<Set<string> | null>(null);
+  /** What the last frame drew: whether the panel is shown, its offset and its lines. */
+  const drawn = useRef({ panel: false, offset: 0, rows: 0 });
   const [defs, setDefs] = useState<DefSummary[]>([]);
   const [inspector, setInspector] = useState<InspectorState | null>(null);
   const [hint, setHint] = useState<string | undefined>();
@@ -84,6 +92,10 @@ export function App({ engine, imageName, printer }: Props): ReactElement {
     readOnly: engine.readOnlyFile,
   });
   const nextId = useRef(0);
+
+  const logRef = useRef(log);
+  logRef.current = log;
+  useRedrawOnResize(stdout, write, () => logRef.current.map((line) => line.text));
 
   const append = (text: string) => setLog((lines) => [...lines, { id: nextId.current++, text }]);
 
@@ -252,6 +264,13 @@ export function App({ engine, imageName, printer }: Props): ReactElement {
       setPanel((p) => !p);
       return;
     }
+    if (drawn.current.panel && (key.pageUp || key.pageDown)) {
+      // A page is the rows the panel shows; the offset is clamped when the panel is drawn.
+      const { offset, rows } = drawn.current;
+      const page = Math.max(1, rows - 2);
+      setDefsOffset(Math.max(0, key.pageUp ? offset - page : offset + page));
+      return;
+    }
     const { state, action } = editorKey(editorRef.current, { input, key }, (text) =>
       entryComplete(text, isComplete),
     );
@@ -325,6 +344,27 @@ export function App({ engine, imageName, printer }: Props): ReactElement {
       ? undefined
       : `${spinner(now)} running ${((now - running) / 1000).toFixed(1)} s${progress ? ' · ' + progressText(progress) : ''} · Ctrl-C stops it (the image stays as it was)`;
 
+  // What is drawn below the panels: the inspector, or the prompt and its hint.
+  const below = inspector
+    ? inspector.view.fields.length + 5
+    : running !== null
+      ? 0
+      : textRows(editor.text, screen.columns, PROMPT.length + 1) +
+        (hint ? textRows(hint, screen.columns) : 0);
+  // The whole frame stays shorter than the window (ink redraws in place only then): the status
+  // line, one spare row, and what is below come first; the panels share the rest.
+  const room = screen.rows - 1 - 1 - below;
+  if (panel) stdlib.current ??= preludeNames(engine.options.prelude ?? []);
+  const list = panel
+    ? panelLines(defs, {
+        changed: engine.changedSinceSave,
+        stdlib: stdlib.current ?? new Set(),
+        rows: (framed ? Math.floor(room / 2) : room) - DEFS_CHROME_ROWS,
+        offset: defsOffset,
+      })
+    : undefined;
+  drawn.current = { panel: !!list, offset: list?.offset ?? 0, rows: list?.lines.length ?? 0 };
+
   return h(
     Box,
     { flexDirection: 'column' },
@@ -332,19 +372,14 @@ export function App({ engine, imageName, printer }: Props): ReactElement {
       items: log,
       children: (line: LogLine) => h(Text, { key: line.id }, line.text),
     }),
-    panel ? h(DefinitionsPanel, { defs, changed: engine.changedSinceSave }) : null,
+    list ? h(DefinitionsPanel, { lines: list.lines, columns: screen.columns }) : null,
     framed
       ? h(FramePanel, {
           ...framed,
           columns: screen.columns,
           rows: frameRoom(screen, {
-            above: panel ? Math.max(1, defs.length) + 3 : 0,
-            below: inspector
-              ? inspector.view.fields.length + 5
-              : running !== null
-                ? 0
-                : textRows(editor.text, screen.columns, PROMPT.length + 1) +
-                  (hint ? textRows(hint, screen.columns) : 0),
+            above: list ? list.lines.length + DEFS_CHROME_ROWS : 0,
+            below,
           }),
         })
       : null,
@@ -376,10 +411,11 @@ function textRows(text: string, columns: number, prefix = 0): number {
     .reduce((sum, line) => sum + Math.max(1, Math.ceil((prefix + line.length) / width)), 0);
 }
 
+/** The submitted entry as the prompt showed it: coloured the same way. */
 function echo(text: string): string {
   return text
     .split('\n')
-    .map((line, i) => (i === 0 ? PROMPT : CONTINUATION) + line)
+    .map((line, i) => promptAnsi(i === 0 ? PROMPT : CONTINUATION) + highlightAnsi(line))
     .join('\n');
 }
 

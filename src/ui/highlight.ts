@@ -1,6 +1,7 @@
 // Syntax colours for the entry being typed, from acorn's tokenizer (already the analysis parser).
 // Incomplete input is normal while typing: whatever cannot be tokenized stays uncoloured.
 import * as acorn from 'acorn';
+import { styleText } from 'node:util';
 
 export type TokenStyle = 'keyword' | 'string' | 'number' | 'comment' | 'regexp' | 'plain';
 
@@ -63,3 +64,23 @@ export const STYLE_COLOURS: Record<TokenStyle, string | undefined> = {
   regexp: 'red',
   plain: undefined,
 };
+
+type Colour = Parameters<typeof styleText>[0];
+
+/**
+ * A line as the prompt draws it, in ANSI colours: what the transcript keeps of a submitted entry
+ * (the transcript is text; without colours, run-ui.ts strips them on the way out).
+ */
+export function highlightAnsi(line: string): string {
+  return highlight(line)
+    .map(({ text, style }) => {
+      const colour = STYLE_COLOURS[style];
+      return colour ? styleText(colour as Colour, text, { validateStream: false }) : text;
+    })
+    .join('');
+}
+
+/** The prompt's own colour, as ANSI text. */
+export function promptAnsi(prompt: string): string {
+  return styleText('cyan', prompt, { validateStream: false });
+}

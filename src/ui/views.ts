@@ -3,7 +3,6 @@
 import { createElement as h } from 'react';
 import type { ReactElement } from 'react';
 import { Box, Text } from 'ink';
-import type { DefSummary } from '../shared/types.ts';
 import type { InspectView } from '../shared/types.ts';
 import { STYLE_COLOURS, highlight } from './highlight.ts';
 import type { EditorState } from './editor-state.ts';
@@ -60,26 +59,6 @@ function renderLine(text: string, cursor: number): ReactElement[] {
   }
   if (cursor >= text.length) out.push(h(Text, { key: 'cursor', inverse: true }, ' '));
   return out;
-}
-
-export function DefinitionsPanel(props: {
-  defs: DefSummary[];
-  changed: ReadonlySet<string>;
-}): ReactElement {
-  const rows = props.defs.map((d) => [
-    (props.changed.has(d.name) ? '* ' : '  ') + d.name,
-    d.kind + (d.once ? ' (once)' : ''),
-    `v${d.version}`,
-    d.instances === undefined ? '' : `${d.instances} live`,
-  ]);
-  const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i]!.length), 4));
-  return h(
-    Box,
-    { flexDirection: 'column', borderStyle: 'round', borderColor: 'gray', paddingX: 1 },
-    h(Text, { bold: true }, 'Definitions  (* changed since the last save; Ctrl-T hides)'),
-    rows.length === 0 ? h(Text, { dimColor: true }, 'none yet') : null,
-    ...rows.map((r, i) => h(Text, { key: i }, r.map((c, j) => c.padEnd(widths[j]!)).join('  '))),
-  );
 }
 
 export interface InspectorState {

@@ -90,8 +90,12 @@ export class Staging implements StampState {
     return this.entry;
   }
 
+  #declared(name: string): DeclarationInfo | undefined {
+    return this.entry?.declarations.get(name);
+  }
+
   #source(name: string): string {
-    return this.entry?.declarations.get(name)?.source ?? '';
+    return this.#declared(name)?.source ?? '';
   }
 
   #record(def: Definition, extra: Partial<DefinedInfo> = {}): void {
@@ -175,9 +179,11 @@ export class Staging implements StampState {
     flags: { once?: boolean; transient?: boolean },
   ): void {
     const { tx } = this.#context();
-    const def = this.ns.ensure(tx, name, binding);
+    // An enum compiles to `var E` and its body: the definition keeps the declared kind.
+    const kind = binding === 'var' && this.#declared(name)?.kind === 'enum' ? 'enum' : binding;
+    const def = this.ns.ensure(tx, name, kind);
     this.ns.addVersion(tx, def, {
-      kind: binding,
+      kind,
       binding,
       source: this.#source(name),
       transient: flags.transient,

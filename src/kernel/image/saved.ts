@@ -33,4 +33,5 @@ export interface CompileRequest {
 /** The root under which processes are saved (not an identifier: no definition can clash). */
 export const PROCESSES_ROOT = '(processes)';
 
-export const isValueKind = (kind: DefKind) => kind === 'const' || kind === 'let' || kind === 'var';
+export const isValueKind = (kind: DefKind) =>
+  kind === 'const' || kind === 'let' || kind === 'var' || kind === 'enum';

@@ -23,6 +23,7 @@ import {
   $find,
   $includes,
   $map,
+  $pop,
   $push,
   $slice,
   $sort,
@@ -32,9 +33,32 @@ import {
 const SEGMENT = String.raw`(?:\??\.[A-Za-z_$][\w$]*|\[\d+\]|\["[^"]*"\]|\['[^']*'\])`;
 const MEMBER_CHAIN = new RegExp(String.raw`([A-Za-z_$][\w$]*${SEGMENT}*)\??\.([\w$]*)$`);
 const IDENTIFIER = /(?:^|[^\w$.])([A-Za-z_$][\w$]*)$/;
+/** `.` and a partial name after a receiver that is not a plain path: `"abc".`, `(5).to`. */
+const AFTER_RECEIVER = /\??\.([\w$]*)$/;
+const STRING_END = /(?:"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')$/;
+const TEMPLATE_END = /(^|[^\s])\s*`(?:[^`\\]|\\.)*`$/;
+/** A number that can take a `.` directly: with a fraction or exponent (`1.5.`, `5..`), or a BigInt. */
+const NUMBER_END =
+  /(?:^|[^\w$.])(\d[\d_]*\.\d*(?:e[+-]?\d+)?|\d[\d_]*e[+-]?\d+|\d[\d_]*n|0[xob][\da-f_]+n?)$/i;
+const NUMBER = /^(?:\d[\d_]*(?:\.\d*)?(?:e[+-]?\d+)?|\.\d+|0[xob][\da-f_]+)$/i;
+const BIGINT = /^(?:\d[\d_]*|0[xob][\da-f_]+)n$/i;
+/** What may stand before an array literal or a parenthesised expression (not a call or index). */
+const OPERAND_START =
+  /(?:^|[(,=:[!&|?{};+\-*%<>~^]|\b(?:return|typeof|in|of|new|void|await|yield|case|do|else))\s*$/;
 
 /** Completions for the text before the cursor: `from` is where the replaced word starts. */
 export function complete(staging: Staging, text: string): { from: number; candidates: string[] } {
+  const after = $exec(AFTER_RECEIVER, text);
+  if (after) {
+    const receiver = literalReceiver($slice(text, 0, text.length - after[0]!.length));
+    if (receiver !== NOT_LITERAL) {
+      const partial = after[1]!;
+      return {
+        from: text.length - partial.length,
+        candidates: matching(propertyNames(receiver), partial),
+      };
+    }
+  }
   const member = $exec(MEMBER_CHAIN, text);
   if (member) {
     const target = resolveChain(chainNames(member[1]!));
@@ -50,6 +74,70 @@ export function complete(staging: Staging, text: string): { from: number; candid
     ...safe(getOwnPropertyNames(globalObject)),
   ];
   return { from: text.length - partial.length, candidates: matching(names, partial) };
+}
+
+/** A unique marker (a fresh object: no builtin needed). */
+const NOT_LITERAL = {};
+
+/**
+ * A value of the type of the literal that ends `text` (a string, template, number, BigInt, boolean
+ * or array literal, parenthesised or not), or NOT_LITERAL. Nothing is evaluated: the literal's type
+ * alone gives its properties (its prototype's), so completing it runs no code of the image's.
+ */
+function literalReceiver(text: string): unknown {
+  if ($exec(STRING_END, text)) return '';
+  const template = $exec(TEMPLATE_END, text);
+  // A tagged template (`tag\`x\``) can be any value.
+  if (template) return template[1] === '' || $exec(OPERAND_START, template[1]!) ? '' : NOT_LITERAL;
+  const number = $exec(NUMBER_END, text);
+  if (number) return $exec(BIGINT, number[1]!) ? 0n : 0;
+  const boolean = $exec(/(?:^|[^\w$.])(true|false)$/, text);
+  if (boolean) return false;
+  const last = text[text.length - 1];
+  if (last !== ']' && last !== ')') return NOT_LITERAL;
+  const open = openerOf(text);
+  if (open < 0 || !$exec(OPERAND_START, $slice(text, 0, open))) return NOT_LITERAL;
+  if (last === ']') return [];
+  const inner = $exec(/^\s*([\s\S]*?)\s*$/, $slice(text, open + 1, text.length - 1))![1]!;
+  if ($exec(NUMBER, inner)) return 0;
+  if ($exec(BIGINT, inner)) return 0n;
+  return inner === '' ? NOT_LITERAL : wholeLiteral(inner);
+}
+
+/** A parenthesised literal: the whole of `inner` must be the literal. */
+function wholeLiteral(inner: string): unknown {
+  const string = $exec(STRING_END, inner);
+  if (string && string.index === 0) return '';
+  if (inner[0] === '`' && $exec(TEMPLATE_END, inner)?.index === 0) return '';
+  if (inner === 'true' || inner === 'false') return false;
+  if (inner[0] === '[' && inner[inner.length - 1] === ']' && openerOf(inner) === 0) return [];
+  return NOT_LITERAL;
+}
+
+/**
+ * Where the bracket that closes `text` (its last character) was opened, skipping strings,
+ * templates and comments; -1 when it is unbalanced.
+ */
+function openerOf(text: string): number {
+  const stack: number[] = [];
+  let pair = -1;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '"' || c === "'" || c === '`') {
+      for (i++; i < text.length && text[i] !== c; i++) if (text[i] === '\\') i++;
+    } else if (c === '/' && text[i + 1] === '/') {
+      while (i < text.length && text[i] !== '\n') i++;
+    } else if (c === '/' && text[i + 1] === '*') {
+      for (i += 2; i < text.length && !(text[i] === '*' && text[i + 1] === '/'); i++);
+      i++;
+    } else if (c === '(' || c === '[' || c === '{') $push(stack, i);
+    else if (c === ')' || c === ']' || c === '}') {
+      const open = $pop(stack);
+      if (open === undefined) return -1;
+      pair = i === text.length - 1 ? open : -1;
+    }
+  }
+  return pair;
 }
 
 /** `a.b[2]["c"]` -> ['a', 'b', '2', 'c']. */

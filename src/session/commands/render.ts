@@ -1,5 +1,5 @@
 // How the answers of `:ps`, `:defs`, `:history` and `:diff` read: plain text tables and diffs.
-import { structuredPatch } from 'diff';
+import { createRequire } from 'node:module';
 import type {
   DefSummary,
   DefinitionView,
@@ -7,6 +7,8 @@ import type {
   ProcessInfo,
   TimerInfo,
 } from '../../shared/types.ts';
+
+const require = createRequire(import.meta.url);
 
 export function renderProcesses(procs: ProcessInfo[], timers: TimerInfo[]): string {
   const lines: string[] = [];
@@ -108,6 +110,8 @@ export function renderDiff(
   newer: string,
   colors = false,
 ): string {
+  // `diff` (19 modules) loads when a diff is shown, not at every start.
+  const { structuredPatch } = require('diff') as typeof import('diff');
   const patch = structuredPatch(
     `${name} v${a}`,
     `${name} v${b}`,

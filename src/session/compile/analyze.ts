@@ -133,12 +133,13 @@ function collectDeclarations(
       for (const declarator of statement.declarations) {
         const binding = statement.kind as 'const' | 'let' | 'var';
         if (declarator.id.type === 'Identifier') {
+          const enumText = enumSource(statement, positions.code, source);
           out.push({
             name: declarator.id.name,
-            kind: valueKind(declarator.init, binding),
+            kind: enumText === undefined ? valueKind(declarator.init, binding) : 'enum',
             binding,
             once: isOnceCall(declarator.init),
-            source: text(),
+            source: enumText ?? text(),
           });
         } else {
           for (const name of patternNames(declarator.id)) {
@@ -155,6 +156,37 @@ function collectDeclarations(
     default:
       return;
   }
+}
+
+/**
+ * The typed text of `enum E { ... }` (or `const enum`) when the stripped `var E;` came from one:
+ * the stripper writes `var E;` and the enum's body on the enum's line, so the declaration's text
+ * is found on that line of the typed text, up to its closing brace (strings and comments skipped).
+ */
+function enumSource(
+  statement: acorn.VariableDeclaration,
+  code: string,
+  source: string,
+): string | undefined {
+  const [only, ...more] = statement.declarations;
+  if (statement.kind !== 'var' || more.length > 0 || only?.init) return undefined;
+  if (only?.id.type !== 'Identifier') return undefined;
+  let lineStart = 0;
+  for (let i = code.indexOf('\n'); i !== -1 && i < statement.start; i = code.indexOf('\n', i + 1)) {
+    lineStart = source.indexOf('\n', lineStart) + 1;
+  }
+  const name = only.id.name.replace(/\$/g, '\\$');
+  const head = new RegExp(`(?:\\bconst\\s+)?\\benum\\s+${name}\\s*\\{`, 'y');
+  const lineEnd = source.indexOf('\n', lineStart);
+  for (let at = lineStart; at < (lineEnd === -1 ? source.length : lineEnd); at++) {
+    head.lastIndex = at;
+    if (!head.exec(source)) continue;
+    const text = source.slice(at);
+    for (let end = text.indexOf('}'); end !== -1; end = text.indexOf('}', end + 1)) {
+      if (openBrackets(text.slice(0, end + 1)) === 0) return text.slice(0, end + 1);
+    }
+  }
+  return undefined;
 }
 
 /** A declarator whose initializer is a function or class literal defines a stable cell. */

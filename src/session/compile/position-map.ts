@@ -20,6 +20,11 @@ export class PositionMap {
     this.#codeLineStarts = lineStarts(code);
   }
 
+  /** The stripped code. */
+  get code(): string {
+    return this.#code;
+  }
+
   /** Offset in the typed text of the character at `pos` in the stripped code. */
   toSource(pos: number): number {
     if (this.#sameOffsets) return pos;

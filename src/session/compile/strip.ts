@@ -7,7 +7,7 @@
 // Namespaces and `export =` are refused with their line (sucrase would drop a namespace silently,
 // sucrase#659).
 import { stripTypeScriptTypes } from 'node:module';
-import { transform } from 'sucrase';
+import { createRequire } from 'node:module';
 import * as acorn from 'acorn';
 import { EntrySyntaxError } from './source-error.ts';
 import { openBrackets } from './brackets.ts';
@@ -73,9 +73,17 @@ function where(source: string, pattern: RegExp): number {
   return pattern.exec(source)?.index ?? 0;
 }
 
+/**
+ * Sucrase (57 modules) is loaded the first time an entry needs it, not at every start: most entries
+ * never do (issue 12, start time). `require` keeps stripping synchronous.
+ */
+let sucrase: typeof import('sucrase') | undefined;
+const require = createRequire(import.meta.url);
+
 function stripWithSucrase(source: string): string {
+  sucrase ??= require('sucrase') as typeof import('sucrase');
   try {
-    const code = transform(source, {
+    const code = sucrase.transform(source, {
       transforms: ['typescript'],
       disableESTransforms: true,
       keepUnusedImports: true,

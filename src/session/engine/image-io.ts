@@ -5,8 +5,7 @@ import type { Reply, Request, RestoreNext, SessionOpName } from '../../shared/op
 import { succeeded } from '../../shared/ops.ts';
 import type { CompiledItem } from '../../shared/types.ts';
 import type { GuestConnection, Outcome } from '../guest/guest.ts';
-import { analyze } from '../compile/analyze.ts';
-import { rewrite } from '../compile/rewrite.ts';
+import { compileForRestore } from '../compile/compiled-cache.ts';
 
 export class SnapshotFailed extends Error {
   override name = 'SnapshotError';
@@ -52,8 +51,8 @@ export async function restoreSnapshot(
   const scripts: CompiledItem[] = [];
   for (const item of first.compile) {
     try {
-      const script = rewrite(analyze(item.source), { sourceName: `${item.name}@v${item.version}` });
-      scripts.push({ name: item.name, version: item.version, script: script.code });
+      const script = compileForRestore(item.source, `${item.name}@v${item.version}`);
+      scripts.push({ name: item.name, version: item.version, script });
     } catch (error) {
       failures.push(`${item.name} v${item.version} no longer parses: ${(error as Error).message}`);
     }

@@ -4,6 +4,7 @@
 // processes and timers), `notice` (process events, revivals), `changed` (another client defined
 // something), `close` (the server went away, with why). `viv attach` and `viv jupyter --attach`
 // use it; nothing here knows about a terminal.
+import { stdlibEntries } from '../stdlib.ts';
 import { EventEmitter } from 'node:events';
 import { connect as netConnect } from 'node:net';
 import type { Socket } from 'node:net';
@@ -100,7 +101,11 @@ export function connect(address: Address | string, token: string): Promise<Remot
 type Welcome = Extract<ServerMessage, { type: 'welcome' }>;
 
 export class RemoteSession extends EventEmitter<RemoteEvents> implements SessionPort {
-  readonly options: { memoryMB: number; colors: boolean };
+  readonly options: {
+    memoryMB: number;
+    colors: boolean;
+    prelude: readonly { file: string; source: string }[];
+  };
   readonly history: string[];
   /** The image's file name. */
   readonly image: string;
@@ -122,7 +127,8 @@ export class RemoteSession extends EventEmitter<RemoteEvents> implements Session
   constructor(socket: Socket, splitter: LineSplitter, welcome: Welcome, address: string) {
     super();
     this.#socket = socket;
-    this.options = { memoryMB: welcome.memoryMB, colors: false };
+    // A served image starts from this checkout's stdlib too: the panel folds the same names.
+    this.options = { memoryMB: welcome.memoryMB, colors: false, prelude: stdlibEntries() };
     this.history = welcome.history;
     this.image = welcome.image;
     this.client = welcome.client;
