@@ -105,7 +105,11 @@ export function restoreFinish(
     $map(scripts, (s) => ({ ...s, record: versionOf(s.name, s.version) })),
     (a, b) => a.record.entry - b.record.entry || a.version - b.version,
   );
-  const transients = $filter(ordered, (s) => staging.ns.get(s.name)!.transient);
+  // Modules first: the names imported from a module read its namespace when they are rebuilt.
+  const transients = $sort(
+    $filter(ordered, (s) => staging.ns.get(s.name)!.transient),
+    (a, b) => rank(staging, a.name) - rank(staging, b.name),
+  );
   for (const s of safe(ordered)) {
     if ($includes(transients, s)) continue;
     $push(units, {
@@ -237,6 +241,10 @@ function compile(
   } finally {
     staging.restoring = undefined;
   }
+}
+
+function rank(staging: Staging, name: string): number {
+  return staging.ns.get(name)!.kind === 'module' ? 0 : 1;
 }
 
 function bindingOf(def: Definition): string {

@@ -101,6 +101,8 @@ function saveDefinition(def: Definition): SavedDefinition {
           ? undefined
           : $filter(v.staticFields, (k): k is string => typeof k === 'string'),
       transient: v.transient,
+      package: v.package,
+      imports: v.imports,
     })),
   };
 }
