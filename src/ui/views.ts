@@ -9,7 +9,7 @@ import { STYLE_COLOURS, highlight } from './highlight.ts';
 import type { EditorState } from './editor-state.ts';
 import { cursorPosition } from './editor-state.ts';
 import { fitFrame } from './frame-fit.ts';
-import { renderDefinitionView } from '../session/commands/render.ts';
+import { kindLabel, renderDefinitionView } from '../session/commands/render.ts';
 
 export const PROMPT = 'viv> ';
 export const CONTINUATION = '...  ';
@@ -68,7 +68,7 @@ export function DefinitionsPanel(props: {
 }): ReactElement {
   const rows = props.defs.map((d) => [
     (props.changed.has(d.name) ? '* ' : '  ') + d.name,
-    d.kind + (d.once ? ' (once)' : ''),
+    kindLabel(d),
     `v${d.version}`,
     d.instances === undefined ? '' : `${d.instances} live`,
   ]);

@@ -178,6 +178,12 @@ export const COMMANDS: Command[] = [
     },
   },
   {
+    name: 'install',
+    usage: ':install NAME[@VERSION]',
+    help: 'installs an npm package into the image (bundled for the isolate) as a module definition',
+    run: async (engine, args) => engine.install(args.trim()),
+  },
+  {
     name: 'save',
     usage: ':save [PATH]',
     help: 'write a snapshot of the image (to PATH: save as) and empty its journal',
