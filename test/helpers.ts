@@ -35,9 +35,13 @@ export interface BatchRun {
 }
 
 /** Runs `viv --batch --json` on the given entries (multi-line ones are grouped with :{ :}). */
-export function batch(entries: string[], args: string[] = []): Promise<BatchRun> {
+export function batch(
+  entries: string[],
+  args: string[] = [],
+  env?: NodeJS.ProcessEnv,
+): Promise<BatchRun> {
   const input = entries.map((e) => (e.includes('\n') ? `:{\n${e}\n:}` : e)).join('\n') + '\n';
-  return run(['--batch', '--json', ...args], input).then((r) => ({
+  return run(['--batch', '--json', ...args], input, env).then((r) => ({
     ...r,
     results: r.stdout
       .split('\n')
@@ -72,9 +76,13 @@ const STUCK_MS = 60_000;
 export function run(
   args: string[],
   input: string,
+  env?: NodeJS.ProcessEnv,
 ): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      ...(env ? { env } : {}),
+    });
     track(child);
     let stdout = '';
     let stderr = '';

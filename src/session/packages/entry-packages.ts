@@ -8,6 +8,8 @@ import type { Result } from '../result.ts';
 import type { ImportDeclaration } from '../compile/imports.ts';
 import { ask } from '../commands/queries.ts';
 import { moduleName, parseSpec } from './names.ts';
+import { imagePackages } from './packages.ts';
+import type { PackageInfo } from '../../shared/types.ts';
 
 type Enter = (source: string) => Promise<Result>;
 
@@ -101,4 +103,11 @@ export function withInstalls(installed: Result, result: Result): Result {
     defined: [...(installed.defined ?? []), ...(result.defined ?? [])],
     printed: [...installed.printed, ...result.printed],
   };
+}
+
+/** The image's packages (name, version, integrity), sorted by name: for an export's manifest. */
+export async function packagesOf(engine: Engine): Promise<PackageInfo[]> {
+  const reply = await ask(engine, { op: 'defs' });
+  if (!reply.ok) throw new Error(reply.error.message);
+  return imagePackages(reply.defs);
 }
