@@ -178,12 +178,6 @@ export const COMMANDS: Command[] = [
     },
   },
   {
-    name: 'install',
-    usage: ':install NAME[@VERSION]',
-    help: 'installs an npm package into the image (bundled for the isolate) as a module definition',
-    run: async (engine, args) => engine.install(args.trim()),
-  },
-  {
     name: 'save',
     usage: ':save [PATH]',
     help: 'write a snapshot of the image (to PATH: save as) and empty its journal',
@@ -237,6 +231,12 @@ export const COMMANDS: Command[] = [
           : `bye; no snapshot written. The ${unsaved} operation${unsaved === 1 ? '' : 's'} since the last save ${unsaved === 1 ? 'is' : 'are'} in the journal already and ${unsaved === 1 ? 'is' : 'are'} replayed when ${engine.imagePath} is opened again; processes resume from the last snapshot (their ticks since then run again). To try things without keeping them, open the image with --read-only`,
       );
     },
+  },
+  {
+    name: 'install',
+    usage: ':install NAME[@VERSION]',
+    help: 'installs an npm package into the image (bundled for the isolate) as a module definition',
+    run: async (engine, args) => engine.install(args.trim()),
   },
 ];
 
