@@ -38,10 +38,10 @@ export interface BatchRun {
 export function batch(
   entries: string[],
   args: string[] = [],
-  env?: NodeJS.ProcessEnv,
+  options: RunOptions = {},
 ): Promise<BatchRun> {
   const input = entries.map((e) => (e.includes('\n') ? `:{\n${e}\n:}` : e)).join('\n') + '\n';
-  return run(['--batch', '--json', ...args], input, env).then((r) => ({
+  return run(['--batch', '--json', ...args], input, options).then((r) => ({
     ...r,
     results: r.stdout
       .split('\n')
@@ -72,11 +72,18 @@ export function startCli(args: string[]) {
 /** A CLI that has not ended after this long is stuck: it is killed, so no test waits for ever. */
 const STUCK_MS = 60_000;
 
+export interface RunOptions {
+  /** The CLI's environment (default: this process's). */
+  env?: NodeJS.ProcessEnv;
+  /** Killed as stuck after this long (default 60 s; runs that call npm may take longer). */
+  stuckMs?: number;
+}
+
 /** Runs the CLI with raw stdin; resolves with its exit status and output. */
 export function run(
   args: string[],
   input: string,
-  env?: NodeJS.ProcessEnv,
+  { env, stuckMs = STUCK_MS }: RunOptions = {},
 ): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], {
@@ -87,9 +94,9 @@ export function run(
     let stdout = '';
     let stderr = '';
     const stuck = setTimeout(() => {
-      stderr += `(test helper: the CLI was still running after ${STUCK_MS} ms and was killed)\n`;
+      stderr += `(test helper: the CLI was still running after ${stuckMs} ms and was killed)\n`;
       child.kill('SIGKILL');
-    }, STUCK_MS);
+    }, stuckMs);
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     child.on('error', reject);
