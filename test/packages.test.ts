@@ -281,6 +281,8 @@ test('a module definition re-binds its imports; a version lacking an import fail
         pkg('3.0.0', '{ default: "three" }'),
         'twice(1) + d + tiny.default',
         "import { nothing } from 'tiny'",
+        ':rollback tiny 1',
+        'twice(1) + d',
       ],
       { image: img, noSave: true },
     );
@@ -293,13 +295,20 @@ test('a module definition re-binds its imports; a version lacking an import fail
       "!Error: tiny@3.0.0 has no export 'double' (imported as twice)",
       "'3twotwo'",
       "!Error: tiny has no export 'nothing' (imported as nothing)",
+      'undefined',
+      "'2one'",
     ]);
+    assert.deepEqual(
+      first.results[8]!.defined,
+      [{ name: 'tiny', kind: 'module', version: 3 }],
+      ':rollback enters the old version again: its bundle, its imports re-bound',
+    );
     // Reopened from the journal (no snapshot was saved), then from a snapshot.
     const replayed = await session(['twice(2) + d', ':defs'], { image: img });
-    assert.equal(shown(replayed)[0], "'6two'");
-    assert.equal(defsLine(shown(replayed)[1], 'tiny'), 'tiny module tiny@2.0.0 v2');
+    assert.equal(shown(replayed)[0], "'4one'");
+    assert.equal(defsLine(shown(replayed)[1], 'tiny'), 'tiny module tiny@1.0.0 v3');
     const reopened = await session(['twice(3) + all.default'], { image: img });
-    assert.deepEqual(shown(reopened), ["'9two'"]);
+    assert.deepEqual(shown(reopened), ["'6one'"]);
   } finally {
     work.remove();
   }
