@@ -267,7 +267,7 @@ const bundle = (body: string) => JSON.stringify(`(function () { return ${body} }
 const pkg = (version: string, body: string) =>
   `const tiny = $package("tiny", "${version}", "sha512-${version}", ${bundle(body)})`;
 
-test('a module definition re-binds its imports; a version lacking an import fails whole', async () => {
+test('a module definition re-binds its imports; a version lacking an import fails whole; its functions are saved by name', async () => {
   const work = tempDir();
   try {
     const img = join(work.path, 'img.json');
@@ -283,6 +283,7 @@ test('a module definition re-binds its imports; a version lacking an import fail
         "import { nothing } from 'tiny'",
         ':rollback tiny 1',
         'twice(1) + d',
+        'const keep = { fn: twice, all: [d] }',
       ],
       { image: img, noSave: true },
     );
@@ -297,6 +298,7 @@ test('a module definition re-binds its imports; a version lacking an import fail
       "!Error: tiny has no export 'nothing' (imported as nothing)",
       'undefined',
       "'2one'",
+      'undefined',
     ]);
     assert.deepEqual(
       first.results[8]!.defined,
@@ -307,8 +309,13 @@ test('a module definition re-binds its imports; a version lacking an import fail
     const replayed = await session(['twice(2) + d', ':defs'], { image: img });
     assert.equal(shown(replayed)[0], "'4one'");
     assert.equal(defsLine(shown(replayed)[1], 'tiny'), 'tiny module tiny@1.0.0 v3');
-    const reopened = await session(['twice(3) + all.default'], { image: img });
-    assert.deepEqual(shown(reopened), ["'6one'"]);
+    // Saved (a package's function held in an object is saved as `tiny:double`) and reopened.
+    assert.equal(replayed.stderr.includes('not saved'), false, replayed.stderr);
+    assert.match(readFileSync(img, 'utf8'), /\["f","tiny:double"\]/);
+    const reopened = await session(['twice(3) + all.default', 'keep.fn === twice && keep.fn(4)'], {
+      image: img,
+    });
+    assert.deepEqual(shown(reopened), ["'6one'", '8']);
   } finally {
     work.remove();
   }

@@ -49,6 +49,8 @@ export interface Definition {
   cls?: ClassCell;
   /** Modules: the namespace of the current version's bundle (rebuilt on open, never saved). */
   exports?: Record<string, unknown>;
+  /** Modules: the namespace's functions by export name (how the heap saves them). */
+  exportFns?: Map<Function, string>;
 }
 
 export interface FunctionCell {

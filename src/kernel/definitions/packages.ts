@@ -3,7 +3,8 @@
 // the isolate, ever runs the package). Names bound by `import` read their export from it.
 import type { DefSummary, ImportInfo } from '../../shared/types.ts';
 import type { Definition, Version } from './model.ts';
-import { Error, TypeError, hasOwn, indirectEval } from '../primordials.ts';
+import { safe, Error, Map, Object, TypeError, hasOwn, indirectEval } from '../primordials.ts';
+import { $indexOf, $slice } from '../primordials-methods.ts';
 
 /** Runs a package's bundle (a script whose value is the namespace) and checks what it yields. */
 export function evaluatePackage(code: string, pkg: string): Record<string, unknown> {
@@ -12,6 +13,47 @@ export function evaluatePackage(code: string, pkg: string): Record<string, unkno
     throw new TypeError(`the bundle of ${pkg} did not yield a module namespace`);
   }
   return exports as Record<string, unknown>;
+}
+
+/**
+ * The package's exported functions, each by its export's name: read once, when the bundle ran (a
+ * namespace's exports are getters, and saving runs no package code), so that a function of the
+ * package held anywhere in the heap is saved as `module:export` and found again on open.
+ */
+export function exportedFunctions(exports: Record<string, unknown>): Map<Function, string> {
+  const found = new Map<Function, string>();
+  for (const key of safe(Object.keys(exports))) {
+    const value = exports[key];
+    if (typeof value === 'function' && !found.has(value)) found.set(value, key);
+  }
+  return found;
+}
+
+/** How the heap names a package's function: `lodash_es:chunk` (a definition name has no colon). */
+export function packageFunctionName(modules: Definition[], fn: Function): string | undefined {
+  for (const def of safe(modules)) {
+    const key = def.exportFns?.get(fn);
+    if (key !== undefined) return `${def.name}:${key}`;
+  }
+  return undefined;
+}
+
+/** The function a heap's `module:export` names, from the module as the image opened it. */
+export function packageFunction(
+  lookup: (name: string) => Definition | undefined,
+  name: string,
+): Function | undefined {
+  const at = $indexOf(name, ':');
+  if (at < 0) return undefined;
+  const def = lookup($slice(name, 0, at));
+  const key = $slice(name, at + 1);
+  const value = def?.exports?.[key];
+  if (typeof value !== 'function') {
+    throw new Error(
+      `the heap holds the function ${key} of the package in ${$slice(name, 0, at)}, which the image's bundle does not export`,
+    );
+  }
+  return value;
 }
 
 /** What `import { name }` (or `default`, or `* as`) binds; throws when the package lacks it. */

@@ -20,7 +20,7 @@ import {
   parentCell,
 } from './classes.ts';
 import type { ClassCell, StampState } from './classes.ts';
-import { evaluatePackage, exportOf, installedExports } from './packages.ts';
+import { evaluatePackage, exportedFunctions, exportOf, installedExports } from './packages.ts';
 import { migrateInstances, needsInstances, newReport } from './migrate.ts';
 import type { MigrationStep } from './migrate.ts';
 import { Transaction } from '../transaction/transaction.ts';
@@ -185,8 +185,11 @@ export class Staging implements StampState {
     const restoring = this.restoring;
     if (restoring && restoring.name !== name) return;
     const exports = evaluatePackage(code, pkg);
+    const exportFns = exportedFunctions(exports);
     if (restoring) {
-      this.ns.get(name)!.exports = exports;
+      const def = this.ns.get(name)!;
+      def.exports = exports;
+      def.exportFns = exportFns;
       bindGlobal(new Transaction(0), name, exports, binding);
       return;
     }
@@ -199,9 +202,13 @@ export class Staging implements StampState {
       exportOf(exports, d.versions[d.current - 1]!.imports!, d.name, version),
     );
     const def = this.ns.ensure(tx, name, 'module');
-    const previous = def.exports;
+    const previous = { exports: def.exports, exportFns: def.exportFns };
     def.exports = exports;
-    tx.onUndo(() => (def.exports = previous));
+    def.exportFns = exportFns;
+    tx.onUndo(() => {
+      def.exports = previous.exports;
+      def.exportFns = previous.exportFns;
+    });
     this.ns.addVersion(tx, def, {
       kind: 'module',
       binding,
