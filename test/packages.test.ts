@@ -276,6 +276,7 @@ test('a module definition re-binds its imports; a version lacking an import fail
         pkg('1.0.0', '{ double: (x) => x * 2, default: "one" }'),
         "import d, { double as twice } from 'tiny'\nimport * as all from 'tiny'",
         'twice(21) + d',
+        'const early = { fn: twice }',
         pkg('2.0.0', '{ double: (x) => x * 3, default: "two" }'),
         'twice(1) + d + all.default',
         pkg('3.0.0', '{ default: "three" }'),
@@ -292,6 +293,7 @@ test('a module definition re-binds its imports; a version lacking an import fail
       'undefined',
       "'42one'",
       'undefined',
+      'undefined',
       "'3twotwo'",
       "!Error: tiny@3.0.0 has no export 'double' (imported as twice)",
       "'3twotwo'",
@@ -301,7 +303,7 @@ test('a module definition re-binds its imports; a version lacking an import fail
       'undefined',
     ]);
     assert.deepEqual(
-      first.results[8]!.defined,
+      first.results[9]!.defined,
       [{ name: 'tiny', kind: 'module', version: 3 }],
       ':rollback enters the old version again: its bundle, its imports re-bound',
     );
@@ -312,10 +314,17 @@ test('a module definition re-binds its imports; a version lacking an import fail
     // Saved (a package's function held in an object is saved as `tiny:double`) and reopened.
     assert.equal(replayed.stderr.includes('not saved'), false, replayed.stderr);
     assert.match(readFileSync(img, 'utf8'), /\["f","tiny:double"\]/);
-    const reopened = await session(['twice(3) + all.default', 'keep.fn === twice && keep.fn(4)'], {
-      image: img,
-    });
-    assert.deepEqual(shown(reopened), ["'6one'", '8']);
+    const reopened = await session(
+      [
+        'twice(3) + all.default',
+        'keep.fn === twice && keep.fn(4)',
+        'early.fn === twice && early.fn(5)',
+      ],
+      {
+        image: img,
+      },
+    );
+    assert.deepEqual(shown(reopened), ["'6one'", '8', '10'], 'held functions are the current ones');
   } finally {
     work.remove();
   }

@@ -202,6 +202,14 @@ export class Staging implements StampState {
       exportOf(exports, d.versions[d.current - 1]!.imports!, d.name, version),
     );
     const def = this.ns.ensure(tx, name, 'module');
+    // Functions of earlier versions still held somewhere are saved by the same export name (and
+    // reopen as the current version's), as long as the new version still exports a function so.
+    const earlier = def.exportFns ? [...safe(def.exportFns.entries())] : [];
+    for (const pair of safe(earlier)) {
+      if (!exportFns.has(pair[0]) && typeof exports[pair[1]] === 'function') {
+        exportFns.set(pair[0], pair[1]);
+      }
+    }
     const previous = { exports: def.exports, exportFns: def.exportFns };
     def.exports = exports;
     def.exportFns = exportFns;
