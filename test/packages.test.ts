@@ -206,6 +206,11 @@ test(
     ]);
     assert.equal(shown[2], 'true', 'esc is bound to the new version');
     assert.equal(shown[3], 'false', 'a copy of the old function stays the old function');
+    assert.doesNotMatch(
+      run.stderr,
+      /not saved|cannot save/,
+      'the old function held is saved by name',
+    );
     assert.match(
       shown[4]!,
       /v1 .*\n {4}escape-string-regexp@5\.0\.0 .*\nv2 .*from v1 {2}\(current\)\n {4}escape-string-regexp@4\.0\.0/,
@@ -308,7 +313,11 @@ test('a module definition re-binds its imports; a version lacking an import fail
       ':rollback enters the old version again: its bundle, its imports re-bound',
     );
     // Reopened from the journal (no snapshot was saved), then from a snapshot.
-    const replayed = await session(['twice(2) + d', ':defs'], { image: img });
+    const replayed = await session(['twice(2) + d', ':defs', ':diff tiny 2 3'], { image: img });
+    assert.equal(
+      shown(replayed)[2],
+      'tiny v2 → v3: tiny@2.0.0 → tiny@1.0.0; :history tiny shows their integrity and size',
+    );
     assert.equal(shown(replayed)[0], "'4one'");
     assert.equal(defsLine(shown(replayed)[1], 'tiny'), 'tiny module tiny@1.0.0 v3');
     // Saved (a package's function held in an object is saved as `tiny:double`) and reopened.

@@ -11,6 +11,7 @@ import {
   renderDefs,
   renderDiff,
   renderHistory,
+  renderPackageDiff,
   renderProcesses,
 } from './render.ts';
 
@@ -86,6 +87,7 @@ export const COMMANDS: Command[] = [
           `${name} v${to} has no earlier version to compare with (:diff ${name} A B compares any two)`,
         );
       }
+      if (older.package || newer.package) return ok(renderPackageDiff(name, older, newer));
       const colors = !!engine.options.colors;
       return ok(renderDiff(name, older.version, older.source, newer.version, newer.source, colors));
     },

@@ -6,6 +6,7 @@ import type {
   HistoryInfo,
   ProcessInfo,
   TimerInfo,
+  VersionInfo,
 } from '../../shared/types.ts';
 
 export function renderProcesses(procs: ProcessInfo[], timers: TimerInfo[]): string {
@@ -113,6 +114,14 @@ export function renderHistory(reply: HistoryInfo): string {
     );
   }
   return lines.join('\n');
+}
+
+/** `:diff` of a module: which package versions, not a line diff of two bundles. */
+export function renderPackageDiff(name: string, older: VersionInfo, newer: VersionInfo): string {
+  const label = (v: VersionInfo) =>
+    v.package ? `${v.package.name}@${v.package.version}` : `a ${v.kind}, not a package`;
+  const same = older.source === newer.source ? ' (the same bundle)' : '';
+  return `${name} v${older.version} → v${newer.version}: ${label(older)} → ${label(newer)}${same}; :history ${name} shows their integrity and size`;
 }
 
 export function renderDiff(
