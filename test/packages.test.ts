@@ -84,6 +84,10 @@ test(
       ['camelcase_keys: module', 'camelcaseKeys: const', 'esc: const', 'escapes: const'],
       'the import installed camelcase-keys first, as its own module definition',
     );
+    assert.match(
+      run.results[2]!.printed.join('\n'),
+      /^installed camelcase-keys@\d+\.\d+\.\d+ \(bundle [\d.]+ KiB\)$/,
+    );
     assert.equal(
       defsLine(shown[6], 'escape_string_regexp'),
       'escape_string_regexp module escape-string-regexp@5.0.0 v1',
