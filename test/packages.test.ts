@@ -270,6 +270,57 @@ test(
   },
 );
 
+test('Ctrl-C stops an npm install under way; the image and its folder stay as they were', async (t) => {
+  if (!hasTmux) return t.skip('tmux is not installed');
+  const work = tempDir();
+  const bin = join(work.path, 'bin');
+  const started = join(work.path, 'npm-started');
+  mkdirSync(bin);
+  // An npm that never finishes (as one stuck on a slow registry would).
+  writeFileSync(join(bin, 'npm'), `#!/bin/sh\ntouch ${started}\nexec sleep 600\n`);
+  chmodSync(join(bin, 'npm'), 0o755);
+  const img = join(work.path, 'img.json');
+  const viv = fileURLToPath(new URL('../bin/viv.js', import.meta.url));
+  const path = `PATH=${bin}:${process.env.PATH}`;
+  tmux(
+    'new-session',
+    '-d',
+    '-s',
+    SOCKET,
+    '-x',
+    '120',
+    '-y',
+    '50',
+    'env',
+    path,
+    process.execPath,
+    viv,
+    img,
+  );
+  try {
+    await screenMatching(/definitions · /);
+    tmux('send-keys', '-t', SOCKET, '-l', ':install left-pad');
+    tmux('send-keys', '-t', SOCKET, 'Enter');
+    const deadline = Date.now() + 60_000;
+    while (!existsSync(started) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
+    assert.ok(existsSync(started), 'npm was started');
+    tmux('send-keys', '-t', SOCKET, 'C-c');
+    await screenMatching(/PackageError: npm install left-pad was stopped; the image is as it was/);
+    tmux('send-keys', '-t', SOCKET, '-l', ':defs');
+    tmux('send-keys', '-t', SOCKET, 'Enter');
+    const screen = await screenMatching(/name +kind +version/);
+    assert.doesNotMatch(screen, /left_pad/);
+    const manifest = JSON.parse(
+      readFileSync(join(work.path, 'img.packages', 'package.json'), 'utf8'),
+    );
+    assert.equal(manifest.dependencies, undefined, 'the folder pins nothing');
+  } finally {
+    spawnSync('tmux', ['-L', SOCKET, 'kill-server']);
+    work.remove();
+  }
+});
+
 // Without the registry: module definitions written as `$package(...)` directly (what :install
 // enters), with tiny hand-written bundles.
 const bundle = (body: string) => JSON.stringify(`(function () { return ${body} })()`);

@@ -441,6 +441,7 @@ export class Engine implements JournalHost, RebuildHost, EventsHost {
     this.userInterrupt = true;
     this.guest?.interrupt();
     this.scratch?.interrupt();
+    this.packages.interrupt();
   }
 
   heap(): Promise<{ used: number; limit: number }> {

@@ -56,7 +56,11 @@ export function folderState(dir: string): () => void {
  * `npm install --ignore-scripts --save-exact SPEC` in the folder. Rejects with npm's own
  * explanation (no such package, no such version, registry unreachable) when it fails.
  */
-export async function npmInstall(dir: string, spec: string): Promise<PackageInfo> {
+export async function npmInstall(
+  dir: string,
+  spec: string,
+  signal?: AbortSignal,
+): Promise<PackageInfo> {
   ensureFolder(dir);
   const args = [
     'install',
@@ -68,7 +72,9 @@ export async function npmInstall(dir: string, spec: string): Promise<PackageInfo
     '--loglevel=error',
     spec,
   ];
-  const { code, output } = await run('npm', args, dir);
+  const { code, output } = await run('npm', args, dir, signal);
+  if (signal?.aborted)
+    throw new PackageError(`npm install ${spec} was stopped; the image is as it was`);
   if (code !== 0) {
     throw new PackageError(`npm install ${spec} failed: ${summarize(output)}`);
   }
@@ -83,9 +89,15 @@ function run(
   command: string,
   args: string[],
   cwd: string,
+  signal?: AbortSignal,
 ): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: npmEnv() });
+    const child = spawn(command, args, {
+      cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: npmEnv(),
+      ...(signal ? { signal } : {}),
+    });
     let output = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (output += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (output += d));

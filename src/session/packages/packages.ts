@@ -34,6 +34,8 @@ export function packageDeclaration(info: PackageInfo, code: string): string {
 export class ImagePackages {
   readonly #imagePath: () => string | undefined;
   #temp: string | undefined;
+  /** Stops the npm install under way (Ctrl-C). */
+  #stop: AbortController | undefined;
 
   constructor(imagePath: () => string | undefined) {
     this.#imagePath = imagePath;
@@ -59,7 +61,16 @@ export class ImagePackages {
     const dir = this.folder();
     const have = reuse && !parsed.version ? installedPackage(dir, parsed.name) : undefined;
     const putBack = folderState(dir);
-    const info = have ?? (await npmInstall(dir, spec));
+    const stop = (this.#stop = new AbortController());
+    let info: PackageInfo;
+    try {
+      info = have ?? (await npmInstall(dir, spec, stop.signal));
+    } catch (error) {
+      putBack();
+      throw error;
+    } finally {
+      this.#stop = undefined;
+    }
     try {
       const code = await bundlePackage(dir, info.name);
       return { info, source: packageDeclaration(info, code) };
@@ -67,6 +78,11 @@ export class ImagePackages {
       if (!have) putBack();
       throw error;
     }
+  }
+
+  /** Ctrl-C: stops the npm install under way, if any (the package is then not installed). */
+  interrupt(): void {
+    this.#stop?.abort();
   }
 
   /** Removes the temporary folder (an image without a file). */
