@@ -7,7 +7,15 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { batch, tempDir, values } from './helpers.ts';
 import { session, shown } from './support/session.ts';
@@ -223,6 +231,30 @@ test(
       defsLine(shown[5], 'escape_string_regexp'),
       'escape_string_regexp module escape-string-regexp@4.0.0 v2',
     );
+  },
+);
+
+test(
+  'without an image file, packages go to a temporary folder, removed when the session ends',
+  NETWORK,
+  async (t) => {
+    if (unreachable) return t.skip(unreachable);
+    const work = tempDir();
+    try {
+      const run = await batch(
+        [':install escape-string-regexp@5.0.0', "escape_string_regexp.default('a.b')"],
+        [],
+        { env: { ...process.env, TMPDIR: work.path }, stuckMs: SLOW },
+      );
+      assert.deepEqual(values(run).slice(1), ["'a\\\\.b'"]);
+      assert.match(values(run)[0]!, /^installed escape-string-regexp@5\.0\.0/);
+      assert.deepEqual(
+        readdirSync(work.path).filter((f) => f.startsWith('vivarium-packages-')),
+        [],
+      );
+    } finally {
+      work.remove();
+    }
   },
 );
 
