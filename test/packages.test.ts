@@ -260,7 +260,10 @@ test(
 
 // The terminal: the real `viv` in tmux (its own server socket), keys typed, the screen read.
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
-const SOCKET = `viv-packages-${process.pid}`;
+/** A tmux server of its own for each test (a server just killed may still hold its socket). */
+let SOCKET = '';
+let servers = 0;
+const newServer = () => (SOCKET = `viv-packages-${process.pid}-${++servers}`);
 const tmux = (...args: string[]) =>
   execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8' });
 async function screenMatching(what: RegExp, ms = 60_000): Promise<string> {
@@ -282,6 +285,7 @@ test(
     if (!hasTmux) return t.skip('tmux is not installed');
     if (!existsSync(image)) return t.skip('the first test did not make the image');
     const viv = fileURLToPath(new URL('../bin/viv.js', import.meta.url));
+    newServer();
     tmux('new-session', '-d', '-s', SOCKET, '-x', '120', '-y', '50', process.execPath, viv, image);
     try {
       const type = async (text: string, then: RegExp) => {
@@ -314,6 +318,7 @@ test('Ctrl-C stops an npm install under way; the image and its folder stay as th
   const img = join(work.path, 'img.json');
   const viv = fileURLToPath(new URL('../bin/viv.js', import.meta.url));
   const path = `PATH=${bin}:${process.env.PATH}`;
+  newServer();
   tmux(
     'new-session',
     '-d',
