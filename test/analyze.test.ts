@@ -76,8 +76,45 @@ test('analyze(source) reports syntax errors at the line and column the user type
   }
 });
 
-test('analyze(source) refuses import and export with a clear message', () => {
-  assert.throws(() => analyze("import fs from 'node:fs'"), /import and export are not available/);
+test('analyze(source) refuses export, and imports of Node APIs, files and subpaths, with a clear message', () => {
+  assert.throws(() => analyze('export const x = 1'), /export is not available in entries/);
+  assert.throws(() => analyze("import fs from 'node:fs'"), /'node:fs' is a Node API/);
+  assert.throws(() => analyze("import { readFile } from 'fs'"), /'fs' is a Node API/);
+  assert.throws(() => analyze("import x from './x.ts'"), /import from a file/);
+  assert.throws(() => analyze("import c from 'lodash-es/chunk'"), /import from 'lodash-es'/);
+});
+
+test('analyze(source) reads import declarations as definitions bound to a package', () => {
+  const entry = analyze(
+    "import d, { chunk, map as m } from 'lodash-es'\nimport * as ns from '@scope/pkg'\nchunk",
+  );
+  assert.deepEqual(
+    entry.declarations.map((d) => [d.name, d.kind]),
+    [
+      ['d', 'const'],
+      ['chunk', 'const'],
+      ['m', 'const'],
+      ['ns', 'const'],
+    ],
+  );
+  assert.deepEqual(
+    entry.imports.map((i) => [i.package, i.module, i.names]),
+    [
+      [
+        'lodash-es',
+        'lodash_es',
+        [
+          { local: 'd', imported: 'default' },
+          { local: 'chunk', imported: 'chunk' },
+          { local: 'm', imported: 'map' },
+        ],
+      ],
+      ['@scope/pkg', 'scope_pkg', [{ local: 'ns', imported: '*' }]],
+    ],
+  );
+  const script = rewrite(entry).code;
+  assert.match(script, /__viv\.imported\("m", "lodash_es", "lodash-es", "map"\)/);
+  assert.equal(script.split('\n').length, 4, 'every line stays on its line');
 });
 
 test('analyze(source) sees top-level await only outside functions', () => {

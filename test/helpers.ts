@@ -35,9 +35,13 @@ export interface BatchRun {
 }
 
 /** Runs `viv --batch --json` on the given entries (multi-line ones are grouped with :{ :}). */
-export function batch(entries: string[], args: string[] = []): Promise<BatchRun> {
+export function batch(
+  entries: string[],
+  args: string[] = [],
+  options: RunOptions = {},
+): Promise<BatchRun> {
   const input = entries.map((e) => (e.includes('\n') ? `:{\n${e}\n:}` : e)).join('\n') + '\n';
-  return run(['--batch', '--json', ...args], input).then((r) => ({
+  return run(['--batch', '--json', ...args], input, options).then((r) => ({
     ...r,
     results: r.stdout
       .split('\n')
@@ -68,20 +72,31 @@ export function startCli(args: string[]) {
 /** A CLI that has not ended after this long is stuck: it is killed, so no test waits for ever. */
 const STUCK_MS = 60_000;
 
+export interface RunOptions {
+  /** The CLI's environment (default: this process's). */
+  env?: NodeJS.ProcessEnv;
+  /** Killed as stuck after this long (default 60 s; runs that call npm may take longer). */
+  stuckMs?: number;
+}
+
 /** Runs the CLI with raw stdin; resolves with its exit status and output. */
 export function run(
   args: string[],
   input: string,
+  { env, stuckMs = STUCK_MS }: RunOptions = {},
 ): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      ...(env ? { env } : {}),
+    });
     track(child);
     let stdout = '';
     let stderr = '';
     const stuck = setTimeout(() => {
-      stderr += `(test helper: the CLI was still running after ${STUCK_MS} ms and was killed)\n`;
+      stderr += `(test helper: the CLI was still running after ${stuckMs} ms and was killed)\n`;
       child.kill('SIGKILL');
-    }, STUCK_MS);
+    }, stuckMs);
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     child.on('error', reject);

@@ -6,6 +6,7 @@ import type { GuestNotice } from '../shared/notices.ts';
 import type { DefSummary } from '../shared/types.ts';
 import { Namespace, versionInfo } from './definitions/namespace.ts';
 import { Staging } from './definitions/staging.ts';
+import { packageFields } from './definitions/packages.ts';
 import { setPathRoots } from './inspect/describe.ts';
 import { installConsole, installTimers } from './capabilities.ts';
 import type { Timers } from './capabilities.ts';
@@ -212,5 +213,6 @@ function definitions(): DefSummary[] {
     version: d.current,
     ...(d.kind === 'class' && d.cls ? { instances: staging.instancesOf(d.cls).length } : {}),
     ...(d.once ? { once: true } : {}),
+    ...packageFields(d.versions[d.current - 1]),
   }));
 }

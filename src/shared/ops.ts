@@ -151,7 +151,9 @@ export const SESSION_OPS: { [N in SessionOpName]: OpDescriptor } = {
   abort: { doc: 'Rolls back a held or running operation.' },
   rollback: { doc: 'Makes an earlier version of a function or class current (`:rollback`).' },
   control: { doc: 'Stops, restarts or forgets a process, or clears a timer (`:stop #ID`).' },
-  defs: { doc: 'The definitions: name, kind, version, live instances of classes.' },
+  defs: {
+    doc: 'The definitions: name, kind, version, live instances of classes, the package of a module.',
+  },
   history: { doc: 'Every version of a definition, with its source as typed.' },
   ps: { doc: 'Processes and timers.' },
   frame: { doc: "A process's current text frame." },

@@ -24,6 +24,18 @@ export interface StagingApi {
   del(name: string, remove: () => boolean): boolean;
   /** `const x = transient(() => init)`: not saved; `init` runs again when the image opens. */
   transient(name: string, init: () => unknown, binding: ValueBinding): void;
+  /** `const m = $package(name, version, integrity, code)`: a module definition, the namespace that
+   * the bundle `code` yields; re-binds the names imported from it (see src/session/packages). */
+  module(
+    name: string,
+    pkg: string,
+    version: string,
+    integrity: string,
+    code: string,
+    binding: ValueBinding,
+  ): void;
+  /** `import { x as name } from 'pkg'` (`export`: a name, `default` or `*`). */
+  imported(name: string, module: string, pkg: string, exported: string): void;
   /** From a class version's first static block: the version exists, its statics have not run. */
   early(name: string, impl: Function): void;
   /** After the class body ran: the version is complete (migrations run here). */

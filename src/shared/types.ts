@@ -20,8 +20,26 @@ export interface ClassMeta {
 /**
  * How a definition behaves: functions and classes are stable cells, the rest plain values. An
  * `enum` is a value (its object, made afresh by each declaration) listed by what it was declared as.
+ * A `module` is an npm package's namespace, bundled for the isolate and rebuilt from its code on open.
  */
-export type DefKind = 'function' | 'class' | 'const' | 'let' | 'var' | 'enum';
+export type DefKind = 'function' | 'class' | 'const' | 'let' | 'var' | 'enum' | 'module';
+
+/** An npm package installed into an image: what the image records of it (from the lockfile). */
+export interface PackageInfo {
+  name: string;
+  version: string;
+  integrity: string;
+}
+
+/** A definition made by `import { x } from 'pkg'`: the module definition and the export it binds. */
+export interface ImportInfo {
+  /** The module definition's name (`lodash_es`). */
+  module: string;
+  /** The package (`lodash-es`). */
+  package: string;
+  /** The export's name, `default`, or `*` (the whole namespace). */
+  export: string;
+}
 
 /** A declaration of an entry as the host's analysis saw it. */
 export interface DeclarationInfo {
@@ -88,6 +106,10 @@ export interface DefSummary {
   version: number;
   instances?: number;
   once?: boolean;
+  /** Modules: the package installed. */
+  package?: PackageInfo;
+  /** Names bound by `import`: where they come from. */
+  imports?: ImportInfo;
 }
 
 export interface VersionInfo {
@@ -98,6 +120,8 @@ export interface VersionInfo {
   entry: number;
   /** The version that was current when this one was made. */
   parent?: number;
+  /** Modules: the package this version installed. */
+  package?: PackageInfo;
 }
 
 export interface HistoryEvent {

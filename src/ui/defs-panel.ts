@@ -2,6 +2,7 @@
 // one line, within the rows the screen has left. A panel taller than the window would make ink
 // redraw the whole screen on every key and copy the panel into the scrollback each time (issue
 // 12), so the list is clipped to its rows and scrolls with Page Up / Page Down.
+import { kindLabel } from '../session/commands/render.ts';
 import { createElement as h } from 'react';
 import type { ReactElement } from 'react';
 import { Box, Text } from 'ink';
@@ -78,7 +79,7 @@ export function panelLines(
 function rowsOf(defs: readonly DefSummary[], changed: ReadonlySet<string>): string[] {
   const rows = defs.map((d) => [
     (changed.has(d.name) ? '* ' : '  ') + d.name,
-    d.kind + (d.once ? ' (once)' : ''),
+    kindLabel(d),
     `v${d.version}`,
     d.instances === undefined ? '' : `${d.instances} live`,
   ]);

@@ -8,7 +8,7 @@ import { STYLE_COLOURS, highlight } from './highlight.ts';
 import type { EditorState } from './editor-state.ts';
 import { cursorPosition } from './editor-state.ts';
 import { fitFrame } from './frame-fit.ts';
-import { renderDefinitionView } from '../session/commands/render.ts';
+import { kindLabel, renderDefinitionView } from '../session/commands/render.ts';
 
 export const PROMPT = 'viv> ';
 export const CONTINUATION = '...  ';

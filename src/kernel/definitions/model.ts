@@ -1,7 +1,13 @@
 // The kernel's model of definitions: a definition with its versions, and the stable cells that
 // functions and classes keep their identity in (types only; the code that works on them is in
 // namespace.ts, functions.ts and classes.ts).
-import type { ClassMeta, DefKind, HistoryEvent } from '../../shared/types.ts';
+import type {
+  ClassMeta,
+  DefKind,
+  HistoryEvent,
+  ImportInfo,
+  PackageInfo,
+} from '../../shared/types.ts';
 import type { InstanceRegistry } from './instances.ts';
 
 export interface Version {
@@ -23,6 +29,10 @@ export interface Version {
   staticFields?: (string | symbol)[];
   /** `transient(() => init)`: not saved; the initializer runs again when the image opens. */
   transient?: boolean;
+  /** Modules: the package (name, version, integrity) whose bundle this version's source holds. */
+  package?: PackageInfo;
+  /** `import { x } from 'pkg'`: the module and export this version is bound to. */
+  imports?: ImportInfo;
 }
 
 export interface Definition {
@@ -37,6 +47,10 @@ export interface Definition {
   events: HistoryEvent[];
   fn?: FunctionCell;
   cls?: ClassCell;
+  /** Modules: the namespace of the current version's bundle (rebuilt on open, never saved). */
+  exports?: Record<string, unknown>;
+  /** Modules: the namespace's functions by export name (how the heap saves them). */
+  exportFns?: Map<Function, string>;
 }
 
 export interface FunctionCell {

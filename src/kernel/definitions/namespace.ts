@@ -105,5 +105,6 @@ export function versionInfo(v: Version): VersionInfo {
     time: v.time,
     entry: v.entry,
     parent: v.parent,
+    ...(v.package ? { package: v.package } : {}),
   };
 }

@@ -18,6 +18,7 @@ import type { Staging } from '../definitions/staging.ts';
 import type { ProcessTable } from '../processes/processes.ts';
 import { Transaction } from '../transaction/transaction.ts';
 import { decodeHeap } from './decode.ts';
+import { packageFunction } from '../definitions/packages.ts';
 
 import { isValueKind, PROCESSES_ROOT } from './saved.ts';
 import type { CompileRequest, SavedImage } from './saved.ts';
@@ -114,6 +115,15 @@ export function restoreFinish(
       run: () => compile(staging, s.name, s.record, s.script, failures),
     });
   }
+  // Modules before the heap: it may hold their functions (saved as `module:export`).
+  for (const s of safe(transients)) {
+    if (rank(staging, s.name) !== 0) continue;
+    $push(units, {
+      label: `the package in ${s.name}`,
+      user: true,
+      run: () => compile(staging, s.name, s.record, s.script, failures),
+    });
+  }
   let roots = new Map<string, unknown>();
   $push(units, {
     label: 'rebuilding the heap',
@@ -125,6 +135,7 @@ export function restoreFinish(
     },
   });
   for (const s of safe(transients)) {
+    if (rank(staging, s.name) === 0) continue;
     $push(units, {
       label: `the transient initialiser of ${s.name}`,
       user: true,
@@ -180,6 +191,8 @@ export function restoreRun(
 function heapHooks(staging: Staging) {
   return {
     definition: (name: string) => {
+      const held = packageFunction((n) => staging.ns.get(n), name);
+      if (held) return held;
       const def = staging.ns.get(name);
       const stub = def?.fn?.stub ?? def?.cls?.stub;
       if (!stub) throw new Error(`the heap refers to a definition ${name} that the image lacks`);
@@ -237,6 +250,11 @@ function compile(
   } finally {
     staging.restoring = undefined;
   }
+}
+
+/** Modules (0) open before the heap and every other transient (1). */
+function rank(staging: Staging, name: string): number {
+  return staging.ns.get(name)!.kind === 'module' ? 0 : 1;
 }
 
 function bindingOf(def: Definition): string {

@@ -9,6 +9,7 @@ import type { ProcessTable } from '../processes/processes.ts';
 import { encodeHeap } from './encode.ts';
 import type { EncodedHeap } from './encode.ts';
 import { SnapshotError } from './errors.ts';
+import { packageFunctionName } from '../definitions/packages.ts';
 
 import { isValueKind, PROCESSES_ROOT } from './saved.ts';
 import type { SavedDefinition, SavedImage } from './saved.ts';
@@ -29,10 +30,11 @@ export function snapshot(
     if (def.kind === 'class' && def.cls) $push(roots, [def.name, staticFieldValues(def.cls)]);
   }
   $push(roots, [PROCESSES_ROOT, processes.saved()]);
+  const modules = $filter(defs, (d) => d.kind === 'module');
   let heap: EncodedHeap;
   try {
     heap = encodeHeap(roots, {
-      definitionName: definitionNameOf,
+      definitionName: (f) => definitionNameOf(f) ?? packageFunctionName(modules, f),
       classOf: (obj) => cellOfPrototype(getPrototypeOf(obj))?.name,
       privateFields: (obj) => privateFieldValues(staging, obj),
       transientKeys: (obj) => transientKeys(cellOfPrototype(getPrototypeOf(obj))),
@@ -101,6 +103,8 @@ function saveDefinition(def: Definition): SavedDefinition {
           ? undefined
           : $filter(v.staticFields, (k): k is string => typeof k === 'string'),
       transient: v.transient,
+      package: v.package,
+      imports: v.imports,
     })),
   };
 }

@@ -12,6 +12,7 @@ import {
   renderDefs,
   renderDiff,
   renderHistory,
+  renderPackageDiff,
   renderProcesses,
 } from './render.ts';
 
@@ -87,6 +88,7 @@ export const COMMANDS: Command[] = [
           `${name} v${to} has no earlier version to compare with (:diff ${name} A B compares any two)`,
         );
       }
+      if (older.package || newer.package) return ok(renderPackageDiff(name, older, newer));
       const colors = !!engine.options.colors;
       return ok(renderDiff(name, older.version, older.source, newer.version, newer.source, colors));
     },
@@ -232,6 +234,12 @@ export const COMMANDS: Command[] = [
           : `bye; no snapshot written. The ${unsaved} operation${unsaved === 1 ? '' : 's'} since the last save ${unsaved === 1 ? 'is' : 'are'} in the journal already and ${unsaved === 1 ? 'is' : 'are'} replayed when ${engine.imagePath} is opened again; processes resume from the last snapshot (their ticks since then run again). To try things without keeping them, open the image with --read-only`,
       );
     },
+  },
+  {
+    name: 'install',
+    usage: ':install NAME[@VERSION]',
+    help: 'installs an npm package into the image (bundled for the isolate) as a module definition',
+    run: async (engine, args) => engine.install(args.trim()),
   },
   // Code in and out of the image (code-io/): last, so the table above reads as before.
   ...codeCommands,

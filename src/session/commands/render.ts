@@ -6,6 +6,7 @@ import type {
   HistoryInfo,
   ProcessInfo,
   TimerInfo,
+  VersionInfo,
 } from '../../shared/types.ts';
 
 const require = createRequire(import.meta.url);
@@ -60,11 +61,18 @@ function table(header: string[], rows: string[][]): string[] {
   return [line(header), ...rows.map(line)];
 }
 
+/** A definition's kind as `:defs` and the panel show it: `module lodash-es@4.17.21`, `const (once)`. */
+export function kindLabel(d: DefSummary): string {
+  if (d.package) return `module ${d.package.name}@${d.package.version}`;
+  if (d.imports) return `import from ${d.imports.package}`;
+  return d.kind + (d.once ? ' (once)' : '');
+}
+
 export function renderDefs(defs: DefSummary[]): string {
   if (defs.length === 0) return 'no definitions yet';
   const rows = defs.map((d) => [
     d.name,
-    d.kind + (d.once ? ' (once)' : ''),
+    kindLabel(d),
     `v${d.version}`,
     d.instances === undefined ? '' : `${d.instances} live`,
   ]);
@@ -91,6 +99,14 @@ export function renderHistory(reply: HistoryInfo): string {
     const mark = v.version === reply.current ? '  (current)' : '';
     const parent = v.parent ? `, from v${v.parent}` : '';
     lines.push(`v${v.version}  ${timestamp(v.time)}  entry ${v.entry}${parent}${mark}`);
+    if (v.package) {
+      // A module's source is its bundle: history names the package instead of printing it.
+      const { name, version, integrity } = v.package;
+      lines.push(
+        `    ${name}@${version}  ${integrity || '(no integrity)'}  bundle ${formatBytes(v.source.length)}`,
+      );
+      continue;
+    }
     for (const sourceLine of v.source.split('\n')) lines.push('    ' + sourceLine);
   }
   const rollbacks = reply.events.filter((e) => e.type === 'rollback');
@@ -100,6 +116,14 @@ export function renderHistory(reply: HistoryInfo): string {
     );
   }
   return lines.join('\n');
+}
+
+/** `:diff` of a module: which package versions, not a line diff of two bundles. */
+export function renderPackageDiff(name: string, older: VersionInfo, newer: VersionInfo): string {
+  const label = (v: VersionInfo) =>
+    v.package ? `${v.package.name}@${v.package.version}` : `a ${v.kind}, not a package`;
+  const same = older.source === newer.source ? ' (the same bundle)' : '';
+  return `${name} v${older.version} → v${newer.version}: ${label(older)} → ${label(newer)}${same}; :history ${name} shows their integrity and size`;
 }
 
 export function renderDiff(

@@ -6,12 +6,14 @@ import { refuseReservedNames } from './reserved.ts';
 import { IncompleteEntry, isIncomplete, stripTypes } from './strip.ts';
 import { PositionMap } from './position-map.ts';
 import { openBrackets } from './brackets.ts';
+import { splitImports } from './imports.ts';
+import type { ImportDeclaration } from './imports.ts';
 import type { DeclarationInfo, DefKind } from '../../shared/types.ts';
 
 type Node = acorn.AnyNode;
 
 const NO_MODULES =
-  'import and export are not available in entries: every top-level declaration is already shared by the image';
+  'export is not available in entries (every top-level declaration is already shared by the image); import only at the top level of an entry, from an npm package';
 
 const NO_DECORATORS =
   'decorators (@) are not supported in entries: V8 does not run them yet and compiling them needs helpers that would change what a class is; call the function on the class or method instead';
@@ -29,6 +31,8 @@ export interface AnalyzedEntry {
   declarations: Declaration[];
   topLevelAwait: boolean;
   positions: PositionMap;
+  /** `import ... from 'pkg'` declarations (blanked in `code`). */
+  imports: ImportDeclaration[];
 }
 
 /**
@@ -49,8 +53,10 @@ export function analyze(source: string): AnalyzedEntry {
 }
 
 function analyzeText(source: string): AnalyzedEntry {
-  const code = stripTypes(source);
-  const positions = new PositionMap(source, code);
+  const stripped = stripTypes(source);
+  const positions = new PositionMap(source, stripped);
+  const split = splitImports(stripped, source, positions);
+  const code = split.code;
   let program: acorn.Program;
   try {
     program = acorn.parse(code, {
@@ -69,7 +75,7 @@ function analyzeText(source: string): AnalyzedEntry {
     throw new EntrySyntaxError(message, source, positions.toSource(pos));
   }
   refuseReservedNames(program, source, positions);
-  const declarations: Declaration[] = [];
+  const declarations: Declaration[] = [...split.declarations];
   for (const statement of program.body) {
     collectDeclarations(statement, source, positions, declarations);
   }
@@ -80,6 +86,7 @@ function analyzeText(source: string): AnalyzedEntry {
     declarations,
     topLevelAwait: hasTopLevelAwait(program),
     positions,
+    imports: split.imports,
   };
 }
 
@@ -195,11 +202,27 @@ export function valueKind(
   binding: 'const' | 'let' | 'var',
 ): DefKind {
   if (!init) return binding;
+  if (isPackageCall(init)) return 'module';
   if (init.type === 'ArrowFunctionExpression' || init.type === 'FunctionExpression') {
     return 'function';
   }
   if (init.type === 'ClassExpression' && !init.id) return 'class';
   return binding;
+}
+
+/**
+ * `$package(name, version, integrity, code)`, four string literals: the form in which `:install`
+ * and an entry's `import` record a package's bundle as a module definition (src/session/packages).
+ */
+export function isPackageCall(init: acorn.Expression | null | undefined): boolean {
+  return (
+    !!init &&
+    init.type === 'CallExpression' &&
+    init.callee.type === 'Identifier' &&
+    init.callee.name === '$package' &&
+    init.arguments.length === 4 &&
+    init.arguments.every((a) => a.type === 'Literal' && typeof a.value === 'string')
+  );
 }
 
 export function isOnceCall(init: acorn.Expression | null | undefined): boolean {

@@ -13,6 +13,7 @@ import type * as acorn from 'acorn';
 import {
   isFunctionBoundary,
   isOnceCall,
+  isPackageCall,
   isTransientCall,
   patternNames,
   valueKind,
@@ -70,6 +71,20 @@ export function rewrite(entry: AnalyzedEntry, options: RewriteOptions = {}): Gue
         if (options.checkOnly) blank(s, statement.start, statement.end);
         else markDeletes(s, statement);
     }
+  }
+
+  for (const imported of entry.imports) {
+    // Blanked in the code: the import's own range becomes the calls that bind its names.
+    const calls = imported.names.map(
+      (n) =>
+        `__viv.imported(${JSON.stringify(n.local)}, ${JSON.stringify(imported.module)}, ${JSON.stringify(imported.package)}, ${JSON.stringify(n.imported)});`,
+    );
+    const lines = entry.code.slice(imported.start, imported.end).replace(/[^\n]/g, '');
+    s.overwrite(
+      imported.start,
+      imported.end,
+      (options.checkOnly ? '' : calls.join(' ')) + lines || ' ',
+    );
   }
 
   const last = body[body.length - 1];
@@ -131,6 +146,12 @@ function rewriteVariables(
       return;
     }
     if (checkOnly) return blank(s, d.start, d.end);
+    if (isPackageCall(init)) {
+      const call = init as acorn.CallExpression;
+      s.overwrite(d.start, call.arguments[0]!.start, `__viv.module(${name}, `);
+      s.overwrite(call.arguments[3]!.end, call.end, `, ${binding});`);
+      return;
+    }
     if (isTransientCall(init)) {
       return wrapArgument(s, d, init, `__viv.transient(${name}, (`, `), ${binding});`);
     }

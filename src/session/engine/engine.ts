@@ -28,6 +28,8 @@ import { ProcessEvents } from './process-events.ts';
 import { TICK_RECORD_MS, TickRecorder } from './tick-records.ts';
 import type { EventsHost } from './process-events.ts';
 import { isDotCommand } from '../commands/dot-commands.ts';
+import { ImagePackages } from '../packages/packages.ts';
+import { installImports, installPackage, withInstalls } from '../packages/entry-packages.ts';
 
 export type { JournalRecord } from './journal-records.ts';
 export type { EngineOptions, OpeningControl, Store } from './options.ts';
@@ -49,6 +51,8 @@ export class Engine implements JournalHost, RebuildHost, EventsHost {
   /** Every entry and command typed, oldest first, kept with the image (for the REPL's history). */
   readonly history: string[] = [];
   readonly compiler = new EntryCompiler();
+  /** The image's npm packages: its package folder, installing and bundling (src/session/packages). */
+  readonly packages = new ImagePackages(() => this.imagePath);
   guest!: GuestConnection;
   /** The throwaway guest a `:check` runs in, while it runs. */
   scratch: GuestConnection | undefined = undefined;
@@ -203,10 +207,29 @@ export class Engine implements JournalHost, RebuildHost, EventsHost {
     }
     const refusal = this.#refusal();
     if (refusal) return refusal;
+    if (compiled.analysis.imports.length && !options.quiet) {
+      // Packages the image lacks are installed first, each as its own entry (see :install).
+      const enter = (text: string) => this.#evaluate(text);
+      const installed = await installImports(this, compiled.analysis.imports, enter);
+      if (installed && !installed.ok) return installed;
+      if (installed) {
+        const again = { ...options, analysis: compiled.analysis };
+        return withInstalls(installed, await this.#evaluate(source, again));
+      }
+    }
     this.entry = entry;
     const names = compiled.analysis.declarations.map((d) => d.name);
     const operation: Operation = { op: 'entry', source };
     return this.#journaled(operation, compiled.request, names, !!options.quiet);
+  }
+
+  /** `:install NAME[@VERSION]`: the package installed, bundled and entered as its module. */
+  install(spec: string): Promise<Result> {
+    return this.exclusive(async () => {
+      const refusal = this.#refusal();
+      if (refusal) return refusal;
+      return installPackage(this, spec, (text) => this.#evaluate(text));
+    });
   }
 
   /** `:rollback` and `:stop`/`:restart`/`:forget` of a process: journaled like entries. */
@@ -418,6 +441,7 @@ export class Engine implements JournalHost, RebuildHost, EventsHost {
     this.userInterrupt = true;
     this.guest?.interrupt();
     this.scratch?.interrupt();
+    this.packages.interrupt();
   }
 
   heap(): Promise<{ used: number; limit: number }> {
@@ -429,6 +453,7 @@ export class Engine implements JournalHost, RebuildHost, EventsHost {
     this.#ticks.stop();
     await this.guest.close();
     await this.options.store?.close();
+    this.packages.dispose();
   }
 
   /** An outcome as the person reads it. */

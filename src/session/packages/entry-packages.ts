@@ -1,0 +1,118 @@
+// Packages on their way into an image: `:install NAME[@VERSION]`, and an entry's `import` of a
+// package the image does not hold yet, which installs it first (as `:install` would, as its own
+// transaction) and then runs the entry. Installation and bundling happen before anything is
+// entered: a package that fails to install or is refused leaves the image as it was.
+import type { DefSummary } from '../../shared/types.ts';
+import type { Engine } from '../engine/engine.ts';
+import type { Result } from '../result.ts';
+import type { ImportDeclaration } from '../compile/imports.ts';
+import { ask } from '../commands/queries.ts';
+import { moduleName, parseSpec } from './names.ts';
+import { imagePackages } from './packages.ts';
+import type { PackageInfo } from '../../shared/types.ts';
+
+type Enter = (source: string) => Promise<Result>;
+
+const failure = (error: unknown): Result => ({
+  ok: false,
+  error: {
+    name: (error as Error).name || 'PackageError',
+    message: (error as Error).message ?? String(error),
+  },
+  printed: [],
+});
+
+async function modules(engine: Engine): Promise<Map<string, DefSummary>> {
+  const reply = await ask(engine, { op: 'defs' });
+  if (!reply.ok) throw new Error(reply.error.message);
+  return new Map(reply.defs.filter((d) => d.kind === 'module').map((d) => [d.name, d]));
+}
+
+/** `:install NAME[@VERSION]`: installs, bundles and enters the package's module definition. */
+export async function installPackage(engine: Engine, spec: string, enter: Enter): Promise<Result> {
+  const parsed = parseSpec(spec.trim());
+  if (!parsed) {
+    return failure({
+      name: 'UsageError',
+      message: 'usage: :install NAME[@VERSION] (an npm package)',
+    });
+  }
+  try {
+    const prepared = await engine.packages.prepare(spec.trim(), false);
+    const current = (await modules(engine)).get(moduleName(parsed.name))?.package;
+    if (
+      current?.version === prepared.info.version &&
+      current.integrity === prepared.info.integrity
+    ) {
+      return {
+        ok: true,
+        value: `${parsed.name}@${current.version} is already installed (${moduleName(parsed.name)})`,
+        printed: [],
+      };
+    }
+    const result = await enter(prepared.source);
+    return result.ok ? { ...result, value: installedLine(prepared) } : result;
+  } catch (error) {
+    return failure(error);
+  }
+}
+
+/**
+ * Before an entry that imports packages: installs each one the image lacks (taking the version
+ * its package folder already holds, if any). Undefined when nothing was needed; else the results
+ * of the installations, merged (a failed one is returned as it is, and the entry does not run).
+ */
+export async function installImports(
+  engine: Engine,
+  imports: ImportDeclaration[],
+  enter: Enter,
+): Promise<Result | undefined> {
+  let have: Map<string, DefSummary>;
+  try {
+    have = await modules(engine);
+  } catch (error) {
+    return failure(error);
+  }
+  const wanted = [...new Set(imports.map((i) => i.package))].filter(
+    (pkg) => have.get(moduleName(pkg))?.package?.name !== pkg,
+  );
+  if (wanted.length === 0) return undefined;
+  const done: Result = { ok: true, defined: [], printed: [] };
+  for (const pkg of wanted) {
+    let result: Result;
+    let line: string;
+    try {
+      const prepared = await engine.packages.prepare(pkg, true);
+      line = installedLine(prepared);
+      result = await enter(prepared.source);
+    } catch (error) {
+      return failure(error);
+    }
+    if (!result.ok) return result;
+    done.defined!.push(...(result.defined ?? []));
+    done.printed.push(...result.printed, line);
+  }
+  return done;
+}
+
+/** `installed lodash-es@4.17.21 (bundle 301.2 KiB)`: which version the image now holds. */
+function installedLine(prepared: { info: PackageInfo; source: string }): string {
+  const { name, version } = prepared.info;
+  return `installed ${name}@${version} (bundle ${(prepared.source.length / 1024).toFixed(1)} KiB)`;
+}
+
+/** The installations' definitions shown before the entry's own. */
+export function withInstalls(installed: Result, result: Result): Result {
+  return {
+    ...result,
+    defined: [...(installed.defined ?? []), ...(result.defined ?? [])],
+    printed: [...installed.printed, ...result.printed],
+  };
+}
+
+/** The image's packages (name, version, integrity), sorted by name: for an export's manifest. */
+export async function packagesOf(engine: Engine): Promise<PackageInfo[]> {
+  const reply = await ask(engine, { op: 'defs' });
+  if (!reply.ok) throw new Error(reply.error.message);
+  return imagePackages(reply.defs);
+}
