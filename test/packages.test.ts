@@ -457,3 +457,46 @@ test('packagesOf(engine) lists the packages with version and integrity (for an e
     work.remove();
   }
 });
+
+test(
+  ':export names the packages in the manifest (not their bundles); :import installs them at those versions first',
+  NETWORK,
+  async (t) => {
+    if (unreachable) return t.skip(unreachable);
+    const scratch = tempDir();
+    try {
+      const code = join(scratch.path, 'code');
+      const made = await batch(
+        [
+          ':install escape-string-regexp@5.0.0',
+          "import escape from 'escape-string-regexp'",
+          "function esc(s: string) { return escape(s) + '!' }",
+          `:export ${code}`,
+        ],
+        ['--image', join(scratch.path, 'a.json')],
+        { stuckMs: SLOW },
+      );
+      const report = values(made)[3]!;
+      assert.match(report, /exported 2 definition files/);
+      assert.doesNotMatch(report, /escape: a computed value/, 'an import is code, not data');
+      assert.deepEqual(readdirSync(code).sort(), ['esc.ts', 'escape.ts', 'vivarium.json']);
+      const manifest = JSON.parse(readFileSync(join(code, 'vivarium.json'), 'utf8'));
+      assert.deepEqual(
+        manifest.packages.map((p: { name: string; version: string }) => `${p.name}@${p.version}`),
+        ['escape-string-regexp@5.0.0'],
+      );
+      assert.match(manifest.packages[0].integrity, /^sha512-/);
+      const fresh = await batch(
+        [`:import ${code}`, "esc('a.b')", `:export ${code}`],
+        ['--image', join(scratch.path, 'b.json')],
+        { stuckMs: SLOW },
+      );
+      const [imported, called, again] = values(fresh);
+      assert.match(imported!, /installed escape-string-regexp@5\.0\.0 \(named in vivarium\.json\)/);
+      assert.equal(called, "'a\\\\.b!'");
+      assert.match(again!, /\(0 files changed\)/, 'the round trip exports the same bytes');
+    } finally {
+      scratch.remove();
+    }
+  },
+);

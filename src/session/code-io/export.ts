@@ -39,7 +39,11 @@ interface Group {
 
 export async function exportCode(engine: Engine, dir: string): Promise<ExportReport> {
   const all = await imageCode(engine);
-  const own = all.filter((d) => !isStdlib(d));
+  const mine = all.filter((d) => !isStdlib(d));
+  // An npm package is not code of the image's: the manifest names it (version and integrity),
+  // and importing the folder installs it; its bundle is not written out.
+  const own = mine.filter((d) => d.kind !== 'module');
+  const packages = mine.flatMap((d) => (d.package ? [d.package] : []));
   // `let a = 1, b = 2` made two definitions of one statement: one file holds it.
   const groups = new Map<string, Group>();
   for (const def of own) {
@@ -82,7 +86,7 @@ export async function exportCode(engine: Engine, dir: string): Promise<ExportRep
       file: files.get(g.name)!,
     })),
   );
-  write(MANIFEST, manifestText(entries));
+  write(MANIFEST, manifestText(entries, packages));
   const kept = new Set(files.values());
   const removed = [...new Set(previous?.definitions.map((d) => d.file) ?? [])].filter(
     (file) => !kept.has(file),
@@ -126,7 +130,7 @@ function dataOf(def: CodeDefinition): string[] {
       ? [`${def.name}: ${def.instances} live instance${def.instances === 1 ? '' : 's'}`]
       : [];
   }
-  if (def.kind === 'function') return [];
+  if (def.kind === 'function' || def.imported) return [];
   if (def.once) return [`${def.name}: its once state`];
   if (def.kind === 'let' || def.kind === 'var') return [`${def.name}: the value it holds now`];
   return literalDeclaration(def.source) ? [] : [`${def.name}: a computed value`];

@@ -1,6 +1,6 @@
 // The image's code as export and import see it: each definition's current source as typed, in the
 // order the definitions were made, without the standard library's own (every new image has those).
-import type { DefKind } from '../../shared/types.ts';
+import type { DefKind, PackageInfo } from '../../shared/types.ts';
 import type { Engine } from '../engine/engine.ts';
 import { ask } from '../commands/queries.ts';
 import { analyze } from '../compile/analyze.ts';
@@ -13,6 +13,10 @@ export interface CodeDefinition {
   source: string;
   once: boolean;
   instances: number;
+  /** A module: the npm package it is (exported in the manifest, not as a file). */
+  package?: PackageInfo;
+  /** Bound by an `import` declaration (its source is that declaration: code, not data). */
+  imported: boolean;
 }
 
 export class CodeIoError extends Error {
@@ -36,6 +40,8 @@ export async function imageCode(engine: Engine): Promise<CodeDefinition[]> {
       source: current.source,
       once: !!def.once,
       instances: def.instances ?? 0,
+      imported: !!def.imports,
+      ...(def.package ? { package: def.package } : {}),
     });
   }
   return out;

@@ -28,7 +28,20 @@ export async function importCode(engine: Engine, path: string): Promise<Result> 
   } catch (error) {
     return failure(error);
   }
-  const image = await imageCode(engine);
+  // The packages the manifest names come first, each installed (one transaction each) unless the
+  // image has it at that version already: the files' imports then find them.
+  const manifest = statSync(path).isDirectory() ? readManifestQuietly(path) : undefined;
+  const before = await imageCode(engine);
+  for (const wanted of manifest?.packages ?? []) {
+    const have = before.some(
+      (d) => d.package?.name === wanted.name && d.package.version === wanted.version,
+    );
+    if (have) continue;
+    const installed = await engine.install(`${wanted.name}@${wanted.version}`);
+    if (!installed.ok) return installed;
+    notes.push(`installed ${wanted.name}@${wanted.version} (named in ${MANIFEST})`);
+  }
+  const image = manifest?.packages?.length ? await imageCode(engine) : before;
   const current = new Map(image.map((d) => [d.name, d.source]));
   const definedIn = new Map<string, string>();
   const changed: string[] = [];
@@ -53,7 +66,9 @@ export async function importCode(engine: Engine, path: string): Promise<Result> 
     namesOf,
   ).map(({ name, text }) => ({ name, text }));
   if (statSync(path).isDirectory()) {
-    const gone = image.filter((d) => !definedIn.has(d.name) && !isStdlib(d)).map((d) => d.name);
+    const gone = image
+      .filter((d) => !definedIn.has(d.name) && !isStdlib(d) && d.kind !== 'module')
+      .map((d) => d.name);
     if (gone.length) {
       notes.push(`kept (not in ${path}; import never removes a definition): ${gone.join(', ')}`);
     }
@@ -164,4 +179,13 @@ function failure(error: unknown, file?: string): Result {
     return { ok: false, error: { name: 'ImportError', message: error.message }, printed: [] };
   }
   throw error;
+}
+
+/** The folder's manifest, if it has a readable one (readSources has said what is wrong with it). */
+function readManifestQuietly(dir: string) {
+  try {
+    return readManifest(dir, { missingOk: true });
+  } catch {
+    return undefined;
+  }
 }

@@ -4,7 +4,7 @@
 // Readers ignore keys they do not know, so later formats can add some (`packages`, say).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { DefKind } from '../../shared/types.ts';
+import type { DefKind, PackageInfo } from '../../shared/types.ts';
 import { CodeIoError } from './image-code.ts';
 
 export const MANIFEST = 'vivarium.json';
@@ -23,17 +23,23 @@ export interface Manifest {
   formatVersion: number;
   /** In load order. */
   definitions: ManifestEntry[];
+  /** npm packages the code imports, installed (at these versions) before the files apply. */
+  packages?: PackageInfo[];
 }
 
-export function manifestText(definitions: ManifestEntry[]): string {
+export function manifestText(definitions: ManifestEntry[], packages: PackageInfo[] = []): string {
   const line = (d: ManifestEntry) =>
     `    {"file": ${JSON.stringify(d.file)}, "kind": ${JSON.stringify(d.kind)}, "name": ${JSON.stringify(d.name)}, "version": ${d.version}}`;
+  const packageLine = (p: PackageInfo) =>
+    `    {"integrity": ${JSON.stringify(p.integrity)}, "name": ${JSON.stringify(p.name)}, "version": ${JSON.stringify(p.version)}}`;
+  const sorted = [...packages].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   return [
     '{',
     definitions.length ? '  "definitions": [' : '  "definitions": [],',
     ...(definitions.length ? [definitions.map(line).join(',\n'), '  ],'] : []),
     `  "format": ${JSON.stringify(FORMAT)},`,
-    `  "formatVersion": ${FORMAT_VERSION}`,
+    `  "formatVersion": ${FORMAT_VERSION}${sorted.length ? ',' : ''}`,
+    ...(sorted.length ? ['  "packages": [', sorted.map(packageLine).join(',\n'), '  ]'] : []),
     '}',
     '',
   ].join('\n');
@@ -77,5 +83,13 @@ export function readManifest(
       throw bad(`definitions[${i}].file "${d.file}" must be a file name in the folder`);
     }
   });
+  if (m.packages !== undefined) {
+    if (!Array.isArray(m.packages)) throw bad('"packages" should be a list');
+    m.packages.forEach((p, i) => {
+      if (!p || typeof p.name !== 'string' || typeof p.version !== 'string') {
+        throw bad(`packages[${i}] needs a "name" and a "version"`);
+      }
+    });
+  }
   return m as Manifest;
 }
