@@ -1,5 +1,5 @@
 // The `:commands` of code in and out of the image (their rows of the command table).
-import type { Command } from '../commands/commands.ts';
+import type { Command } from '../commands/command.ts';
 import type { Result } from '../result.ts';
 import { dumpValue } from './dump.ts';
 import { editDefinition } from './edit.ts';

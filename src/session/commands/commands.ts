@@ -16,12 +16,8 @@ import {
   renderProcesses,
 } from './render.ts';
 
-export interface Command {
-  name: string;
-  usage: string;
-  help: string;
-  run(engine: Engine, args: string, raw: string): Promise<Result>;
-}
+import type { Command } from './command.ts';
+export type { Command };
 
 const ok = (value: string, extra: Partial<Result> = {}): Result => ({
   ok: true,

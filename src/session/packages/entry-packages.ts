@@ -3,13 +3,17 @@
 // transaction) and then runs the entry. Installation and bundling happen before anything is
 // entered: a package that fails to install or is refused leaves the image as it was.
 import type { DefSummary } from '../../shared/types.ts';
-import type { Engine } from '../engine/engine.ts';
+import type { SessionPort } from '../port.ts';
 import type { Result } from '../result.ts';
 import type { ImportDeclaration } from '../compile/imports.ts';
 import { ask } from '../commands/queries.ts';
 import { moduleName, parseSpec } from './names.ts';
 import { imagePackages } from './packages.ts';
+import type { ImagePackages } from './packages.ts';
 import type { PackageInfo } from '../../shared/types.ts';
+
+/** What installing needs of the engine: its package folder, and the `defs` op. */
+type Engine = Pick<SessionPort, 'request'> & { readonly packages: ImagePackages };
 
 type Enter = (source: string) => Promise<Result>;
 
