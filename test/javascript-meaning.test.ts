@@ -218,6 +218,11 @@ const meaning: MeaningCase[] = [
     entries: [`function* spread() { return yield [...yield] }`],
     probe: `(() => { const it = spread(); it.next(); const v = it.next([1, 2]).value; return [v, it.next(3)] })()`,
   },
+  {
+    name: 'arguments at the top of an entry is the global binding, as in a script (test262)',
+    entries: [`var arguments = 1\nclass Args { x = (0, eval)('arguments') }`],
+    probe: `[new Args().x, arguments]`,
+  },
 ];
 
 test('JavaScript means what it means: definitions equal plain V8 (issue 10)', async () => {

@@ -80,7 +80,9 @@ export function rewrite(entry: AnalyzedEntry, options: RewriteOptions = {}): Gue
   }
 
   // The staging API is the wrapper's first parameter, never a global: user code cannot reach it.
-  const head = `(${entry.topLevelAwait ? 'async ' : ''}function (${STAGING_PARAMETER}, $viv$entry) {${prologue.join(' ')}`;
+  // An arrow function, so that `arguments` at the top of an entry is the global one, as in a
+  // script (a function would bring its own), and `this` is the global object.
+  const head = `(${entry.topLevelAwait ? 'async ' : ''}(${STAGING_PARAMETER}, $viv$entry) => {${prologue.join(' ')}`;
   s.prepend(head);
   s.append(`\n})${options.sourceName ? `\n//# sourceURL=${options.sourceName}` : ''}`);
   const mappings = s.generateDecodedMap({ hires: true }).mappings as number[][][];
