@@ -223,6 +223,20 @@ const meaning: MeaningCase[] = [
     entries: [`var arguments = 1\nclass Args { x = (0, eval)('arguments') }`],
     probe: `[new Args().x, arguments]`,
   },
+  {
+    name: 'function names are inferred as in plain V8, also through parentheses (test262)',
+    entries: [
+      `const cover = (function () {})\nlet inner = function named() {}\nconst nameless = (0, function () {})\nconst one = (1)\nclass Names { static #arrow = () => 1; static get arrow() { return this.#arrow } }`,
+    ],
+    probe: `[cover.name, inner.name, nameless.name, one, Names.arrow.name]`,
+  },
+  {
+    name: 'static name and length members, and a static field replacing a static method (test262)',
+    entries: [
+      `class Nm { static name() { return 'n' } static get length() { return 7 } static g() { return 45 } static g = this.g() }`,
+    ],
+    probe: `[typeof Nm.name, Nm.name(), Nm.length, Nm.g]`,
+  },
 ];
 
 test('JavaScript means what it means: definitions equal plain V8 (issue 10)', async () => {

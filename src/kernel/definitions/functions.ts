@@ -71,6 +71,11 @@ export function setImpl(cell: FunctionCell, impl: Function): void {
   cell.impl = impl;
   cell.set(impl);
   defineProperty(cell.stub, 'length', { value: impl.length, configurable: true });
+  // `const f = function g() {}` is named g, `const f = (0, function () {})` is nameless; only
+  // then is the stub renamed (a stub keeps its own name otherwise: see createFunctionCell).
+  if (cell.stub.name !== impl.name) {
+    defineProperty(cell.stub, 'name', { value: impl.name, configurable: true });
+  }
   actLike(cell.stub, impl);
 }
 

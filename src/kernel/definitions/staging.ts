@@ -250,7 +250,7 @@ export class Staging implements StampState {
       tx,
       cell,
       impl,
-      meta.stampable ? meta.length : impl.length,
+      meta.stampable ? meta.length : undefined,
     );
     const parent = getPrototypeOf(impl);
     setPrototypeOf(cell.stub, parent === this.Root ? Function.prototype : parent);

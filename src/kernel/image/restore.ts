@@ -261,12 +261,7 @@ function installCurrent(staging: Staging, def: Definition, failures: string[]): 
     const cell = def.cls;
     installMembers(tx, cell, version.impl, staging.Root, version.staticFields ?? []);
     const meta = version.meta;
-    installStaticFields(
-      tx,
-      cell,
-      version.impl,
-      meta?.stampable ? meta.length : version.impl.length,
-    );
+    installStaticFields(tx, cell, version.impl, meta?.stampable ? meta.length : undefined);
     cell.version = version;
     bindGlobal(tx, def.name, cell.stub, bindingOf(def));
   }

@@ -127,8 +127,13 @@ function stampField(s: MagicString, field: acorn.PropertyDefinition): void {
 function carryStaticPrivate(s: MagicString, field: acorn.PropertyDefinition): void {
   const name = JSON.stringify('#' + (field.key as acorn.PrivateIdentifier).name);
   if (field.value) {
-    s.prependRight(field.value.start, `__viv.carryStatic(this, ${name}, () => (`);
-    s.appendLeft(field.value.end, '))');
+    // `static #f = () => 1` names the function "#f"; inside the call, a property key does.
+    const named = isAnonymousFunction(field.value);
+    s.prependRight(
+      field.value.start,
+      `__viv.carryStatic(this, ${name}, () => (${named ? `{ ${name}: ` : ''}`,
+    );
+    s.appendLeft(field.value.end, `${named ? ` }[${name}]` : ''}))`);
   } else {
     s.appendLeft(field.key.end, ` = __viv.carryStatic(this, ${name}, () => undefined)`);
   }
@@ -208,6 +213,13 @@ function staticPrivateFields(node: ClassNode): string[] {
     m.type === 'PropertyDefinition' && m.static && isPrivate(m.key)
       ? ['#' + (m.key as acorn.PrivateIdentifier).name]
       : [],
+  );
+}
+
+function isAnonymousFunction(node: acorn.Expression): boolean {
+  return (
+    node.type === 'ArrowFunctionExpression' ||
+    ((node.type === 'FunctionExpression' || node.type === 'ClassExpression') && !node.id)
   );
 }
 

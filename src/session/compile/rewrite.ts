@@ -128,8 +128,7 @@ function rewriteVariables(
     }
     if (kind === 'function') {
       // `{ "f": init }["f"]` names an anonymous function "f" as `const f = init` would.
-      s.overwrite(d.start, init.start, `__viv.fn(${name}, { ${name}: `);
-      s.appendLeft(init.end, ` }[${name}], ${binding});`);
+      replaceAround(s, d, init, `__viv.fn(${name}, { ${name}: `, ` }[${name}], ${binding});`);
       return;
     }
     if (checkOnly) return blank(s, d.start, d.end);
@@ -148,9 +147,24 @@ function rewriteVariables(
           )
         : wrapArgument(s, d, init, `__viv.once(${name}, () => (`, `), ${binding});`);
     }
-    s.overwrite(d.start, init.start, `__viv.val(${name}, (`);
-    s.appendLeft(init.end, `), ${binding}, true);`);
+    replaceAround(s, d, init, `__viv.val(${name}, (`, `), ${binding}, true);`);
   });
+}
+
+/**
+ * `NAME = init` becomes `HEAD init TAIL`. Parentheses around `init` (`const f = (function () {})`)
+ * go with the `=`: acorn's `init` starts inside them, the declarator ends after them.
+ */
+function replaceAround(
+  s: MagicString,
+  d: acorn.VariableDeclarator,
+  init: acorn.Node,
+  head: string,
+  tail: string,
+): void {
+  s.overwrite(d.start, init.start, head + keepLines(s.original.slice(d.start, init.start)));
+  blank(s, init.end, d.end);
+  s.appendLeft(d.end, tail);
 }
 
 /**
@@ -168,9 +182,9 @@ function rewriteOncePattern(
   const list = JSON.stringify(names);
   const defs = names.map((n) => `__viv.once(${JSON.stringify(n)}, () => ${n}, ${binding});`);
   s.prependRight(d.start, `if (!__viv.keep(${list})) { const `);
-  s.overwrite(d.id.end, arg.start, ' = (');
-  blank(s, arg.end, call.end);
-  s.appendLeft(call.end, `); ${defs.join(' ')} }`);
+  s.overwrite(d.id.end, arg.start, ' = (' + keepLines(s.original.slice(d.id.end, arg.start)));
+  blank(s, arg.end, d.end);
+  s.appendLeft(d.end, `); ${defs.join(' ')} }`);
 }
 
 /** An `await` in an expression outside any nested function. */
@@ -198,9 +212,9 @@ function wrapArgument(
 ): void {
   const call = init as acorn.CallExpression;
   const arg = call.arguments[0]!;
-  s.overwrite(d.start, arg.start, head);
-  blank(s, arg.end, call.end);
-  s.appendLeft(call.end, tail);
+  s.overwrite(d.start, arg.start, head + keepLines(s.original.slice(d.start, arg.start)));
+  blank(s, arg.end, d.end);
+  s.appendLeft(d.end, tail);
 }
 
 /**
