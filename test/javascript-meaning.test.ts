@@ -237,6 +237,13 @@ const meaning: MeaningCase[] = [
     ],
     probe: `[typeof Nm.name, Nm.name(), Nm.length, Nm.g]`,
   },
+  {
+    name: 'this in static initialisers and static private accessors is the class itself (test262)',
+    entries: [
+      `let seen\nclass St { static self = this; static arrow = () => this; static { seen = this } static set #v(x) { this.v = x } static put(x) { this.#v = x; return this.v } }`,
+    ],
+    probe: `[St.self === St, St.arrow() === St, seen === St, St.put(3), St.v]`,
+  },
 ];
 
 test('JavaScript means what it means: definitions equal plain V8 (issue 10)', async () => {

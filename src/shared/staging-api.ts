@@ -36,6 +36,8 @@ export interface StagingApi {
   carryStatic(impl: Function, name: string, init: () => unknown): unknown;
   /** Maps a stable class to its installed version (where its static private members live). */
   sh(value: unknown): unknown;
+  /** Maps a class version to its stable class: `this` in static initialisers and private statics. */
+  st(value: unknown): unknown;
   /** After a top-level `await`: throws if the session abandoned this entry meanwhile. */
   live<T>(entry: number, value?: T): T | undefined;
   /** True while the kernel stamps private fields on an existing instance. */

@@ -41,6 +41,12 @@ const FUNCTION_OWN = ['length', 'name', 'prototype'];
 
 const cellsByStub = new WeakMap<Function, ClassCell>();
 const cellsByPrototype = new WeakMap<object, ClassCell>();
+const cellsByVersion = new WeakMap<Function, ClassCell>();
+
+/** The stable class of a class version (its compiled implementation), if it is one. */
+export function stubOfVersion(value: unknown): Function | undefined {
+  return typeof value === 'function' ? cellsByVersion.get(value)?.stub : undefined;
+}
 
 /** The class whose stable prototype is exactly `proto`, if it is an image class. */
 export function cellOfPrototype(proto: object | null): ClassCell | undefined {
@@ -181,6 +187,7 @@ export function installMembers(
   cell.earlyStaticKeys = $filter(ownKeys(impl), (k) => !$includes(knownStaticFields, k));
   cell.impl = impl;
   cell.set(impl);
+  cellsByVersion.set(impl, cell);
 }
 
 /**

@@ -18,6 +18,7 @@ import {
   installMembers,
   installStaticFields,
   parentCell,
+  stubOfVersion,
 } from './classes.ts';
 import type { ClassCell, StampState } from './classes.ts';
 import { migrateInstances, needsInstances, newReport } from './migrate.ts';
@@ -351,6 +352,15 @@ export class Staging implements StampState {
   sh(value: unknown): unknown {
     const cell = cellOfStub(value);
     return cell ? cell.impl : value;
+  }
+
+  /**
+   * Maps a class version to its stable class: what `this` means where the language binds it to
+   * the class being defined (static initialisers, static blocks) or where `sh` made the version
+   * the receiver (static private methods and accessors).
+   */
+  st(value: unknown): unknown {
+    return stubOfVersion(value) ?? value;
   }
 
   /** After a top-level `await`: stop here if the host abandoned this entry. */

@@ -49,6 +49,7 @@ export function rewriteClass(
   injected.push(`static { __viv.early(${quoted}, this); }`);
 
   const body = node.body;
+  for (const member of body.body) stableThis(s, member);
   let constructor: acorn.MethodDefinition | undefined;
   for (const member of body.body) {
     if (member.type === 'MethodDefinition' && member.kind === 'constructor') constructor = member;
@@ -136,6 +137,52 @@ function carryStaticPrivate(s: MagicString, field: acorn.PropertyDefinition): vo
     s.appendLeft(field.value.end, `${named ? ` }[${name}]` : ''}))`);
   } else {
     s.appendLeft(field.key.end, ` = __viv.carryStatic(this, ${name}, () => undefined)`);
+  }
+}
+
+/**
+ * Where the language binds `this` to the class being defined (static fields, static blocks) it is
+ * this version; a user expects the class itself, as every later `C.m()` sees it: `this` that
+ * escapes (`static self = this`, `() => this`) becomes `__viv.st(this)`, the stable class. A
+ * direct `this.x` in an initialiser stays: its fields are defined on the version, then installed.
+ * A static private method or accessor is called on the version (see `routeStaticPrivates`), so
+ * every `this` in it is mapped. Must run before `routeStaticPrivates` (which wraps `sh` outside).
+ */
+function stableThis(s: MagicString, member: acorn.ClassBody['body'][number]): void {
+  const visit = (node: unknown, escaping: boolean): void => {
+    if (!node || typeof node !== 'object') return;
+    if (Array.isArray(node)) {
+      for (const child of node) visit(child, escaping);
+      return;
+    }
+    const n = node as acorn.AnyNode;
+    if (typeof n.type !== 'string') return;
+    // Functions and classes bind their own `this`.
+    if (
+      n.type === 'FunctionExpression' ||
+      n.type === 'FunctionDeclaration' ||
+      n.type === 'ClassExpression' ||
+      n.type === 'ClassDeclaration'
+    ) {
+      return;
+    }
+    if (n.type === 'ThisExpression') {
+      s.prependRight(n.start, '__viv.st(');
+      s.appendLeft(n.end, ')');
+      return;
+    }
+    if (n.type === 'ArrowFunctionExpression') return visit([n.params, n.body], true);
+    if (n.type === 'MemberExpression' && n.object.type === 'ThisExpression' && !escaping) {
+      return visit(n.computed ? n.property : undefined, escaping);
+    }
+    for (const [key, value] of Object.entries(n)) {
+      if (key !== 'type' && key !== 'start' && key !== 'end') visit(value, escaping);
+    }
+  };
+  if (member.type === 'StaticBlock') visit(member.body, false);
+  else if (member.type === 'PropertyDefinition' && member.static) visit(member.value, false);
+  else if (member.type === 'MethodDefinition' && member.static && isPrivate(member.key)) {
+    visit([member.value.params, member.value.body], true);
   }
 }
 
