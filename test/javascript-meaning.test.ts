@@ -244,6 +244,11 @@ const meaning: MeaningCase[] = [
     ],
     probe: `[St.self === St, St.arrow() === St, seen === St, St.put(3), St.v]`,
   },
+  {
+    name: 'a var is undefined, not missing, before its declaration in the entry (test262)',
+    entries: [`var seenFirst = [typeof hoisted, hoisted]\nvar hoisted = 2`],
+    probe: `[seenFirst, hoisted]`,
+  },
 ];
 
 test('JavaScript means what it means: definitions equal plain V8 (issue 10)', async () => {

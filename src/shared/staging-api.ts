@@ -24,6 +24,8 @@ export interface StagingApi {
   del(name: string, remove: () => boolean): boolean;
   /** `const x = transient(() => init)`: not saved; `init` runs again when the image opens. */
   transient(name: string, init: () => unknown, binding: ValueBinding): void;
+  /** The entry's top-level `var` names: each one not yet a global starts as undefined. */
+  hoist(names: string[]): void;
   /** From a class version's first static block: the version exists, its statics have not run. */
   early(name: string, impl: Function): void;
   /** After the class body ran: the version is complete (migrations run here). */

@@ -33,6 +33,7 @@ import {
   WeakMap,
   defineProperty,
   getPrototypeOf,
+  globalObject,
   hasOwn,
   setPrototypeOf,
 } from '../primordials.ts';
@@ -122,6 +123,15 @@ export class Staging implements StampState {
     const def = this.ns.get(name);
     if (!hasInit && def && def.current > 0) value = readGlobal(name);
     this.#defineValue(name, value, binding, {});
+  }
+
+  /** The entry's top-level `var` names: each one not yet a global starts as undefined. */
+  hoist(names: string[]): void {
+    if (this.restoring) return;
+    const { tx } = this.#context();
+    for (const name of safe(names)) {
+      if (!hasOwn(globalObject, name)) bindGlobal(tx, name, undefined, 'var');
+    }
   }
 
   /** `const x = once(init)`: evaluates `init` only when `x` is not already a once-definition. */

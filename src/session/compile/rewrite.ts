@@ -44,6 +44,10 @@ export function rewrite(entry: AnalyzedEntry, options: RewriteOptions = {}): Gue
   const registered = new Set<string>();
 
   if (entry.topLevelAwait) markTopLevelAwaits(s, body);
+  if (!options.checkOnly) {
+    const hoisted = hoistedVars(body);
+    if (hoisted.length > 0) prologue.push(`__viv.hoist(${JSON.stringify(hoisted)});`);
+  }
 
   for (const statement of body) {
     switch (statement.type) {
@@ -87,6 +91,23 @@ export function rewrite(entry: AnalyzedEntry, options: RewriteOptions = {}): Gue
   s.append(`\n})${options.sourceName ? `\n//# sourceURL=${options.sourceName}` : ''}`);
   const mappings = s.generateDecodedMap({ hires: true }).mappings as number[][][];
   return { code: s.toString(), mappings, async: entry.topLevelAwait };
+}
+
+/**
+ * The names of the entry's top-level `var` declarations that no function declaration of the entry
+ * binds: as in a script, they exist (undefined) from the entry's start, so that code before the
+ * declaration reads undefined instead of failing with a ReferenceError.
+ */
+function hoistedVars(body: acorn.Program['body']): string[] {
+  const functions = new Set(
+    body.flatMap((st) => (st.type === 'FunctionDeclaration' ? [st.id.name] : [])),
+  );
+  const names = body.flatMap((st) =>
+    st.type === 'VariableDeclaration' && st.kind === 'var'
+      ? st.declarations.flatMap((d) => patternNames(d.id))
+      : [],
+  );
+  return [...new Set(names)].filter((n) => !functions.has(n));
 }
 
 function rewriteVariables(
