@@ -249,6 +249,13 @@ const meaning: MeaningCase[] = [
     entries: [`var seenFirst = [typeof hoisted, hoisted]\nvar hoisted = 2`],
     probe: `[seenFirst, hoisted]`,
   },
+  {
+    name: 'a var in a top-level loop, block or try is a global, as in a script (test262)',
+    entries: [
+      `for (var loopVar = 0; loopVar < 3; loopVar++) {}\ntry { var inTry = 7 } finally {}\nif (true) { var { inIf } = { inIf: 'i' } }`,
+    ],
+    probe: `[loopVar, inTry, inIf]`,
+  },
 ];
 
 test('JavaScript means what it means: definitions equal plain V8 (issue 10)', async () => {

@@ -44,10 +44,10 @@ export function rewrite(entry: AnalyzedEntry, options: RewriteOptions = {}): Gue
   const registered = new Set<string>();
 
   if (entry.topLevelAwait) markTopLevelAwaits(s, body);
-  if (!options.checkOnly) {
-    const hoisted = hoistedVars(body);
-    if (hoisted.length > 0) prologue.push(`__viv.hoist(${JSON.stringify(hoisted)});`);
-  }
+  const hoisted = hoistedVars(body);
+  const functions = new Set(
+    body.flatMap((st) => (st.type === 'FunctionDeclaration' ? [st.id.name] : [])),
+  );
 
   for (const statement of body) {
     switch (statement.type) {
@@ -72,8 +72,15 @@ export function rewrite(entry: AnalyzedEntry, options: RewriteOptions = {}): Gue
         break;
       default:
         if (options.checkOnly) blank(s, statement.start, statement.end);
-        else markDeletes(s, statement);
+        else {
+          markDeletes(s, statement);
+          hoisted.push(...nestedVars(s, statement, functions));
+        }
     }
+  }
+
+  if (!options.checkOnly && hoisted.length > 0) {
+    prologue.unshift(`__viv.hoist(${JSON.stringify([...new Set(hoisted)])});`);
   }
 
   const last = body[body.length - 1];
@@ -108,6 +115,48 @@ function hoistedVars(body: acorn.Program['body']): string[] {
       : [],
   );
   return [...new Set(names)].filter((n) => !functions.has(n));
+}
+
+/**
+ * A `var` inside a top-level block, loop, `try` or `with` declares a global in a script, not a
+ * variable of the entry's wrapper: it loses its keyword (`var i = 0` becomes `i = 0`, which
+ * assigns as the declaration would, through a `with` object too) and its names are hoisted as
+ * globals. Such a global is plain, like `x = 1`: not a definition. A declaration naming a function
+ * the entry declares stays as it is (that function is the wrapper's binding).
+ */
+function nestedVars(
+  s: MagicString,
+  statement: acorn.Statement | acorn.ModuleDeclaration,
+  functions: Set<string>,
+): string[] {
+  const names: string[] = [];
+  const visit = (node: unknown, loopHead: boolean): void => {
+    if (!node || typeof node !== 'object') return;
+    if (Array.isArray(node)) return node.forEach((n) => visit(n, false));
+    const n = node as acorn.AnyNode;
+    if (typeof n.type !== 'string' || isFunctionBoundary(n.type)) return;
+    if (n.type === 'ClassDeclaration' || n.type === 'ClassExpression') return;
+    if (n.type === 'VariableDeclaration' && n.kind === 'var') {
+      const declared = n.declarations.flatMap((d) => patternNames(d.id));
+      if (declared.some((name) => functions.has(name))) return;
+      names.push(...declared);
+      const first = n.declarations[0]!;
+      // `var {a} = o` as a statement would read as a block: `void 0, {a} = o` does not.
+      const keyword = !loopHead && first.id.type !== 'Identifier' ? 'void 0,' : '   ';
+      s.overwrite(n.start, n.start + 'var'.length, keyword);
+      for (const d of n.declarations) visit(d.init, false);
+      return;
+    }
+    for (const [key, value] of Object.entries(n)) {
+      if (key === 'type' || key === 'start' || key === 'end') continue;
+      const head =
+        (n.type === 'ForStatement' && key === 'init') ||
+        ((n.type === 'ForInStatement' || n.type === 'ForOfStatement') && key === 'left');
+      visit(value, head);
+    }
+  };
+  visit(statement, false);
+  return names;
 }
 
 function rewriteVariables(
