@@ -256,6 +256,11 @@ const meaning: MeaningCase[] = [
     ],
     probe: `[loopVar, inTry, inIf]`,
   },
+  {
+    name: 'a generator whose prototype is replaced by a non-object makes %GeneratorPrototype% objects (test262)',
+    entries: [`function* gp() { yield 1 }\ngp.prototype = null`],
+    probe: `[Object.getPrototypeOf(gp()) === Object.getPrototypeOf(function* () {}).prototype, [...gp()]]`,
+  },
 ];
 
 test('JavaScript means what it means: definitions equal plain V8 (issue 10)', async () => {

@@ -69,7 +69,7 @@ export function installFunction(tx: Transaction, cell: FunctionCell, impl: Funct
 
 export function setImpl(cell: FunctionCell, impl: Function): void {
   cell.impl = impl;
-  cell.set(impl);
+  cell.set(isGenerator(impl) ? followingPrototype(cell.stub, impl) : impl);
   defineProperty(cell.stub, 'length', { value: impl.length, configurable: true });
   // `const f = function g() {}` is named g, `const f = (0, function () {})` is nameless; only
   // then is the stub renamed (a stub keeps its own name otherwise: see createFunctionCell).
@@ -98,6 +98,20 @@ function actLike(stub: Function, impl: Function): void {
     if (sloppy) defineProperty(stub, key, { value: null, writable: false, configurable: true });
     else if (hasOwn(stub, key)) deleteProperty(stub, key);
   }
+}
+
+/**
+ * A generator's objects inherit its `prototype` as read at the call: the stub's, which the user
+ * may replace (`g.prototype = null` then gives %GeneratorPrototype%, as in V8). The version's own
+ * `prototype` is set from it before each call.
+ */
+function followingPrototype(stub: Function, impl: Function): Function {
+  return function (this: unknown) {
+    const p: unknown = stub.prototype;
+    const proto = (typeof p === 'object' && p !== null) || typeof p === 'function' ? p : null;
+    if (impl.prototype !== proto) impl.prototype = proto;
+    return ReflectApply(impl, this, arguments as unknown as unknown[]);
+  };
 }
 
 /** A generator function, or a generator's prototype object (async ones too), by its tag. */
