@@ -261,6 +261,13 @@ const meaning: MeaningCase[] = [
     entries: [`function* gp() { yield 1 }\ngp.prototype = null`],
     probe: `[Object.getPrototypeOf(gp()) === Object.getPrototypeOf(function* () {}).prototype, [...gp()]]`,
   },
+  {
+    name: 'a class name inside its body is the class, whatever the outer binding becomes (test262)',
+    entries: [
+      `class Inner { me() { return Inner } rename() { Inner = null } }\nconst heldInner = Inner\nInner = null`,
+    ],
+    probe: `[Inner, new heldInner().me() === heldInner, (() => { try { new heldInner().rename() } catch (e) { return e.constructor.name } })()]`,
+  },
 ];
 
 test('JavaScript means what it means: definitions equal plain V8 (issue 10)', async () => {

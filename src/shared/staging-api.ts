@@ -26,6 +26,8 @@ export interface StagingApi {
   transient(name: string, init: () => unknown, binding: ValueBinding): void;
   /** The entry's top-level `var` names: each one not yet a global starts as undefined. */
   hoist(names: string[]): void;
+  /** Before a class declaration's body: its stable class (made now if the name is new). */
+  pre(name: string): Function;
   /** From a class version's first static block: the version exists, its statics have not run. */
   early(name: string, impl: Function): void;
   /** After the class body ran: the version is complete (migrations run here). */

@@ -198,6 +198,18 @@ export class Staging implements StampState {
     this.#record(def);
   }
 
+  /**
+   * Before a class declaration's body runs: the stable class its name means inside the body. A
+   * new name gets its (empty) cell now; `early` installs the version into it.
+   */
+  pre(name: string): Function {
+    if (this.restoring && this.restoring.name !== name) return readGlobal(name) as Function;
+    const tx = this.restoring ? new Transaction(0) : this.#context().tx;
+    const def = this.ns.ensure(tx, name, 'class');
+    def.cls ??= createClassCell(name, this);
+    return def.cls.stub;
+  }
+
   /** Called from a class's first static block: the version exists, its statics have not run. */
   early(name: string, impl: Function): void {
     if (this.restoring && this.restoring.name !== name) return;

@@ -60,13 +60,19 @@ export function rewrite(entry: AnalyzedEntry, options: RewriteOptions = {}): Gue
         prologue.push(`${name} = __viv.fn(${JSON.stringify(name)}, ${name}, "function");`);
         break;
       }
-      case 'ClassDeclaration':
-        rewriteClass(s, statement, statement.id.name, {
+      case 'ClassDeclaration': {
+        const name = statement.id.name;
+        rewriteClass(s, statement, name, {
           head: [statement.start, statement.id.end],
           superClass: statement.superClass,
           binding: 'let',
         });
+        // Inside its body a declared class's name is a constant of its own scope, the class
+        // itself (here: the stable class), whatever later happens to the outer binding.
+        s.prependRight(statement.start, `{ const ${name} = __viv.pre(${JSON.stringify(name)}); `);
+        s.appendLeft(statement.end, ' }');
         break;
+      }
       case 'VariableDeclaration':
         rewriteVariables(s, statement, !!options.checkOnly);
         break;
