@@ -389,3 +389,18 @@ test('a failed entry that awaited takes back only its own timers, not one other 
   assert.equal(results[3]!.ok, false);
   assert.equal(results[6]!.value, 'true');
 });
+
+test('let undefined is a SyntaxError before anything of its entry runs, as in a script (test262)', async () => {
+  const entries = ['ran = true\nlet undefined', 'typeof ran', 'const NaN = 1', 'typeof NaN'];
+  const context = vm.createContext({});
+  const plain = entries.map((e) => {
+    try {
+      return inspect(vm.runInContext(e, context));
+    } catch (error) {
+      return `${(error as Error).name}: ${(error as Error).message}`;
+    }
+  });
+  const { results } = await session(entries);
+  const shown = results.map((r) => (r.ok ? r.value : `${r.error?.name}: ${r.error?.message}`));
+  assert.deepEqual(shown, plain);
+});

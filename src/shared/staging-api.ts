@@ -24,6 +24,8 @@ export interface StagingApi {
   del(name: string, remove: () => boolean): boolean;
   /** `const x = transient(() => init)`: not saved; `init` runs again when the image opens. */
   transient(name: string, init: () => unknown, binding: ValueBinding): void;
+  /** The entry's top-level let, const and class names: none may be a global the language fixed. */
+  lexical(names: string[]): void;
   /** The entry's top-level `var` names: each one not yet a global starts as undefined. */
   hoist(names: string[]): void;
   /** Before a class declaration's body: its stable class (made now if the name is new). */

@@ -32,6 +32,8 @@ import {
   Set,
   WeakMap,
   defineProperty,
+  SyntaxError,
+  getOwnPropertyDescriptor,
   getPrototypeOf,
   globalObject,
   hasOwn,
@@ -123,6 +125,18 @@ export class Staging implements StampState {
     const def = this.ns.get(name);
     if (!hasInit && def && def.current > 0) value = readGlobal(name);
     this.#defineValue(name, value, binding, {});
+  }
+
+  /**
+   * Before anything in the entry runs: a top-level let, const or class may not name a property
+   * of the global object that cannot be redefined (`let undefined`), a SyntaxError in a script.
+   */
+  lexical(names: string[]): void {
+    for (const name of safe(names)) {
+      const d = getOwnPropertyDescriptor(globalObject, name);
+      if (d && !d.configurable)
+        throw new SyntaxError(`Identifier '${name}' has already been declared`);
+    }
   }
 
   /** The entry's top-level `var` names: each one not yet a global starts as undefined. */

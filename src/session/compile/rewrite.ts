@@ -85,6 +85,14 @@ export function rewrite(entry: AnalyzedEntry, options: RewriteOptions = {}): Gue
     }
   }
 
+  const lexical = body.flatMap((st) =>
+    st.type === 'ClassDeclaration'
+      ? [st.id.name]
+      : st.type === 'VariableDeclaration' && st.kind !== 'var'
+        ? st.declarations.flatMap((d) => patternNames(d.id))
+        : [],
+  );
+  if (lexical.length > 0) prologue.unshift(`__viv.lexical(${JSON.stringify(lexical)});`);
   if (!options.checkOnly && hoisted.length > 0) {
     prologue.unshift(`__viv.hoist(${JSON.stringify([...new Set(hoisted)])});`);
   }
