@@ -268,6 +268,11 @@ const meaning: MeaningCase[] = [
     ],
     probe: `[Inner, new heldInner().me() === heldInner, (() => { try { new heldInner().rename() } catch (e) { return e.constructor.name } })()]`,
   },
+  {
+    name: 'a var after a function declaration of the same name in one entry is the var (test262)',
+    entries: [`function dv() { return 1 }\nvar dv = 2\nvar afterDv = dv`],
+    probe: `[dv, afterDv]`,
+  },
 ];
 
 test('JavaScript means what it means: definitions equal plain V8 (issue 10)', async () => {

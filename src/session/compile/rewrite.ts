@@ -74,7 +74,7 @@ export function rewrite(entry: AnalyzedEntry, options: RewriteOptions = {}): Gue
         break;
       }
       case 'VariableDeclaration':
-        rewriteVariables(s, statement, !!options.checkOnly);
+        rewriteVariables(s, statement, !!options.checkOnly, functions);
         break;
       default:
         if (options.checkOnly) blank(s, statement.start, statement.end);
@@ -177,6 +177,7 @@ function rewriteVariables(
   s: MagicString,
   declaration: acorn.VariableDeclaration,
   checkOnly: boolean,
+  functions: Set<string>,
 ): void {
   const binding = JSON.stringify(declaration.kind);
   const declarators = declaration.declarations;
@@ -231,7 +232,10 @@ function rewriteVariables(
           )
         : wrapArgument(s, d, init, `__viv.once(${name}, () => (`, `), ${binding});`);
     }
-    replaceAround(s, d, init, `__viv.val(${name}, (`, `), ${binding}, true);`);
+    // `function f() {}` and `var f = 1` in one entry: `f` is also the wrapper's local binding
+    // (the function declaration), which must see the assignment as the global does.
+    const local = functions.has(d.id.name) ? `${d.id.name} = ` : '';
+    replaceAround(s, d, init, `__viv.val(${name}, ${local}(`, `), ${binding}, true);`);
   });
 }
 
