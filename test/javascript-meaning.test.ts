@@ -273,6 +273,11 @@ const meaning: MeaningCase[] = [
     entries: [`function dv() { return 1 }\nvar dv = 2\nvar afterDv = dv`],
     probe: `[dv, afterDv]`,
   },
+  {
+    name: 'super.x = v in a static arrow function sets x on the class (test262)',
+    entries: [`class SupSet { static put = () => { super.put = 'set' } }\nSupSet.put()`],
+    probe: `[SupSet.put]`,
+  },
 ];
 
 test('JavaScript means what it means: definitions equal plain V8 (issue 10)', async () => {

@@ -44,6 +44,8 @@ export interface StagingApi {
   sh(value: unknown): unknown;
   /** Maps a class version to its stable class: `this` in static initialisers and private statics. */
   st(value: unknown): unknown;
+  /** `super.key = value` where `this` is a class version: the stable class is the receiver. */
+  superSet(version: Function, key: PropertyKey, value: unknown): unknown;
   /** After a top-level `await`: throws if the session abandoned this entry meanwhile. */
   live<T>(entry: number, value?: T): T | undefined;
   /** True while the kernel stamps private fields on an existing instance. */

@@ -32,7 +32,10 @@ import {
   Set,
   WeakMap,
   defineProperty,
+  Reflect,
+  String,
   SyntaxError,
+  TypeError,
   getOwnPropertyDescriptor,
   getPrototypeOf,
   globalObject,
@@ -397,6 +400,15 @@ export class Staging implements StampState {
    */
   st(value: unknown): unknown {
     return stubOfVersion(value) ?? value;
+  }
+
+  /** `super.key = value` in a static arrow or private static method of class version `version`. */
+  superSet(version: Function, key: PropertyKey, value: unknown): unknown {
+    // Class code is strict: a refused assignment throws.
+    if (!Reflect.set(getPrototypeOf(version) as object, key, value, this.st(version))) {
+      throw new TypeError(`Cannot assign to read only property '${String(key)}' of function`);
+    }
+    return value;
   }
 
   /** After a top-level `await`: stop here if the host abandoned this entry. */

@@ -172,6 +172,26 @@ function stableThis(s: MagicString, member: acorn.ClassBody['body'][number]): vo
       return;
     }
     if (n.type === 'ArrowFunctionExpression') return visit([n.params, n.body], true);
+    // `super.x = v` sets `x` on its receiver, `this`: there the stable class too.
+    if (
+      escaping &&
+      n.type === 'AssignmentExpression' &&
+      n.operator === '=' &&
+      n.left.type === 'MemberExpression' &&
+      n.left.object.type === 'Super'
+    ) {
+      const { property, computed } = n.left;
+      if (computed) {
+        s.overwrite(n.left.start, property.start, '__viv.superSet(this, (');
+        s.overwrite(property.end, n.right.start, '), ');
+        visit(property, escaping);
+      } else {
+        const key = JSON.stringify((property as acorn.Identifier).name);
+        s.overwrite(n.left.start, n.right.start, `__viv.superSet(this, ${key}, `);
+      }
+      s.appendLeft(n.end, ')');
+      return visit(n.right, escaping);
+    }
     if (n.type === 'MemberExpression' && n.object.type === 'ThisExpression' && !escaping) {
       return visit(n.computed ? n.property : undefined, escaping);
     }
