@@ -278,6 +278,11 @@ const meaning: MeaningCase[] = [
     entries: [`class SupSet { static put = () => { super.put = 'set' } }\nSupSet.put()`],
     probe: `[SupSet.put]`,
   },
+  {
+    name: 'an arrow or generator definition is no constructor: new and extends refuse it (test262)',
+    entries: [`const arrowDef = () => 1\nfunction* genDef() {}`],
+    probe: `[(() => { try { new arrowDef(); return 'constructed' } catch (e) { return e.constructor.name } })(), 'prototype' in arrowDef, (() => { try { class X extends genDef {}; return 'extended' } catch (e) { return e.constructor.name } })()]`,
+  },
 ];
 
 test('JavaScript means what it means: definitions equal plain V8 (issue 10)', async () => {

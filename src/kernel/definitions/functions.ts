@@ -13,6 +13,7 @@ import {
   ObjectPrototypeToString,
   ReflectApply,
   ReflectConstruct,
+  Object,
   WeakMap,
   defineProperty,
   deleteProperty,
@@ -39,17 +40,27 @@ export function implOfStub(value: unknown): Function | undefined {
  * The stub calls (or constructs) whatever implementation is current, with `this` and arguments.
  * It is named by a property key, not by `function NAME`, so that names a strict function may not
  * have (`package`, `yield`, `implements`) are as valid as in the user's sloppy declaration.
+ * Whether it is a constructor (with a `prototype`) follows the version it is made for: an arrow,
+ * async or generator function gets a method stub, which `new` and `extends` refuse as V8 refuses
+ * the function itself. A stub cannot change this later: a definition made as an arrow function
+ * and redefined as a `function` is still no constructor (until the image is opened again).
  */
-export function createFunctionCell(name: string): FunctionCell {
+export function createFunctionCell(name: string, first: Function): FunctionCell {
   // apply and construct come in as parameters: a user `function Reflect() {}` or a patched
   // Function.prototype.apply must not change what calling a definition does. The implementation
   // is read from a slot of the global object only the kernel can name (slots.ts).
   const key = JSON.stringify(name);
   const slot = newSlot(name);
+  const member = isConstructor(first)
+    ? `${key}: function () { "use strict"; return new.target === undefined ? apply(G[K], this, arguments) : construct(G[K], arguments, new.target); }`
+    : `${key}() { "use strict"; return apply(G[K], this, arguments); }`;
   const stub = (
-    indirectEval(
-      `(function (apply, construct, G, K) { return ({ ${key}: function () { "use strict"; return new.target === undefined ? apply(G[K], this, arguments) : construct(G[K], arguments, new.target); } })[${key}]; })`,
-    ) as (a: typeof ReflectApply, c: typeof ReflectConstruct, g: object, k: symbol) => Function
+    indirectEval(`(function (apply, construct, G, K) { return ({ ${member} })[${key}]; })`) as (
+      a: typeof ReflectApply,
+      c: typeof ReflectConstruct,
+      g: object,
+      k: symbol,
+    ) => Function
   )(ReflectApply, ReflectConstruct, globalObject, slot.key);
   const set = slot.fill;
   const cell: FunctionCell = { name, stub, set, impl: undefined };
@@ -112,6 +123,16 @@ function followingPrototype(stub: Function, impl: Function): Function {
     if (impl.prototype !== proto) impl.prototype = proto;
     return ReflectApply(impl, this, arguments as unknown as unknown[]);
   };
+}
+
+/** Whether `new f()` may run: constructing with `f` as new.target throws before any call if not. */
+function isConstructor(f: Function): boolean {
+  try {
+    ReflectConstruct(Object, [], f);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** A generator function, or a generator's prototype object (async ones too), by its tag. */

@@ -114,7 +114,7 @@ export class Staging implements StampState {
     if (this.restoring) return this.#restoreFunction(name, impl);
     const { tx } = this.#context();
     const def = this.ns.ensure(tx, name, 'function');
-    def.fn ??= createFunctionCell(name);
+    def.fn ??= createFunctionCell(name, impl);
     installFunction(tx, def.fn, impl);
     if (binding === 'function') recordTypedSource(impl, this.#source(name));
     this.ns.addVersion(tx, def, { kind: 'function', binding, source: this.#source(name), impl });
@@ -301,7 +301,7 @@ export class Staging implements StampState {
     const target = this.restoring!;
     if (target.name !== name) return impl;
     const def = this.ns.get(name)!;
-    def.fn ??= createFunctionCell(name);
+    def.fn ??= createFunctionCell(name, impl);
     target.version.impl = impl;
     if (target.version.binding === 'function') recordTypedSource(impl, target.version.source);
     return def.fn.stub;

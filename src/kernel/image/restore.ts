@@ -253,7 +253,7 @@ function installCurrent(staging: Staging, def: Definition, failures: string[]): 
   }
   const tx = new Transaction(0);
   if (def.kind === 'function') {
-    def.fn ??= createFunctionCell(def.name);
+    def.fn ??= createFunctionCell(def.name, version.impl);
     setImpl(def.fn, version.impl);
     bindGlobal(tx, def.name, def.fn.stub, bindingOf(def));
   } else {
