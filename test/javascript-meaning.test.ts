@@ -419,3 +419,23 @@ test('let undefined is a SyntaxError before anything of its entry runs, as in a 
   const shown = results.map((r) => (r.ok ? r.value : `${r.error?.name}: ${r.error?.message}`));
   assert.deepEqual(shown, plain);
 });
+
+test('redefinition still reaches every holder of an arrow definition and of a class whose statics use this', async () => {
+  const { results } = await session([
+    'const arrowHeld = () => 1',
+    'const holder = { f: arrowHeld }',
+    'const arrowHeld = () => 2',
+    '[holder.f(), holder.f === arrowHeld]',
+    'class Selfish { static self = this; static make = () => new this(); who() { return Selfish } }',
+    'const oldSelf = Selfish.self, oldMake = Selfish.make',
+    "class Selfish { static self = this; static make = () => new this(); who() { return 'v2' } }",
+    '[oldSelf === Selfish, Selfish.self === Selfish, oldMake().who(), oldMake() instanceof Selfish]',
+  ]);
+  assert.deepEqual(
+    results.map((r) => r.ok),
+    results.map(() => true),
+    JSON.stringify(results.filter((r) => !r.ok).map((r) => r.error)),
+  );
+  assert.equal(results[3]!.value, '[ 2, true ]');
+  assert.equal(results[7]!.value, "[ true, true, 'v2', true ]");
+});

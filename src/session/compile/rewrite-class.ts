@@ -167,8 +167,9 @@ function stableThis(s: MagicString, member: acorn.ClassBody['body'][number]): vo
       return;
     }
     if (n.type === 'ThisExpression') {
-      s.prependRight(n.start, '__viv.st(');
-      s.appendLeft(n.end, ')');
+      // Parenthesised: `new this()` must stay `new (...)()`, not `new __viv.st(this)()`.
+      s.prependRight(n.start, '(__viv.st(');
+      s.appendLeft(n.end, '))');
       return;
     }
     if (n.type === 'ArrowFunctionExpression') return visit([n.params, n.body], true);
@@ -225,8 +226,8 @@ function routeStaticPrivates(s: MagicString, body: acorn.ClassBody, names: Set<s
       n.property.type === 'PrivateIdentifier' &&
       names.has('#' + n.property.name)
     ) {
-      s.prependRight(n.object.start, '__viv.sh(');
-      s.appendLeft(n.object.end, ')');
+      s.prependRight(n.object.start, '(__viv.sh(');
+      s.appendLeft(n.object.end, '))');
     }
     if (
       n.type === 'BinaryExpression' &&
@@ -234,8 +235,8 @@ function routeStaticPrivates(s: MagicString, body: acorn.ClassBody, names: Set<s
       n.left.type === 'PrivateIdentifier' &&
       names.has('#' + n.left.name)
     ) {
-      s.prependRight(n.right.start, '__viv.sh(');
-      s.appendLeft(n.right.end, ')');
+      s.prependRight(n.right.start, '(__viv.sh(');
+      s.appendLeft(n.right.end, '))');
     }
     for (const [key, value] of Object.entries(n)) {
       if (key !== 'type' && key !== 'start' && key !== 'end') visit(value);
