@@ -283,6 +283,11 @@ const meaning: MeaningCase[] = [
     entries: [`const arrowDef = () => 1\nfunction* genDef() {}`],
     probe: `[(() => { try { new arrowDef(); return 'constructed' } catch (e) { return e.constructor.name } })(), 'prototype' in arrowDef, (() => { try { class X extends genDef {}; return 'extended' } catch (e) { return e.constructor.name } })()]`,
   },
+  {
+    name: 'each generator definition has its own prototype object, with no own properties (test262)',
+    entries: [`function* gOwn1() {}\nfunction* gOwn2() {}`],
+    probe: `[Object.hasOwn(gOwn1, 'prototype'), gOwn1.prototype !== gOwn2.prototype, Object.getOwnPropertyNames(gOwn1.prototype)]`,
+  },
 ];
 
 test('JavaScript means what it means: definitions equal plain V8 (issue 10)', async () => {

@@ -99,7 +99,9 @@ export function setImpl(cell: FunctionCell, impl: Function): void {
 function actLike(stub: Function, impl: Function): void {
   setPrototypeOf(stub, getPrototypeOf(impl));
   if (isGenerator(impl)) {
-    if (!isGenerator(stub.prototype)) {
+    // Own only: a method stub has no `prototype`, and would read %GeneratorPrototype% through
+    // its own prototype (GeneratorFunction.prototype).
+    if (!hasOwn(stub, 'prototype') || !isGenerator(stub.prototype)) {
       defineProperty(stub, 'prototype', { value: impl.prototype, writable: true });
     }
     defineProperty(impl, 'prototype', { value: stub.prototype });
