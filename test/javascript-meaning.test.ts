@@ -218,6 +218,76 @@ const meaning: MeaningCase[] = [
     entries: [`function* spread() { return yield [...yield] }`],
     probe: `(() => { const it = spread(); it.next(); const v = it.next([1, 2]).value; return [v, it.next(3)] })()`,
   },
+  {
+    name: 'arguments at the top of an entry is the global binding, as in a script (test262)',
+    entries: [`var arguments = 1\nclass Args { x = (0, eval)('arguments') }`],
+    probe: `[new Args().x, arguments]`,
+  },
+  {
+    name: 'function names are inferred as in plain V8, also through parentheses (test262)',
+    entries: [
+      `const cover = (function () {})\nlet inner = function named() {}\nconst nameless = (0, function () {})\nconst one = (1)\nclass Names { static #arrow = () => 1; static get arrow() { return this.#arrow } }`,
+    ],
+    probe: `[cover.name, inner.name, nameless.name, one, Names.arrow.name]`,
+  },
+  {
+    name: 'static name and length members, and a static field replacing a static method (test262)',
+    entries: [
+      `class Nm { static name() { return 'n' } static get length() { return 7 } static g() { return 45 } static g = this.g() }`,
+    ],
+    probe: `[typeof Nm.name, Nm.name(), Nm.length, Nm.g]`,
+  },
+  {
+    name: 'this in static initialisers and static private accessors is the class itself (test262)',
+    entries: [
+      `let seen\nclass St { static self = this; static arrow = () => this; static { seen = this } static set #v(x) { this.v = x } static put(x) { this.#v = x; return this.v } }`,
+    ],
+    probe: `[St.self === St, St.arrow() === St, seen === St, St.put(3), St.v]`,
+  },
+  {
+    name: 'a var is undefined, not missing, before its declaration in the entry (test262)',
+    entries: [`var seenFirst = [typeof hoisted, hoisted]\nvar hoisted = 2`],
+    probe: `[seenFirst, hoisted]`,
+  },
+  {
+    name: 'a var in a top-level loop, block or try is a global, as in a script (test262)',
+    entries: [
+      `for (var loopVar = 0; loopVar < 3; loopVar++) {}\ntry { var inTry = 7 } finally {}\nif (true) { var { inIf } = { inIf: 'i' } }`,
+    ],
+    probe: `[loopVar, inTry, inIf]`,
+  },
+  {
+    name: 'a generator whose prototype is replaced by a non-object makes %GeneratorPrototype% objects (test262)',
+    entries: [`function* gp() { yield 1 }\ngp.prototype = null`],
+    probe: `[Object.getPrototypeOf(gp()) === Object.getPrototypeOf(function* () {}).prototype, [...gp()]]`,
+  },
+  {
+    name: 'a class name inside its body is the class, whatever the outer binding becomes (test262)',
+    entries: [
+      `class Inner { me() { return Inner } rename() { Inner = null } }\nconst heldInner = Inner\nInner = null`,
+    ],
+    probe: `[Inner, new heldInner().me() === heldInner, (() => { try { new heldInner().rename() } catch (e) { return e.constructor.name } })()]`,
+  },
+  {
+    name: 'a var after a function declaration of the same name in one entry is the var (test262)',
+    entries: [`function dv() { return 1 }\nvar dv = 2\nvar afterDv = dv`],
+    probe: `[dv, afterDv]`,
+  },
+  {
+    name: 'super.x = v in a static arrow function sets x on the class (test262)',
+    entries: [`class SupSet { static put = () => { super.put = 'set' } }\nSupSet.put()`],
+    probe: `[SupSet.put]`,
+  },
+  {
+    name: 'an arrow or generator definition is no constructor: new and extends refuse it (test262)',
+    entries: [`const arrowDef = () => 1\nfunction* genDef() {}`],
+    probe: `[(() => { try { new arrowDef(); return 'constructed' } catch (e) { return e.constructor.name } })(), 'prototype' in arrowDef, (() => { try { class X extends genDef {}; return 'extended' } catch (e) { return e.constructor.name } })()]`,
+  },
+  {
+    name: 'each generator definition has its own prototype object, with no own properties (test262)',
+    entries: [`function* gOwn1() {}\nfunction* gOwn2() {}`],
+    probe: `[Object.hasOwn(gOwn1, 'prototype'), gOwn1.prototype !== gOwn2.prototype, Object.getOwnPropertyNames(gOwn1.prototype)]`,
+  },
 ];
 
 test('JavaScript means what it means: definitions equal plain V8 (issue 10)', async () => {
@@ -338,4 +408,39 @@ test('a failed entry that awaited takes back only its own timers, not one other 
   ]);
   assert.equal(results[3]!.ok, false);
   assert.equal(results[6]!.value, 'true');
+});
+
+test('let undefined is a SyntaxError before anything of its entry runs, as in a script (test262)', async () => {
+  const entries = ['ran = true\nlet undefined', 'typeof ran', 'const NaN = 1', 'typeof NaN'];
+  const context = vm.createContext({});
+  const plain = entries.map((e) => {
+    try {
+      return inspect(vm.runInContext(e, context));
+    } catch (error) {
+      return `${(error as Error).name}: ${(error as Error).message}`;
+    }
+  });
+  const { results } = await session(entries);
+  const shown = results.map((r) => (r.ok ? r.value : `${r.error?.name}: ${r.error?.message}`));
+  assert.deepEqual(shown, plain);
+});
+
+test('redefinition still reaches every holder of an arrow definition and of a class whose statics use this', async () => {
+  const { results } = await session([
+    'const arrowHeld = () => 1',
+    'const holder = { f: arrowHeld }',
+    'const arrowHeld = () => 2',
+    '[holder.f(), holder.f === arrowHeld]',
+    'class Selfish { static self = this; static make = () => new this(); who() { return Selfish } }',
+    'const oldSelf = Selfish.self, oldMake = Selfish.make',
+    "class Selfish { static self = this; static make = () => new this(); who() { return 'v2' } }",
+    '[oldSelf === Selfish, Selfish.self === Selfish, oldMake().who(), oldMake() instanceof Selfish]',
+  ]);
+  assert.deepEqual(
+    results.map((r) => r.ok),
+    results.map(() => true),
+    JSON.stringify(results.filter((r) => !r.ok).map((r) => r.error)),
+  );
+  assert.equal(results[3]!.value, '[ 2, true ]');
+  assert.equal(results[7]!.value, "[ true, true, 'v2', true ]");
 });

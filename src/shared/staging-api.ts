@@ -36,6 +36,12 @@ export interface StagingApi {
   ): void;
   /** `import { x as name } from 'pkg'` (`export`: a name, `default` or `*`). */
   imported(name: string, module: string, pkg: string, exported: string): void;
+  /** The entry's top-level let, const and class names: none may be a global the language fixed. */
+  lexical(names: string[]): void;
+  /** The entry's top-level `var` names: each one not yet a global starts as undefined. */
+  hoist(names: string[]): void;
+  /** Before a class declaration's body: its stable class (made now if the name is new). */
+  pre(name: string): Function;
   /** From a class version's first static block: the version exists, its statics have not run. */
   early(name: string, impl: Function): void;
   /** After the class body ran: the version is complete (migrations run here). */
@@ -48,6 +54,10 @@ export interface StagingApi {
   carryStatic(impl: Function, name: string, init: () => unknown): unknown;
   /** Maps a stable class to its installed version (where its static private members live). */
   sh(value: unknown): unknown;
+  /** Maps a class version to its stable class: `this` in static initialisers and private statics. */
+  st(value: unknown): unknown;
+  /** `super.key = value` where `this` is a class version: the stable class is the receiver. */
+  superSet(version: Function, key: PropertyKey, value: unknown): unknown;
   /** After a top-level `await`: throws if the session abandoned this entry meanwhile. */
   live<T>(entry: number, value?: T): T | undefined;
   /** True while the kernel stamps private fields on an existing instance. */

@@ -41,6 +41,12 @@ const FUNCTION_OWN = ['length', 'name', 'prototype'];
 
 const cellsByStub = new WeakMap<Function, ClassCell>();
 const cellsByPrototype = new WeakMap<object, ClassCell>();
+const cellsByVersion = new WeakMap<Function, ClassCell>();
+
+/** The stable class of a class version (its compiled implementation), if it is one. */
+export function stubOfVersion(value: unknown): Function | undefined {
+  return typeof value === 'function' ? cellsByVersion.get(value)?.stub : undefined;
+}
 
 /** The class whose stable prototype is exactly `proto`, if it is an image class. */
 export function cellOfPrototype(proto: object | null): ClassCell | undefined {
@@ -165,6 +171,14 @@ export function installMembers(
   // replaces a static field of the same name (a field that becomes a method is the method).
   for (const key of safe(staticKeys))
     defineProperty(stub, key, getOwnPropertyDescriptor(impl, key)!);
+  // `static name() {}` is the class's name, as `static length() {}` is its length; otherwise
+  // the stub is named as the version is (`const K = class {}` is K).
+  if (isOwnMember(impl, 'name'))
+    defineProperty(stub, 'name', getOwnPropertyDescriptor(impl, 'name')!);
+  else defineProperty(stub, 'name', { ...FIXED, value: impl.name });
+  if (isOwnMember(impl, 'length')) {
+    defineProperty(stub, 'length', getOwnPropertyDescriptor(impl, 'length')!);
+  }
   const parent = getPrototypeOf(impl);
   setPrototypeOf(stub, parent === rootClass ? Function.prototype : parent);
 
@@ -173,6 +187,7 @@ export function installMembers(
   cell.earlyStaticKeys = $filter(ownKeys(impl), (k) => !$includes(knownStaticFields, k));
   cell.impl = impl;
   cell.set(impl);
+  cellsByVersion.set(impl, cell);
 }
 
 /**
@@ -184,25 +199,53 @@ export function installStaticFields(
   tx: Transaction,
   cell: ClassCell,
   impl: Function,
-  length: number,
+  length: number | undefined,
 ): (string | symbol)[] {
   const stub = cell.stub;
   const saved = saveShape(cell);
   tx.onUndo(() => restoreShape(cell, saved));
-  const fieldKeys = $filter(ownKeys(impl), (k) => !$includes(cell.earlyStaticKeys, k));
+  // A static method that a later static field of the same name replaced (`static g() {}` then
+  // `static g = this.g()`) is that field.
+  const replaced = $filter(
+    cell.earlyStaticKeys,
+    (k) => !$includes(FUNCTION_OWN, k as string) && hasOwn(impl, k) && changed(impl, stub, k),
+  );
+  const fieldKeys = $filter(
+    ownKeys(impl),
+    (k) => !$includes(cell.earlyStaticKeys, k) || $includes(replaced, k),
+  );
   for (const key of safe(cell.staticFieldKeys)) {
     if (!$includes(fieldKeys, key) && !$includes(cell.staticMethodKeys, key)) {
       Reflect.deleteProperty(stub, key);
     }
   }
   for (const key of safe(fieldKeys)) {
-    if ($includes(cell.staticFieldKeys, key) && hasOwn(stub, key)) continue;
+    const kept = $includes(cell.staticFieldKeys, key) && !$includes(replaced, key);
+    if (kept && hasOwn(stub, key)) continue;
     defineProperty(stub, key, getOwnPropertyDescriptor(impl, key)!);
   }
   cell.staticFieldKeys = fieldKeys;
   cell.staticMethodKeys = $filter(cell.staticMethodKeys, (k) => !$includes(fieldKeys, k));
-  defineProperty(stub, 'length', { value: length, configurable: true });
+  // A stampable version's constructor takes rest parameters: its length is the user's (META).
+  // A static `length` member is the class's length, and is never read here (it may be a getter).
+  if (!isOwnMember(impl, 'length')) {
+    defineProperty(stub, 'length', { ...FIXED, value: length ?? impl.length });
+  }
   return fieldKeys;
+}
+
+const FIXED = { writable: false, enumerable: false, configurable: true };
+
+/** `name` or `length` made by a static member or field, not by the language (never writable). */
+function isOwnMember(impl: Function, key: 'name' | 'length'): boolean {
+  const d = getOwnPropertyDescriptor(impl, key);
+  return !!d && (d.get !== undefined || d.set !== undefined || d.writable === true);
+}
+
+function changed(a: object, b: object, key: string | symbol): boolean {
+  const x = getOwnPropertyDescriptor(a, key);
+  const y = getOwnPropertyDescriptor(b, key);
+  return !x || !y || x.value !== y.value || x.get !== y.get || x.set !== y.set;
 }
 
 interface SavedShape {

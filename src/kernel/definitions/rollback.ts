@@ -102,7 +102,7 @@ function moveOneVersion(staging: Staging, def: Definition, hop: Hop): void {
   const { to, migration } = hop;
   const impl = to.impl!;
   installMembers(context.tx, cell, impl, staging.Root, to.staticFields ?? []);
-  installStaticFields(context.tx, cell, impl, to.meta?.stampable ? to.meta.length : impl.length);
+  installStaticFields(context.tx, cell, impl, to.meta?.stampable ? to.meta.length : undefined);
   const previous = cell.version;
   cell.version = to;
   context.tx.onUndo(() => {

@@ -18,6 +18,7 @@ import {
   installMembers,
   installStaticFields,
   parentCell,
+  stubOfVersion,
 } from './classes.ts';
 import type { ClassCell, StampState } from './classes.ts';
 import { evaluatePackage, exportedFunctions, exportOf, installedExports } from './packages.ts';
@@ -32,7 +33,13 @@ import {
   Set,
   WeakMap,
   defineProperty,
+  Reflect,
+  String,
+  SyntaxError,
+  TypeError,
+  getOwnPropertyDescriptor,
   getPrototypeOf,
+  globalObject,
   hasOwn,
   setPrototypeOf,
 } from '../primordials.ts';
@@ -112,7 +119,7 @@ export class Staging implements StampState {
     if (this.restoring) return this.#restoreFunction(name, impl);
     const { tx } = this.#context();
     const def = this.ns.ensure(tx, name, 'function');
-    def.fn ??= createFunctionCell(name);
+    def.fn ??= createFunctionCell(name, impl);
     installFunction(tx, def.fn, impl);
     if (binding === 'function') recordTypedSource(impl, this.#source(name));
     this.ns.addVersion(tx, def, { kind: 'function', binding, source: this.#source(name), impl });
@@ -126,6 +133,27 @@ export class Staging implements StampState {
     const def = this.ns.get(name);
     if (!hasInit && def && def.current > 0) value = readGlobal(name);
     this.#defineValue(name, value, binding, {});
+  }
+
+  /**
+   * Before anything in the entry runs: a top-level let, const or class may not name a property
+   * of the global object that cannot be redefined (`let undefined`), a SyntaxError in a script.
+   */
+  lexical(names: string[]): void {
+    for (const name of safe(names)) {
+      const d = getOwnPropertyDescriptor(globalObject, name);
+      if (d && !d.configurable)
+        throw new SyntaxError(`Identifier '${name}' has already been declared`);
+    }
+  }
+
+  /** The entry's top-level `var` names: each one not yet a global starts as undefined. */
+  hoist(names: string[]): void {
+    if (this.restoring) return;
+    const { tx } = this.#context();
+    for (const name of safe(names)) {
+      if (!hasOwn(globalObject, name)) bindGlobal(tx, name, undefined, 'var');
+    }
   }
 
   /** `const x = once(init)`: evaluates `init` only when `x` is not already a once-definition. */
@@ -280,6 +308,18 @@ export class Staging implements StampState {
     this.#record(def);
   }
 
+  /**
+   * Before a class declaration's body runs: the stable class its name means inside the body. A
+   * new name gets its (empty) cell now; `early` installs the version into it.
+   */
+  pre(name: string): Function {
+    if (this.restoring && this.restoring.name !== name) return readGlobal(name) as Function;
+    const tx = this.restoring ? new Transaction(0) : this.#context().tx;
+    const def = this.ns.ensure(tx, name, 'class');
+    def.cls ??= createClassCell(name, this);
+    return def.cls.stub;
+  }
+
   /** Called from a class's first static block: the version exists, its statics have not run. */
   early(name: string, impl: Function): void {
     if (this.restoring && this.restoring.name !== name) return;
@@ -343,7 +383,7 @@ export class Staging implements StampState {
       tx,
       cell,
       impl,
-      meta.stampable ? meta.length : impl.length,
+      meta.stampable ? meta.length : undefined,
     );
     const parent = getPrototypeOf(impl);
     setPrototypeOf(cell.stub, parent === this.Root ? Function.prototype : parent);
@@ -354,7 +394,7 @@ export class Staging implements StampState {
     const target = this.restoring!;
     if (target.name !== name) return impl;
     const def = this.ns.get(name)!;
-    def.fn ??= createFunctionCell(name);
+    def.fn ??= createFunctionCell(name, impl);
     target.version.impl = impl;
     if (target.version.binding === 'function') recordTypedSource(impl, target.version.source);
     return def.fn.stub;
@@ -444,6 +484,24 @@ export class Staging implements StampState {
   sh(value: unknown): unknown {
     const cell = cellOfStub(value);
     return cell ? cell.impl : value;
+  }
+
+  /**
+   * Maps a class version to its stable class: what `this` means where the language binds it to
+   * the class being defined (static initialisers, static blocks) or where `sh` made the version
+   * the receiver (static private methods and accessors).
+   */
+  st(value: unknown): unknown {
+    return stubOfVersion(value) ?? value;
+  }
+
+  /** `super.key = value` in a static arrow or private static method of class version `version`. */
+  superSet(version: Function, key: PropertyKey, value: unknown): unknown {
+    // Class code is strict: a refused assignment throws.
+    if (!Reflect.set(getPrototypeOf(version) as object, key, value, this.st(version))) {
+      throw new TypeError(`Cannot assign to read only property '${String(key)}' of function`);
+    }
+    return value;
   }
 
   /** After a top-level `await`: stop here if the host abandoned this entry. */

@@ -271,7 +271,7 @@ function installCurrent(staging: Staging, def: Definition, failures: string[]): 
   }
   const tx = new Transaction(0);
   if (def.kind === 'function') {
-    def.fn ??= createFunctionCell(def.name);
+    def.fn ??= createFunctionCell(def.name, version.impl);
     setImpl(def.fn, version.impl);
     bindGlobal(tx, def.name, def.fn.stub, bindingOf(def));
   } else {
@@ -279,12 +279,7 @@ function installCurrent(staging: Staging, def: Definition, failures: string[]): 
     const cell = def.cls;
     installMembers(tx, cell, version.impl, staging.Root, version.staticFields ?? []);
     const meta = version.meta;
-    installStaticFields(
-      tx,
-      cell,
-      version.impl,
-      meta?.stampable ? meta.length : version.impl.length,
-    );
+    installStaticFields(tx, cell, version.impl, meta?.stampable ? meta.length : undefined);
     cell.version = version;
     bindGlobal(tx, def.name, cell.stub, bindingOf(def));
   }

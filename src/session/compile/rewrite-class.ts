@@ -49,6 +49,7 @@ export function rewriteClass(
   injected.push(`static { __viv.early(${quoted}, this); }`);
 
   const body = node.body;
+  for (const member of body.body) stableThis(s, member);
   let constructor: acorn.MethodDefinition | undefined;
   for (const member of body.body) {
     if (member.type === 'MethodDefinition' && member.kind === 'constructor') constructor = member;
@@ -127,10 +128,82 @@ function stampField(s: MagicString, field: acorn.PropertyDefinition): void {
 function carryStaticPrivate(s: MagicString, field: acorn.PropertyDefinition): void {
   const name = JSON.stringify('#' + (field.key as acorn.PrivateIdentifier).name);
   if (field.value) {
-    s.prependRight(field.value.start, `__viv.carryStatic(this, ${name}, () => (`);
-    s.appendLeft(field.value.end, '))');
+    // `static #f = () => 1` names the function "#f"; inside the call, a property key does.
+    const named = isAnonymousFunction(field.value);
+    s.prependRight(
+      field.value.start,
+      `__viv.carryStatic(this, ${name}, () => (${named ? `{ ${name}: ` : ''}`,
+    );
+    s.appendLeft(field.value.end, `${named ? ` }[${name}]` : ''}))`);
   } else {
     s.appendLeft(field.key.end, ` = __viv.carryStatic(this, ${name}, () => undefined)`);
+  }
+}
+
+/**
+ * Where the language binds `this` to the class being defined (static fields, static blocks) it is
+ * this version; a user expects the class itself, as every later `C.m()` sees it: `this` that
+ * escapes (`static self = this`, `() => this`) becomes `__viv.st(this)`, the stable class. A
+ * direct `this.x` in an initialiser stays: its fields are defined on the version, then installed.
+ * A static private method or accessor is called on the version (see `routeStaticPrivates`), so
+ * every `this` in it is mapped. Must run before `routeStaticPrivates` (which wraps `sh` outside).
+ */
+function stableThis(s: MagicString, member: acorn.ClassBody['body'][number]): void {
+  const visit = (node: unknown, escaping: boolean): void => {
+    if (!node || typeof node !== 'object') return;
+    if (Array.isArray(node)) {
+      for (const child of node) visit(child, escaping);
+      return;
+    }
+    const n = node as acorn.AnyNode;
+    if (typeof n.type !== 'string') return;
+    // Functions and classes bind their own `this`.
+    if (
+      n.type === 'FunctionExpression' ||
+      n.type === 'FunctionDeclaration' ||
+      n.type === 'ClassExpression' ||
+      n.type === 'ClassDeclaration'
+    ) {
+      return;
+    }
+    if (n.type === 'ThisExpression') {
+      // Parenthesised: `new this()` must stay `new (...)()`, not `new __viv.st(this)()`.
+      s.prependRight(n.start, '(__viv.st(');
+      s.appendLeft(n.end, '))');
+      return;
+    }
+    if (n.type === 'ArrowFunctionExpression') return visit([n.params, n.body], true);
+    // `super.x = v` sets `x` on its receiver, `this`: there the stable class too.
+    if (
+      escaping &&
+      n.type === 'AssignmentExpression' &&
+      n.operator === '=' &&
+      n.left.type === 'MemberExpression' &&
+      n.left.object.type === 'Super'
+    ) {
+      const { property, computed } = n.left;
+      if (computed) {
+        s.overwrite(n.left.start, property.start, '__viv.superSet(this, (');
+        s.overwrite(property.end, n.right.start, '), ');
+        visit(property, escaping);
+      } else {
+        const key = JSON.stringify((property as acorn.Identifier).name);
+        s.overwrite(n.left.start, n.right.start, `__viv.superSet(this, ${key}, `);
+      }
+      s.appendLeft(n.end, ')');
+      return visit(n.right, escaping);
+    }
+    if (n.type === 'MemberExpression' && n.object.type === 'ThisExpression' && !escaping) {
+      return visit(n.computed ? n.property : undefined, escaping);
+    }
+    for (const [key, value] of Object.entries(n)) {
+      if (key !== 'type' && key !== 'start' && key !== 'end') visit(value, escaping);
+    }
+  };
+  if (member.type === 'StaticBlock') visit(member.body, false);
+  else if (member.type === 'PropertyDefinition' && member.static) visit(member.value, false);
+  else if (member.type === 'MethodDefinition' && member.static && isPrivate(member.key)) {
+    visit([member.value.params, member.value.body], true);
   }
 }
 
@@ -153,8 +226,8 @@ function routeStaticPrivates(s: MagicString, body: acorn.ClassBody, names: Set<s
       n.property.type === 'PrivateIdentifier' &&
       names.has('#' + n.property.name)
     ) {
-      s.prependRight(n.object.start, '__viv.sh(');
-      s.appendLeft(n.object.end, ')');
+      s.prependRight(n.object.start, '(__viv.sh(');
+      s.appendLeft(n.object.end, '))');
     }
     if (
       n.type === 'BinaryExpression' &&
@@ -162,8 +235,8 @@ function routeStaticPrivates(s: MagicString, body: acorn.ClassBody, names: Set<s
       n.left.type === 'PrivateIdentifier' &&
       names.has('#' + n.left.name)
     ) {
-      s.prependRight(n.right.start, '__viv.sh(');
-      s.appendLeft(n.right.end, ')');
+      s.prependRight(n.right.start, '(__viv.sh(');
+      s.appendLeft(n.right.end, '))');
     }
     for (const [key, value] of Object.entries(n)) {
       if (key !== 'type' && key !== 'start' && key !== 'end') visit(value);
@@ -208,6 +281,13 @@ function staticPrivateFields(node: ClassNode): string[] {
     m.type === 'PropertyDefinition' && m.static && isPrivate(m.key)
       ? ['#' + (m.key as acorn.PrivateIdentifier).name]
       : [],
+  );
+}
+
+function isAnonymousFunction(node: acorn.Expression): boolean {
+  return (
+    node.type === 'ArrowFunctionExpression' ||
+    ((node.type === 'FunctionExpression' || node.type === 'ClassExpression') && !node.id)
   );
 }
 

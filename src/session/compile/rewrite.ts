@@ -45,6 +45,10 @@ export function rewrite(entry: AnalyzedEntry, options: RewriteOptions = {}): Gue
   const registered = new Set<string>();
 
   if (entry.topLevelAwait) markTopLevelAwaits(s, body);
+  const hoisted = hoistedVars(body);
+  const functions = new Set(
+    body.flatMap((st) => (st.type === 'FunctionDeclaration' ? [st.id.name] : [])),
+  );
 
   for (const statement of body) {
     switch (statement.type) {
@@ -57,19 +61,28 @@ export function rewrite(entry: AnalyzedEntry, options: RewriteOptions = {}): Gue
         prologue.push(`${name} = __viv.fn(${JSON.stringify(name)}, ${name}, "function");`);
         break;
       }
-      case 'ClassDeclaration':
-        rewriteClass(s, statement, statement.id.name, {
+      case 'ClassDeclaration': {
+        const name = statement.id.name;
+        rewriteClass(s, statement, name, {
           head: [statement.start, statement.id.end],
           superClass: statement.superClass,
           binding: 'let',
         });
+        // Inside its body a declared class's name is a constant of its own scope, the class
+        // itself (here: the stable class), whatever later happens to the outer binding.
+        s.prependRight(statement.start, `{ const ${name} = __viv.pre(${JSON.stringify(name)}); `);
+        s.appendLeft(statement.end, ' }');
         break;
+      }
       case 'VariableDeclaration':
-        rewriteVariables(s, statement, !!options.checkOnly);
+        rewriteVariables(s, statement, !!options.checkOnly, functions);
         break;
       default:
         if (options.checkOnly) blank(s, statement.start, statement.end);
-        else markDeletes(s, statement);
+        else {
+          markDeletes(s, statement);
+          hoisted.push(...nestedVars(s, statement, functions));
+        }
     }
   }
 
@@ -87,6 +100,18 @@ export function rewrite(entry: AnalyzedEntry, options: RewriteOptions = {}): Gue
     );
   }
 
+  const lexical = body.flatMap((st) =>
+    st.type === 'ClassDeclaration'
+      ? [st.id.name]
+      : st.type === 'VariableDeclaration' && st.kind !== 'var'
+        ? st.declarations.flatMap((d) => patternNames(d.id))
+        : [],
+  );
+  if (lexical.length > 0) prologue.unshift(`__viv.lexical(${JSON.stringify(lexical)});`);
+  if (!options.checkOnly && hoisted.length > 0) {
+    prologue.unshift(`__viv.hoist(${JSON.stringify([...new Set(hoisted)])});`);
+  }
+
   const last = body[body.length - 1];
   if (!options.checkOnly && last && last.type === 'ExpressionStatement') {
     // At the statement's start, so that parentheses around the expression stay inside.
@@ -95,17 +120,79 @@ export function rewrite(entry: AnalyzedEntry, options: RewriteOptions = {}): Gue
   }
 
   // The staging API is the wrapper's first parameter, never a global: user code cannot reach it.
-  const head = `(${entry.topLevelAwait ? 'async ' : ''}function (${STAGING_PARAMETER}, $viv$entry) {${prologue.join(' ')}`;
+  // An arrow function, so that `arguments` at the top of an entry is the global one, as in a
+  // script (a function would bring its own), and `this` is the global object.
+  const head = `(${entry.topLevelAwait ? 'async ' : ''}(${STAGING_PARAMETER}, $viv$entry) => {${prologue.join(' ')}`;
   s.prepend(head);
   s.append(`\n})${options.sourceName ? `\n//# sourceURL=${options.sourceName}` : ''}`);
   const mappings = s.generateDecodedMap({ hires: true }).mappings as number[][][];
   return { code: s.toString(), mappings, async: entry.topLevelAwait };
 }
 
+/**
+ * The names of the entry's top-level `var` declarations that no function declaration of the entry
+ * binds: as in a script, they exist (undefined) from the entry's start, so that code before the
+ * declaration reads undefined instead of failing with a ReferenceError.
+ */
+function hoistedVars(body: acorn.Program['body']): string[] {
+  const functions = new Set(
+    body.flatMap((st) => (st.type === 'FunctionDeclaration' ? [st.id.name] : [])),
+  );
+  const names = body.flatMap((st) =>
+    st.type === 'VariableDeclaration' && st.kind === 'var'
+      ? st.declarations.flatMap((d) => patternNames(d.id))
+      : [],
+  );
+  return [...new Set(names)].filter((n) => !functions.has(n));
+}
+
+/**
+ * A `var` inside a top-level block, loop, `try` or `with` declares a global in a script, not a
+ * variable of the entry's wrapper: it loses its keyword (`var i = 0` becomes `i = 0`, which
+ * assigns as the declaration would, through a `with` object too) and its names are hoisted as
+ * globals. Such a global is plain, like `x = 1`: not a definition. A declaration naming a function
+ * the entry declares stays as it is (that function is the wrapper's binding).
+ */
+function nestedVars(
+  s: MagicString,
+  statement: acorn.Statement | acorn.ModuleDeclaration,
+  functions: Set<string>,
+): string[] {
+  const names: string[] = [];
+  const visit = (node: unknown, loopHead: boolean): void => {
+    if (!node || typeof node !== 'object') return;
+    if (Array.isArray(node)) return node.forEach((n) => visit(n, false));
+    const n = node as acorn.AnyNode;
+    if (typeof n.type !== 'string' || isFunctionBoundary(n.type)) return;
+    if (n.type === 'ClassDeclaration' || n.type === 'ClassExpression') return;
+    if (n.type === 'VariableDeclaration' && n.kind === 'var') {
+      const declared = n.declarations.flatMap((d) => patternNames(d.id));
+      if (declared.some((name) => functions.has(name))) return;
+      names.push(...declared);
+      const first = n.declarations[0]!;
+      // `var {a} = o` as a statement would read as a block: `void 0, {a} = o` does not.
+      const keyword = !loopHead && first.id.type !== 'Identifier' ? 'void 0,' : '   ';
+      s.overwrite(n.start, n.start + 'var'.length, keyword);
+      for (const d of n.declarations) visit(d.init, false);
+      return;
+    }
+    for (const [key, value] of Object.entries(n)) {
+      if (key === 'type' || key === 'start' || key === 'end') continue;
+      const head =
+        (n.type === 'ForStatement' && key === 'init') ||
+        ((n.type === 'ForInStatement' || n.type === 'ForOfStatement') && key === 'left');
+      visit(value, head);
+    }
+  };
+  visit(statement, false);
+  return names;
+}
+
 function rewriteVariables(
   s: MagicString,
   declaration: acorn.VariableDeclaration,
   checkOnly: boolean,
+  functions: Set<string>,
 ): void {
   const binding = JSON.stringify(declaration.kind);
   const declarators = declaration.declarations;
@@ -141,8 +228,7 @@ function rewriteVariables(
     }
     if (kind === 'function') {
       // `{ "f": init }["f"]` names an anonymous function "f" as `const f = init` would.
-      s.overwrite(d.start, init.start, `__viv.fn(${name}, { ${name}: `);
-      s.appendLeft(init.end, ` }[${name}], ${binding});`);
+      replaceAround(s, d, init, `__viv.fn(${name}, { ${name}: `, ` }[${name}], ${binding});`);
       return;
     }
     if (checkOnly) return blank(s, d.start, d.end);
@@ -167,9 +253,27 @@ function rewriteVariables(
           )
         : wrapArgument(s, d, init, `__viv.once(${name}, () => (`, `), ${binding});`);
     }
-    s.overwrite(d.start, init.start, `__viv.val(${name}, (`);
-    s.appendLeft(init.end, `), ${binding}, true);`);
+    // `function f() {}` and `var f = 1` in one entry: `f` is also the wrapper's local binding
+    // (the function declaration), which must see the assignment as the global does.
+    const local = functions.has(d.id.name) ? `${d.id.name} = ` : '';
+    replaceAround(s, d, init, `__viv.val(${name}, ${local}(`, `), ${binding}, true);`);
   });
+}
+
+/**
+ * `NAME = init` becomes `HEAD init TAIL`. Parentheses around `init` (`const f = (function () {})`)
+ * go with the `=`: acorn's `init` starts inside them, the declarator ends after them.
+ */
+function replaceAround(
+  s: MagicString,
+  d: acorn.VariableDeclarator,
+  init: acorn.Node,
+  head: string,
+  tail: string,
+): void {
+  s.overwrite(d.start, init.start, head + keepLines(s.original.slice(d.start, init.start)));
+  blank(s, init.end, d.end);
+  s.appendLeft(d.end, tail);
 }
 
 /**
@@ -187,9 +291,9 @@ function rewriteOncePattern(
   const list = JSON.stringify(names);
   const defs = names.map((n) => `__viv.once(${JSON.stringify(n)}, () => ${n}, ${binding});`);
   s.prependRight(d.start, `if (!__viv.keep(${list})) { const `);
-  s.overwrite(d.id.end, arg.start, ' = (');
-  blank(s, arg.end, call.end);
-  s.appendLeft(call.end, `); ${defs.join(' ')} }`);
+  s.overwrite(d.id.end, arg.start, ' = (' + keepLines(s.original.slice(d.id.end, arg.start)));
+  blank(s, arg.end, d.end);
+  s.appendLeft(d.end, `); ${defs.join(' ')} }`);
 }
 
 /** An `await` in an expression outside any nested function. */
@@ -217,9 +321,9 @@ function wrapArgument(
 ): void {
   const call = init as acorn.CallExpression;
   const arg = call.arguments[0]!;
-  s.overwrite(d.start, arg.start, head);
-  blank(s, arg.end, call.end);
-  s.appendLeft(call.end, tail);
+  s.overwrite(d.start, arg.start, head + keepLines(s.original.slice(d.start, arg.start)));
+  blank(s, arg.end, d.end);
+  s.appendLeft(d.end, tail);
 }
 
 /**
