@@ -31,7 +31,8 @@ function dumpEntry(expression: string): string {
       out = {};
       for (const key of Object.keys(v)) {
         if (v[key] === undefined) continue;
-        out[key] = walk(v[key], /^[A-Za-z_$][\\w$]*$/.test(key) ? path + '.' + key : path + '[' + JSON.stringify(key) + ']');
+        // defined, not assigned: a key '__proto__' (JSON.parse makes one) is data like any other.
+        Object.defineProperty(out, key, { value: walk(v[key], /^[A-Za-z_$][\\w$]*$/.test(key) ? path + '.' + key : path + '[' + JSON.stringify(key) + ']'), enumerable: true, writable: true, configurable: true });
       }
     }
     inside.pop();

@@ -5,7 +5,7 @@
 // line. A declaration whose text is the definition's current source is left out (blanked, so lines
 // stay where they are): submitting it again would make a new version of the same code. Import never
 // removes a definition: one whose file is gone is kept, and the result says so.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Engine } from '../engine/engine.ts';
 import type { Result } from '../result.ts';
@@ -14,7 +14,7 @@ import { EntrySyntaxError } from '../compile/source-error.ts';
 import { IncompleteEntry } from '../compile/strip.ts';
 import { CodeIoError, imageCode, isStdlib } from './image-code.ts';
 import { MANIFEST, readManifest } from './manifest.ts';
-import { evaluateFiles } from './files.ts';
+import { evaluateFiles, readCode } from './files.ts';
 import type { SourceFile } from './files.ts';
 import { loadOrder } from './order.ts';
 
@@ -52,7 +52,7 @@ export async function importCode(engine: Engine, path: string): Promise<Result> 
     try {
       blanked = withoutUnchanged(file, current, definedIn, changed, unchanged);
     } catch (error) {
-      return failure(error, file.name);
+      return failure(error, file.name, file.text);
     }
     applied.push({ name: file.name, text: blanked });
   }
@@ -97,7 +97,7 @@ function readSources(path: string, notes: string[]): SourceFile[] {
   } catch (error) {
     throw new CodeIoError(`cannot read ${path}: ${(error as Error).message}`);
   }
-  if (!stat.isDirectory()) return [{ name: path, text: readFileSync(path, 'utf8') }];
+  if (!stat.isDirectory()) return [{ name: path, text: readCode(path) }];
   const present = readdirSync(path)
     .filter((f) => CODE.test(f) && statSync(join(path, f)).isFile())
     .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
@@ -116,7 +116,7 @@ function readSources(path: string, notes: string[]): SourceFile[] {
   for (const file of present) if (!ordered.includes(file)) ordered.push(file);
   return ordered.map((file) => ({
     name: join(path, file),
-    text: readFileSync(join(path, file), 'utf8'),
+    text: readCode(join(path, file)),
   }));
 }
 
@@ -149,7 +149,7 @@ function withoutUnchanged(
   return text;
 }
 
-function failure(error: unknown, file?: string): Result {
+function failure(error: unknown, file?: string, text?: string): Result {
   if (error instanceof EntrySyntaxError && file) {
     return {
       ok: false,
@@ -165,12 +165,14 @@ function failure(error: unknown, file?: string): Result {
     };
   }
   if (error instanceof IncompleteEntry && file) {
+    const lastLine = (text ?? '').trimEnd().split('\n').length;
     return {
       ok: false,
       error: {
         name: 'SyntaxError',
-        message: `${file}: incomplete at its end: ${error.message}`,
+        message: `${file}:${lastLine}: incomplete at the end of the file: ${error.message}`,
         file,
+        line: lastLine,
       },
       printed: [],
     };

@@ -34,7 +34,9 @@ export async function installPackage(engine: Engine, spec: string, enter: Enter)
   if (!parsed) {
     return failure({
       name: 'UsageError',
-      message: 'usage: :install NAME[@VERSION] (an npm package)',
+      message: spec.trim()
+        ? `'${spec.trim()}' is not an npm package name with an optional version: only packages from the registry are installed (NAME, NAME@1.2.3, NAME@^1, @scope/NAME), never a URL, a path, a tarball or git`
+        : 'usage: :install NAME[@VERSION] (an npm package)',
     });
   }
   try {

@@ -1,0 +1,355 @@
+// Code in and out of the image under attack (issue 13): hostile definition names, hand-edited
+// manifests, files from other editors and systems (a BOM, CRLF, NUL bytes, an unfinished end), an
+// export into a file or onto a full disk, and editors that fail or delete their file. In process
+// through the real engine and isolate, with real files; the full disk is a real tmpfs (root only).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { session, shown } from './support/session.ts';
+import { tempDir } from './helpers.ts';
+
+/** Every file of a folder and its bytes. */
+function folder(dir: string): Record<string, string> {
+  return Object.fromEntries(
+    readdirSync(dir)
+      .sort()
+      .map((f) => [f, readFileSync(join(dir, f), 'latin1')]),
+  );
+}
+
+function withEnv(vars: Record<string, string | undefined>, run: () => Promise<void>) {
+  const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
+  const set = (values: Record<string, string | undefined>) => {
+    for (const [k, v] of Object.entries(values)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  };
+  set(vars);
+  return run().finally(() => set(saved));
+}
+
+test(':export of names longer than a file name may be, unicode, CON, constructor: every one exported, and imported back', async () => {
+  const dir = tempDir();
+  try {
+    const code = join(dir.path, 'code');
+    const long = 'a'.repeat(300);
+    const longer = 'a'.repeat(299) + 'b';
+    const accents = 'é'.repeat(60);
+    const build = [
+      `const ${long} = 1`,
+      `const ${longer} = 2`,
+      `const ${accents} = 3`,
+      'const CON = 4',
+      'const con = 5',
+      'function constructor() { return 6 }',
+    ];
+    const first = await session([...build, ':export ' + code]);
+    assert.equal(first.results.at(-1)!.ok, true, shown(first).at(-1));
+    const files = readdirSync(code);
+    assert.equal(files.length, 7, files.join(' '));
+    for (const file of files) assert.ok(Buffer.byteLength(file) <= 255, file);
+    const back = await session([
+      ':import ' + code,
+      `${long} + ${longer} + ${accents} + CON + con + constructor()`,
+    ]);
+    assert.equal(shown(back)[1], '21');
+    // Stable: exporting again writes the same names and bytes.
+    const before = folder(code);
+    await session([...build, ':export ' + code]);
+    assert.deepEqual(folder(code), before);
+  } finally {
+    dir.remove();
+  }
+});
+
+test(':import of a CRLF or BOM copy of an unchanged export makes no new version', async () => {
+  const dir = tempDir();
+  try {
+    const code = join(dir.path, 'code');
+    const build = ['function f(n: number) {\n  return n + 1\n}', 'const k = 5'];
+    await session([...build, ':export ' + code]);
+    // As git with core.autocrlf, or a Windows editor, writes them.
+    for (const file of ['f.ts', 'k.ts']) {
+      const text = readFileSync(join(code, file), 'utf8');
+      writeFileSync(join(code, file), '\uFEFF' + text.replace(/\n/g, '\r\n'));
+    }
+    const run = await session([...build, ':import ' + code, ':history f', 'f(1)']);
+    assert.equal(shown(run)[2], `imported ${code}: nothing changed; 2 unchanged`);
+    assert.match(shown(run)[3]!, /1 version\(s\)/);
+    assert.equal(shown(run)[4], '2');
+    // A changed CRLF file is stored with \n line ends, as typed source is.
+    writeFileSync(join(code, 'f.ts'), 'function f(n: number) {\r\n  return n + 2\r\n}\r\n');
+    const changed = await session([...build, ':import ' + code, ':export ' + code]);
+    assert.equal(shown(changed)[2], `imported ${code}: f v2; 1 unchanged`);
+    assert.equal(
+      readFileSync(join(code, 'f.ts'), 'utf8'),
+      'function f(n: number) {\n  return n + 2\n}\n',
+    );
+  } finally {
+    dir.remove();
+  }
+});
+
+test(':load and :import of a file unfinished at its end, or of binary bytes, name the file and line and change nothing', async () => {
+  const dir = tempDir();
+  try {
+    const end = join(dir.path, 'end.ts');
+    writeFileSync(end, 'const a = 1\nconst b = (\n\n');
+    const binary = join(dir.path, 'bin.ts');
+    writeFileSync(binary, Buffer.from([0x7b, 0, 1, 2, 255, 254, 10]));
+    const run = await session([
+      ':load ' + end,
+      ':import ' + end,
+      ':import ' + binary,
+      ':load ' + binary,
+      'typeof a',
+    ]);
+    const [load, imported, bin, binLoad] = run.results;
+    assert.equal(
+      load!.error!.message,
+      `${end}:2: incomplete at the end of the file: Unexpected token`,
+    );
+    assert.deepEqual([load!.error!.file, load!.error!.line], [end, 2]);
+    assert.equal(
+      imported!.error!.message,
+      `${end}:2: incomplete at the end of the file: Unexpected token`,
+    );
+    assert.equal(
+      bin!.error!.message,
+      `${binary} is not a text file (it holds NUL bytes): not code`,
+    );
+    assert.equal(
+      binLoad!.error!.message,
+      `cannot load ${binary}: ${binary} is not a text file (it holds NUL bytes): not code`,
+    );
+    assert.equal(shown(run)[4], "'undefined'");
+  } finally {
+    dir.remove();
+  }
+});
+
+test('a hand-edited manifest naming README.md, the manifest itself or ../x as a file, or a name twice, is refused; export never removes what is not a definition file', async () => {
+  const dir = tempDir();
+  try {
+    const code = join(dir.path, 'code');
+    await session(['function f() { return 1 }', ':export ' + code]);
+    writeFileSync(join(code, 'README.md'), 'notes\n');
+    const manifest = JSON.parse(readFileSync(join(code, 'vivarium.json'), 'utf8'));
+    const cases: [object, string][] = [
+      [
+        { name: 'g', kind: 'function', version: 1, file: 'README.md' },
+        'definitions[1].file "README.md" must be a .ts or .js file directly in the folder',
+      ],
+      [
+        { name: 'g', kind: 'function', version: 1, file: 'vivarium.json' },
+        'definitions[1].file "vivarium.json" must be a .ts or .js file directly in the folder',
+      ],
+      [
+        { name: 'g', kind: 'function', version: 1, file: '../../etc/passwd' },
+        'definitions[1].file "../../etc/passwd" must be a .ts or .js file directly in the folder',
+      ],
+      [
+        { name: 'f', kind: 'function', version: 1, file: 'g.ts' },
+        'definitions[1]: "f" is listed twice, in f.ts and in g.ts',
+      ],
+    ];
+    for (const [entry, why] of cases) {
+      writeFileSync(
+        join(code, 'vivarium.json'),
+        JSON.stringify({ ...manifest, definitions: [...manifest.definitions, entry] }),
+      );
+      const before = folder(code);
+      const run = await session([
+        'function h() { return 2 }',
+        ':import ' + code,
+        ':export ' + code,
+        'typeof f',
+      ]);
+      const path = join(code, 'vivarium.json');
+      assert.equal(run.results[1]!.error!.message, `${path}: ${why}`);
+      assert.equal(run.results[2]!.error!.message, `${path}: ${why}`);
+      assert.equal(shown(run)[3], "'undefined'", 'nothing was imported');
+      assert.deepEqual(folder(code), before, 'nothing was written or removed');
+    }
+  } finally {
+    dir.remove();
+  }
+});
+
+test("a manifest's packages must be registry names at exact versions: a URL, a path, shell text or a range is refused before npm runs", async () => {
+  const dir = tempDir();
+  try {
+    const code = join(dir.path, 'code');
+    await session(['function f() { return 1 }', ':export ' + code]);
+    const manifest = JSON.parse(readFileSync(join(code, 'vivarium.json'), 'utf8'));
+    const cases: [object, string][] = [
+      [
+        { name: 'x; rm -rf /', version: '1.0.0' },
+        'packages[0].name "x; rm -rf /" is not an npm package name (only registry packages are installed: no URLs, paths or git)',
+      ],
+      [
+        { name: '../x', version: '1.0.0' },
+        'packages[0].name "../x" is not an npm package name (only registry packages are installed: no URLs, paths or git)',
+      ],
+      [
+        { name: 'git+https://example.com/x.git', version: '1.0.0' },
+        'packages[0].name "git+https://example.com/x.git" is not an npm package name (only registry packages are installed: no URLs, paths or git)',
+      ],
+      [
+        { name: 'lodash', version: 'file:../..' },
+        'packages[0].version "file:../.." of lodash is not an exact version (as 1.2.3)',
+      ],
+      [
+        { name: 'lodash', version: 'https://example.com/lodash.tgz' },
+        'packages[0].version "https://example.com/lodash.tgz" of lodash is not an exact version (as 1.2.3)',
+      ],
+      [
+        { name: 'lodash', version: '^4' },
+        'packages[0].version "^4" of lodash is not an exact version (as 1.2.3)',
+      ],
+    ];
+    for (const [entry, why] of cases) {
+      writeFileSync(
+        join(code, 'vivarium.json'),
+        JSON.stringify({ ...manifest, packages: [entry] }),
+      );
+      const run = await session([':import ' + code, ':defs']);
+      assert.equal(run.results[0]!.error!.message, `${join(code, 'vivarium.json')}: ${why}`);
+      assert.doesNotMatch(shown(run)[1]!, /module/);
+    }
+  } finally {
+    dir.remove();
+  }
+});
+
+test(':install accepts only registry names and versions: a URL, tarball, git, file: or shell text is refused, saying so', async () => {
+  const specs = [
+    'x; rm -rf /',
+    'file:../..',
+    'git+https://github.com/a/b.git',
+    'https://example.com/a-1.0.0.tgz',
+    '../x',
+    'lodash@file:../x',
+    'lodash@git+https://x/y',
+  ];
+  const run = await session(specs.map((s) => ':install ' + s));
+  run.results.forEach((r, i) => {
+    assert.equal(r.error!.name, 'UsageError');
+    assert.equal(
+      r.error!.message,
+      `'${specs[i]}' is not an npm package name with an optional version: only packages from the registry are installed (NAME, NAME@1.2.3, NAME@^1, @scope/NAME), never a URL, a path, a tarball or git`,
+    );
+  });
+});
+
+test(':export into a file, or below one, says so and writes nothing', async () => {
+  const dir = tempDir();
+  try {
+    const file = join(dir.path, 'afile');
+    writeFileSync(file, 'x');
+    const run = await session(['const k = 1', ':export ' + file, ':export ' + join(file, 'sub')]);
+    assert.equal(
+      run.results[1]!.error!.message,
+      `cannot export to ${file}: it is a file, not a folder`,
+    );
+    assert.equal(
+      run.results[2]!.error!.message,
+      `cannot export to ${join(file, 'sub')}: ${file} is a file, not a folder`,
+    );
+    assert.equal(readFileSync(file, 'utf8'), 'x');
+  } finally {
+    dir.remove();
+  }
+});
+
+test(':export onto a full disk fails, saying so, and leaves the previous export whole', async (t) => {
+  if (process.getuid?.() !== 0) return t.skip('needs root to mount a small tmpfs');
+  const dir = tempDir();
+  const mount = join(dir.path, 'small');
+  mkdirSync(mount);
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mount], { stdio: 'pipe' });
+  } catch (error) {
+    dir.remove();
+    return t.skip(`cannot mount a tmpfs here: ${String(error)}`);
+  }
+  try {
+    const code = join(mount, 'code');
+    const small = ['function f() { return 1 }', 'const k = 2'];
+    await session([...small, ':export ' + code]);
+    const before = folder(code);
+    // f grows past what the disk holds; the manifest changes too (f's version).
+    const big = `function f() { return ${JSON.stringify('x'.repeat(100_000))}.length }`;
+    const run = await session([...small, big, ':export ' + code]);
+    const error = run.results.at(-1)!.error!;
+    assert.equal(error.name, 'ExportError');
+    assert.match(
+      error.message,
+      new RegExp(`^cannot export to ${code}: ENOSPC.*; the folder is as it was$`),
+    );
+    assert.deepEqual(folder(code), before);
+  } finally {
+    execFileSync('umount', [mount]);
+    dir.remove();
+  }
+});
+
+test(':dump keeps a key named __proto__ as data', async () => {
+  const dir = tempDir();
+  try {
+    const file = join(dir.path, 'd.json');
+    const run = await session([
+      'const data = JSON.parse(\'{"__proto__": {"a": 1}, "b": 2}\')',
+      `:dump data ${file}`,
+    ]);
+    assert.equal(run.results[1]!.ok, true, shown(run)[1]);
+    assert.deepEqual(Object.entries(JSON.parse(readFileSync(file, 'utf8'))), [
+      ['__proto__', { a: 1 }],
+      ['b', 2],
+    ]);
+  } finally {
+    dir.remove();
+  }
+});
+
+test(':edit with an editor that is missing, deletes the file, or leaves garbage: the edit is dropped or refused, and nothing changes', async () => {
+  const dir = tempDir();
+  try {
+    const script = (name: string, body: string) => {
+      const path = join(dir.path, name);
+      writeFileSync(path, `#!/bin/sh\n${body}\n`);
+      chmodSync(path, 0o755);
+      return path;
+    };
+    await withEnv({ VISUAL: undefined, EDITOR: join(dir.path, 'no-such-editor') }, async () => {
+      const run = await session(['function f() { return 1 }', ':edit f', 'f()']);
+      assert.equal(
+        shown(run)[1],
+        `!EditError: cannot start the editor (${join(dir.path, 'no-such-editor')}): the shell found no such command`,
+      );
+      assert.equal(shown(run)[2], '1');
+    });
+    const remover = script('remover.sh', 'rm "$1"');
+    await withEnv({ VISUAL: remover, EDITOR: undefined }, async () => {
+      const run = await session(['function f() { return 1 }', ':edit f', 'f()']);
+      assert.equal(
+        shown(run)[1],
+        `!EditError: the editor (${remover}) left no file to read (it was deleted): the edit was dropped`,
+      );
+      assert.equal(shown(run)[2], '1');
+    });
+    const garbage = script('garbage.sh', `printf 'function f() { return \\001 }' > "$1"`);
+    await withEnv({ VISUAL: garbage, EDITOR: undefined }, async () => {
+      const run = await session(['function f() { return 1 }', ':edit f', 'f()', ':history f']);
+      assert.equal(run.results[1]!.error!.name, 'SyntaxError');
+      assert.match(run.results[1]!.error!.message, /^f\.ts:1:\d+: /);
+      assert.equal(shown(run)[2], '1');
+      assert.match(shown(run)[3]!, /1 version\(s\)/);
+    });
+  } finally {
+    dir.remove();
+  }
+});
