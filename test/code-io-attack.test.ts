@@ -353,3 +353,62 @@ test(':edit with an editor that is missing, deletes the file, or leaves garbage:
     dir.remove();
   }
 });
+
+/**
+ * A package as npm would leave it in an image's package folder (node_modules and the lockfile),
+ * made here so that the test needs no registry: an `import` takes what the folder holds.
+ */
+function fakePackage(folder: string, name: string, code: string): void {
+  mkdirSync(join(folder, 'node_modules', name), { recursive: true });
+  writeFileSync(
+    join(folder, 'node_modules', name, 'package.json'),
+    JSON.stringify({ name, version: '1.0.0', main: 'index.js' }),
+  );
+  writeFileSync(join(folder, 'node_modules', name, 'index.js'), code);
+  writeFileSync(
+    join(folder, 'package-lock.json'),
+    JSON.stringify({
+      lockfileVersion: 3,
+      packages: { [`node_modules/${name}`]: { version: '1.0.0', integrity: 'sha512-test' } },
+    }),
+  );
+}
+
+test(":export names the image's packages as packages (not as standard library); a package that monkeypatches globals leaves export, save and reopen working", async () => {
+  const dir = tempDir();
+  try {
+    const image = join(dir.path, 'img.json');
+    const code = join(dir.path, 'code');
+    fakePackage(
+      join(dir.path, 'img.packages'),
+      'patcher',
+      'exports.x = 2; Array.prototype.push = function () { throw new Error("patched push") }; JSON.stringify = () => "HACK"; Object.keys = () => { throw new Error("patched keys") };',
+    );
+    const run = await session(
+      ["import { x } from 'patcher'", 'function f() { return x + 1 }', ':export ' + code, ':defs'],
+      { image },
+    );
+    assert.equal(run.results[0]!.ok, true, shown(run)[0]);
+    const report = shown(run)[2]!.split('\n');
+    assert.equal(
+      report[0],
+      `exported 2 definition files and vivarium.json to ${code} (3 files changed)`,
+    );
+    assert.equal(
+      report[1],
+      'npm packages (named in vivarium.json, installed by :import): patcher@1.0.0',
+    );
+    // As many standard library definitions as an image without packages has: the module is not one.
+    const plain = await session([
+      'function f() { return 1 }',
+      ':export ' + join(dir.path, 'plain'),
+    ]);
+    assert.equal(report[2], shown(plain)[1]!.split('\n')[1]);
+    assert.match(report[2]!, /^not exported: \d+ standard library definitions, unchanged$/);
+    assert.match(shown(run)[3]!, /^patcher\s+module patcher@1\.0\.0/m);
+    const reopened = await session(['f()', 'x'], { image });
+    assert.deepEqual(shown(reopened), ['3', '2']);
+  } finally {
+    dir.remove();
+  }
+});

@@ -28,6 +28,8 @@ export interface ExportReport {
   leftOut: string[];
   /** Standard library definitions left out because they are as shipped. */
   stdlib: number;
+  /** npm packages, named in the manifest (`name@version`), not written out. */
+  packages: string[];
 }
 
 interface Group {
@@ -92,7 +94,8 @@ export async function exportCode(engine: Engine, dir: string): Promise<ExportRep
     written: written.map(([file]) => file),
     removed,
     leftOut: own.flatMap(dataOf),
-    stdlib: all.length - own.length,
+    stdlib: all.length - mine.length,
+    packages: packages.map((p) => `${p.name}@${p.version}`).sort(),
   };
 }
 
@@ -102,6 +105,11 @@ export function renderExport(report: ExportReport): string {
   ];
   if (report.removed.length)
     lines.push(`removed (no longer defined): ${report.removed.join(', ')}`);
+  if (report.packages.length) {
+    lines.push(
+      `npm packages (named in ${MANIFEST}, installed by :import): ${report.packages.join(', ')}`,
+    );
+  }
   if (report.stdlib) {
     lines.push(`not exported: ${report.stdlib} standard library definitions, unchanged`);
   }
