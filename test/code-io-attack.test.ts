@@ -412,3 +412,51 @@ test(":export names the image's packages as packages (not as standard library); 
     dir.remove();
   }
 });
+
+test(':import of a folder whose files declare one name twice is refused, naming both files', async () => {
+  const dir = tempDir();
+  try {
+    writeFileSync(join(dir.path, 'a.ts'), 'function f() { return 1 }\n');
+    writeFileSync(join(dir.path, 'b.ts'), 'function f() { return 2 }\n');
+    const run = await session([':import ' + dir.path, 'typeof f']);
+    assert.equal(
+      run.results[0]!.error!.message,
+      `f is declared in ${join(dir.path, 'a.ts')} and again in ${join(dir.path, 'b.ts')}: which one to keep? Remove one of them`,
+    );
+    assert.equal(shown(run)[1], "'undefined'");
+  } finally {
+    dir.remove();
+  }
+});
+
+test(':load and :import refuse more than 8 MiB of code, saying so, instead of running the session out of memory', async () => {
+  const dir = tempDir();
+  try {
+    const big = join(dir.path, 'big.ts');
+    writeFileSync(big, `const s = ${JSON.stringify('y'.repeat(9 * 1024 * 1024))}\n`);
+    const folder = join(dir.path, 'halves');
+    mkdirSync(folder);
+    for (const name of ['a', 'b']) {
+      writeFileSync(
+        join(folder, `${name}.ts`),
+        `const ${name} = ${JSON.stringify('y'.repeat(4.5 * 1024 * 1024))}\n`,
+      );
+    }
+    const run = await session([
+      ':load ' + big,
+      ':import ' + big,
+      ':import ' + folder,
+      'typeof s + typeof a',
+    ]);
+    const limit = 'more than the 8.0 MiB applied at once (split it, or keep data out of code)';
+    assert.equal(
+      run.results[0]!.error!.message,
+      `cannot load ${big}: ${big}: 9.0 MiB of code, ${limit}`,
+    );
+    assert.equal(run.results[1]!.error!.message, `${big}: 9.0 MiB of code, ${limit}`);
+    assert.equal(run.results[2]!.error!.message, `2 files: 9.0 MiB of code, ${limit}`);
+    assert.equal(shown(run)[3], "'undefinedundefined'");
+  } finally {
+    dir.remove();
+  }
+});

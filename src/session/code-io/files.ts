@@ -3,7 +3,7 @@
 // reports in that entry (a syntax error, a runtime error's line, the frames of its stack) is
 // mapped back to the file and line it came from. One entry is one transaction: either every file
 // applies or nothing changes.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import type { Engine } from '../engine/engine.ts';
 import { CodeIoError } from './image-code.ts';
 import type { Result, ResultError } from '../result.ts';
@@ -31,8 +31,22 @@ export function codeText(text: string): string {
   return text.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n');
 }
 
+/**
+ * The most code one `:load`, `:import` or `:edit` applies: 8 MiB. Compiling an entry takes the
+ * session about 150 times its size in memory (5 MB of code: 700 MB), so a 30 MB file would end
+ * the session for want of memory; it is refused instead. Data belongs in a value, not in code.
+ */
+export const MAX_CODE_BYTES = 8 * 1024 * 1024;
+
+function tooLarge(what: string, size: number): string {
+  const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
+  return `${what}: ${mb(size)} of code, more than the ${mb(MAX_CODE_BYTES)} applied at once (split it, or keep data out of code)`;
+}
+
 /** A code file read as `codeText`. */
 export function readCode(path: string): string {
+  const size = statSync(path).size;
+  if (size > MAX_CODE_BYTES) throw new CodeIoError(tooLarge(path, size));
   const text = readFileSync(path, 'utf8');
   if (text.includes('\u0000')) {
     throw new CodeIoError(`${path} is not a text file (it holds NUL bytes): not code`);
@@ -78,6 +92,15 @@ export async function evaluateFiles(
   definedIn?: (name: string) => string | undefined,
 ): Promise<Result> {
   const combined = combine(files);
+  const size = Buffer.byteLength(combined.source);
+  if (size > MAX_CODE_BYTES) {
+    const what = files.length === 1 ? files[0]!.name : `${files.length} files`;
+    return {
+      ok: false,
+      error: { name: 'CodeTooLarge', message: tooLarge(what, size) },
+      printed: [],
+    };
+  }
   const result = await engine.evaluate(combined.source);
   if (result.ok || !result.error) return result;
   return { ...result, error: locateInFiles(result.error, combined, engine.entry, definedIn) };

@@ -132,21 +132,38 @@ function withoutUnchanged(
   unchanged: string[],
 ): string {
   const analysis = analyze(file.text);
-  let text = file.text;
+  // Each statement's declarations, found by its text (once: a file may hold thousands).
+  const bySource = new Map<string, typeof analysis.declarations>();
+  for (const d of analysis.declarations) {
+    const list = bySource.get(d.source);
+    if (list) list.push(d);
+    else bySource.set(d.source, [d]);
+  }
+  const pieces: string[] = [];
+  let at = 0;
   for (const statement of analysis.program.body) {
-    const declared = analysis.declarations.filter(
-      (d) => d.source === analysis.positions.sourceSlice(statement.start, statement.end),
-    );
+    const declared =
+      bySource.get(analysis.positions.sourceSlice(statement.start, statement.end)) ?? [];
     if (declared.length === 0) continue;
-    for (const d of declared) definedIn.set(d.name, file.name);
+    for (const d of declared) {
+      const other = definedIn.get(d.name);
+      if (other !== undefined && other !== file.name) {
+        throw new CodeIoError(
+          `${d.name} is declared in ${other} and again in ${file.name}: which one to keep? Remove one of them`,
+        );
+      }
+      definedIn.set(d.name, file.name);
+    }
     const same = declared.every((d) => current.get(d.name) === d.source);
     (same ? unchanged : changed).push(...declared.map((d) => d.name));
     if (!same) continue;
     const from = analysis.positions.toSource(statement.start);
     const to = from + declared[0]!.source.length;
-    text = text.slice(0, from) + text.slice(from, to).replace(/[^\n]/g, ' ') + text.slice(to);
+    pieces.push(file.text.slice(at, from), file.text.slice(from, to).replace(/[^\n]/g, ' '));
+    at = to;
   }
-  return text;
+  pieces.push(file.text.slice(at));
+  return pieces.join('');
 }
 
 function failure(error: unknown, file?: string, text?: string): Result {
