@@ -460,3 +460,22 @@ test(':load and :import refuse more than 8 MiB of code, saying so, instead of ru
     dir.remove();
   }
 });
+
+test('a package that throws while loading is an error naming the package, and the image stays without it', async () => {
+  const dir = tempDir();
+  try {
+    const image = join(dir.path, 'img.json');
+    fakePackage(join(dir.path, 'img.packages'), 'thrower', 'throw new Error("boom at load")');
+    const run = await session(["import t from 'thrower'", 'typeof thrower + typeof t', ':defs'], {
+      image,
+    });
+    assert.equal(
+      shown(run)[0],
+      '!Error: thrower@1.0.0 threw while loading in the image: boom at load; it was not installed',
+    );
+    assert.equal(shown(run)[1], "'undefinedundefined'");
+    assert.doesNotMatch(shown(run)[2]!, /thrower/);
+  } finally {
+    dir.remove();
+  }
+});

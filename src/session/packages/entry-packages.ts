@@ -53,7 +53,9 @@ export async function installPackage(engine: Engine, spec: string, enter: Enter)
       };
     }
     const result = await enter(prepared.source);
-    return result.ok ? { ...result, value: installedLine(prepared) } : result;
+    return result.ok
+      ? { ...result, value: installedLine(prepared) }
+      : loadFailure(prepared, result);
   } catch (error) {
     return failure(error);
   }
@@ -86,7 +88,7 @@ export async function installImports(
     try {
       const prepared = await engine.packages.prepare(pkg, true);
       line = installedLine(prepared);
-      result = await enter(prepared.source);
+      result = loadFailure(prepared, await enter(prepared.source));
     } catch (error) {
       return failure(error);
     }
@@ -95,6 +97,23 @@ export async function installImports(
     done.printed.push(...result.printed, line);
   }
   return done;
+}
+
+/**
+ * A package whose own code throws while the image loads it (its top level): the error names the
+ * package, which the stack (frames in an anonymous bundle) does not. Nothing was entered.
+ */
+function loadFailure(prepared: { info: PackageInfo }, result: Result): Result {
+  const error = result.error;
+  if (result.ok || !error || error.message.includes(prepared.info.name)) return result;
+  const { name, version } = prepared.info;
+  return {
+    ...result,
+    error: {
+      ...error,
+      message: `${name}@${version} threw while loading in the image: ${error.message}; it was not installed`,
+    },
+  };
 }
 
 /** `installed lodash-es@4.17.21 (bundle 301.2 KiB)`: which version the image now holds. */
