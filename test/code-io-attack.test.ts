@@ -479,3 +479,39 @@ test('a package that throws while loading is an error naming the package, and th
     dir.remove();
   }
 });
+
+test(
+  ':load and :import of a device or a pipe are refused (they would be read forever); :export where a folder has the name of a file writes nothing',
+  { timeout: 60_000 },
+  async () => {
+    const dir = tempDir();
+    try {
+      const fifo = join(dir.path, 'pipe.ts');
+      execFileSync('mkfifo', [fifo]);
+      const code = join(dir.path, 'code');
+      mkdirSync(join(code, 'k.ts'), { recursive: true });
+      const run = await session([
+        ':load /dev/zero',
+        ':import ' + fifo,
+        'function f() { return 1 }',
+        'const k = 2',
+        ':export ' + code,
+      ]);
+      assert.equal(
+        run.results[0]!.error!.message,
+        'cannot load /dev/zero: /dev/zero is not a regular file (a device, pipe or socket): not code',
+      );
+      assert.equal(
+        run.results[1]!.error!.message,
+        `${fifo} is not a regular file (a device, pipe or socket): not code`,
+      );
+      assert.equal(
+        run.results[4]!.error!.message,
+        `cannot export to ${code}: k.ts there is a folder; nothing was written`,
+      );
+      assert.deepEqual(readdirSync(code), ['k.ts']);
+    } finally {
+      dir.remove();
+    }
+  },
+);

@@ -143,6 +143,14 @@ function refuseNonFolder(dir: string): void {
   }
 }
 
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 function readOrNone(path: string): string | undefined {
   try {
     return readFileSync(path, 'utf8');
@@ -157,6 +165,13 @@ function readOrNone(path: string): string | undefined {
  * needs no space. A failed export leaves the folder as it was, every file whole.
  */
 function writeAll(dir: string, files: { file: string; text: string }[]): void {
+  for (const { file } of files) {
+    if (isFolder(join(dir, file))) {
+      throw new CodeIoError(
+        `cannot export to ${dir}: ${file} there is a folder; nothing was written`,
+      );
+    }
+  }
   const staged: string[] = [];
   try {
     for (const { file, text } of files) {
@@ -170,7 +185,24 @@ function writeAll(dir: string, files: { file: string; text: string }[]): void {
       `cannot export to ${dir}: ${(error as Error).message}; the folder is as it was`,
     );
   }
-  files.forEach(({ file }, i) => renameSync(staged[i]!, join(dir, file)));
+  files.forEach(({ file }, i) => {
+    try {
+      renameSync(staged[i]!, join(dir, file));
+    } catch (error) {
+      // A folder where a file goes (made by hand): the files before it are in, none after.
+      for (const temp of staged.slice(i)) rmSync(temp, { force: true });
+      throw new CodeIoError(
+        `cannot export to ${dir}: cannot write ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); ${
+          i
+            ? `${files
+                .slice(0, i)
+                .map((f) => f.file)
+                .join(', ')} written, `
+            : ''
+        }${files.length - i} file${files.length - i === 1 ? '' : 's'} not written`,
+      );
+    }
+  });
 }
 
 function withNewline(text: string): string {

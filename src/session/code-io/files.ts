@@ -45,8 +45,12 @@ function tooLarge(what: string, size: number): string {
 
 /** A code file read as `codeText`. */
 export function readCode(path: string): string {
-  const size = statSync(path).size;
-  if (size > MAX_CODE_BYTES) throw new CodeIoError(tooLarge(path, size));
+  const stat = statSync(path);
+  // /dev/zero or a pipe would be read forever (a folder is EISDIR, which callers explain).
+  if (!stat.isFile() && !stat.isDirectory()) {
+    throw new CodeIoError(`${path} is not a regular file (a device, pipe or socket): not code`);
+  }
+  if (stat.size > MAX_CODE_BYTES) throw new CodeIoError(tooLarge(path, stat.size));
   const text = readFileSync(path, 'utf8');
   if (text.includes('\u0000')) {
     throw new CodeIoError(`${path} is not a text file (it holds NUL bytes): not code`);
