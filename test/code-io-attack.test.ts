@@ -515,3 +515,39 @@ test(
     }
   },
 );
+
+test(':dump onto a full disk leaves an earlier dump whole, and says why in words', async (t) => {
+  if (process.getuid?.() !== 0) return t.skip('needs root to mount a small tmpfs');
+  const dir = tempDir();
+  const mount = join(dir.path, 'small');
+  mkdirSync(mount);
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mount], { stdio: 'pipe' });
+  } catch (error) {
+    dir.remove();
+    return t.skip(`cannot mount a tmpfs here: ${String(error)}`);
+  }
+  try {
+    const file = join(mount, 'state.json');
+    const run = await session([
+      'const small = { n: 1 }',
+      `:dump small ${file}`,
+      "const big = { s: 'x'.repeat(100_000) }",
+      `:dump big ${file}`,
+      `:dump small ${mount}`,
+    ]);
+    assert.equal(
+      run.results[3]!.error!.message,
+      `cannot write ${file}: the disk is full; nothing was written`,
+    );
+    assert.deepEqual(JSON.parse(readFileSync(file, 'utf8')), { n: 1 });
+    assert.deepEqual(readdirSync(mount), ['state.json']);
+    assert.equal(
+      run.results[4]!.error!.message,
+      `cannot write ${mount}: it is a folder; nothing was written`,
+    );
+  } finally {
+    execFileSync('umount', [mount]);
+    dir.remove();
+  }
+});
