@@ -551,3 +551,48 @@ test(':dump onto a full disk leaves an earlier dump whole, and says why in words
     dir.remove();
   }
 });
+
+test("a package whose module name is taken (a-b, a_b and @a/b share a_b; a package named as the image's own function) is refused, not put in its place", async () => {
+  const dir = tempDir();
+  try {
+    const image = join(dir.path, 'img.json');
+    const folder = join(dir.path, 'img.packages');
+    fakePackage(folder, 'a-b', 'exports.which = "a-b"');
+    // fakePackage writes the lockfile for one package: the others are added to it.
+    const lock = JSON.parse(readFileSync(join(folder, 'package-lock.json'), 'utf8'));
+    for (const name of ['a_b', '@a/b', 'mine']) {
+      mkdirSync(join(folder, 'node_modules', name), { recursive: true });
+      writeFileSync(
+        join(folder, 'node_modules', name, 'package.json'),
+        JSON.stringify({ name, version: '1.0.0', main: 'index.js' }),
+      );
+      writeFileSync(join(folder, 'node_modules', name, 'index.js'), `exports.which = "${name}"`);
+      lock.packages[`node_modules/${name}`] = { version: '1.0.0', integrity: 'sha512-test' };
+    }
+    writeFileSync(join(folder, 'package-lock.json'), JSON.stringify(lock));
+    const run = await session(
+      [
+        "import { which } from 'a-b'",
+        "import { which as w2 } from 'a_b'",
+        "import { which as w3 } from '@a/b'",
+        'which',
+        'function mine() { return "my own" }',
+        "import { which as w4 } from 'mine'",
+        'mine()',
+      ],
+      { image },
+    );
+    const shared =
+      '(packages whose names differ only in - _ @ / share one name; an image holds one of them)';
+    assert.deepEqual(shown(run).slice(1), [
+      `!PackageError: a_b cannot be installed: its module definition would be a_b, which is already the module of the package a-b ${shared}`,
+      `!PackageError: @a/b cannot be installed: its module definition would be a_b, which is already the module of the package a-b ${shared}`,
+      "'a-b'",
+      'undefined',
+      "!PackageError: mine cannot be installed: its module definition would be mine, which is already the image's function mine (installing would replace it); rename that first",
+      "'my own'",
+    ]);
+  } finally {
+    dir.remove();
+  }
+});

@@ -22,10 +22,30 @@ const failure = (error: unknown): Result => ({
   printed: [],
 });
 
-async function modules(engine: Engine): Promise<Map<string, DefSummary>> {
+/** Every definition of the image, by name. */
+async function definitions(engine: Engine): Promise<Map<string, DefSummary>> {
   const reply = await ask(engine, { op: 'defs' });
   if (!reply.ok) throw new Error(reply.error.message);
-  return new Map(reply.defs.filter((d) => d.kind === 'module').map((d) => [d.name, d]));
+  return new Map(reply.defs.map((d) => [d.name, d]));
+}
+
+/**
+ * A package's module definition is named after it (`a-b` -> `a_b`): when that name already holds
+ * something else, installing would replace it, silently. `a-b`, `a_b` and `@a/b` share one
+ * module name (the last installed would answer imports from all three), and a package named as
+ * one of the person's own definitions would replace their code. Refused, before npm runs.
+ */
+function nameTaken(defs: Map<string, DefSummary>, pkg: string): Result | undefined {
+  const name = moduleName(pkg);
+  const def = defs.get(name);
+  if (!def || def.package?.name === pkg) return undefined;
+  const other = def.kind === 'module' ? def.package?.name : undefined;
+  return failure({
+    name: 'PackageError',
+    message: other
+      ? `${pkg} cannot be installed: its module definition would be ${name}, which is already the module of the package ${other} (packages whose names differ only in - _ @ / share one name; an image holds one of them)`
+      : `${pkg} cannot be installed: its module definition would be ${name}, which is already the image's ${def.kind} ${name} (installing would replace it); rename that first`,
+  });
 }
 
 /** `:install NAME[@VERSION]`: installs, bundles and enters the package's module definition. */
@@ -40,8 +60,11 @@ export async function installPackage(engine: Engine, spec: string, enter: Enter)
     });
   }
   try {
+    const defs = await definitions(engine);
+    const taken = nameTaken(defs, parsed.name);
+    if (taken) return taken;
     const prepared = await engine.packages.prepare(spec.trim(), false);
-    const current = (await modules(engine)).get(moduleName(parsed.name))?.package;
+    const current = defs.get(moduleName(parsed.name))?.package;
     if (
       current?.version === prepared.info.version &&
       current.integrity === prepared.info.integrity
@@ -73,7 +96,7 @@ export async function installImports(
 ): Promise<Result | undefined> {
   let have: Map<string, DefSummary>;
   try {
-    have = await modules(engine);
+    have = await definitions(engine);
   } catch (error) {
     return failure(error);
   }
@@ -83,6 +106,8 @@ export async function installImports(
   if (wanted.length === 0) return undefined;
   const done: Result = { ok: true, defined: [], printed: [] };
   for (const pkg of wanted) {
+    const taken = nameTaken(have, pkg);
+    if (taken) return taken;
     let result: Result;
     let line: string;
     try {
