@@ -104,7 +104,7 @@ export async function dumpValue(engine: Engine, args: string): Promise<Result> {
 }
 
 /** Why a file could not be written, in words that name no temporary file. */
-function why(error: NodeJS.ErrnoException): string {
+export function why(error: NodeJS.ErrnoException): string {
   switch (error.code) {
     case 'ENOSPC':
       return 'the disk is full';

@@ -13,6 +13,7 @@ import { analyze } from '../compile/analyze.ts';
 import { CodeIoError, imageCode, isStdlib } from './image-code.ts';
 import type { CodeDefinition } from './image-code.ts';
 import { fileNames } from './names.ts';
+import { why } from './dump.ts';
 import { loadOrder } from './order.ts';
 import { CODE_FILE, MANIFEST, manifestText, readManifest } from './manifest.ts';
 
@@ -182,7 +183,7 @@ function writeAll(dir: string, files: { file: string; text: string }[]): void {
   } catch (error) {
     for (const temp of staged) rmSync(temp, { force: true });
     throw new CodeIoError(
-      `cannot export to ${dir}: ${(error as Error).message}; the folder is as it was`,
+      `cannot export to ${dir}: ${why(error as NodeJS.ErrnoException)}; the folder is as it was`,
     );
   }
   files.forEach(({ file }, i) => {
