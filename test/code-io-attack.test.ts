@@ -1,14 +1,22 @@
 // Code in and out of the image under attack (issue 13): hostile definition names, hand-edited
 // manifests, files from other editors and systems (a BOM, CRLF, NUL bytes, an unfinished end), an
 // export into a file or onto a full disk, and editors that fail or delete their file. In process
-// through the real engine and isolate, with real files; the full disk is a real tmpfs (root only).
+// through the real engine and isolate, with real files; the full disk is a real tmpfs (root only);
+// the CLI killed during an :import is the real CLI.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { session, shown } from './support/session.ts';
-import { tempDir } from './helpers.ts';
+import { batch, startCli, tempDir } from './helpers.ts';
 
 /** Every file of a folder and its bytes. */
 function folder(dir: string): Record<string, string> {
@@ -592,6 +600,60 @@ test("a package whose module name is taken (a-b, a_b and @a/b share a_b; a packa
       "!PackageError: mine cannot be installed: its module definition would be mine, which is already the image's function mine (installing would replace it); rename that first",
       "'my own'",
     ]);
+  } finally {
+    dir.remove();
+  }
+});
+
+test('kill -9 of the CLI during an :import that migrates: the image reopens with the old class or the new one, every instance alike', async () => {
+  const dir = tempDir();
+  try {
+    const image = join(dir.path, 'img.json');
+    const code = join(dir.path, 'code');
+    const made = await batch(
+      [
+        'class C { constructor(public n: number) {} }',
+        'const cs = Array.from({ length: 60_000 }, (_, i) => new C(i))',
+        ':export ' + code,
+      ],
+      ['--image', image],
+    );
+    assert.equal(made.status, 0, made.stderr);
+    // The new version migrates every instance, with some work each: the import takes a while.
+    writeFileSync(
+      join(code, 'C.ts'),
+      [
+        'class C {',
+        '  static markerA13 = 1',
+        '  m!: number',
+        '  constructor(public n: number) {}',
+        '  static upgrade(c: C) { let x = 0; for (let i = 0; i < 2000; i++) x += i; c.m = c.n * 2 + (x < 0 ? 1 : 0) }',
+        '}',
+        '',
+      ].join('\n'),
+    );
+    const cli = startCli(['--batch', '--json', '--image', image, '--autosave', '0']);
+    cli.child.stdin.write(`:import ${code}\n`);
+    // Killed once the import is in the journal (begun): finished or not, it must be all or nothing.
+    const journal = `${image}.journal`;
+    while (!(existsSync(journal) && readFileSync(journal, 'utf8').includes('markerA13'))) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    cli.child.kill('SIGKILL');
+    await cli.closed;
+    const reopened = await session(
+      [
+        'C.markerA13 === 1',
+        'cs.filter((c) => (c as any).m === c.n * 2).length',
+        'cs.filter((c) => (c as any).m === undefined).length',
+        'cs.length',
+      ],
+      { image },
+    );
+    const [isNew, migrated, untouched, count] = shown(reopened);
+    assert.equal(count, '60000');
+    if (isNew === 'true') assert.deepEqual([migrated, untouched], ['60000', '0']);
+    else assert.deepEqual([isNew, migrated, untouched], ['false', '0', '60000']);
   } finally {
     dir.remove();
   }
