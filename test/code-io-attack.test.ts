@@ -9,9 +9,12 @@ import { execFileSync } from 'node:child_process';
 import {
   chmodSync,
   existsSync,
+  lstatSync,
   mkdirSync,
   readdirSync,
   readFileSync,
+  rmSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
@@ -654,6 +657,25 @@ test('kill -9 of the CLI during an :import that migrates: the image reopens with
     assert.equal(count, '60000');
     if (isNew === 'true') assert.deepEqual([migrated, untouched], ['60000', '0']);
     else assert.deepEqual([isNew, migrated, untouched], ['false', '0', '60000']);
+  } finally {
+    dir.remove();
+  }
+});
+
+test(':export over a definition file that is a symlink replaces the link, never writing through it', async () => {
+  const dir = tempDir();
+  try {
+    const code = join(dir.path, 'code');
+    const outside = join(dir.path, 'outside.txt');
+    await session(['const k = 1', ':export ' + code]);
+    writeFileSync(outside, 'not yours\n');
+    rmSync(join(code, 'k.ts'));
+    symlinkSync(outside, join(code, 'k.ts'));
+    const run = await session(['const k = 2', ':export ' + code]);
+    assert.equal(run.results[1]!.ok, true, shown(run)[1]);
+    assert.equal(readFileSync(outside, 'utf8'), 'not yours\n');
+    assert.equal(lstatSync(join(code, 'k.ts')).isSymbolicLink(), false);
+    assert.equal(readFileSync(join(code, 'k.ts'), 'utf8'), 'const k = 2\n');
   } finally {
     dir.remove();
   }
