@@ -484,6 +484,12 @@ test('a package that throws while loading is an error naming the package, and th
       shown(run)[0],
       '!Error: thrower@1.0.0 threw while loading in the image: boom at load; it was not installed',
     );
+    // Not the generated entry's one line, which holds the whole bundle.
+    const error = run.results[0]!.error!;
+    assert.deepEqual(
+      [error.sourceLine, error.line, error.stack],
+      [undefined, undefined, undefined],
+    );
     assert.equal(shown(run)[1], "'undefinedundefined'");
     assert.doesNotMatch(shown(run)[2]!, /thrower/);
   } finally {
@@ -680,3 +686,45 @@ test(':export over a definition file that is a symlink replaces the link, never 
     dir.remove();
   }
 });
+
+/** Why the npm registry cannot be used, or undefined when it answered (asked once, 10 s at most). */
+const unreachable: string | undefined = await (async () => {
+  const registry = (process.env.npm_config_registry ?? 'https://registry.npmjs.org/').replace(
+    /\/?$/,
+    '/',
+  );
+  try {
+    const reply = await fetch(`${registry}ci-info/4.3.0`, { signal: AbortSignal.timeout(10_000) });
+    return reply.ok ? undefined : `npm registry unreachable: ${registry} answered ${reply.status}`;
+  } catch (error) {
+    const e = error as Error & { cause?: Error };
+    return `npm registry unreachable: ${registry}: ${e.cause?.message ?? e.message}`;
+  }
+})();
+
+test(
+  ":install of a package that throws while loading (ci-info reads process.env) leaves the package folder's package.json as it was",
+  { timeout: 300_000 },
+  async (t) => {
+    if (unreachable) return t.skip(unreachable);
+    const dir = tempDir();
+    try {
+      const image = join(dir.path, 'img.json');
+      const run = await batch([':install ci-info@4.3.0', ':defs'], ['--image', image], {
+        stuckMs: 110_000,
+      });
+      assert.equal(
+        run.results[0]!.error!.message,
+        'ci-info@4.3.0 threw while loading in the image: process is not defined; it was not installed',
+      );
+      assert.doesNotMatch(run.results[1]!.value!, /ci_info/);
+      const manifest = JSON.parse(
+        readFileSync(join(dir.path, 'img.packages', 'package.json'), 'utf8'),
+      );
+      assert.equal(manifest.dependencies, undefined);
+      assert.equal(existsSync(join(dir.path, 'img.packages', 'package-lock.json')), false);
+    } finally {
+      dir.remove();
+    }
+  },
+);

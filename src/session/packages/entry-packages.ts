@@ -128,16 +128,22 @@ export async function installImports(
  * A package whose own code throws while the image loads it (its top level): the error names the
  * package, which the stack (frames in an anonymous bundle) does not. Nothing was entered.
  */
-function loadFailure(prepared: { info: PackageInfo }, result: Result): Result {
+function loadFailure(prepared: { info: PackageInfo; undo: () => void }, result: Result): Result {
   const error = result.error;
-  if (result.ok || !error || error.message.includes(prepared.info.name)) return result;
+  if (result.ok || !error) return result;
+  prepared.undo();
+  // Its line and column are in the generated entry, whose one line holds the whole bundle: not
+  // something to show (lodash's is 300 KiB).
+  const { sourceLine: _line, line: _l, column: _c, stack: _s, ...rest } = error;
   const { name, version } = prepared.info;
   return {
     ...result,
-    error: {
-      ...error,
-      message: `${name}@${version} threw while loading in the image: ${error.message}; it was not installed`,
-    },
+    error: error.message.includes(name)
+      ? rest
+      : {
+          ...rest,
+          message: `${name}@${version} threw while loading in the image: ${error.message}; it was not installed`,
+        },
   };
 }
 
