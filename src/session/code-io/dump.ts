@@ -3,7 +3,8 @@
 // function (code, not data), a cycle, a Map or Set (no JSON form: convert it first), a BigInt, a
 // symbol, NaN or an infinity. As JSON.stringify: `toJSON` is used (a Date is its ISO string), an
 // undefined property is left out, class instances are their own enumerable properties.
-import { writeFileSync } from 'node:fs';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import type { Engine } from '../engine/engine.ts';
 import type { Result } from '../result.ts';
 
@@ -31,7 +32,8 @@ function dumpEntry(expression: string): string {
       out = {};
       for (const key of Object.keys(v)) {
         if (v[key] === undefined) continue;
-        out[key] = walk(v[key], /^[A-Za-z_$][\\w$]*$/.test(key) ? path + '.' + key : path + '[' + JSON.stringify(key) + ']');
+        // defined, not assigned: a key '__proto__' (JSON.parse makes one) is data like any other.
+        Object.defineProperty(out, key, { value: walk(v[key], /^[A-Za-z_$][\\w$]*$/.test(key) ? path + '.' + key : path + '[' + JSON.stringify(key) + ']'), enumerable: true, writable: true, configurable: true });
       }
     }
     inside.pop();
@@ -78,12 +80,19 @@ export async function dumpValue(engine: Engine, args: string): Promise<Result> {
     };
   }
   const json = JSON.stringify(JSON.parse(line.slice(MARK.length)), null, 2) + '\n';
+  // Beside the file first, then renamed over it: a full disk leaves an earlier dump whole.
+  const temp = join(dirname(file), `.${basename(file)}.viv-new`);
   try {
-    writeFileSync(file, json);
+    writeFileSync(temp, json);
+    renameSync(temp, file);
   } catch (error) {
+    rmSync(temp, { force: true });
     return {
       ok: false,
-      error: { name: 'DumpError', message: `cannot write ${file}: ${(error as Error).message}` },
+      error: {
+        name: 'DumpError',
+        message: `cannot write ${file}: ${why(error as NodeJS.ErrnoException)}; nothing was written`,
+      },
       printed,
     };
   }
@@ -92,4 +101,23 @@ export async function dumpValue(engine: Engine, args: string): Promise<Result> {
     value: `wrote ${expression} to ${file} (${Buffer.byteLength(json)} bytes of JSON)`,
     printed,
   };
+}
+
+/** Why a file could not be written, in words that name no temporary file. */
+export function why(error: NodeJS.ErrnoException): string {
+  switch (error.code) {
+    case 'ENOSPC':
+      return 'the disk is full';
+    case 'ENOENT':
+      return 'no such folder';
+    case 'ENOTDIR':
+      return 'a part of its path is a file, not a folder';
+    case 'EISDIR':
+      return 'it is a folder';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    default:
+      return error.message;
+  }
 }

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Engine } from '../engine/engine.ts';
 import type { Result } from '../result.ts';
 import { ask } from '../commands/queries.ts';
-import { evaluateFiles } from './files.ts';
+import { codeText, evaluateFiles } from './files.ts';
 import { fileNames } from './names.ts';
 
 /**
@@ -45,12 +45,24 @@ export async function editText(
       spawnSync('/bin/sh', ['-c', `${editor} "$1"`, 'viv-edit', file], { stdio: 'inherit' });
     const done = handover ? await handover(run) : run();
     if (done.error) return { error: `cannot start the editor (${editor}): ${done.error.message}` };
+    if (done.status === 127) {
+      return { error: `cannot start the editor (${editor}): the shell found no such command` };
+    }
     if (done.status !== 0) {
       return {
         error: `the editor (${editor}) exited with ${done.status === null ? `signal ${done.signal}` : `status ${done.status}`}: the edit was dropped`,
       };
     }
-    return { text: readFileSync(file, 'utf8') };
+    let edited: string;
+    try {
+      edited = codeText(readFileSync(file, 'utf8'));
+    } catch (error) {
+      const e = error as NodeJS.ErrnoException;
+      return {
+        error: `the editor (${editor}) left no file to read (${e.code === 'ENOENT' ? 'it was deleted' : e.message}): the edit was dropped`,
+      };
+    }
+    return { text: edited };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -5,16 +5,17 @@
 // exporting twice writes the same bytes and a change to one definition changes its file and its
 // manifest line only. Data is not code: live instances, `once` states, the values `let`s hold
 // now, are reported as left out (`:dump EXPR FILE` writes data as JSON).
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type * as acorn from 'acorn';
 import type { Engine } from '../engine/engine.ts';
 import { analyze } from '../compile/analyze.ts';
-import { imageCode, isStdlib } from './image-code.ts';
+import { CodeIoError, imageCode, isStdlib } from './image-code.ts';
 import type { CodeDefinition } from './image-code.ts';
 import { fileNames } from './names.ts';
+import { why } from './dump.ts';
 import { loadOrder } from './order.ts';
-import { MANIFEST, manifestText, readManifest } from './manifest.ts';
+import { CODE_FILE, MANIFEST, manifestText, readManifest } from './manifest.ts';
 
 export interface ExportReport {
   dir: string;
@@ -28,6 +29,8 @@ export interface ExportReport {
   leftOut: string[];
   /** Standard library definitions left out because they are as shipped. */
   stdlib: number;
+  /** npm packages, named in the manifest (`name@version`), not written out. */
+  packages: string[];
 }
 
 interface Group {
@@ -62,22 +65,11 @@ export async function exportCode(engine: Engine, dir: string): Promise<ExportRep
   }
   const ordered = loadOrder([...groups.values()], (g) => g.names);
   const files = fileNames(ordered.map((g) => g.name));
+  refuseNonFolder(dir);
   const previous = readManifest(dir, { missingOk: true });
   mkdirSync(dir, { recursive: true });
-  const written: string[] = [];
-  const write = (file: string, text: string) => {
-    const path = join(dir, file);
-    let old: string | undefined;
-    try {
-      old = readFileSync(path, 'utf8');
-    } catch {
-      old = undefined;
-    }
-    if (old === text) return;
-    writeFileSync(path, text);
-    written.push(file);
-  };
-  for (const group of ordered) write(files.get(group.name)!, withNewline(group.source));
+  const texts = new Map<string, string>();
+  for (const group of ordered) texts.set(files.get(group.name)!, withNewline(group.source));
   const entries = ordered.flatMap((g) =>
     g.defs.map((d) => ({
       name: d.name,
@@ -86,19 +78,25 @@ export async function exportCode(engine: Engine, dir: string): Promise<ExportRep
       file: files.get(g.name)!,
     })),
   );
-  write(MANIFEST, manifestText(entries, packages));
+  texts.set(MANIFEST, manifestText(entries, packages));
+  const written = [...texts].filter(([file, text]) => readOrNone(join(dir, file)) !== text);
+  writeAll(
+    dir,
+    written.map(([file, text]) => ({ file, text })),
+  );
   const kept = new Set(files.values());
   const removed = [...new Set(previous?.definitions.map((d) => d.file) ?? [])].filter(
-    (file) => !kept.has(file),
+    (file) => !kept.has(file) && CODE_FILE.test(file),
   );
   for (const file of removed) rmSync(join(dir, file), { force: true });
   return {
     dir,
     files: ordered.map((g) => files.get(g.name)!),
-    written,
+    written: written.map(([file]) => file),
     removed,
     leftOut: own.flatMap(dataOf),
-    stdlib: all.length - own.length,
+    stdlib: all.length - mine.length,
+    packages: packages.map((p) => `${p.name}@${p.version}`).sort(),
   };
 }
 
@@ -108,6 +106,11 @@ export function renderExport(report: ExportReport): string {
   ];
   if (report.removed.length)
     lines.push(`removed (no longer defined): ${report.removed.join(', ')}`);
+  if (report.packages.length) {
+    lines.push(
+      `npm packages (named in ${MANIFEST}, installed by :import): ${report.packages.join(', ')}`,
+    );
+  }
   if (report.stdlib) {
     lines.push(`not exported: ${report.stdlib} standard library definitions, unchanged`);
   }
@@ -117,6 +120,90 @@ export function renderExport(report: ExportReport): string {
     );
   }
   return lines.join('\n');
+}
+
+/** An export goes into a folder: a file there is an error that says so (not ENOTDIR). */
+function refuseNonFolder(dir: string): void {
+  let at = dir;
+  for (;;) {
+    let stat;
+    try {
+      stat = statSync(at);
+    } catch {
+      const parent = dirname(at);
+      if (parent === at) return;
+      at = parent;
+      continue;
+    }
+    if (stat.isDirectory()) return;
+    throw new CodeIoError(
+      at === dir
+        ? `cannot export to ${dir}: it is a file, not a folder`
+        : `cannot export to ${dir}: ${at} is a file, not a folder`,
+    );
+  }
+}
+
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function readOrNone(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Writes the changed files all or none: each is written beside its place first (`.NAME.viv-new`),
+ * and only when every one is written (a full disk fails here) are they renamed into place, which
+ * needs no space. A failed export leaves the folder as it was, every file whole.
+ */
+function writeAll(dir: string, files: { file: string; text: string }[]): void {
+  for (const { file } of files) {
+    if (isFolder(join(dir, file))) {
+      throw new CodeIoError(
+        `cannot export to ${dir}: ${file} there is a folder; nothing was written`,
+      );
+    }
+  }
+  const staged: string[] = [];
+  try {
+    for (const { file, text } of files) {
+      const temp = join(dir, `.${file}.viv-new`);
+      staged.push(temp);
+      writeFileSync(temp, text);
+    }
+  } catch (error) {
+    for (const temp of staged) rmSync(temp, { force: true });
+    throw new CodeIoError(
+      `cannot export to ${dir}: ${why(error as NodeJS.ErrnoException)}; the folder is as it was`,
+    );
+  }
+  files.forEach(({ file }, i) => {
+    try {
+      renameSync(staged[i]!, join(dir, file));
+    } catch (error) {
+      // A folder where a file goes (made by hand): the files before it are in, none after.
+      for (const temp of staged.slice(i)) rmSync(temp, { force: true });
+      throw new CodeIoError(
+        `cannot export to ${dir}: cannot write ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); ${
+          i
+            ? `${files
+                .slice(0, i)
+                .map((f) => f.file)
+                .join(', ')} written, `
+            : ''
+        }${files.length - i} file${files.length - i === 1 ? '' : 's'} not written`,
+      );
+    }
+  });
 }
 
 function withNewline(text: string): string {

@@ -5,7 +5,7 @@
 // line. A declaration whose text is the definition's current source is left out (blanked, so lines
 // stay where they are): submitting it again would make a new version of the same code. Import never
 // removes a definition: one whose file is gone is kept, and the result says so.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Engine } from '../engine/engine.ts';
 import type { Result } from '../result.ts';
@@ -14,7 +14,7 @@ import { EntrySyntaxError } from '../compile/source-error.ts';
 import { IncompleteEntry } from '../compile/strip.ts';
 import { CodeIoError, imageCode, isStdlib } from './image-code.ts';
 import { MANIFEST, readManifest } from './manifest.ts';
-import { evaluateFiles } from './files.ts';
+import { evaluateFiles, readCode } from './files.ts';
 import type { SourceFile } from './files.ts';
 import { loadOrder } from './order.ts';
 
@@ -52,7 +52,7 @@ export async function importCode(engine: Engine, path: string): Promise<Result> 
     try {
       blanked = withoutUnchanged(file, current, definedIn, changed, unchanged);
     } catch (error) {
-      return failure(error, file.name);
+      return failure(error, file.name, file.text);
     }
     applied.push({ name: file.name, text: blanked });
   }
@@ -97,7 +97,7 @@ function readSources(path: string, notes: string[]): SourceFile[] {
   } catch (error) {
     throw new CodeIoError(`cannot read ${path}: ${(error as Error).message}`);
   }
-  if (!stat.isDirectory()) return [{ name: path, text: readFileSync(path, 'utf8') }];
+  if (!stat.isDirectory()) return [{ name: path, text: readCode(path) }];
   const present = readdirSync(path)
     .filter((f) => CODE.test(f) && statSync(join(path, f)).isFile())
     .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
@@ -116,7 +116,7 @@ function readSources(path: string, notes: string[]): SourceFile[] {
   for (const file of present) if (!ordered.includes(file)) ordered.push(file);
   return ordered.map((file) => ({
     name: join(path, file),
-    text: readFileSync(join(path, file), 'utf8'),
+    text: readCode(join(path, file)),
   }));
 }
 
@@ -132,24 +132,41 @@ function withoutUnchanged(
   unchanged: string[],
 ): string {
   const analysis = analyze(file.text);
-  let text = file.text;
+  // Each statement's declarations, found by its text (once: a file may hold thousands).
+  const bySource = new Map<string, typeof analysis.declarations>();
+  for (const d of analysis.declarations) {
+    const list = bySource.get(d.source);
+    if (list) list.push(d);
+    else bySource.set(d.source, [d]);
+  }
+  const pieces: string[] = [];
+  let at = 0;
   for (const statement of analysis.program.body) {
-    const declared = analysis.declarations.filter(
-      (d) => d.source === analysis.positions.sourceSlice(statement.start, statement.end),
-    );
+    const declared =
+      bySource.get(analysis.positions.sourceSlice(statement.start, statement.end)) ?? [];
     if (declared.length === 0) continue;
-    for (const d of declared) definedIn.set(d.name, file.name);
+    for (const d of declared) {
+      const other = definedIn.get(d.name);
+      if (other !== undefined && other !== file.name) {
+        throw new CodeIoError(
+          `${d.name} is declared in ${other} and again in ${file.name}: which one to keep? Remove one of them`,
+        );
+      }
+      definedIn.set(d.name, file.name);
+    }
     const same = declared.every((d) => current.get(d.name) === d.source);
     (same ? unchanged : changed).push(...declared.map((d) => d.name));
     if (!same) continue;
     const from = analysis.positions.toSource(statement.start);
     const to = from + declared[0]!.source.length;
-    text = text.slice(0, from) + text.slice(from, to).replace(/[^\n]/g, ' ') + text.slice(to);
+    pieces.push(file.text.slice(at, from), file.text.slice(from, to).replace(/[^\n]/g, ' '));
+    at = to;
   }
-  return text;
+  pieces.push(file.text.slice(at));
+  return pieces.join('');
 }
 
-function failure(error: unknown, file?: string): Result {
+function failure(error: unknown, file?: string, text?: string): Result {
   if (error instanceof EntrySyntaxError && file) {
     return {
       ok: false,
@@ -165,12 +182,14 @@ function failure(error: unknown, file?: string): Result {
     };
   }
   if (error instanceof IncompleteEntry && file) {
+    const lastLine = (text ?? '').trimEnd().split('\n').length;
     return {
       ok: false,
       error: {
         name: 'SyntaxError',
-        message: `${file}: incomplete at its end: ${error.message}`,
+        message: `${file}:${lastLine}: incomplete at the end of the file: ${error.message}`,
         file,
+        line: lastLine,
       },
       printed: [],
     };

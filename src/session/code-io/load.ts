@@ -1,15 +1,14 @@
 // `:load FILE` and `viv --load FILE`: a .ts/.js file applied as ONE entry, as if typed at once (one
 // transaction: every declaration in it, or nothing). Unlike `:import`, every declaration runs, an
 // unchanged one too (a new version of it), as typing the file would. Errors name the file and line.
-import { readFileSync } from 'node:fs';
 import type { Engine } from '../engine/engine.ts';
 import type { Result } from '../result.ts';
-import { evaluateFiles } from './files.ts';
+import { evaluateFiles, readCode } from './files.ts';
 
 export async function loadFile(engine: Engine, path: string): Promise<Result> {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readCode(path);
   } catch (error) {
     const e = error as NodeJS.ErrnoException;
     const why =

@@ -6,10 +6,20 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DefKind, PackageInfo } from '../../shared/types.ts';
 import { CodeIoError } from './image-code.ts';
+import { isPackageName } from '../packages/names.ts';
 
 export const MANIFEST = 'vivarium.json';
 export const FORMAT = 'vivarium-code';
 export const FORMAT_VERSION = 1;
+
+/**
+ * A definition's file: a `.ts`/`.js` file directly in the folder, not the manifest. A manifest
+ * edited by hand is read strictly: `../x`, `README.md` or `vivarium.json` as a definition's file
+ * would make import read, and a later export remove, a file that is not a definition's.
+ */
+export const CODE_FILE = /^[^./\\][^/\\]*\.(ts|js|mts|mjs)$/;
+/** An exact package version, as an export writes it (`4.17.21`, `1.0.0-beta.2`). */
+const EXACT_VERSION = /^\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.+-]*)?$/;
 
 export interface ManifestEntry {
   name: string;
@@ -75,19 +85,40 @@ export function readManifest(
     );
   }
   if (!Array.isArray(m.definitions)) throw bad('"definitions" should be a list');
+  const fileOf = new Map<string, string>();
   m.definitions.forEach((d, i) => {
     if (!d || typeof d.name !== 'string' || typeof d.file !== 'string') {
       throw bad(`definitions[${i}] needs a "name" and a "file"`);
     }
-    if (d.file.includes('/') || d.file.includes('\\') || d.file.startsWith('.')) {
-      throw bad(`definitions[${i}].file "${d.file}" must be a file name in the folder`);
+    if (!CODE_FILE.test(d.file)) {
+      throw bad(
+        `definitions[${i}].file ${JSON.stringify(d.file)} must be a .ts or .js file directly in the folder`,
+      );
     }
+    const other = fileOf.get(d.name);
+    if (other !== undefined && other !== d.file) {
+      throw bad(
+        `definitions[${i}]: ${JSON.stringify(d.name)} is listed twice, in ${other} and in ${d.file}`,
+      );
+    }
+    fileOf.set(d.name, d.file);
   });
   if (m.packages !== undefined) {
     if (!Array.isArray(m.packages)) throw bad('"packages" should be a list');
     m.packages.forEach((p, i) => {
       if (!p || typeof p.name !== 'string' || typeof p.version !== 'string') {
         throw bad(`packages[${i}] needs a "name" and a "version"`);
+      }
+      // Only packages from the registry, at an exact version: never a URL, a path, git or a range.
+      if (!isPackageName(p.name)) {
+        throw bad(
+          `packages[${i}].name ${JSON.stringify(p.name)} is not an npm package name (only registry packages are installed: no URLs, paths or git)`,
+        );
+      }
+      if (!EXACT_VERSION.test(p.version)) {
+        throw bad(
+          `packages[${i}].version ${JSON.stringify(p.version)} of ${p.name} is not an exact version (as 1.2.3)`,
+        );
       }
     });
   }

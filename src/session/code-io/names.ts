@@ -1,9 +1,15 @@
 // File names for definitions: `NAME.ts`, safe on every file system people keep code in. A name is
 // a JavaScript identifier, which may hold `$`, any Unicode letter, and may differ from another
-// only in case (`Point` and `point`): on macOS and Windows those would be one file.
+// only in case (`Point` and `point`): on macOS and Windows those would be one file. A name may be
+// longer than a file system allows a file name to be (255 bytes): its stem is then cut, with a
+// hash of the whole name so that two long names that share a beginning stay apart.
+import { createHash } from 'node:crypto';
+
 const SAFE = /^[A-Za-z0-9_$]+$/;
 /** Names Windows refuses as file names, with any extension. */
 const RESERVED = /^(con|prn|aux|nul|com\d|lpt\d)$/i;
+/** The longest stem (ASCII): with `~NN.ts` well inside the 255 bytes file systems allow. */
+const MAX_STEM = 120;
 
 /** The file stem of one name, before case collisions are settled. */
 function stem(name: string): string {
@@ -13,6 +19,10 @@ function stem(name: string): string {
         .map((c) => (/[A-Za-z0-9_$]/.test(c) ? c : `_u${c.codePointAt(0)!.toString(16)}_`))
         .join('');
   if (RESERVED.test(out)) out += '_';
+  if (out.length > MAX_STEM) {
+    const hash = createHash('sha256').update(name).digest('hex').slice(0, 12);
+    out = `${out.slice(0, MAX_STEM - 13)}_${hash}`;
+  }
   return out;
 }
 

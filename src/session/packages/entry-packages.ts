@@ -26,10 +26,30 @@ const failure = (error: unknown): Result => ({
   printed: [],
 });
 
-async function modules(engine: Engine): Promise<Map<string, DefSummary>> {
+/** Every definition of the image, by name. */
+async function definitions(engine: Engine): Promise<Map<string, DefSummary>> {
   const reply = await ask(engine, { op: 'defs' });
   if (!reply.ok) throw new Error(reply.error.message);
-  return new Map(reply.defs.filter((d) => d.kind === 'module').map((d) => [d.name, d]));
+  return new Map(reply.defs.map((d) => [d.name, d]));
+}
+
+/**
+ * A package's module definition is named after it (`a-b` -> `a_b`): when that name already holds
+ * something else, installing would replace it, silently. `a-b`, `a_b` and `@a/b` share one
+ * module name (the last installed would answer imports from all three), and a package named as
+ * one of the person's own definitions would replace their code. Refused, before npm runs.
+ */
+function nameTaken(defs: Map<string, DefSummary>, pkg: string): Result | undefined {
+  const name = moduleName(pkg);
+  const def = defs.get(name);
+  if (!def || def.package?.name === pkg) return undefined;
+  const other = def.kind === 'module' ? def.package?.name : undefined;
+  return failure({
+    name: 'PackageError',
+    message: other
+      ? `${pkg} cannot be installed: its module definition would be ${name}, which is already the module of the package ${other} (packages whose names differ only in - _ @ / share one name; an image holds one of them)`
+      : `${pkg} cannot be installed: its module definition would be ${name}, which is already the image's ${def.kind} ${name} (installing would replace it); rename that first`,
+  });
 }
 
 /** `:install NAME[@VERSION]`: installs, bundles and enters the package's module definition. */
@@ -38,12 +58,17 @@ export async function installPackage(engine: Engine, spec: string, enter: Enter)
   if (!parsed) {
     return failure({
       name: 'UsageError',
-      message: 'usage: :install NAME[@VERSION] (an npm package)',
+      message: spec.trim()
+        ? `'${spec.trim()}' is not an npm package name with an optional version: only packages from the registry are installed (NAME, NAME@1.2.3, NAME@^1, @scope/NAME), never a URL, a path, a tarball or git`
+        : 'usage: :install NAME[@VERSION] (an npm package)',
     });
   }
   try {
+    const defs = await definitions(engine);
+    const taken = nameTaken(defs, parsed.name);
+    if (taken) return taken;
     const prepared = await engine.packages.prepare(spec.trim(), false);
-    const current = (await modules(engine)).get(moduleName(parsed.name))?.package;
+    const current = defs.get(moduleName(parsed.name))?.package;
     if (
       current?.version === prepared.info.version &&
       current.integrity === prepared.info.integrity
@@ -55,7 +80,9 @@ export async function installPackage(engine: Engine, spec: string, enter: Enter)
       };
     }
     const result = await enter(prepared.source);
-    return result.ok ? { ...result, value: installedLine(prepared) } : result;
+    return result.ok
+      ? { ...result, value: installedLine(prepared) }
+      : loadFailure(prepared, result);
   } catch (error) {
     return failure(error);
   }
@@ -73,7 +100,7 @@ export async function installImports(
 ): Promise<Result | undefined> {
   let have: Map<string, DefSummary>;
   try {
-    have = await modules(engine);
+    have = await definitions(engine);
   } catch (error) {
     return failure(error);
   }
@@ -83,12 +110,14 @@ export async function installImports(
   if (wanted.length === 0) return undefined;
   const done: Result = { ok: true, defined: [], printed: [] };
   for (const pkg of wanted) {
+    const taken = nameTaken(have, pkg);
+    if (taken) return taken;
     let result: Result;
     let line: string;
     try {
       const prepared = await engine.packages.prepare(pkg, true);
       line = installedLine(prepared);
-      result = await enter(prepared.source);
+      result = loadFailure(prepared, await enter(prepared.source));
     } catch (error) {
       return failure(error);
     }
@@ -97,6 +126,29 @@ export async function installImports(
     done.printed.push(...result.printed, line);
   }
   return done;
+}
+
+/**
+ * A package whose own code throws while the image loads it (its top level): the error names the
+ * package, which the stack (frames in an anonymous bundle) does not. Nothing was entered.
+ */
+function loadFailure(prepared: { info: PackageInfo; undo: () => void }, result: Result): Result {
+  const error = result.error;
+  if (result.ok || !error) return result;
+  prepared.undo();
+  // Its line and column are in the generated entry, whose one line holds the whole bundle: not
+  // something to show (lodash's is 300 KiB).
+  const { sourceLine: _line, line: _l, column: _c, stack: _s, ...rest } = error;
+  const { name, version } = prepared.info;
+  return {
+    ...result,
+    error: error.message.includes(name)
+      ? rest
+      : {
+          ...rest,
+          message: `${name}@${version} threw while loading in the image: ${error.message}; it was not installed`,
+        },
+  };
 }
 
 /** `installed lodash-es@4.17.21 (bundle 301.2 KiB)`: which version the image now holds. */

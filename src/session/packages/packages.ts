@@ -53,9 +53,13 @@ export class ImagePackages {
    * The module definition's entry for `spec` (`name` or `name@version`). `reuse`: a package the
    * folder already holds is taken as it is (an `import` of a package the image lacks); otherwise
    * npm installs the spec (`:install`). A package that cannot run in the isolate is refused, and
-   * the folder's package.json and lockfile are put back as they were.
+   * the folder's package.json and lockfile are put back as they were (by `undo` when the entry
+   * that enters it fails).
    */
-  async prepare(spec: string, reuse: boolean): Promise<{ info: PackageInfo; source: string }> {
+  async prepare(
+    spec: string,
+    reuse: boolean,
+  ): Promise<{ info: PackageInfo; source: string; undo: () => void }> {
     const parsed = parseSpec(spec);
     if (!parsed) throw new PackageError(`'${spec}' is not a package name (NAME or NAME@VERSION)`);
     const dir = this.folder();
@@ -73,7 +77,8 @@ export class ImagePackages {
     }
     try {
       const code = await bundlePackage(dir, info.name);
-      return { info, source: packageDeclaration(info, code) };
+      // `undo`: the entry failed (the package threw while loading): the folder as it was.
+      return { info, source: packageDeclaration(info, code), undo: have ? () => {} : putBack };
     } catch (error) {
       if (!have) putBack();
       throw error;
