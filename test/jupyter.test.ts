@@ -608,10 +608,18 @@ test('a kernel whose starter died shuts down by itself, saving and releasing the
     starter.kill('SIGKILL');
     await ended; // the kernel held the pipe: it is closed when the kernel has exited
     assert.match(err, /the process that started the kernel \(pid \d+\) is gone: shutting down/);
-    // Gone, or a zombie waiting for its new parent to reap it.
-    assert.ok(
-      !existsSync(`/proc/${kernel}`) || /\) Z /.test(readFileSync(`/proc/${kernel}/stat`, 'utf8')),
-    );
+    // Gone, or a zombie waiting for its new parent to reap it (it may be reaped while we look;
+    // the pipe closes a moment before the process has finished exiting: wait for that).
+    const exited = () => {
+      try {
+        return /\) [ZX] /.test(readFileSync(`/proc/${kernel}/stat`, 'utf8'));
+      } catch {
+        return !existsSync(`/proc/${kernel}`);
+      }
+    };
+    const deadline = Date.now() + 60_000;
+    while (!exited() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(exited(), `the kernel (pid ${kernel}) has exited`);
     const reopened = await batch(['1 + 1'], ['--image', image]);
     assert.equal(reopened.results[0]!.value, '2');
   } finally {
