@@ -21,7 +21,8 @@ import {
   stubOfVersion,
 } from './classes.ts';
 import type { ClassCell, StampState } from './classes.ts';
-import { evaluatePackage, exportedFunctions, exportOf, installedExports } from './packages.ts';
+import { defineImported, defineModule } from './package-definitions.ts';
+import type { PackageHost } from './package-definitions.ts';
 import { migrateInstances, needsInstances, newReport } from './migrate.ts';
 import type { MigrationStep } from './migrate.ts';
 import { Transaction } from '../transaction/transaction.ts';
@@ -200,12 +201,7 @@ export class Staging implements StampState {
     this.#defineValue(name, init(), binding, { transient: true });
   }
 
-  /**
-   * `const lodash_es = $package(name, version, integrity, code)` (written by `:install` and by an
-   * entry's `import`): a module definition holding the namespace that `code`, the package's bundle,
-   * yields. A new version (another package version) re-binds every name imported from it in the
-   * same transaction; an export that the new version lacks fails the transaction first.
-   */
+  /** `const m = $package(...)`: a module definition (package-definitions.ts). */
   module(
     name: string,
     pkg: string,
@@ -214,77 +210,26 @@ export class Staging implements StampState {
     code: string,
     binding: 'const' | 'let' | 'var',
   ): void {
-    const restoring = this.restoring;
-    if (restoring && restoring.name !== name) return;
-    const exports = evaluatePackage(code, pkg);
-    const exportFns = exportedFunctions(exports);
-    if (restoring) {
-      const def = this.ns.get(name)!;
-      def.exports = exports;
-      def.exportFns = exportFns;
-      bindGlobal(new Transaction(0), name, exports, binding);
-      return;
-    }
-    const { tx } = this.#context();
-    const importers = $filter(
-      this.ns.all(),
-      (d) => d.versions[d.current - 1]?.imports?.module === name,
-    );
-    const values = $map(importers, (d) =>
-      exportOf(exports, d.versions[d.current - 1]!.imports!, d.name, version),
-    );
-    const def = this.ns.ensure(tx, name, 'module');
-    // Functions of earlier versions still held somewhere are saved by the same export name (and
-    // reopen as the current version's), as long as the new version still exports a function so.
-    const earlier = def.exportFns ? [...safe(def.exportFns.entries())] : [];
-    for (const pair of safe(earlier)) {
-      if (!exportFns.has(pair[0]) && typeof exports[pair[1]] === 'function') {
-        exportFns.set(pair[0], pair[1]);
-      }
-    }
-    const previous = { exports: def.exports, exportFns: def.exportFns };
-    def.exports = exports;
-    def.exportFns = exportFns;
-    tx.onUndo(() => {
-      def.exports = previous.exports;
-      def.exportFns = previous.exportFns;
-    });
-    this.ns.addVersion(tx, def, {
-      kind: 'module',
-      binding,
-      source: this.#source(name),
-      transient: true,
-      package: { name: pkg, version, integrity },
-    });
-    def.once = false;
-    bindGlobal(tx, name, exports, binding);
-    this.#record(def);
-    for (let i = 0; i < importers.length; i++)
-      bindGlobal(tx, importers[i]!.name, values[i], 'const');
+    defineModule(this.#packageHost, name, pkg, version, integrity, code, binding);
   }
 
-  /** `import { x as name } from 'pkg'`: `name` bound to the export of the module definition. */
+  /** `import { x as name } from 'pkg'` (package-definitions.ts). */
   imported(name: string, module: string, pkg: string, exported: string): void {
-    if (this.restoring && this.restoring.name !== name) return;
-    const imports = { module, package: pkg, export: exported };
-    const value = exportOf(installedExports(this.ns.get(module), imports), imports, name);
-    if (this.restoring) {
-      bindGlobal(new Transaction(0), name, value, 'const');
-      return;
-    }
-    const { tx } = this.#context();
-    const def = this.ns.ensure(tx, name, 'const');
-    this.ns.addVersion(tx, def, {
-      kind: 'const',
-      binding: 'const',
-      source: this.#source(name),
-      transient: true,
-      imports,
-    });
-    def.once = false;
-    bindGlobal(tx, name, value, 'const');
-    this.#record(def);
+    defineImported(this.#packageHost, name, module, pkg, exported);
   }
+
+  /** What the package definitions need of staging. */
+  readonly #packageHost: PackageHost = ((staging: Staging): PackageHost => ({
+    get ns() {
+      return staging.ns;
+    },
+    get restoring() {
+      return staging.restoring;
+    },
+    tx: () => staging.#context().tx,
+    source: (name) => staging.#source(name),
+    record: (def) => staging.#record(def),
+  }))(this);
 
   /** A new version of a value definition, bound on the global object. */
   #defineValue(
