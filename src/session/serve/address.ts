@@ -46,7 +46,11 @@ export function parseListen(spec: string, anywhere: boolean): Address {
 
 /** `unix:PATH`, an absolute path (a socket), `HOST:PORT` or `[V6]:PORT`. */
 export function parseAddress(text: string): Address {
-  if (text.startsWith('unix:')) return { kind: 'unix', path: text.slice('unix:'.length) };
+  if (text.startsWith('unix:')) {
+    const path = text.slice('unix:'.length);
+    if (!path) throw new AddressError(`"${text}" names no socket: give unix:PATH`);
+    return { kind: 'unix', path };
+  }
   if (text.startsWith('/')) return { kind: 'unix', path: text };
   const match = /^(?:tcp:)?(?:\[([^\]]+)\]|([^:\s]*)):(\d+)$/.exec(text);
   if (!match) {
