@@ -3,111 +3,14 @@
 // peers that misbehave. Every wait is for a condition, never for a time.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect as netConnect } from 'node:net';
-import type { Socket } from 'node:net';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { chmodSync, chownSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { batch, childOf, run, startCli, tempDir, untilBusy, values, withImage } from './helpers.ts';
 import { connect } from '../src/session/serve/client.ts';
-import type { RemoteSession } from '../src/session/serve/client.ts';
+import { raw, serve, stillServes, stop, t, until, value } from './support/served.ts';
 import { MAX_FRAME_BYTES } from '../src/session/serve/protocol.ts';
-
-interface Served {
-  child: ReturnType<typeof startCli>['child'];
-  address: string;
-  token: string;
-  stderr: () => string;
-  closed: Promise<number | null>;
-}
-
-/** `viv serve IMAGE ...args`, once it says where it listens. */
-async function serve(image: string, args: string[] = []): Promise<Served> {
-  const cli = startCli(['serve', image, ...args]);
-  let stderr = '';
-  cli.child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const address = await until(
-    () => {
-      if (cli.child.exitCode !== null) throw new Error(`viv serve exited: ${stderr}`);
-      return / on (\S+) \(token in /.exec(stderr)?.[1];
-    },
-    () => stderr,
-  );
-  return {
-    child: cli.child,
-    address,
-    token: readFileSync(`${image}.token`, 'utf8').trim(),
-    stderr: () => stderr,
-    closed: cli.closed,
-  };
-}
-
-/**
- * Polls `probe` until it gives a value. The deadline only keeps a broken test from hanging: it is
- * far past what any wait takes, however loaded the machine (the test runner's own is 120 s).
- */
-async function until<T>(
-  probe: () => T | undefined | Promise<T | undefined>,
-  context = () => '',
-): Promise<T> {
-  const deadline = Date.now() + 110_000;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`never happened; ${context()}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-async function stop(served: Served): Promise<number | null> {
-  served.child.kill('SIGTERM');
-  return served.closed;
-}
-
-/** An entry's value (or its error) through a client. */
-async function value(session: RemoteSession, text: string): Promise<string | undefined> {
-  const result = await session.submit(text);
-  return result.ok ? result.value : `!${result.error?.name}: ${result.error?.message}`;
-}
-
-/** A raw socket to the server: lines it received, parsed. */
-function raw(address: string) {
-  const socket: Socket = address.startsWith('unix:')
-    ? netConnect(address.slice('unix:'.length))
-    : netConnect({ host: address.split(':')[0], port: Number(address.split(':')[1]) });
-  const received: Record<string, unknown>[] = [];
-  let buffer = '';
-  socket.setEncoding('utf8');
-  socket.on('data', (d: string) => {
-    buffer += d;
-    let nl: number;
-    while ((nl = buffer.indexOf('\n')) !== -1) {
-      received.push(JSON.parse(buffer.slice(0, nl)) as Record<string, unknown>);
-      buffer = buffer.slice(nl + 1);
-    }
-  });
-  socket.on('error', () => {});
-  const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
-  return {
-    socket,
-    received,
-    closed,
-    connected: new Promise<void>((resolve) => socket.once('connect', () => resolve())),
-    /** The n-th message received (0-based), once it has come. */
-    message: (n: number) => until(() => received[n]),
-  };
-}
-
-/** A good client still gets answers and the image still holds `probe`'s value. */
-async function stillServes(served: Served, probe: string, expected: string): Promise<void> {
-  const session = await connect(served.address, served.token);
-  try {
-    assert.equal(await value(session, probe), expected);
-  } finally {
-    await session.close();
-  }
-}
 
 test('viv serve: two clients redefine a function while a spawned process ticks, and each sees the other', async () => {
   await withImage(async (image) => {
@@ -333,26 +236,32 @@ test('viv serve: peers that misbehave are refused or dropped, and the image goes
         await peer.closed;
       });
 
-      await t('a flood of connections: past --max-waiting, refused at once', async () => {
-        const flood = [];
-        for (let i = 0; i < 4; i++) {
-          const peer = raw(served.address);
-          await peer.connected;
-          flood.push(peer);
-        }
-        const extra = raw(served.address);
-        const answer = await extra.message(0);
-        assert.match(
-          String(answer.reason),
-          /too many connections are waiting to authenticate \(4\)/,
-        );
-        await extra.closed;
-        // A client that had already shown its token is not among the waiting: it goes on.
-        assert.equal(await value(good, 'intact'), "'yes'");
-        // The flood is dropped at the hello timeout; then a new client gets in.
-        await Promise.all(flood.map((p) => p.closed));
-        await stillServes(served, 'intact', "'yes'");
-      });
+      await t(
+        'a flood of connections: past --max-waiting, the oldest silent one gives way',
+        async () => {
+          const flood = [];
+          for (let i = 0; i < 4; i++) {
+            const peer = raw(served.address);
+            await peer.connected;
+            flood.push(peer);
+          }
+          // Each connection past the limit drops the oldest that has not said hello...
+          const extra = raw(served.address);
+          const answer = await flood[0]!.message(0);
+          assert.match(
+            String(answer.reason),
+            /too many connections are waiting to authenticate \(4\); the oldest is dropped/,
+          );
+          await flood[0]!.closed;
+          // ...so a client that says hello gets in while the flood still waits.
+          await stillServes(served, 'intact', "'yes'");
+          assert.equal(flood[3]!.received.length, 0, 'the newer silent peers still wait');
+          // A client that had already shown its token is not among the waiting: it goes on.
+          assert.equal(await value(good, 'intact'), "'yes'");
+          // The rest are dropped at the hello timeout.
+          await Promise.all([...flood, extra].map((p) => p.closed));
+        },
+      );
 
       await t(
         'after the hello: a malformed line gets an error and the connection stays',
@@ -431,16 +340,6 @@ test('viv serve: peers that misbehave are refused or dropped, and the image goes
     assert.deepEqual(values(await batch(['intact'], [image])), ["'yes'"]);
   });
 });
-
-/** A named step (for a readable failure). */
-async function t(name: string, body: () => Promise<void>): Promise<void> {
-  try {
-    await body();
-  } catch (error) {
-    (error as Error).message = `${name}: ${(error as Error).message}`;
-    throw error;
-  }
-}
 
 test('viv serve: the token file is 0600, and one others can read is refused by server and client', async () => {
   await withImage(async (image) => {

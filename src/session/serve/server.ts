@@ -19,6 +19,7 @@ import {
   HELLO_TIMEOUT_MS,
   LineSplitter,
   MAX_BACKLOG_BYTES,
+  MAX_PRINT_BACKLOG_BYTES,
   MAX_FRAME_BYTES,
   MAX_HELLO_BYTES,
   MAX_WAITING,
@@ -49,6 +50,8 @@ interface Peer {
   splitter: LineSplitter;
   timer?: NodeJS.Timeout;
   gone: boolean;
+  /** Bytes of printed output skipped while the client was behind (told once it catches up). */
+  skipped?: number;
 }
 
 export class Server {
@@ -96,7 +99,19 @@ export class Server {
 
   /** What a process or a timer printed: to every client. */
   print(stream: 'out' | 'err', text: string): void {
-    this.#broadcast({ type: 'print', stream, text });
+    for (const peer of this.#peers) {
+      if (peer.client === undefined || peer.gone) continue;
+      if (peer.socket.writableLength > MAX_PRINT_BACKLOG_BYTES) {
+        peer.skipped = (peer.skipped ?? 0) + Buffer.byteLength(text);
+        continue;
+      }
+      if (peer.skipped) {
+        const text = `${peer.skipped} bytes of what processes printed were skipped: this client read more slowly than they printed`;
+        this.#send(peer, { type: 'notice', text });
+        peer.skipped = 0;
+      }
+      this.#send(peer, { type: 'print', stream, text });
+    }
   }
 
   /** A process event or a revival: to every client. */

@@ -63,7 +63,9 @@ export function readToken(path: string): string {
   try {
     const stat = fstatSync(fd);
     if (!stat.isFile()) {
-      throw new TokenError(`the token file ${path} is not a regular file; remove it and serve again to make one`);
+      throw new TokenError(
+        `the token file ${path} is not a regular file; remove it and serve again to make one`,
+      );
     }
     if ((stat.mode & 0o077) !== 0) {
       const mode = (stat.mode & 0o777).toString(8).padStart(4, '0');
