@@ -87,7 +87,19 @@ export class JupyterKernel {
     backend: KernelBackend,
     options: { parentPid?: number } = {},
   ): Promise<void> {
-    const kernel = new JupyterKernel(connection, backend);
+    let kernel: JupyterKernel;
+    try {
+      kernel = new JupyterKernel(connection, backend);
+    } catch (error) {
+      // The image is open: close it (and its runner), or the process would never end.
+      await backend.close();
+      throw error;
+    }
+    if (connection.key === '') {
+      log(
+        `the connection file has no key: messages are not signed, and anyone who can reach ${endpoint(connection, 'shell')} can run code in the image`,
+      );
+    }
     const sockets = [
       ['shell', kernel.#shell],
       ['control', kernel.#control],
