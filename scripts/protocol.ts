@@ -6,8 +6,10 @@ import { fileURLToPath } from 'node:url';
 import { PROTOCOL_VERSION, RUNNER_OPS, SESSION_OPS } from '../src/shared/ops.ts';
 import {
   HELLO_TIMEOUT_MS,
+  MAX_BACKLOG_BYTES,
   MAX_FRAME_BYTES,
   MAX_HELLO_BYTES,
+  MAX_PRINT_BACKLOG_BYTES,
   MAX_WAITING,
   REMOTE_OPS,
   WIRE,
@@ -102,7 +104,11 @@ function servingSection(): string[] {
     "object per line, UTF-8, each way. The client's first line is its hello with the token from",
     `IMAGE.token (0600; compared in constant time). Before the hello a line may be at most ${MAX_HELLO_BYTES}`,
     `bytes and must come within ${HELLO_TIMEOUT_MS / 1000} s (\`--hello-timeout\`); at most ${MAX_WAITING} connections wait`,
-    `for their hello at once (\`--max-waiting\`). After it, a line may be ${MAX_FRAME_BYTES / 1024 / 1024} MiB. Entries`,
+    `for their hello at once (\`--max-waiting\`; one more drops the oldest of them). After it, a line may be ${MAX_FRAME_BYTES / 1024 / 1024} MiB.`,
+    `What processes print is skipped for a client with more than ${MAX_PRINT_BACKLOG_BYTES / 1024 / 1024} MiB queued (it gets a \`notice\` of how`,
+    `much once it catches up); past ${MAX_BACKLOG_BYTES / 1024 / 1024} MiB of answers queued it is dropped. \`:edit\` is refused on the`,
+    'wire (`viv attach` runs it on the client), as are `:save PATH` and a relative path given to',
+    '`:export`, `:dump`, `:load` or `:import` (the server would take it from its own directory). Entries',
     'from every client are applied one at a time in the order they arrived; an entry whose',
     'client goes away still runs (or fails) as one transaction. The query ops a client may',
     `ask are ${REMOTE_OPS.map((op) => '`' + op + '`').join(', ')} (above); the others are the engine's own.`,

@@ -94,7 +94,7 @@ export const WIRE: { from: 'client' | 'server'; shape: string; doc: string }[] =
   {
     from: 'server',
     shape: '{"type": "refused", "vivarium": 1, "reason"}',
-    doc: 'No token, a wrong one, another version, a malformed or oversized hello, too many waiting: then the connection is closed.',
+    doc: 'No token, a wrong one, another version, a malformed or oversized hello, the oldest of too many waiting: then the connection is closed.',
   },
   {
     from: 'client',
