@@ -1,7 +1,7 @@
 // `viv serve` and its clients, end to end: the real CLI serves a real image in a child process;
 // clients are the real client module (what `viv attach` runs) or raw sockets (node:net) for the
 // peers that misbehave. Every wait is for a condition, never for a time.
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -10,7 +10,26 @@ import { join } from 'node:path';
 import { batch, childOf, run, startCli, tempDir, untilBusy, values, withImage } from './helpers.ts';
 import { connect } from '../src/session/serve/client.ts';
 import { raw, serve, stillServes, stop, t, until, value } from './support/served.ts';
+import type { Served } from './support/served.ts';
 import { MAX_FRAME_BYTES } from '../src/session/serve/protocol.ts';
+
+/**
+ * One served image for the tests that need only a running server and clients (each defines names
+ * of its own): starting a server per test cost more than the tests themselves.
+ */
+let sharedServer: { served: Served; dir: { path: string; remove: () => void } } | undefined;
+async function shared(): Promise<Served> {
+  if (!sharedServer) {
+    const dir = tempDir();
+    sharedServer = { served: await serve(join(dir.path, 'img.json')), dir };
+  }
+  return sharedServer.served;
+}
+after(async () => {
+  if (!sharedServer) return;
+  await stop(sharedServer.served);
+  sharedServer.dir.remove();
+});
 
 test('viv serve: two clients redefine a function while a spawned process ticks, and each sees the other', async () => {
   await withImage(async (image) => {
@@ -57,117 +76,111 @@ test('viv serve: two clients redefine a function while a spawned process ticks, 
 });
 
 test('viv serve: entries from several clients run one at a time, in the order they arrived', async () => {
-  await withImage(async (image) => {
-    const served = await serve(image);
-    const a = await connect(served.address, served.token);
-    const b = await connect(served.address, served.token);
-    try {
-      await value(a, 'let log = []');
-      // Sent without waiting: each is one transaction, and none interleaves with another.
-      const sent = [];
-      for (let i = 0; i < 10; i++) {
-        const client = i % 2 ? b : a;
-        sent.push(
-          client.submit(
-            `log.push(${i}); for (let t = Date.now(); Date.now() - t < 5;) {} log.push(${i})`,
-          ),
-        );
-      }
-      await Promise.all(sent);
-      // Each entry's two pushes are adjacent (no entry ran inside another), and each client's
-      // entries ran in the order it sent them.
-      const log = JSON.parse((await value(b, 'JSON.stringify(log)'))!.slice(1, -1)) as number[];
-      assert.equal(log.length, 20);
-      for (let i = 0; i < 20; i += 2) assert.equal(log[i], log[i + 1]);
-      const order = log.filter((_, i) => i % 2 === 0);
-      assert.deepEqual(
-        order.filter((n) => n % 2 === 0),
-        [0, 2, 4, 6, 8],
+  const served = await shared();
+  const a = await connect(served.address, served.token);
+  const b = await connect(served.address, served.token);
+  try {
+    await value(a, 'let log = []');
+    // Sent without waiting: each is one transaction, and none interleaves with another.
+    const sent = [];
+    for (let i = 0; i < 10; i++) {
+      const client = i % 2 ? b : a;
+      sent.push(
+        client.submit(
+          `log.push(${i}); for (let t = Date.now(); Date.now() - t < 5;) {} log.push(${i})`,
+        ),
       );
-      assert.deepEqual(
-        order.filter((n) => n % 2 === 1),
-        [1, 3, 5, 7, 9],
-      );
-    } finally {
-      await a.close();
-      await b.close();
-      await stop(served);
     }
-  });
+    await Promise.all(sent);
+    // Each entry's two pushes are adjacent (no entry ran inside another), and each client's
+    // entries ran in the order it sent them.
+    const log = JSON.parse((await value(b, 'JSON.stringify(log)'))!.slice(1, -1)) as number[];
+    assert.equal(log.length, 20);
+    for (let i = 0; i < 20; i += 2) assert.equal(log[i], log[i + 1]);
+    const order = log.filter((_, i) => i % 2 === 0);
+    assert.deepEqual(
+      order.filter((n) => n % 2 === 0),
+      [0, 2, 4, 6, 8],
+    );
+    assert.deepEqual(
+      order.filter((n) => n % 2 === 1),
+      [1, 3, 5, 7, 9],
+    );
+  } finally {
+    await a.close();
+    await b.close();
+  }
 });
 
 test('viv serve: :quit detaches a client and the image goes on running', async () => {
-  await withImage(async (image) => {
-    const served = await serve(image);
-    try {
-      const a = await connect(served.address, served.token);
-      await value(a, 'const kept = 42');
-      const bye = await a.submit(':quit');
-      assert.match(bye.value ?? '', /detached/);
-      assert.equal(a.quitRequested, true);
-      await a.close();
-      assert.equal(served.child.exitCode, null);
-      await stillServes(served, 'kept', '42');
-    } finally {
-      await stop(served);
-    }
-  });
+  const served = await shared();
+  try {
+    const a = await connect(served.address, served.token);
+    await value(a, 'const kept = 42');
+    const bye = await a.submit(':quit');
+    assert.match(bye.value ?? '', /detached/);
+    assert.equal(a.quitRequested, true);
+    await a.close();
+    assert.equal(served.child.exitCode, null);
+    await stillServes(served, 'kept', '42');
+  } finally {
+  }
 });
 
 test('viv serve: the interrupt of a client (Ctrl-C) stops its endless entry; the entry queued behind it runs', async () => {
-  await withImage(async (image) => {
-    const served = await serve(image);
-    const a = await connect(served.address, served.token);
-    const b = await connect(served.address, served.token);
-    try {
-      await value(a, 'let before = 1');
-      const endless = a.submit('before = 2; while (true) {}');
-      const runner = await until(() => childOf(served.child.pid!));
-      await untilBusy(runner);
-      const queued = value(b, 'before + 40');
-      a.interrupt();
-      const stopped = await endless;
-      assert.equal(stopped.error?.name, 'Interrupted');
-      // Nothing of the interrupted entry was kept; B's entry ran after it, on the image as it was.
-      assert.equal(await queued, '41');
-    } finally {
-      await a.close();
-      await b.close();
-      await stop(served);
-    }
-  });
+  const served = await shared();
+  const a = await connect(served.address, served.token);
+  const b = await connect(served.address, served.token);
+  try {
+    await value(a, 'let before = 1');
+    const endless = a.submit('before = 2; while (true) {}');
+    const runner = await until(() => childOf(served.child.pid!));
+    await untilBusy(runner);
+    const queued = value(b, 'before + 40');
+    a.interrupt();
+    const stopped = await endless;
+    assert.equal(stopped.error?.name, 'Interrupted');
+    // Nothing of the interrupted entry was kept; B's entry ran after it, on the image as it was.
+    assert.equal(await queued, '41');
+  } finally {
+    await a.close();
+    await b.close();
+  }
 });
 
 test('viv serve: a client killed mid-entry leaves the image running, its entry one transaction', async () => {
-  await withImage(async (image) => {
-    const served = await serve(image);
-    try {
-      // A child process says hello, sends a long entry, and is killed (SIGKILL) while it runs.
-      const script = `
+  const served = await shared();
+  try {
+    // A child process says hello, sends a long entry, and is killed (SIGKILL) while it runs.
+    const script = `
         const net = require('node:net');
         const [path, token] = process.argv.slice(1);
         const s = net.connect(path);
         s.write(JSON.stringify({ vivarium: 1, token }) + '\\n');
-        s.once('data', () => {
+        s.once('data', (d) => {
+          // Its number, from the welcome (the server's log names it so).
+          process.stdout.write(JSON.parse(String(d).split('\\n')[0]).client + '\\n');
           const entry = 'const slow = (() => { let n = 0; for (let t = Date.now(); Date.now() - t < 300;) n++; return "done" })()';
           s.write(JSON.stringify({ type: 'submit', id: 1, text: entry }) + '\\n', () => process.kill(process.pid, 'SIGKILL'));
         });`;
-      const path = served.address.slice('unix:'.length);
-      const killed = spawn(process.execPath, ['-e', script, path, served.token], {
-        stdio: 'ignore',
-      });
-      const signal = await new Promise((resolve) =>
-        killed.on('exit', (_code, signal) => resolve(signal)),
-      );
-      assert.equal(signal, 'SIGKILL');
-      // Entries run in arrival order: this one runs after the killed client's entry, whole.
-      await stillServes(served, 'slow', "'done'");
-      await until(() => /client 1 detached/.test(served.stderr()));
-      assert.equal(served.child.exitCode, null);
-    } finally {
-      await stop(served);
-    }
-  });
+    const path = served.address.slice('unix:'.length);
+    const killed = spawn(process.execPath, ['-e', script, path, served.token], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    let said = '';
+    killed.stdout!.setEncoding('utf8').on('data', (d: string) => (said += d));
+    const signal = await new Promise((resolve) =>
+      killed.on('exit', (_code, signal) => resolve(signal)),
+    );
+    assert.equal(signal, 'SIGKILL');
+    // Entries run in arrival order: this one runs after the killed client's entry, whole.
+    await stillServes(served, 'slow', "'done'");
+    const killedClient = Number(said.trim());
+    assert.ok(killedClient > 0, `the killed client said its number: ${said}`);
+    await until(() => new RegExp(`client ${killedClient} detached`).test(served.stderr()));
+    assert.equal(served.child.exitCode, null);
+  } finally {
+  }
 });
 
 test('viv serve: SIGKILL of the server loses no entry a client was answered for', async () => {
