@@ -100,7 +100,7 @@ function servingSection(): string[] {
     '## Serving: the wire protocol of `viv serve`',
     '',
     `Wire version ${WIRE_VERSION}. A served image listens on a Unix socket (IMAGE.sock, mode 0600) or`,
-    'loopback TCP (`--listen`); where is written to IMAGE.address. Newline-delimited JSON: one',
+    'loopback TCP (`--listen`); where is written to IMAGE.address (the address, then a line with the server pid and start time). Newline-delimited JSON: one',
     "object per line, UTF-8, each way. The client's first line is its hello with the token from",
     `IMAGE.token (0600; compared in constant time). Before the hello a line may be at most ${MAX_HELLO_BYTES}`,
     `bytes and must come within ${HELLO_TIMEOUT_MS / 1000} s (\`--hello-timeout\`); at most ${MAX_WAITING} connections wait`,

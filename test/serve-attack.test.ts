@@ -15,6 +15,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { createServer } from 'node:net';
 import { batch, run, tempDir, values, withImage } from './helpers.ts';
 import { connect } from '../src/session/serve/client.ts';
 import { raw, serve, stillServes, stop, until, value } from './support/served.ts';
@@ -270,6 +271,33 @@ test('viv serve: a process that prints faster than clients read drops nobody; a 
       stopped.kill('SIGKILL');
       await a.close();
       await stop(served);
+    }
+  });
+});
+
+test('viv attach IMAGE after the server was killed: the address file left behind is known stale, and the token goes to nobody on its old port', async () => {
+  await withImage(async (image) => {
+    const served = await serve(image, ['--listen', '127.0.0.1:0']);
+    served.child.kill('SIGKILL');
+    await served.closed;
+    assert.ok(existsSync(`${image}.address`), 'a killed server leaves its address file');
+    // Someone else takes the port it listened on, and keeps what it is sent.
+    const port = Number(served.address.split(':')[1]);
+    let heard = '';
+    const thief = createServer((socket) =>
+      socket.setEncoding('utf8').on('data', (d: string) => (heard += d)),
+    );
+    await new Promise<void>((resolve) => thief.listen(port, '127.0.0.1', resolve));
+    try {
+      const attached = await run(['attach', image, '--batch'], '1\n');
+      assert.equal(attached.status, 2);
+      assert.match(
+        attached.stderr,
+        /is not being served: the server that wrote .*img\.json\.address \(pid \d+\) is gone/,
+      );
+      assert.equal(heard, '', 'the token was not sent');
+    } finally {
+      thief.close();
     }
   });
 });
