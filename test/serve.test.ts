@@ -534,6 +534,7 @@ test('viv serve holds the image lock while it serves; SIGINT saves the image and
       const second = await run(['serve', image], '');
       assert.equal(second.status, 2);
       assert.match(second.stderr, /is open in another Vivarium process \(pid \d+\)/);
+      assert.match(second.stderr, /it is being served: viv attach .*img\.json reaches it/);
       const other = await batch(['1'], [image]);
       assert.equal(other.status, 2);
       const a = await connect(served.address, served.token);
