@@ -156,6 +156,38 @@ test('viv jupyter refuses what it cannot do, saying why', async () => {
   assert.match(none.stderr, /needs --connection-file FILE/);
 });
 
+test('viv jupyter: a connection file it cannot use is refused before the image opens; a port in use ends the kernel and frees the image', async () => {
+  const dir = tempDir();
+  const busy = createServer();
+  try {
+    const image = join(dir.path, 'img.json');
+    const file = join(dir.path, 'conn.json');
+    const ports = { shell_port: 0, iopub_port: 0, stdin_port: 0, control_port: 0, hb_port: 0 };
+    writeFileSync(
+      file,
+      JSON.stringify({ ip: '127.0.0.1', key: 'k', signature_scheme: 'hmac-md5', ...ports }),
+    );
+    // It once opened the image, said this, and never exited (its runner still held the image).
+    const scheme = await run(['jupyter', '--connection-file', file, '--image', image], '');
+    assert.equal(scheme.status, 2);
+    assert.match(scheme.stderr, /signature_scheme "hmac-md5" is not supported \(only hmac-sha256/);
+    assert.equal(existsSync(image), false, 'refused before the image was opened');
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const port = (busy.address() as AddressInfo).port;
+    writeFileSync(file, JSON.stringify({ ip: '127.0.0.1', key: 'k', ...ports, shell_port: port }));
+    const inUse = await run(['jupyter', '--connection-file', file, '--image', image], '');
+    assert.equal(inUse.status, 2);
+    assert.match(
+      inUse.stderr,
+      new RegExp(`cannot bind the shell socket to tcp://127.0.0.1:${port}`),
+    );
+    assert.deepEqual((await batch(['1 + 1'], [image])).status, 0, 'the image is not left locked');
+  } finally {
+    busy.close();
+    dir.remove();
+  }
+});
+
 test(
   'execute: 1 + 1 shows 2, errors name the user line, kernel_info says typescript',
   { skip: noClient },

@@ -1,113 +1,35 @@
 // `viv serve` and its clients, end to end: the real CLI serves a real image in a child process;
 // clients are the real client module (what `viv attach` runs) or raw sockets (node:net) for the
 // peers that misbehave. Every wait is for a condition, never for a time.
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect as netConnect } from 'node:net';
-import type { Socket } from 'node:net';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { chmodSync, chownSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { batch, childOf, run, startCli, tempDir, untilBusy, values, withImage } from './helpers.ts';
 import { connect } from '../src/session/serve/client.ts';
-import type { RemoteSession } from '../src/session/serve/client.ts';
+import { raw, serve, stillServes, stop, t, until, value } from './support/served.ts';
+import type { Served } from './support/served.ts';
 import { MAX_FRAME_BYTES } from '../src/session/serve/protocol.ts';
 
-interface Served {
-  child: ReturnType<typeof startCli>['child'];
-  address: string;
-  token: string;
-  stderr: () => string;
-  closed: Promise<number | null>;
-}
-
-/** `viv serve IMAGE ...args`, once it says where it listens. */
-async function serve(image: string, args: string[] = []): Promise<Served> {
-  const cli = startCli(['serve', image, ...args]);
-  let stderr = '';
-  cli.child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const address = await until(
-    () => {
-      if (cli.child.exitCode !== null) throw new Error(`viv serve exited: ${stderr}`);
-      return / on (\S+) \(token in /.exec(stderr)?.[1];
-    },
-    () => stderr,
-  );
-  return {
-    child: cli.child,
-    address,
-    token: readFileSync(`${image}.token`, 'utf8').trim(),
-    stderr: () => stderr,
-    closed: cli.closed,
-  };
-}
-
 /**
- * Polls `probe` until it gives a value. The deadline only keeps a broken test from hanging: it is
- * far past what any wait takes, however loaded the machine (the test runner's own is 120 s).
+ * One served image for the tests that need only a running server and clients (each defines names
+ * of its own): starting a server per test cost more than the tests themselves.
  */
-async function until<T>(
-  probe: () => T | undefined | Promise<T | undefined>,
-  context = () => '',
-): Promise<T> {
-  const deadline = Date.now() + 110_000;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`never happened; ${context()}`);
-    await new Promise((r) => setTimeout(r, 25));
+let sharedServer: { served: Served; dir: { path: string; remove: () => void } } | undefined;
+async function shared(): Promise<Served> {
+  if (!sharedServer) {
+    const dir = tempDir();
+    sharedServer = { served: await serve(join(dir.path, 'img.json')), dir };
   }
+  return sharedServer.served;
 }
-
-async function stop(served: Served): Promise<number | null> {
-  served.child.kill('SIGTERM');
-  return served.closed;
-}
-
-/** An entry's value (or its error) through a client. */
-async function value(session: RemoteSession, text: string): Promise<string | undefined> {
-  const result = await session.submit(text);
-  return result.ok ? result.value : `!${result.error?.name}: ${result.error?.message}`;
-}
-
-/** A raw socket to the server: lines it received, parsed. */
-function raw(address: string) {
-  const socket: Socket = address.startsWith('unix:')
-    ? netConnect(address.slice('unix:'.length))
-    : netConnect({ host: address.split(':')[0], port: Number(address.split(':')[1]) });
-  const received: Record<string, unknown>[] = [];
-  let buffer = '';
-  socket.setEncoding('utf8');
-  socket.on('data', (d: string) => {
-    buffer += d;
-    let nl: number;
-    while ((nl = buffer.indexOf('\n')) !== -1) {
-      received.push(JSON.parse(buffer.slice(0, nl)) as Record<string, unknown>);
-      buffer = buffer.slice(nl + 1);
-    }
-  });
-  socket.on('error', () => {});
-  const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
-  return {
-    socket,
-    received,
-    closed,
-    connected: new Promise<void>((resolve) => socket.once('connect', () => resolve())),
-    /** The n-th message received (0-based), once it has come. */
-    message: (n: number) => until(() => received[n]),
-  };
-}
-
-/** A good client still gets answers and the image still holds `probe`'s value. */
-async function stillServes(served: Served, probe: string, expected: string): Promise<void> {
-  const session = await connect(served.address, served.token);
-  try {
-    assert.equal(await value(session, probe), expected);
-  } finally {
-    await session.close();
-  }
-}
+after(async () => {
+  if (!sharedServer) return;
+  await stop(sharedServer.served);
+  sharedServer.dir.remove();
+});
 
 test('viv serve: two clients redefine a function while a spawned process ticks, and each sees the other', async () => {
   await withImage(async (image) => {
@@ -154,117 +76,111 @@ test('viv serve: two clients redefine a function while a spawned process ticks, 
 });
 
 test('viv serve: entries from several clients run one at a time, in the order they arrived', async () => {
-  await withImage(async (image) => {
-    const served = await serve(image);
-    const a = await connect(served.address, served.token);
-    const b = await connect(served.address, served.token);
-    try {
-      await value(a, 'let log = []');
-      // Sent without waiting: each is one transaction, and none interleaves with another.
-      const sent = [];
-      for (let i = 0; i < 10; i++) {
-        const client = i % 2 ? b : a;
-        sent.push(
-          client.submit(
-            `log.push(${i}); for (let t = Date.now(); Date.now() - t < 5;) {} log.push(${i})`,
-          ),
-        );
-      }
-      await Promise.all(sent);
-      // Each entry's two pushes are adjacent (no entry ran inside another), and each client's
-      // entries ran in the order it sent them.
-      const log = JSON.parse((await value(b, 'JSON.stringify(log)'))!.slice(1, -1)) as number[];
-      assert.equal(log.length, 20);
-      for (let i = 0; i < 20; i += 2) assert.equal(log[i], log[i + 1]);
-      const order = log.filter((_, i) => i % 2 === 0);
-      assert.deepEqual(
-        order.filter((n) => n % 2 === 0),
-        [0, 2, 4, 6, 8],
+  const served = await shared();
+  const a = await connect(served.address, served.token);
+  const b = await connect(served.address, served.token);
+  try {
+    await value(a, 'let log = []');
+    // Sent without waiting: each is one transaction, and none interleaves with another.
+    const sent = [];
+    for (let i = 0; i < 10; i++) {
+      const client = i % 2 ? b : a;
+      sent.push(
+        client.submit(
+          `log.push(${i}); for (let t = Date.now(); Date.now() - t < 5;) {} log.push(${i})`,
+        ),
       );
-      assert.deepEqual(
-        order.filter((n) => n % 2 === 1),
-        [1, 3, 5, 7, 9],
-      );
-    } finally {
-      await a.close();
-      await b.close();
-      await stop(served);
     }
-  });
+    await Promise.all(sent);
+    // Each entry's two pushes are adjacent (no entry ran inside another), and each client's
+    // entries ran in the order it sent them.
+    const log = JSON.parse((await value(b, 'JSON.stringify(log)'))!.slice(1, -1)) as number[];
+    assert.equal(log.length, 20);
+    for (let i = 0; i < 20; i += 2) assert.equal(log[i], log[i + 1]);
+    const order = log.filter((_, i) => i % 2 === 0);
+    assert.deepEqual(
+      order.filter((n) => n % 2 === 0),
+      [0, 2, 4, 6, 8],
+    );
+    assert.deepEqual(
+      order.filter((n) => n % 2 === 1),
+      [1, 3, 5, 7, 9],
+    );
+  } finally {
+    await a.close();
+    await b.close();
+  }
 });
 
 test('viv serve: :quit detaches a client and the image goes on running', async () => {
-  await withImage(async (image) => {
-    const served = await serve(image);
-    try {
-      const a = await connect(served.address, served.token);
-      await value(a, 'const kept = 42');
-      const bye = await a.submit(':quit');
-      assert.match(bye.value ?? '', /detached/);
-      assert.equal(a.quitRequested, true);
-      await a.close();
-      assert.equal(served.child.exitCode, null);
-      await stillServes(served, 'kept', '42');
-    } finally {
-      await stop(served);
-    }
-  });
+  const served = await shared();
+  try {
+    const a = await connect(served.address, served.token);
+    await value(a, 'const kept = 42');
+    const bye = await a.submit(':quit');
+    assert.match(bye.value ?? '', /detached/);
+    assert.equal(a.quitRequested, true);
+    await a.close();
+    assert.equal(served.child.exitCode, null);
+    await stillServes(served, 'kept', '42');
+  } finally {
+  }
 });
 
 test('viv serve: the interrupt of a client (Ctrl-C) stops its endless entry; the entry queued behind it runs', async () => {
-  await withImage(async (image) => {
-    const served = await serve(image);
-    const a = await connect(served.address, served.token);
-    const b = await connect(served.address, served.token);
-    try {
-      await value(a, 'let before = 1');
-      const endless = a.submit('before = 2; while (true) {}');
-      const runner = await until(() => childOf(served.child.pid!));
-      await untilBusy(runner);
-      const queued = value(b, 'before + 40');
-      a.interrupt();
-      const stopped = await endless;
-      assert.equal(stopped.error?.name, 'Interrupted');
-      // Nothing of the interrupted entry was kept; B's entry ran after it, on the image as it was.
-      assert.equal(await queued, '41');
-    } finally {
-      await a.close();
-      await b.close();
-      await stop(served);
-    }
-  });
+  const served = await shared();
+  const a = await connect(served.address, served.token);
+  const b = await connect(served.address, served.token);
+  try {
+    await value(a, 'let before = 1');
+    const endless = a.submit('before = 2; while (true) {}');
+    const runner = await until(() => childOf(served.child.pid!));
+    await untilBusy(runner);
+    const queued = value(b, 'before + 40');
+    a.interrupt();
+    const stopped = await endless;
+    assert.equal(stopped.error?.name, 'Interrupted');
+    // Nothing of the interrupted entry was kept; B's entry ran after it, on the image as it was.
+    assert.equal(await queued, '41');
+  } finally {
+    await a.close();
+    await b.close();
+  }
 });
 
 test('viv serve: a client killed mid-entry leaves the image running, its entry one transaction', async () => {
-  await withImage(async (image) => {
-    const served = await serve(image);
-    try {
-      // A child process says hello, sends a long entry, and is killed (SIGKILL) while it runs.
-      const script = `
+  const served = await shared();
+  try {
+    // A child process says hello, sends a long entry, and is killed (SIGKILL) while it runs.
+    const script = `
         const net = require('node:net');
         const [path, token] = process.argv.slice(1);
         const s = net.connect(path);
         s.write(JSON.stringify({ vivarium: 1, token }) + '\\n');
-        s.once('data', () => {
+        s.once('data', (d) => {
+          // Its number, from the welcome (the server's log names it so).
+          process.stdout.write(JSON.parse(String(d).split('\\n')[0]).client + '\\n');
           const entry = 'const slow = (() => { let n = 0; for (let t = Date.now(); Date.now() - t < 300;) n++; return "done" })()';
           s.write(JSON.stringify({ type: 'submit', id: 1, text: entry }) + '\\n', () => process.kill(process.pid, 'SIGKILL'));
         });`;
-      const path = served.address.slice('unix:'.length);
-      const killed = spawn(process.execPath, ['-e', script, path, served.token], {
-        stdio: 'ignore',
-      });
-      const signal = await new Promise((resolve) =>
-        killed.on('exit', (_code, signal) => resolve(signal)),
-      );
-      assert.equal(signal, 'SIGKILL');
-      // Entries run in arrival order: this one runs after the killed client's entry, whole.
-      await stillServes(served, 'slow', "'done'");
-      await until(() => /client 1 detached/.test(served.stderr()));
-      assert.equal(served.child.exitCode, null);
-    } finally {
-      await stop(served);
-    }
-  });
+    const path = served.address.slice('unix:'.length);
+    const killed = spawn(process.execPath, ['-e', script, path, served.token], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    let said = '';
+    killed.stdout!.setEncoding('utf8').on('data', (d: string) => (said += d));
+    const signal = await new Promise((resolve) =>
+      killed.on('exit', (_code, signal) => resolve(signal)),
+    );
+    assert.equal(signal, 'SIGKILL');
+    // Entries run in arrival order: this one runs after the killed client's entry, whole.
+    await stillServes(served, 'slow', "'done'");
+    const killedClient = Number(said.trim());
+    assert.ok(killedClient > 0, `the killed client said its number: ${said}`);
+    await until(() => new RegExp(`client ${killedClient} detached`).test(served.stderr()));
+    assert.equal(served.child.exitCode, null);
+  } finally {
+  }
 });
 
 test('viv serve: SIGKILL of the server loses no entry a client was answered for', async () => {
@@ -333,26 +249,32 @@ test('viv serve: peers that misbehave are refused or dropped, and the image goes
         await peer.closed;
       });
 
-      await t('a flood of connections: past --max-waiting, refused at once', async () => {
-        const flood = [];
-        for (let i = 0; i < 4; i++) {
-          const peer = raw(served.address);
-          await peer.connected;
-          flood.push(peer);
-        }
-        const extra = raw(served.address);
-        const answer = await extra.message(0);
-        assert.match(
-          String(answer.reason),
-          /too many connections are waiting to authenticate \(4\)/,
-        );
-        await extra.closed;
-        // A client that had already shown its token is not among the waiting: it goes on.
-        assert.equal(await value(good, 'intact'), "'yes'");
-        // The flood is dropped at the hello timeout; then a new client gets in.
-        await Promise.all(flood.map((p) => p.closed));
-        await stillServes(served, 'intact', "'yes'");
-      });
+      await t(
+        'a flood of connections: past --max-waiting, the oldest silent one gives way',
+        async () => {
+          const flood = [];
+          for (let i = 0; i < 4; i++) {
+            const peer = raw(served.address);
+            await peer.connected;
+            flood.push(peer);
+          }
+          // Each connection past the limit drops the oldest that has not said hello...
+          const extra = raw(served.address);
+          const answer = await flood[0]!.message(0);
+          assert.match(
+            String(answer.reason),
+            /too many connections are waiting to authenticate \(4\); the oldest is dropped/,
+          );
+          await flood[0]!.closed;
+          // ...so a client that says hello gets in while the flood still waits.
+          await stillServes(served, 'intact', "'yes'");
+          assert.equal(flood[3]!.received.length, 0, 'the newer silent peers still wait');
+          // A client that had already shown its token is not among the waiting: it goes on.
+          assert.equal(await value(good, 'intact'), "'yes'");
+          // The rest are dropped at the hello timeout.
+          await Promise.all([...flood, extra].map((p) => p.closed));
+        },
+      );
 
       await t(
         'after the hello: a malformed line gets an error and the connection stays',
@@ -432,16 +354,6 @@ test('viv serve: peers that misbehave are refused or dropped, and the image goes
   });
 });
 
-/** A named step (for a readable failure). */
-async function t(name: string, body: () => Promise<void>): Promise<void> {
-  try {
-    await body();
-  } catch (error) {
-    (error as Error).message = `${name}: ${(error as Error).message}`;
-    throw error;
-  }
-}
-
 test('viv serve: the token file is 0600, and one others can read is refused by server and client', async () => {
   await withImage(async (image) => {
     const served = await serve(image);
@@ -472,7 +384,7 @@ test('viv serve --listen 127.0.0.1:0: loopback TCP on a free port; other address
     const served = await serve(image, ['--listen', '127.0.0.1:0']);
     try {
       assert.match(served.address, /^127\.0\.0\.1:[1-9]\d*$/);
-      assert.equal(readFileSync(`${image}.address`, 'utf8').trim(), served.address);
+      assert.equal(readFileSync(`${image}.address`, 'utf8').split('\n')[0], served.address);
       // viv attach finds address and token beside the image; with an address it needs the token.
       const attached = await run(
         ['attach', image, '--batch', '--json'],
@@ -622,6 +534,7 @@ test('viv serve holds the image lock while it serves; SIGINT saves the image and
       const second = await run(['serve', image], '');
       assert.equal(second.status, 2);
       assert.match(second.stderr, /is open in another Vivarium process \(pid \d+\)/);
+      assert.match(second.stderr, /it is being served: viv attach .*img\.json reaches it/);
       const other = await batch(['1'], [image]);
       assert.equal(other.status, 2);
       const a = await connect(served.address, served.token);

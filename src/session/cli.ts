@@ -18,7 +18,7 @@ import { existsSync } from 'node:fs';
 import { loadFile } from './code-io/load.ts';
 import { renderResult } from './render.ts';
 import type { Runner } from './guest/spawn.ts';
-import { listenFlag, prepareServe, serveUntil, SERVE_USAGE } from './serve/serve.ts';
+import { listenFlag, prepareServe, servedHint, serveUntil, SERVE_USAGE } from './serve/serve.ts';
 import type { Server } from './serve/server.ts';
 
 const USAGE = `usage: viv [IMAGE] [options]
@@ -182,6 +182,11 @@ export async function main(
     early?.cancel();
     await store?.close().catch(() => {});
     process.stderr.write(`viv: ${(error as Error).message}\n`);
+    // The process that holds it may be `viv serve`: then there is a way in.
+    if ((error as Error).name === 'ImageLockedError' && imagePath) {
+      const served = servedHint(resolve(imagePath));
+      if (served) process.stderr.write(`viv: ${served}\n`);
+    }
     return 2;
   }
   const printer: Printer = { print: (text) => process.stdout.write(text + '\n') };

@@ -45,11 +45,18 @@ export function readConnectionFile(path: string): Connection {
   }
   if (typeof data.ip !== 'string' || data.ip === '') throw problem('ip must be a string');
   if (typeof (data.key ?? '') !== 'string') throw problem('key must be a string');
+  const scheme = data.signature_scheme ?? 'hmac-sha256';
+  // Checked here, before the image opens: a kernel that cannot sign must not start.
+  if (scheme !== 'hmac-sha256' && (data.key ?? '') !== '') {
+    throw problem(
+      `signature_scheme ${JSON.stringify(scheme)} is not supported (only hmac-sha256 is)`,
+    );
+  }
   return {
     transport,
     ip: data.ip,
     key: (data.key as string | undefined) ?? '',
-    signature_scheme: (data.signature_scheme as string | undefined) ?? 'hmac-sha256',
+    signature_scheme: scheme as string,
     shell_port: data.shell_port as number,
     iopub_port: data.iopub_port as number,
     stdin_port: data.stdin_port as number,

@@ -9,6 +9,7 @@ import * as zmq from 'zeromq';
 import type { Connection } from './connection.ts';
 import { endpoint } from './connection.ts';
 import type { KernelBackend } from './backend.ts';
+import type { Result } from '../result.ts';
 import type { Header, Message } from './wire.ts';
 import { PROTOCOL_VERSION, Signer, WireError, decode, encode, header } from './wire.ts';
 import {
@@ -86,7 +87,19 @@ export class JupyterKernel {
     backend: KernelBackend,
     options: { parentPid?: number } = {},
   ): Promise<void> {
-    const kernel = new JupyterKernel(connection, backend);
+    let kernel: JupyterKernel;
+    try {
+      kernel = new JupyterKernel(connection, backend);
+    } catch (error) {
+      // The image is open: close it (and its runner), or the process would never end.
+      await backend.close();
+      throw error;
+    }
+    if (connection.key === '') {
+      log(
+        `the connection file has no key: messages are not signed, and anyone who can reach ${endpoint(connection, 'shell')} can run code in the image`,
+      );
+    }
     const sockets = [
       ['shell', kernel.#shell],
       ['control', kernel.#control],
@@ -226,6 +239,16 @@ export class JupyterKernel {
     }
   }
 
+  /** A cell's text as an entry; `:edit` would open an editor nobody sees from a notebook. */
+  #submit(text: string): Promise<Result> {
+    if (/^:edit(\s|$)/.test(text.trim())) {
+      const message =
+        ':edit opens a terminal editor, which a notebook has none of: put the definition in a cell (:history NAME shows its source), edit it there and run it';
+      return Promise.resolve({ ok: false, error: { name: 'EditError', message }, printed: [] });
+    }
+    return this.#backend.submit(text);
+  }
+
   async #execute(
     request: Message,
     reply: (content: Content) => Promise<void>,
@@ -242,7 +265,7 @@ export class JupyterKernel {
       await this.#publish(request.header, 'execute_input', { code, execution_count: count });
     }
     const text = cellText(code);
-    const output = text.trim() === '' ? {} : executeOutput(await this.#backend.submit(text));
+    const output = text.trim() === '' ? {} : executeOutput(await this.#submit(text));
     if (output.stdout && !silent) await this.#stream('out', output.stdout, request.header);
     if (output.value !== undefined && !silent) {
       await this.#publish(request.header, 'execute_result', {

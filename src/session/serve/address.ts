@@ -9,6 +9,7 @@ import { existsSync, lstatSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { isIP } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isProcessAlive, OWN_START, processStat } from '../store/process-info.ts';
 
 export type Address = { kind: 'unix'; path: string } | { kind: 'tcp'; host: string; port: number };
 
@@ -46,7 +47,11 @@ export function parseListen(spec: string, anywhere: boolean): Address {
 
 /** `unix:PATH`, an absolute path (a socket), `HOST:PORT` or `[V6]:PORT`. */
 export function parseAddress(text: string): Address {
-  if (text.startsWith('unix:')) return { kind: 'unix', path: text.slice('unix:'.length) };
+  if (text.startsWith('unix:')) {
+    const path = text.slice('unix:'.length);
+    if (!path) throw new AddressError(`"${text}" names no socket: give unix:PATH`);
+    return { kind: 'unix', path };
+  }
   if (text.startsWith('/')) return { kind: 'unix', path: text };
   const match = /^(?:tcp:)?(?:\[([^\]]+)\]|([^:\s]*)):(\d+)$/.exec(text);
   if (!match) {
@@ -84,7 +89,10 @@ export function writeAddressFile(image: string, address: Address): void {
   const temp = `${file}.${process.pid}.tmp`;
   rmSync(temp, { force: true });
   // O_EXCL: never through a link someone left at the temporary name.
-  writeFileSync(temp, formatAddress(address) + '\n', { mode: 0o600, flag: 'wx' });
+  // The second line names the server (pid and start time): an attach can tell a file left by a
+  // server that was killed from a live one, and not send the token to whatever took its port.
+  const server = `${process.pid}${OWN_START ? ` ${OWN_START}` : ''}`;
+  writeFileSync(temp, `${formatAddress(address)}\n${server}\n`, { mode: 0o600, flag: 'wx' });
   renameSync(temp, file);
 }
 
@@ -163,5 +171,22 @@ export function resolveTarget(
       `${target} is not being served: there is no ${file} (start it with: viv serve ${target})`,
     );
   }
-  return { address: parseAddress(text), tokenFile: tokenFile ?? `${target}.token`, image: target };
+  const [line = '', server = ''] = text.split('\n');
+  const [pid, start] = server.trim().split(' ');
+  if (pid && /^\d+$/.test(pid)) {
+    const stat = processStat(Number(pid));
+    const alive = stat
+      ? stat.state !== 'Z' && (!start || stat.start === start)
+      : isProcessAlive(Number(pid));
+    if (!alive) {
+      throw new AddressError(
+        `${target} is not being served: the server that wrote ${file} (pid ${pid}) is gone, killed before it could remove it (start it again with: viv serve ${target})`,
+      );
+    }
+  }
+  return {
+    address: parseAddress(line.trim()),
+    tokenFile: tokenFile ?? `${target}.token`,
+    image: target,
+  };
 }

@@ -13,6 +13,8 @@ import type { Progress } from '../../shared/types.ts';
 import type { Outcome } from '../guest/guest.ts';
 import type { SessionPort } from '../port.ts';
 import type { Result } from '../result.ts';
+import { editText } from '../code-io/edit.ts';
+import { fileNames } from '../code-io/names.ts';
 import { checkOwnFile, formatAddress, parseAddress } from './address.ts';
 import type { Address } from './address.ts';
 import { LineSplitter, WIRE_VERSION, frame, REMOTE_OPS } from './protocol.ts';
@@ -225,6 +227,8 @@ export class RemoteSession extends EventEmitter<RemoteEvents> implements Session
     if (text.trim() !== '' && this.history[this.history.length - 1] !== text) {
       this.history.push(text);
     }
+    const edit = /^:edit(?:\s+([\s\S]*))?$/.exec(text.trim());
+    if (edit) return this.#edit((edit[1] ?? '').trim());
     const answer = await this.#call({ type: 'submit', id: ++this.#nextId, text });
     if (answer?.type === 'error') {
       return { ok: false, error: { name: 'ProtocolError', message: answer.reason }, printed: [] };
@@ -232,6 +236,30 @@ export class RemoteSession extends EventEmitter<RemoteEvents> implements Session
     if (answer?.type !== 'result') return this.#disconnected();
     if (answer.detach) this.#quit = true;
     return answer.result;
+  }
+
+  /**
+   * `:edit NAME` on an attached terminal: the editor runs here, on the client's machine and
+   * terminal, on the source the server holds; the edited text goes back as one entry.
+   */
+  async #edit(name: string): Promise<Result> {
+    const fail = (error: string, message: string): Result => ({
+      ok: false,
+      error: { name: error, message },
+      printed: [],
+    });
+    if (!name) return fail('UsageError', 'usage: :edit NAME');
+    const asked = await this.request({ op: 'history', name });
+    if (asked.kind !== 'reply') return this.#disconnected();
+    const info = asked.reply;
+    if (!info.ok) return fail(info.error.name, info.error.message);
+    const source = info.versions[info.current - 1]?.source ?? '';
+    const edited = await editText(source + '\n', fileNames([name]).get(name)!);
+    if ('error' in edited) return fail('EditError', edited.error);
+    if (edited.text.trim() === source.trim()) {
+      return { ok: true, value: `no change: ${name} stays at v${info.current}`, printed: [] };
+    }
+    return this.submit(edited.text);
   }
 
   /** A query op (defs, history, ps, frame, complete, inspect); others are refused. */

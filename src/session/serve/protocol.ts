@@ -20,6 +20,12 @@ export const HELLO_TIMEOUT_MS = 10_000;
 export const MAX_WAITING = 16;
 /** Output queued to a client that does not read it; past this the client is dropped. */
 export const MAX_BACKLOG_BYTES = 8 * 1024 * 1024;
+/**
+ * Output queued to a client past which what processes print is skipped for it (and counted; it is
+ * told how much once it has caught up): a process that prints faster than a client reads slows
+ * nobody and drops nobody. Answers are never skipped.
+ */
+export const MAX_PRINT_BACKLOG_BYTES = 1024 * 1024;
 
 /**
  * The query ops a remote client may ask: they read the image and change nothing. The others of
@@ -88,7 +94,7 @@ export const WIRE: { from: 'client' | 'server'; shape: string; doc: string }[] =
   {
     from: 'server',
     shape: '{"type": "refused", "vivarium": 1, "reason"}',
-    doc: 'No token, a wrong one, another version, a malformed or oversized hello, too many waiting: then the connection is closed.',
+    doc: 'No token, a wrong one, another version, a malformed or oversized hello, the oldest of too many waiting: then the connection is closed.',
   },
   {
     from: 'client',

@@ -2,7 +2,8 @@
 // and the token made before the image opens (a bad flag costs nothing); the socket opens once
 // the image is open, and closes, telling every client, before the final save.
 import type { Engine } from '../engine/engine.ts';
-import { AddressError, defaultSocket, formatAddress, parseListen } from './address.ts';
+import { existsSync } from 'node:fs';
+import { AddressError, addressFile, defaultSocket, formatAddress, parseListen } from './address.ts';
 import type { Address } from './address.ts';
 import { Server } from './server.ts';
 import { ensureToken, tokenPath } from './token.ts';
@@ -62,4 +63,10 @@ export async function serveUntil(
   await stopped;
   await server.close('the image is being saved and closed');
   return 0;
+}
+
+/** When `image` is being served (its address file is there): how to reach it instead. */
+export function servedHint(image: string): string | undefined {
+  if (!existsSync(addressFile(image))) return undefined;
+  return `it is being served: viv attach ${image} reaches it (the REPL, or --batch)`;
 }

@@ -7,7 +7,7 @@
 import { createServer } from 'node:net';
 import type { Server as NetServer, Socket } from 'node:net';
 import { chmodSync } from 'node:fs';
-import { basename } from 'node:path';
+import { basename, isAbsolute } from 'node:path';
 import type { Engine } from '../engine/engine.ts';
 import type { Result } from '../result.ts';
 import type { Progress } from '../../shared/types.ts';
@@ -19,6 +19,7 @@ import {
   HELLO_TIMEOUT_MS,
   LineSplitter,
   MAX_BACKLOG_BYTES,
+  MAX_PRINT_BACKLOG_BYTES,
   MAX_FRAME_BYTES,
   MAX_HELLO_BYTES,
   MAX_WAITING,
@@ -49,6 +50,8 @@ interface Peer {
   splitter: LineSplitter;
   timer?: NodeJS.Timeout;
   gone: boolean;
+  /** Bytes of printed output skipped while the client was behind (told once it catches up). */
+  skipped?: number;
 }
 
 export class Server {
@@ -96,7 +99,19 @@ export class Server {
 
   /** What a process or a timer printed: to every client. */
   print(stream: 'out' | 'err', text: string): void {
-    this.#broadcast({ type: 'print', stream, text });
+    for (const peer of this.#peers) {
+      if (peer.client === undefined || peer.gone) continue;
+      if (peer.socket.writableLength > MAX_PRINT_BACKLOG_BYTES) {
+        peer.skipped = (peer.skipped ?? 0) + Buffer.byteLength(text);
+        continue;
+      }
+      if (peer.skipped) {
+        const text = `${peer.skipped} bytes of what processes printed were skipped: this client read more slowly than they printed`;
+        this.#send(peer, { type: 'notice', text });
+        peer.skipped = 0;
+      }
+      this.#send(peer, { type: 'print', stream, text });
+    }
   }
 
   /** A process event or a revival: to every client. */
@@ -130,11 +145,16 @@ export class Server {
     if (this.#closing) return void socket.destroy();
     const max = this.options.maxWaiting ?? MAX_WAITING;
     if (this.#waiting >= max) {
-      this.options.log(`refused a connection: ${max} connections are already waiting to say hello`);
-      const reason = `too many connections are waiting to authenticate (${max}); try again`;
-      socket.end(frame({ type: 'refused', vivarium: WIRE_VERSION, reason }));
-      setTimeout(() => socket.destroy(), 1000).unref();
-      return;
+      // The oldest peer that has not said hello gives way: a client says hello as it connects,
+      // so a flood of silent connections cannot keep it out until their hello timeout.
+      for (const old of this.#peers) {
+        if (old.client !== undefined) continue;
+        this.#refuse(
+          old,
+          `too many connections are waiting to authenticate (${max}); the oldest is dropped`,
+        );
+        break;
+      }
     }
     this.#waiting++;
     this.#peers.add(peer);
@@ -268,6 +288,11 @@ export class Server {
       });
       return;
     }
+    const refusal = servedRefusal(text);
+    if (refusal) {
+      const result: Result = { ok: false, error: refusal, printed: [] };
+      return this.#send(peer, { type: 'result', id, result, state: this.#state() });
+    }
     let result: Result;
     try {
       // The engine's lock: this entry runs after every entry that arrived before it.
@@ -373,13 +398,50 @@ export class Server {
   }
 }
 
+/**
+ * The commands a client may not run as typed on a served image: `:edit` would open an editor on
+ * the server's terminal (`viv attach` runs it on the client's: see RemoteSession.submit), `:save
+ * PATH` would move the image away from its socket, token and lock, and a relative path would be
+ * taken from the server's directory, not the client's.
+ */
+export function servedRefusal(text: string): { name: string; message: string } | undefined {
+  const match = /^:(edit|save|export|dump|load|import)(?:\s+([\s\S]*))?$/.exec(asCommand(text));
+  if (!match) return undefined;
+  const [, command, rest = ''] = match;
+  const args = rest.trim();
+  if (command === 'edit') {
+    return {
+      name: 'EditError',
+      message:
+        ':edit opens an editor where the command runs, and a served image has no terminal: viv attach runs it on your machine; over the wire, send the edited definition as an entry',
+    };
+  }
+  if (command === 'save') {
+    return args === ''
+      ? undefined
+      : {
+          name: 'SaveError',
+          message: `a served image is saved where it is (:save with no path); :save ${args} would move it away from its socket and token. To copy it: viv export, or cp the image after :save`,
+        };
+  }
+  // The path is the last word of :dump EXPR FILE, the only word of the others.
+  const path = command === 'dump' ? (/\S+$/.exec(args)?.[0] ?? '') : args;
+  if (path === '' || isAbsolute(path)) return undefined;
+  return {
+    name: 'UsageError',
+    message: `:${command} ${path}: a served image takes paths on the machine where it runs, from its own directory (${process.cwd()}), not yours; give an absolute path`,
+  };
+}
+
 /** `:quit`, `:quit!` and `.exit` detach a client: they do not end the served image. */
 function isDetach(text: string): boolean {
-  let command = text.trim();
-  if (isDotCommand(command)) {
-    const dot = dotCommand(command);
-    if ('message' in dot) return false;
-    command = dot.command;
-  }
-  return /^:quit!?$/.test(command);
+  return /^:quit!?$/.test(asCommand(text));
+}
+
+/** An entry as the `:command` it is (a `.command` of Node's REPL is one too). */
+function asCommand(text: string): string {
+  const command = text.trim();
+  if (!isDotCommand(command)) return command;
+  const dot = dotCommand(command);
+  return 'message' in dot ? '' : dot.command;
 }

@@ -3,7 +3,7 @@
 // after, so an attached terminal can reconnect after the server restarts. As ssh does with a
 // private key, a token file that its group or others can read is refused, by server and client.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { closeSync, fstatSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { constants } from 'node:fs';
 
 export class TokenError extends Error {
@@ -34,9 +34,13 @@ export function ensureToken(path: string): string {
   }
   try {
     writeSync(fd, token + '\n');
-  } finally {
+  } catch (error) {
+    // A full disk: no empty token file is left behind to be refused on the next serve.
     closeSync(fd);
+    rmSync(path, { force: true });
+    throw new TokenError(`cannot write the token file ${path}: ${(error as Error).message}`);
   }
+  closeSync(fd);
   return token;
 }
 
@@ -44,14 +48,25 @@ export function ensureToken(path: string): string {
 export function readToken(path: string): string {
   let fd: number;
   try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+    // O_NONBLOCK: a FIFO put there opens at once (and is refused below) instead of hanging.
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new TokenError(`no token file ${path}`);
+    if (code === 'ELOOP') {
+      throw new TokenError(
+        `the token file ${path} is a symbolic link; it must be a file of its own (remove it and serve again to make one)`,
+      );
+    }
     throw new TokenError(`cannot read the token file ${path}: ${(error as Error).message}`);
   }
   try {
     const stat = fstatSync(fd);
+    if (!stat.isFile()) {
+      throw new TokenError(
+        `the token file ${path} is not a regular file; remove it and serve again to make one`,
+      );
+    }
     if ((stat.mode & 0o077) !== 0) {
       const mode = (stat.mode & 0o777).toString(8).padStart(4, '0');
       throw new TokenError(
