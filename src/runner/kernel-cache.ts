@@ -6,10 +6,10 @@
 // entry or a damaged one. The cache is only a
 // shortcut: any failure to read or write it falls back to stripping, and V8 checks (and may
 // reject) the code cache itself.
-import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { getCompileCacheDir, stripTypeScriptTypes } from 'node:module';
 import { join } from 'node:path';
+import { readSealed, sha256 as hash, writeQuietly, writeSealed } from '../shared/sealed-file.ts';
 
 export interface KernelSource {
   code: string;
@@ -33,49 +33,19 @@ export function kernelSource(path: string, dir = kernelCacheDir()): KernelSource
   const codeFile = join(dir, `${key}.js`);
   // V8's code cache depends on V8's version and flags: one per Node version.
   const dataFile = join(dir, `${key}-${process.version}-${process.arch}.v8`);
-  let code = readChecked(codeFile);
+  let code = readSealed(codeFile);
   if (code === undefined) {
     code = strip(source);
-    write(dir, codeFile, code + SEAL + hash(code));
+    writeSealed(dir, codeFile, code);
   }
   try {
     const data = readFileSync(dataFile);
     return { code, cachedData: new Uint8Array(data).buffer };
   } catch {
-    return { code, keep: (data) => write(dir, dataFile, Buffer.from(data)) };
+    return { code, keep: (data) => writeQuietly(dir, dataFile, Buffer.from(data)) };
   }
-}
-
-/** Ends a cached file: the hash of what precedes it (after the last line: no line moves). */
-const SEAL = '\n//# viv-sha256=';
-
-const hash = (text: string) => createHash('sha256').update(text).digest('hex');
-
-/** A cached stripped source, if it is there and whole (its seal matches). */
-function readChecked(file: string): string | undefined {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
-  }
-  const at = text.lastIndexOf(SEAL);
-  if (at < 0) return undefined;
-  const code = text.slice(0, at);
-  return text.slice(at + SEAL.length) === hash(code) ? code : undefined;
 }
 
 function strip(source: string): string {
   return stripTypeScriptTypes(source);
-}
-
-function write(dir: string, file: string, data: string | Buffer): void {
-  try {
-    mkdirSync(dir, { recursive: true });
-    const temp = `${file}.${process.pid}.tmp`;
-    writeFileSync(temp, data);
-    renameSync(temp, file);
-  } catch {
-    // A read-only or full disk: the next start strips again.
-  }
 }

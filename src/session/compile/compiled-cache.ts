@@ -5,16 +5,13 @@
 // compiler (its own files, the versions of acorn, magic-string and Node), so a changed compiler
 // never serves an old script. Entries are written to a temporary file and renamed, and sealed
 // with their hash; a missing, damaged or unwritable entry just means compiling.
-import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire, getCompileCacheDir } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { analyze } from './analyze.ts';
 import { rewrite } from './rewrite.ts';
-
-const SEAL = '\n//# viv-sha256=';
-const hash = (text: string) => createHash('sha256').update(text).digest('hex');
+import { readSealed, sha256 as hash, writeSealed } from '../../shared/sealed-file.ts';
 
 let fingerprint: string | undefined;
 
@@ -49,17 +46,10 @@ export function compileForRestore(
     dir,
     `${hash(`${compilerFingerprint()}\0${sourceName}\0${source}`).slice(0, 40)}.js`,
   );
-  const cached = readChecked(file);
+  const cached = readSealed(file);
   if (cached !== undefined) return cached;
   const script = compile(source, sourceName);
-  try {
-    mkdirSync(dir, { recursive: true });
-    const temp = `${file}.${process.pid}.tmp`;
-    writeFileSync(temp, script + SEAL + hash(script));
-    renameSync(temp, file);
-  } catch {
-    // A read-only or full disk: compiled again next time.
-  }
+  writeSealed(dir, file, script);
   return script;
 }
 
@@ -71,17 +61,4 @@ export function compiledCacheDir(): string | undefined {
 
 function compile(source: string, sourceName: string): string {
   return rewrite(analyze(source), { sourceName }).code;
-}
-
-function readChecked(file: string): string | undefined {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
-  }
-  const at = text.lastIndexOf(SEAL);
-  if (at < 0) return undefined;
-  const script = text.slice(0, at);
-  return text.slice(at + SEAL.length) === hash(script) ? script : undefined;
 }

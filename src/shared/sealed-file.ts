@@ -1,0 +1,42 @@
+// Files of the start-up caches (the runner's stripped kernel, the session's compiled versions):
+// written to a temporary file and renamed into place, and sealed with the hash of their text, so
+// a reader never uses half a file or a damaged one. Only a shortcut: any failure to read or write
+// one means doing the work again.
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+
+/** Ends a sealed file: the hash of what precedes it (after the last line: no line moves). */
+const SEAL = '\n//# viv-sha256=';
+
+export const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/** The text of a sealed file, if it is there and whole (its seal matches). */
+export function readSealed(file: string): string | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const at = text.lastIndexOf(SEAL);
+  if (at < 0) return undefined;
+  const body = text.slice(0, at);
+  return text.slice(at + SEAL.length) === sha256(body) ? body : undefined;
+}
+
+/** Writes `text` sealed (see readSealed). */
+export function writeSealed(dir: string, file: string, text: string): void {
+  writeQuietly(dir, file, text + SEAL + sha256(text));
+}
+
+/** Writes through a temporary file and a rename; a read-only or full disk is no error. */
+export function writeQuietly(dir: string, file: string, data: string | Buffer): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+    const temp = `${file}.${process.pid}.tmp`;
+    writeFileSync(temp, data);
+    renameSync(temp, file);
+  } catch {
+    // Done again next time.
+  }
+}
