@@ -578,3 +578,30 @@ test('an outcome that cannot be journaled rolls the entry back and refuses entri
     await engine.close();
   }
 });
+
+test('a stopped entry that leaves the image unsaveable does not lock the session out: entries run, and fix it', async () => {
+  await withImage(async (image) => {
+    const r = await batch(
+      [
+        // An inline step cannot be saved; the entry after it is stopped by its bound.
+        "spawn('p', { every: 50, state: { n: 0 }, step: (s: any) => { s.n++ } })",
+        'await new Promise(() => {})',
+        '1 + 1',
+        ':forget p',
+        'const z = 3',
+      ],
+      ['--image', image, '--timeout', '1000'],
+    );
+    const [, stopped, two, forgot, z] = r.results;
+    assert.equal(stopped!.ok, false);
+    assert.match(stopped!.warning!, /Entries still run, since only an entry can fix that/);
+    assert.deepEqual([two!.ok, two!.value], [true, '2'], 'not refused with a JournalError');
+    assert.match(two!.warning!, /the image still cannot be saved/);
+    assert.equal(forgot!.ok, true);
+    assert.match(forgot!.warning!, /the image is saved again/);
+    assert.equal(z!.ok, true);
+    assert.equal(z!.warning, undefined);
+    const reopened = await batch(['z + 1'], ['--image', image]);
+    assert.deepEqual(values(reopened), ['4']);
+  });
+});

@@ -13,7 +13,7 @@ import type { AnalyzedEntry } from '../compile/analyze.ts';
 import { ChildGuest } from '../guest/child-guest.ts';
 import type { GuestConnection, Outcome } from '../guest/guest.ts';
 import type { Result } from '../result.ts';
-import { takeSnapshot, SnapshotGuestDied } from './image-io.ts';
+import { takeSnapshot, SnapshotFailed, SnapshotGuestDied } from './image-io.ts';
 import { Exclusive } from './exclusive.ts';
 import { EntryCompiler } from './compiler.ts';
 import { runJournaled } from './journaled.ts';
@@ -220,7 +220,9 @@ export class Engine implements JournalHost, RebuildHost, EventsHost {
     this.entry = entry;
     const names = compiled.analysis.declarations.map((d) => d.name);
     const operation: Operation = { op: 'entry', source };
-    return this.#journaled(operation, compiled.request, names, !!options.quiet);
+    const unsaveable = !!this.#diverged && this.#fixable;
+    const result = await this.#journaled(operation, compiled.request, names, !!options.quiet);
+    return unsaveable ? this.#retrySave(result) : result;
   }
 
   /** `:install NAME[@VERSION]`: the package installed, bundled and entered as its module. */
@@ -242,7 +244,9 @@ export class Engine implements JournalHost, RebuildHost, EventsHost {
         operation.op === 'rollback'
           ? ({ op: 'rollback', name: operation.name, version: operation.version, entry } as const)
           : ({ op: 'control', action: operation.action, name: operation.name, entry } as const);
-      return this.#journaled(operation, request, [operation.name], false);
+      const unsaveable = !!this.#diverged && this.#fixable;
+      const result = await this.#journaled(operation, request, [operation.name], false);
+      return unsaveable ? this.#retrySave(result) : result;
     });
   }
 
@@ -291,23 +295,41 @@ export class Engine implements JournalHost, RebuildHost, EventsHost {
 
   /** Why the journal cannot rebuild what the session shows (until a save succeeds). */
   #diverged: string | undefined;
+  /** The divergence is an image that cannot be saved: entries run (one may fix it), see below. */
+  #fixable = false;
 
-  diverge(reason: string): void {
+  diverge(reason: string, fixable = false): void {
     this.#diverged = reason;
+    this.#fixable = fixable;
   }
 
-  async saveNow(): Promise<string | undefined> {
+  async saveNow(): Promise<{ message: string; unsaveable: boolean } | undefined> {
     try {
       await this.save();
       return undefined;
     } catch (error) {
-      return (error as Error).message;
+      const unsaveable = error instanceof SnapshotFailed && error.unsaveable;
+      return { message: (error as Error).message, unsaveable };
     }
+  }
+
+  /**
+   * After an operation that ran while the image could not be saved (a stopped entry left it
+   * unsaveable: an inline process step, a Proxy), the save is tried again: refusing entries then
+   * would leave no way to fix it. The result says whether the image is crash-safe again.
+   */
+  async #retrySave(result: Result): Promise<Result> {
+    if (!this.#diverged || !this.#fixable) return result;
+    const unsaved = await this.saveNow();
+    const note = unsaved
+      ? `the image still cannot be saved (${unsaved.message}); a crash now would lose what the stopped entry changed inside existing objects`
+      : 'the image is saved again: everything shown is crash-safe';
+    return { ...result, warning: result.warning ? `${result.warning}; ${note}` : note };
   }
 
   /** Operations are refused while the journal cannot rebuild the session (see journaled.ts). */
   #refusal(): Result | undefined {
-    if (!this.#diverged) return undefined;
+    if (!this.#diverged || this.#fixable) return undefined;
     return {
       ok: false,
       error: {

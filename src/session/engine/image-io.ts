@@ -9,6 +9,8 @@ import { compileForRestore } from '../compile/compiled-cache.ts';
 
 export class SnapshotFailed extends Error {
   override name = 'SnapshotError';
+  /** The image holds something that cannot be saved (an entry can fix it), not a stopped save. */
+  unsaveable = false;
 }
 
 /** The guest died while taking a snapshot (out of memory, most likely). */
@@ -32,7 +34,11 @@ export async function takeSnapshot(
   const outcome = await guest.request({ op: 'snapshot', history });
   if (outcome.kind === 'died') throw new SnapshotGuestDied(outcome.reason);
   if (outcome.kind !== 'reply') throw new SnapshotFailed(`the snapshot was stopped`);
-  if (!outcome.reply.ok) throw new SnapshotFailed(outcome.reply.error.message);
+  if (!outcome.reply.ok) {
+    const failed = new SnapshotFailed(outcome.reply.error.message);
+    failed.unsaveable = true;
+    throw failed;
+  }
   return outcome.reply.payload;
 }
 

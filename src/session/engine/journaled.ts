@@ -35,9 +35,10 @@ export interface JournalHost {
   /** The reply (or stop, or death) as the person reads it. */
   toResult(outcome: Outcome<'eval'>, source: string): Promise<Result>;
   /** The journal no longer rebuilds what the session shows: refuse operations until a save. */
-  diverge(reason: string): void;
+  /** `fixable`: the image holds something unsaveable, which only an entry can change. */
+  diverge(reason: string, fixable?: boolean): void;
   /** Saves a snapshot now (after an operation that cannot be replayed); why not, if it failed. */
-  saveNow(): Promise<string | undefined>;
+  saveNow(): Promise<{ message: string; unsaveable: boolean } | undefined>;
 }
 
 /**
@@ -93,12 +94,15 @@ export async function runJournaled(
     });
     // How far it got cannot be replayed: whatever it changed inside existing objects is kept by
     // a snapshot, taken now.
-    const unsaved = failure ? failure.message : await host.saveNow();
+    const unsaved = failure
+      ? { message: failure.message, unsaveable: false }
+      : await host.saveNow();
     if (unsaved) {
-      host.diverge(
-        `entry ${entry} was stopped, and the image could not be saved after it (${unsaved})`,
-      );
-      result.warning = `the image could not be saved after this entry was stopped (${unsaved}); until it is, entries are refused (changes the stopped entry made inside existing objects could not be rebuilt after a crash)`;
+      const why = `entry ${entry} was stopped, and the image could not be saved after it (${unsaved.message})`;
+      host.diverge(why, unsaved.unsaveable);
+      result.warning = unsaved.unsaveable
+        ? `the image could not be saved after this entry was stopped (${unsaved.message}). Entries still run, since only an entry can fix that, and the image is saved after each one until it works; until then a crash would lose the changes the stopped entry made inside existing objects`
+        : `the image could not be saved after this entry was stopped (${unsaved.message}); until it is, entries are refused (changes the stopped entry made inside existing objects could not be rebuilt after a crash)`;
     }
     return result;
   }
