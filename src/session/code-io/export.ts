@@ -79,16 +79,23 @@ export async function exportCode(engine: Engine, dir: string): Promise<ExportRep
     })),
   );
   texts.set(MANIFEST, manifestText(entries, packages));
+  const kept = new Set(files.values());
+  const removed = [...new Set(previous?.definitions.map((d) => d.file) ?? [])].filter(
+    (file) => !kept.has(file) && CODE_FILE.test(file),
+  );
+  // On a case-insensitive file system (macOS, Windows) a stale `point.ts` is the same file as a
+  // new `Point.ts`: it goes first, or removing it afterwards would remove the new file.
+  const folded = new Set([...texts.keys()].map((file) => file.toLowerCase()));
+  const clashing = removed.filter((file) => folded.has(file.toLowerCase()));
+  for (const file of clashing) rmSync(join(dir, file), { force: true });
   const written = [...texts].filter(([file, text]) => readOrNone(join(dir, file)) !== text);
   writeAll(
     dir,
     written.map(([file, text]) => ({ file, text })),
   );
-  const kept = new Set(files.values());
-  const removed = [...new Set(previous?.definitions.map((d) => d.file) ?? [])].filter(
-    (file) => !kept.has(file) && CODE_FILE.test(file),
-  );
-  for (const file of removed) rmSync(join(dir, file), { force: true });
+  for (const file of removed) {
+    if (!clashing.includes(file)) rmSync(join(dir, file), { force: true });
+  }
   return {
     dir,
     files: ordered.map((g) => files.get(g.name)!),
