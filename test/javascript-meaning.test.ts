@@ -245,6 +245,15 @@ const meaning: MeaningCase[] = [
     probe: `[St.self === St, St.arrow() === St, seen === St, St.put(3), St.v]`,
   },
   {
+    name: 'a direct eval in a static method sees the static privates, and only on its own class (test262)',
+    entries: [
+      `class Ev { static #count = 44; static get #label() { return 'ev' } static #twice() { return this.#count * 2 }
+  static peek(expr) { try { return eval(expr) } catch (e) { return e.constructor.name } } }
+class Other { static #count = 1 }`,
+    ],
+    probe: `[Ev.peek('this.#count'), Ev.peek('this.#label'), Ev.peek('this.#twice()'), Ev.peek('#count in this'), Ev.peek('this.#count = 45; eval("this.#count")'), Ev.peek.call(Other, 'this.#count'), Ev.peek('this.#nope')]`,
+  },
+  {
     name: 'a var is undefined, not missing, before its declaration in the entry (test262)',
     entries: [`var seenFirst = [typeof hoisted, hoisted]\nvar hoisted = 2`],
     probe: `[seenFirst, hoisted]`,

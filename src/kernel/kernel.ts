@@ -48,8 +48,13 @@ function send(notice: GuestNotice): void {
 }
 
 /** Called once by the runner with its capabilities, before any request. */
-export function boot(notifyHost: Notify, hostNow: () => number): void {
+export function boot(
+  notifyHost: Notify,
+  hostNow: () => number,
+  rewriteEval?: (text: string, names: string) => string,
+): void {
   notify = notifyHost;
+  staging.rewriteEval = rewriteEval;
   installDeterminism(hostNow, now() - hostNow());
   hideSlots();
   installProxyWatch();

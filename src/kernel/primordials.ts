@@ -40,6 +40,8 @@ export const SyntaxError = safeConstructor(g.SyntaxError);
 export const RegExp = safeConstructor(g.RegExp);
 /** The original Date (determinism.ts installs the recorded clock in its place). */
 export const RealDate = g.Date;
+/** The built-in `eval`: a call `eval(...)` is a direct eval only while the name still means it. */
+export const intrinsicEval = g.eval;
 export const Date = safeConstructor(g.Date);
 export const ArrayBuffer = safeConstructor(g.ArrayBuffer);
 export const SharedArrayBuffer =

@@ -1,7 +1,9 @@
 // Loads the kernel (src/kernel, TypeScript stripped by Node position for position, so stack frames
 // point at the real lines) as modules into a context of the isolate, and boots it with the two
-// capabilities the runner hands in: `notify(json)` and `now()`.
+// capabilities the runner hands in: `notify(json)`, `now()` and `rewriteEval(text, names)`.
 import ivm from 'isolated-vm';
+import { createRequire } from 'node:module';
+import type * as RewriteClass from '../session/compile/rewrite-class.ts';
 import { kernelSource } from './kernel-cache.ts';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +16,22 @@ export interface LoadedKernel {
 }
 
 /** Sources by path: a process that starts several isolates (tests) reads and strips each once. */
+/**
+ * The third capability: a direct eval's text inside a class body with static privates, routed as
+ * the compiler routes the body (see rewrite-class.ts). The compiler is loaded on first use only.
+ */
+function rewriteEval(text: string, names: string): string {
+  try {
+    rewriter ??= (require('../session/compile/rewrite-class.ts') as typeof RewriteClass)
+      .rewriteEvalText;
+    return rewriter(text, JSON.parse(names) as string[]);
+  } catch {
+    return text;
+  }
+}
+const require = createRequire(import.meta.url);
+let rewriter: typeof RewriteClass.rewriteEvalText | undefined;
+
 const sources = new Map<string, ReturnType<typeof kernelSource>>();
 
 export function loadKernel(
@@ -55,8 +73,12 @@ export function loadKernel(
   root.evaluateSync();
   const namespace = root.namespace;
   const boot = namespace.getSync('boot', { reference: true }) as ivm.Reference<
-    (notify: unknown, now: unknown) => void
+    (notify: unknown, now: unknown, rewriteEval: unknown) => void
   >;
-  boot.applySync(undefined, [new ivm.Callback(notify), new ivm.Callback(now)]);
+  boot.applySync(undefined, [
+    new ivm.Callback(notify),
+    new ivm.Callback(now),
+    new ivm.Callback(rewriteEval),
+  ]);
   return { handle: namespace.getSync('handle', { reference: true }) as LoadedKernel['handle'] };
 }

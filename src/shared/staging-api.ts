@@ -54,6 +54,8 @@ export interface StagingApi {
   carryStatic(impl: Function, name: string, init: () => unknown): unknown;
   /** Maps a stable class to its installed version (where its static private members live). */
   sh(value: unknown): unknown;
+  /** A direct eval's text inside a class body with static privates, routed like the body. */
+  evalText(callee: unknown, text: unknown, names: string[]): unknown;
   /** Maps a class version to its stable class: `this` in static initialisers and private statics. */
   st(value: unknown): unknown;
   /** `super.key = value` where `this` is a class version: the stable class is the receiver. */

@@ -42,6 +42,8 @@ import {
   getPrototypeOf,
   globalObject,
   hasOwn,
+  intrinsicEval,
+  json,
   setPrototypeOf,
 } from '../primordials.ts';
 import { $every, $filter, $flatMap, $map, $push } from '../primordials-methods.ts';
@@ -429,6 +431,19 @@ export class Staging implements StampState {
   sh(value: unknown): unknown {
     const cell = cellOfStub(value);
     return cell ? cell.impl : value;
+  }
+
+  /** The runner's `rewriteEvalText` (see `evalText`), handed to `boot`. */
+  rewriteEval: ((text: string, names: string) => string) | undefined;
+
+  /**
+   * The text of a direct `eval(text)` inside a class body with static privates `names`, routed
+   * through `sh` as the body's own code is. Anything but a string given to the built-in `eval` is
+   * returned as it is (`eval` then returns it, or it is not a direct eval at all).
+   */
+  evalText(callee: unknown, text: unknown, names: string[]): unknown {
+    if (callee !== intrinsicEval || typeof text !== 'string' || !this.rewriteEval) return text;
+    return this.rewriteEval(text, json.stringify(names));
   }
 
   /**

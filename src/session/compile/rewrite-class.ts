@@ -10,8 +10,8 @@
 // "stampable": the kernel can run their constructor in a stamp mode that only installs this
 // version's private fields (carrying values over by name from an older version) on an existing
 // instance, without running any user initialiser or constructor code.
-import type MagicString from 'magic-string';
-import type * as acorn from 'acorn';
+import MagicString from 'magic-string';
+import * as acorn from 'acorn';
 import type { ClassMeta } from '../../shared/types.ts';
 
 export type { ClassMeta };
@@ -60,7 +60,10 @@ export function rewriteClass(
       carryStaticPrivate(s, member);
     }
   }
-  if (meta.staticPrivates.length > 0) routeStaticPrivates(s, body, new Set(meta.staticPrivates));
+  if (meta.staticPrivates.length > 0) {
+    routeStaticPrivates(s, body, new Set(meta.staticPrivates));
+    routeDirectEvals(s, body, meta.staticPrivates);
+  }
 
   if (meta.stampable) {
     const derived = !!placement.superClass;
@@ -243,6 +246,65 @@ function routeStaticPrivates(s: MagicString, body: acorn.ClassBody, names: Set<s
     }
   };
   visit(body.body);
+}
+
+/**
+ * A direct `eval(text)` in a body with static privates sees them too (`eval('this.#count')` in a
+ * static method), and its text must be routed like the body's own: `eval(A)` becomes
+ * `eval(__viv.evalText(eval, A, NAMES))`, which (when `eval` is still the built-in and A a string)
+ * asks the runner to pass the text through `rewriteEvalText` before V8 evaluates it, still as a
+ * direct eval in the same scope. Runs after the other rewrites, so it wraps outermost.
+ */
+function routeDirectEvals(s: MagicString, body: acorn.Node, names: string[]): void {
+  const list = JSON.stringify(names);
+  const visit = (node: unknown): void => {
+    if (!node || typeof node !== 'object') return;
+    if (Array.isArray(node)) {
+      for (const child of node) visit(child);
+      return;
+    }
+    const n = node as acorn.AnyNode;
+    if (typeof n.type !== 'string') return;
+    if (
+      n.type === 'CallExpression' &&
+      !n.optional &&
+      n.callee.type === 'Identifier' &&
+      n.callee.name === 'eval' &&
+      n.arguments.length > 0 &&
+      n.arguments[0]!.type !== 'SpreadElement'
+    ) {
+      const text = n.arguments[0]!;
+      s.prependRight(text.start, '__viv.evalText(eval, (');
+      s.appendLeft(text.end, `), ${list})`);
+    }
+    for (const [key, value] of Object.entries(n)) {
+      if (key !== 'type' && key !== 'start' && key !== 'end') visit(value);
+    }
+  };
+  visit(body);
+}
+
+/**
+ * The text of a direct eval inside a class body with static privates `names`, routed as the body
+ * is (`X.#m` becomes `(__viv.sh(X)).#m`, nested direct evals likewise). Runs in the runner, called
+ * synchronously by the kernel. Text that does not parse is returned as it is: V8 reports the error.
+ */
+export function rewriteEvalText(text: string, names: string[]): string {
+  let program: acorn.Program;
+  try {
+    program = acorn.parse(text, {
+      ecmaVersion: 'latest',
+      sourceType: 'script',
+      checkPrivateFields: false,
+      allowReturnOutsideFunction: false,
+    });
+  } catch {
+    return text;
+  }
+  const s = new MagicString(text);
+  routeStaticPrivates(s, program as unknown as acorn.ClassBody, new Set(names));
+  routeDirectEvals(s, program, names);
+  return s.toString();
 }
 
 /**
