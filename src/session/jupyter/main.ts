@@ -13,6 +13,7 @@ import { installKernelSpec } from './install.ts';
 import { JupyterKernel } from './kernel.ts';
 import { remoteBackend } from './remote-backend.ts';
 import { connectTo } from '../serve/attach.ts';
+import { looksLikeAddress } from '../serve/address.ts';
 
 export const JUPYTER_USAGE = `usage: viv jupyter install [--user | --prefix DIR] [--image IMAGE] [--name NAME]
                            [--memory MB] [--timeout MS] [--autosave S]
@@ -169,5 +170,5 @@ function usage(message: string): number {
 
 /** An image path is made absolute for the kernelspec; an address is kept as given. */
 function attachTarget(target: string): string {
-  return /^(unix:|tcp:|\[|[^/]*:\d+$)/.test(target) || target === '' ? target : resolve(target);
+  return looksLikeAddress(target) || target === '' ? target : resolve(target);
 }

@@ -45,6 +45,11 @@ export function parseListen(spec: string, anywhere: boolean): Address {
   return address;
 }
 
+/** Whether what `viv attach TARGET` names is an address (`unix:`, `HOST:PORT`), not an image. */
+export function looksLikeAddress(target: string): boolean {
+  return /^(unix:|tcp:|\[|[^/]*:\d+$)/.test(target);
+}
+
 /** `unix:PATH`, an absolute path (a socket), `HOST:PORT` or `[V6]:PORT`. */
 export function parseAddress(text: string): Address {
   if (text.startsWith('unix:')) {

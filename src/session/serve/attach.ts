@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import { chooseImage } from '../image-path.ts';
 import { printedLine, runBatch } from '../batch.ts';
 import type { Printer } from '../../ui/app.ts';
-import { resolveTarget } from './address.ts';
+import { looksLikeAddress, resolveTarget } from './address.ts';
 import { connect } from './client.ts';
 import type { RemoteSession } from './client.ts';
 import { readToken } from './token.ts';
@@ -110,7 +110,7 @@ function say(text: string): void {
  */
 export async function connectTo(target?: string, tokenFile?: string): Promise<RemoteSession> {
   // An image is named as for `viv IMAGE` (a shipped one's copy is what `viv serve` served).
-  const isAddress = target !== undefined && /^(unix:|tcp:|\[|[^/]*:\d+$)/.test(target);
+  const isAddress = target !== undefined && looksLikeAddress(target);
   const where = isAddress ? target : resolve(chooseImage(target, { batch: false }).path!);
   const found = resolveTarget(where, tokenFile);
   return connect(found.address, readToken(found.tokenFile));
