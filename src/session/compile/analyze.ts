@@ -1,5 +1,6 @@
 // Analysis of an entry with acorn: which top-level names it defines and how, whether it awaits at
 // the top level, and where each declaration's text begins and ends in what the user typed.
+import { eachNode } from './each-node.ts';
 import * as acorn from 'acorn';
 import { EntrySyntaxError } from './source-error.ts';
 import { refuseReservedNames } from './reserved.ts';
@@ -267,24 +268,11 @@ export function patternNames(pattern: acorn.Pattern): string[] {
 /** An `await` (or `for await`) outside every function body makes the entry asynchronous. */
 export function hasTopLevelAwait(program: acorn.Program): boolean {
   let found = false;
-  const visit = (node: unknown): void => {
-    if (found || !node || typeof node !== 'object') return;
-    if (Array.isArray(node)) {
-      for (const child of node) visit(child);
-      return;
-    }
-    const n = node as { type?: string; await?: boolean };
-    if (typeof n.type !== 'string') return;
-    if (n.type === 'AwaitExpression' || (n.type === 'ForOfStatement' && n.await)) {
-      found = true;
-      return;
-    }
-    if (isFunctionBoundary(n.type)) return;
-    for (const [key, value] of Object.entries(n)) {
-      if (key !== 'type' && key !== 'start' && key !== 'end') visit(value);
-    }
-  };
-  visit(program.body);
+  eachNode(program.body, (n) => {
+    if (found) return false;
+    if (n.type === 'AwaitExpression' || (n.type === 'ForOfStatement' && n.await)) found = true;
+    return !found && !isFunctionBoundary(n.type);
+  });
   return found;
 }
 

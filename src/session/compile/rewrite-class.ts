@@ -10,6 +10,7 @@
 // "stampable": the kernel can run their constructor in a stamp mode that only installs this
 // version's private fields (carrying values over by name from an older version) on an existing
 // instance, without running any user initialiser or constructor code.
+import { eachNode } from './each-node.ts';
 import MagicString from 'magic-string';
 import * as acorn from 'acorn';
 import type { ClassMeta } from '../../shared/types.ts';
@@ -215,15 +216,8 @@ function stableThis(s: MagicString, member: acorn.ClassBody['body'][number]): vo
  * stable class (`C.#count`, or `this.#count` in a static method called as `C.inc()`): route every
  * such access through `__viv.sh`, which maps the stable class to its current version.
  */
-function routeStaticPrivates(s: MagicString, body: acorn.ClassBody, names: Set<string>): void {
-  const visit = (node: unknown): void => {
-    if (!node || typeof node !== 'object') return;
-    if (Array.isArray(node)) {
-      for (const child of node) visit(child);
-      return;
-    }
-    const n = node as acorn.AnyNode;
-    if (typeof n.type !== 'string') return;
+function routeStaticPrivates(s: MagicString, root: acorn.Node, names: Set<string>): void {
+  eachNode(root, (n) => {
     if (
       n.type === 'MemberExpression' &&
       n.property.type === 'PrivateIdentifier' &&
@@ -241,11 +235,7 @@ function routeStaticPrivates(s: MagicString, body: acorn.ClassBody, names: Set<s
       s.prependRight(n.right.start, '(__viv.sh(');
       s.appendLeft(n.right.end, '))');
     }
-    for (const [key, value] of Object.entries(n)) {
-      if (key !== 'type' && key !== 'start' && key !== 'end') visit(value);
-    }
-  };
-  visit(body.body);
+  });
 }
 
 /**
@@ -257,14 +247,7 @@ function routeStaticPrivates(s: MagicString, body: acorn.ClassBody, names: Set<s
  */
 function routeDirectEvals(s: MagicString, body: acorn.Node, names: string[]): void {
   const list = JSON.stringify(names);
-  const visit = (node: unknown): void => {
-    if (!node || typeof node !== 'object') return;
-    if (Array.isArray(node)) {
-      for (const child of node) visit(child);
-      return;
-    }
-    const n = node as acorn.AnyNode;
-    if (typeof n.type !== 'string') return;
+  eachNode(body, (n) => {
     if (
       n.type === 'CallExpression' &&
       !n.optional &&
@@ -277,11 +260,7 @@ function routeDirectEvals(s: MagicString, body: acorn.Node, names: string[]): vo
       s.prependRight(text.start, '__viv.evalText(eval, (');
       s.appendLeft(text.end, `), ${list})`);
     }
-    for (const [key, value] of Object.entries(n)) {
-      if (key !== 'type' && key !== 'start' && key !== 'end') visit(value);
-    }
-  };
-  visit(body);
+  });
 }
 
 /**
@@ -302,7 +281,7 @@ export function rewriteEvalText(text: string, names: string[]): string {
     return text;
   }
   const s = new MagicString(text);
-  routeStaticPrivates(s, program as unknown as acorn.ClassBody, new Set(names));
+  routeStaticPrivates(s, program, new Set(names));
   routeDirectEvals(s, program, names);
   return s.toString();
 }
