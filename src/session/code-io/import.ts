@@ -14,6 +14,7 @@ import { EntrySyntaxError } from '../compile/source-error.ts';
 import { IncompleteEntry } from '../compile/strip.ts';
 import { CodeIoError, imageCode, isStdlib } from './image-code.ts';
 import { MANIFEST, readManifest } from './manifest.ts';
+import type { Manifest } from './manifest.ts';
 import { evaluateFiles, readCode } from './files.ts';
 import type { SourceFile } from './files.ts';
 import { loadOrder } from './order.ts';
@@ -22,15 +23,15 @@ const CODE = /\.(ts|js|mts|mjs)$/;
 
 export async function importCode(engine: Engine, path: string): Promise<Result> {
   let files: SourceFile[];
+  let manifest: Manifest | undefined;
   const notes: string[] = [];
   try {
-    files = readSources(path, notes);
+    ({ files, manifest } = readSources(path, notes));
   } catch (error) {
     return failure(error);
   }
   // The packages the manifest names come first, each installed (one transaction each) unless the
   // image has it at that version already: the files' imports then find them.
-  const manifest = statSync(path).isDirectory() ? readManifestQuietly(path) : undefined;
   const before = await imageCode(engine);
   for (const wanted of manifest?.packages ?? []) {
     const have = before.some(
@@ -89,15 +90,18 @@ export async function importCode(engine: Engine, path: string): Promise<Result> 
   return { ...result, value: summary(defined) };
 }
 
-/** The files of PATH in the order they apply. */
-function readSources(path: string, notes: string[]): SourceFile[] {
+/** The files of PATH in the order they apply, and the folder's manifest if it has one. */
+function readSources(
+  path: string,
+  notes: string[],
+): { files: SourceFile[]; manifest?: Manifest | undefined } {
   let stat;
   try {
     stat = statSync(path);
   } catch (error) {
     throw new CodeIoError(`cannot read ${path}: ${(error as Error).message}`);
   }
-  if (!stat.isDirectory()) return [{ name: path, text: readCode(path) }];
+  if (!stat.isDirectory()) return { files: [{ name: path, text: readCode(path) }] };
   const present = readdirSync(path)
     .filter((f) => CODE.test(f) && statSync(join(path, f)).isFile())
     .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
@@ -114,10 +118,11 @@ function readSources(path: string, notes: string[]): SourceFile[] {
     ordered.push(file);
   }
   for (const file of present) if (!ordered.includes(file)) ordered.push(file);
-  return ordered.map((file) => ({
+  const files = ordered.map((file) => ({
     name: join(path, file),
     text: readCode(join(path, file)),
   }));
+  return { files, manifest };
 }
 
 /**
@@ -198,13 +203,4 @@ function failure(error: unknown, file?: string, text?: string): Result {
     return { ok: false, error: { name: 'ImportError', message: error.message }, printed: [] };
   }
   throw error;
-}
-
-/** The folder's manifest, if it has a readable one (readSources has said what is wrong with it). */
-function readManifestQuietly(dir: string) {
-  try {
-    return readManifest(dir, { missingOk: true });
-  } catch {
-    return undefined;
-  }
 }
