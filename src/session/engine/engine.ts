@@ -220,9 +220,7 @@ export class Engine implements JournalHost, RebuildHost, EventsHost {
     this.entry = entry;
     const names = compiled.analysis.declarations.map((d) => d.name);
     const operation: Operation = { op: 'entry', source };
-    const unsaveable = !!this.#diverged && this.#fixable;
-    const result = await this.#journaled(operation, compiled.request, names, !!options.quiet);
-    return unsaveable ? this.#retrySave(result) : result;
+    return this.#journaled(operation, compiled.request, names, !!options.quiet);
   }
 
   /** `:install NAME[@VERSION]`: the package installed, bundled and entered as its module. */
@@ -244,9 +242,7 @@ export class Engine implements JournalHost, RebuildHost, EventsHost {
         operation.op === 'rollback'
           ? ({ op: 'rollback', name: operation.name, version: operation.version, entry } as const)
           : ({ op: 'control', action: operation.action, name: operation.name, entry } as const);
-      const unsaveable = !!this.#diverged && this.#fixable;
-      const result = await this.#journaled(operation, request, [operation.name], false);
-      return unsaveable ? this.#retrySave(result) : result;
+      return this.#journaled(operation, request, [operation.name], false);
     });
   }
 
@@ -256,7 +252,7 @@ export class Engine implements JournalHost, RebuildHost, EventsHost {
     return this.toResult(outcome, name);
   }
 
-  #journaled(
+  async #journaled(
     operation: Operation,
     request: Request<'eval' | 'rollback' | 'control'>,
     names: string[],
@@ -264,7 +260,9 @@ export class Engine implements JournalHost, RebuildHost, EventsHost {
   ): Promise<Result> {
     // A quit asked for by a signal or Ctrl-D stops the entry it meets, even one not yet sent.
     if (!this.quitRequested) this.userInterrupt = false;
-    return runJournaled(this, operation, request, names, quiet);
+    const unsaveable = !!this.#diverged && this.#fixable;
+    const result = await runJournaled(this, operation, request, names, quiet);
+    return unsaveable ? this.#retrySave(result) : result;
   }
 
   /** Opened with `--read-only`: no journal, no save; entries live in memory only. */
