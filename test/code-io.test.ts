@@ -498,7 +498,9 @@ test(
   async () => {
     const dir = tempDir();
     const name = `viv-code-io-${process.pid}`;
-    const tmux = (...args: string[]) => spawnSync('tmux', args, { encoding: 'utf8' }).stdout;
+    // Its own tmux server (-L): a shared one exits when another test kills its last session.
+    const tmux = (...args: string[]) =>
+      spawnSync('tmux', ['-L', name, ...args], { encoding: 'utf8' }).stdout;
     const screen = () => tmux('capture-pane', '-t', name, '-p', '-S', '-200');
     // Until the screen shows it (30 s: starting viv under load takes a while).
     const shows = async (what: RegExp) => {
@@ -542,7 +544,7 @@ test(
       tmux('send-keys', '-t', name, 'C-x', 'C-e');
       await shows(/^viv> 6 \* 7\n42$/m);
     } finally {
-      spawnSync('tmux', ['kill-session', '-t', name]);
+      spawnSync('tmux', ['-L', name, 'kill-server']);
       dir.remove();
     }
   },

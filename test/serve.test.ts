@@ -485,7 +485,9 @@ test(
     await withImage(async (image) => {
       const served = await serve(image);
       const pane = `viv-attach-${process.pid}`;
-      const tmux = (...args: string[]) => execFileSync('tmux', args, { encoding: 'utf8' });
+      // Its own tmux server (-L): a shared one exits when another test kills its last session.
+      const tmux = (...args: string[]) =>
+        execFileSync('tmux', ['-L', pane, ...args], { encoding: 'utf8' });
       const screen = () => tmux('capture-pane', '-t', pane, '-p', '-S', '-200');
       const shows = (what: RegExp) => until(() => what.test(screen()) || undefined, screen);
       const type = (text: string) => {
@@ -519,7 +521,7 @@ test(
         assert.equal(await value(other, 'fromOther * 2'), '14');
         assert.equal(served.child.exitCode, null);
       } finally {
-        spawnSync('tmux', ['kill-session', '-t', pane]);
+        spawnSync('tmux', ['-L', pane, 'kill-server']);
         await other.close();
         await stop(served);
       }

@@ -12,11 +12,12 @@ import { session } from './support/session.ts';
 const VIV = fileURLToPath(new URL('../bin/viv.js', import.meta.url));
 
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
-const SESSION = `viv-e2e-${process.pid}`;
+let SESSION = '';
+let servers = 0;
 
-// A tmux server of this test's own (-L): a server shared with other tests or people exits when
-// its last session is killed, and a session started at that moment fails ("server exited
-// unexpectedly").
+// A tmux server of its own (-L) for each start(): a server exits when its last session is killed,
+// and a session started on that socket at that moment fails ("server exited unexpectedly"), as
+// one did on CI between the two starts of a test. So no socket is used twice.
 function tmux(...args: string[]): string {
   return execFileSync('tmux', ['-L', SESSION, ...args], { encoding: 'utf8' });
 }
@@ -77,6 +78,7 @@ async function untilReplaying(ms = 1200): Promise<void> {
 }
 
 function start(image: string, flags = '', env: string[] = [], size = ['110', '40']): void {
+  SESSION = `viv-e2e-${process.pid}-${++servers}`;
   const command = `${process.execPath} ${VIV} ${flags} ${image}; echo "viv exited with $?"; sleep 60`;
   // CI=true as CI machines set it: ink must still draw (it goes quiet in CI unless told not to).
   const environment = ['CI=true', ...env].flatMap((e) => ['-e', e]);
@@ -122,7 +124,7 @@ test(
       tmux('send-keys', '-t', SESSION, 'Up', 'Up');
       await waitFor(/viv> 6 \* 7\s*$/m);
     } finally {
-      spawnSync('tmux', ['-L', SESSION, 'kill-session', '-t', SESSION]);
+      spawnSync('tmux', ['-L', SESSION, 'kill-server']);
       dir.remove();
     }
   },
@@ -164,7 +166,7 @@ test(
       await type(':stop talk');
       await waitFor(/talk stopped after \d+ ticks/);
     } finally {
-      spawnSync('tmux', ['-L', SESSION, 'kill-session', '-t', SESSION]);
+      spawnSync('tmux', ['-L', SESSION, 'kill-server']);
       dir.remove();
     }
   },
@@ -213,7 +215,7 @@ test(
       await waitFor(/viv exited with 130/);
       assert.deepEqual(files(), before, 'nothing was written');
     } finally {
-      spawnSync('tmux', ['-L', SESSION, 'kill-session', '-t', SESSION]);
+      spawnSync('tmux', ['-L', SESSION, 'kill-server']);
       dir.remove();
     }
   },
@@ -264,7 +266,7 @@ test(
         'the image was saved as it was before the stopped entries',
       );
     } finally {
-      spawnSync('tmux', ['-L', SESSION, 'kill-session', '-t', SESSION]);
+      spawnSync('tmux', ['-L', SESSION, 'kill-server']);
       dir.remove();
     }
   },
@@ -327,7 +329,7 @@ test(
       await type('1 + 776');
       await waitFor(/^777$/m);
     } finally {
-      spawnSync('tmux', ['-L', SESSION, 'kill-session', '-t', SESSION]);
+      spawnSync('tmux', ['-L', SESSION, 'kill-server']);
       dir.remove();
     }
   },
@@ -405,7 +407,7 @@ test(
       const ansi = tmux('capture-pane', '-t', SESSION, '-p', '-e', '-S', '-200');
       assert.match(ansi, /\u001b\[35mconst\u001b\[39m coloured = \u001b\[32m"c"/);
     } finally {
-      spawnSync('tmux', ['-L', SESSION, 'kill-session', '-t', SESSION]);
+      spawnSync('tmux', ['-L', SESSION, 'kill-server']);
       dir.remove();
     }
   },
@@ -442,7 +444,7 @@ test(
       assert.deepEqual(readdirSync(dir.path).sort(), files);
       assert.ok(readFileSync(image).equals(before));
     } finally {
-      spawnSync('tmux', ['-L', SESSION, 'kill-session', '-t', SESSION]);
+      spawnSync('tmux', ['-L', SESSION, 'kill-server']);
       dir.remove();
     }
   },
