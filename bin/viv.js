@@ -23,7 +23,9 @@ enableCompileCache?.();
 // the one file that defines it (the same code); if the file is not where es-toolkit 1.x keeps it,
 // the import resolves as usual.
 const { registerHooks } = await import('node:module');
-const { existsSync } = await import('node:fs');
+const { existsSync, readFileSync, statSync } = await import('node:fs');
+const { join } = await import('node:path');
+const { fileURLToPath } = await import('node:url');
 registerHooks?.({
   resolve(specifier, context, next) {
     const resolved = next(specifier, context);
@@ -50,18 +52,42 @@ const early =
     ? instantPrompt()
     : undefined;
 
+// The session and the runner from their bundle (scripts/bundle.ts) while it is fresh, else from
+// the sources.
+const from = freshBundle() ? { dir: '../dist/', ext: '.js' } : { dir: '../src/', ext: '.ts' };
+
 // The guest runner starts now, so that its start overlaps with loading the session's modules.
 const prestarted = early
-  ? (await import('../src/session/guest/spawn.ts')).spawnRunner(512)
+  ? (await import(`${from.dir}session/guest/spawn${from.ext}`)).spawnRunner(512)
   : undefined;
 
-const { runMain } = await import('../src/session/cli.ts');
+const { runMain } = await import(`${from.dir}session/cli${from.ext}`);
 try {
   process.exitCode = await runMain(argv, { early, prestarted });
 } finally {
   early?.cancel();
   // Not used after all (the image could not be opened): it must not keep the session alive.
   if (prestarted?.child.connected) prestarted.child.kill('SIGKILL');
+}
+
+/**
+ * Whether dist/ holds a bundle of exactly these sources: built in this checkout, and every file it
+ * was built from has its size and modification time still (about 100 stats: a millisecond).
+ */
+function freshBundle() {
+  if (process.env.VIV_SOURCES) return false;
+  try {
+    const root = fileURLToPath(new URL('../', import.meta.url));
+    const inputs = JSON.parse(readFileSync(join(root, 'dist', 'inputs.json'), 'utf8'));
+    if (inputs.root !== root) return false;
+    for (const [file, was] of Object.entries(inputs.files)) {
+      const now = statSync(join(root, file));
+      if (now.size !== was.size || now.mtimeMs !== was.mtimeMs) return false;
+    }
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function instantPrompt() {

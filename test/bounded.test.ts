@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
-import { CLI, run, startCli } from './helpers.ts';
+import { CLI, cliEnv, run, startCli } from './helpers.ts';
 import { session, shown } from './support/session.ts';
 
 /** The pids of runner processes whose parent is `pid`. */
@@ -28,6 +28,7 @@ function alive(pid: number): boolean {
 
 test('a runner never outlives its session, even while guest code spins', async () => {
   const child = spawn(process.execPath, [CLI, '--batch', '--timeout', '60000'], {
+    env: cliEnv(),
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   child.stdin.write('for (;;) {}\n');

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { createElement as h } from 'react';
 import { render } from 'ink-testing-library';
 import { session, shown } from './support/session.ts';
-import { CLI, run, tempDir } from './helpers.ts';
+import { CLI, cliEnv, run, tempDir } from './helpers.ts';
 import { stripAnsi, until } from './support/screen.ts';
 import { openSession } from '../src/session/open-session.ts';
 import { InProcessGuest } from '../src/session/guest/in-process.ts';
@@ -399,7 +399,7 @@ test('viv --batch: :edit NAME runs $VISUAL on the current source and applies the
       ':history f',
     ].join('\n');
     const child = spawn(process.execPath, [CLI, '--batch', '--json'], {
-      env: { ...process.env, VISUAL: editor, EDITOR: 'false' },
+      env: cliEnv({ ...process.env, VISUAL: editor, EDITOR: 'false' }),
     });
     let stdout = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));

@@ -16,7 +16,7 @@ import {
 } from 'node:fs';
 import { basename, join } from 'node:path';
 import { spawn } from 'node:child_process';
-import { batch, CLI, run, startCli, tempDir, values, withImage } from './helpers.ts';
+import { batch, CLI, cliEnv, run, startCli, tempDir, values, withImage } from './helpers.ts';
 import { session, shown, until, waitFor } from './support/session.ts';
 import { Engine } from '../src/session/engine/engine.ts';
 import { openSession } from '../src/session/open-session.ts';
@@ -289,6 +289,7 @@ test('a closed standard output ends batch mode with a message, saving the image'
   await withImage(async (image) => {
     const entries = Array.from({ length: 3000 }, (_, i) => `${i}`).join('\n') + '\n';
     const child = spawn(process.execPath, [CLI, '--batch', '--image', image, '--autosave', '0'], {
+      env: cliEnv(),
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stderr = '';

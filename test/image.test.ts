@@ -203,8 +203,9 @@ test('a second process opening the same image is refused', async () => {
   try {
     const image = join(dir.path, 'locked.json');
     const { spawn } = await import('node:child_process');
-    const { CLI } = await import('./helpers.ts');
+    const { CLI, cliEnv } = await import('./helpers.ts');
     const holder = spawn(process.execPath, [CLI, '--batch', '--json', '--image', image], {
+      env: cliEnv(),
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let out = '';
@@ -278,12 +279,13 @@ test('--autosave S saves while the session is still running', async () => {
   try {
     const image = join(dir.path, 'timer.json');
     const { spawn } = await import('node:child_process');
-    const { CLI } = await import('./helpers.ts');
+    const { CLI, cliEnv } = await import('./helpers.ts');
     const child = spawn(
       process.execPath,
       [CLI, '--batch', '--json', '--autosave', '1', '--image', image],
       {
         stdio: ['pipe', 'pipe', 'pipe'],
+        env: cliEnv(),
       },
     );
     let out = '';

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { batch, childOf, CLI, untilBusy, values } from './helpers.ts';
+import { batch, childOf, CLI, cliEnv, untilBusy, values } from './helpers.ts';
 import { session, shown } from './support/session.ts';
 
 test('the guest has no process, require, file system or network, and cannot reach the host', async () => {
@@ -75,6 +75,7 @@ test('an isolate that runs out of memory is rebuilt from the definitions it had'
 
 test('the session survives the whole guest process aborting', async () => {
   const child = spawn(process.execPath, [CLI, '--batch', '--json'], {
+    env: cliEnv(),
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let stdout = '';

@@ -60,7 +60,7 @@ function runnerPid(): number | undefined {
       }
     }
   }
-  return table.find((p) => mine.has(p.pid) && p.args.includes('runner/main.ts'))?.pid;
+  return table.find((p) => mine.has(p.pid) && /runner\/main\.(ts|js)/.test(p.args))?.pid;
 }
 
 /**

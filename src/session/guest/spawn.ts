@@ -6,7 +6,15 @@ import { getCompileCacheDir } from 'node:module';
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const RUNNER = fileURLToPath(new URL('../../runner/main.ts', import.meta.url));
+declare global {
+  interface ImportMeta {
+    /** The bundled runner, when the session runs from its bundle (defined by scripts/bundle.ts). */
+    vivRunner?: string;
+  }
+}
+
+const RUNNER =
+  import.meta.vivRunner ?? fileURLToPath(new URL('../../runner/main.ts', import.meta.url));
 
 export interface Runner {
   child: ChildProcess;

@@ -1,0 +1,86 @@
+// Bundles the session and the runner with esbuild into dist/, so that `viv` starts by loading a
+// handful of JavaScript files instead of ~100 TypeScript modules (each resolved, read and
+// type-stripped at every start: about 150 ms of CPU). Run by `npm ci`/`npm install` (prepare) and
+// before `npm test`. bin/viv.js uses the bundle only while it is fresh (dist/inputs.json: every
+// source it was built from, unchanged), else the sources: an edited checkout never runs stale code.
+//
+// The sources stay the truth: packages are not bundled (native ones cannot be, and node_modules is
+// there anyway); each file's `import.meta.url` is replaced by its own source URL, so paths it
+// computes from it (stdlib/, images/, package.json, the kernel) are the same bundled or not; the
+// session finds the bundled runner through `import.meta.vivRunner`, defined only here.
+import { build, type Plugin } from 'esbuild';
+import { readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('../', import.meta.url));
+export const DIST = join(ROOT, 'dist');
+export const INPUTS = join(DIST, 'inputs.json');
+
+/** What dist/inputs.json holds: where the checkout was, and each source's size and mtime. */
+export interface BundleInputs {
+  root: string;
+  node: string;
+  files: Record<string, { size: number; mtimeMs: number }>;
+}
+
+/** `import.meta.url` in a source file becomes that file's URL: its paths resolve as unbundled. */
+const sourceUrls: Plugin = {
+  name: 'source-import-meta-url',
+  setup(plugin) {
+    plugin.onLoad({ filter: /[\\/]src[\\/].*\.ts$/ }, async (args) => {
+      const text = await readFile(args.path, 'utf8');
+      const url = JSON.stringify(pathToFileURL(args.path).href);
+      return { contents: text.replace(/\bimport\.meta\.url\b/g, url), loader: 'ts' };
+    });
+  },
+};
+
+export async function bundle(): Promise<void> {
+  await rm(DIST, { recursive: true, force: true });
+  const result = await build({
+    absWorkingDir: ROOT,
+    entryPoints: ['src/session/cli.ts', 'src/session/guest/spawn.ts', 'src/runner/main.ts'],
+    outbase: 'src',
+    outdir: 'dist',
+    chunkNames: 'chunks/[name]-[hash]',
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node22',
+    // Native code and packages that find their own files at run time stay in node_modules.
+    external: ['isolated-vm', 'zeromq', 'esbuild', 'sucrase', 'typescript', 'react-devtools-core'],
+    sourcemap: 'linked',
+    metafile: true,
+    logLevel: 'warning',
+    define: {
+      'import.meta.vivRunner': JSON.stringify(join(DIST, 'runner', 'main.js')),
+      'process.env.NODE_ENV': '"production"',
+    },
+    // Bundled CommonJS packages require Node's built-ins: give every output file a `require`.
+    banner: {
+      js: "import { createRequire as __vivCreateRequire } from 'node:module'; const require = __vivCreateRequire(import.meta.url);",
+    },
+    plugins: [sourceUrls],
+  });
+  const files: BundleInputs['files'] = {};
+  for (const input of Object.keys(result.metafile.inputs)) {
+    const { size, mtimeMs } = await stat(join(ROOT, input));
+    files[input] = { size, mtimeMs };
+  }
+  const inputs: BundleInputs = { root: ROOT, node: process.version, files };
+  await writeFile(INPUTS, JSON.stringify(inputs, null, 1) + '\n');
+  const count = Object.keys(files).length;
+  process.stdout.write(`bundled ${count} sources into ${relative(process.cwd(), DIST) || '.'}/\n`);
+}
+
+if (import.meta.main) {
+  try {
+    await bundle();
+  } catch (error) {
+    // Never fatal: without a bundle, viv runs from the sources (a slower start, nothing else).
+    process.stderr.write(`viv: could not bundle (viv will run from its sources): ${error}\n`);
+    await rm(DIST, { recursive: true, force: true });
+  }
+}

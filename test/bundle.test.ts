@@ -1,0 +1,55 @@
+// The bundle (scripts/bundle.ts): `viv` runs from it while it is fresh, and from the sources as
+// soon as any source it was built from changes, so an edited checkout never runs stale code.
+// Done in a copy of the checkout (bin/, src/, stdlib/, scripts/ and package.json; node_modules
+// linked), never in this one: other tests run from it at the same time.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { cpSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { tempDir } from './helpers.ts';
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+
+test('viv runs from its bundle while it is fresh, and from the sources once one is edited', () => {
+  const dir = tempDir();
+  try {
+    for (const part of ['bin', 'src', 'stdlib', 'scripts', 'package.json']) {
+      cpSync(join(ROOT, part), join(dir.path, part), { recursive: true });
+    }
+    symlinkSync(join(ROOT, 'node_modules'), join(dir.path, 'node_modules'));
+    const viv = (...args: string[]) =>
+      spawnSync(process.execPath, [join(dir.path, 'bin', 'viv.js'), ...args], {
+        encoding: 'utf8',
+        input: '6 * 7\n',
+        env: { ...process.env, VIV_SOURCES: '' },
+      });
+
+    const built = spawnSync(process.execPath, [join(dir.path, 'scripts', 'bundle.ts')], {
+      encoding: 'utf8',
+    });
+    assert.equal(built.status, 0, built.stderr);
+    const inputs = JSON.parse(readFileSync(join(dir.path, 'dist', 'inputs.json'), 'utf8'));
+    assert.equal(inputs.root, dir.path + '/');
+    assert.ok(Object.keys(inputs.files).includes('src/session/cli.ts'));
+
+    // Fresh: the bundle runs. (Its copy of the usage line is marked, to see which one ran.)
+    const entry = join(dir.path, 'dist', 'session', 'cli.js');
+    writeFileSync(entry, readFileSync(entry, 'utf8').replace('usage: viv', 'usage (bundled): viv'));
+    assert.match(viv('--help').stdout, /^usage \(bundled\): viv/);
+    // The bundled session runs the bundled guest runner, and an entry works end to end.
+    const batch = viv('--batch', join(dir.path, 'img.json'));
+    assert.equal(batch.status, 0, batch.stderr);
+    assert.equal(batch.stdout.trim(), '42');
+    assert.ok(readdirSync(join(dir.path, 'dist', 'runner')).includes('main.js'));
+
+    // One source edited: the sources run, with the edit.
+    const cli = join(dir.path, 'src', 'session', 'cli.ts');
+    writeFileSync(cli, readFileSync(cli, 'utf8').replace('usage: viv', 'usage (edited): viv'));
+    assert.match(viv('--help').stdout, /^usage \(edited\): viv/);
+    assert.equal(viv('--batch', join(dir.path, 'img.json')).stdout.trim(), '42');
+  } finally {
+    dir.remove();
+  }
+});
