@@ -11,7 +11,7 @@ import { validateRecord } from './engine/journal-records.ts';
 import { openSession } from './open-session.ts';
 import { watchOpening, watchShutdown } from './signals.ts';
 import { printedLine, runBatch } from './batch.ts';
-import type { Printer } from '../ui/app.ts';
+import type { Printer } from '../ui/printer.ts';
 import { stdlibEntries } from './stdlib.ts';
 import { Readable } from 'node:stream';
 import { existsSync } from 'node:fs';
