@@ -1,6 +1,6 @@
-// The CLI's conventions and its install: --version, -v, -h, the Node version check that runs
-// before anything is loaded, the package's metadata (engines, files, pinned dependencies,
-// LICENSE), and the Node REPL's dot commands through the real CLI.
+// The CLI's conventions and its install: --version, -v, -h, usage errors, the Node version check
+// that runs before anything is loaded, the package's metadata (engines, files, pinned
+// dependencies, LICENSE), and the Node REPL's dot commands through the real CLI.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
