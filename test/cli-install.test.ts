@@ -1,12 +1,13 @@
-// The CLI's conventions and its install: --version, -v, -h, the Node version check that runs
-// before anything is loaded, the package's metadata (engines, files, pinned dependencies,
-// LICENSE), and the Node REPL's dot commands through the real CLI.
+// The CLI's conventions and its install: --version, -v, -h, usage errors, the Node version check
+// that runs before anything is loaded, the package's metadata (engines, files, pinned
+// dependencies, LICENSE), and the Node REPL's dot commands through the real CLI.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { batch, run } from './helpers.ts';
+import { batch, run, tempDir } from './helpers.ts';
 import { stripColours } from '../src/ui/run-ui.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -22,6 +23,37 @@ test('viv --version and -v print the version; -h prints the usage', async () => 
   assert.equal(help.status, 0);
   assert.match(help.stdout, /^usage: viv/);
   assert.match(help.stdout, /-v, --version/);
+});
+
+test('a wrong command line exits 2 saying what was wrong, above the usage, and writes nothing', async () => {
+  const dir = tempDir();
+  try {
+    const at = (name: string) => join(dir.path, name);
+    const cases: [string[], RegExp][] = [
+      [['--nosuch'], /^viv: Unknown option '--nosuch'/],
+      [['--memory', 'x'], /^viv: --memory needs a whole number of at least 16, not "x"/],
+      [['--autosave=-1'], /^viv: --autosave needs a whole number of at least 0, not "-1"/],
+      [['--json', at('a.json')], /^viv: --json needs --batch/],
+      [[at('a.json'), at('b.json')], /^viv: unexpected arguments: \S+a\.json \S+b\.json/],
+      [[at('a.json'), '--image', at('b.json')], /^viv: give the image once: IMAGE or --image/],
+      [['--skip-entry', '0', at('a.json')], /^viv: --skip-entry needs an entry number, not "0"/],
+      [['serve', '--batch', at('a.json')], /^viv: viv serve reads no entries: --batch is not/],
+      [['--listen', at('s'), at('a.json')], /^viv: --listen is an option of viv serve/],
+      [['export', at('a.json')], /^viv: usage: viv export IMAGE DIR/],
+    ];
+    const runs = await Promise.all(cases.map(([args]) => run(args, '1 + 1\n')));
+    runs.forEach((r, i) => {
+      const [args, message] = cases[i]!;
+      const what = args.join(' ');
+      assert.equal(r.status, 2, what);
+      assert.equal(r.stdout, '', what);
+      assert.match(r.stderr, message, what);
+      assert.match(r.stderr, /\n\nusage: viv \[IMAGE\] \[options\]\n/, what);
+    });
+    assert.deepEqual(readdirSync(dir.path), []);
+  } finally {
+    dir.remove();
+  }
 });
 
 const OLD_NODE = '/usr/bin/node';

@@ -10,7 +10,7 @@ import { render } from 'ink-testing-library';
 import { openSession } from '../src/session/open-session.ts';
 import { InProcessGuest } from '../src/session/guest/in-process.ts';
 import { App } from '../src/ui/app.ts';
-import type { Printer } from '../src/ui/app.ts';
+import type { Printer } from '../src/ui/printer.ts';
 import { fitFrame } from '../src/ui/frame-fit.ts';
 import { stripAnsi, until } from './support/screen.ts';
 

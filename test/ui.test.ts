@@ -7,7 +7,7 @@ import { render } from 'ink-testing-library';
 import { openSession } from '../src/session/open-session.ts';
 import { InProcessGuest } from '../src/session/guest/in-process.ts';
 import { App } from '../src/ui/app.ts';
-import type { Printer } from '../src/ui/app.ts';
+import type { Printer } from '../src/ui/printer.ts';
 import { stripAnsi, until } from './support/screen.ts';
 
 const ENTER = '\r';

@@ -1,6 +1,6 @@
 // The contract between the code the session's compiler emits and the kernel: rewritten entries
-// call these members of `__viv` (src/session/compile/rewrite.ts and rewrite-class.ts emit the
-// calls; src/kernel/definitions/staging.ts implements them). Each call stages part of a new
+// call these members of `__viv` (src/session/compile/rewrite*.ts emit the calls;
+// src/kernel/definitions/staging.ts implements them). Each call stages part of a new
 // version of a definition inside the current transaction.
 import type { ClassMeta } from './types.ts';
 

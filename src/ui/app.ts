@@ -1,17 +1,13 @@
 // The interactive environment: a scrolling transcript above (ink's Static: output never tears the
-// prompt), then an optional panel (definitions or inspector), the prompt, and a status line.
+// prompt), then an optional panel (definitions or inspector), the prompt, and a status line. What
+// each part holds lives in a hook of its own (transcript.ts, session-status.ts, framed-process.ts,
+// inspector-navigation.ts); here are the keys, the entries they submit, and the frame's layout.
 import { createElement as h, useEffect, useRef, useState } from 'react';
 import type { ReactElement } from 'react';
 import { Box, Static, Text, useApp, useInput, useStdout, useWindowSize } from 'ink';
-import type { DefSummary, Progress } from '../shared/types.ts';
+import type { Progress } from '../shared/types.ts';
 import type { SessionPort } from '../session/port.ts';
-import {
-  complete,
-  definitions,
-  frame,
-  inspect,
-  processCount,
-} from '../session/commands/queries.ts';
+import { complete } from '../session/commands/queries.ts';
 import { completeCommand } from '../session/commands/commands.ts';
 import { editText, setTerminalHandover } from '../session/code-io/edit.ts';
 import { isComplete } from '../session/compile/analyze.ts';
@@ -26,28 +22,16 @@ import {
 import type { EditorState, KeyInput } from './editor-state.ts';
 import { entryComplete, entryToRun } from './entry-group.ts';
 import { splitKeys } from './keys.ts';
-import { highlightAnsi, promptAnsi } from './highlight.ts';
-import { useRedrawOnResize } from './redraw-on-resize.ts';
 import { DEFS_CHROME_ROWS, DefinitionsPanel, panelLines, preludeNames } from './defs-panel.ts';
-import {
-  CONTINUATION,
-  InspectorView,
-  PROMPT,
-  PromptView,
-  StatusLine,
-  FramePanel,
-  FRAME_CHROME_ROWS,
-} from './views.ts';
-import type { InspectorState, StatusInfo } from './views.ts';
-
-export interface Printer {
-  /** Set by the App: where output that belongs to no entry (timers, processes) goes. */
-  print: (text: string) => void;
-  /** Set by the App: a command offered to the person (the rollback after a process crashed). */
-  offer?: (command: string) => void;
-  /** Set by the App: how far long work in the guest has got (shown while an entry runs). */
-  progress?: (progress: Progress) => void;
-}
+import { InspectorView, PROMPT, PromptView, StatusLine, FramePanel } from './views.ts';
+import { echo, useTranscript } from './transcript.ts';
+import type { LogLine } from './transcript.ts';
+import type { Printer } from './printer.ts';
+import { useSessionStatus } from './session-status.ts';
+import { useFramedProcess } from './framed-process.ts';
+import { useInspector } from './inspector-navigation.ts';
+import { frameRoom, textRows } from './screen-rows.ts';
+import { progressText, spinner } from './running-text.ts';
 
 interface Props {
   engine: SessionPort;
@@ -55,17 +39,12 @@ interface Props {
   printer: Printer;
 }
 
-interface LogLine {
-  id: number;
-  text: string;
-}
-
 export function App({ engine, imageName, printer }: Props): ReactElement {
   const app = useApp();
   const { stdout, write } = useStdout();
   const screen = useWindowSize();
   const [editor, setEditor] = useState<EditorState>(() => createEditor(engine.history));
-  const [log, setLog] = useState<LogLine[]>([]);
+  const { log, append } = useTranscript(stdout, write);
   const [running, setRunning] = useState<number | null>(null);
   const [now, setNow] = useState(Date.now());
   const [panel, setPanel] = useState(false);
@@ -75,48 +54,13 @@ export function App({ engine, imageName, printer }: Props): ReactElement {
   const stdlib = useRef<Set<string> | null>(null);
   /** What the last frame drew: whether the panel is shown, its offset and its lines. */
   const drawn = useRef({ panel: false, offset: 0, rows: 0 });
-  const [defs, setDefs] = useState<DefSummary[]>([]);
-  const [inspector, setInspector] = useState<InspectorState | null>(null);
   const [hint, setHint] = useState<string | undefined>();
   const [armedExit, setArmedExit] = useState(false);
   const [progress, setProgress] = useState<Progress | null>(null);
-  /** `:frame NAME`: a live panel of that process's frame. */
-  const [framed, setFramed] = useState<{ name: string; text: string } | null>(null);
-  const [status, setStatus] = useState<StatusInfo>({
-    image: imageName,
-    dirty: engine.dirty,
-    heapUsed: 0,
-    heapLimit: engine.options.memoryMB * 1024 * 1024,
-    definitions: 0,
-    processes: 0,
-    readOnly: engine.readOnlyFile,
-  });
-  const nextId = useRef(0);
+  const [framed, setFramed] = useFramedProcess(engine);
+  const { defs, status, refresh } = useSessionStatus(engine, imageName);
 
-  const logRef = useRef(log);
-  logRef.current = log;
-  useRedrawOnResize(stdout, write, () => logRef.current.map((line) => line.text));
-
-  const append = (text: string) => setLog((lines) => [...lines, { id: nextId.current++, text }]);
-
-  const refresh = async () => {
-    const [list, heap, processes] = await Promise.all([
-      definitions(engine),
-      engine.heap(),
-      processCount(engine),
-    ]);
-    setDefs(list);
-    setStatus((s) => ({
-      ...s,
-      // The last save (autosave included) shows only while nothing is unsaved.
-      dirty: engine.dirty || engine.changedSinceSave.size > 0,
-      savedAt: engine.lastSaved,
-      heapUsed: heap.used,
-      heapLimit: heap.limit,
-      definitions: list.length,
-      processes,
-    }));
-  };
+  const { inspector, setInspector, inspectorKey } = useInspector(engine, append);
 
   useEffect(() => {
     printer.print = append;
@@ -155,27 +99,6 @@ export function App({ engine, imageName, printer }: Props): ReactElement {
     return () => clearInterval(timer);
   }, [running]);
 
-  // The frame panel repaints at most 30 times a second, and only when the frame changed.
-  const framedName = framed?.name;
-  useEffect(() => {
-    if (!framedName) return;
-    let busy = false;
-    const timer = setInterval(() => {
-      if (busy) return;
-      busy = true;
-      void frame(engine, framedName).then((next) => {
-        busy = false;
-        const text = 'text' in next ? next.text : next.error.message;
-        setFramed((current) =>
-          current?.name === framedName && current.text !== text
-            ? { name: framedName, text }
-            : current,
-        );
-      });
-    }, 1000 / 30);
-    return () => clearInterval(timer);
-  }, [framedName]);
-
   const quit = () => app.exit();
 
   const submit = async (text: string) => {
@@ -200,13 +123,6 @@ export function App({ engine, imageName, printer }: Props): ReactElement {
     } else append(renderResult(result, (stdout as { columns?: number }).columns || 80));
     await refresh();
     if (engine.quitRequested) quit();
-  };
-
-  const walk = async (path: string[]) => {
-    if (!inspector) return;
-    const view = await inspect(engine, { id: inspector.id }, path);
-    if ('error' in view) return append(`Uncaught ${view.error.name}: ${view.error.message}`);
-    setInspector({ ...inspector, path, view, selected: 0 });
   };
 
   const completeAtCursor = async () => {
@@ -323,22 +239,6 @@ export function App({ engine, imageName, printer }: Props): ReactElement {
     void drain();
   });
 
-  const inspectorKey = (input: string, key: KeyInput['key']) => {
-    if (!inspector) return;
-    const fields = inspector.view.fields;
-    if (key.escape || input === 'q' || (key.ctrl && input === 'c')) setInspector(null);
-    else if (key.upArrow)
-      setInspector({ ...inspector, selected: Math.max(0, inspector.selected - 1) });
-    else if (key.downArrow) {
-      setInspector({ ...inspector, selected: Math.min(fields.length - 1, inspector.selected + 1) });
-    } else if (key.return || key.rightArrow) {
-      const field = fields[inspector.selected];
-      if (field?.expandable) void walk([...inspector.path, field.key]);
-    } else if (key.leftArrow || key.backspace || key.delete) {
-      if (inspector.path.length > 0) void walk(inspector.path.slice(0, -1));
-    }
-  };
-
   const runningText =
     running === null
       ? undefined
@@ -393,46 +293,8 @@ export function App({ engine, imageName, printer }: Props): ReactElement {
   );
 }
 
-/**
- * The rows the frame panel may take: the screen less what is drawn above and below it, the status
- * line, and one spare row (ink redraws the whole screen, scrollback included, once its output
- * fills the screen). At least its chrome and one line.
- */
-function frameRoom(screen: { rows: number }, parts: { above: number; below: number }): number {
-  const room = screen.rows - 1 - 1 - parts.above - parts.below;
-  return Math.max(FRAME_CHROME_ROWS + 1, room);
-}
-
-/** How many screen rows `text` takes, wrapped at `columns`, each line after a `prefix` wide one. */
-function textRows(text: string, columns: number, prefix = 0): number {
-  const width = Math.max(1, columns);
-  return text
-    .split('\n')
-    .reduce((sum, line) => sum + Math.max(1, Math.ceil((prefix + line.length) / width)), 0);
-}
-
-/** The submitted entry as the prompt showed it: coloured the same way. */
-function echo(text: string): string {
-  return text
-    .split('\n')
-    .map((line, i) => promptAnsi(i === 0 ? PROMPT : CONTINUATION) + highlightAnsi(line))
-    .join('\n');
-}
-
 function commonPrefix(words: string[]): string {
   let prefix = words[0] ?? '';
   for (const w of words) while (!w.startsWith(prefix)) prefix = prefix.slice(0, -1);
   return prefix;
-}
-
-function progressText(p: Progress): string {
-  const count = (n: number) => n.toLocaleString('en');
-  return p.total
-    ? `${p.what}: ${count(p.done)} of ${count(p.total)}`
-    : `${p.what}: ${count(p.done)}`;
-}
-
-const FRAMES = '⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏';
-function spinner(now: number): string {
-  return FRAMES[Math.floor(now / 100) % FRAMES.length]!;
 }

@@ -4,7 +4,7 @@ import { render } from 'ink';
 import { basename } from 'node:path';
 import type { SessionPort } from '../session/port.ts';
 import { App } from './app.ts';
-import type { Printer } from './app.ts';
+import type { Printer } from './printer.ts';
 
 export async function runUi(
   engine: SessionPort,

@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { chooseImage } from '../image-path.ts';
 import { printedLine, runBatch } from '../batch.ts';
-import type { Printer } from '../../ui/app.ts';
+import type { Printer } from '../../ui/printer.ts';
 import { looksLikeAddress, resolveTarget } from './address.ts';
 import { connect } from './client.ts';
 import type { RemoteSession } from './client.ts';
