@@ -12,6 +12,13 @@ import { tempDir } from './helpers.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 
+/** The JavaScript files of a bundle, in all its folders. */
+function bundleFiles(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.js'))
+    .map((f) => join(dir, f));
+}
+
 test('viv runs from its bundle while it is fresh, and from the sources once one is edited', () => {
   const dir = tempDir();
   try {
@@ -35,8 +42,14 @@ test('viv runs from its bundle while it is fresh, and from the sources once one 
     assert.ok(Object.keys(inputs.files).includes('src/session/cli.ts'));
 
     // Fresh: the bundle runs. (Its copy of the usage line is marked, to see which one ran.)
-    const entry = join(dir.path, 'dist', 'session', 'cli.js');
-    writeFileSync(entry, readFileSync(entry, 'utf8').replace('usage: viv', 'usage (bundled): viv'));
+    const bundled = bundleFiles(join(dir.path, 'dist')).find((f) =>
+      readFileSync(f, 'utf8').includes('usage: viv [IMAGE]'),
+    );
+    assert.ok(bundled, 'the usage text is in the bundle');
+    writeFileSync(
+      bundled,
+      readFileSync(bundled, 'utf8').replace('usage: viv', 'usage (bundled): viv'),
+    );
     assert.match(viv('--help').stdout, /^usage \(bundled\): viv/);
     // The bundled session runs the bundled guest runner, and an entry works end to end.
     const batch = viv('--batch', join(dir.path, 'img.json'));
@@ -45,8 +58,11 @@ test('viv runs from its bundle while it is fresh, and from the sources once one 
     assert.ok(readdirSync(join(dir.path, 'dist', 'runner')).includes('main.js'));
 
     // One source edited: the sources run, with the edit.
-    const cli = join(dir.path, 'src', 'session', 'cli.ts');
-    writeFileSync(cli, readFileSync(cli, 'utf8').replace('usage: viv', 'usage (edited): viv'));
+    const source = join(dir.path, 'src', 'session', 'cli-args.ts');
+    writeFileSync(
+      source,
+      readFileSync(source, 'utf8').replace('usage: viv', 'usage (edited): viv'),
+    );
     assert.match(viv('--help').stdout, /^usage \(edited\): viv/);
     assert.equal(viv('--batch', join(dir.path, 'img.json')).stdout.trim(), '42');
   } finally {
