@@ -54,14 +54,25 @@ const early =
 
 // The session and the runner from their bundle (scripts/bundle.ts) while it is fresh, else from
 // the sources.
-const from = freshBundle() ? { dir: '../dist/', ext: '.js' } : { dir: '../src/', ext: '.ts' };
+let bundled = freshBundle();
+/** A module of the session, from the bundle (if a file of it has gone: from the sources). */
+async function session(path) {
+  if (bundled) {
+    try {
+      return await import(`../dist/session/${path}.js`);
+    } catch (error) {
+      // A module that cannot be found fails before any of it runs: the sources can take over.
+      if (error?.code !== 'ERR_MODULE_NOT_FOUND') throw error;
+      bundled = false;
+    }
+  }
+  return import(`../src/session/${path}.ts`);
+}
 
 // The guest runner starts now, so that its start overlaps with loading the session's modules.
-const prestarted = early
-  ? (await import(`${from.dir}session/guest/spawn${from.ext}`)).spawnRunner(512)
-  : undefined;
+const prestarted = early ? (await session('guest/spawn')).spawnRunner(512) : undefined;
 
-const { runMain } = await import(`${from.dir}session/cli${from.ext}`);
+const { runMain } = await session('cli');
 try {
   process.exitCode = await runMain(argv, { early, prestarted });
 } finally {

@@ -9,7 +9,7 @@
 // computes from it (stdlib/, images/, package.json, the kernel) are the same bundled or not; the
 // session finds the bundled runner through `import.meta.vivRunner`, defined only here.
 import { build, type Plugin } from 'esbuild';
-import { readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -36,13 +36,19 @@ const sourceUrls: Plugin = {
   },
 };
 
+/**
+ * Builds into a folder of its own and swaps it in whole, so a `viv` starting meanwhile finds the
+ * old bundle, the new one or none (and runs from the sources), never half of one.
+ */
 export async function bundle(): Promise<void> {
-  await rm(DIST, { recursive: true, force: true });
+  const next = `${DIST}.${process.pid}.new`;
+  const old = `${DIST}.${process.pid}.old`;
+  await rm(next, { recursive: true, force: true });
   const result = await build({
     absWorkingDir: ROOT,
     entryPoints: ['src/session/cli.ts', 'src/session/guest/spawn.ts', 'src/runner/main.ts'],
     outbase: 'src',
-    outdir: 'dist',
+    outdir: next,
     chunkNames: 'chunks/[name]-[hash]',
     bundle: true,
     splitting: true,
@@ -70,7 +76,10 @@ export async function bundle(): Promise<void> {
     files[input] = { size, mtimeMs };
   }
   const inputs: BundleInputs = { root: ROOT, node: process.version, files };
-  await writeFile(INPUTS, JSON.stringify(inputs, null, 1) + '\n');
+  await writeFile(join(next, 'inputs.json'), JSON.stringify(inputs, null, 1) + '\n');
+  await rename(DIST, old).catch(() => {});
+  await rename(next, DIST);
+  await rm(old, { recursive: true, force: true });
   const count = Object.keys(files).length;
   process.stdout.write(`bundled ${count} sources into ${relative(process.cwd(), DIST) || '.'}/\n`);
 }
@@ -82,5 +91,6 @@ if (import.meta.main) {
     // Never fatal: without a bundle, viv runs from the sources (a slower start, nothing else).
     process.stderr.write(`viv: could not bundle (viv will run from its sources): ${error}\n`);
     await rm(DIST, { recursive: true, force: true });
+    await rm(`${DIST}.${process.pid}.new`, { recursive: true, force: true });
   }
 }

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tempDir } from './helpers.ts';
@@ -56,6 +56,13 @@ test('viv runs from its bundle while it is fresh, and from the sources once one 
     assert.equal(batch.status, 0, batch.stderr);
     assert.equal(batch.stdout.trim(), '42');
     assert.ok(readdirSync(join(dir.path, 'dist', 'runner')).includes('main.js'));
+
+    // A bundle missing a file (deleted by hand, half copied): the sources run instead.
+    const chunks = join(dir.path, 'dist', 'chunks');
+    for (const chunk of readdirSync(chunks)) rmSync(join(chunks, chunk));
+    const fallback = viv('--help');
+    assert.equal(fallback.status, 0, fallback.stderr);
+    assert.match(fallback.stdout, /^usage: viv/);
 
     // One source edited: the sources run, with the edit.
     const source = join(dir.path, 'src', 'session', 'cli-args.ts');
