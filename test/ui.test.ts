@@ -278,3 +278,12 @@ test(':{ ... :} groups lines into one entry in the terminal; .help shows the com
     await s.close();
   }
 });
+
+test('loading the UI leaves the global fetch as it was (hidden only while yoga loads)', async () => {
+  const { loadUi } = await import('../src/ui/load-ui.ts');
+  const before = Object.getOwnPropertyDescriptor(globalThis, 'fetch');
+  const ui = await loadUi();
+  assert.equal(typeof ui.runUi, 'function');
+  assert.deepEqual(Object.getOwnPropertyDescriptor(globalThis, 'fetch'), before);
+  assert.equal(typeof fetch, 'function');
+});

@@ -11,6 +11,7 @@ import { validateRecord } from './engine/journal-records.ts';
 import { openSession } from './open-session.ts';
 import { watchOpening, watchShutdown } from './signals.ts';
 import { printedLine, runBatch } from './batch.ts';
+import { loadUi } from '../ui/load-ui.ts';
 import type { Printer } from '../ui/printer.ts';
 import { stdlibEntries } from './stdlib.ts';
 import { Readable } from 'node:stream';
@@ -110,7 +111,7 @@ export async function main(
     else printer.print(text);
   };
   // The terminal UI's modules (ink, react: about 200 ms) load while the guest starts.
-  const ui = batch ? undefined : import('../ui/run-ui.ts');
+  const ui = batch ? undefined : loadUi();
   if (!batch && (store?.payload || store?.journal.length)) {
     if (early) early.print(`opening ${imagePath}…`);
     else process.stdout.write(`opening ${imagePath}…\n`);

@@ -9,6 +9,7 @@ import { looksLikeAddress, resolveTarget } from './address.ts';
 import { connect } from './client.ts';
 import type { RemoteSession } from './client.ts';
 import { readToken } from './token.ts';
+import { loadUi } from '../../ui/load-ui.ts';
 
 export const ATTACH_USAGE = `usage: viv attach [IMAGE | ADDRESS] [options]
 
@@ -94,7 +95,7 @@ async function attachTerminal(session: RemoteSession): Promise<number> {
   printer.print(
     `attached to ${session.image} (${session.address}) as client ${session.client}; :quit or Ctrl-D detaches`,
   );
-  const { runUi } = await import('../../ui/run-ui.ts');
+  const { runUi } = await loadUi();
   const colors = process.stdout.hasColors?.() === true;
   await runUi(session, printer, { colors, until: session.closed });
   return 0;
