@@ -1,5 +1,7 @@
 // What rewritten entries call: the `__viv` object. Each call stages one definition's new version
 // inside the current transaction (see src/session/compile/rewrite.ts for the code that calls these).
+// This file stages functions and values and holds the state the calls share; a class declaration's
+// calls are forwarded to class-staging.ts, a package's to package-definitions.ts.
 import type { ClassMeta, DeclarationInfo, DefinedInfo } from '../../shared/types.ts';
 import type { PrivateTable } from '../../shared/staging-api.ts';
 import { bindGlobal, Namespace, readGlobal } from './namespace.ts';
