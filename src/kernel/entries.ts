@@ -6,7 +6,8 @@
 import type { EntryDone, EvalParams, Failure, Reply } from '../shared/ops.ts';
 import type { ErrorInfo } from '../shared/types.ts';
 import type { GuestNotice } from '../shared/notices.ts';
-import type { Staging, EntryContext } from './definitions/staging.ts';
+import type { Staging } from './definitions/staging.ts';
+import type { EntryContext } from './definitions/entry-context.ts';
 import { Transaction } from './transaction/transaction.ts';
 import { inspect } from './inspect/inspect.ts';
 import type { Owner, Timers } from './capabilities.ts';

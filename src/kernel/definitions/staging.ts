@@ -1,26 +1,18 @@
 // What rewritten entries call: the `__viv` object. Each call stages one definition's new version
 // inside the current transaction (see src/session/compile/rewrite.ts for the code that calls these).
-import type {
-  ClassMeta,
-  DeclarationInfo,
-  DefinedInfo,
-  MigrationReport,
-} from '../../shared/types.ts';
+// This file stages functions and values and holds the state the calls share; a class declaration's
+// calls are forwarded to class-staging.ts, a package's to package-definitions.ts.
+import type { ClassMeta, DeclarationInfo, DefinedInfo } from '../../shared/types.ts';
+import type { PrivateTable } from '../../shared/staging-api.ts';
 import { bindGlobal, Namespace, readGlobal } from './namespace.ts';
 import type { Definition, Version } from './namespace.ts';
 import { createFunctionCell, installFunction } from './functions.ts';
 import { recordTypedSource } from './source-text.ts';
-import {
-  cellOfPrototype,
-  cellOfStub,
-  createClassCell,
-  familyOf,
-  installMembers,
-  installStaticFields,
-  parentCell,
-  stubOfVersion,
-} from './classes.ts';
+import { familyOf } from './classes.ts';
 import type { ClassCell, StampState } from './classes.ts';
+import { ClassStaging } from './class-staging.ts';
+import { EntryAbandoned } from './entry-context.ts';
+import type { EntryContext } from './entry-context.ts';
 import { defineImported, defineModule } from './package-definitions.ts';
 import type { PackageHost } from './package-definitions.ts';
 import { migrateInstances, needsInstances, newReport } from './migrate.ts';
@@ -29,38 +21,16 @@ import { Transaction } from '../transaction/transaction.ts';
 import {
   safe,
   Error,
-  Function,
   Object,
   Set,
   WeakMap,
   defineProperty,
-  Reflect,
-  String,
   SyntaxError,
-  TypeError,
   getOwnPropertyDescriptor,
-  getPrototypeOf,
   globalObject,
   hasOwn,
-  intrinsicEval,
-  json,
-  setPrototypeOf,
 } from '../primordials.ts';
-import { $every, $filter, $flatMap, $map, $push } from '../primordials-methods.ts';
-
-type PrivateTable = Record<string, [(o: object) => boolean, (o: object) => unknown]>;
-
-export class EntryAbandoned extends Error {
-  override name = 'EntryAbandoned';
-}
-
-/** The staging context of the entry being evaluated. */
-export interface EntryContext {
-  tx: Transaction;
-  declarations: Map<string, DeclarationInfo>;
-  defined: DefinedInfo[];
-  migrations: MigrationReport[];
-}
+import { $every, $flatMap, $map, $push } from '../primordials-methods.ts';
 
 export class Staging implements StampState {
   stamping = false;
@@ -72,9 +42,6 @@ export class Staging implements StampState {
   readonly ns: Namespace;
   readonly abandoned = new Set<number>();
   entry: EntryContext | undefined = undefined;
-  readonly #privateTables = new WeakMap<Function, PrivateTable>();
-  /** The class version between `early` and `cls` (its static initialisers are running). */
-  #defining: { cell: ClassCell; previous: Version | undefined } | undefined;
   readonly Root: Function;
   /**
    * Opening a saved image: the version whose declaration is being compiled again. Staging calls
@@ -84,6 +51,11 @@ export class Staging implements StampState {
   restoring: { name: string; version: Version } | undefined = undefined;
   /** While opening: saved private field values of each decoded instance (`Class#x` -> value). */
   readonly restoredPrivates = new WeakMap<object, Record<string, unknown>>();
+  readonly #classes = new ClassStaging(this, {
+    context: () => this.#context(),
+    source: (name) => this.#source(name),
+    record: (def) => this.#record(def),
+  });
 
   constructor(ns: Namespace) {
     this.ns = ns;
@@ -255,86 +227,49 @@ export class Staging implements StampState {
     this.#record(def);
   }
 
-  /**
-   * Before a class declaration's body runs: the stable class its name means inside the body. A
-   * new name gets its (empty) cell now; `early` installs the version into it.
-   */
+  /** Class declarations (class-staging.ts). */
   pre(name: string): Function {
-    if (this.restoring && this.restoring.name !== name) return readGlobal(name) as Function;
-    const tx = this.restoring ? new Transaction(0) : this.#context().tx;
-    const def = this.ns.ensure(tx, name, 'class');
-    def.cls ??= createClassCell(name, this);
-    return def.cls.stub;
+    return this.#classes.pre(name);
   }
 
-  /** Called from a class's first static block: the version exists, its statics have not run. */
   early(name: string, impl: Function): void {
-    if (this.restoring && this.restoring.name !== name) return;
-    const tx = this.restoring ? new Transaction(0) : this.#context().tx;
-    const def = this.ns.ensure(tx, name, 'class');
-    def.cls ??= createClassCell(name, this);
-    const cell = def.cls;
-    this.#defining = { cell, previous: cell.version };
-    installMembers(tx, cell, impl, this.Root);
-    // While the version's static initialisers run, `C.field` read through the stable class must
-    // find the fields they are defining on the version itself: chain the stub to it until `cls`.
-    setPrototypeOf(cell.stub, impl);
-    if (readGlobal(name) !== cell.stub) bindGlobal(tx, name, cell.stub, 'let');
+    this.#classes.early(name, impl);
   }
 
   cls(name: string, impl: Function, meta: ClassMeta, binding = 'let'): Function {
-    if (this.restoring) return this.#restoreClass(name, impl, meta);
-    const context = this.#context();
-    const { tx } = context;
-    const defining = this.#defining;
-    this.#defining = undefined;
-    if (!defining || defining.cell.name !== name) throw new Error(`class ${name} was not staged`);
-    const cell = defining.cell;
-    const def = this.ns.get(name)!;
-    const staticFields = this.#finishStatics(tx, cell, impl, meta);
-    const version = this.ns.addVersion(tx, def, {
-      kind: 'class',
-      binding,
-      source: this.#source(name),
-      impl,
-      meta,
-      staticFields,
-    });
-    cell.version = version;
-    const previous = defining.previous;
-    if (previous) {
-      const upgrade = hasOwn(impl, 'upgrade') ? (impl as { upgrade?: unknown }).upgrade : undefined;
-      this.runStep(
-        context,
-        {
-          cell,
-          target: version,
-          stampWith: meta.stampable ? impl : undefined,
-          migrate:
-            typeof upgrade === 'function'
-              ? { name: 'upgrade', fn: upgrade, self: cell.stub, arg: previous.version }
-              : undefined,
-        },
-        previous.version,
-      );
-    }
-    bindGlobal(tx, name, cell.stub, binding);
-    this.#record(def);
-    return cell.stub;
+    return this.#classes.cls(name, impl, meta, binding);
   }
 
-  /** After a version's static initialisers ran: its static fields join the stub, which stops
-   * chaining to the version (see `early`) and chains to the real parent again. */
-  #finishStatics(tx: Transaction, cell: ClassCell, impl: Function, meta: ClassMeta) {
-    const staticFields = installStaticFields(
-      tx,
-      cell,
-      impl,
-      meta.stampable ? meta.length : undefined,
-    );
-    const parent = getPrototypeOf(impl);
-    setPrototypeOf(cell.stub, parent === this.Root ? Function.prototype : parent);
-    return staticFields;
+  privates(impl: Function, table: PrivateTable): void {
+    this.#classes.privates(impl, table);
+  }
+
+  privateFieldsOf(instance: object): { cell: ClassCell; name: string; value: unknown }[] {
+    return this.#classes.privateFieldsOf(instance);
+  }
+
+  carry(instance: object, name: string): unknown {
+    return this.#classes.carry(instance, name);
+  }
+
+  carryStatic(impl: Function, name: string, init: () => unknown): unknown {
+    return this.#classes.carryStatic(impl, name, init);
+  }
+
+  sh(value: unknown): unknown {
+    return this.#classes.sh(value);
+  }
+
+  evalText(callee: unknown, text: unknown, names: string[]): unknown {
+    return this.#classes.evalText(callee, text, names);
+  }
+
+  st(value: unknown): unknown {
+    return this.#classes.st(value);
+  }
+
+  superSet(version: Function, key: PropertyKey, value: unknown): unknown {
+    return this.#classes.superSet(version, key, value);
   }
 
   #restoreFunction(name: string, impl: Function): Function {
@@ -345,20 +280,6 @@ export class Staging implements StampState {
     target.version.impl = impl;
     if (target.version.binding === 'function') recordTypedSource(impl, target.version.source);
     return def.fn.stub;
-  }
-
-  #restoreClass(name: string, impl: Function, meta: ClassMeta): Function {
-    const target = this.restoring!;
-    if (target.name !== name) return impl;
-    const defining = this.#defining;
-    this.#defining = undefined;
-    const cell = defining!.cell;
-    const tx = new Transaction(0);
-    target.version.staticFields = this.#finishStatics(tx, cell, impl, meta);
-    target.version.impl = impl;
-    target.version.meta = meta;
-    cell.version = target.version;
-    return cell.stub;
   }
 
   /** Runs one migration step over the class's family (in `:check`, counting every instance). */
@@ -380,89 +301,8 @@ export class Staging implements StampState {
     return out;
   }
 
-  privates(impl: Function, table: PrivateTable): void {
-    this.#privateTables.set(impl, table);
-  }
-
-  /** The private fields an instance holds, for each image class of its chain, nearest first. */
-  privateFieldsOf(instance: object): { cell: ClassCell; name: string; value: unknown }[] {
-    const out: { cell: ClassCell; name: string; value: unknown }[] = [];
-    for (let cell = cellOfPrototype(getPrototypeOf(instance)); cell; cell = parentCell(cell)) {
-      const impl = cell.version?.impl;
-      const table = impl ? this.#privateTables.get(impl) : undefined;
-      if (!table) continue;
-      for (const name of safe(Object.keys(table))) {
-        const access = table[name]!;
-        if (access[0](instance)) $push(out, { cell, name, value: access[1](instance) });
-      }
-    }
-    return out;
-  }
-
-  /** A private field's value for the instance being stamped, from the newest version that has it. */
-  carry(instance: object, name: string): unknown {
-    const cell = this.stampCell;
-    if (!cell) return undefined;
-    const saved = this.restoredPrivates.get(instance);
-    if (saved) return saved[cell.name + name];
-    const source = this.carrySource.get(instance) ?? instance;
-    const def = this.ns.get(cell.name);
-    const versions = def ? def.versions : [];
-    for (let i = versions.length - 1; i >= 0; i--) {
-      const impl = versions[i]!.impl;
-      if (!impl || impl === this.stampImpl) continue;
-      const access = this.#privateTables.get(impl)?.[name];
-      if (access && access[0](source)) return access[1](source);
-    }
-    return undefined;
-  }
-
-  /** A static private field of a redefined class starts from the previous version's value. */
-  carryStatic(impl: Function, name: string, init: () => unknown): unknown {
-    const previous = this.#defining?.previous?.impl;
-    if (previous && previous !== impl) {
-      const access = this.#privateTables.get(previous)?.[name];
-      if (access && access[0](previous)) return access[1](previous);
-    }
-    return init();
-  }
-
-  /** Maps a stable class to its installed version (where its static private members live). */
-  sh(value: unknown): unknown {
-    const cell = cellOfStub(value);
-    return cell ? cell.impl : value;
-  }
-
   /** The runner's `rewriteEvalText` (see `evalText`), handed to `boot`. */
   rewriteEval: ((text: string, names: string) => string) | undefined;
-
-  /**
-   * The text of a direct `eval(text)` inside a class body with static privates `names`, routed
-   * through `sh` as the body's own code is. Anything but a string given to the built-in `eval` is
-   * returned as it is (`eval` then returns it, or it is not a direct eval at all).
-   */
-  evalText(callee: unknown, text: unknown, names: string[]): unknown {
-    if (callee !== intrinsicEval || typeof text !== 'string' || !this.rewriteEval) return text;
-    return this.rewriteEval(text, json.stringify(names));
-  }
-
-  /**
-   * Maps a class version to its stable class: what `this` means where the language binds it to
-   * the class being defined (static initialisers, static blocks) or where `sh` made the version
-   * the receiver (static private methods and accessors).
-   */
-  st(value: unknown): unknown {
-    return stubOfVersion(value) ?? value;
-  }
-
-  /** `super.key = value` in a static arrow or private static method of class version `version`. */
-  superSet(version: Function, key: PropertyKey, value: unknown): unknown {
-    // Class code is strict: a refused assignment throws.
-    if (!Reflect.set(getPrototypeOf(version) as object, key, value, this.st(version))) {
-      throw new TypeError(`Cannot assign to read only property '${String(key)}' of function`);
-    }
-    return value;
-  }
 
   /** After a top-level `await`: stop here if the host abandoned this entry. */
   live<T>(entry: number, value?: T): T | undefined {
