@@ -4,13 +4,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { stripTypeScriptTypes } from 'node:module';
-import { readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { kernelSource } from '../src/runner/kernel-cache.ts';
 import { compileForRestore } from '../src/session/compile/compiled-cache.ts';
 import { analyze } from '../src/session/compile/analyze.ts';
 import { rewrite } from '../src/session/compile/rewrite.ts';
+import { stripKept, stripTypes } from '../src/session/compile/strip.ts';
 import { tempDir } from './helpers.ts';
+
+const require = createRequire(import.meta.url);
 
 test('kernelSource(path, dir) caches the stripped source, strips an edited one again, ignores damage', () => {
   const scratch = tempDir();
@@ -61,6 +65,73 @@ test('compileForRestore(source, name, dir) serves what rewrite(analyze(source)) 
     // Damage every entry: each is compiled again, not used.
     for (const f of readdirSync(cache)) writeFileSync(join(cache, f), 'globalThis.hacked = 1');
     assert.equal(compileForRestore(source, 'P@v1', cache), expected);
+  } finally {
+    scratch.remove();
+  }
+});
+
+/** Counts the calls to Node's type stripper (amaro) made while `body` runs. */
+function stripperCalls(body: () => void): number {
+  const node = require('node:module') as typeof import('node:module');
+  const original = node.stripTypeScriptTypes;
+  let calls = 0;
+  node.stripTypeScriptTypes = ((...args: Parameters<typeof original>) => {
+    calls++;
+    return original(...args);
+  }) as typeof original;
+  node.syncBuiltinESMExports();
+  try {
+    body();
+  } finally {
+    node.stripTypeScriptTypes = original;
+    node.syncBuiltinESMExports();
+  }
+  return calls;
+}
+
+test('plain JavaScript entries never call the type stripper; f<T>(x) is still TypeScript', () => {
+  const plain = ['1 + 1', 'const o = { a: 1 }; o.a ? 1 : 2', 'with (Math) max(1, 2)'];
+  let stripped: string[] = [];
+  assert.equal(
+    stripperCalls(() => (stripped = plain.map((p) => stripTypes(p)))),
+    0,
+  );
+  assert.deepEqual(stripped, plain);
+  // Parses as JavaScript (two comparisons), but is a generic call as TypeScript.
+  let generic = '';
+  assert.equal(
+    stripperCalls(() => (generic = stripTypes('f<string>(1)'))),
+    1,
+  );
+  assert.equal(generic, 'f        (1)');
+  assert.equal(stripTypes('let n: number = 1'), 'let n         = 1');
+});
+
+test('a long text (the standard library) is kept stripped: a new image does not strip it again', () => {
+  const scratch = tempDir();
+  try {
+    const dir = join(scratch.path, 'vivarium-stripped');
+    const music = readFileSync(new URL('../stdlib/music.ts', import.meta.url), 'utf8');
+    const expected = stripTypeScriptTypes(music);
+    let got = '';
+    assert.equal(
+      stripperCalls(() => (got = stripKept(music, dir))),
+      1,
+    );
+    assert.equal(got, expected);
+    assert.equal(
+      stripperCalls(() => (got = stripKept(music, dir))),
+      0,
+      'served from the cache',
+    );
+    assert.equal(got, expected);
+    // A damaged entry is stripped again, not used.
+    for (const f of readdirSync(dir)) writeFileSync(join(dir, f), 'let damaged = 1');
+    assert.equal(
+      stripperCalls(() => (got = stripKept(music, dir))),
+      1,
+    );
+    assert.equal(got, expected);
   } finally {
     scratch.remove();
   }

@@ -6,8 +6,9 @@
 // parameter properties, `<T>x` casts) goes to sucrase, which generates it on the same lines.
 // Namespaces and `export =` are refused with their line (sucrase would drop a namespace silently,
 // sucrase#659).
-import { stripTypeScriptTypes } from 'node:module';
-import { createRequire } from 'node:module';
+import { createRequire, getCompileCacheDir, stripTypeScriptTypes } from 'node:module';
+import { join } from 'node:path';
+import { readSealed, sha256, writeSealed } from '../../shared/sealed-file.ts';
 import * as acorn from 'acorn';
 import { EntrySyntaxError } from './source-error.ts';
 import { openBrackets } from './brackets.ts';
@@ -38,8 +39,9 @@ const REFUSED: { construct: RegExp; at: RegExp; message: string }[] = [
 
 /** Strips TypeScript from an entry. Throws IncompleteEntry when more lines could complete it. */
 export function stripTypes(source: string): string {
+  if (isPlainJavaScript(source)) return source;
   try {
-    return withoutExperimentalWarning(() => stripTypeScriptTypes(source, { mode: 'strip' }));
+    return stripKept(source);
   } catch (error) {
     const e = error as Error & { code?: string };
     if (e.code === 'ERR_UNSUPPORTED_TYPESCRIPT_SYNTAX') {
@@ -50,6 +52,42 @@ export function stripTypes(source: string): string {
     // sucrase's do (and an entry that is still incomplete must be told apart).
     return stripWithSucrase(source);
   }
+}
+
+/**
+ * Text with nothing to strip: it parses as JavaScript, and has no `<` (where text that parses as
+ * JavaScript can mean something else as TypeScript: `f<T>(x)` is a generic call there, two
+ * comparisons here). Node's stripper is WebAssembly that takes ~45 ms of CPU (~85 ms) to load: a
+ * session whose entries are plain JavaScript never loads it.
+ */
+function isPlainJavaScript(source: string): boolean {
+  return !source.includes('<') && isJavaScript(source);
+}
+
+/**
+ * Long texts (the standard library every new image loads, files loaded or imported) are kept
+ * stripped on disk under Node's compile cache, keyed by the text and Node's version (amaro comes
+ * with Node), and sealed: opening a new image does not load the stripper for the same 400 lines.
+ */
+const KEPT_FROM = 512;
+
+export function stripKept(source: string, dir = keptDir(source)): string {
+  if (!dir)
+    return withoutExperimentalWarning(() => stripTypeScriptTypes(source, { mode: 'strip' }));
+  const file = join(dir, `${sha256(`${process.version}\0${source}`).slice(0, 40)}.js`);
+  const kept = readSealed(file);
+  if (kept !== undefined) return kept;
+  const stripped = withoutExperimentalWarning(() =>
+    stripTypeScriptTypes(source, { mode: 'strip' }),
+  );
+  writeSealed(dir, file, stripped);
+  return stripped;
+}
+
+/** Where a text is kept stripped: long ones under Node's compile cache (bin/viv.js turns it on). */
+function keptDir(source: string): string | undefined {
+  const base = source.length >= KEPT_FROM ? getCompileCacheDir() : undefined;
+  return base ? join(base, 'vivarium-stripped') : undefined;
 }
 
 /**
