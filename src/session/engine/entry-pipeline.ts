@@ -7,14 +7,28 @@ import type { Request } from '../../shared/ops.ts';
 import type { AnalyzedEntry } from '../compile/analyze.ts';
 import type { Result } from '../result.ts';
 import { installImports, withInstalls } from '../packages/entry-packages.ts';
-import type { Engine } from './engine.ts';
+import type { SessionPort } from '../port.ts';
+import type { ImagePackages } from '../packages/packages.ts';
 import type { EntryCompiler } from './compiler.ts';
 import type { Operation } from './journal-records.ts';
 import { runJournaled } from './journaled.ts';
+import type { JournalHost } from './journaled.ts';
 import { DEFAULT_CALLBACK_BOUND_MS } from './options.ts';
 import type { Saver } from './saving.ts';
 import { checkInScratch } from './scratch.ts';
+import type { ScratchHost } from './scratch.ts';
 import { syntaxFailure } from './syntax-failure.ts';
+
+/** What an entry's way to the guest needs of the engine. */
+export interface PipelineHost extends JournalHost, ScratchHost, Pick<SessionPort, 'request'> {
+  /** The number of the last operation. */
+  entry: number;
+  userInterrupt: boolean;
+  readonly quitRequested: boolean;
+  readonly compiler: EntryCompiler;
+  readonly packages: ImagePackages;
+  readonly options: ScratchHost['options'] & { colors?: boolean };
+}
 
 export interface EntryOptions {
   check?: boolean;
@@ -34,7 +48,7 @@ export function framesLocated(compiler: EntryCompiler, result: Result): Result {
 
 /** One entry, under the engine's lock (the caller holds it). */
 export async function evaluateEntry(
-  engine: Engine,
+  engine: PipelineHost,
   saver: Saver,
   source: string,
   options: EntryOptions = {},
@@ -75,7 +89,7 @@ export async function evaluateEntry(
 
 /** One image-changing operation, journaled; then the save retried if the image was unsaveable. */
 export async function journaled(
-  engine: Engine,
+  engine: PipelineHost,
   saver: Saver,
   operation: Operation,
   request: Request<'eval' | 'rollback' | 'control'>,
