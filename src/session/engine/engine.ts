@@ -19,7 +19,7 @@ import { outcomeResult } from './outcome-result.ts';
 import { startGuest } from './start-guest.ts';
 import type { GuestStartHost } from './start-guest.ts';
 import { EntryCompiler } from './compiler.ts';
-import { evaluateEntry, framesLocated, journaled } from './entry-pipeline.ts';
+import { evaluateEntry, framesLocated, installSpec, runOperation } from './entry-pipeline.ts';
 import type { EntryOptions } from './entry-pipeline.ts';
 import type { JournalHost } from './journaled.ts';
 import type { JournalRecord, Operation, Step } from './journal-records.ts';
@@ -32,7 +32,6 @@ import { TICK_RECORD_MS, TickRecorder } from './tick-records.ts';
 import type { EventsHost } from './process-events.ts';
 import { isDotCommand } from '../commands/dot-commands.ts';
 import { ImagePackages } from '../packages/packages.ts';
-import { installPackage } from '../packages/entry-packages.ts';
 
 export type { JournalRecord } from './journal-records.ts';
 export type { EngineOptions, OpeningControl, Store } from './options.ts';
@@ -179,25 +178,12 @@ export class Engine implements JournalHost, RebuildHost, EventsHost, SaveHost, G
 
   /** `:install NAME[@VERSION]`: the package installed, bundled and entered as its module. */
   install(spec: string): Promise<Result> {
-    return this.exclusive(async () => {
-      const refusal = this.#saver.refusal();
-      if (refusal) return refusal;
-      return installPackage(this, spec, (text) => evaluateEntry(this, this.#saver, text));
-    });
+    return this.exclusive(() => installSpec(this, this.#saver, spec));
   }
 
   /** `:rollback` and `:stop`/`:restart`/`:forget` of a process: journaled like entries. */
   runOperation(operation: Exclude<Operation, { op: 'entry' }>): Promise<Result> {
-    return this.exclusive(async () => {
-      const refusal = this.#saver.refusal();
-      if (refusal) return refusal;
-      const entry = ++this.entry;
-      const request =
-        operation.op === 'rollback'
-          ? ({ op: 'rollback', name: operation.name, version: operation.version, entry } as const)
-          : ({ op: 'control', action: operation.action, name: operation.name, entry } as const);
-      return journaled(this, this.#saver, operation, request, [operation.name], false);
-    });
+    return this.exclusive(() => runOperation(this, this.#saver, operation));
   }
 
   /** `:stop #ID`: a timer is not part of the image, so clearing one is not journaled. */

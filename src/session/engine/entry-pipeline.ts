@@ -1,12 +1,12 @@
 // An entry on its way to the guest, for the engine (engine.ts keeps the lock and the public
 // face): compiled once, then run as a check in a scratch guest, or refused while the journal
 // cannot rebuild the session, or preceded by the packages it imports and the image lacks; then
-// run as one journaled transaction (journaled.ts). `:rollback` and process controls take the
-// same journaled step.
+// run as one journaled transaction (journaled.ts). `:install`, `:rollback` and process controls
+// take the same steps.
 import type { Request } from '../../shared/ops.ts';
 import type { AnalyzedEntry } from '../compile/analyze.ts';
 import type { Result } from '../result.ts';
-import { installImports, withInstalls } from '../packages/entry-packages.ts';
+import { installImports, installPackage, withInstalls } from '../packages/entry-packages.ts';
 import type { SessionPort } from '../port.ts';
 import type { ImagePackages } from '../packages/packages.ts';
 import type { EntryCompiler } from './compiler.ts';
@@ -101,4 +101,31 @@ export async function journaled(
   const unsaveable = saver.unsaveable;
   const result = await runJournaled(engine, operation, request, names, quiet);
   return unsaveable ? saver.retrySave(result) : result;
+}
+
+/** `:install NAME[@VERSION]`: the package installed, bundled and entered as its module. */
+export async function installSpec(
+  engine: PipelineHost,
+  saver: Saver,
+  spec: string,
+): Promise<Result> {
+  const refusal = saver.refusal();
+  if (refusal) return refusal;
+  return installPackage(engine, spec, (text) => evaluateEntry(engine, saver, text));
+}
+
+/** `:rollback` and `:stop`/`:restart`/`:forget` of a process: journaled like entries. */
+export async function runOperation(
+  engine: PipelineHost,
+  saver: Saver,
+  operation: Exclude<Operation, { op: 'entry' }>,
+): Promise<Result> {
+  const refusal = saver.refusal();
+  if (refusal) return refusal;
+  const entry = ++engine.entry;
+  const request =
+    operation.op === 'rollback'
+      ? ({ op: 'rollback', name: operation.name, version: operation.version, entry } as const)
+      : ({ op: 'control', action: operation.action, name: operation.name, entry } as const);
+  return journaled(engine, saver, operation, request, [operation.name], false);
 }
