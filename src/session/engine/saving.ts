@@ -24,6 +24,7 @@ export interface SaveHost {
   readonly readOnly: boolean;
   /** Opened with `--read-only`. */
   readonly readOnlyFile: boolean;
+  /** Holds what the image on disk does not: `changed`, unless nothing may be written. */
   readonly dirty: boolean;
   /** The engine's save: `write` under its lock. */
   save(): Promise<{ path: string; bytes: number }>;
@@ -32,7 +33,7 @@ export interface SaveHost {
 
 export class Saver {
   readonly #host: SaveHost;
-  /** An operation was kept since the last snapshot (see SaveHost.dirty for what it means). */
+  /** An operation was kept since the last snapshot (the engine's `dirty` reads it). */
   changed = false;
   /** How long the last snapshot took (the next one's processes run that far ahead). */
   #snapshotMs: number | undefined;
