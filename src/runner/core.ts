@@ -1,20 +1,22 @@
-// The runner's core: one isolate with the kernel in it, the one queue of calls into it, the
-// watchdog that stops a call running past its bound (or on Ctrl-C), and the guest's clocks: its
-// timers, the wake-up of process ticks, OSC out. It runs in the runner process (runner/main.ts
-// wraps it in IPC), or inside the session's own process for tests (session/guest/in-process.ts).
+// The runner's core: one isolate with the kernel in it, what a request's call into it comes to
+// (a reply, a stop, a death), and the guest's own work between requests. It runs in the runner
+// process (runner/main.ts wraps it in IPC), or inside the session's own process for tests
+// (session/guest/in-process.ts). The one queue of calls and how a call is stopped are
+// kernel-calls.ts; the guest's timers guest-timers.ts; the rate of its output print-limit.ts.
 //
-// A stopped call is stopped with the inspector's Runtime.terminateExecution, which isolated-vm
-// surfaces as a rejected call and leaves the isolate usable. An entry that awaits answers once it
-// settles (the kernel's `settled` notice), within its bound: past it, or on Ctrl-C, it is
-// abandoned and rolled back.
+// An entry that awaits answers once it settles (the kernel's `settled` notice), within its bound:
+// past it, or on Ctrl-C, it is abandoned and rolled back (awaiting-entries.ts).
 import ivm from 'isolated-vm';
 import type { Failure, Reply, Request, RunnerOps, SessionOpName } from '../shared/ops.ts';
 import type { GuestNotice, SessionNotice } from '../shared/notices.ts';
 import { loadKernel } from './load-kernel.ts';
 import type { LoadedKernel } from './load-kernel.ts';
 import { OscOut } from './osc-out.ts';
-import { STUCK_MESSAGE } from '../shared/wedged.ts';
 import type { Watchdog } from './watchdog.ts';
+import { Interrupted, KernelCalls, Stuck } from './kernel-calls.ts';
+import { GuestTimers } from './guest-timers.ts';
+import { PrintLimit } from './print-limit.ts';
+import { AwaitingEntries } from './awaiting-entries.ts';
 import { userStack } from '../kernel/inspect/stack.ts';
 
 export type Outcome<N extends SessionOpName = SessionOpName> =
@@ -36,22 +38,7 @@ export interface RunnerOptions {
 /** The kernel's reply to `snapshot` starts with exactly this text (its payload is not escaped). */
 export const SNAPSHOT_REPLY_PREFIX = '{"ok":true,"payload":';
 
-class Interrupted extends Error {}
-
-/**
- * The isolate was told to stop and has not, STUCK_MS later. Seen with isolated-vm when an isolate
- * that has an inspector session reaches its memory limit in some allocation patterns: it neither
- * dies nor returns. The isolate is then given up for dead.
- */
-class Stuck extends Error {
-  constructor() {
-    super(STUCK_MESSAGE);
-  }
-}
-export const STUCK_MS = 3000;
-
-/** Lines of output between entries that reach the session in one second, at most. */
-const PRINT_RATE = 2000;
+export { STUCK_MS } from './kernel-calls.ts';
 
 export class GuestRunner {
   readonly #isolate: ivm.Isolate;
@@ -59,22 +46,14 @@ export class GuestRunner {
   readonly #inspector: ivm.InspectorSession;
   readonly #kernel: LoadedKernel;
   readonly #options: RunnerOptions;
-  readonly #timers = new Map<number, NodeJS.Timeout>();
+  readonly #calls: KernelCalls;
+  readonly #timers: GuestTimers;
+  readonly #prints: PrintLimit;
   readonly #osc: OscOut;
-  #wakeTimer: NodeJS.Timeout | undefined;
-  #busy = false;
-  readonly #queue: (() => void)[] = [];
-  #terminated = false;
-  /** The call being stopped was stopped by the person (Ctrl-C), not by its bound. */
-  #byPerson = false;
   /** Bound on a tick run or a timer callback (the session configures it). */
   #callbackBound = 2000;
-  /** Entries that await, by entry number: how to hand over their settled reply. */
-  readonly #awaiting = new Map<number, (reply: Reply<'eval'>) => void>();
-  /** Entries that settled before their `pending` reply reached the runner (only microtasks awaited). */
-  readonly #settledEarly = new Map<number, Reply<'eval'>>();
-  /** Stops the wait of the entry that awaits (Ctrl-C). */
-  #cancelAwait: (() => void) | undefined;
+  /** Entries that await: their settled replies (awaiting-entries.ts). */
+  readonly #awaiting: AwaitingEntries;
   #dead: string | undefined;
   /** How many interrupts came (a request compares before and after its call). */
   #interrupts = 0;
@@ -82,14 +61,8 @@ export class GuestRunner {
   #released: Promise<void> | undefined;
   /** The process whose tick is running (told by the kernel), while a `run` is in flight. */
   #ticking: string | undefined;
-  /** Gives up on the call in flight (see Stuck); armed when the watchdog or Ctrl-C stops it. */
-  #giveUp: ((error: Stuck) => void) | undefined;
-  #stuckTimer: NodeJS.Timeout | undefined;
   /** The isolate was given up on while still running: it must never be waited for. */
   #wedged = false;
-  #printWindow = 0;
-  #printsInWindow = 0;
-  #printsDropped = 0;
 
   constructor(options: RunnerOptions) {
     this.#options = options;
@@ -105,6 +78,19 @@ export class GuestRunner {
       (json) => this.#onNotice(JSON.parse(json) as GuestNotice),
       () => performance.now(),
     );
+    this.#calls = new KernelCalls({
+      isolate: this.#isolate,
+      context: this.#context,
+      inspector: this.#inspector,
+      kernel: this.#kernel,
+      watchdog: options.watchdog,
+      dead: () => this.#dead,
+      ticking: () => this.#ticking,
+    });
+    this.#timers = new GuestTimers((request) => void this.#callback(request));
+    this.#prints = new PrintLimit((notice) => options.onNotice(notice));
+    const abort = (entry: number) => this.#calls.call({ op: 'abort', entry }, 2000);
+    this.#awaiting = new AwaitingEntries(abort, () => this.#dead);
   }
 
   get memoryLimit(): number {
@@ -133,7 +119,7 @@ export class GuestRunner {
     let text: string | undefined;
     let thrown: unknown;
     try {
-      text = await this.#call(request, bound);
+      text = await this.#calls.call(request, bound);
     } catch (error) {
       thrown = error;
     }
@@ -149,7 +135,7 @@ export class GuestRunner {
       this.#reportRejection(thrown);
       try {
         const recovered = JSON.parse(
-          await this.#call({ op: 'lastReply' }, 2000),
+          await this.#calls.call({ op: 'lastReply' }, 2000),
         ) as Reply<'lastReply'>;
         text = recovered.ok ? recovered.text : undefined;
         if (text === undefined) break;
@@ -173,46 +159,15 @@ export class GuestRunner {
     const remaining = bound > 0 ? Math.max(1, bound - (performance.now() - started)) : 0;
     // Ctrl-C that came while the call ran, before the entry started to await: stop it now.
     const stopped = this.#interrupts !== interrupts;
-    return this.#settle((request as Request<'eval'>).entry, remaining, stopped) as Promise<
-      Outcome<N>
-    >;
-  }
-
-  /** Waits for an awaiting entry to settle, its bound, Ctrl-C or the isolate's death. */
-  #settle(entry: number, bound: number, stopped = false): Promise<Outcome<'eval'>> {
-    const early = this.#settledEarly.get(entry);
-    this.#settledEarly.delete(entry);
-    if (early) return Promise.resolve({ kind: 'reply', reply: early });
-    return new Promise((resolve) => {
-      let timer: NodeJS.Timeout | undefined;
-      const done = (outcome: Outcome<'eval'> | undefined) => {
-        clearTimeout(timer);
-        this.#awaiting.delete(entry);
-        this.#cancelAwait = undefined;
-        if (outcome) return resolve(outcome);
-        // Past its bound, or Ctrl-C: abandoned, and rolled back.
-        void this.#call({ op: 'abort', entry }, 2000)
-          .catch(() => {})
-          .then(() =>
-            resolve(
-              this.#dead
-                ? { kind: 'died', reason: this.#dead }
-                : { kind: 'interrupted', awaiting: true },
-            ),
-          );
-      };
-      this.#awaiting.set(entry, (reply) => done({ kind: 'reply', reply }));
-      this.#cancelAwait = () => done(undefined);
-      if (stopped) return done(undefined);
-      if (bound > 0) timer = setTimeout(() => done(undefined), bound);
-    });
+    const entry = (request as Request<'eval'>).entry;
+    return this.#awaiting.settle(entry, remaining, stopped) as Promise<Outcome<N>>;
   }
 
   /** Ctrl-C: stops whatever the guest runs now, and an entry that awaits. */
   interrupt(): void {
     this.#interrupts++;
-    this.#terminate(true);
-    this.#cancelAwait?.();
+    this.#calls.terminate(true);
+    this.#awaiting.cancel();
   }
 
   async heap(): Promise<{ used: number; limit: number }> {
@@ -225,14 +180,12 @@ export class GuestRunner {
   /** Ends the isolate; resolves once it is disposed. */
   dispose(): Promise<void> {
     this.#dead ??= 'the guest was closed';
-    clearTimeout(this.#wakeTimer);
-    for (const timer of this.#timers.values()) clearTimeout(timer);
     this.#timers.clear();
     this.#osc.close();
     // A session on an isolate already disposed (out of memory) must not be touched: it hangs; nor
     // may a stuck isolate be disposed (that waits for its thread). Its process is about to end.
     if (!this.#released && !this.#isolate.isDisposed && !this.#wedged) {
-      this.#inspector.dispose();
+      this.#calls.close();
       this.#released = this.#release();
     }
     return this.#released ?? Promise.resolve();
@@ -262,9 +215,7 @@ export class GuestRunner {
       ? `the isolate ran out of memory (limit ${this.#options.memoryMB} MB)`
       : message;
     void this.dispose();
-    for (const resolve of this.#awaiting.values()) {
-      resolve({ ok: false, error: { name: 'GuestDied', message: this.#dead } });
-    }
+    this.#awaiting.died(this.#dead);
     this.#options.onDeath?.(this.#dead, this.#ticking);
     return this.#dead;
   }
@@ -272,88 +223,32 @@ export class GuestRunner {
   /** A stopped call left the kernel mid-way: an entry (or command) is rolled back. */
   async #abandon(request: Request): Promise<void> {
     if (request.op === 'runAhead') {
-      const bound = this.#byPerson ? 0 : this.#callbackBound;
-      await this.#call({ op: 'overrun', what: 'run', bound }, 2000).catch(() => {});
+      const bound = this.#calls.byPerson ? 0 : this.#callbackBound;
+      await this.#calls.call({ op: 'overrun', what: 'run', bound }, 2000).catch(() => {});
       return;
     }
     if (!('entry' in request) || request.op === 'commit') return;
-    await this.#call({ op: 'abort', entry: request.entry }, 2000).catch(() => {});
+    await this.#calls.call({ op: 'abort', entry: request.entry }, 2000).catch(() => {});
   }
 
   #onNotice(notice: GuestNotice): void {
     switch (notice.type) {
       case 'wake':
-        return this.#wakeAt(notice.at);
+        return this.#timers.wakeAt(notice.at, this.#dead !== undefined);
       case 'tick':
         this.#ticking = notice.name;
         return;
       case 'osc':
         return notice.messages.forEach((m) => this.#osc.send(m));
-      case 'settled': {
-        const waiting = this.#awaiting.get(notice.entry);
-        if (waiting) waiting(notice.reply);
-        else this.#settledEarly.set(notice.entry, notice.reply);
-        return;
-      }
-      case 'timer': {
-        clearTimeout(this.#timers.get(notice.id));
-        this.#timers.delete(notice.id);
-        if (notice.action === 'set') {
-          const timer = setTimeout(() => {
-            this.#timers.delete(notice.id);
-            void this.#callback({ op: 'timer', id: notice.id });
-          }, notice.delay);
-          this.#timers.set(notice.id, timer);
-        }
-        return;
-      }
+      case 'settled':
+        return this.#awaiting.settled(notice.entry, notice.reply);
+      case 'timer':
+        return this.#timers.timer(notice);
       case 'print':
-        return this.#print(notice);
+        return this.#prints.print(notice);
       default:
         this.#options.onNotice(notice);
     }
-  }
-
-  /**
-   * Output between entries reaches the session at most PRINT_RATE lines a second (a timer that
-   * prints without end must not grow the session without bound); the rest is dropped, and how
-   * many is said once a second.
-   */
-  #print(notice: Extract<SessionNotice, { type: 'print' }>): void {
-    const now = performance.now();
-    if (now - this.#printWindow >= 1000) {
-      if (this.#printsDropped) {
-        const n = this.#printsDropped;
-        this.#options.onNotice({
-          type: 'print',
-          stream: 'err',
-          text: `(${n} line${n === 1 ? '' : 's'} of output dropped: at most ${PRINT_RATE} a second reach the session)`,
-        });
-      }
-      this.#printWindow = now;
-      this.#printsInWindow = 0;
-      this.#printsDropped = 0;
-    }
-    if (this.#printsInWindow >= PRINT_RATE) {
-      this.#printsDropped++;
-      return;
-    }
-    this.#printsInWindow++;
-    this.#options.onNotice(notice);
-  }
-
-  /** The one timer that wakes the kernel when the earliest process tick is due. */
-  #wakeAt(at: number): void {
-    clearTimeout(this.#wakeTimer);
-    this.#wakeTimer = undefined;
-    if (at < 0 || this.#dead) return;
-    this.#wakeTimer = setTimeout(
-      () => {
-        this.#wakeTimer = undefined;
-        void this.#callback({ op: 'run' });
-      },
-      Math.max(0, at - performance.now()),
-    );
   }
 
   /**
@@ -363,7 +258,7 @@ export class GuestRunner {
    */
   async #callback(request: Request<'run' | 'timer'>): Promise<void> {
     try {
-      await this.#call(request, this.#callbackBound);
+      await this.#calls.call(request, this.#callbackBound);
     } catch (error) {
       if (error instanceof Stuck || this.#isolate.isDisposed) {
         this.#die(error);
@@ -377,9 +272,9 @@ export class GuestRunner {
         op: 'overrun',
         what: request.op,
         id: request.op === 'timer' ? request.id : undefined,
-        bound: this.#byPerson ? 0 : this.#callbackBound,
+        bound: this.#calls.byPerson ? 0 : this.#callbackBound,
       };
-      await this.#call(overrun, 2000).catch(() => {});
+      await this.#calls.call(overrun, 2000).catch(() => {});
     } finally {
       if (!this.#dead) this.#ticking = undefined;
     }
@@ -394,65 +289,6 @@ export class GuestRunner {
     const text = `Uncaught ${userStack(stack)}`;
     setImmediate(() => this.#options.onNotice({ type: 'print', stream: 'err', text }));
   }
-
-  /** One call into the kernel at a time; stopped after `bound` ms (0: never) or on Ctrl-C. */
-  async #call(request: Request, bound: number): Promise<string> {
-    if (this.#busy) await new Promise<void>((wake) => this.#queue.push(wake));
-    if (this.#dead) throw new Error(this.#dead);
-    this.#busy = true;
-    this.#terminated = false;
-    const timer = bound > 0 ? setTimeout(() => this.#terminate(false), bound) : undefined;
-    try {
-      const { bulk, json } = splitBulk(request);
-      const args: [string] | [string, string] = bulk === undefined ? [json] : [json, bulk];
-      const answer = this.#kernel.handle.apply(undefined, args, { result: { copy: true } });
-      const givenUp = new Promise<never>((_, reject) => (this.#giveUp = reject));
-      return (await Promise.race([answer, givenUp])) as string;
-    } catch (error) {
-      if (error instanceof Stuck) throw error;
-      if (!this.#isolate.isDisposed && this.#terminated) throw new Interrupted();
-      throw error;
-    } finally {
-      clearTimeout(timer);
-      clearTimeout(this.#stuckTimer);
-      this.#options.watchdog?.disarm();
-      this.#giveUp = undefined;
-      if (this.#terminated && !this.#isolate.isDisposed && !this.#dead) {
-        await this.#absorbTermination();
-      }
-      this.#busy = false;
-      this.#queue.shift()?.();
-    }
-  }
-
-  #terminate(byPerson: boolean): void {
-    // Once disposed (or being disposed), its inspector session is gone.
-    if (!this.#busy || this.#terminated || this.#released) return;
-    this.#terminated = true;
-    this.#byPerson = byPerson;
-    // Armed first: the dispatch itself is where isolated-vm can deadlock this thread.
-    this.#options.watchdog?.arm(this.#ticking);
-    this.#stuckTimer = setTimeout(() => this.#giveUp?.(new Stuck()), STUCK_MS);
-    this.#inspector.dispatchProtocolMessage(
-      JSON.stringify({ id: 1, method: 'Runtime.terminateExecution' }),
-    );
-  }
-
-  /** A termination that arrived after the call had finished would hit the next one: spend it. */
-  async #absorbTermination(): Promise<void> {
-    try {
-      await this.#context.eval('0');
-    } catch {
-      // the pending termination landed here, as intended
-    }
-  }
-}
-
-/** `restoreBegin`'s snapshot travels beside the JSON request, as is (it may be 50 MB). */
-function splitBulk(request: Request): { json: string; bulk?: string } {
-  if (request.op !== 'restoreBegin') return { json: JSON.stringify(request) };
-  const { payload, ...rest } = request;
-  return { json: JSON.stringify(rest), bulk: payload };
 }
 
 export type { RunnerOps };

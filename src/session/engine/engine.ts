@@ -1,26 +1,29 @@
 // The engine: what every face of Vivarium (the terminal, batch mode, remote clients) talks to. It
 // compiles an entry once on the session's side (session/compile), runs it in the guest as one
 // transaction through the op table (shared/ops.ts), journals it (journaled.ts), and turns the
-// reply into a Result. Operations, saves and revivals take one lock (exclusive.ts), so a save
-// never races an entry. Opening an image, and rebuilding a guest that died, is rebuild.ts.
+// reply into a Result (outcome-result.ts); entry-pipeline.ts holds those steps in order. Operations, saves and revivals take one lock
+// (exclusive.ts), so a save never races an entry; what a save does is saving.ts. Opening an image,
+// and rebuilding a guest that died, is rebuild.ts; starting a guest, start-guest.ts.
 import type { ControlAction } from '../../shared/types.ts';
 import type { Request, SessionOpName } from '../../shared/ops.ts';
 import type { SessionNotice } from '../../shared/notices.ts';
-import { succeeded } from '../../shared/ops.ts';
-import { syntaxFailure } from './syntax-failure.ts';
 import type { EngineOptions } from './options.ts';
+import { DEFAULT_CALLBACK_BOUND_MS } from './options.ts';
 import type { AnalyzedEntry } from '../compile/analyze.ts';
-import { ChildGuest } from '../guest/child-guest.ts';
 import type { GuestConnection, Outcome } from '../guest/guest.ts';
 import type { Result } from '../result.ts';
-import { takeSnapshot, SnapshotFailed, SnapshotGuestDied } from './image-io.ts';
 import { Exclusive } from './exclusive.ts';
+import { Saver } from './saving.ts';
+import type { SaveHost } from './saving.ts';
+import { outcomeResult } from './outcome-result.ts';
+import { startGuest } from './start-guest.ts';
+import type { GuestStartHost } from './start-guest.ts';
 import { EntryCompiler } from './compiler.ts';
-import { runJournaled } from './journaled.ts';
+import { evaluateEntry, framesLocated, installSpec, runOperation } from './entry-pipeline.ts';
+import type { EntryOptions } from './entry-pipeline.ts';
 import type { JournalHost } from './journaled.ts';
 import type { JournalRecord, Operation, Step } from './journal-records.ts';
 import { Rebuilder } from './rebuild.ts';
-import { checkInScratch } from './scratch.ts';
 import type { RebuildHost } from './rebuild.ts';
 import type { ReplayStop } from './replay.ts';
 import { describeStop } from './replay.ts';
@@ -29,20 +32,18 @@ import { TICK_RECORD_MS, TickRecorder } from './tick-records.ts';
 import type { EventsHost } from './process-events.ts';
 import { isDotCommand } from '../commands/dot-commands.ts';
 import { ImagePackages } from '../packages/packages.ts';
-import { installImports, installPackage, withInstalls } from '../packages/entry-packages.ts';
 
 export type { JournalRecord } from './journal-records.ts';
 export type { EngineOptions, OpeningControl, Store } from './options.ts';
+export { DEFAULT_CALLBACK_BOUND_MS } from './options.ts';
 export type { ProcessEvent } from './process-events.ts';
 export { OpenCancelled, OpenError } from './rebuild.ts';
 
 const HISTORY_LIMIT = 1000;
 /** Opening bounds each replayed entry, revive hook and initialiser by default (`--timeout`). */
 export const DEFAULT_OPEN_BOUND_MS = 10_000;
-/** A process tick or a timer callback that runs longer is stopped (`--timeout` overrides). */
-export const DEFAULT_CALLBACK_BOUND_MS = 2_000;
 
-export class Engine implements JournalHost, RebuildHost, EventsHost {
+export class Engine implements JournalHost, RebuildHost, EventsHost, SaveHost, GuestStartHost {
   readonly options: Required<Pick<EngineOptions, 'memoryMB' | 'timeoutMs'>> & EngineOptions;
   /** Operations since the last snapshot with their outcomes (what a revival replays). */
   readonly journal: Step[] = [];
@@ -61,20 +62,20 @@ export class Engine implements JournalHost, RebuildHost, EventsHost {
   userInterrupt = false;
   #quit = false;
   closing = false;
-  #dirty = false;
-  /** How long the last snapshot took (the next one's processes run that far ahead). */
-  #snapshotMs: number | undefined;
   readonly #exclusive = new Exclusive();
   readonly rebuilder: Rebuilder;
   readonly #events: ProcessEvents;
+  /** Snapshots, the dirty flag and the divergence that refuses operations (saving.ts). */
+  readonly #saver: Saver;
 
   /** When the image on disk was last saved (by this session, or before it was opened). */
-  lastSaved: Date | undefined;
+  get lastSaved(): Date | undefined {
+    return this.#saver.lastSaved;
+  }
 
   private constructor(options: EngineOptions) {
     this.options = { memoryMB: 512, timeoutMs: 0, ...options };
-    const savedAt = options.store?.savedAt;
-    this.lastSaved = savedAt ? new Date(savedAt) : undefined;
+    this.#saver = new Saver(this, options.store?.savedAt);
     this.rebuilder = new Rebuilder(this);
     this.#events = new ProcessEvents(this);
   }
@@ -148,7 +149,8 @@ export class Engine implements JournalHost, RebuildHost, EventsHost {
       // `:command`, or a Node REPL habit (`.help`, `.exit`): commands.ts says what it stands for.
       if ((text.trim().startsWith(':') || isDotCommand(text)) && command)
         return command(text.trim());
-      return this.#framesLocated(await this.#evaluate(text, analysis ? { analysis } : {}));
+      const result = await evaluateEntry(this, this.#saver, text, analysis ? { analysis } : {});
+      return framesLocated(this.compiler, result);
     });
   }
 
@@ -168,101 +170,26 @@ export class Engine implements JournalHost, RebuildHost, EventsHost {
    * Evaluates one entry as one transaction (or, with `check`, as a dry run). `analysis`: the
    * entry was analysed already (an entry is parsed once on its way to the guest).
    */
-  evaluate(
-    source: string,
-    options: { check?: boolean; quiet?: boolean; analysis?: AnalyzedEntry } = {},
-  ): Promise<Result> {
-    return this.exclusive(async () => this.#framesLocated(await this.#evaluate(source, options)));
-  }
-
-  /** Stacks inside what an entry printed or returned point at what was typed. */
-  #framesLocated(result: Result): Result {
-    const map = (text: string) => this.compiler.mapFrames(text);
-    return {
-      ...result,
-      printed: result.printed.map(map),
-      ...(result.value !== undefined ? { value: map(result.value) } : {}),
-    };
-  }
-
-  async #evaluate(
-    source: string,
-    options: { check?: boolean; quiet?: boolean; analysis?: AnalyzedEntry } = {},
-  ): Promise<Result> {
-    const entry = this.entry + 1;
-    let compiled;
-    try {
-      // A check compiles the entry as the real one: it runs for real, in a scratch guest.
-      const compile = { ...options, check: false, colors: this.options.colors };
-      compiled = this.compiler.compile(source, entry, compile);
-    } catch (error) {
-      return syntaxFailure(error);
-    }
-    if (options.check) {
-      return checkInScratch(
-        this,
-        compiled.request,
-        this.options.timeoutMs || DEFAULT_CALLBACK_BOUND_MS,
-      );
-    }
-    const refusal = this.#refusal();
-    if (refusal) return refusal;
-    if (compiled.analysis.imports.length && !options.quiet) {
-      // Packages the image lacks are installed first, each as its own entry (see :install).
-      const enter = (text: string) => this.#evaluate(text);
-      const installed = await installImports(this, compiled.analysis.imports, enter);
-      if (installed && !installed.ok) return installed;
-      if (installed) {
-        const again = { ...options, analysis: compiled.analysis };
-        return withInstalls(installed, await this.#evaluate(source, again));
-      }
-    }
-    this.entry = entry;
-    const names = compiled.analysis.declarations.map((d) => d.name);
-    const operation: Operation = { op: 'entry', source };
-    return this.#journaled(operation, compiled.request, names, !!options.quiet);
+  evaluate(source: string, options: EntryOptions = {}): Promise<Result> {
+    return this.exclusive(async () =>
+      framesLocated(this.compiler, await evaluateEntry(this, this.#saver, source, options)),
+    );
   }
 
   /** `:install NAME[@VERSION]`: the package installed, bundled and entered as its module. */
   install(spec: string): Promise<Result> {
-    return this.exclusive(async () => {
-      const refusal = this.#refusal();
-      if (refusal) return refusal;
-      return installPackage(this, spec, (text) => this.#evaluate(text));
-    });
+    return this.exclusive(() => installSpec(this, this.#saver, spec));
   }
 
   /** `:rollback` and `:stop`/`:restart`/`:forget` of a process: journaled like entries. */
   runOperation(operation: Exclude<Operation, { op: 'entry' }>): Promise<Result> {
-    return this.exclusive(async () => {
-      const refusal = this.#refusal();
-      if (refusal) return refusal;
-      const entry = ++this.entry;
-      const request =
-        operation.op === 'rollback'
-          ? ({ op: 'rollback', name: operation.name, version: operation.version, entry } as const)
-          : ({ op: 'control', action: operation.action, name: operation.name, entry } as const);
-      return this.#journaled(operation, request, [operation.name], false);
-    });
+    return this.exclusive(() => runOperation(this, this.#saver, operation));
   }
 
   /** `:stop #ID`: a timer is not part of the image, so clearing one is not journaled. */
   async clearTimer(name: string, action: ControlAction): Promise<Result> {
     const outcome = await this.request({ op: 'control', action, name, entry: ++this.entry });
     return this.toResult(outcome, name);
-  }
-
-  async #journaled(
-    operation: Operation,
-    request: Request<'eval' | 'rollback' | 'control'>,
-    names: string[],
-    quiet: boolean,
-  ): Promise<Result> {
-    // A quit asked for by a signal or Ctrl-D stops the entry it meets, even one not yet sent.
-    if (!this.quitRequested) this.userInterrupt = false;
-    const unsaveable = !!this.#diverged && this.#fixable;
-    const result = await runJournaled(this, operation, request, names, quiet);
-    return unsaveable ? this.#retrySave(result) : result;
   }
 
   /** Opened with `--read-only`: no journal, no save; entries live in memory only. */
@@ -291,58 +218,19 @@ export class Engine implements JournalHost, RebuildHost, EventsHost {
     return this.rebuilder.revive(reason, entry, what);
   }
 
-  /** Why the journal cannot rebuild what the session shows (until a save succeeds). */
-  #diverged: string | undefined;
-  /** The divergence is an image that cannot be saved: entries run (one may fix it), see below. */
-  #fixable = false;
-
   diverge(reason: string, fixable = false): void {
-    this.#diverged = reason;
-    this.#fixable = fixable;
+    this.#saver.diverge(reason, fixable);
   }
 
-  async saveNow(): Promise<{ message: string; unsaveable: boolean } | undefined> {
-    try {
-      await this.save();
-      return undefined;
-    } catch (error) {
-      const unsaveable = error instanceof SnapshotFailed && error.unsaveable;
-      return { message: (error as Error).message, unsaveable };
-    }
-  }
-
-  /**
-   * After an operation that ran while the image could not be saved (a stopped entry left it
-   * unsaveable: an inline process step, a Proxy), the save is tried again: refusing entries then
-   * would leave no way to fix it. The result says whether the image is crash-safe again.
-   */
-  async #retrySave(result: Result): Promise<Result> {
-    if (!this.#diverged || !this.#fixable) return result;
-    const unsaved = await this.saveNow();
-    const note = unsaved
-      ? `the image still cannot be saved (${unsaved.message}); a crash now would lose what the stopped entry changed inside existing objects`
-      : 'the image is saved again: everything shown is crash-safe';
-    return { ...result, warning: result.warning ? `${result.warning}; ${note}` : note };
-  }
-
-  /** Operations are refused while the journal cannot rebuild the session (see journaled.ts). */
-  #refusal(): Result | undefined {
-    if (!this.#diverged || this.#fixable) return undefined;
-    return {
-      ok: false,
-      error: {
-        name: 'JournalError',
-        message: `not run: ${this.#diverged}. Entries are refused until a snapshot is saved (:save; quitting tries too), because after a crash the journal could not rebuild what this session shows`,
-      },
-      printed: [],
-    };
+  saveNow(): Promise<{ message: string; unsaveable: boolean } | undefined> {
+    return this.#saver.saveNow();
   }
 
   /** Keeps an operation since the last snapshot, and the names it changed. */
   keep(step: Step, names: string[]): void {
     this.journal.push(step);
     for (const name of names) this.changedSinceSave.add(name);
-    this.#dirty = true;
+    this.#saver.changed = true;
   }
 
   /** `:replay skip` / `:replay retry` after a replay stopped. */
@@ -356,7 +244,7 @@ export class Engine implements JournalHost, RebuildHost, EventsHost {
 
   /** Holds what the image on disk does not (never while a stopped replay keeps it read-only). */
   get dirty(): boolean {
-    return this.#dirty && !this.readOnly && !this.readOnlyFile;
+    return this.#saver.changed && !this.readOnly && !this.readOnlyFile;
   }
 
   get imagePath(): string | undefined {
@@ -368,80 +256,15 @@ export class Engine implements JournalHost, RebuildHost, EventsHost {
    * message, naming the path to a value that cannot be saved; then nothing is written.
    */
   save(path?: string): Promise<{ path: string; bytes: number }> {
-    return this.exclusive(async () => {
-      const store = this.options.store;
-      if (!store) throw new Error('this session has no image file: start viv with --image PATH');
-      if (store.readOnly)
-        throw new Error('the image is open read-only (--read-only): nothing is written');
-      const stop = this.rebuilder.stop;
-      if (stop) {
-        throw new Error(
-          `the replay stopped at entry ${stop.entry}: saving now would write an image without the entries after it. Choose :replay skip or :replay retry first`,
-        );
-      }
-      let payload: string | undefined;
-      for (let attempt = 1; payload === undefined; attempt++) {
-        try {
-          const ahead = await this.#aheadMs();
-          const started = performance.now();
-          payload = await takeSnapshot(this.guest, this.history, ahead);
-          this.#snapshotMs = performance.now() - started;
-        } catch (error) {
-          if (!(error instanceof SnapshotGuestDied)) throw error;
-          // A process tick that killed the guest while the snapshot waited its turn is stopped
-          // by the revival; the snapshot is then tried once more. One that kills it itself is not.
-          const byTick = this.guest.culprit !== undefined;
-          const rebuilt = await this.rebuilder.revive(error.reason);
-          if (byTick && attempt === 1) continue;
-          throw new SnapshotGuestDied(
-            `${rebuilt} Nothing was saved; nothing is lost (the journal holds every entry)`,
-          );
-        }
-      }
-      await store.save(this.entry, payload, path);
-      this.journal.length = 0;
-      this.changedSinceSave.clear();
-      this.rebuilder.snapshot = { payload, entry: this.entry };
-      this.#dirty = false;
-      this.#diverged = undefined;
-      this.lastSaved = new Date();
-      return { path: store.path, bytes: Buffer.byteLength(payload) };
-    });
+    return this.exclusive(() => this.#saver.write(path));
   }
 
   /**
-   * How far ahead processes run before a snapshot, so that none is late while the isolate encodes
-   * (see takeSnapshot): half again the last snapshot's time, or before the first, an estimate from
-   * the heap (about 25 ms per MB here), at most 10 s.
-   */
-  async #aheadMs(): Promise<number> {
-    const expected = this.#snapshotMs ?? ((await this.guest.heap()).used / 1e6) * 25;
-    return Math.min(10_000, expected * 1.5 + 50);
-  }
-
-  /**
-   * The save on the way out (quit, end of input, Ctrl-D, SIGTERM). The processes' clock is paused
-   * first, so no tick runs after the instant the snapshot captures: every tick sent before it is in
-   * the snapshot (its state changes kept), and every one after it runs once, after reopening. It
-   * saves when entries are unsaved or a process is running (its ticks changed the state since the
-   * last snapshot); otherwise it writes nothing and answers undefined. The clock stays paused: the
-   * session is ending.
+   * The save on the way out (quit, end of input, Ctrl-D, SIGTERM), with the processes' clock
+   * paused; undefined when there was nothing to save (see Saver.saveOnQuit).
    */
   saveOnQuit(): Promise<{ path: string; bytes: number } | undefined> {
-    return this.exclusive(async () => {
-      if (!this.options.store || this.readOnly || this.readOnlyFile) return undefined;
-      const paused = await this.request({ op: 'clock', action: 'pause' });
-      let ticking = false;
-      if (paused.kind === 'reply' && paused.reply.ok) {
-        const ps = await this.request({ op: 'ps' });
-        ticking =
-          ps.kind === 'reply' &&
-          ps.reply.ok &&
-          ps.reply.processes.some((p) => p.status === 'running');
-      }
-      if (!this.dirty && !ticking) return undefined;
-      return this.save();
-    });
+    return this.exclusive(() => this.#saver.saveOnQuit());
   }
 
   /** Journals each process's tick count while processes run (tick-records.ts). */
@@ -476,63 +299,15 @@ export class Engine implements JournalHost, RebuildHost, EventsHost {
     this.packages.dispose();
   }
 
-  /** An outcome as the person reads it. */
-  async toResult(
-    outcome: Outcome<'eval' | 'rollback' | 'control'>,
-    source: string,
-  ): Promise<Result> {
-    if (outcome.kind === 'interrupted') {
-      const timedOut = !this.userInterrupt && this.options.timeoutMs > 0;
-      const awaiting = outcome.awaiting ? ' (it was still awaiting)' : '';
-      return {
-        ok: false,
-        error: {
-          name: timedOut ? 'TimeoutError' : 'Interrupted',
-          message: timedOut
-            ? `the entry ran longer than ${this.options.timeoutMs} ms${awaiting} and was stopped; nothing it defined was kept`
-            : 'the entry was interrupted; nothing it defined was kept',
-        },
-        printed: [],
-      };
-    }
-    if (outcome.kind === 'died') {
-      const message = await this.rebuilder.revive(outcome.reason, this.entry, source);
-      return { ok: false, error: { name: 'GuestDied', message }, printed: [] };
-    }
-    const reply = outcome.reply;
-    if (succeeded(reply)) {
-      return {
-        ok: true,
-        value: reply.value,
-        defined: reply.defined,
-        printed: reply.printed,
-        ...(reply.migrations ? { migrations: reply.migrations } : {}),
-      };
-    }
-    return { ok: false, error: this.compiler.locate(reply.error), printed: reply.printed ?? [] };
+  /** An outcome as the person reads it (outcome-result.ts). */
+  toResult(outcome: Outcome<'eval' | 'rollback' | 'control'>, source: string): Promise<Result> {
+    return outcomeResult(this, outcome, source);
   }
 
   /** Starts a guest (a runner child process unless the options say otherwise). */
-  async startGuest(): Promise<GuestConnection> {
-    const prestarted = this.options.prestarted;
-    this.options.prestarted = undefined;
-    let guest: GuestConnection | undefined = undefined;
-    const start = this.options.guest ?? ChildGuest.start;
-    guest = await start({
-      prestarted,
-      memoryMB: this.options.memoryMB,
-      onNotice: (notice) => this.#onNotice(notice),
-      // Died between requests (a tick, a timer): rebuild, unless an operation already did. A
-      // process whose tick killed the guest is stopped (journaled), not replayed into a loop.
-      onDeath: (reason) => {
-        if (this.closing || this.rebuilder.cancelled) return;
-        void this.exclusive(async () =>
-          guest === this.guest ? this.rebuilder.revive(reason) : undefined,
-        ).then((message) => message && this.options.onRevive?.(message));
-      },
-    });
-    guest.configure(this.options.timeoutMs || DEFAULT_CALLBACK_BOUND_MS);
-    return guest;
+  startGuest(): Promise<GuestConnection> {
+    const bound = this.options.timeoutMs || DEFAULT_CALLBACK_BOUND_MS;
+    return startGuest(this, (notice) => this.#onNotice(notice), bound);
   }
 
   #onNotice(notice: SessionNotice): void {

@@ -5,6 +5,9 @@ import type { Result } from '../result.ts';
 import type { JournalRecord } from './journal-records.ts';
 import type { ProcessEvent } from './process-events.ts';
 
+/** A process tick or a timer callback that runs longer is stopped (`--timeout` overrides). */
+export const DEFAULT_CALLBACK_BOUND_MS = 2_000;
+
 export interface EngineOptions {
   memoryMB?: number;
   /** Bound on each entry in milliseconds, awaited promises included (0: none). */

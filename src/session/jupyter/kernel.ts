@@ -2,43 +2,22 @@
 // KernelBackend. Shell requests are handled one at a time, in order; the control channel is read
 // on its own, so an `interrupt_request` reaches a running entry (as Ctrl-C does) and a
 // `shutdown_request` is answered even while the shell is busy. Every message is signed; one whose
-// signature does not verify is dropped and logged, never handled.
+// signature does not verify is dropped and logged, never handled. The answers to requests that
+// only read the image are introspection.ts; a Result as Jupyter's outputs, replies.ts; signals
+// and the starter's end, lifetime.ts.
 import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import * as zmq from 'zeromq';
 import type { Connection } from './connection.ts';
 import { endpoint } from './connection.ts';
 import type { KernelBackend } from './backend.ts';
 import type { Result } from '../result.ts';
 import type { Header, Message } from './wire.ts';
-import { PROTOCOL_VERSION, Signer, WireError, decode, encode, header } from './wire.ts';
-import {
-  cellText,
-  executeOutput,
-  expressionAt,
-  isComplete,
-  toCodePoints,
-  toUnits,
-} from './replies.ts';
-
-type Content = Record<string, unknown>;
-
-/** One send at a time per socket (zeromq refuses a send while another is in progress). */
-class Outbox {
-  #last: Promise<void> = Promise.resolve();
-  readonly #socket: { send(frames: Buffer[]): Promise<void>; readonly closed: boolean };
-  constructor(socket: { send(frames: Buffer[]): Promise<void>; readonly closed: boolean }) {
-    this.#socket = socket;
-  }
-  send(frames: Buffer[]): Promise<void> {
-    const send = () => (this.#socket.closed ? undefined : this.#socket.send(frames));
-    this.#last = this.#last.then(send, send);
-    return this.#last.catch((error: Error) => log(`could not send: ${error.message}`));
-  }
-}
-
-/** How often the kernel checks that the process that started it is still there. */
-const PARENT_POLL_MS = 1000;
+import { Signer, WireError, decode, encode, header } from './wire.ts';
+import { cellText, executeOutput, isComplete } from './replies.ts';
+import { completeReply, historyTail, inspectReply, kernelInfo } from './introspection.ts';
+import type { Content } from './introspection.ts';
+import { Outbox } from './outbox.ts';
+import { watchLifetime } from './lifetime.ts';
 
 function log(text: string): void {
   process.stderr.write(`viv jupyter: ${text}\n`);
@@ -70,10 +49,10 @@ export class JupyterKernel {
       socket.linger = 1000;
     }
     this.#out = {
-      shell: new Outbox(this.#shell),
-      control: new Outbox(this.#control),
-      stdin: new Outbox(this.#stdin),
-      iopub: new Outbox(this.#iopub),
+      shell: new Outbox(this.#shell, log),
+      control: new Outbox(this.#control, log),
+      stdin: new Outbox(this.#stdin, log),
+      iopub: new Outbox(this.#iopub, log),
     };
   }
 
@@ -129,24 +108,7 @@ export class JupyterKernel {
     log(`serving ${backend.description} on ${endpoint(connection, 'shell')} (shell)`);
     const stop = () => void kernel.#shutdown(false);
     const interrupt = () => kernel.#backend.interrupt();
-    process.on('SIGTERM', stop);
-    process.on('SIGHUP', stop);
-    process.on('SIGINT', interrupt);
-    const parent = options.parentPid;
-    const orphan = setInterval(() => {
-      if (parent === undefined || process.ppid === parent) return;
-      log(`the process that started the kernel (pid ${parent}) is gone: shutting down`);
-      stop();
-    }, PARENT_POLL_MS);
-    orphan.unref();
-    try {
-      await kernel.#finished;
-    } finally {
-      clearInterval(orphan);
-      process.off('SIGTERM', stop);
-      process.off('SIGHUP', stop);
-      process.off('SIGINT', interrupt);
-    }
+    await watchLifetime(kernel.#finished, { stop, interrupt, log }, options.parentPid);
   }
 
   async #heartbeat(): Promise<void> {
@@ -219,9 +181,9 @@ export class JupyterKernel {
       case 'is_complete_request':
         return await reply(isComplete(String(request.content.code ?? '')));
       case 'complete_request':
-        return await reply(await this.#complete(request.content));
+        return await reply(await completeReply(this.#backend, request.content));
       case 'inspect_request':
-        return await reply(await this.#inspect(request.content));
+        return await reply(await inspectReply(this.#backend, request.content));
       case 'history_request':
         return await reply({ status: 'ok', history: historyTail(this.#backend, request.content) });
       case 'comm_info_request':
@@ -284,30 +246,6 @@ export class JupyterKernel {
     }
   }
 
-  async #complete(content: Content): Promise<Content> {
-    const code = String(content.code ?? '');
-    const cursor = toUnits(code, Number(content.cursor_pos ?? code.length));
-    const before = code.slice(0, cursor);
-    const { from, candidates } = await this.#backend.complete(before);
-    return {
-      status: 'ok',
-      matches: candidates,
-      cursor_start: toCodePoints(code, from),
-      cursor_end: toCodePoints(code, cursor),
-      metadata: {},
-    };
-  }
-
-  async #inspect(content: Content): Promise<Content> {
-    const code = String(content.code ?? '');
-    const expression = expressionAt(code, toUnits(code, Number(content.cursor_pos ?? 0)));
-    const none = { status: 'ok', found: false, data: {}, metadata: {} };
-    if (expression === undefined) return none;
-    const result = await this.#backend.inspect(expression);
-    if (!result.ok || result.value === undefined) return none;
-    return { status: 'ok', found: true, data: { 'text/plain': result.value }, metadata: {} };
-  }
-
   /** Saves and closes the image, answers (when asked by a message), then stops serving. */
   async #shutdown(restart: boolean, answer?: () => Promise<void>): Promise<void> {
     if (this.#closing) return;
@@ -361,39 +299,4 @@ export class JupyterKernel {
       text,
     });
   }
-}
-
-/**
- * `history_request`: the image's own history (what the REPL's up-arrow walks), as
- * [session, line, input] triples. Only `tail` is answered (what consoles ask for); the other
- * access types get an empty list.
- */
-function historyTail(backend: KernelBackend, content: Content): [number, number, string][] {
-  if (content.hist_access_type !== 'tail') return [];
-  const all = backend.history();
-  const n = Number.isInteger(content.n) && (content.n as number) >= 0 ? (content.n as number) : 10;
-  const start = Math.max(0, all.length - n);
-  return all.slice(start).map((input, i) => [0, start + i + 1, input]);
-}
-
-async function kernelInfo(backend: KernelBackend): Promise<Content> {
-  const pkg = JSON.parse(
-    await readFile(new URL('../../../package.json', import.meta.url), 'utf8'),
-  ) as { version: string };
-  return {
-    status: 'ok',
-    protocol_version: PROTOCOL_VERSION,
-    implementation: 'vivarium',
-    implementation_version: pkg.version,
-    language_info: {
-      name: 'typescript',
-      version: '5',
-      mimetype: 'text/typescript',
-      file_extension: '.ts',
-      pygments_lexer: 'typescript',
-      codemirror_mode: 'text/typescript',
-    },
-    banner: `Vivarium ${pkg.version}: ${backend.description}`,
-    help_links: [],
-  };
 }

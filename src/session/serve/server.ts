@@ -1,36 +1,27 @@
 // `viv serve`: the image's engine, reached over a socket by any number of clients (`viv attach`,
 // a notebook). Each client's first line must be its hello with the token; until then it gets
-// little: a 4 KiB line, a few seconds, and a place among at most MAX_WAITING such peers. Entries
+// little (peers.ts: the connections, their limits and backlogs). Entries
 // from every client go through the engine's one lock, so they are applied one at a time in the
 // order they arrived, each one transaction, journaled before its result is sent. What processes
-// and timers print, and what each client defines, is pushed to every client.
+// and timers print, and what each client defines, is pushed to every client. Commands that mean
+// something else over the wire are served-commands.ts.
 import { createServer } from 'node:net';
-import type { Server as NetServer, Socket } from 'node:net';
+import type { Server as NetServer } from 'node:net';
 import { chmodSync } from 'node:fs';
-import { basename, isAbsolute } from 'node:path';
+import { basename } from 'node:path';
 import type { Engine } from '../engine/engine.ts';
 import type { Result } from '../result.ts';
 import type { Progress } from '../../shared/types.ts';
 import { ask } from '../commands/queries.ts';
-import { dotCommand, isDotCommand } from '../commands/dot-commands.ts';
 import { PROTOCOL_VERSION } from '../../shared/ops.ts';
-import {
-  FrameTooLong,
-  HELLO_TIMEOUT_MS,
-  LineSplitter,
-  MAX_BACKLOG_BYTES,
-  MAX_PRINT_BACKLOG_BYTES,
-  MAX_FRAME_BYTES,
-  MAX_HELLO_BYTES,
-  MAX_WAITING,
-  REMOTE_OPS,
-  WIRE_VERSION,
-  frame,
-} from './protocol.ts';
+import { REMOTE_OPS, WIRE_VERSION } from './protocol.ts';
 import type { ImageState, RemoteOpName, ServerMessage } from './protocol.ts';
 import { tokenMatches } from './token.ts';
 import { removeAddressFile, removeStaleSocket, writeAddressFile } from './address.ts';
 import type { Address } from './address.ts';
+import { Peers } from './peers.ts';
+import type { Peer } from './peers.ts';
+import { isDetach, servedRefusal } from './served-commands.ts';
 
 export interface ServeOptions {
   /** The image file (its address file is written beside it). */
@@ -43,37 +34,31 @@ export interface ServeOptions {
   log: (text: string) => void;
 }
 
-interface Peer {
-  socket: Socket;
-  /** The client's number, once it has shown the token. */
-  client?: number;
-  splitter: LineSplitter;
-  timer?: NodeJS.Timeout;
-  gone: boolean;
-  /** Bytes of printed output skipped while the client was behind (told once it catches up). */
-  skipped?: number;
-}
-
 export class Server {
   readonly options: ServeOptions;
   #engine: Engine | undefined;
   #net: NetServer | undefined;
-  readonly #peers = new Set<Peer>();
-  #waiting = 0;
-  #clients = 0;
+  readonly #peers: Peers;
   /** The peer whose entry runs now (its Ctrl-C stops it; another client's does not). */
   #running: Peer | undefined;
   #closing = false;
 
   constructor(options: ServeOptions) {
     this.options = options;
+    this.#peers = new Peers({
+      ...(options.helloTimeoutMs !== undefined ? { helloTimeoutMs: options.helloTimeoutMs } : {}),
+      ...(options.maxWaiting !== undefined ? { maxWaiting: options.maxWaiting } : {}),
+      log: (text) => this.options.log(text),
+      onHello: (peer, line) => this.#hello(peer, line),
+      onMessage: (peer, line) => this.#message(peer, line),
+    });
   }
 
   /** Starts listening; answers the address it listens on (a port of 0 is chosen then). */
   async listen(engine: Engine): Promise<Address> {
     this.#engine = engine;
     const { address } = this.options;
-    const net = createServer({ allowHalfOpen: false }, (socket) => this.#accept(socket));
+    const net = createServer({ allowHalfOpen: false }, (socket) => this.#peers.accept(socket));
     this.#net = net;
     // The image's lock is held: a socket file there is one a killed server left.
     if (address.kind === 'unix') removeStaleSocket(address.path);
@@ -99,24 +84,12 @@ export class Server {
 
   /** What a process or a timer printed: to every client. */
   print(stream: 'out' | 'err', text: string): void {
-    for (const peer of this.#peers) {
-      if (peer.client === undefined || peer.gone) continue;
-      if (peer.socket.writableLength > MAX_PRINT_BACKLOG_BYTES) {
-        peer.skipped = (peer.skipped ?? 0) + Buffer.byteLength(text);
-        continue;
-      }
-      if (peer.skipped) {
-        const text = `${peer.skipped} bytes of what processes printed were skipped: this client read more slowly than they printed`;
-        this.#send(peer, { type: 'notice', text });
-        peer.skipped = 0;
-      }
-      this.#send(peer, { type: 'print', stream, text });
-    }
+    this.#peers.print(stream, text);
   }
 
   /** A process event or a revival: to every client. */
   notice(text: string, offer?: string): void {
-    this.#broadcast({ type: 'notice', text, ...(offer ? { offer } : {}) });
+    this.#peers.broadcast({ type: 'notice', text, ...(offer ? { offer } : {}) });
   }
 
   /** How far the running entry has got: to the client that sent it. */
@@ -130,66 +103,10 @@ export class Server {
     this.#closing = true;
     const net = this.#net;
     const closed = net ? new Promise<void>((resolve) => net.close(() => resolve())) : undefined;
-    for (const peer of this.#peers) {
-      if (peer.client !== undefined) this.#send(peer, { type: 'closing', reason });
-      this.#drop(peer);
-    }
+    this.#peers.close(reason);
     removeAddressFile(this.options.image);
     if (this.options.address.kind === 'unix') removeStaleSocket(this.options.address.path);
     await closed;
-  }
-
-  #accept(socket: Socket): void {
-    const peer: Peer = { socket, splitter: new LineSplitter(MAX_HELLO_BYTES), gone: false };
-    socket.on('error', () => {});
-    if (this.#closing) return void socket.destroy();
-    const max = this.options.maxWaiting ?? MAX_WAITING;
-    if (this.#waiting >= max) {
-      // The oldest peer that has not said hello gives way: a client says hello as it connects,
-      // so a flood of silent connections cannot keep it out until their hello timeout.
-      for (const old of this.#peers) {
-        if (old.client !== undefined) continue;
-        this.#refuse(
-          old,
-          `too many connections are waiting to authenticate (${max}); the oldest is dropped`,
-        );
-        break;
-      }
-    }
-    this.#waiting++;
-    this.#peers.add(peer);
-    const timeout = this.options.helloTimeoutMs ?? HELLO_TIMEOUT_MS;
-    peer.timer = setTimeout(
-      () =>
-        this.#refuse(
-          peer,
-          `no hello within ${timeout} ms: the first line must be {"vivarium": ${WIRE_VERSION}, "token": HEX}`,
-        ),
-      timeout,
-    );
-    socket.on('data', (chunk: Buffer) => this.#data(peer, chunk));
-    socket.on('close', () => this.#gone(peer));
-  }
-
-  #data(peer: Peer, chunk: Buffer): void {
-    try {
-      for (const line of peer.splitter.push(chunk)) {
-        if (peer.gone) return;
-        if (peer.client === undefined) this.#hello(peer, line);
-        else {
-          void this.#message(peer, line).catch((error: Error) =>
-            this.options.log(`client ${peer.client}: ${error.message}`),
-          );
-        }
-      }
-    } catch (error) {
-      if (!(error instanceof FrameTooLong)) throw error;
-      if (peer.gone) return;
-      if (peer.client === undefined) return this.#refuse(peer, `the hello is ${error.message}`);
-      this.options.log(`client ${peer.client} dropped: it sent ${error.message}`);
-      this.#send(peer, { type: 'error', reason: `${error.message}: the connection is closed` });
-      this.#drop(peer);
-    }
   }
 
   #hello(peer: Peer, line: string): void {
@@ -217,10 +134,7 @@ export class Server {
       );
     }
     if (!tokenMatches(token, this.options.token)) return this.#refuse(peer, 'wrong token');
-    clearTimeout(peer.timer);
-    this.#waiting--;
-    peer.client = ++this.#clients;
-    peer.splitter.max = MAX_FRAME_BYTES;
+    const client = this.#peers.admit(peer);
     const engine = this.#engine!;
     this.options.log(`client ${peer.client} attached`);
     this.#send(peer, {
@@ -228,7 +142,7 @@ export class Server {
       vivarium: WIRE_VERSION,
       protocol: PROTOCOL_VERSION,
       image: basename(this.options.image),
-      client: peer.client,
+      client,
       memoryMB: engine.options.memoryMB,
       history: [...engine.history],
       state: this.#state(),
@@ -315,10 +229,8 @@ export class Server {
     this.#send(peer, { type: 'result', id, result, state });
     const names = (result.defined ?? []).map((d) => d.name);
     if (names.length === 0 || peer.client === undefined) return;
-    for (const other of this.#peers) {
-      if (other !== peer && other.client !== undefined) {
-        this.#send(other, { type: 'changed', client: peer.client, names, state });
-      }
+    for (const other of this.#peers.clients()) {
+      if (other !== peer) this.#send(other, { type: 'changed', client: peer.client, names, state });
     }
   }
 
@@ -360,88 +272,10 @@ export class Server {
   }
 
   #send(peer: Peer, message: ServerMessage): void {
-    if (peer.gone || peer.socket.destroyed) return;
-    if (peer.socket.writableLength > MAX_BACKLOG_BYTES) {
-      this.options.log(`client ${peer.client} dropped: it stopped reading what it was sent`);
-      return this.#drop(peer);
-    }
-    peer.socket.write(frame(message));
+    this.#peers.send(peer, message);
   }
 
-  #broadcast(message: ServerMessage): void {
-    for (const peer of this.#peers) if (peer.client !== undefined) this.#send(peer, message);
-  }
-
-  /** A peer that has not authenticated: told why, then closed. */
   #refuse(peer: Peer, reason: string): void {
-    if (peer.gone) return;
-    this.options.log(`refused a connection: ${reason}`);
-    peer.socket.write(frame({ type: 'refused', vivarium: WIRE_VERSION, reason }));
-    this.#drop(peer);
+    this.#peers.refuse(peer, reason);
   }
-
-  /** Ends a connection: what was written goes out, then it closes (at once if it never reads). */
-  #drop(peer: Peer): void {
-    if (peer.gone) return;
-    this.#gone(peer);
-    peer.socket.end();
-    setTimeout(() => peer.socket.destroy(), 1000).unref();
-  }
-
-  #gone(peer: Peer): void {
-    if (peer.gone) return;
-    peer.gone = true;
-    clearTimeout(peer.timer);
-    this.#peers.delete(peer);
-    if (peer.client === undefined) this.#waiting--;
-    else if (!this.#closing) this.options.log(`client ${peer.client} detached`);
-  }
-}
-
-/**
- * The commands a client may not run as typed on a served image: `:edit` would open an editor on
- * the server's terminal (`viv attach` runs it on the client's: see RemoteSession.submit), `:save
- * PATH` would move the image away from its socket, token and lock, and a relative path would be
- * taken from the server's directory, not the client's.
- */
-export function servedRefusal(text: string): { name: string; message: string } | undefined {
-  const match = /^:(edit|save|export|dump|load|import)(?:\s+([\s\S]*))?$/.exec(asCommand(text));
-  if (!match) return undefined;
-  const [, command, rest = ''] = match;
-  const args = rest.trim();
-  if (command === 'edit') {
-    return {
-      name: 'EditError',
-      message:
-        ':edit opens an editor where the command runs, and a served image has no terminal: viv attach runs it on your machine; over the wire, send the edited definition as an entry',
-    };
-  }
-  if (command === 'save') {
-    return args === ''
-      ? undefined
-      : {
-          name: 'SaveError',
-          message: `a served image is saved where it is (:save with no path); :save ${args} would move it away from its socket and token. To copy it: viv export, or cp the image after :save`,
-        };
-  }
-  // The path is the last word of :dump EXPR FILE, the only word of the others.
-  const path = command === 'dump' ? (/\S+$/.exec(args)?.[0] ?? '') : args;
-  if (path === '' || isAbsolute(path)) return undefined;
-  return {
-    name: 'UsageError',
-    message: `:${command} ${path}: a served image takes paths on the machine where it runs, from its own directory (${process.cwd()}), not yours; give an absolute path`,
-  };
-}
-
-/** `:quit`, `:quit!` and `.exit` detach a client: they do not end the served image. */
-function isDetach(text: string): boolean {
-  return /^:quit!?$/.test(asCommand(text));
-}
-
-/** An entry as the `:command` it is (a `.command` of Node's REPL is one too). */
-function asCommand(text: string): string {
-  const command = text.trim();
-  if (!isDotCommand(command)) return command;
-  const dot = dotCommand(command);
-  return 'message' in dot ? '' : dot.command;
 }
