@@ -11,6 +11,7 @@ import type { AddressInfo, Server } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { CLI, batch, run, startCli, tempDir } from './helpers.ts';
 import { connectTo } from '../src/session/serve/attach.ts';
+import { installKernelSpec } from '../src/session/jupyter/install.ts';
 
 const PYTHON = '/usr/bin/python3';
 const DRIVER = fileURLToPath(new URL('./support/jupyter_driver.py', import.meta.url));
@@ -32,18 +33,27 @@ interface Executed {
   iopub: Iopub[];
 }
 
-/** A temp dir with a kernelspec `viv-test` (written by `viv jupyter install`) on image img.json. */
+/**
+ * A temp dir with a kernelspec `viv-test` on image img.json: written by `viv jupyter install` when
+ * `viaCli` (the test of that command), else by the same function in process (one CLI start less
+ * for each of the tests that only need a kernelspec).
+ */
 async function withKernelSpec<T>(
   body: (dir: string) => Promise<T>,
   target: (dir: string) => string[] = (dir) => ['--image', join(dir, 'img.json')],
+  { viaCli = false } = {},
 ): Promise<T> {
   const dir = tempDir();
   try {
-    const installed = await run(
-      ['jupyter', 'install', '--prefix', dir.path, ...target(dir.path), '--name', 'viv-test'],
-      '',
-    );
-    assert.equal(installed.status, 0, installed.stderr);
+    if (viaCli) {
+      const installed = await run(
+        ['jupyter', 'install', '--prefix', dir.path, ...target(dir.path), '--name', 'viv-test'],
+        '',
+      );
+      assert.equal(installed.status, 0, installed.stderr);
+    } else {
+      installKernelSpec({ prefix: dir.path, name: 'viv-test', kernelArgs: target(dir.path) });
+    }
     return await body(dir.path);
   } finally {
     dir.remove();
@@ -100,23 +110,27 @@ function shown(executed: Executed): string | undefined {
 }
 
 test('viv jupyter install --prefix P --image I writes a kernelspec that runs this checkout', async () => {
-  await withKernelSpec(async (dir) => {
-    const spec = JSON.parse(
-      readFileSync(join(dir, 'share', 'jupyter', 'kernels', 'viv-test', 'kernel.json'), 'utf8'),
-    );
-    assert.equal(spec.argv[0], process.execPath);
-    assert.equal(spec.argv[1], fileURLToPath(new URL('../bin/viv.js', import.meta.url)));
-    assert.deepEqual(spec.argv.slice(2), [
-      'jupyter',
-      '--connection-file',
-      '{connection_file}',
-      '--image',
-      join(dir, 'img.json'),
-    ]);
-    assert.equal(spec.language, 'typescript');
-    assert.equal(spec.interrupt_mode, 'message');
-    assert.match(spec.display_name, /^Vivarium \(TypeScript/);
-  });
+  await withKernelSpec(
+    async (dir) => {
+      const spec = JSON.parse(
+        readFileSync(join(dir, 'share', 'jupyter', 'kernels', 'viv-test', 'kernel.json'), 'utf8'),
+      );
+      assert.equal(spec.argv[0], process.execPath);
+      assert.equal(spec.argv[1], fileURLToPath(new URL('../bin/viv.js', import.meta.url)));
+      assert.deepEqual(spec.argv.slice(2), [
+        'jupyter',
+        '--connection-file',
+        '{connection_file}',
+        '--image',
+        join(dir, 'img.json'),
+      ]);
+      assert.equal(spec.language, 'typescript');
+      assert.equal(spec.interrupt_mode, 'message');
+      assert.match(spec.display_name, /^Vivarium \(TypeScript/);
+    },
+    undefined,
+    { viaCli: true },
+  );
 });
 
 test('viv jupyter install (--user) writes to $JUPYTER_DATA_DIR/kernels/vivarium', async () => {
