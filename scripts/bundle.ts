@@ -88,9 +88,9 @@ if (import.meta.main) {
   try {
     await bundle();
   } catch (error) {
-    // Never fatal: without a bundle, viv runs from the sources (a slower start, nothing else).
+    // Never fatal: a bundle left from before serves only the sources it was built from (bin/viv.js
+    // checks), and without one viv runs from the sources (a slower start, nothing else).
     process.stderr.write(`viv: could not bundle (viv will run from its sources): ${error}\n`);
-    await rm(DIST, { recursive: true, force: true });
     await rm(`${DIST}.${process.pid}.new`, { recursive: true, force: true });
   }
 }
