@@ -287,3 +287,23 @@ test('loading the UI leaves the global fetch as it was (hidden only while yoga l
   assert.deepEqual(Object.getOwnPropertyDescriptor(globalThis, 'fetch'), before);
   assert.equal(typeof fetch, 'function');
 });
+
+test('a status that cannot be read after an entry (the session closing under it) is no unhandled error', async () => {
+  const s = await session();
+  const unhandled: unknown[] = [];
+  const note = (reason: unknown) => unhandled.push(reason);
+  process.on('unhandledRejection', note);
+  // As when the isolate is disposed while the status line asks for the heap.
+  const heap = s.engine.heap.bind(s.engine);
+  s.engine.heap = () => Promise.reject(new Error('Isolate is disposed'));
+  try {
+    await s.type('6 * 7' + ENTER);
+    await until(s.ui.lastFrame, (t) => /^42$/m.test(t));
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(unhandled, []);
+  } finally {
+    process.off('unhandledRejection', note);
+    s.engine.heap = heap;
+    await s.close();
+  }
+});

@@ -121,7 +121,9 @@ export function App({ engine, imageName, printer }: Props): ReactElement {
     } else if (panel?.kind === 'frame') {
       setFramed({ name: panel.name, text: result.value ?? '' });
     } else append(renderResult(result, (stdout as { columns?: number }).columns || 80));
-    await refresh();
+    // The status is only shown: one that cannot be read now (the session is closing, the guest
+    // is being revived) is read at the next refresh.
+    await refresh().catch(() => {});
     if (engine.quitRequested) quit();
   };
 
