@@ -6,7 +6,7 @@
 // A migration may capture a million instances, so the states live in two flat arrays rather than
 // an object per instance. Almost every instance is plain: extensible, no symbol keys, every own
 // property a writable, enumerable, configurable data property. Such an instance is checked with
-// `getOwnPropertyNames` (served from V8's per-shape cache) and one descriptor per property, and is
+// one `ownKeys` and one descriptor per property, and is
 // stored as `proto, keys, value1, ... valueN` (consecutive instances with the same keys share one
 // keys array). Any other one (frozen, sealed, with an accessor, a non-writable or hidden property,
 // a symbol key) takes the exact path: `ODD`, then its prototype, extensibility, keys and full
@@ -22,7 +22,6 @@ import {
 } from '../primordials.ts';
 
 const { isExtensible, preventExtensions, deleteProperty } = Reflect;
-const { getOwnPropertySymbols } = Object;
 
 /** The exact state of an instance the fast path does not cover. */
 interface OddState {
@@ -44,20 +43,19 @@ export interface Captured {
   keys: string[];
 }
 
-export function newCaptured(count: number): Captured {
-  const at: number[] = [];
-  // Packed from the start (a holey array of a million numbers is slower to fill and read).
-  for (let i = 0; i < count; i++) at[i] = 0;
-  return { data: [], at, keys: [] };
+export function newCaptured(): Captured {
+  // `at` is filled in index order by `capture`, so it stays a packed array of small integers.
+  return { data: [], at: [], keys: [] };
 }
 
-/** Captures instance number `index`. */
+/** Captures instance number `index` (instances are captured in index order, from 0). */
 export function capture(into: Captured, index: number, instance: object): void {
   const data = into.data;
   const start = data.length;
   into.at[index] = start;
-  if (isExtensible(instance) && getOwnPropertySymbols(instance).length === 0) {
-    let names = getOwnPropertyNames(instance);
+  if (isExtensible(instance)) {
+    // One `ownKeys` answers both questions: the keys, and whether any is a symbol (then: odd).
+    let names = ownKeys(instance) as string[];
     const shared = into.keys;
     let same = names.length === shared.length;
     for (let k = 0; same && k < names.length; k++) same = names[k] === shared[k];
@@ -67,7 +65,12 @@ export function capture(into: Captured, index: number, instance: object): void {
     data[n++] = names;
     let plain = true;
     for (let k = 0; k < names.length; k++) {
-      const d = getOwnPropertyDescriptor(instance, names[k]!)!;
+      const key = names[k]!;
+      if (typeof key !== 'string') {
+        plain = false;
+        break;
+      }
+      const d = getOwnPropertyDescriptor(instance, key)!;
       // An accessor has no `writable`: it fails here too.
       if (!d.writable || !d.enumerable || !d.configurable) {
         plain = false;
