@@ -60,17 +60,22 @@ await value(`class Particle { constructor(public x: number, public y: number) {}
 const particles = Array.from({ length: 1_000_000 }, (_, i) => new Particle(i, 1)); 0`);
 // Besides finding its instances, an all-or-nothing migration must read each one's exact state
 // first (prototype, keys, and every property's descriptor: a failing upgrade puts it back without
-// running a setter; src/kernel/definitions/instance-state.ts). `captureAll` is that capture alone,
+// running a setter; src/kernel/definitions/instance-state.ts, whose plain path this mirrors, keys
+// arrays shared between instances included). `captureAll` is that capture alone,
 // timed on the same objects before they migrate; `findAll` is the registry's walk alone (below).
 // Both are functions with the built-ins they call in locals, as the kernel's own are.
 await value(`function captureAll(list: object[]) {
   const { isExtensible } = Reflect
   const { getOwnPropertySymbols, getOwnPropertyNames, getOwnPropertyDescriptor, getPrototypeOf } = Object
   const data: unknown[] = []
+  let shared: string[] = []
   for (let i = 0; i < list.length; i++) {
     const p = list[i]!
     if (!isExtensible(p) || getOwnPropertySymbols(p).length !== 0) continue
-    const names = getOwnPropertyNames(p)
+    let names = getOwnPropertyNames(p)
+    let same = names.length === shared.length
+    for (let k = 0; same && k < names.length; k++) same = names[k] === shared[k]
+    if (same) names = shared; else shared = names
     data[data.length] = getPrototypeOf(p); data[data.length] = names
     for (let k = 0; k < names.length; k++) { const d = getOwnPropertyDescriptor(p, names[k]!)!; if (!d.writable || !d.enumerable || !d.configurable) break; data[data.length] = d.value }
   }
@@ -113,7 +118,7 @@ performance.now() - t0`);
 // the job's kept-objects hash set (so that it stays alive until the job ends): a million inserts
 // into a hash set, which costs more than the whole bare loop. `findAll` is that walk alone, on the
 // same objects, with WeakRefs made in an earlier entry as the registry's are. With the capture,
-// that floor is 3.2x the bare loop in a quiet profile on this machine (2.9-5x under load): the goal
+// that floor is 3.2x the bare loop in a profile on this machine (3.5x as this bench measures it): the goal
 // of 3x is at or under what any migration that is all-or-nothing over weakly held instances costs
 // (ARCHITECTURE.md, "Performance notes").
 await value('const weakly = particles.map((p) => new WeakRef(p)); 0');
