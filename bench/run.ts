@@ -113,14 +113,14 @@ const Swapped = { norm() { return 0 } }
 const bareUpgrade = (p: any) => { p.extra = 1 }
 for (let i = 0; i < particles.length; i++) { const p = particles[i] as any; bareUpgrade(p); Object.setPrototypeOf(p, Swapped) }
 performance.now() - t0`);
-// The floor of any migration: finding the instances. The registry holds them through WeakRefs
-// (it must not keep one alive), and V8's `deref` is a runtime call that also adds the target to
-// the job's kept-objects hash set (so that it stays alive until the job ends): a million inserts
-// into a hash set, which costs more than the whole bare loop. `findAll` is that walk alone, on the
-// same objects, with WeakRefs made in an earlier entry as the registry's are. With the capture,
-// that floor is 3.2x the bare loop in a profile on this machine (3.5x as this bench measures it): the goal
-// of 3x is at or under what any migration that is all-or-nothing over weakly held instances costs
-// (ARCHITECTURE.md, "Performance notes").
+// The floor of any migration: finding the instances. The registry holds them through WeakRefs (it
+// must not keep one alive), and V8's `deref` is a runtime call that also adds the target to the
+// job's kept-objects hash set (so that it stays alive until the job ends): a million inserts into a
+// hash set, which costs more than the whole bare loop. `findAll` is that walk alone, on the same
+// objects, with WeakRefs made in an earlier entry as the registry's are. With the capture, that
+// floor is 3.2x the bare loop in a profile on this machine (3.5x as this bench measures it): the
+// goal of 3x is at or under what any migration that is all-or-nothing over weakly held instances
+// costs (ARCHITECTURE.md, "Performance notes").
 await value('const weakly = particles.map((p) => new WeakRef(p)); 0');
 const finding = await num(
   'globalThis.t0 = performance.now(); findAll(weakly); performance.now() - t0',
