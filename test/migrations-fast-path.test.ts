@@ -168,7 +168,7 @@ test('capture(): only ordinary extensible objects with plain data properties are
       configurable: false,
     }),
     { [Symbol('s')]: 1 },
-    // Plain string keys first, then a symbol: ownKeys lists symbols last.
+    // Plain string keys beside a symbol one.
     { a: 1, b: 2, [Symbol('s')]: 3 },
     [1, 2, 3],
   ];
