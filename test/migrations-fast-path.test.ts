@@ -168,10 +168,12 @@ test('capture(): only ordinary extensible objects with plain data properties are
       configurable: false,
     }),
     { [Symbol('s')]: 1 },
+    // Plain string keys beside a symbol one.
+    { a: 1, b: 2, [Symbol('s')]: 3 },
     [1, 2, 3],
   ];
   const all = [...plain, ...odd];
-  const captured = newCaptured(all.length);
+  const captured = newCaptured();
   all.forEach((o, i) => capture(captured, i, o));
   assert.deepEqual(
     all.map((_, i) => isPlain(captured, i)),

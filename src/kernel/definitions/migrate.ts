@@ -90,7 +90,7 @@ export function migrateInstances(
   instances: object[],
   report?: MigrationReport,
 ): void {
-  const saved = newCaptured(instances.length);
+  const saved = newCaptured();
   const changes = deferredChanges(tx);
   let touched = 0;
   const restore = () => {
