@@ -118,13 +118,14 @@ export class Staging implements StampState {
     });
   }
 
-  fn(name: string, impl: Function, binding: string): Function {
-    if (this.restoring) return this.#restoreFunction(name, impl);
+  fn(name: string, impl: Function, binding: string, text?: string): Function {
+    if (this.restoring) return this.#restoreFunction(name, impl, text);
     const { tx } = this.#context();
     const def = this.ns.ensure(tx, name, 'function');
     def.fn ??= createFunctionCell(name, impl);
     installFunction(tx, def.fn, impl);
     if (binding === 'function') recordTypedSource(impl, this.#source(name));
+    else if (text !== undefined) recordTypedSource(impl, text);
     this.ns.addVersion(tx, def, { kind: 'function', binding, source: this.#source(name), impl });
     bindGlobal(tx, name, def.fn.stub, binding === 'function' ? 'var' : binding);
     this.#record(def);
@@ -337,13 +338,14 @@ export class Staging implements StampState {
     return staticFields;
   }
 
-  #restoreFunction(name: string, impl: Function): Function {
+  #restoreFunction(name: string, impl: Function, text: string | undefined): Function {
     const target = this.restoring!;
     if (target.name !== name) return impl;
     const def = this.ns.get(name)!;
     def.fn ??= createFunctionCell(name, impl);
     target.version.impl = impl;
     if (target.version.binding === 'function') recordTypedSource(impl, target.version.source);
+    else if (text !== undefined) recordTypedSource(impl, text);
     return def.fn.stub;
   }
 

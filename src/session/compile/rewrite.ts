@@ -20,6 +20,7 @@ import {
 } from './analyze.ts';
 import type { AnalyzedEntry } from './analyze.ts';
 import { rewriteClass } from './rewrite-class.ts';
+import { selfNamed } from './self-name.ts';
 import { STAGING_PARAMETER } from './reserved.ts';
 
 export interface RewriteOptions {
@@ -227,6 +228,8 @@ function rewriteVariables(
       return;
     }
     if (kind === 'function') {
+      const self = selfNamed(s, init, name, binding);
+      if (self) return replaceAround(s, d, init, self.head, self.tail);
       // `{ "f": init }["f"]` names an anonymous function "f" as `const f = init` would.
       replaceAround(s, d, init, `__viv.fn(${name}, { ${name}: `, ` }[${name}], ${binding});`);
       return;

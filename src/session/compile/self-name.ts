@@ -1,0 +1,78 @@
+// A named function expression that becomes a definition's value (`let ref = function F() {...}`).
+// In JavaScript, `F` inside it is a binding of its own scope: the function itself, immutable
+// (assigning it is ignored in sloppy code and a TypeError in strict code), shadowed by a parameter
+// or `var F` of the body. Here the definition's value is its stable stub, and `F` must be that stub
+// too (`ref() === ref`, a recursive call reaches the newest version). No binding the language makes
+// for the function's own name can hold another value, so the expression loses its name (named by a
+// property key instead, so `.name` stays `F`; the kernel keeps the text as typed for toString) and
+// the binding is made around it:
+//
+// - `{ const F = __viv.fn(...) }` when nothing inside writes to `F` or calls `eval`: a read is all
+//   that can happen, and a block constant is as fast as the language's own binding;
+// - otherwise a `with` object whose `F` is an accessor without a setter: the one binding besides the
+//   function's own name that ignores a sloppy assignment and throws a TypeError on a strict one
+//   (direct eval inside sees it too). Lookups of other names inside pass through it, which is
+//   slower, so only functions that need it get it. The entry's wrapper is sloppy whenever it
+//   declares anything (its prologue comes before any "use strict" the entry starts with), so `with`
+//   is always allowed there.
+import type MagicString from 'magic-string';
+import type * as acorn from 'acorn';
+import { eachNode } from './each-node.ts';
+import { patternNames } from './analyze.ts';
+
+/** Names `const NAME` may not bind in the wrapper (sloppy, maybe async): these take the `with` form. */
+const NOT_LEXICAL = new Set(['let', 'await', 'yield', 'eval', 'arguments']);
+
+/**
+ * For `NAME = init` where init is a function expression with its own name that the function uses:
+ * removes that name from the code and returns the text to put before and after init (in place of
+ * `__viv.fn(NAME, { "NAME": ` and ` }["NAME"], BINDING);`). Undefined when nothing is to change.
+ */
+export function selfNamed(
+  s: MagicString,
+  init: acorn.Expression,
+  definition: string,
+  binding: string,
+): { head: string; tail: string } | undefined {
+  if (init.type !== 'FunctionExpression' || !init.id) return undefined;
+  const own = init.id.name;
+  const use = ownNameUse(init, own);
+  if (use === 'none') return undefined;
+  const text = JSON.stringify(s.original.slice(init.start, init.end));
+  const key = JSON.stringify(own);
+  s.remove(init.id.start, init.id.end);
+  const call = `__viv.fn(${definition}, { ${key}: `;
+  const close = ` }[${key}], ${binding}, ${text})`;
+  if (use === 'read' && !NOT_LEXICAL.has(own)) {
+    return { head: `{ const ${own} = ${call}`, tail: `${close}; }` };
+  }
+  const scope = `{ __proto__: null, get ${key}() { return $viv$self; } }`;
+  return {
+    head: `{ let $viv$self; with (${scope}) $viv$self = ${call}`,
+    tail: `${close}; }`,
+  };
+}
+
+/**
+ * How the function's code uses its own name, anywhere inside (shadowing is not looked at: a name a
+ * nested scope rebinds never reaches the binding made here, whichever form it takes). A direct
+ * `eval` may do anything with it.
+ */
+function ownNameUse(fn: acorn.FunctionExpression, own: string): 'none' | 'read' | 'write' {
+  let use: 'none' | 'read' | 'write' = 'none';
+  const writes = (target: acorn.Node | null): boolean =>
+    !!target &&
+    target.type !== 'VariableDeclaration' &&
+    patternNames(target as acorn.Pattern).includes(own);
+  eachNode([fn.params, fn.body], (n) => {
+    if (use === 'write') return false;
+    if (n.type === 'Identifier' && n.name === own) use = 'read';
+    const written =
+      (n.type === 'AssignmentExpression' && writes(n.left)) ||
+      (n.type === 'UpdateExpression' && writes(n.argument)) ||
+      ((n.type === 'ForInStatement' || n.type === 'ForOfStatement') && writes(n.left)) ||
+      (n.type === 'CallExpression' && n.callee.type === 'Identifier' && n.callee.name === 'eval');
+    if (written) use = 'write';
+  });
+  return use;
+}
