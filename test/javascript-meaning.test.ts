@@ -333,6 +333,17 @@ outerHolder()`,
     plain: `const step = function step(n) { return n ? 'v2' : () => step(1) }\nconst later = step(0)`,
     probe: `[later(), step(1)]`,
   },
+  {
+    name: 'a new let, const or class is uninitialised until its declaration: reading or assigning it throws (test262)',
+    entries: [
+      `function setEarly() { tdzLet = 1 }
+var tdzSet = (() => { try { setEarly(); return 'set' } catch (e) { return e.constructor.name } })()
+var tdzTypeof = (() => { try { return typeof TdzClass } catch (e) { return e.constructor.name } })()
+let tdzLet = 2
+class TdzClass {}`,
+    ],
+    probe: `[tdzSet, tdzTypeof, tdzLet, typeof TdzClass]`,
+  },
 ];
 
 test('JavaScript means what it means: definitions equal plain V8 (issue 10)', async () => {
@@ -513,4 +524,20 @@ test("a named function expression keeps its text and its own name's meaning when
   } finally {
     dir.remove();
   }
+});
+
+test('a failed entry leaves no trace of a let it had not reached, nor makes a global of an early assignment', async () => {
+  const { results } = await session([
+    'function early() { notYet = 1 }\nearly()\nlet notYet = 2',
+    'typeof notYet',
+    "Object.getOwnPropertyNames(globalThis).includes('notYet')",
+    'let notYet = 3',
+    'notYet',
+  ]);
+  assert.equal(results[0]!.ok, false);
+  assert.equal(results[0]!.error?.name, 'ReferenceError');
+  assert.deepEqual(
+    [1, 2, 4].map((i) => results[i]!.value),
+    ["'undefined'", 'false', '3'],
+  );
 });

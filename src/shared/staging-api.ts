@@ -38,7 +38,8 @@ export interface StagingApi {
   ): void;
   /** `import { x as name } from 'pkg'` (`export`: a name, `default` or `*`). */
   imported(name: string, module: string, pkg: string, exported: string): void;
-  /** The entry's top-level let, const and class names: none may be a global the language fixed. */
+  /** The entry's top-level let, const and class names: none may be a global the language fixed;
+   * a new one is uninitialised (a ReferenceError to read or assign) until its declaration runs. */
   lexical(names: string[]): void;
   /** The entry's top-level `var` names: each one not yet a global starts as undefined. */
   hoist(names: string[]): void;

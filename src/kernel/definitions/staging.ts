@@ -7,6 +7,7 @@ import type {
   MigrationReport,
 } from '../../shared/types.ts';
 import { bindGlobal, Namespace, readGlobal } from './namespace.ts';
+import { bindUninitialized } from './bindings.ts';
 import type { Definition, Version } from './namespace.ts';
 import { createFunctionCell, installFunction } from './functions.ts';
 import { recordTypedSource } from './source-text.ts';
@@ -142,12 +143,17 @@ export class Staging implements StampState {
   /**
    * Before anything in the entry runs: a top-level let, const or class may not name a property
    * of the global object that cannot be redefined (`let undefined`), a SyntaxError in a script.
+   * A new name is uninitialised until its declaration runs (bindUninitialized).
    */
   lexical(names: string[]): void {
     for (const name of safe(names)) {
       const d = getOwnPropertyDescriptor(globalObject, name);
       if (d && !d.configurable)
         throw new SyntaxError(`Identifier '${name}' has already been declared`);
+    }
+    if (this.restoring || !this.entry) return;
+    for (const name of safe(names)) {
+      if (!hasOwn(globalObject, name)) bindUninitialized(this.entry.tx, name);
     }
   }
 
