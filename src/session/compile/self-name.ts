@@ -11,8 +11,9 @@
 //   that can happen, and a block constant is as fast as the language's own binding;
 // - otherwise a `with` object whose `F` is an accessor without a setter: the one binding besides the
 //   function's own name that ignores a sloppy assignment and throws a TypeError on a strict one
-//   (direct eval inside sees it too). Lookups of other names inside pass through it, which is
-//   slower, so only functions that need it get it. The entry's wrapper is sloppy whenever it
+//   (direct eval inside sees it too). Every other free name inside is then looked up through it,
+//   which V8 does at run time (a loop reading globals measured 30-200x slower), so only functions
+//   that assign their name, or run `eval` on text that is not a literal or names it, get it. The entry's wrapper is sloppy whenever it
 //   declares anything (its prologue comes before any "use strict" the entry starts with), so `with`
 //   is always allowed there.
 import type MagicString from 'magic-string';
@@ -54,9 +55,28 @@ export function selfNamed(
 }
 
 /**
+ * Whether the text a direct eval runs may name `own`: any text not known when compiling does; a
+ * string literal does when it holds the name as a word (or an escape, which could spell it, or an
+ * `eval` of its own).
+ */
+function mayMention(arg: acorn.Node | undefined, own: string): boolean {
+  if (!arg) return false;
+  const text =
+    arg.type === 'Literal' && typeof (arg as acorn.Literal).value === 'string'
+      ? ((arg as acorn.Literal).value as string)
+      : arg.type === 'TemplateLiteral' && (arg as acorn.TemplateLiteral).expressions.length === 0
+        ? (arg as acorn.TemplateLiteral).quasis[0]!.value.cooked
+        : undefined;
+  if (typeof text !== 'string') return true;
+  const name = own.replace(/\$/g, '\\$');
+  if (text.includes('\\') || text.includes('eval')) return true;
+  return new RegExp(`(^|[^\\w$])${name}([^\\w$]|$)`).test(text);
+}
+
+/**
  * How the function's code uses its own name, anywhere inside (shadowing is not looked at: a name a
  * nested scope rebinds never reaches the binding made here, whichever form it takes). A direct
- * `eval` may do anything with it.
+ * `eval` of text that may name it may also assign it.
  */
 function ownNameUse(fn: acorn.FunctionExpression, own: string): 'none' | 'read' | 'write' {
   let use: 'none' | 'read' | 'write' = 'none';
@@ -71,7 +91,10 @@ function ownNameUse(fn: acorn.FunctionExpression, own: string): 'none' | 'read' 
       (n.type === 'AssignmentExpression' && writes(n.left)) ||
       (n.type === 'UpdateExpression' && writes(n.argument)) ||
       ((n.type === 'ForInStatement' || n.type === 'ForOfStatement') && writes(n.left)) ||
-      (n.type === 'CallExpression' && n.callee.type === 'Identifier' && n.callee.name === 'eval');
+      (n.type === 'CallExpression' &&
+        n.callee.type === 'Identifier' &&
+        n.callee.name === 'eval' &&
+        mayMention(n.arguments[0], own));
     if (written) use = 'write';
   });
   return use;
