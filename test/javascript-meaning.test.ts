@@ -541,3 +541,13 @@ test('a failed entry leaves no trace of a let it had not reached, nor makes a gl
     ["'undefined'", 'false', '3'],
   );
 });
+
+test('while an entry awaits, other code sees a name it will declare as not yet there, not as uninitialised', async () => {
+  const { results } = await session([
+    'function probePending() { return typeof pending }',
+    'let seenPending\nawait new Promise((done) => setTimeout(() => { try { seenPending = probePending() } catch (e) { seenPending = e.name } done() }, 0))\nlet pending = 1',
+    '[seenPending, pending]',
+  ]);
+  assert.ok(results[1]!.ok, JSON.stringify(results[1]!.error));
+  assert.equal(results[2]!.value, "[ 'undefined', 1 ]");
+});

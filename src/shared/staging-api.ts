@@ -39,8 +39,9 @@ export interface StagingApi {
   /** `import { x as name } from 'pkg'` (`export`: a name, `default` or `*`). */
   imported(name: string, module: string, pkg: string, exported: string): void;
   /** The entry's top-level let, const and class names: none may be a global the language fixed;
-   * a new one is uninitialised (a ReferenceError to read or assign) until its declaration runs. */
-  lexical(names: string[]): void;
+   * a new one is uninitialised (a ReferenceError to read or assign) until its declaration runs,
+   * unless `uninitialised` is false (an entry that awaits, a dry run). */
+  lexical(names: string[], uninitialised?: boolean): void;
   /** The entry's top-level `var` names: each one not yet a global starts as undefined. */
   hoist(names: string[]): void;
   /** Before a class declaration's body: its stable class (made now if the name is new). */

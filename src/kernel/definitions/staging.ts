@@ -143,15 +143,16 @@ export class Staging implements StampState {
   /**
    * Before anything in the entry runs: a top-level let, const or class may not name a property
    * of the global object that cannot be redefined (`let undefined`), a SyntaxError in a script.
-   * A new name is uninitialised until its declaration runs (bindUninitialized).
+   * A new name is uninitialised until its declaration runs (bindUninitialized), unless the entry
+   * awaits (other code could then see it) or is a dry run.
    */
-  lexical(names: string[]): void {
+  lexical(names: string[], uninitialised = true): void {
     for (const name of safe(names)) {
       const d = getOwnPropertyDescriptor(globalObject, name);
       if (d && !d.configurable)
         throw new SyntaxError(`Identifier '${name}' has already been declared`);
     }
-    if (this.restoring || !this.entry) return;
+    if (!uninitialised || this.restoring || !this.entry) return;
     for (const name of safe(names)) {
       if (!hasOwn(globalObject, name)) bindUninitialized(this.entry.tx, name);
     }
