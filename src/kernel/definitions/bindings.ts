@@ -36,14 +36,15 @@ export function bindGlobal(tx: Transaction, name: string, value: unknown, bindin
   tx.onUndo(() => restoreGlobal(name, before));
 }
 
+/** The getters of uninitialised names (readGlobal must not call them). */
+const uninitializedGetters = new WeakSet<Function>();
+
 /**
  * A new top-level let, const or class from the start of its entry until its declaration runs: in
  * a script the name is bound (uninitialised) from the start, so reading or assigning it, also from
  * a function called early, is a ReferenceError rather than a miss or a new global. The declaration
  * replaces this accessor; a failed entry takes it back with everything else.
  */
-const uninitializedGetters = new WeakSet<Function>();
-
 export function bindUninitialized(tx: Transaction, name: string): void {
   const before = getOwnPropertyDescriptor(globalObject, name);
   const uninitialized = () => {

@@ -7,15 +7,14 @@
 // property key instead, so `.name` stays `F`; the kernel keeps the text as typed for toString) and
 // the binding is made around it:
 //
-// - `{ const F = __viv.fn(...) }` when nothing inside writes to `F` or calls `eval`: a read is all
-//   that can happen, and a block constant is as fast as the language's own binding;
+// - `{ const F = __viv.fn(...) }` when nothing inside writes to `F` or may `eval` text naming it:
+//   a read is all that can happen, and a block constant is as fast as the language's own binding;
 // - otherwise a `with` object whose `F` is an accessor without a setter: the one binding besides the
 //   function's own name that ignores a sloppy assignment and throws a TypeError on a strict one
 //   (direct eval inside sees it too). Every other free name inside is then looked up through it,
 //   which V8 does at run time (a loop reading globals measured 30-200x slower), so only functions
-//   that assign their name, or run `eval` on text that is not a literal or names it, get it. The entry's wrapper is sloppy whenever it
-//   declares anything (its prologue comes before any "use strict" the entry starts with), so `with`
-//   is always allowed there.
+//   that need it get it. `with` needs the entry's wrapper to be sloppy, which it is: the prologue
+//   its declarations bring comes first, so a "use strict" the entry starts with is no directive.
 import type MagicString from 'magic-string';
 import type * as acorn from 'acorn';
 import { eachNode } from './each-node.ts';
