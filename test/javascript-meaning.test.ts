@@ -119,6 +119,11 @@ class Oops15 extends Error { constructor(m) { super(m); this.name = 'Oops15' } }
     code: `class F17 { a = 1; b = this.a + 1; c; constructor() { this.d = this.b + 1 } }`,
     probe: `(() => { const f = new F17(); return [f, Object.keys(f), 'c' in f] })()`,
   },
+  {
+    name: "a named function expression's own name inside it is the definition (test262)",
+    code: `var selfNamed18 = function Self18(n) { Self18 = 1; return n ? Self18(n - 1) : Self18 }`,
+    probe: `[selfNamed18(2) === selfNamed18, selfNamed18.name, String(selfNamed18)]`,
+  },
 ];
 
 function plainV8(code: string, probe: string): unknown {
@@ -297,6 +302,48 @@ class Other { static #count = 1 }`,
     entries: [`function* gOwn1() {}\nfunction* gOwn2() {}`],
     probe: `[Object.hasOwn(gOwn1, 'prototype'), gOwn1.prototype !== gOwn2.prototype, Object.getOwnPropertyNames(gOwn1.prototype)]`,
   },
+  {
+    name: "a named function expression's own name is the definition; assigning it is ignored, or a TypeError in strict code (test262)",
+    entries: [
+      `let ownName = function Own() { Own = 1; return Own }
+const ownStrict = function OwnS() { 'use strict'; try { OwnS = 1 } catch (e) { return e.constructor.name } }
+const ownEval = function OwnE() { eval('OwnE = 2'); return eval('OwnE') }
+const ownArrow = function* OwnG() { (() => { OwnG = 3 })(); yield OwnG }`,
+    ],
+    probe: `[ownName() === ownName, ownStrict(), ownEval() === ownEval, ownArrow().next().value === ownArrow, String(ownName), String(ownStrict), ownEval.name]`,
+  },
+  {
+    name: "a parameter, a var or an outer var of the same name are not a function expression's own name (test262)",
+    entries: [
+      `const byParam = function Bp(Bp) { return Bp }
+const byVar = function Bv() { var Bv = 'var'; return Bv }
+var probeOuter
+var outerHolder = function Of() { probeOuter = () => Of }
+var Of = 'outside'
+outerHolder()`,
+    ],
+    probe: `[byParam(5), byVar(), Of, probeOuter() === outerHolder]`,
+  },
+  {
+    name: "a call through a function expression's own name made by an older version reaches the newest",
+    entries: [
+      `const step = function step(n) { return n ? 'v1' : () => step(1) }\nconst later = step(0)`,
+      `const step = function step(n) { return n ? 'v2' : () => step(1) }`,
+    ],
+    plain: `const step = function step(n) { return n ? 'v2' : () => step(1) }\nconst later = step(0)`,
+    probe: `[later(), step(1)]`,
+  },
+  {
+    name: 'a new let, const or class is uninitialised until its declaration: reading or assigning it throws (test262)',
+    entries: [
+      `function setEarly() { tdzLet = 1 }
+var tdzSet = (() => { try { setEarly(); return 'set' } catch (e) { return e.constructor.name } })()
+var tdzTypeof = (() => { try { return typeof TdzClass } catch (e) { return e.constructor.name } })()
+let tdzLet = 2
+class TdzClass {}`,
+    ],
+    probe: `[tdzSet, tdzTypeof, tdzLet, typeof TdzClass]`,
+  },
 ];
 
 test('JavaScript means what it means: definitions equal plain V8 (issue 10)', async () => {
@@ -452,4 +499,55 @@ test('redefinition still reaches every holder of an arrow definition and of a cl
   );
   assert.equal(results[3]!.value, '[ 2, true ]');
   assert.equal(results[7]!.value, "[ true, true, 'v2', true ]");
+});
+
+test("a named function expression keeps its text and its own name's meaning when the image is reopened", async () => {
+  const { tempDir } = await import('./helpers.ts');
+  const { join } = await import('node:path');
+  const dir = tempDir();
+  try {
+    const image = join(dir.path, 'named.json');
+    const code = 'const named = function Own(n) { Own = 0; return n ? Own(n - 1) : Own }';
+    const first = await session([code, ':save'], { image });
+    assert.ok(first.results[1]!.ok, JSON.stringify(first.results[1]!.error));
+    const { results } = await session(['named(2) === named', 'String(named)', 'named.name'], {
+      image,
+    });
+    const context = vm.createContext({});
+    vm.runInContext(code, context);
+    assert.deepEqual(
+      results.map((r) => r.value),
+      ['named(2) === named', 'String(named)', 'named.name'].map((e) =>
+        inspect(vm.runInContext(e, context)),
+      ),
+    );
+  } finally {
+    dir.remove();
+  }
+});
+
+test('a failed entry leaves no trace of a let it had not reached, nor makes a global of an early assignment', async () => {
+  const { results } = await session([
+    'function early() { notYet = 1 }\nearly()\nlet notYet = 2',
+    'typeof notYet',
+    "Object.getOwnPropertyNames(globalThis).includes('notYet')",
+    'let notYet = 3',
+    'notYet',
+  ]);
+  assert.equal(results[0]!.ok, false);
+  assert.equal(results[0]!.error?.name, 'ReferenceError');
+  assert.deepEqual(
+    [1, 2, 4].map((i) => results[i]!.value),
+    ["'undefined'", 'false', '3'],
+  );
+});
+
+test('while an entry awaits, other code sees a name it will declare as not yet there, not as uninitialised', async () => {
+  const { results } = await session([
+    'function probePending() { return typeof pending }',
+    'let seenPending\nawait new Promise((done) => setTimeout(() => { try { seenPending = probePending() } catch (e) { seenPending = e.name } done() }, 0))\nlet pending = 1',
+    '[seenPending, pending]',
+  ]);
+  assert.ok(results[1]!.ok, JSON.stringify(results[1]!.error));
+  assert.equal(results[2]!.value, "[ 'undefined', 1 ]");
 });

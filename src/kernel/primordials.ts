@@ -36,6 +36,7 @@ export const Promise = safeConstructor(g.Promise);
 export const Error = safeConstructor(g.Error);
 export const TypeError = safeConstructor(g.TypeError);
 export const RangeError = safeConstructor(g.RangeError);
+export const ReferenceError = safeConstructor(g.ReferenceError);
 export const SyntaxError = safeConstructor(g.SyntaxError);
 export const RegExp = safeConstructor(g.RegExp);
 /** The original Date (determinism.ts installs the recorded clock in its place). */

@@ -10,8 +10,10 @@ export type ValueBinding = 'const' | 'let' | 'var';
 export type PrivateTable = Record<string, [(o: object) => boolean, (o: object) => unknown]>;
 
 export interface StagingApi {
-  /** `function f() {}` (or `const f = () => ...`): the stable stub that every holder calls. */
-  fn(name: string, impl: Function, binding: string): Function;
+  /** `function f() {}` (or `const f = () => ...`): the stable stub that every holder calls.
+   * `text`: the function as typed, when the compiler had to change it (a named function
+   * expression loses its own name, which is bound to the stub instead: compile/self-name.ts). */
+  fn(name: string, impl: Function, binding: string, text?: string): Function;
   /** `const x = value` (`hasInit`: false for `let x;`, which keeps x's current value). */
   val(name: string, value: unknown, binding: ValueBinding, hasInit: boolean): void;
   /** `const x = once(init)`: `init` runs only when x is not already a once-definition. */
@@ -36,8 +38,10 @@ export interface StagingApi {
   ): void;
   /** `import { x as name } from 'pkg'` (`export`: a name, `default` or `*`). */
   imported(name: string, module: string, pkg: string, exported: string): void;
-  /** The entry's top-level let, const and class names: none may be a global the language fixed. */
-  lexical(names: string[]): void;
+  /** The entry's top-level let, const and class names: none may be a global the language fixed;
+   * a new one is uninitialised (a ReferenceError to read or assign) until its declaration runs,
+   * unless `uninitialised` is false (an entry that awaits, a dry run). */
+  lexical(names: string[], uninitialised?: boolean): void;
   /** The entry's top-level `var` names: each one not yet a global starts as undefined. */
   hoist(names: string[]): void;
   /** Before a class declaration's body: its stable class (made now if the name is new). */

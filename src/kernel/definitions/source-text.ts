@@ -26,8 +26,9 @@ export function installSourceText(): void {
       if (this === toString) return call(nativeToString);
       const version = cellOfStub(this)?.version;
       if (version) return classText(version.source) ?? call(version.impl);
-      const impl = implOfStub(this);
-      return (impl && typedSource.get(impl)) ?? call(impl ?? this);
+      // The implementation itself is reachable too (`arguments.callee`), and shows the same text.
+      const fn = implOfStub(this) ?? this;
+      return typedSource.get(fn as Function) ?? call(fn);
     },
   };
   setSourceOf(toString);

@@ -5,6 +5,7 @@
 import type { ClassMeta, DeclarationInfo, DefinedInfo } from '../../shared/types.ts';
 import type { PrivateTable } from '../../shared/staging-api.ts';
 import { bindGlobal, Namespace, readGlobal } from './namespace.ts';
+import { bindUninitialized } from './bindings.ts';
 import type { Definition, Version } from './namespace.ts';
 import { createFunctionCell, installFunction } from './functions.ts';
 import { recordTypedSource } from './source-text.ts';
@@ -90,13 +91,14 @@ export class Staging implements StampState {
     });
   }
 
-  fn(name: string, impl: Function, binding: string): Function {
-    if (this.restoring) return this.#restoreFunction(name, impl);
+  fn(name: string, impl: Function, binding: string, text?: string): Function {
+    if (this.restoring) return this.#restoreFunction(name, impl, text);
     const { tx } = this.#context();
     const def = this.ns.ensure(tx, name, 'function');
     def.fn ??= createFunctionCell(name, impl);
     installFunction(tx, def.fn, impl);
     if (binding === 'function') recordTypedSource(impl, this.#source(name));
+    else if (text !== undefined) recordTypedSource(impl, text);
     this.ns.addVersion(tx, def, { kind: 'function', binding, source: this.#source(name), impl });
     bindGlobal(tx, name, def.fn.stub, binding === 'function' ? 'var' : binding);
     this.#record(def);
@@ -113,12 +115,18 @@ export class Staging implements StampState {
   /**
    * Before anything in the entry runs: a top-level let, const or class may not name a property
    * of the global object that cannot be redefined (`let undefined`), a SyntaxError in a script.
+   * A new name is uninitialised until its declaration runs (bindUninitialized), unless the entry
+   * awaits (other code could then see it) or is a dry run.
    */
-  lexical(names: string[]): void {
+  lexical(names: string[], uninitialised = true): void {
     for (const name of safe(names)) {
       const d = getOwnPropertyDescriptor(globalObject, name);
       if (d && !d.configurable)
         throw new SyntaxError(`Identifier '${name}' has already been declared`);
+    }
+    if (!uninitialised || this.restoring || !this.entry) return;
+    for (const name of safe(names)) {
+      if (!hasOwn(globalObject, name)) bindUninitialized(this.entry.tx, name);
     }
   }
 
@@ -272,13 +280,14 @@ export class Staging implements StampState {
     return this.#classes.superSet(version, key, value);
   }
 
-  #restoreFunction(name: string, impl: Function): Function {
+  #restoreFunction(name: string, impl: Function, text: string | undefined): Function {
     const target = this.restoring!;
     if (target.name !== name) return impl;
     const def = this.ns.get(name)!;
     def.fn ??= createFunctionCell(name, impl);
     target.version.impl = impl;
     if (target.version.binding === 'function') recordTypedSource(impl, target.version.source);
+    else if (text !== undefined) recordTypedSource(impl, text);
     return def.fn.stub;
   }
 

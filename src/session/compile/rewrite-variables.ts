@@ -13,6 +13,7 @@ import {
 } from './analyze.ts';
 import { rewriteClass } from './rewrite-class.ts';
 import { blank, keepLines } from './blank.ts';
+import { selfNamed } from './self-name.ts';
 
 export function rewriteVariables(
   s: MagicString,
@@ -53,6 +54,8 @@ export function rewriteVariables(
       return;
     }
     if (kind === 'function') {
+      const self = selfNamed(s, init, name, binding);
+      if (self) return replaceAround(s, d, init, self.head, self.tail);
       // `{ "f": init }["f"]` names an anonymous function "f" as `const f = init` would.
       replaceAround(s, d, init, `__viv.fn(${name}, { ${name}: `, ` }[${name}], ${binding});`);
       return;

@@ -102,7 +102,12 @@ export function rewrite(entry: AnalyzedEntry, options: RewriteOptions = {}): Gue
         ? st.declarations.flatMap((d) => patternNames(d.id))
         : [],
   );
-  if (lexical.length > 0) prologue.unshift(`__viv.lexical(${JSON.stringify(lexical)});`);
+  if (lexical.length > 0) {
+    // Uninitialised until declared only when no other code can run before the declaration: during
+    // an entry's await, timers and ticks would see the new names too (a script's do not).
+    const uninitialised = !entry.topLevelAwait && !options.checkOnly;
+    prologue.unshift(`__viv.lexical(${JSON.stringify(lexical)}${uninitialised ? '' : ', false'});`);
+  }
   if (!options.checkOnly && hoisted.length > 0) {
     prologue.unshift(`__viv.hoist(${JSON.stringify([...new Set(hoisted)])});`);
   }
