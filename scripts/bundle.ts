@@ -9,7 +9,7 @@
 // computes from it (stdlib/, images/, package.json, the kernel) are the same bundled or not; the
 // session finds the bundled runner through `import.meta.vivRunner`, defined only here.
 import { build, type Plugin } from 'esbuild';
-import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -17,11 +17,16 @@ export const ROOT = fileURLToPath(new URL('../', import.meta.url));
 export const DIST = join(ROOT, 'dist');
 export const INPUTS = join(DIST, 'inputs.json');
 
-/** What dist/inputs.json holds: where the checkout was, and each source's size and mtime. */
+/**
+ * What dist/inputs.json holds: where the checkout was, each source's size and mtime, and the size
+ * of each JavaScript file of the bundle (one cut short by a full disk or a copy would otherwise
+ * stop viv with a SyntaxError: bin/viv.js runs the sources instead).
+ */
 export interface BundleInputs {
   root: string;
   node: string;
   files: Record<string, { size: number; mtimeMs: number }>;
+  outputs: Record<string, number>;
 }
 
 /** `import.meta.url` in a source file becomes that file's URL: its paths resolve as unbundled. */
@@ -75,7 +80,11 @@ export async function bundle(): Promise<void> {
     const { size, mtimeMs } = await stat(join(ROOT, input));
     files[input] = { size, mtimeMs };
   }
-  const inputs: BundleInputs = { root: ROOT, node: process.version, files };
+  const outputs: BundleInputs['outputs'] = {};
+  for (const file of await readdir(next, { recursive: true, encoding: 'utf8' })) {
+    if (file.endsWith('.js')) outputs[file] = (await stat(join(next, file))).size;
+  }
+  const inputs: BundleInputs = { root: ROOT, node: process.version, files, outputs };
   await writeFile(join(next, 'inputs.json'), JSON.stringify(inputs, null, 1) + '\n');
   await rename(DIST, old).catch(() => {});
   await rename(next, DIST);

@@ -46,11 +46,9 @@ test('viv runs from its bundle while it is fresh, and from the sources once one 
       readFileSync(f, 'utf8').includes('usage: viv [IMAGE]'),
     );
     assert.ok(bundled, 'the usage text is in the bundle');
-    writeFileSync(
-      bundled,
-      readFileSync(bundled, 'utf8').replace('usage: viv', 'usage (bundled): viv'),
-    );
-    assert.match(viv('--help').stdout, /^usage \(bundled\): viv/);
+    // (The same length: a file of the bundle whose size changed is taken for a damaged one.)
+    writeFileSync(bundled, readFileSync(bundled, 'utf8').replace('usage: viv', 'USAGE: viv'));
+    assert.match(viv('--help').stdout, /^USAGE: viv/);
     // The bundled session runs the bundled guest runner, and an entry works end to end.
     const batch = viv('--batch', join(dir.path, 'img.json'));
     assert.equal(batch.status, 0, batch.stderr);
@@ -72,6 +70,60 @@ test('viv runs from its bundle while it is fresh, and from the sources once one 
     );
     assert.match(viv('--help').stdout, /^usage \(edited\): viv/);
     assert.equal(viv('--batch', join(dir.path, 'img.json')).stdout.trim(), '42');
+  } finally {
+    dir.remove();
+  }
+});
+
+test('a bundle with a file cut short, or a damaged inputs.json, is not run: the sources are', () => {
+  const dir = tempDir();
+  try {
+    for (const part of ['bin', 'src', 'stdlib', 'scripts', 'package.json']) {
+      cpSync(join(ROOT, part), join(dir.path, part), { recursive: true });
+    }
+    symlinkSync(join(ROOT, 'node_modules'), join(dir.path, 'node_modules'));
+    const built = spawnSync(process.execPath, [join(dir.path, 'scripts', 'bundle.ts')], {
+      encoding: 'utf8',
+    });
+    assert.equal(built.status, 0, built.stderr);
+    const batch = () =>
+      spawnSync(
+        process.execPath,
+        [join(dir.path, 'bin', 'viv.js'), '--batch', '--image', join(dir.path, 'img.json')],
+        {
+          encoding: 'utf8',
+          input: '6 * 7\n',
+          env: { ...process.env, VIV_SOURCES: '' },
+        },
+      );
+    assert.equal(batch().stdout.trim(), '42');
+
+    // Every file the session or the runner loads at start, cut to half its length in turn (a disk
+    // that filled up, a copy stopped): viv answers from the sources, no SyntaxError.
+    const inputs = join(dir.path, 'dist', 'inputs.json');
+    const files = bundleFiles(join(dir.path, 'dist'));
+    assert.ok(files.length > 5, 'the bundle has its files');
+    for (const file of files) {
+      const whole = readFileSync(file);
+      writeFileSync(file, whole.subarray(0, whole.length >> 1));
+      const run = batch();
+      assert.equal(run.status, 0, `${file} cut short: ${run.stderr}`);
+      assert.equal(run.stdout.trim(), '42', `${file} cut short`);
+      writeFileSync(file, whole);
+    }
+
+    // inputs.json cut short, or garbage: the sources run.
+    const text = readFileSync(inputs, 'utf8');
+    for (const damaged of [text.slice(0, text.length >> 1), 'null', '{"root":1}', '\u0000\u0001']) {
+      writeFileSync(inputs, damaged);
+      const run = batch();
+      assert.equal(
+        run.status,
+        0,
+        `inputs.json ${JSON.stringify(damaged.slice(0, 20))}: ${run.stderr}`,
+      );
+      assert.equal(run.stdout.trim(), '42');
+    }
   } finally {
     dir.remove();
   }
