@@ -76,12 +76,27 @@ export function stripKept(source: string, dir = keptDir(source)): string {
     return withoutExperimentalWarning(() => stripTypeScriptTypes(source, { mode: 'strip' }));
   const file = join(dir, `${sha256(`${process.version}\0${source}`).slice(0, 40)}.js`);
   const kept = readSealed(file);
-  if (kept !== undefined) return kept;
+  if (kept !== undefined && isStrippingOf(kept, source)) return kept;
   const stripped = withoutExperimentalWarning(() =>
     stripTypeScriptTypes(source, { mode: 'strip' }),
   );
   writeSealed(dir, file, stripped);
   return stripped;
+}
+
+/**
+ * Whether `kept` can be what strip mode made of `source`: it keeps every character at its offset
+ * and only blanks some (a space, U+FEFF for half of a surrogate pair, or `;` where removing a type
+ * would join two statements). A sealed file of some other text put under this one's name (copied
+ * by hand, or by someone who can write there) is stripped again, not run.
+ */
+function isStrippingOf(kept: string, source: string): boolean {
+  if (kept.length !== source.length) return false;
+  for (let i = 0; i < kept.length; i++) {
+    const c = kept.charCodeAt(i);
+    if (c !== source.charCodeAt(i) && c !== 0x20 && c !== 0xfeff && c !== 0x3b) return false;
+  }
+  return true;
 }
 
 /** Where a text is kept stripped: long ones under Node's compile cache (bin/viv.js turns it on). */
