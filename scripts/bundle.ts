@@ -48,7 +48,7 @@ const sourceUrls: Plugin = {
 export async function bundle(): Promise<void> {
   const next = `${DIST}.${process.pid}.new`;
   const old = `${DIST}.${process.pid}.old`;
-  await rm(next, { recursive: true, force: true });
+  await removeLeftovers();
   const result = await build({
     absWorkingDir: ROOT,
     entryPoints: ['src/session/cli.ts', 'src/session/guest/spawn.ts', 'src/runner/main.ts'],
@@ -91,6 +91,28 @@ export async function bundle(): Promise<void> {
   await rm(old, { recursive: true, force: true });
   const count = Object.keys(files).length;
   process.stdout.write(`bundled ${count} sources into ${relative(process.cwd(), DIST) || '.'}/\n`);
+}
+
+/**
+ * The folders of builds that were killed (`dist.PID.new`, `dist.PID.old`: a whole bundle each) go;
+ * those of a build still running are left to it.
+ */
+async function removeLeftovers(): Promise<void> {
+  for (const name of await readdir(ROOT)) {
+    const pid = /^dist\.(\d+)\.(new|old)$/.exec(name)?.[1];
+    if (pid && (Number(pid) === process.pid || !running(Number(pid)))) {
+      await rm(join(ROOT, name), { recursive: true, force: true });
+    }
+  }
+}
+
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 if (import.meta.main) {

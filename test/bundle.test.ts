@@ -5,7 +5,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tempDir } from './helpers.ts';
@@ -75,17 +83,25 @@ test('viv runs from its bundle while it is fresh, and from the sources once one 
   }
 });
 
-test('a bundle with a file cut short, or a damaged inputs.json, is not run: the sources are', () => {
+test('a bundle with a file cut short, or a damaged inputs.json, is not run: the sources are; a killed build leaves nothing behind', () => {
   const dir = tempDir();
   try {
     for (const part of ['bin', 'src', 'stdlib', 'scripts', 'package.json']) {
       cpSync(join(ROOT, part), join(dir.path, part), { recursive: true });
     }
     symlinkSync(join(ROOT, 'node_modules'), join(dir.path, 'node_modules'));
+    // What a build killed half way leaves (its pid is gone): removed by the next build.
+    for (const left of ['dist.999999999.new', 'dist.999999998.old']) {
+      mkdirSync(join(dir.path, left, 'chunks'), { recursive: true });
+    }
     const built = spawnSync(process.execPath, [join(dir.path, 'scripts', 'bundle.ts')], {
       encoding: 'utf8',
     });
     assert.equal(built.status, 0, built.stderr);
+    assert.deepEqual(
+      readdirSync(dir.path).filter((f) => f.startsWith('dist')),
+      ['dist'],
+    );
     const batch = () =>
       spawnSync(
         process.execPath,
