@@ -29,10 +29,22 @@ export interface BundleInputs {
   outputs: Record<string, number>;
 }
 
+/**
+ * Each input's size and mtime, taken before esbuild reads it: a source edited while the bundle is
+ * built then differs from what inputs.json says, and viv runs the sources (taken after the build,
+ * they described the edited file while the bundle held the text from before the edit).
+ */
+const readStats = new Map<string, { size: number; mtimeMs: number }>();
+
 /** `import.meta.url` in a source file becomes that file's URL: its paths resolve as unbundled. */
 const sourceUrls: Plugin = {
   name: 'source-import-meta-url',
   setup(plugin) {
+    plugin.onLoad({ filter: /.*/, namespace: 'file' }, async (args) => {
+      const { size, mtimeMs } = await stat(args.path);
+      readStats.set(args.path, { size, mtimeMs });
+      return undefined; // read by the next callback, or by esbuild
+    });
     plugin.onLoad({ filter: /[\\/]src[\\/].*\.ts$/ }, async (args) => {
       const text = await readFile(args.path, 'utf8');
       const url = JSON.stringify(pathToFileURL(args.path).href);
@@ -77,7 +89,8 @@ export async function bundle(): Promise<void> {
   });
   const files: BundleInputs['files'] = {};
   for (const input of Object.keys(result.metafile.inputs)) {
-    const { size, mtimeMs } = await stat(join(ROOT, input));
+    const path = join(ROOT, input);
+    const { size, mtimeMs } = readStats.get(path) ?? (await stat(path));
     files[input] = { size, mtimeMs };
   }
   const outputs: BundleInputs['outputs'] = {};

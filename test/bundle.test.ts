@@ -144,3 +144,44 @@ test('a bundle with a file cut short, or a damaged inputs.json, is not run: the 
     dir.remove();
   }
 });
+
+test('a source edited while the bundle is built makes viv run the sources, with the edit', () => {
+  const dir = tempDir();
+  try {
+    for (const part of ['bin', 'src', 'stdlib', 'scripts', 'package.json']) {
+      cpSync(join(ROOT, part), join(dir.path, part), { recursive: true });
+    }
+    symlinkSync(join(ROOT, 'node_modules'), join(dir.path, 'node_modules'));
+    // The build, with an editor saving cli-args.ts just after esbuild has read it.
+    const build = `
+      import fsp from 'node:fs/promises';
+      import { writeFileSync } from 'node:fs';
+      import { syncBuiltinESMExports } from 'node:module';
+      const readFile = fsp.readFile;
+      fsp.readFile = async (path, ...rest) => {
+        const text = await readFile(path, ...rest);
+        if (String(path).endsWith('cli-args.ts')) {
+          writeFileSync(path, String(text).replace('usage: viv', 'usage (edited while bundling): viv'));
+        }
+        return text;
+      };
+      syncBuiltinESMExports();
+      await (await import(process.argv[1])).bundle();`;
+    const built = spawnSync(
+      process.execPath,
+      ['--input-type=module', '-e', build, join(dir.path, 'scripts', 'bundle.ts')],
+      { encoding: 'utf8' },
+    );
+    assert.equal(built.status, 0, built.stderr);
+    const source = readFileSync(join(dir.path, 'src', 'session', 'cli-args.ts'), 'utf8');
+    assert.match(source, /usage \(edited while bundling\)/, 'the edit happened during the build');
+    const help = spawnSync(process.execPath, [join(dir.path, 'bin', 'viv.js'), '--help'], {
+      encoding: 'utf8',
+      env: { ...process.env, VIV_SOURCES: '' },
+    });
+    assert.equal(help.status, 0, help.stderr);
+    assert.match(help.stdout, /^usage \(edited while bundling\): viv/);
+  } finally {
+    dir.remove();
+  }
+});
