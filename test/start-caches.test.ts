@@ -197,3 +197,15 @@ test('a kept text is used only from a regular file holding a stripping of this v
     scratch.remove();
   }
 });
+
+test('declare at the end of a line is an expression (as tsc reads it), with or without a < in the entry', () => {
+  const plain = 'function f() {\n  declare\n  let x = 1\n  return x\n}';
+  assert.equal(stripTypes(plain), plain);
+  // A `<` in a comment sends the text to Node's stripper, which blanked `let x = 1` with `declare`.
+  const compared = 'function g() {\n  declare // a < b\n  let y = 1\n  return y\n}';
+  assert.match(stripTypes(compared), /let y = 1/);
+  const typed = 'let declare: number = 0\ndeclare\nlet z: number = 2';
+  assert.match(stripTypes(typed), /\ndeclare\nlet z = 2$/);
+  // On the same line it is still TypeScript's ambient declaration, erased.
+  assert.equal(stripTypes('declare let w: number').trim(), '');
+});

@@ -41,7 +41,8 @@ const REFUSED: { construct: RegExp; at: RegExp; message: string }[] = [
 export function stripTypes(source: string): string {
   if (isPlainJavaScript(source)) return source;
   try {
-    return stripKept(source);
+    const stripped = stripKept(source);
+    return blanksModifierWord(source, stripped) ? stripWithSucrase(source) : stripped;
   } catch (error) {
     const e = error as Error & { code?: string };
     if (e.code === 'ERR_UNSUPPORTED_TYPESCRIPT_SYNTAX') {
@@ -62,6 +63,22 @@ export function stripTypes(source: string): string {
  */
 function isPlainJavaScript(source: string): boolean {
   return !source.includes('<') && isJavaScript(source);
+}
+
+/**
+ * A word that TypeScript takes for a modifier only when what it modifies is on the same line
+ * (`declare`, `abstract`, `namespace`, `module`, `global`), at the end of a line, and blanked by
+ * Node's stripper: it read `declare⏎let x = 1` as one ambient declaration and blanked both lines,
+ * where tsc (and JavaScript) read the expression `declare` and then `let x = 1`. Sucrase reads it
+ * as tsc does. (Without a `<` the text goes as typed, so it meant one thing or the other depending
+ * on whether a `<` appeared anywhere in the entry, even in a comment.)
+ */
+function blanksModifierWord(source: string, stripped: string): boolean {
+  const word = /\b(declare|abstract|namespace|module|global)[ \t]*(?:\/\/[^\n]*)?\r?\n/g;
+  for (let m = word.exec(source); m; m = word.exec(source)) {
+    if (stripped.slice(m.index, m.index + m[1]!.length).trim() === '') return true;
+  }
+  return false;
 }
 
 /**
