@@ -82,8 +82,9 @@ try {
 }
 
 /**
- * Whether dist/ holds a bundle of exactly these sources: built in this checkout, and every file it
- * was built from has its size and modification time still (about 100 stats: a millisecond).
+ * Whether dist/ holds a bundle of exactly these sources: built in this checkout, every file it
+ * was built from has its size and modification time still, and every file of it its size (about
+ * 700 stats: a few milliseconds).
  */
 function freshBundle() {
   if (process.env.VIV_SOURCES) return false;
@@ -94,6 +95,10 @@ function freshBundle() {
     for (const [file, was] of Object.entries(inputs.files)) {
       const now = statSync(join(root, file));
       if (now.size !== was.size || now.mtimeMs !== was.mtimeMs) return false;
+    }
+    // Every file of the bundle whole (one cut short would stop viv with a SyntaxError).
+    for (const [file, size] of Object.entries(inputs.outputs)) {
+      if (statSync(join(root, 'dist', file)).size !== size) return false;
     }
     return true;
   } catch {

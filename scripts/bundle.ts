@@ -9,7 +9,7 @@
 // computes from it (stdlib/, images/, package.json, the kernel) are the same bundled or not; the
 // session finds the bundled runner through `import.meta.vivRunner`, defined only here.
 import { build, type Plugin } from 'esbuild';
-import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -17,17 +17,34 @@ export const ROOT = fileURLToPath(new URL('../', import.meta.url));
 export const DIST = join(ROOT, 'dist');
 export const INPUTS = join(DIST, 'inputs.json');
 
-/** What dist/inputs.json holds: where the checkout was, and each source's size and mtime. */
+/**
+ * What dist/inputs.json holds: where the checkout was, each source's size and mtime, and the size
+ * of each JavaScript file of the bundle (one cut short by a full disk or a copy would otherwise
+ * stop viv with a SyntaxError: bin/viv.js runs the sources instead).
+ */
 export interface BundleInputs {
   root: string;
   node: string;
   files: Record<string, { size: number; mtimeMs: number }>;
+  outputs: Record<string, number>;
 }
+
+/**
+ * Each input's size and mtime, taken before esbuild reads it: a source edited while the bundle is
+ * built then differs from what inputs.json says, and viv runs the sources (taken after the build,
+ * they described the edited file while the bundle held the text from before the edit).
+ */
+const readStats = new Map<string, { size: number; mtimeMs: number }>();
 
 /** `import.meta.url` in a source file becomes that file's URL: its paths resolve as unbundled. */
 const sourceUrls: Plugin = {
   name: 'source-import-meta-url',
   setup(plugin) {
+    plugin.onLoad({ filter: /.*/, namespace: 'file' }, async (args) => {
+      const { size, mtimeMs } = await stat(args.path);
+      readStats.set(args.path, { size, mtimeMs });
+      return undefined; // read by the next callback, or by esbuild
+    });
     plugin.onLoad({ filter: /[\\/]src[\\/].*\.ts$/ }, async (args) => {
       const text = await readFile(args.path, 'utf8');
       const url = JSON.stringify(pathToFileURL(args.path).href);
@@ -43,7 +60,7 @@ const sourceUrls: Plugin = {
 export async function bundle(): Promise<void> {
   const next = `${DIST}.${process.pid}.new`;
   const old = `${DIST}.${process.pid}.old`;
-  await rm(next, { recursive: true, force: true });
+  await removeLeftovers();
   const result = await build({
     absWorkingDir: ROOT,
     entryPoints: ['src/session/cli.ts', 'src/session/guest/spawn.ts', 'src/runner/main.ts'],
@@ -72,16 +89,43 @@ export async function bundle(): Promise<void> {
   });
   const files: BundleInputs['files'] = {};
   for (const input of Object.keys(result.metafile.inputs)) {
-    const { size, mtimeMs } = await stat(join(ROOT, input));
+    const path = join(ROOT, input);
+    const { size, mtimeMs } = readStats.get(path) ?? (await stat(path));
     files[input] = { size, mtimeMs };
   }
-  const inputs: BundleInputs = { root: ROOT, node: process.version, files };
+  const outputs: BundleInputs['outputs'] = {};
+  for (const file of await readdir(next, { recursive: true, encoding: 'utf8' })) {
+    if (file.endsWith('.js')) outputs[file] = (await stat(join(next, file))).size;
+  }
+  const inputs: BundleInputs = { root: ROOT, node: process.version, files, outputs };
   await writeFile(join(next, 'inputs.json'), JSON.stringify(inputs, null, 1) + '\n');
   await rename(DIST, old).catch(() => {});
   await rename(next, DIST);
   await rm(old, { recursive: true, force: true });
   const count = Object.keys(files).length;
   process.stdout.write(`bundled ${count} sources into ${relative(process.cwd(), DIST) || '.'}/\n`);
+}
+
+/**
+ * The folders of builds that were killed (`dist.PID.new`, `dist.PID.old`: a whole bundle each) go;
+ * those of a build still running are left to it.
+ */
+async function removeLeftovers(): Promise<void> {
+  for (const name of await readdir(ROOT)) {
+    const pid = /^dist\.(\d+)\.(new|old)$/.exec(name)?.[1];
+    if (pid && (Number(pid) === process.pid || !running(Number(pid)))) {
+      await rm(join(ROOT, name), { recursive: true, force: true });
+    }
+  }
+}
+
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 if (import.meta.main) {

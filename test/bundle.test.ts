@@ -5,7 +5,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tempDir } from './helpers.ts';
@@ -46,11 +54,9 @@ test('viv runs from its bundle while it is fresh, and from the sources once one 
       readFileSync(f, 'utf8').includes('usage: viv [IMAGE]'),
     );
     assert.ok(bundled, 'the usage text is in the bundle');
-    writeFileSync(
-      bundled,
-      readFileSync(bundled, 'utf8').replace('usage: viv', 'usage (bundled): viv'),
-    );
-    assert.match(viv('--help').stdout, /^usage \(bundled\): viv/);
+    // (The same length: a file of the bundle whose size changed is taken for a damaged one.)
+    writeFileSync(bundled, readFileSync(bundled, 'utf8').replace('usage: viv', 'USAGE: viv'));
+    assert.match(viv('--help').stdout, /^USAGE: viv/);
     // The bundled session runs the bundled guest runner, and an entry works end to end.
     const batch = viv('--batch', join(dir.path, 'img.json'));
     assert.equal(batch.status, 0, batch.stderr);
@@ -72,6 +78,109 @@ test('viv runs from its bundle while it is fresh, and from the sources once one 
     );
     assert.match(viv('--help').stdout, /^usage \(edited\): viv/);
     assert.equal(viv('--batch', join(dir.path, 'img.json')).stdout.trim(), '42');
+  } finally {
+    dir.remove();
+  }
+});
+
+test('a bundle with a file cut short, or a damaged inputs.json, is not run: the sources are; a killed build leaves nothing behind', () => {
+  const dir = tempDir();
+  try {
+    for (const part of ['bin', 'src', 'stdlib', 'scripts', 'package.json']) {
+      cpSync(join(ROOT, part), join(dir.path, part), { recursive: true });
+    }
+    symlinkSync(join(ROOT, 'node_modules'), join(dir.path, 'node_modules'));
+    // What a build killed half way leaves (its pid is gone): removed by the next build.
+    for (const left of ['dist.999999999.new', 'dist.999999998.old']) {
+      mkdirSync(join(dir.path, left, 'chunks'), { recursive: true });
+    }
+    const built = spawnSync(process.execPath, [join(dir.path, 'scripts', 'bundle.ts')], {
+      encoding: 'utf8',
+    });
+    assert.equal(built.status, 0, built.stderr);
+    assert.deepEqual(
+      readdirSync(dir.path).filter((f) => f.startsWith('dist')),
+      ['dist'],
+    );
+    const batch = () =>
+      spawnSync(
+        process.execPath,
+        [join(dir.path, 'bin', 'viv.js'), '--batch', '--image', join(dir.path, 'img.json')],
+        {
+          encoding: 'utf8',
+          input: '6 * 7\n',
+          env: { ...process.env, VIV_SOURCES: '' },
+        },
+      );
+    assert.equal(batch().stdout.trim(), '42');
+
+    // Every file the session or the runner loads at start, cut to half its length in turn (a disk
+    // that filled up, a copy stopped): viv answers from the sources, no SyntaxError.
+    const inputs = join(dir.path, 'dist', 'inputs.json');
+    const files = bundleFiles(join(dir.path, 'dist'));
+    assert.ok(files.length > 5, 'the bundle has its files');
+    for (const file of files) {
+      const whole = readFileSync(file);
+      writeFileSync(file, whole.subarray(0, whole.length >> 1));
+      const run = batch();
+      assert.equal(run.status, 0, `${file} cut short: ${run.stderr}`);
+      assert.equal(run.stdout.trim(), '42', `${file} cut short`);
+      writeFileSync(file, whole);
+    }
+
+    // inputs.json cut short, or garbage: the sources run.
+    const text = readFileSync(inputs, 'utf8');
+    for (const damaged of [text.slice(0, text.length >> 1), 'null', '{"root":1}', '\u0000\u0001']) {
+      writeFileSync(inputs, damaged);
+      const run = batch();
+      assert.equal(
+        run.status,
+        0,
+        `inputs.json ${JSON.stringify(damaged.slice(0, 20))}: ${run.stderr}`,
+      );
+      assert.equal(run.stdout.trim(), '42');
+    }
+  } finally {
+    dir.remove();
+  }
+});
+
+test('a source edited while the bundle is built makes viv run the sources, with the edit', () => {
+  const dir = tempDir();
+  try {
+    for (const part of ['bin', 'src', 'stdlib', 'scripts', 'package.json']) {
+      cpSync(join(ROOT, part), join(dir.path, part), { recursive: true });
+    }
+    symlinkSync(join(ROOT, 'node_modules'), join(dir.path, 'node_modules'));
+    // The build, with an editor saving cli-args.ts just after esbuild has read it.
+    const build = `
+      import fsp from 'node:fs/promises';
+      import { writeFileSync } from 'node:fs';
+      import { syncBuiltinESMExports } from 'node:module';
+      const readFile = fsp.readFile;
+      fsp.readFile = async (path, ...rest) => {
+        const text = await readFile(path, ...rest);
+        if (String(path).endsWith('cli-args.ts')) {
+          writeFileSync(path, String(text).replace('usage: viv', 'usage (edited while bundling): viv'));
+        }
+        return text;
+      };
+      syncBuiltinESMExports();
+      await (await import(process.argv[1])).bundle();`;
+    const built = spawnSync(
+      process.execPath,
+      ['--input-type=module', '-e', build, join(dir.path, 'scripts', 'bundle.ts')],
+      { encoding: 'utf8' },
+    );
+    assert.equal(built.status, 0, built.stderr);
+    const source = readFileSync(join(dir.path, 'src', 'session', 'cli-args.ts'), 'utf8');
+    assert.match(source, /usage \(edited while bundling\)/, 'the edit happened during the build');
+    const help = spawnSync(process.execPath, [join(dir.path, 'bin', 'viv.js'), '--help'], {
+      encoding: 'utf8',
+      env: { ...process.env, VIV_SOURCES: '' },
+    });
+    assert.equal(help.status, 0, help.stderr);
+    assert.match(help.stdout, /^usage \(edited while bundling\): viv/);
   } finally {
     dir.remove();
   }

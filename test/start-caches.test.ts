@@ -4,9 +4,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { stripTypeScriptTypes } from 'node:module';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { writeSealed } from '../src/shared/sealed-file.ts';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { kernelSource } from '../src/runner/kernel-cache.ts';
 import { compileForRestore } from '../src/session/compile/compiled-cache.ts';
 import { analyze } from '../src/session/compile/analyze.ts';
@@ -135,4 +138,74 @@ test('a long text (the standard library) is kept stripped: a new image does not 
   } finally {
     scratch.remove();
   }
+});
+
+test('a kept text is used only from a regular file holding a stripping of this very text', () => {
+  const scratch = tempDir();
+  try {
+    const dir = join(scratch.path, 'vivarium-stripped');
+    const music = readFileSync(new URL('../stdlib/music.ts', import.meta.url), 'utf8');
+    const expected = stripTypeScriptTypes(music);
+    assert.equal(stripKept(music, dir), expected);
+    const [name] = readdirSync(dir);
+    const file = join(dir, name!);
+
+    // Sealed files of other text under its name (the seal is right, the text is not this one's):
+    // some other program, and the same length with one statement swapped in.
+    const swapped = expected.replace('function', 'throw 1;');
+    assert.notEqual(swapped, expected);
+    for (const other of ['globalThis.pwned = 1', swapped.slice(0, expected.length)]) {
+      writeSealed(dir, file, other);
+      let got = '';
+      assert.equal(
+        stripperCalls(() => (got = stripKept(music, dir))),
+        1,
+        'stripped again',
+      );
+      assert.equal(got, expected);
+    }
+
+    // A symbolic link to a FIFO in its place: not opened for reading (that waits for a writer for
+    // ever). Run in a child, so that the test reports a start that blocks instead of blocking.
+    unlinkSync(file);
+    const fifo = join(scratch.path, 'fifo');
+    assert.equal(spawnSync('mkfifo', [fifo]).status, 0);
+    symlinkSync(fifo, file);
+    const child = spawnSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `import { stripKept } from ${JSON.stringify(new URL('../src/session/compile/strip.ts', import.meta.url).href)};
+         import { readFileSync } from 'node:fs';
+         const music = readFileSync(process.argv[1], 'utf8');
+         process.stdout.write(stripKept(music, process.argv[2]));`,
+        fileURLToPath(new URL('../stdlib/music.ts', import.meta.url)),
+        dir,
+      ],
+      { encoding: 'utf8', timeout: 120_000, maxBuffer: 1 << 26 },
+    );
+    assert.equal(child.signal, null, 'stripKept blocked on the FIFO');
+    assert.equal(child.status, 0, child.stderr);
+    assert.equal(child.stdout, expected);
+
+    // The cache folder is a file: nothing kept, the text stripped all the same.
+    const blocked = join(scratch.path, 'not-a-dir');
+    writeFileSync(blocked, 'x');
+    assert.equal(stripKept(music, join(blocked, 'vivarium-stripped')), expected);
+  } finally {
+    scratch.remove();
+  }
+});
+
+test('declare at the end of a line is an expression (as tsc reads it), with or without a < in the entry', () => {
+  const plain = 'function f() {\n  declare\n  let x = 1\n  return x\n}';
+  assert.equal(stripTypes(plain), plain);
+  // A `<` in a comment sends the text to Node's stripper, which blanked `let x = 1` with `declare`.
+  const compared = 'function g() {\n  declare // a < b\n  let y = 1\n  return y\n}';
+  assert.match(stripTypes(compared), /let y = 1/);
+  const typed = 'let declare: number = 0\ndeclare\nlet z: number = 2';
+  assert.match(stripTypes(typed), /\ndeclare\nlet z = 2$/);
+  // On the same line it is still TypeScript's ambient declaration, erased.
+  assert.equal(stripTypes('declare let w: number').trim(), '');
 });

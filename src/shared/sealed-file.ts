@@ -3,7 +3,16 @@
 // a reader never uses half a file or a damaged one. Only a shortcut: any failure to read or write
 // one means doing the work again.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  writeFileSync,
+} from 'node:fs';
 
 /** Ends a sealed file: the hash of what precedes it (after the last line: no line moves). */
 const SEAL = '\n//# viv-sha256=';
@@ -13,10 +22,17 @@ export const sha256 = (text: string) => createHash('sha256').update(text).digest
 /** The text of a sealed file, if it is there and whole (its seal matches). */
 export function readSealed(file: string): string | undefined {
   let text: string;
+  let fd: number | undefined;
   try {
-    text = readFileSync(file, 'utf8');
+    // Only a regular file: a FIFO put in its place would block the start for ever (opened without
+    // waiting for a writer, then refused), a device such as /dev/zero would never end.
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+    if (!fstatSync(fd).isFile()) return undefined;
+    text = readFileSync(fd, 'utf8');
   } catch {
     return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
   const at = text.lastIndexOf(SEAL);
   if (at < 0) return undefined;

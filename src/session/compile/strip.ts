@@ -41,7 +41,8 @@ const REFUSED: { construct: RegExp; at: RegExp; message: string }[] = [
 export function stripTypes(source: string): string {
   if (isPlainJavaScript(source)) return source;
   try {
-    return stripKept(source);
+    const stripped = stripKept(source);
+    return blanksModifierWord(source, stripped) ? stripWithSucrase(source) : stripped;
   } catch (error) {
     const e = error as Error & { code?: string };
     if (e.code === 'ERR_UNSUPPORTED_TYPESCRIPT_SYNTAX') {
@@ -65,6 +66,22 @@ function isPlainJavaScript(source: string): boolean {
 }
 
 /**
+ * A word that TypeScript takes for a modifier only when what it modifies is on the same line
+ * (`declare`, `abstract`, `namespace`, `module`, `global`), at the end of a line, and blanked by
+ * Node's stripper: it read `declare⏎let x = 1` as one ambient declaration and blanked both lines,
+ * where tsc (and JavaScript) read the expression `declare` and then `let x = 1`. Sucrase reads it
+ * as tsc does. (Without a `<` the text goes as typed, so it meant one thing or the other depending
+ * on whether a `<` appeared anywhere in the entry, even in a comment.)
+ */
+function blanksModifierWord(source: string, stripped: string): boolean {
+  const word = /\b(declare|abstract|namespace|module|global)[ \t]*(?:\/\/[^\n]*)?\r?\n/g;
+  for (let m = word.exec(source); m; m = word.exec(source)) {
+    if (stripped.slice(m.index, m.index + m[1]!.length).trim() === '') return true;
+  }
+  return false;
+}
+
+/**
  * Long texts (the standard library every new image loads, files loaded or imported) are kept
  * stripped on disk under Node's compile cache, keyed by the text and Node's version (amaro comes
  * with Node), and sealed: opening a new image does not load the stripper for the same 400 lines.
@@ -76,12 +93,27 @@ export function stripKept(source: string, dir = keptDir(source)): string {
     return withoutExperimentalWarning(() => stripTypeScriptTypes(source, { mode: 'strip' }));
   const file = join(dir, `${sha256(`${process.version}\0${source}`).slice(0, 40)}.js`);
   const kept = readSealed(file);
-  if (kept !== undefined) return kept;
+  if (kept !== undefined && isStrippingOf(kept, source)) return kept;
   const stripped = withoutExperimentalWarning(() =>
     stripTypeScriptTypes(source, { mode: 'strip' }),
   );
   writeSealed(dir, file, stripped);
   return stripped;
+}
+
+/**
+ * Whether `kept` can be what strip mode made of `source`: it keeps every character at its offset
+ * and only blanks some (a space, U+FEFF for half of a surrogate pair, or `;` where removing a type
+ * would join two statements). A sealed file of some other text put under this one's name (copied
+ * by hand, or by someone who can write there) is stripped again, not run.
+ */
+function isStrippingOf(kept: string, source: string): boolean {
+  if (kept.length !== source.length) return false;
+  for (let i = 0; i < kept.length; i++) {
+    const c = kept.charCodeAt(i);
+    if (c !== source.charCodeAt(i) && c !== 0x20 && c !== 0xfeff && c !== 0x3b) return false;
+  }
+  return true;
 }
 
 /** Where a text is kept stripped: long ones under Node's compile cache (bin/viv.js turns it on). */
