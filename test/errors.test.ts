@@ -32,6 +32,22 @@ test('_error.stack and a printed error show the user frames only, at the columns
   assert.match(made!.value!, /^Error: here\n {4}at REPL\d+:1:1$/);
 });
 
+test('e.stack read by guest code (a catch block, a class method) shows the user frames only', async () => {
+  const { results } = await session([
+    THROWER,
+    'let caught = (() => { try { f() } catch (e) { return e.stack } })(); caught',
+    'class K { m() { return new Error("k").stack } }',
+    'new K().m()',
+    'let made = {}; Error.captureStackTrace(made); made.stack',
+  ]);
+  for (const r of results.slice(1)) {
+    assert.equal(r.ok, true, r.error?.message);
+    assertNoInsides(r.value ?? '');
+  }
+  assert.match(results[1]!.value!, /at f \(REPL\d+:1:22\)\\n {4}at REPL\d+:1:\d+/);
+  assert.match(results[3]!.value!, /at K\.m \(REPL\d+:1:\d+\)\\n {4}at REPL\d+:1:9'$/);
+});
+
 test('an error thrown by a timer callback is reported with its user frame only', async () => {
   const { stderr } = await session([
     "setTimeout(() => { throw new Error('in timer') }, 1)",

@@ -8,6 +8,7 @@ import { Namespace, versionInfo } from './definitions/namespace.ts';
 import { Staging } from './definitions/staging.ts';
 import { packageFields } from './definitions/packages.ts';
 import { setPathRoots } from './inspect/describe.ts';
+import { installStackFilter } from './inspect/stack.ts';
 import { installConsole, installTimers } from './capabilities.ts';
 import type { Timers } from './capabilities.ts';
 import { rollback } from './definitions/rollback.ts';
@@ -58,6 +59,7 @@ export function boot(
   installDeterminism(hostNow, now() - hostNow());
   hideSlots();
   installProxyWatch();
+  installStackFilter();
   installSourceText();
   installConsole((stream, text) => {
     entries.output.print(stream, text);

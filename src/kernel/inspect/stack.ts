@@ -6,7 +6,15 @@
 //
 // Filtering is done on the text, when the kernel captures an error (an entry fails, a timer throws)
 // or prints one, so it does not depend on `Error.prepareStackTrace`, which user code may replace.
-import { safe, Error, stackOf } from '../primordials.ts';
+import {
+  safe,
+  Error,
+  stackOf,
+  globalObject,
+  defineProperty,
+  getPrototypeOf,
+  ReflectApply,
+} from '../primordials.ts';
 import { $includes, $join, $push, $replace, $split, $test } from '../primordials-methods.ts';
 
 /** A frame line that belongs to Vivarium rather than to the user's code. */
@@ -49,4 +57,39 @@ export function cleanStack(error: unknown): void {
   } catch {
     // A frozen error or a throwing accessor keeps its own stack.
   }
+}
+
+/**
+ * What guest code reads as `error.stack`: V8's own text (each frame as its CallSite prints it)
+ * without Vivarium's frames, as `userStack` decides. Installed as `Error.prepareStackTrace` when
+ * the kernel boots, so `e.stack` read by user code (a catch block, a logger) shows the user's
+ * frames only, not the kernel's modules and the install's paths. A user's own
+ * `Error.prepareStackTrace` replaces it, as in plain JavaScript (it then gets every frame).
+ */
+export function installStackFilter(): void {
+  const RealError = (globalObject as { Error: ErrorConstructor }).Error;
+  const errorToString = RealError.prototype.toString;
+  // CallSite.prototype.toString, taken from a first stack before any user code runs.
+  defineProperty(RealError, 'prepareStackTrace', {
+    value: (_: unknown, sites: object[]) => sites,
+    writable: true,
+    configurable: true,
+  });
+  const sites = new RealError().stack as unknown as object[];
+  const siteToString = (getPrototypeOf(sites[0]) as { toString: () => string }).toString;
+  const format = (error: unknown, frames: object[]): string => {
+    let text: string;
+    try {
+      text = ReflectApply(errorToString, error, []) as string;
+    } catch {
+      text = '<error>';
+    }
+    for (const frame of safe(frames)) text += '\n    at ' + ReflectApply(siteToString, frame, []);
+    return userStack(text);
+  };
+  defineProperty(RealError, 'prepareStackTrace', {
+    value: format,
+    writable: true,
+    configurable: true,
+  });
 }
