@@ -47,6 +47,9 @@ test('viv serve: two clients redefine a function while a spawned process ticks, 
         "function step(s) { if (s.seen.at(-1) !== version()) { s.seen.push(version()); console.log('tick sees v' + version()) } }",
       );
       await value(a, "const ticker = spawn('ticker', { every: 10, state: { seen: [] }, step })");
+      // The process has run with A's version (its first tick is 10 ms after the spawn: an entry
+      // from B may well arrive before it).
+      await until(async () => (await value(a, 'ticker.seen.includes(1)')) === 'true');
       // B redefines what A defined; the running process picks it up between ticks.
       assert.equal(await value(b, 'function version() { return 2 }'), 'undefined');
       await until(async () => (await value(a, 'ticker.seen.includes(2)')) === 'true');
