@@ -20,6 +20,14 @@ import { tempDir } from './helpers.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 
+/** A copy of the checkout in `dir` to build and run (node_modules linked, not copied). */
+function copyCheckout(dir: string): void {
+  for (const part of ['bin', 'src', 'stdlib', 'scripts', 'package.json']) {
+    cpSync(join(ROOT, part), join(dir, part), { recursive: true });
+  }
+  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
+}
+
 /** The JavaScript files of a bundle, in all its folders. */
 function bundleFiles(dir: string): string[] {
   return readdirSync(dir, { recursive: true, encoding: 'utf8' })
@@ -30,10 +38,7 @@ function bundleFiles(dir: string): string[] {
 test('viv runs from its bundle while it is fresh, and from the sources once one is edited', () => {
   const dir = tempDir();
   try {
-    for (const part of ['bin', 'src', 'stdlib', 'scripts', 'package.json']) {
-      cpSync(join(ROOT, part), join(dir.path, part), { recursive: true });
-    }
-    symlinkSync(join(ROOT, 'node_modules'), join(dir.path, 'node_modules'));
+    copyCheckout(dir.path);
     const viv = (...args: string[]) =>
       spawnSync(process.execPath, [join(dir.path, 'bin', 'viv.js'), ...args], {
         encoding: 'utf8',
@@ -86,10 +91,7 @@ test('viv runs from its bundle while it is fresh, and from the sources once one 
 test('a bundle with a file cut short, or a damaged inputs.json, is not run: the sources are; a killed build leaves nothing behind', () => {
   const dir = tempDir();
   try {
-    for (const part of ['bin', 'src', 'stdlib', 'scripts', 'package.json']) {
-      cpSync(join(ROOT, part), join(dir.path, part), { recursive: true });
-    }
-    symlinkSync(join(ROOT, 'node_modules'), join(dir.path, 'node_modules'));
+    copyCheckout(dir.path);
     // What a build killed half way leaves (its pid is gone): removed by the next build.
     for (const left of ['dist.999999999.new', 'dist.999999998.old']) {
       mkdirSync(join(dir.path, left, 'chunks'), { recursive: true });
@@ -155,10 +157,7 @@ test('a bundle with a file cut short, or a damaged inputs.json, is not run: the 
 test('a source edited while the bundle is built makes viv run the sources, with the edit', () => {
   const dir = tempDir();
   try {
-    for (const part of ['bin', 'src', 'stdlib', 'scripts', 'package.json']) {
-      cpSync(join(ROOT, part), join(dir.path, part), { recursive: true });
-    }
-    symlinkSync(join(ROOT, 'node_modules'), join(dir.path, 'node_modules'));
+    copyCheckout(dir.path);
     // The build, with an editor saving cli-args.ts just after esbuild has read it.
     const build = `
       import fsp from 'node:fs/promises';
