@@ -4,7 +4,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { stripTypeScriptTypes } from 'node:module';
-import { readdirSync, readFileSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { writeSealed } from '../src/shared/sealed-file.ts';
 import { createRequire } from 'node:module';
@@ -208,4 +215,20 @@ test('declare at the end of a line is an expression (as tsc reads it), with or w
   assert.match(stripTypes(typed), /\ndeclare\nlet z = 2$/);
   // On the same line it is still TypeScript's ambient declaration, erased.
   assert.equal(stripTypes('declare let w: number').trim(), '');
+});
+
+test('a cache write that fails (here: a folder where the file goes) throws nothing and leaves no temporary file', () => {
+  const scratch = tempDir();
+  try {
+    const dir = join(scratch.path, 'cache');
+    const file = join(dir, 'entry.js');
+    mkdirSync(join(file, 'in-the-way'), { recursive: true });
+    writeSealed(dir, file, 'let x = 1');
+    assert.deepEqual(
+      readdirSync(dir).filter((f) => f.endsWith('.tmp')),
+      [],
+    );
+  } finally {
+    scratch.remove();
+  }
 });

@@ -11,6 +11,7 @@ import {
   openSync,
   readFileSync,
   renameSync,
+  rmSync,
   writeFileSync,
 } from 'node:fs';
 
@@ -47,12 +48,17 @@ export function writeSealed(dir: string, file: string, text: string): void {
 
 /** Writes through a temporary file and a rename; a read-only or full disk is no error. */
 export function writeQuietly(dir: string, file: string, data: string | Buffer): void {
+  const temp = `${file}.${process.pid}.tmp`;
   try {
     mkdirSync(dir, { recursive: true });
-    const temp = `${file}.${process.pid}.tmp`;
     writeFileSync(temp, data);
     renameSync(temp, file);
   } catch {
-    // Done again next time.
+    // Done again next time; a temporary file a full disk cut short is not left behind.
+    try {
+      rmSync(temp, { force: true });
+    } catch {
+      // Nothing more to do.
+    }
   }
 }
