@@ -1,10 +1,11 @@
 // Analysis of an entry with acorn: which top-level names it defines and how, whether it awaits at
 // the top level, and where each declaration's text begins and ends in what the user typed.
 import { eachNode } from './each-node.ts';
-import * as acorn from 'acorn';
+import type * as acorn from 'acorn';
 import { EntrySyntaxError } from './source-error.ts';
 import { refuseReservedNames } from './reserved.ts';
-import { IncompleteEntry, isIncomplete, stripTypes } from './strip.ts';
+import { IncompleteEntry, isIncomplete, plainScript, stripTypeScript } from './strip.ts';
+import { parseScript } from './parse-script.ts';
 import { PositionMap } from './position-map.ts';
 import { openBrackets } from './brackets.ts';
 import { splitImports } from './imports.ts';
@@ -54,18 +55,18 @@ export function analyze(source: string): AnalyzedEntry {
 }
 
 function analyzeText(source: string): AnalyzedEntry {
-  const stripped = stripTypes(source);
+  // Plain JavaScript is parsed once: the parse that tells it needs no stripping is the program
+  // (and, parsing as a script, it has no import declaration to split off).
+  const plain = plainScript(source);
+  const stripped = plain ? source : stripTypeScript(source);
   const positions = new PositionMap(source, stripped);
-  const split = splitImports(stripped, source, positions);
+  const split = plain
+    ? { code: source, imports: [], declarations: [] }
+    : splitImports(stripped, source, positions);
   const code = split.code;
   let program: acorn.Program;
   try {
-    program = acorn.parse(code, {
-      ecmaVersion: 'latest',
-      sourceType: 'script',
-      allowAwaitOutsideFunction: true,
-      allowHashBang: true,
-    });
+    program = plain ?? parseScript(code);
   } catch (error) {
     const e = error as SyntaxError & { pos?: number };
     const pos = typeof e.pos === 'number' ? e.pos : code.length;

@@ -5,6 +5,7 @@
 // package's module definition (src/kernel/definitions/packages.ts).
 import * as acorn from 'acorn';
 import { EntrySyntaxError } from './source-error.ts';
+import { parseScript } from './parse-script.ts';
 import type { PositionMap } from './position-map.ts';
 import type { DeclarationInfo } from '../../shared/types.ts';
 import { isNodeBuiltin, isPackageName, moduleName } from '../packages/names.ts';
@@ -33,12 +34,7 @@ export function splitImports(
   if (!/\bimport\b/.test(code)) return none;
   let program: acorn.Program;
   try {
-    acorn.parse(code, {
-      ecmaVersion: 'latest',
-      sourceType: 'script',
-      allowAwaitOutsideFunction: true,
-      allowHashBang: true,
-    });
+    parseScript(code);
     return none;
   } catch (error) {
     if (!(error as Error).message.startsWith("'import' and 'export'")) return none;

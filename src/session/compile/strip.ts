@@ -9,7 +9,8 @@
 import { createRequire, getCompileCacheDir, stripTypeScriptTypes } from 'node:module';
 import { join } from 'node:path';
 import { readSealed, sha256, writeSealed } from '../../shared/sealed-file.ts';
-import * as acorn from 'acorn';
+import type * as acorn from 'acorn';
+import { parseScript } from './parse-script.ts';
 import { EntrySyntaxError } from './source-error.ts';
 import { openBrackets } from './brackets.ts';
 
@@ -39,7 +40,11 @@ const REFUSED: { construct: RegExp; at: RegExp; message: string }[] = [
 
 /** Strips TypeScript from an entry. Throws IncompleteEntry when more lines could complete it. */
 export function stripTypes(source: string): string {
-  if (isPlainJavaScript(source)) return source;
+  return plainScript(source) ? source : stripTypeScript(source);
+}
+
+/** Strips TypeScript from text known not to be plain JavaScript (see plainScript). */
+export function stripTypeScript(source: string): string {
   try {
     const stripped = stripKept(source);
     return blanksModifierWord(source, stripped) ? stripWithSucrase(source) : stripped;
@@ -56,13 +61,18 @@ export function stripTypes(source: string): string {
 }
 
 /**
- * Text with nothing to strip: it parses as JavaScript, and has no `<` (where text that parses as
+ * Text with nothing to strip, parsed: it parses as JavaScript, and has no `<` (where text that parses as
  * JavaScript can mean something else as TypeScript: `f<T>(x)` is a generic call there, two
  * comparisons here). Node's stripper is WebAssembly that takes ~45 ms of CPU (~85 ms) to load: a
  * session whose entries are plain JavaScript never loads it.
  */
-function isPlainJavaScript(source: string): boolean {
-  return !source.includes('<') && isJavaScript(source);
+export function plainScript(source: string): acorn.Program | undefined {
+  if (source.includes('<')) return undefined;
+  try {
+    return parseScript(source);
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -173,12 +183,7 @@ function stripWithSucrase(source: string): string {
 
 function isJavaScript(source: string): boolean {
   try {
-    acorn.parse(source, {
-      ecmaVersion: 'latest',
-      sourceType: 'script',
-      allowAwaitOutsideFunction: true,
-      allowHashBang: true,
-    });
+    parseScript(source);
     return true;
   } catch {
     return false;
