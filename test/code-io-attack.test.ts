@@ -19,7 +19,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { session, shown } from './support/session.ts';
-import { batch, startCli, tempDir } from './helpers.ts';
+import { batch, startCli, tempDir, withSmallDisk } from './helpers.ts';
 
 /** Every file of a folder and its bytes. */
 function folder(dir: string): Record<string, string> {
@@ -277,17 +277,7 @@ test(':export into a file, or below one, says so and writes nothing', async () =
 });
 
 test(':export onto a full disk fails, saying so, and leaves the previous export whole', async (t) => {
-  if (process.getuid?.() !== 0) return t.skip('needs root to mount a small tmpfs');
-  const dir = tempDir();
-  const mount = join(dir.path, 'small');
-  mkdirSync(mount);
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mount], { stdio: 'pipe' });
-  } catch (error) {
-    dir.remove();
-    return t.skip(`cannot mount a tmpfs here: ${String(error)}`);
-  }
-  try {
+  await withSmallDisk(t, '64k', async (mount) => {
     const code = join(mount, 'code');
     const small = ['function f() { return 1 }', 'const k = 2'];
     await session([...small, ':export ' + code]);
@@ -302,10 +292,7 @@ test(':export onto a full disk fails, saying so, and leaves the previous export 
       `cannot export to ${code}: the disk is full; the folder is as it was`,
     );
     assert.deepEqual(folder(code), before);
-  } finally {
-    execFileSync('umount', [mount]);
-    dir.remove();
-  }
+  });
 });
 
 test(':dump keeps a key named __proto__ as data', async () => {
@@ -534,17 +521,7 @@ test(
 );
 
 test(':dump onto a full disk leaves an earlier dump whole, and says why in words', async (t) => {
-  if (process.getuid?.() !== 0) return t.skip('needs root to mount a small tmpfs');
-  const dir = tempDir();
-  const mount = join(dir.path, 'small');
-  mkdirSync(mount);
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mount], { stdio: 'pipe' });
-  } catch (error) {
-    dir.remove();
-    return t.skip(`cannot mount a tmpfs here: ${String(error)}`);
-  }
-  try {
+  await withSmallDisk(t, '64k', async (mount) => {
     const file = join(mount, 'state.json');
     const run = await session([
       'const small = { n: 1 }',
@@ -563,10 +540,7 @@ test(':dump onto a full disk leaves an earlier dump whole, and says why in words
       run.results[4]!.error!.message,
       `cannot write ${mount}: it is a folder; nothing was written`,
     );
-  } finally {
-    execFileSync('umount', [mount]);
-    dir.remove();
-  }
+  });
 });
 
 test("a package whose module name is taken (a-b, a_b and @a/b share a_b; a package named as the image's own function) is refused, not put in its place", async () => {

@@ -4,9 +4,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync, unlinkSync } from 'node:fs';
+import { rmSync, writeFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { batch, startCli, tempDir, values } from './helpers.ts';
+import { batch, startCli, tempDir, values, withSmallDisk } from './helpers.ts';
 
 function tryRun(command: string, args: string[]): string | undefined {
   try {
@@ -38,51 +38,42 @@ async function session(image: string) {
 }
 
 test('a full disk refuses the entry, the session goes on, and nothing shown is lost', async (t) => {
-  if (!isRoot) return t.skip('needs root to mount a small tmpfs');
-  const dir = tempDir();
-  const mount = join(dir.path, 'small');
-  mkdirSync(mount);
-  const failed = tryRun('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', mount]);
-  if (failed) {
-    dir.remove();
-    return t.skip(`cannot mount a tmpfs here: ${failed}`);
-  }
-  let s: Awaited<ReturnType<typeof session>> | undefined;
-  try {
-    const image = join(mount, 'img.json');
-    s = await session(image);
-    assert.equal((await s.send("let first = 'one'")).ok, true);
-    assert.equal((await s.send('const arr = [1]')).ok, true);
-    // Fill the disk but for a few kilobytes: the next journal line does not fit.
-    const filler = join(mount, 'filler');
+  await withSmallDisk(t, '256k', async (mount) => {
+    let s: Awaited<ReturnType<typeof session>> | undefined;
     try {
-      writeFileSync(filler, Buffer.alloc(1024 * 1024));
-    } catch {
-      // ENOSPC: the filler takes what there is
+      const image = join(mount, 'img.json');
+      s = await session(image);
+      assert.equal((await s.send("let first = 'one'")).ok, true);
+      assert.equal((await s.send('const arr = [1]')).ok, true);
+      // Fill the disk but for a few kilobytes: the next journal line does not fit.
+      const filler = join(mount, 'filler');
+      try {
+        writeFileSync(filler, Buffer.alloc(1024 * 1024));
+      } catch {
+        // ENOSPC: the filler takes what there is
+      }
+      const refused = await s.send(`let second = '${'x'.repeat(6000)}'`);
+      assert.equal(refused.ok, false);
+      assert.equal(refused.error!.name, 'JournalError');
+      assert.match(refused.error!.message, /no space left on device \(ENOSPC\)/);
+      assert.match(refused.error!.message, /nothing ran and nothing changed; the session goes on/);
+      const still = await s.send('typeof second');
+      assert.equal(still.value, "'undefined'", 'the refused entry changed nothing');
+      // Refused before it ran: not even a change inside an existing object.
+      const push = await s.send(`arr.push(2) // ${'p'.repeat(6000)}`);
+      assert.equal(push.ok, false);
+      assert.equal((await s.send('arr.length')).value, '1', 'the refused entry never ran');
+      unlinkSync(filler);
+      assert.equal((await s.send("let third = 'three'")).ok, true, 'with room again, entries work');
+      s.cli.child.stdin.end();
+      assert.equal(await s.cli.closed, 1, 'the refused entries make batch mode exit 1');
+      const reopened = await batch(['first', 'typeof second', 'third', 'arr'], ['--image', image]);
+      assert.deepEqual(values(reopened), ["'one'", "'undefined'", "'three'", '[ 1 ]']);
+    } finally {
+      s?.cli.child.kill('SIGKILL');
+      await s?.cli.closed;
     }
-    const refused = await s.send(`let second = '${'x'.repeat(6000)}'`);
-    assert.equal(refused.ok, false);
-    assert.equal(refused.error!.name, 'JournalError');
-    assert.match(refused.error!.message, /no space left on device \(ENOSPC\)/);
-    assert.match(refused.error!.message, /nothing ran and nothing changed; the session goes on/);
-    const still = await s.send('typeof second');
-    assert.equal(still.value, "'undefined'", 'the refused entry changed nothing');
-    // Refused before it ran: not even a change inside an existing object.
-    const push = await s.send(`arr.push(2) // ${'p'.repeat(6000)}`);
-    assert.equal(push.ok, false);
-    assert.equal((await s.send('arr.length')).value, '1', 'the refused entry never ran');
-    unlinkSync(filler);
-    assert.equal((await s.send("let third = 'three'")).ok, true, 'with room again, entries work');
-    s.cli.child.stdin.end();
-    assert.equal(await s.cli.closed, 1, 'the refused entries make batch mode exit 1');
-    const reopened = await batch(['first', 'typeof second', 'third', 'arr'], ['--image', image]);
-    assert.deepEqual(values(reopened), ["'one'", "'undefined'", "'three'", '[ 1 ]']);
-  } finally {
-    s?.cli.child.kill('SIGKILL');
-    await s?.cli.closed;
-    tryRun('umount', [mount]);
-    dir.remove();
-  }
+  });
 });
 
 test('an immutable journal (EPERM) refuses entries clearly; the session stays usable', async (t) => {

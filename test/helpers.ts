@@ -1,10 +1,11 @@
 // Test helpers that drive the real `viv` CLI as a subprocess (batch mode, JSON lines).
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after } from 'node:test';
+import type { TestContext } from 'node:test';
 import type { ChildProcess } from 'node:child_process';
 import type { Result } from '../src/session/result.ts';
 
@@ -132,6 +133,37 @@ export async function withImage<T>(body: (image: string) => Promise<T>): Promise
   const dir = tempDir();
   try {
     return await body(join(dir.path, 'img.json'));
+  } finally {
+    dir.remove();
+  }
+}
+
+/**
+ * Runs `body` with a tmpfs of `size` (say '64k': a disk that fills up) mounted at a fresh folder,
+ * unmounted and removed afterwards. Mounting needs root: without it, or where mount fails, the
+ * test is skipped, saying why.
+ */
+export async function withSmallDisk(
+  t: TestContext,
+  size: string,
+  body: (mount: string) => Promise<void>,
+): Promise<void> {
+  if (process.getuid?.() !== 0) return t.skip('needs root to mount a small tmpfs');
+  const dir = tempDir();
+  const mount = join(dir.path, 'small');
+  try {
+    mkdirSync(mount);
+    const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', mount], {
+      encoding: 'utf8',
+    });
+    if (mounted.status !== 0) {
+      return t.skip(`cannot mount a tmpfs here: ${mounted.stderr || mounted.error}`);
+    }
+    try {
+      await body(mount);
+    } finally {
+      spawnSync('umount', [mount]);
+    }
   } finally {
     dir.remove();
   }

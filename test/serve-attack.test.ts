@@ -5,18 +5,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import {
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { chmodSync, existsSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
-import { batch, run, tempDir, values, withImage } from './helpers.ts';
+import { batch, run, tempDir, values, withImage, withSmallDisk } from './helpers.ts';
 import { connect } from '../src/session/serve/client.ts';
 import { raw, serve, stillServes, stop, until, value } from './support/served.ts';
 
@@ -56,15 +48,7 @@ test('viv serve and viv attach: a token file that is a FIFO, a symlink, empty or
 });
 
 test('viv serve on a full disk: it says which file it could not write, and leaves no empty token file behind', async (t) => {
-  if (process.getuid?.() !== 0) return t.skip('mounting a small tmpfs needs root');
-  const dir = tempDir();
-  const mount = join(dir.path, 'full');
-  mkdirSync(mount);
-  if (spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mount]).status !== 0) {
-    dir.remove();
-    return t.skip('cannot mount a tmpfs here');
-  }
-  try {
+  await withSmallDisk(t, '64k', async (mount) => {
     // Fill it but for one page: the lock file takes it, and the token file is made but not written.
     spawnSync('dd', ['if=/dev/zero', `of=${join(mount, 'fill')}`, 'bs=4k', 'count=15'], {
       stdio: 'ignore',
@@ -82,10 +66,7 @@ test('viv serve on a full disk: it says which file it could not write, and leave
     } finally {
       await stop(served);
     }
-  } finally {
-    spawnSync('umount', [mount]);
-    dir.remove();
-  }
+  });
 });
 
 test('viv serve --listen unix: (no path) is refused before the image opens', async () => {
