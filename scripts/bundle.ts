@@ -17,10 +17,14 @@ export const ROOT = fileURLToPath(new URL('../', import.meta.url));
 export const DIST = join(ROOT, 'dist');
 export const INPUTS = join(DIST, 'inputs.json');
 
+/** npm's record of what node_modules holds. */
+const PACKAGES = 'node_modules/.package-lock.json';
+
 /**
- * What dist/inputs.json holds: where the checkout was, each source's size and mtime, and the size
- * of each JavaScript file of the bundle (one cut short by a full disk or a copy would otherwise
- * stop viv with a SyntaxError: bin/viv.js runs the sources instead).
+ * What dist/inputs.json holds: where the checkout was, each source's size and mtime (the
+ * packages' through npm's record of them), and the size of each JavaScript file of the bundle
+ * (one cut short by a full disk or a copy would otherwise stop viv with a SyntaxError: bin/viv.js
+ * runs the sources instead).
  */
 export interface BundleInputs {
   root: string;
@@ -61,6 +65,9 @@ export async function bundle(): Promise<void> {
   const next = `${DIST}.${process.pid}.new`;
   const old = `${DIST}.${process.pid}.old`;
   await removeLeftovers();
+  // The installed packages, as one input: npm rewrites this record at every install, update or
+  // uninstall, so one stat at start stands for the ~550 package files bundled.
+  const packages = await stat(join(ROOT, PACKAGES)).catch(() => undefined);
   const result = await build({
     absWorkingDir: ROOT,
     entryPoints: ['src/session/cli.ts', 'src/session/guest/spawn.ts', 'src/runner/main.ts'],
@@ -89,10 +96,12 @@ export async function bundle(): Promise<void> {
   });
   const files: BundleInputs['files'] = {};
   for (const input of Object.keys(result.metafile.inputs)) {
+    if (packages && input.startsWith('node_modules/')) continue;
     const path = join(ROOT, input);
     const { size, mtimeMs } = readStats.get(path) ?? (await stat(path));
     files[input] = { size, mtimeMs };
   }
+  if (packages) files[PACKAGES] = { size: packages.size, mtimeMs: packages.mtimeMs };
   const outputs: BundleInputs['outputs'] = {};
   for (const file of await readdir(next, { recursive: true, encoding: 'utf8' })) {
     if (file.endsWith('.js')) outputs[file] = (await stat(join(next, file))).size;
@@ -102,7 +111,7 @@ export async function bundle(): Promise<void> {
   await rename(DIST, old).catch(() => {});
   await rename(next, DIST);
   await rm(old, { recursive: true, force: true });
-  const count = Object.keys(files).length;
+  const count = Object.keys(result.metafile.inputs).length;
   process.stdout.write(`bundled ${count} sources into ${relative(process.cwd(), DIST) || '.'}/\n`);
 }
 

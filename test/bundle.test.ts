@@ -12,6 +12,7 @@ import {
   readFileSync,
   rmSync,
   symlinkSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
@@ -25,7 +26,16 @@ function copyCheckout(dir: string): void {
   for (const part of ['bin', 'src', 'stdlib', 'scripts', 'package.json']) {
     cpSync(join(ROOT, part), join(dir, part), { recursive: true });
   }
-  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
+  // The packages linked one by one, and npm's record of them copied: a test may touch the record.
+  mkdirSync(join(dir, 'node_modules'));
+  for (const entry of readdirSync(join(ROOT, 'node_modules'))) {
+    if (entry === '.package-lock.json') continue;
+    symlinkSync(join(ROOT, 'node_modules', entry), join(dir, 'node_modules', entry));
+  }
+  cpSync(
+    join(ROOT, 'node_modules', '.package-lock.json'),
+    join(dir, 'node_modules', '.package-lock.json'),
+  );
 }
 
 /** The JavaScript files of a bundle, in all its folders. */
@@ -67,6 +77,16 @@ test('viv runs from its bundle while it is fresh, and from the sources once one 
     assert.equal(batch.status, 0, batch.stderr);
     assert.equal(batch.stdout.trim(), '42');
     assert.ok(readdirSync(join(dir.path, 'dist', 'runner')).includes('main.js'));
+
+    // Packages installed or updated since (npm rewrites its record of them): the sources run.
+    const record = join(dir.path, 'node_modules', '.package-lock.json');
+    const later = new Date(Date.now() + 60_000);
+    utimesSync(record, later, later);
+    assert.match(viv('--help').stdout, /^usage: viv/);
+    const built2 = spawnSync(process.execPath, [join(dir.path, 'scripts', 'bundle.ts')], {
+      encoding: 'utf8',
+    });
+    assert.equal(built2.status, 0, built2.stderr);
 
     // A bundle missing a file (deleted by hand, half copied): the sources run instead.
     const chunks = join(dir.path, 'dist', 'chunks');
