@@ -61,9 +61,9 @@ export function stripTypeScript(source: string): string {
 }
 
 /**
- * Text with nothing to strip, parsed: it parses as JavaScript, and has no `<` (where text that parses as
- * JavaScript can mean something else as TypeScript: `f<T>(x)` is a generic call there, two
- * comparisons here). Node's stripper is WebAssembly that takes ~45 ms of CPU (~85 ms) to load: a
+ * Text with nothing to strip, parsed: it parses as JavaScript, and has no `<` (where text that
+ * parses as JavaScript can mean something else as TypeScript: `f<T>(x)` is a generic call there,
+ * two comparisons here). Node's stripper is WebAssembly that takes ~45 ms of CPU (~85 ms) to load: a
  * session whose entries are plain JavaScript never loads it.
  */
 export function plainScript(source: string): acorn.Program | undefined {
@@ -99,16 +99,18 @@ function blanksModifierWord(source: string, stripped: string): boolean {
 const KEPT_FROM = 512;
 
 export function stripKept(source: string, dir = keptDir(source)): string {
-  if (!dir)
-    return withoutExperimentalWarning(() => stripTypeScriptTypes(source, { mode: 'strip' }));
+  if (!dir) return nodeStrip(source);
   const file = join(dir, `${sha256(`${process.version}\0${source}`).slice(0, 40)}.js`);
   const kept = readSealed(file);
   if (kept !== undefined && isStrippingOf(kept, source)) return kept;
-  const stripped = withoutExperimentalWarning(() =>
-    stripTypeScriptTypes(source, { mode: 'strip' }),
-  );
+  const stripped = nodeStrip(source);
   writeSealed(dir, file, stripped);
   return stripped;
+}
+
+/** Node's own stripper (amaro), strip mode: every character stays at its offset. */
+function nodeStrip(source: string): string {
+  return withoutExperimentalWarning(() => stripTypeScriptTypes(source, { mode: 'strip' }));
 }
 
 /**
