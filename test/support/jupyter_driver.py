@@ -18,15 +18,21 @@ from jupyter_client.session import Session
 DEADLINE = 60
 
 
+def messages(get, deadline=DEADLINE):
+    """The messages of one channel (kc.get_shell_msg, kc.get_iopub_msg) as they come, until
+    `deadline` seconds have passed."""
+    end = time.monotonic() + deadline
+    while time.monotonic() < end:
+        try:
+            yield get(timeout=1)
+        except queue.Empty:
+            continue
+
+
 def drain_until_idle(kc, msg_id):
     """The iopub messages of one request, up to its `idle` status."""
     out = []
-    end = time.monotonic() + DEADLINE
-    while time.monotonic() < end:
-        try:
-            msg = kc.get_iopub_msg(timeout=1)
-        except queue.Empty:
-            continue
+    for msg in messages(kc.get_iopub_msg):
         if msg["parent_header"].get("msg_id") != msg_id:
             continue
         kind = msg["msg_type"]
@@ -40,12 +46,7 @@ def drain_until_idle(kc, msg_id):
 def shell_reply(kc, msg_id, deadline=DEADLINE):
     """The shell reply to msg_id; every other shell message seen on the way is returned too."""
     others = []
-    end = time.monotonic() + deadline
-    while time.monotonic() < end:
-        try:
-            msg = kc.get_shell_msg(timeout=1)
-        except queue.Empty:
-            continue
+    for msg in messages(kc.get_shell_msg, deadline):
         if msg["parent_header"].get("msg_id") == msg_id:
             return msg, others
         others.append(msg["parent_header"].get("msg_id"))
@@ -62,16 +63,9 @@ def interrupt(km, kc, code, msg_id=None):
     """Runs code that never ends, then interrupts it (again, as a person presses Ctrl-C again,
     until the kernel answers): the reply, and how many interrupts it took."""
     msg_id = msg_id or kc.execute(code)
-    end = time.monotonic() + DEADLINE
-    started = False
-    while not started and time.monotonic() < end:
-        try:
-            msg = kc.get_iopub_msg(timeout=1)
-        except queue.Empty:
-            continue
-        started = (
-            msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "execute_input"
-        )
+    for msg in messages(kc.get_iopub_msg):
+        if msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "execute_input":
+            break
     interrupts = 0
     reply = None
     while reply is None and interrupts < 30:
@@ -119,12 +113,7 @@ def garbage(kc, then):
 
 
 def wait_stream(kc, text):
-    end = time.monotonic() + DEADLINE
-    while time.monotonic() < end:
-        try:
-            msg = kc.get_iopub_msg(timeout=1)
-        except queue.Empty:
-            continue
+    for msg in messages(kc.get_iopub_msg):
         if msg["msg_type"] == "stream" and text in msg["content"]["text"]:
             return {"content": msg["content"], "parent": msg["parent_header"].get("msg_id")}
     raise TimeoutError("no stream with " + repr(text))
