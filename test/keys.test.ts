@@ -158,6 +158,18 @@ describe('entryComplete(text, isComplete) and entryToRun(text): :{ ... :}', () =
     );
     assert.equal(entryToRun('1 + 1'), '1 + 1');
   });
+
+  test('a :command is one line, never analysed as TypeScript; :check follows its entry', () => {
+    const analysed: string[] = [];
+    const rule = (text: string) => (analysed.push(text), !text.trim().endsWith('{'));
+    assert.equal(entryComplete(':quit', rule), true);
+    assert.equal(entryComplete('  :inspect ledger.accounts[0]', rule), true);
+    assert.deepEqual(analysed, []);
+    assert.equal(entryComplete(':check class A {', rule), false);
+    assert.equal(entryComplete(':check class A {}', rule), true);
+    assert.equal(entryComplete(':check', rule), true);
+    assert.deepEqual(analysed, [' class A {', ' class A {}']);
+  });
 });
 
 describe('dotCommand(text): Node REPL habits', () => {

@@ -197,6 +197,11 @@ test(
       start(image);
       await waitFor(/opening .*slow\.json/);
       await untilReplaying();
+      // The REPL is drawn while the image opens, and takes keys (the entry waits for the image).
+      await waitFor(/slow\.json · opening…/);
+      tmux('send-keys', '-t', SESSION, '-l', 'before');
+      await waitFor(/viv> before/);
+      tmux('send-keys', '-t', SESSION, 'C-u');
       tmux('send-keys', '-t', SESSION, 'C-c');
       await waitFor(/Replay of .* stopped at entry \d+: let s = 0/);
       await waitFor(/now: +you stopped it \(Ctrl-C\)/);

@@ -7,6 +7,7 @@ import { render } from 'ink-testing-library';
 import { openSession } from '../src/session/open-session.ts';
 import { InProcessGuest } from '../src/session/guest/in-process.ts';
 import { App } from '../src/ui/app.ts';
+import { OpeningPort } from '../src/session/opening-port.ts';
 import type { Printer } from '../src/ui/printer.ts';
 import { stripAnsi, until } from './support/screen.ts';
 
@@ -305,5 +306,96 @@ test('a status that cannot be read after an entry (the session closing under it)
     process.off('unhandledRejection', note);
     s.engine.heap = heap;
     await s.close();
+  }
+});
+
+test('the REPL is drawn while the image opens: keys are taken, an entry waits for the image, then history merges', async () => {
+  const printer: Printer = { print: () => {}, held: ['said while loading'] };
+  let open!: (engine: Awaited<ReturnType<typeof openSession>>) => void;
+  const opened = new Promise<Awaited<ReturnType<typeof openSession>>>((r) => (open = r));
+  const asked: string[] = [];
+  const port = new OpeningPort(
+    opened,
+    { options: { memoryMB: 64 }, imagePath: '/tmp/slow.json', readOnly: false },
+    { interrupt: () => asked.push('interrupt'), cancel: () => asked.push('cancel') },
+  );
+  const ui = render(h(App, { engine: port, imageName: 'slow.json', printer }));
+  const all = () => ui.frames.map(stripAnsi).join('\n');
+  const engine = await openSession({ guest: InProcessGuest.start });
+  try {
+    await until(all, (t) => t.includes('slow.json · opening…') && t.includes('said while loading'));
+    // Ctrl-C while it opens goes to the opening (it stops the entry being replayed).
+    ui.stdin.write('\u0003');
+    await until(
+      () => asked.join(),
+      (t) => t === 'interrupt',
+    );
+    ui.stdin.write('40 + 2');
+    await new Promise((r) => setTimeout(r, 5));
+    ui.stdin.write(ENTER);
+    await until(all, (t) => t.includes('waiting for the image to open'));
+    // The image opens with a history of its own: it comes before what was typed meanwhile.
+    engine.history.push('const restored = 1');
+    open(engine);
+    await until(all, (t) => /^42$/m.test(t) && /\d+ definitions?/.test(t));
+    ui.stdin.write(UP);
+    await until(all, (t) => t.includes('viv> 40 + 2'));
+    await new Promise((r) => setTimeout(r, 5));
+    ui.stdin.write(UP);
+    await until(all, (t) => t.includes('viv> const restored = 1'));
+    assert.deepEqual(asked, ['interrupt']);
+  } finally {
+    ui.unmount();
+    await engine.close();
+  }
+});
+
+test('the opening port: Ctrl-D (requestQuit) while the image opens cancels it, and an entry waiting says it did not run', async () => {
+  const asked: string[] = [];
+  let fail!: (error: Error) => void;
+  const port = new OpeningPort(
+    new Promise((_, reject) => (fail = reject)),
+    { options: { memoryMB: 64 }, imagePath: '/tmp/slow.json', readOnly: false },
+    {
+      interrupt: () => asked.push('interrupt'),
+      cancel: () => {
+        asked.push('cancel');
+        fail(new Error('opening was cancelled; nothing was written'));
+      },
+    },
+  );
+  const result = port.submit('1 + 1');
+  assert.equal(port.quitRequested, false);
+  port.requestQuit();
+  const answer = await result;
+  assert.equal(answer.ok, false);
+  assert.match(
+    answer.error!.message,
+    /the image was not opened \(opening was cancelled; nothing was written\): the entry did not run/,
+  );
+  assert.equal(port.quitRequested, true);
+  port.giveUp();
+  assert.deepEqual(asked, ['cancel'], 'a failed opening is not cancelled again');
+  const outcome = await port.request({ op: 'defs' });
+  assert.equal(outcome.kind, 'died');
+});
+
+test("the opening port: once open, keys and quitting are the engine's, and giving up does nothing", async () => {
+  const asked: string[] = [];
+  const engine = await openSession({ guest: InProcessGuest.start });
+  const port = new OpeningPort(
+    Promise.resolve(engine),
+    { options: { memoryMB: 64 }, imagePath: undefined, readOnly: false },
+    { interrupt: () => asked.push('interrupt'), cancel: () => asked.push('cancel') },
+  );
+  try {
+    assert.equal((await port.submit('6 * 7')).value, '42');
+    port.interrupt();
+    port.giveUp();
+    assert.deepEqual(asked, []);
+    port.requestQuit();
+    assert.equal(engine.quitRequested, true);
+  } finally {
+    await engine.close();
   }
 });

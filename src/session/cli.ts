@@ -18,6 +18,7 @@ import { Readable } from 'node:stream';
 import { existsSync } from 'node:fs';
 import { loadFile } from './code-io/load.ts';
 import { renderResult } from './render.ts';
+import { OpeningPort } from './opening-port.ts';
 import type { Runner } from './guest/spawn.ts';
 import { prepareServe, servedHint, serveUntil } from './serve/serve.ts';
 import type { Server } from './serve/server.ts';
@@ -105,13 +106,17 @@ export async function main(
     }
     return 2;
   }
-  const printer: Printer = { print: (text) => process.stdout.write(text + '\n') };
+  // In the terminal, lines printed before the REPL is drawn are held and shown first in it.
+  const printer: Printer = batch
+    ? { print: (text) => process.stdout.write(text + '\n') }
+    : { print: (text) => void printer.held!.push(text), held: [] };
   const say = (text: string) => {
     if (batch) process.stderr.write(`viv: ${text}\n`);
     else printer.print(text);
   };
   // The terminal UI's modules (ink, react: about 200 ms) load while the guest starts.
   const ui = batch ? undefined : loadUi();
+  const prelude = stdlibEntries();
   if (!batch && (store?.payload || store?.journal.length)) {
     if (early) early.print(`opening ${imagePath}…`);
     else process.stdout.write(`opening ${imagePath}…\n`);
@@ -120,42 +125,69 @@ export async function main(
   // SIGTERM or SIGHUP give up opening, writing nothing.
   const opening: OpeningControl = {};
   const openSignals = watchOpening(opening, early);
+  const opened = openSession({
+    memoryMB,
+    timeoutMs,
+    ...(values.timeout ? { openTimeoutMs: timeoutMs } : {}),
+    store,
+    colors,
+    prelude,
+    prestarted,
+    opening,
+    autoRollback: values['auto-rollback'],
+    onProgress: (progress) => {
+      printer.progress?.(progress);
+      server?.progress(progress);
+    },
+    onProcess: ({ message, offer }) => {
+      server?.notice(message, offer);
+      if (!batch) {
+        printer.print(message);
+        if (offer) printer.offer?.(offer);
+      } else process.stderr.write(`viv: ${message}\n`);
+    },
+    onRevive: (message) => {
+      server?.notice(message);
+      say(message);
+    },
+    onPrint: (stream, text) => {
+      if (server) server.print(stream, text);
+      else if (batch && values.json) process.stdout.write(printedLine(stream, text) + '\n');
+      else if (!batch) printer.print(text);
+      else (stream === 'err' ? process.stderr : process.stdout).write(text + '\n');
+    },
+  });
+  // The REPL draws itself at once and takes keys while the image opens; what needs the image
+  // waits for it (opening-port.ts). It ends if the image cannot be opened; ended first, it gives
+  // up the opening.
+  const port = batch
+    ? undefined
+    : new OpeningPort(
+        opened,
+        { options: { memoryMB, colors, prelude }, imagePath: store?.path, readOnly: !!readOnly },
+        openSignals,
+      );
+  const repl = port
+    ? (async () => {
+        const failed = port.opening.then(
+          () => new Promise<never>(() => {}),
+          () => undefined,
+        );
+        return (await ui!).runUi(port, printer, { early, colors, until: failed });
+      })()
+    : undefined;
+  void repl?.then(
+    () => port!.giveUp(),
+    () => port!.giveUp(),
+  );
   let engine: Engine;
   try {
-    engine = await openSession({
-      memoryMB,
-      timeoutMs,
-      ...(values.timeout ? { openTimeoutMs: timeoutMs } : {}),
-      store,
-      colors,
-      prelude: stdlibEntries(),
-      prestarted,
-      opening,
-      autoRollback: values['auto-rollback'],
-      onProgress: (progress) => {
-        printer.progress?.(progress);
-        server?.progress(progress);
-      },
-      onProcess: ({ message, offer }) => {
-        server?.notice(message, offer);
-        if (!batch) {
-          printer.print(message);
-          if (offer) printer.offer?.(offer);
-        } else process.stderr.write(`viv: ${message}\n`);
-      },
-      onRevive: (message) => {
-        server?.notice(message);
-        say(message);
-      },
-      onPrint: (stream, text) => {
-        if (server) server.print(stream, text);
-        else if (batch && values.json) process.stdout.write(printedLine(stream, text) + '\n');
-        else if (!batch) printer.print(text);
-        else (stream === 'err' ? process.stderr : process.stdout).write(text + '\n');
-      },
-    });
+    engine = await opened;
   } catch (error) {
     openSignals.stop();
+    await repl?.catch(() => 0);
+    // Said while opening, and not shown by a REPL that ended: printed as it ends.
+    for (const text of printer.held?.splice(0) ?? []) process.stdout.write(text + '\n');
     early?.cancel();
     await store?.close().catch(() => {});
     if (error instanceof OpenCancelled) {
@@ -166,11 +198,10 @@ export async function main(
     return 2;
   }
   openSignals.stop();
-  // Before the REPL draws itself: above the instant prompt (or on stderr in batch mode).
+  // On stderr in batch mode; in the REPL, which may be drawn already.
   const announce = (text: string) => {
     if (batch) process.stderr.write(`viv: ${text}\n`);
-    else if (early) early.print(text);
-    else process.stdout.write(text + '\n');
+    else printer.print(text);
   };
   for (const problem of engine.restoreFailures) announce(problem);
   for (const notice of engine.notices) announce(notice);
@@ -207,7 +238,7 @@ export async function main(
         })) || status;
       if (runFor > 0 && !engine.quitRequested)
         await Promise.race([delay(runFor * 1000), shutdown.stopped]);
-    } else status = await (await ui!).runUi(engine, printer, { early, colors });
+    } else status = await repl!;
   } finally {
     clearInterval(timer);
     if (store && !engine.quitUnsaved) {

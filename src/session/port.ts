@@ -24,6 +24,11 @@ export interface SessionPort {
   /** Opened with `--read-only`. */
   readonly readOnlyFile: boolean;
   readonly imagePath: string | undefined;
+  /**
+   * Resolves once the image is open, rejects if it cannot be (absent: it is open). The terminal
+   * draws itself while it opens (opening-port.ts); what needs the image waits for it.
+   */
+  readonly opening?: Promise<void>;
   /** `:quit` (or, remotely, detaching) was asked for: the face ends after this entry. */
   readonly quitRequested: boolean;
   /** An entry (one transaction) or a `:command`, as typed. */

@@ -20,6 +20,10 @@ export function watchOpening(opening: OpeningControl, early: EarlyPrompt | undef
   process.on('SIGTERM', onCancel);
   process.on('SIGHUP', onCancel);
   return {
+    /** Ctrl-C in the REPL drawn while the image opens (opening-port.ts). */
+    interrupt: onInterrupt,
+    /** Giving up in the REPL (Ctrl-D, or it ended) while the image opens. */
+    cancel: onCancel,
     stop() {
       early?.onKey?.(undefined);
       process.off('SIGINT', onInterrupt);

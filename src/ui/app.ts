@@ -63,6 +63,7 @@ export function App({ engine, imageName, printer }: Props): ReactElement {
   const { inspector, setInspector, inspectorKey } = useInspector(engine, append);
 
   useEffect(() => {
+    for (const text of printer.held?.splice(0) ?? []) append(text);
     printer.print = append;
     printer.progress = setProgress;
     // The rollback offer lands in an empty prompt: Enter takes it, Ctrl-U drops it.
@@ -86,6 +87,14 @@ export function App({ engine, imageName, printer }: Props): ReactElement {
     });
     // A served image: another client's definitions show in the panel at once.
     const stopWatching = engine.onChange?.(background);
+    // Drawn while the image opened: its history comes first, then what was typed meanwhile.
+    engine.opening?.then(
+      () => {
+        const typed = editorRef.current.history;
+        setEditorState({ ...editorRef.current, history: [...engine.history, ...typed] });
+      },
+      () => {},
+    );
     return () => {
       clearInterval(timer);
       stopWatching?.();
@@ -244,7 +253,9 @@ export function App({ engine, imageName, printer }: Props): ReactElement {
   const runningText =
     running === null
       ? undefined
-      : `${spinner(now)} running ${((now - running) / 1000).toFixed(1)} s${progress ? ' · ' + progressText(progress) : ''} · Ctrl-C stops it (the image stays as it was)`;
+      : status.opening
+        ? `${spinner(now)} waiting for the image to open · Ctrl-C stops the entry being replayed, Ctrl-D gives up`
+        : `${spinner(now)} running ${((now - running) / 1000).toFixed(1)} s${progress ? ' · ' + progressText(progress) : ''} · Ctrl-C stops it (the image stays as it was)`;
 
   // What is drawn below the panels: the inspector, or the prompt and its hint.
   const below = inspector

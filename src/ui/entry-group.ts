@@ -11,8 +11,18 @@ function isGroup(text: string): boolean {
   return lines(text)[0]!.trim() === ':{';
 }
 
-/** The terminal's continuation rule: a `:{` group is complete at its `:}` line. */
+/**
+ * The terminal's continuation rule, as batch mode's (entry-reader.ts): a `:{` group is complete at
+ * its `:}` line; a `:command` is one line (it is not analysed as TypeScript), except `:check`,
+ * whose entry may go on.
+ */
 export function entryComplete(text: string, isComplete: (text: string) => boolean): boolean {
+  const trimmed = text.trim();
+  if (trimmed.startsWith(':check')) {
+    const body = trimmed.slice(':check'.length);
+    return body.trim() === '' || isComplete(body);
+  }
+  if (trimmed.startsWith(':') && !isGroup(text)) return true;
   if (!isGroup(text)) return isComplete(text);
   const all = lines(text);
   return all.length > 1 && all[all.length - 1]!.trim() === ':}';

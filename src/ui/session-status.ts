@@ -16,6 +16,7 @@ export function useSessionStatus(engine: SessionPort, imageName: string) {
     definitions: 0,
     processes: 0,
     readOnly: engine.readOnlyFile,
+    opening: engine.opening !== undefined,
   });
 
   const refresh = async () => {
@@ -27,6 +28,7 @@ export function useSessionStatus(engine: SessionPort, imageName: string) {
     setDefs(list);
     setStatus((s) => ({
       ...s,
+      opening: false,
       // The last save (autosave included) shows only while nothing is unsaved.
       dirty: engine.dirty || engine.changedSinceSave.size > 0,
       savedAt: engine.lastSaved,

@@ -110,6 +110,8 @@ export interface StatusInfo {
   processes: number;
   /** `--read-only`: nothing is written. */
   readOnly?: boolean;
+  /** The image is still opening (the REPL is drawn and takes keys meanwhile). */
+  opening?: boolean;
 }
 
 /** What the frame panel draws around the frame: two borders and its title line. */
@@ -175,20 +177,22 @@ export function statusText(s: StatusInfo, columns: number): string {
       : s.savedAt
         ? `saved ${s.savedAt.toTimeString().slice(0, 8)}`
         : 'not saved yet';
-  const parts = [
-    s.image,
-    saved,
-    `heap ${mb(s.heapUsed)}/${mb(s.heapLimit)} MB`,
-    count(s.definitions, 'definition', 'definitions'),
-    count(s.processes, 'process', 'processes'),
-    'Ctrl-T definitions',
-    ':help',
-  ];
+  const parts = s.opening
+    ? [s.image, 'opening…', 'Ctrl-T definitions', ':help']
+    : [
+        s.image,
+        saved,
+        `heap ${mb(s.heapUsed)}/${mb(s.heapLimit)} MB`,
+        count(s.definitions, 'definition', 'definitions'),
+        count(s.processes, 'process', 'processes'),
+        'Ctrl-T definitions',
+        ':help',
+      ];
   const room = Math.max(10, columns - 1);
   const join = (p: string[]) => p.join(' · ');
-  for (const drop of ['Ctrl-T definitions', parts[2]!]) {
+  for (const drop of ['Ctrl-T definitions', s.opening ? '' : parts[2]!]) {
     if (join(parts).length <= room) break;
-    parts.splice(parts.indexOf(drop), 1);
+    if (parts.includes(drop)) parts.splice(parts.indexOf(drop), 1);
   }
   const over = join(parts).length - room;
   if (over > 0) parts[0] = '…' + s.image.slice(Math.min(s.image.length, over + 1));

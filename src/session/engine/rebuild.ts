@@ -128,6 +128,9 @@ export class Rebuilder {
       await host.guest?.close().catch(() => {});
       if (this.cancelled) throw new OpenCancelled('opening was cancelled; nothing was written');
       throw error;
+    } finally {
+      // Opened (or not): a late Ctrl-C or Ctrl-D is the session's, not the opening's.
+      if (opening) opening.interrupt = opening.cancel = undefined;
     }
   }
 
