@@ -195,13 +195,16 @@ export class GuestRunner {
    * isolated-vm deletes a disposed inspector session in an interrupt on the isolate's thread;
    * disposing the isolate before that interrupt ran deletes the session inside the half-destroyed
    * isolate (SIGSEGV in ~V8InspectorSessionImpl, seen when the runner core runs in process). One
-   * call into the isolate lets the interrupt run first (bounded: the isolate may be stuck in a loop).
+   * call into the isolate lets the interrupt run first. It is bounded (the isolate may be stuck in
+   * a loop) generously: on a loaded machine (CI runs three test files at once) a call can wait
+   * long for its turn, and disposing early is the crash this avoids. A stuck isolate that is known
+   * to be stuck (wedged) is never disposed at all.
    */
   async #release(): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
       this.#context.eval('0').catch(() => {}),
-      new Promise((resolve) => (timer = setTimeout(resolve, 500))),
+      new Promise((resolve) => (timer = setTimeout(resolve, 5000))),
     ]);
     clearTimeout(timer);
     if (!this.#isolate.isDisposed) this.#isolate.dispose();
