@@ -78,6 +78,27 @@ test('viv runs from its bundle while it is fresh, and from the sources once one 
     assert.equal(batch.stdout.trim(), '42');
     assert.ok(readdirSync(join(dir.path, 'dist', 'runner')).includes('main.js'));
 
+    // The kernel runs in the isolate from its own bundle, one module (marked the same way)...
+    assert.ok(Object.keys(inputs.files).includes('src/kernel/inspect/shape.ts'));
+    const kernel = join(dir.path, 'dist', 'kernel.js');
+    writeFileSync(kernel, readFileSync(kernel, 'utf8').replace('"<pending>"', '"<PENDING>"'));
+    const pending = (image: string) =>
+      spawnSync(process.execPath, [join(dir.path, 'bin', 'viv.js'), '--batch', image], {
+        encoding: 'utf8',
+        input: 'new Promise(() => {})\n',
+        env: { ...process.env, VIV_SOURCES: '' },
+      }).stdout.trim();
+    assert.equal(pending(join(dir.path, 'k1.json')), 'Promise { <PENDING> }');
+    // ...and a kernel source edited makes the whole bundle stale: the kernel's sources run.
+    const value = join(dir.path, 'src', 'kernel', 'inspect', 'shape.ts');
+    writeFileSync(value, readFileSync(value, 'utf8') + '\n');
+    assert.equal(pending(join(dir.path, 'k2.json')), 'Promise { <pending> }');
+    assert.match(viv('--help').stdout, /^usage: viv/);
+    const rebuilt = spawnSync(process.execPath, [join(dir.path, 'scripts', 'bundle.ts')], {
+      encoding: 'utf8',
+    });
+    assert.equal(rebuilt.status, 0, rebuilt.stderr);
+
     // Packages installed or updated since (npm rewrites its record of them): the sources run.
     const record = join(dir.path, 'node_modules', '.package-lock.json');
     const later = new Date(Date.now() + 60_000);

@@ -25,15 +25,18 @@ export function kernelCacheDir(): string | undefined {
   return base ? join(base, 'vivarium-kernel') : undefined;
 }
 
-/** A kernel module's stripped source, from the cache when it has it. */
-export function kernelSource(path: string, dir = kernelCacheDir()): KernelSource {
+/**
+ * A kernel module's stripped source, from the cache when it has it. `bundled`: the kernel bundled
+ * into one JavaScript module (dist/kernel.js), which needs no stripping, only its code cache.
+ */
+export function kernelSource(path: string, dir = kernelCacheDir(), bundled = false): KernelSource {
   const source = readFileSync(path, 'utf8');
-  if (!dir) return { code: strip(source) };
+  if (!dir) return { code: bundled ? source : strip(source) };
   const key = hash(`${process.version}\0${source}`).slice(0, 32);
   const codeFile = join(dir, `${key}.js`);
   // V8's code cache depends on V8's version and flags: one per Node version.
   const dataFile = join(dir, `${key}-${process.version}-${process.arch}.v8`);
-  let code = readSealed(codeFile);
+  let code = bundled ? source : readSealed(codeFile);
   if (code === undefined) {
     code = strip(source);
     writeSealed(dir, codeFile, code);

@@ -8,7 +8,15 @@ import { kernelSource } from './kernel-cache.ts';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const KERNEL = resolve(dirname(fileURLToPath(import.meta.url)), '../kernel/kernel.ts');
+declare global {
+  interface ImportMeta {
+    /** The kernel bundled into one module, when the runner runs from its bundle (scripts/bundle.ts). */
+    vivKernel?: string;
+  }
+}
+
+const BUNDLED = import.meta.vivKernel;
+const KERNEL = BUNDLED ?? resolve(dirname(fileURLToPath(import.meta.url)), '../kernel/kernel.ts');
 
 export interface LoadedKernel {
   /** `handle(requestJson, bulk?) -> replyJson`: the kernel's one entry point. */
@@ -47,7 +55,7 @@ export function loadKernel(
     if (!module) {
       let source = sources.get(path);
       if (source === undefined) {
-        source = kernelSource(path);
+        source = kernelSource(path, undefined, BUNDLED !== undefined);
         sources.set(path, source);
       }
       const { code, cachedData, keep } = source;
@@ -67,6 +75,7 @@ export function loadKernel(
     return module;
   };
   const root = load(KERNEL);
+  // (The bundled kernel is one module: it imports nothing.)
   root.instantiateSync(context, (specifier, referrer) =>
     load(resolve(dirname(paths.get(referrer) ?? KERNEL), specifier)),
   );
