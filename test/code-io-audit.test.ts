@@ -1,0 +1,64 @@
+// Code in and out of the image, checked against issue 13 point by point: what an audit found (a
+// :dump that replaced a device by a file, an :import that a broken link in the folder ended the
+// session with). In process through the real engine and isolate, with real files.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { lstatSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { session, shown } from './support/session.ts';
+import { tempDir } from './helpers.ts';
+
+test(':dump onto a named pipe is refused and the pipe stays a pipe (renaming over it would replace it)', async () => {
+  const dir = tempDir();
+  try {
+    const fifo = join(dir.path, 'pipe.json');
+    execFileSync('mkfifo', [fifo]);
+    const run = await session(['const data = { a: 1 }', `:dump data ${fifo}`, 'data.a']);
+    assert.equal(
+      shown(run)[1],
+      `!DumpError: cannot write ${fifo}: it is a device, pipe or socket, not a file; nothing was written`,
+    );
+    assert.equal(lstatSync(fifo).isFIFO(), true);
+    assert.equal(shown(run)[2], '1');
+  } finally {
+    dir.remove();
+  }
+});
+
+test(':import of a folder holding a link to nothing, or a link in a loop, names it, changes nothing, and the session goes on', async () => {
+  const dir = tempDir();
+  try {
+    const code = join(dir.path, 'code');
+    mkdirSync(code);
+    writeFileSync(join(code, 'fine.ts'), 'function fine() { return 1 }\n');
+    symlinkSync(join(dir.path, 'nowhere.ts'), join(code, 'gone.ts'));
+    const looped = join(dir.path, 'looped');
+    mkdirSync(looped);
+    writeFileSync(join(looped, 'fine.ts'), 'function fine() { return 1 }\n');
+    symlinkSync('loop.ts', join(looped, 'loop.ts'));
+    const run = await session([
+      `:import ${code}`,
+      `:import ${looped}`,
+      'typeof fine',
+      `:import ${join(dir.path, 'nothing-here')}`,
+      '1 + 1',
+    ]);
+    assert.equal(
+      shown(run)[0],
+      `!ImportError: cannot import ${join(code, 'gone.ts')}: a symbolic link to nothing`,
+    );
+    assert.equal(
+      shown(run)[1],
+      `!ImportError: cannot import ${join(looped, 'loop.ts')}: a symbolic link in a loop`,
+    );
+    assert.equal(shown(run)[2], "'undefined'");
+    assert.equal(
+      shown(run)[3],
+      `!ImportError: cannot read ${join(dir.path, 'nothing-here')}: no such file or folder`,
+    );
+    assert.equal(shown(run)[4], '2');
+  } finally {
+    dir.remove();
+  }
+});
