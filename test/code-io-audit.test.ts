@@ -1,13 +1,14 @@
 // Code in and out of the image, checked against issue 13 point by point: what an audit found (a
 // :dump that replaced a device by a file, an :import that a broken link in the folder ended the
-// session with). In process through the real engine and isolate, with real files.
+// session with; a :save that replaced a pipe or a device by a plain file). In process through the real engine and isolate, with real files.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { lstatSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { session, shown } from './support/session.ts';
 import { tempDir } from './helpers.ts';
+import { openStore } from '../src/session/store/store.ts';
 
 test(':dump onto a named pipe is refused and the pipe stays a pipe (renaming over it would replace it)', async () => {
   const dir = tempDir();
@@ -58,6 +59,32 @@ test(':import of a folder holding a link to nothing, or a link in a loop, names 
       `!ImportError: cannot read ${join(dir.path, 'nothing-here')}: no such file or folder`,
     );
     assert.equal(shown(run)[4], '2');
+  } finally {
+    dir.remove();
+  }
+});
+
+test(':save PATH onto a named pipe is refused and the pipe stays; a pipe as the image is refused at once, not read for ever', async () => {
+  const dir = tempDir();
+  try {
+    const fifo = join(dir.path, 'pipe.json');
+    execFileSync('mkfifo', [fifo]);
+    const run = await session([`:save ${fifo}`, '1 + 1'], { image: join(dir.path, 'img.json') });
+    assert.equal(
+      shown(run)[0],
+      `!ImageFileError: ${fifo}: it is a device, pipe or socket, not an image file`,
+    );
+    assert.equal(shown(run)[1], '2');
+    assert.equal(lstatSync(fifo).isFIFO(), true);
+    await assert.rejects(
+      openStore(fifo),
+      /pipe\.json: it is a device, pipe or socket, not an image file/,
+    );
+    assert.deepEqual(
+      readdirSync(dir.path).filter((f) => f.startsWith('pipe')),
+      ['pipe.json'],
+      'no lock left behind',
+    );
   } finally {
     dir.remove();
   }
