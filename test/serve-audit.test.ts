@@ -1,12 +1,14 @@
-// The served image's handling of peers, in process: a real Server on a real Unix socket, on an
-// engine with its isolate in this process (no CLI), and raw sockets for the peers that misbehave.
-// test/serve.test.ts and test/serve-attack.test.ts drive `viv serve` itself.
+// Serving, checked against issue 14 point by point: what an audit found missing. Peers in process
+// (a real Server on a real Unix socket, on an engine with its isolate in this process, raw sockets
+// for the peers that misbehave); autosave through `viv serve` itself, as test/serve.test.ts does.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { tempDir } from './helpers.ts';
-import { raw, until } from './support/served.ts';
+import { tempDir, withImage } from './helpers.ts';
+import { raw, serve, stop, until, value } from './support/served.ts';
+import { connect } from '../src/session/serve/client.ts';
 import { openSession } from '../src/session/open-session.ts';
 import { InProcessGuest } from '../src/session/guest/in-process.ts';
 import { openStore } from '../src/session/store/store.ts';
@@ -86,5 +88,26 @@ test('a query op with fields of the wrong type is answered BadRequest, naming th
     const completed = (await answer(11)).reply as { candidates: string[] };
     assert.deepEqual(completed.candidates, ['total']);
     peer.socket.destroy();
+  });
+});
+
+test('viv serve autosaves: an entry reaches the image file while it serves, with no signal and no :save', async () => {
+  await withImage(async (image) => {
+    const served = await serve(image, ['--autosave', '1']);
+    const client = await connect(served.address, served.token);
+    try {
+      const defined = await client.submit('function autosaved() { return 1 }');
+      assert.deepEqual(defined.defined, [{ name: 'autosaved', kind: 'function', version: 1 }]);
+      assert.equal(await value(client, 'autosaved()'), '1');
+      // A snapshot on disk holds it (the journal alone would not put it in the image file).
+      await until(
+        () => (existsSync(image) && readFileSync(image, 'utf8').includes('autosaved')) || undefined,
+        () => served.stderr(),
+      );
+      assert.equal(served.child.exitCode, null, 'still serving');
+    } finally {
+      await client.close();
+      await stop(served);
+    }
   });
 });
