@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { lstatSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { session, shown } from './support/session.ts';
 import { tempDir } from './helpers.ts';
@@ -86,6 +86,29 @@ test(':save PATH onto a named pipe is refused and the pipe stays; a pipe as the 
       'no lock left behind',
     );
   } finally {
+    dir.remove();
+  }
+});
+
+test(':edit with neither $VISUAL nor $EDITOR set runs vi (the first on PATH), and a blank $VISUAL counts as unset', async () => {
+  const dir = tempDir();
+  const saved = { VISUAL: process.env.VISUAL, EDITOR: process.env.EDITOR, PATH: process.env.PATH };
+  try {
+    const bin = join(dir.path, 'bin');
+    mkdirSync(bin);
+    writeFileSync(join(bin, 'vi'), `#!/bin/sh\nsed -i 's/return 1/return 2/' "$1"\n`);
+    chmodSync(join(bin, 'vi'), 0o755);
+    process.env.PATH = `${bin}:${saved.PATH}`;
+    delete process.env.EDITOR;
+    process.env.VISUAL = '  ';
+    const run = await session(['function f() { return 1 }', ':edit f', 'f()']);
+    assert.deepEqual(run.results[1]!.defined, [{ name: 'f', kind: 'function', version: 2 }]);
+    assert.equal(shown(run)[2], '2');
+  } finally {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
     dir.remove();
   }
 });
