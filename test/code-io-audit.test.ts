@@ -112,3 +112,31 @@ test(':edit with neither $VISUAL nor $EDITOR set runs vi (the first on PATH), an
     dir.remove();
   }
 });
+
+test(':import of a folder whose second file fails at its line 40 (a syntax error, then a throw) names that file, line and column', async () => {
+  const dir = tempDir();
+  try {
+    const code = join(dir.path, 'code');
+    mkdirSync(code);
+    const body = Array.from({ length: 30 }, (_, i) => `  const v${i} = ${i}`).join('\n');
+    writeFileSync(join(code, 'a.ts'), `function a() {\n${body}\n  return v29\n}\n`);
+    const comments = Array.from({ length: 39 }, (_, i) => `// line ${i + 1}`).join('\n');
+    writeFileSync(join(code, 'b.ts'), `${comments}\nfunction b(x: number): { return x }\n`);
+    const run = await session([`:import ${code}`, 'typeof a']);
+    const syntax = run.results[0]!.error!;
+    assert.equal(syntax.name, 'SyntaxError');
+    assert.match(syntax.message, new RegExp(`^${join(code, 'b.ts')}:40:\\d+: `));
+    assert.deepEqual([syntax.file, syntax.line], [join(code, 'b.ts'), 40]);
+    assert.equal(shown(run)[1], "'undefined'", 'a.ts was not applied either');
+
+    writeFileSync(
+      join(code, 'b.ts'),
+      `${comments}\nconst b = (() => { throw new Error('bang') })()\n`,
+    );
+    const thrown = (await session([`:import ${code}`, 'typeof a'])).results;
+    assert.equal(thrown[0]!.error!.message, `${join(code, 'b.ts')}:40:26: bang`);
+    assert.equal(thrown[1]!.value, "'undefined'");
+  } finally {
+    dir.remove();
+  }
+});
