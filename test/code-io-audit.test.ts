@@ -1,13 +1,22 @@
 // Code in and out of the image, checked against issue 13 point by point: what an audit found (a
-// :dump that replaced a device by a file, an :import that a broken link in the folder ended the
-// session with; a :save that replaced a pipe or a device by a plain file). In process through the real engine and isolate, with real files.
+// :dump or a :save that replaced a device or a pipe by a plain file, an :import that a broken link
+// in the folder ended the session with, points without a test). In process through the real
+// engine and isolate, with real files; `viv export` itself through the CLI.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, lstatSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { session, shown } from './support/session.ts';
-import { tempDir } from './helpers.ts';
+import { run as runCli, tempDir } from './helpers.ts';
 import { openStore } from '../src/session/store/store.ts';
 
 test(':dump onto a named pipe is refused and the pipe stays a pipe (renaming over it would replace it)', async () => {
@@ -136,6 +145,25 @@ test(':import of a folder whose second file fails at its line 40 (a syntax error
     const thrown = (await session([`:import ${code}`, 'typeof a'])).results;
     assert.equal(thrown[0]!.error!.message, `${join(code, 'b.ts')}:40:26: bang`);
     assert.equal(thrown[1]!.value, "'undefined'");
+  } finally {
+    dir.remove();
+  }
+});
+
+test('viv export IMAGE DIR of an image never saved (only its journal, as a served one starts) exports what the journal holds', async () => {
+  const dir = tempDir();
+  try {
+    const image = join(dir.path, 'live.json');
+    await session(['function journaled() { return 1 }'], { image, noSave: true });
+    assert.equal(existsSync(image), false, 'no snapshot yet');
+    assert.equal(existsSync(`${image}.journal`), true);
+    const code = join(dir.path, 'code');
+    const exported = await runCli(['export', image, code], '');
+    assert.equal(exported.status, 0, exported.stderr);
+    assert.match(exported.stdout, /exported 1 definition file and vivarium\.json/);
+    assert.deepEqual(readdirSync(code).sort(), ['journaled.ts', 'vivarium.json']);
+    const missing = await runCli(['export', join(dir.path, 'none.json'), code], '');
+    assert.match(missing.stderr, /no image at .*none\.json: nothing to export/);
   } finally {
     dir.remove();
   }
