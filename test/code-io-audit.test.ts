@@ -18,6 +18,12 @@ import { join } from 'node:path';
 import { session, shown } from './support/session.ts';
 import { run as runCli, tempDir } from './helpers.ts';
 import { openStore } from '../src/session/store/store.ts';
+import { createElement as h } from 'react';
+import { render } from 'ink-testing-library';
+import { openSession } from '../src/session/open-session.ts';
+import { InProcessGuest } from '../src/session/guest/in-process.ts';
+import { App } from '../src/ui/app.ts';
+import { stripAnsi, until } from './support/screen.ts';
 
 test(':dump onto a named pipe is refused and the pipe stays a pipe (renaming over it would replace it)', async () => {
   const dir = tempDir();
@@ -165,6 +171,53 @@ test('viv export IMAGE DIR of an image never saved (only its journal, as a serve
     const missing = await runCli(['export', join(dir.path, 'none.json'), code], '');
     assert.match(missing.stderr, /no image at .*none\.json: nothing to export/);
   } finally {
+    dir.remove();
+  }
+});
+
+test('in the terminal (ink): :export, :load and :import show their results; Ctrl-X Ctrl-E with an editor that fails keeps the entry typed', async () => {
+  const dir = tempDir();
+  const saved = process.env.VISUAL;
+  const failing = join(dir.path, 'editor.sh');
+  writeFileSync(failing, '#!/bin/sh\necho garbage > "$1"\nexit 3\n');
+  chmodSync(failing, 0o755);
+  process.env.VISUAL = failing;
+  const engine = await openSession({ guest: InProcessGuest.start });
+  const ui = render(h(App, { engine, imageName: 'test.json', printer: { print: () => {} } }));
+  const all = () => ui.frames.map(stripAnsi).join('\n');
+  const enter = async (text: string) => {
+    ui.stdin.write(text);
+    await new Promise((r) => setTimeout(r, 20));
+    ui.stdin.write('\r');
+  };
+  try {
+    const code = join(dir.path, 'code');
+    const broken = join(dir.path, 'broken.ts');
+    writeFileSync(broken, `${'// x\n'.repeat(39)}const y = = 1\n`);
+    await enter('function greet() { return "hi" }');
+    await until(all, (t) => /greet: function v1/.test(t));
+    await enter(`:export ${code}`);
+    await until(all, (t) => /exported 1 definition file and vivarium\.json/.test(t));
+    await enter(`:load ${broken}`);
+    await until(all, (t) => t.includes(`${broken}:40:11: Unexpected token`));
+    writeFileSync(join(code, 'greet.ts'), 'function greet() { return "hello" }\n');
+    await enter(`:import ${code}`);
+    await until(all, (t) => /imported .*code: greet v2/.test(t));
+    ui.stdin.write('greet() + "!"');
+    await new Promise((r) => setTimeout(r, 20));
+    ui.stdin.write('\u0018');
+    await new Promise((r) => setTimeout(r, 20));
+    ui.stdin.write('\u0005');
+    await until(all, (t) => /exited with status 3: the edit was dropped/.test(t));
+    // The entry being typed is still there: Enter runs it, not the editor's garbage.
+    ui.stdin.write('\r');
+    await until(all, (t) => /^'hello!'$/m.test(t));
+    assert.doesNotMatch(all(), /garbage is not defined/);
+  } finally {
+    ui.unmount();
+    await engine.close();
+    if (saved === undefined) delete process.env.VISUAL;
+    else process.env.VISUAL = saved;
     dir.remove();
   }
 });
