@@ -14,6 +14,7 @@ import { InProcessGuest } from '../src/session/guest/in-process.ts';
 import { openStore } from '../src/session/store/store.ts';
 import { validateRecord } from '../src/session/engine/journal-records.ts';
 import { Server } from '../src/session/serve/server.ts';
+import type { InspectView } from '../src/shared/types.ts';
 
 /** A server on a fresh image in this process; `body` gets its socket address, token and log. */
 async function withServer(
@@ -108,6 +109,35 @@ test('viv serve autosaves: an entry reaches the image file while it serves, with
     } finally {
       await client.close();
       await stop(served);
+    }
+  });
+});
+
+test("the inspector over the wire: an attached client's :inspect opens the view, and walking it asks the served image", async () => {
+  await withServer(async ({ address, token }) => {
+    const client = await connect(address, token);
+    try {
+      await client.submit("const deep = { a: { b: { c: [1, 2, 3] } }, name: 'x' }");
+      const opened = await client.submit(':inspect deep');
+      assert.equal(opened.ok, true, JSON.stringify(opened.error));
+      const panel = opened.panel as { kind: string; view: InspectView };
+      assert.equal(panel.kind, 'inspect');
+      assert.deepEqual(
+        panel.view.fields.map((f) => [f.key, f.expandable]),
+        [
+          ['a', true],
+          ['name', false],
+        ],
+      );
+      const walked = await client.request({ op: 'inspect', id: panel.view.id, path: ['a', 'b'] });
+      assert.equal(walked.kind, 'reply', JSON.stringify(walked));
+      const view = (walked as { reply: InspectView }).reply;
+      assert.deepEqual(
+        view.fields.map((f) => [f.key, f.preview]),
+        [['c', '[ 1, 2, 3 ]']],
+      );
+    } finally {
+      await client.close();
     }
   });
 });
