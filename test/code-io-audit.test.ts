@@ -221,3 +221,27 @@ test('in the terminal (ink): :export, :load and :import show their results; Ctrl
     dir.remove();
   }
 });
+
+test(":edit whose editor changes the file, then exits non-zero (vim's :cq), drops the change", async () => {
+  const dir = tempDir();
+  const saved = { VISUAL: process.env.VISUAL, EDITOR: process.env.EDITOR };
+  try {
+    const editor = join(dir.path, 'cq.sh');
+    writeFileSync(editor, `#!/bin/sh\nsed -i 's/return 1/return 2/' "$1"\nexit 1\n`);
+    chmodSync(editor, 0o755);
+    process.env.VISUAL = editor;
+    const run = await session(['function f() { return 1 }', ':edit f', 'f()', ':history f']);
+    assert.equal(
+      shown(run)[1],
+      `!EditError: the editor (${editor}) exited with status 1: the edit was dropped`,
+    );
+    assert.equal(shown(run)[2], '1');
+    assert.match(run.results[3]!.value!, /1 version\(s\), current v1/);
+  } finally {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+    dir.remove();
+  }
+});
