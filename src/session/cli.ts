@@ -69,7 +69,7 @@ export async function main(
   });
   // Read-only reads a shipped image where it is: nothing is copied, nothing written.
   const imagePath = readOnly && choice.copyFrom ? choice.copyFrom : choice.path;
-  if (code?.command === 'export' && !(imagePath && existsSync(imagePath))) {
+  if (code?.command === 'export' && !(imagePath && hasImage(imagePath))) {
     process.stderr.write(`viv: no image at ${imagePath ?? code.image}: nothing to export\n`);
     return 2;
   }
@@ -274,4 +274,9 @@ export async function runMain(
 
 if (import.meta.main) {
   process.exitCode = await runMain(process.argv.slice(2));
+}
+
+/** An image is there once its file or its journal is (one never saved has only a journal). */
+function hasImage(path: string): boolean {
+  return existsSync(path) || existsSync(`${path}.journal`);
 }

@@ -3,7 +3,7 @@
 // function (code, not data), a cycle, a Map or Set (no JSON form: convert it first), a BigInt, a
 // symbol, NaN or an infinity. As JSON.stringify: `toJSON` is used (a Date is its ISO string), an
 // undefined property is left out, class instances are their own enumerable properties.
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { lstatSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Engine } from '../engine/engine.ts';
 import type { Result } from '../result.ts';
@@ -79,6 +79,18 @@ export async function dumpValue(engine: Engine, args: string): Promise<Result> {
       printed,
     };
   }
+  // Renamed over, a device or a pipe would be replaced by a plain file (as root, /dev/full too).
+  const special = notAFile(file);
+  if (special) {
+    return {
+      ok: false,
+      error: {
+        name: 'DumpError',
+        message: `cannot write ${file}: it is ${special}, not a file; nothing was written`,
+      },
+      printed,
+    };
+  }
   const json = JSON.stringify(JSON.parse(line.slice(MARK.length)), null, 2) + '\n';
   // Beside the file first, then renamed over it: a full disk leaves an earlier dump whole.
   const temp = join(dirname(file), `.${basename(file)}.viv-new`);
@@ -101,6 +113,21 @@ export async function dumpValue(engine: Engine, args: string): Promise<Result> {
     value: `wrote ${expression} to ${file} (${Buffer.byteLength(json)} bytes of JSON)`,
     printed,
   };
+}
+
+/**
+ * What is at `file` when it is a device, a pipe or a socket (a link is replaced; a folder refuses
+ * the rename itself).
+ */
+function notAFile(file: string): string | undefined {
+  let stat;
+  try {
+    stat = lstatSync(file);
+  } catch {
+    return undefined; // not there (or not reachable: the write says why)
+  }
+  if (stat.isFile() || stat.isSymbolicLink() || stat.isDirectory()) return undefined;
+  return 'a device, pipe or socket';
 }
 
 /** Why a file could not be written, in words that name no temporary file. */

@@ -99,11 +99,14 @@ function readSources(
   try {
     stat = statSync(path);
   } catch (error) {
-    throw new CodeIoError(`cannot read ${path}: ${(error as Error).message}`);
+    const e = error as NodeJS.ErrnoException;
+    throw new CodeIoError(
+      `cannot read ${path}: ${e.code === 'ENOENT' ? 'no such file or folder' : e.message}`,
+    );
   }
   if (!stat.isDirectory()) return { files: [{ name: path, text: readCode(path) }] };
   const present = readdirSync(path)
-    .filter((f) => CODE.test(f) && statSync(join(path, f)).isFile())
+    .filter((f) => CODE.test(f) && isCodeFile(join(path, f)))
     .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const manifest = readManifest(path, { missingOk: true });
   const ordered: string[] = [];
@@ -123,6 +126,26 @@ function readSources(
     text: readCode(join(path, file)),
   }));
   return { files, manifest };
+}
+
+/**
+ * Whether a folder's entry is a file to read (a folder or a device named `x.ts` is not); one that
+ * cannot be looked at (a symbolic link to nothing, or in a loop) is an error naming it, rather than
+ * a file of the import silently left out.
+ */
+function isCodeFile(file: string): boolean {
+  try {
+    return statSync(file).isFile();
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    const why =
+      e.code === 'ENOENT'
+        ? 'a symbolic link to nothing'
+        : e.code === 'ELOOP'
+          ? 'a symbolic link in a loop'
+          : e.message;
+    throw new CodeIoError(`cannot import ${file}: ${why}`);
+  }
 }
 
 /**
@@ -199,8 +222,14 @@ function failure(error: unknown, file?: string, text?: string): Result {
       printed: [],
     };
   }
-  if (error instanceof CodeIoError) {
-    return { ok: false, error: { name: 'ImportError', message: error.message }, printed: [] };
+  // A file system's refusal (a folder it may not read, an I/O error) is the import's error too,
+  // as for :export: the session goes on.
+  if (error instanceof CodeIoError || typeof (error as NodeJS.ErrnoException)?.code === 'string') {
+    return {
+      ok: false,
+      error: { name: 'ImportError', message: (error as Error).message },
+      printed: [],
+    };
   }
   throw error;
 }

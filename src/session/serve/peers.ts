@@ -14,6 +14,7 @@ import {
   MAX_WAITING,
   WIRE_VERSION,
   frame,
+  printable,
 } from './protocol.ts';
 import type { ServerMessage } from './protocol.ts';
 
@@ -160,7 +161,7 @@ export class Peers {
   /** A peer that has not authenticated: told why, then closed. */
   refuse(peer: Peer, reason: string): void {
     if (peer.gone) return;
-    this.#options.log(`refused a connection: ${reason}`);
+    this.#options.log(`refused a connection: ${printable(reason)}`);
     peer.socket.write(frame({ type: 'refused', vivarium: WIRE_VERSION, reason }));
     this.drop(peer);
   }

@@ -35,6 +35,42 @@ export const MAX_PRINT_BACKLOG_BYTES = 1024 * 1024;
 export const REMOTE_OPS = ['defs', 'history', 'ps', 'frame', 'complete', 'inspect'] as const;
 export type RemoteOpName = (typeof REMOTE_OPS)[number] & SessionOpName;
 
+/**
+ * What is wrong with the fields of a query op's request from the wire, or undefined: a peer's
+ * `{"op": "complete", "text": null}` gets this answer instead of reaching the kernel as it is.
+ */
+export function badQuery(op: RemoteOpName, request: Record<string, unknown>): string | undefined {
+  const needs = (field: string, what: string) => `${op} needs "${field}", ${what}`;
+  switch (op) {
+    case 'history':
+    case 'frame':
+      return typeof request.name === 'string' ? undefined : needs('name', 'a string');
+    case 'complete':
+      return typeof request.text === 'string' ? undefined : needs('text', 'a string');
+    case 'inspect':
+      if (request.last !== true && !Number.isSafeInteger(request.id)) {
+        return needs('last', 'true (or "id", an inspection\'s number)');
+      }
+      return Array.isArray(request.path) && request.path.every((p) => typeof p === 'string')
+        ? undefined
+        : needs('path', 'an array of strings');
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * A line for the server's log with what a peer sent made harmless: control characters (an escape
+ * sequence a peer without the token put in its hello, a NUL, a carriage return) are written as
+ * `\u001b`, so they cannot move the cursor of, or retitle, the terminal where `viv serve` runs.
+ */
+export function printable(text: string): string {
+  return text.replace(
+    /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
 /** What the status line shows of the image; sent with every result and change. */
 export interface ImageState {
   dirty: boolean;
@@ -109,7 +145,7 @@ export const WIRE: { from: 'client' | 'server'; shape: string; doc: string }[] =
   {
     from: 'client',
     shape: '{"type": "ask", "id", "request": {"op", ...}}',
-    doc: `A query op of the op table: ${REMOTE_OPS.map((op) => '`' + op + '`').join(', ')}. Other ops are refused.`,
+    doc: `A query op of the op table: ${REMOTE_OPS.map((op) => '`' + op + '`').join(', ')}. Other ops are refused (\`RefusedOp\`), and so is a field of the wrong type (\`BadRequest\`, naming it).`,
   },
   {
     from: 'server',

@@ -14,7 +14,7 @@ import type { Result } from '../result.ts';
 import type { Progress } from '../../shared/types.ts';
 import { ask } from '../commands/queries.ts';
 import { PROTOCOL_VERSION } from '../../shared/ops.ts';
-import { REMOTE_OPS, WIRE_VERSION } from './protocol.ts';
+import { REMOTE_OPS, WIRE_VERSION, badQuery } from './protocol.ts';
 import type { ImageState, RemoteOpName, ServerMessage } from './protocol.ts';
 import { tokenMatches } from './token.ts';
 import { removeAddressFile, removeStaleSocket, writeAddressFile } from './address.ts';
@@ -248,6 +248,11 @@ export class Server {
           },
         },
       });
+    }
+    const bad = badQuery(op as RemoteOpName, request as Record<string, unknown>);
+    if (bad) {
+      const error = { name: 'BadRequest', message: bad };
+      return this.#send(peer, { type: 'reply', id, reply: { ok: false, error } });
     }
     try {
       const reply = await ask(this.#engine!, request as Parameters<typeof ask<RemoteOpName>>[1]);

@@ -61,6 +61,15 @@ export async function locate(disk: Disk, path: string): Promise<Files> {
     const problem = `cannot find the file it reaches: ${causeText(error)}`;
     throw new ImageFileError(path, problem, { cause: error });
   }
+  // A device, a pipe or a socket is no image: reading it could block for ever, and a save (renamed
+  // over it) would replace it by a plain file, /dev/null too.
+  const special = await disk.stat(real).then(
+    (stat) => !stat.isFile() && !stat.isDirectory(),
+    () => false,
+  );
+  if (special) {
+    throw new ImageFileError(path, 'it is a device, pipe or socket, not an image file');
+  }
   const lexical = await realImagePath(disk, dirname(path)).then(
     (dir) => `${dir === '/' ? '' : dir}/${basename(path)}` === real,
     () => false,
