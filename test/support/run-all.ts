@@ -1,52 +1,72 @@
-// `npm test`'s runner. Node's test runner starts one process per test file; for a file whose
-// tests run in process (entries through test/support/session.ts, units, ink rendered in memory),
-// that start (Node without its startup snapshot, then the engine's modules) costs more CPU than
-// its tests. Those files (IN_ONE_PROCESS) run one after another in one process
-// (--test-isolation=none); the others (the CLI, crashes, tmux, sockets, Jupyter) in a process
-// each, as before, at the same time. Both outputs are shown, the shared process's when the rest
-// is done, and the exit status is failure when either failed.
+// `npm test`'s runner. Node's test runner starts one process per test file, and for many files
+// that start (Node without its startup snapshot, then the engine's modules: ~0.3-0.5 s of CPU)
+// costs more than their tests. The files listed in SHARED run one after another in one process
+// per list (--test-isolation=none); the others (tmux, sockets, Jupyter, crashes, the bundle, the
+// files that change the environment) in a process each, as before. All run at the same time. The
+// shared processes' output is shown when the rest is done; the exit status is failure when any
+// run failed.
 //
-// A file belongs in IN_ONE_PROCESS only if it starts no process and changes nothing process-wide
-// (environment, working directory, signal handlers, globals): the files share one process, so a
-// file that did could make another pass or fail. A new file runs in its own process until it is
-// listed here.
+// A file belongs in SHARED only if it changes nothing process-wide (environment, working
+// directory, signal handlers, globals): the files of a list share one process, so a file that did
+// could make another pass or fail. A new file runs in its own process until it is listed here.
 //
 // Usage: node test/support/run-all.ts [FILE...]   (files given: they run in a process each)
 import { spawn } from 'node:child_process';
 import { globSync } from 'node:fs';
 import { basename } from 'node:path';
 
-const IN_ONE_PROCESS = new Set([
-  'analyze',
-  'check',
-  'classes',
-  'complete',
-  'conformance',
-  'defs-panel',
-  'editor-state',
-  'frame-fit',
-  'functions',
-  'history',
-  'inspect',
-  'javascript-meaning',
-  'keys',
-  'migrations-exact',
-  'migrations-fast-path',
-  'music-stdlib',
-  'output',
-  'process-liveness',
-  'protocol',
-  'save-music',
-  'shipped-images',
-  'snapshot-codec',
-  'status-line',
-  'store-damage',
-  'store-faults',
-  'store-integrity',
-  'transactions',
-  'typescript',
-  'untouchable',
-]);
+/** Each list runs in one process of its own; the lists run at the same time. */
+const SHARED: string[][] = [
+  // In process: units, ink rendered in memory, entries through test/support/session.ts.
+  [
+    'analyze',
+    'check',
+    'classes',
+    'complete',
+    'conformance',
+    'defs-panel',
+    'editor-state',
+    'frame-fit',
+    'functions',
+    'history',
+    'inspect',
+    'javascript-meaning',
+    'keys',
+    'migrations-exact',
+    'migrations-fast-path',
+    'music-stdlib',
+    'output',
+    'process-liveness',
+    'protocol',
+    'save-music',
+    'shipped-images',
+    'snapshot-codec',
+    'status-line',
+    'store-damage',
+    'store-faults',
+    'store-integrity',
+    'transactions',
+    'typescript',
+    'untouchable',
+  ],
+  // A few CLI starts each, besides tests in process.
+  [
+    'bounded',
+    'cli',
+    'cli-install',
+    'disk-full',
+    'errors',
+    'image',
+    'osc',
+    'sandbox',
+    'shared-files',
+    'start-caches',
+    'store',
+    'store-crash',
+    'store-immutable',
+    'store-lock',
+  ],
+];
 
 /** Test files run at once in their own processes, beside the shared one (2 cores here). */
 const CONCURRENCY = 2;
@@ -62,8 +82,8 @@ const common = ['--no-wasm-code-gc', '--test', '--test-timeout=120000'];
 const given = process.argv.slice(2);
 const files = given.length > 0 ? given : globSync('test/**/*.test.ts').sort();
 const name = (file: string) => basename(file).replace(/\.test\.ts$/, '');
-const shared = given.length > 0 ? [] : files.filter((f) => IN_ONE_PROCESS.has(name(f)));
-const separate = files.filter((f) => !shared.includes(f));
+const groups = given.length > 0 ? [] : SHARED.map((g) => files.filter((f) => g.includes(name(f))));
+const separate = files.filter((f) => !groups.some((g) => g.includes(f)));
 
 /** Runs node with `args`; its output goes to ours at once (`live`) or when it ends. */
 function node(args: string[], live: boolean): Promise<{ status: number; output: string }> {
@@ -81,18 +101,22 @@ function node(args: string[], live: boolean): Promise<{ status: number; output: 
   });
 }
 
-const [one, each] = await Promise.all([
-  shared.length > 0 ? node(['--test-isolation=none', ...shared], false) : undefined,
+const [each, ...ones] = await Promise.all([
   separate.length > 0 ? node([`--test-concurrency=${CONCURRENCY}`, ...separate], true) : undefined,
+  ...groups.map((g) => (g.length > 0 ? node(['--test-isolation=none', ...g], false) : undefined)),
 ]);
-if (one) {
-  process.stdout.write(`\n# ${shared.length} files in one process (test/support/run-all.ts):\n`);
+ones.forEach((one, i) => {
+  if (!one) return;
+  process.stdout.write(
+    `\n# ${groups[i]!.length} files in one process (test/support/run-all.ts):\n`,
+  );
   process.stdout.write(one.output);
-}
+});
+const runs = [each, ...ones];
 
-/** The sum of a count ("ℹ tests 12") over both runs. */
+/** The sum of a count ("ℹ tests 12") over all runs. */
 const count = (what: string) =>
-  [one, each].reduce((sum, run) => {
+  runs.reduce((sum, run) => {
     const m = run && new RegExp(`^ℹ ${what} (\\d+)$`, 'm').exec(run.output);
     return sum + (m ? Number(m[1]) : 0);
   }, 0);
@@ -100,4 +124,4 @@ process.stdout.write(
   `\n# all ${files.length} files: ${count('tests')} tests, ${count('pass')} passed, ` +
     `${count('fail')} failed, ${count('skipped')} skipped, ${count('cancelled')} cancelled\n`,
 );
-process.exitCode = (one?.status ?? 0) !== 0 || (each?.status ?? 0) !== 0 ? 1 : 0;
+process.exitCode = runs.some((run) => run && run.status !== 0) ? 1 : 0;
