@@ -603,7 +603,7 @@ test('a stopped entry that leaves the image unsaveable does not lock the session
     assert.match(forgot!.warning!, /the image is saved again/);
     assert.equal(z!.ok, true);
     assert.equal(z!.warning, undefined);
-    const reopened = await batch(['z + 1'], ['--image', image]);
-    assert.deepEqual(values(reopened), ['4']);
+    const reopened = await session(['z + 1'], { image });
+    assert.deepEqual(shown(reopened), ['4']);
   });
 });

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { createServer } from 'node:net';
 import type { AddressInfo, Server } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { CLI, batch, run, startCli, tempDir } from './helpers.ts';
+import { CLI, run, startCli, tempDir } from './helpers.ts';
+import { session } from './support/session.ts';
 import { connectTo } from '../src/session/serve/attach.ts';
 import { installKernelSpec } from '../src/session/jupyter/install.ts';
 
@@ -195,7 +196,11 @@ test('viv jupyter: a connection file it cannot use is refused before the image o
       inUse.stderr,
       new RegExp(`cannot bind the shell socket to tcp://127.0.0.1:${port}`),
     );
-    assert.deepEqual((await batch(['1 + 1'], [image])).status, 0, 'the image is not left locked');
+    assert.deepEqual(
+      (await session(['1 + 1'], { image })).status,
+      0,
+      'the image is not left locked',
+    );
   } finally {
     busy.close();
     dir.remove();
@@ -472,8 +477,8 @@ test(
     const { results, exited_by_itself, dir } = await part('restart');
     assert.equal(shown(results[2] as Executed), '3');
     assert.equal(exited_by_itself, true);
-    // The last shutdown saved too: the terminal's viv opens the same image with it.
-    const reopened = await batch(['kept.length'], ['--image', join(dir, 'img.json')]);
+    // The last shutdown saved too: the image opens with it (in process: the same engine and store).
+    const reopened = await session(['kept.length'], { image: join(dir, 'img.json') });
     assert.equal(reopened.results[0]!.value, '4');
   },
 );
@@ -585,7 +590,7 @@ test(':quit in a cell saves the image and ends the kernel', { skip: noClient }, 
     ]);
     assert.equal((results[1] as Executed).reply.status, 'ok');
     assert.equal(exited_by_itself, true);
-    const reopened = await batch(['saved'], ['--image', join(dir, 'img.json')]);
+    const reopened = await session(['saved'], { image: join(dir, 'img.json') });
     assert.equal(reopened.results[0]!.value, "'yes'");
   });
 });
@@ -692,7 +697,8 @@ test('a kernel whose starter died shuts down by itself, saving and releasing the
     const deadline = Date.now() + 60_000;
     while (!exited() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     assert.ok(exited(), `the kernel (pid ${kernel}) has exited`);
-    const reopened = await batch(['1 + 1'], ['--image', image]);
+    // Released (opening takes the lock) and saved: it opens.
+    const reopened = await session(['1 + 1'], { image });
     assert.equal(reopened.results[0]!.value, '2');
   } finally {
     dir.remove();
@@ -737,7 +743,7 @@ test(
           server.child.kill('SIGTERM');
           await server.closed;
         }
-        const reopened = await batch(['held.call() + 40'], ['--image', image]);
+        const reopened = await session(['held.call() + 40'], { image });
         assert.deepEqual(
           reopened.results.map((r) => r.value),
           ['42'],
