@@ -66,6 +66,10 @@ const SHARED: string[][] = [
     'store-immutable',
     'store-lock',
   ],
+  // End to end, one after another: the bundle, Jupyter, the examples.
+  ['bundle', 'jupyter', 'examples'],
+  // End to end: crashes, processes that play while the CLI quits, npm packages.
+  ['crash', 'processes', 'quit-reopen', 'packages'],
 ];
 
 /** Test files run at once in their own processes, beside the shared one (2 cores here). */
