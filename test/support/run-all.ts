@@ -1,10 +1,11 @@
-// `npm test`'s runner. Node's test runner starts one process per test file, and for many files
-// that start (Node without its startup snapshot, then the engine's modules: ~0.3-0.5 s of CPU)
-// costs more than their tests. The files listed in SHARED run one after another in one process
-// per list (--test-isolation=none); the others (tmux, sockets, Jupyter, crashes, the bundle, the
-// files that change the environment) in a process each, as before. All run at the same time. The
-// shared processes' output is shown when the rest is done; the exit status is failure when any
-// run failed.
+// `npm test`'s runner. Node's test runner starts one process per test file, and for most files
+// that start (Node without its startup snapshot, then the engine's modules: 0.3-0.5 s of CPU)
+// costs as much as their tests or more. The files listed in SHARED run one after another in one
+// process per list (--test-isolation=none); the others in a process each, as before: the ones that
+// change something process-wide (code-io, code-io-attack and serve-attack set process.env, ui
+// listens for unhandled rejections) and the longest (durability, terminal-e2e, serve). All run at
+// the same time. The shared processes' output is shown when the rest is done, then the counts of
+// all; the exit status is failure when any run failed.
 //
 // A file belongs in SHARED only if it changes nothing process-wide (environment, working
 // directory, signal handlers, globals): the files of a list share one process, so a file that did
