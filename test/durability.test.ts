@@ -583,7 +583,8 @@ test('an outcome that cannot be journaled rolls the entry back and refuses entri
 
 test('a stopped entry that leaves the image unsaveable does not lock the session out: entries run, and fix it', async () => {
   await withImage(async (image) => {
-    const r = await batch(
+    // In process: the engine's doing, through the same engine, store and isolate as the CLI.
+    const r = await session(
       [
         // An inline step cannot be saved; the entry after it is stopped by its bound.
         "spawn('p', { every: 50, state: { n: 0 }, step: (s: any) => { s.n++ } })",
@@ -592,7 +593,7 @@ test('a stopped entry that leaves the image unsaveable does not lock the session
         ':forget p',
         'const z = 3',
       ],
-      ['--image', image, '--timeout', '1000'],
+      { image, timeoutMs: 1000 },
     );
     const [, stopped, two, forgot, z] = r.results;
     assert.equal(stopped!.ok, false);
