@@ -500,7 +500,7 @@ test(
     const name = `viv-code-io-${process.pid}`;
     // Its own tmux server (-L): a shared one exits when another test kills its last session.
     const tmux = (...args: string[]) =>
-      spawnSync('tmux', ['-L', name, ...args], { encoding: 'utf8' }).stdout;
+      spawnSync('tmux', ['-L', name, ...args], { encoding: 'utf8', env: cliEnv() }).stdout;
     const screen = () => tmux('capture-pane', '-t', name, '-p', '-S', '-200');
     // Until the screen shows it (30 s: starting viv under load takes a while).
     const shows = async (what: RegExp) => {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { createServer } from 'node:net';
 import type { AddressInfo, Server } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { CLI, run, startCli, tempDir } from './helpers.ts';
+import { CLI, cliEnv, run, startCli, tempDir } from './helpers.ts';
 import { session } from './support/session.ts';
 import { connectTo } from '../src/session/serve/attach.ts';
 import { installKernelSpec } from '../src/session/jupyter/install.ts';
@@ -138,7 +138,7 @@ test('viv jupyter install (--user) writes to $JUPYTER_DATA_DIR/kernels/vivarium'
   const dir = tempDir();
   try {
     const done = spawnSync(process.execPath, [CLI, 'jupyter', 'install', '--user'], {
-      env: { ...process.env, JUPYTER_DATA_DIR: dir.path },
+      env: cliEnv({ ...process.env, JUPYTER_DATA_DIR: dir.path }),
       encoding: 'utf8',
     });
     assert.equal(done.status, 0, done.stderr);

@@ -17,7 +17,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { batch, tempDir, values } from './helpers.ts';
+import { batch, cliEnv, tempDir, values } from './helpers.ts';
 import { session, shown } from './support/session.ts';
 import { openSession } from '../src/session/open-session.ts';
 import { InProcessGuest } from '../src/session/guest/in-process.ts';
@@ -265,7 +265,7 @@ let SOCKET = '';
 let servers = 0;
 const newServer = () => (SOCKET = `viv-packages-${process.pid}-${++servers}`);
 const tmux = (...args: string[]) =>
-  execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8' });
+  execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8', env: cliEnv() });
 async function screenMatching(what: RegExp, ms = 60_000): Promise<string> {
   const deadline = Date.now() + ms;
   let text = '';

@@ -7,7 +7,7 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { chmodSync, chownSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { batch, childOf, run, startCli, tempDir, untilBusy, withImage } from './helpers.ts';
+import { batch, childOf, cliEnv, run, startCli, tempDir, untilBusy, withImage } from './helpers.ts';
 import { connect } from '../src/session/serve/client.ts';
 import { session, shown } from './support/session.ts';
 import { raw, serve, stillServes, stop, t, until, value } from './support/served.ts';
@@ -493,7 +493,7 @@ test(
       const pane = `viv-attach-${process.pid}`;
       // Its own tmux server (-L): a shared one exits when another test kills its last session.
       const tmux = (...args: string[]) =>
-        execFileSync('tmux', ['-L', pane, ...args], { encoding: 'utf8' });
+        execFileSync('tmux', ['-L', pane, ...args], { encoding: 'utf8', env: cliEnv() });
       const screen = () => tmux('capture-pane', '-t', pane, '-p', '-S', '-200');
       const shows = (what: RegExp) => until(() => what.test(screen()) || undefined, screen);
       const type = (text: string) => {

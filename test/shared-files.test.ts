@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { CLI, tempDir } from './helpers.ts';
+import { CLI, cliEnv, tempDir } from './helpers.ts';
 import { session, shown } from './support/session.ts';
 import { chooseImage, dataDirectory, SHIPPED_IMAGES } from '../src/session/image-path.ts';
 
@@ -15,7 +15,7 @@ function viv(args: string[], input: string, data: string) {
   const r = spawnSync(process.execPath, [CLI, ...args], {
     input,
     encoding: 'utf8',
-    env: { ...process.env, XDG_DATA_HOME: data },
+    env: cliEnv({ ...process.env, XDG_DATA_HOME: data }),
     timeout: 60_000,
   });
   const lines = r.stdout.trim()
