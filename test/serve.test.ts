@@ -170,6 +170,7 @@ test('viv serve: a client killed mid-entry leaves the image running, its entry o
     const path = served.address.slice('unix:'.length);
     const killed = spawn(process.execPath, ['-e', script, path, served.token], {
       stdio: ['ignore', 'pipe', 'ignore'],
+      env: cliEnv(),
     });
     let said = '';
     killed.stdout!.setEncoding('utf8').on('data', (d: string) => (said += d));
