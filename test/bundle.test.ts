@@ -17,7 +17,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { tempDir } from './helpers.ts';
+import { cliEnv, tempDir } from './helpers.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 
@@ -53,11 +53,12 @@ test('viv runs from its bundle while it is fresh, and from the sources once one 
       spawnSync(process.execPath, [join(dir.path, 'bin', 'viv.js'), ...args], {
         encoding: 'utf8',
         input: '6 * 7\n',
-        env: { ...process.env, VIV_SOURCES: '' },
+        env: cliEnv({ ...process.env, VIV_SOURCES: '' }),
       });
 
     const built = spawnSync(process.execPath, [join(dir.path, 'scripts', 'bundle.ts')], {
       encoding: 'utf8',
+      env: cliEnv(),
     });
     assert.equal(built.status, 0, built.stderr);
     const inputs = JSON.parse(readFileSync(join(dir.path, 'dist', 'inputs.json'), 'utf8'));
@@ -106,6 +107,7 @@ test('viv runs from its bundle while it is fresh, and from the sources once one 
     assert.match(viv('--help').stdout, /^usage: viv/);
     const built2 = spawnSync(process.execPath, [join(dir.path, 'scripts', 'bundle.ts')], {
       encoding: 'utf8',
+      env: cliEnv(),
     });
     assert.equal(built2.status, 0, built2.stderr);
 
@@ -139,6 +141,7 @@ test('a bundle with a file cut short, or a damaged inputs.json, is not run: the 
     }
     const built = spawnSync(process.execPath, [join(dir.path, 'scripts', 'bundle.ts')], {
       encoding: 'utf8',
+      env: cliEnv(),
     });
     assert.equal(built.status, 0, built.stderr);
     assert.deepEqual(
@@ -152,7 +155,7 @@ test('a bundle with a file cut short, or a damaged inputs.json, is not run: the 
         {
           encoding: 'utf8',
           input: '6 * 7\n',
-          env: { ...process.env, VIV_SOURCES: '' },
+          env: cliEnv({ ...process.env, VIV_SOURCES: '' }),
         },
       );
     assert.equal(batch().stdout.trim(), '42');
@@ -217,14 +220,14 @@ test('a source edited while the bundle is built makes viv run the sources, with 
     const built = spawnSync(
       process.execPath,
       ['--input-type=module', '-e', build, join(dir.path, 'scripts', 'bundle.ts')],
-      { encoding: 'utf8' },
+      { encoding: 'utf8', env: cliEnv() },
     );
     assert.equal(built.status, 0, built.stderr);
     const source = readFileSync(join(dir.path, 'src', 'session', 'cli-args.ts'), 'utf8');
     assert.match(source, /usage \(edited while bundling\)/, 'the edit happened during the build');
     const help = spawnSync(process.execPath, [join(dir.path, 'bin', 'viv.js'), '--help'], {
       encoding: 'utf8',
-      env: { ...process.env, VIV_SOURCES: '' },
+      env: cliEnv({ ...process.env, VIV_SOURCES: '' }),
     });
     assert.equal(help.status, 0, help.stderr);
     assert.match(help.stdout, /^usage \(edited while bundling\): viv/);

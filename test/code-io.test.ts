@@ -446,8 +446,8 @@ test('viv export IMAGE DIR, viv import IMAGE PATH and viv --load FILE through th
     const imported = await run(['import', image, code], '');
     assert.equal(imported.status, 0, imported.stderr);
     assert.match(imported.stdout, /imported .*: g v2$/m);
-    const after = await run(['--batch', '--image', image], 'g(1)\n');
-    assert.equal(after.stdout.trim(), '11', 'the import was saved into the image');
+    const after = await session(['g(1)'], { image }); // read back in process
+    assert.deepEqual(shown(after), ['11'], 'the import was saved into the image');
 
     writeFileSync(join(code, 'g.ts'), 'function g(x: number) { return x +* 10 }\n');
     const refused = await run(['import', image, code], '');
@@ -500,7 +500,7 @@ test(
     const name = `viv-code-io-${process.pid}`;
     // Its own tmux server (-L): a shared one exits when another test kills its last session.
     const tmux = (...args: string[]) =>
-      spawnSync('tmux', ['-L', name, ...args], { encoding: 'utf8' }).stdout;
+      spawnSync('tmux', ['-L', name, ...args], { encoding: 'utf8', env: cliEnv() }).stdout;
     const screen = () => tmux('capture-pane', '-t', name, '-p', '-S', '-200');
     // Until the screen shows it (30 s: starting viv under load takes a while).
     const shows = async (what: RegExp) => {

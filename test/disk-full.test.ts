@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { rmSync, writeFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { batch, startCli, tempDir, values, withSmallDisk } from './helpers.ts';
+import { startCli, tempDir, withSmallDisk } from './helpers.ts';
+import { session as inProcess, shown } from './support/session.ts';
 
 function tryRun(command: string, args: string[]): string | undefined {
   try {
@@ -67,8 +68,8 @@ test('a full disk refuses the entry, the session goes on, and nothing shown is l
       assert.equal((await s.send("let third = 'three'")).ok, true, 'with room again, entries work');
       s.cli.child.stdin.end();
       assert.equal(await s.cli.closed, 1, 'the refused entries make batch mode exit 1');
-      const reopened = await batch(['first', 'typeof second', 'third', 'arr'], ['--image', image]);
-      assert.deepEqual(values(reopened), ["'one'", "'undefined'", "'three'", '[ 1 ]']);
+      const reopened = await inProcess(['first', 'typeof second', 'third', 'arr'], { image });
+      assert.deepEqual(shown(reopened), ["'one'", "'undefined'", "'three'", '[ 1 ]']);
     } finally {
       s?.cli.child.kill('SIGKILL');
       await s?.cli.closed;
@@ -97,8 +98,8 @@ test('an immutable journal (EPERM) refuses entries clearly; the session stays us
     assert.equal((await s.send('const c = 3')).ok, true);
     s.cli.child.stdin.end();
     assert.equal(await s.cli.closed, 1, 'the refused entries make batch mode exit 1');
-    const reopened = await batch(['a', 'typeof b', 'c'], ['--image', image]);
-    assert.deepEqual(values(reopened), ['1', "'undefined'", '3']);
+    const reopened = await inProcess(['a', 'typeof b', 'c'], { image });
+    assert.deepEqual(shown(reopened), ['1', "'undefined'", '3']);
   } finally {
     tryRun('chattr', ['-i', journal]);
     rmSync(dir.path, { recursive: true, force: true });

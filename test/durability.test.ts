@@ -191,11 +191,12 @@ test('opening always finishes: a looping revive hook, transient initialiser and 
         'spin = true',
         ':save',
       ],
-      { image, timeoutMs: 600 },
+      // A small bound: every loop here runs until it is stopped by it.
+      { image, timeoutMs: 200 },
     );
     assert.equal(setup.status, 0, setup.stderr);
     const started = Date.now();
-    const reopened = await session(['conns.length', 'spin = false'], { image, timeoutMs: 600 });
+    const reopened = await session(['conns.length', 'spin = false'], { image, timeoutMs: 200 });
     assert.equal(reopened.status, 0, reopened.stderr);
     assert.deepEqual(shown(reopened), ['1', 'false']);
     assert.match(reopened.stderr, /Conn\.revive ran past the opening bound and was stopped/);
@@ -582,7 +583,8 @@ test('an outcome that cannot be journaled rolls the entry back and refuses entri
 
 test('a stopped entry that leaves the image unsaveable does not lock the session out: entries run, and fix it', async () => {
   await withImage(async (image) => {
-    const r = await batch(
+    // In process: the engine's doing, through the same engine, store and isolate as the CLI.
+    const r = await session(
       [
         // An inline step cannot be saved; the entry after it is stopped by its bound.
         "spawn('p', { every: 50, state: { n: 0 }, step: (s: any) => { s.n++ } })",
@@ -591,7 +593,7 @@ test('a stopped entry that leaves the image unsaveable does not lock the session
         ':forget p',
         'const z = 3',
       ],
-      ['--image', image, '--timeout', '1000'],
+      { image, timeoutMs: 1000 },
     );
     const [, stopped, two, forgot, z] = r.results;
     assert.equal(stopped!.ok, false);
@@ -602,7 +604,7 @@ test('a stopped entry that leaves the image unsaveable does not lock the session
     assert.match(forgot!.warning!, /the image is saved again/);
     assert.equal(z!.ok, true);
     assert.equal(z!.warning, undefined);
-    const reopened = await batch(['z + 1'], ['--image', image]);
-    assert.deepEqual(values(reopened), ['4']);
+    const reopened = await session(['z + 1'], { image });
+    assert.deepEqual(shown(reopened), ['4']);
   });
 });

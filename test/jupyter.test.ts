@@ -1,7 +1,7 @@
 // `viv jupyter`: the kernel driven by real Jupyter clients nobody here wrote (Debian's
 // python3-jupyter-client and python3-nbclient, through test/support/jupyter_driver.py), started
 // from a kernelspec that the real `viv jupyter install` wrote into a temporary JUPYTER_PATH.
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { createServer } from 'node:net';
 import type { AddressInfo, Server } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { CLI, batch, run, startCli, tempDir } from './helpers.ts';
+import { CLI, cliEnv, run, startCli, tempDir } from './helpers.ts';
+import { session } from './support/session.ts';
 import { connectTo } from '../src/session/serve/attach.ts';
 import { installKernelSpec } from '../src/session/jupyter/install.ts';
 
@@ -137,7 +138,7 @@ test('viv jupyter install (--user) writes to $JUPYTER_DATA_DIR/kernels/vivarium'
   const dir = tempDir();
   try {
     const done = spawnSync(process.execPath, [CLI, 'jupyter', 'install', '--user'], {
-      env: { ...process.env, JUPYTER_DATA_DIR: dir.path },
+      env: cliEnv({ ...process.env, JUPYTER_DATA_DIR: dir.path }),
       encoding: 'utf8',
     });
     assert.equal(done.status, 0, done.stderr);
@@ -195,64 +196,175 @@ test('viv jupyter: a connection file it cannot use is refused before the image o
       inUse.stderr,
       new RegExp(`cannot bind the shell socket to tcp://127.0.0.1:${port}`),
     );
-    assert.deepEqual((await batch(['1 + 1'], [image])).status, 0, 'the image is not left locked');
+    assert.deepEqual(
+      (await session(['1 + 1'], { image })).status,
+      0,
+      'the image is not left locked',
+    );
   } finally {
     busy.close();
     dir.remove();
   }
 });
 
+/**
+ * The tests below each check a few requests; they share one kernel, started by one driver (a
+ * kernel start and a Python start less for each). Their parts run in this order in one session,
+ * each test asserts on its own part's results; the restart comes last, and the driver's shutdown
+ * ends the session. Started by the first test that needs it; its folder is removed at the end.
+ */
+const PARTS = {
+  execute: [
+    { do: 'kernel_info' },
+    { do: 'heartbeat' },
+    { do: 'execute', code: '1 + 1' },
+    { do: 'execute', code: "console.log('hi')\n40 + 2" },
+    { do: 'execute', code: 'function g(x: number) {\n  return (x as any).foo.bar\n}\ng(1)' },
+    {
+      do: 'execute',
+      code: "await new Promise((r) => setTimeout(() => { console.log('inside'); r(7) }, 20))",
+    },
+  ],
+  redefinition: [
+    { do: 'execute', code: 'function f() { return 1 }\nconst held = { call: f }' },
+    { do: 'execute', code: 'function f() { return 2 }' },
+    { do: 'execute', code: 'held.call()' },
+    { do: 'execute', code: 'held.call === f' },
+  ],
+  complete: [
+    { do: 'execute', code: 'const point = { alpha: 1, beta: 2 }\npoint.gamma = 3' },
+    { do: 'complete', code: 'point.ga', cursor: 8 },
+    { do: 'complete', code: 'x = 1\npoint.', cursor: 12 },
+    { do: 'complete', code: ':de', cursor: 3 },
+    { do: 'inspect', code: 'log(point)', cursor: 6 },
+    { do: 'inspect', code: '(1 + ', cursor: 2 },
+    { do: 'is_complete', code: 'function h() {' },
+    { do: 'is_complete', code: 'function h() {}' },
+    { do: 'is_complete', code: 'let = = 1' },
+    { do: 'is_complete', code: ':defs' },
+    { do: 'is_complete', code: ':check class A {' },
+    // Jupyter counts the cursor in code points: 😀 is one, two UTF-16 units.
+    { do: 'complete', code: "'😀'; point.ga", cursor: 13 },
+  ],
+  magics: [
+    { do: 'execute', code: 'function twice(x: number) { return 2 * x }' },
+    { do: 'execute', code: ':history twice' },
+    { do: 'execute', code: '%defs' },
+    { do: 'execute', code: ':nonsense' },
+    { do: 'history', n: 2 },
+  ],
+  interrupt: [
+    { do: 'execute', code: 'let before = 1' },
+    { do: 'interrupt', code: 'before = 2\nfor(;;){}' },
+    { do: 'execute', code: 'before + 1' },
+  ],
+  badKey: [
+    { do: 'bad_signature', code: 'var hacked = 1', then: 'typeof hacked' },
+    { do: 'execute', code: '2 + 2' },
+  ],
+  timer: [
+    { do: 'execute', code: "setTimeout(() => console.log('from the timer'), 20); 'set'" },
+    { do: 'wait_stream', text: 'from the timer' },
+  ],
+  garbage: [{ do: 'garbage', then: '6 * 7' }],
+  ticks: [
+    {
+      do: 'execute',
+      code: "function beat(state: { n: number }) {\n  console.log('beat', ++state.n)\n}\nspawn('drum', { every: 20, step: beat, state: { n: 0 } }); 'spawned'",
+    },
+    { do: 'wait_stream', text: 'beat 3' },
+    { do: 'execute', code: ':stop drum' },
+  ],
+  stopOnError: [
+    { do: 'queue_interrupt', codes: ['for(;;){}', 'const q2 = 2', 'const q3 = 3'] },
+    { do: 'execute', code: 'typeof q2 + typeof q3' },
+    { do: 'execute', code: 'const q4 = 4' },
+  ],
+  restart: [
+    { do: 'execute', code: 'const kept = [1, 2, 3]' },
+    { do: 'restart' },
+    { do: 'execute', code: 'kept.length' },
+    { do: 'execute', code: 'kept.push(4)' },
+  ],
+};
+
+interface SharedRun {
+  dir: string;
+  parts: Record<keyof typeof PARTS, unknown[]>;
+  stderr: string;
+  exited_by_itself: boolean;
+}
+let sharedRun: Promise<SharedRun> | undefined;
+let sharedDir: { path: string; remove: () => void } | undefined;
+after(() => sharedDir?.remove());
+
+/** The results of one part of the shared kernel session (the session runs once, at first ask). */
+async function part(name: keyof typeof PARTS): Promise<SharedRun & { results: unknown[] }> {
+  sharedRun ??= (async () => {
+    sharedDir = tempDir();
+    const dir = sharedDir.path;
+    installKernelSpec({
+      prefix: dir,
+      name: 'viv-test',
+      kernelArgs: ['--image', join(dir, 'img.json')],
+    });
+    const names = Object.keys(PARTS) as (keyof typeof PARTS)[];
+    const out = await actions(
+      dir,
+      names.flatMap((n) => PARTS[n]),
+    );
+    let at = 0;
+    const parts = {} as SharedRun['parts'];
+    for (const n of names) {
+      parts[n] = out.results.slice(at, at + PARTS[n].length);
+      at += PARTS[n].length;
+    }
+    return { dir, parts, stderr: out.stderr, exited_by_itself: out.exited_by_itself };
+  })();
+  const run = await sharedRun;
+  return { ...run, results: run.parts[name] };
+}
+
 test(
   'execute: 1 + 1 shows 2, errors name the user line, kernel_info says typescript',
   { skip: noClient },
   async () => {
-    await withKernelSpec(async (dir) => {
-      const { results } = await actions(dir, [
-        { do: 'kernel_info' },
-        { do: 'heartbeat' },
-        { do: 'execute', code: '1 + 1' },
-        { do: 'execute', code: "console.log('hi')\n40 + 2" },
-        { do: 'execute', code: 'function g(x: number) {\n  return (x as any).foo.bar\n}\ng(1)' },
-        {
-          do: 'execute',
-          code: "await new Promise((r) => setTimeout(() => { console.log('inside'); r(7) }, 20))",
-        },
-      ]);
-      const [info, heartbeat, two, printed, failed, awaited] = results as [
-        Record<string, any>,
-        { beating: boolean },
-        Executed,
-        Executed,
-        Executed,
-        Executed,
-      ];
-      assert.equal(info.language_info.name, 'typescript');
-      assert.equal(info.language_info.file_extension, '.ts');
-      assert.equal(info.protocol_version, '5.3');
-      assert.equal(heartbeat.beating, true);
-      assert.equal(two.reply.status, 'ok');
-      assert.equal(shown(two), '2');
-      assert.deepEqual(two.iopub[0], {
-        type: 'execute_input',
-        content: { code: '1 + 1', execution_count: 1 },
-      });
-      assert.equal(printed.reply.execution_count, 2);
-      assert.deepEqual(printed.iopub.find((m) => m.type === 'stream')?.content, {
-        name: 'stdout',
-        text: 'hi\n',
-      });
-      assert.equal(shown(printed), '42');
-      assert.equal(failed.reply.status, 'error');
-      assert.equal(failed.reply.ename, 'TypeError');
-      const error = failed.iopub.find((m) => m.type === 'error')!.content;
-      assert.equal(error.ename, 'TypeError');
-      const traceback = error.traceback as string[];
-      assert.equal(traceback[0], '2 |   return (x as any).foo.bar');
-      assert.match(traceback[2]!, /^Uncaught TypeError: Cannot read properties of undefined/);
-      // What a cell's timer prints while the cell awaits belongs to that cell.
-      assert.equal(awaited.iopub.find((m) => m.type === 'stream')?.content.text, 'inside\n');
-      assert.equal(shown(awaited), '7');
+    const { results } = await part('execute');
+    const [info, heartbeat, two, printed, failed, awaited] = results as [
+      Record<string, any>,
+      { beating: boolean },
+      Executed,
+      Executed,
+      Executed,
+      Executed,
+    ];
+    assert.equal(info.language_info.name, 'typescript');
+    assert.equal(info.language_info.file_extension, '.ts');
+    assert.equal(info.protocol_version, '5.3');
+    assert.equal(heartbeat.beating, true);
+    assert.equal(two.reply.status, 'ok');
+    assert.equal(shown(two), '2');
+    // The session's first execution: counted 1.
+    assert.deepEqual(two.iopub[0], {
+      type: 'execute_input',
+      content: { code: '1 + 1', execution_count: 1 },
     });
+    assert.equal(printed.reply.execution_count, 2);
+    assert.deepEqual(printed.iopub.find((m) => m.type === 'stream')?.content, {
+      name: 'stdout',
+      text: 'hi\n',
+    });
+    assert.equal(shown(printed), '42');
+    assert.equal(failed.reply.status, 'error');
+    assert.equal(failed.reply.ename, 'TypeError');
+    const error = failed.iopub.find((m) => m.type === 'error')!.content;
+    assert.equal(error.ename, 'TypeError');
+    const traceback = error.traceback as string[];
+    assert.equal(traceback[0], '2 |   return (x as any).foo.bar');
+    assert.match(traceback[2]!, /^Uncaught TypeError: Cannot read properties of undefined/);
+    // What a cell's timer prints while the cell awaits belongs to that cell.
+    assert.equal(awaited.iopub.find((m) => m.type === 'stream')?.content.text, 'inside\n');
+    assert.equal(shown(awaited), '7');
   },
 );
 
@@ -260,19 +372,12 @@ test(
   'execute: a redefinition is seen through a reference held before it',
   { skip: noClient },
   async () => {
-    await withKernelSpec(async (dir) => {
-      const { results } = await actions(dir, [
-        { do: 'execute', code: 'function f() { return 1 }\nconst held = { call: f }' },
-        { do: 'execute', code: 'function f() { return 2 }' },
-        { do: 'execute', code: 'held.call()' },
-        { do: 'execute', code: 'held.call === f' },
-      ]);
-      const [defined, redefined, called, same] = results as Executed[];
-      assert.equal(shown(defined!), 'f: function v1, held: const v1');
-      assert.equal(shown(redefined!), 'f: function v2');
-      assert.equal(shown(called!), '2');
-      assert.equal(shown(same!), 'true');
-    });
+    const { results } = await part('redefinition');
+    const [defined, redefined, called, same] = results as Executed[];
+    assert.equal(shown(defined!), 'f: function v1, held: const v1');
+    assert.equal(shown(redefined!), 'f: function v2');
+    assert.equal(shown(called!), '2');
+    assert.equal(shown(same!), 'true');
   },
 );
 
@@ -280,58 +385,30 @@ test(
   'complete on a live object, inspect it, and is_complete by the REPL rule',
   { skip: noClient },
   async () => {
-    await withKernelSpec(async (dir) => {
-      const { results } = await actions(dir, [
-        { do: 'execute', code: 'const point = { alpha: 1, beta: 2 }\npoint.gamma = 3' },
-        { do: 'complete', code: 'point.ga', cursor: 8 },
-        { do: 'complete', code: 'x = 1\npoint.', cursor: 12 },
-        { do: 'complete', code: ':de', cursor: 3 },
-        { do: 'inspect', code: 'log(point)', cursor: 6 },
-        { do: 'inspect', code: '(1 + ', cursor: 2 },
-        { do: 'is_complete', code: 'function h() {' },
-        { do: 'is_complete', code: 'function h() {}' },
-        { do: 'is_complete', code: 'let = = 1' },
-        { do: 'is_complete', code: ':defs' },
-        { do: 'is_complete', code: ':check class A {' },
-        // Jupyter counts the cursor in code points: 😀 is one, two UTF-16 units.
-        { do: 'complete', code: "'😀'; point.ga", cursor: 13 },
-      ]);
-      const [
-        ,
-        gamma,
-        all,
-        command,
-        inspected,
-        nothing,
-        open,
-        closed,
-        invalid,
-        magic,
-        check,
-        emoji,
-      ] = results as Record<string, any>[];
-      // `gamma` was added by a statement, so only the live object knows it.
-      assert.deepEqual(gamma!.matches, ['gamma']);
-      assert.equal(gamma!.cursor_start, 6);
-      assert.equal(gamma!.cursor_end, 8);
-      assert.deepEqual(
-        ['alpha', 'beta', 'gamma'].filter((k) => all!.matches.includes(k)),
-        ['alpha', 'beta', 'gamma'],
-      );
-      assert.equal(all!.cursor_start, 12);
-      assert.ok(command!.matches.includes(':defs'));
-      assert.equal(inspected!.found, true);
-      assert.match(inspected!.data['text/plain'], /alpha: 1[\s\S]*gamma: 3/);
-      assert.equal(nothing!.found, false);
-      assert.equal(open!.status, 'incomplete');
-      assert.equal(closed!.status, 'complete');
-      assert.equal(invalid!.status, 'invalid');
-      assert.equal(magic!.status, 'complete');
-      assert.equal(check!.status, 'incomplete');
-      assert.deepEqual(emoji!.matches, ['gamma']);
-      assert.equal(emoji!.cursor_start, 11);
-      assert.equal(emoji!.cursor_end, 13);
-    });
+    const { results } = await part('complete');
+    const [, gamma, all, command, inspected, nothing, open, closed, invalid, magic, check, emoji] =
+      results as Record<string, any>[];
+    // `gamma` was added by a statement, so only the live object knows it.
+    assert.deepEqual(gamma!.matches, ['gamma']);
+    assert.equal(gamma!.cursor_start, 6);
+    assert.equal(gamma!.cursor_end, 8);
+    assert.deepEqual(
+      ['alpha', 'beta', 'gamma'].filter((k) => all!.matches.includes(k)),
+      ['alpha', 'beta', 'gamma'],
+    );
+    assert.equal(all!.cursor_start, 12);
+    assert.ok(command!.matches.includes(':defs'));
+    assert.equal(inspected!.found, true);
+    assert.match(inspected!.data['text/plain'], /alpha: 1[\s\S]*gamma: 3/);
+    assert.equal(nothing!.found, false);
+    assert.equal(open!.status, 'incomplete');
+    assert.equal(closed!.status, 'complete');
+    assert.equal(invalid!.status, 'invalid');
+    assert.equal(magic!.status, 'complete');
+    assert.equal(check!.status, 'incomplete');
+    assert.deepEqual(emoji!.matches, ['gamma']);
+    assert.equal(emoji!.cursor_start, 11);
+    assert.equal(emoji!.cursor_end, 13);
   },
 );
 
@@ -339,22 +416,12 @@ test(
   'interrupt_request stops for(;;){} as Ctrl-C does, and the kernel answers after',
   { skip: noClient },
   async () => {
-    await withKernelSpec(async (dir) => {
-      const { results } = await actions(dir, [
-        { do: 'execute', code: 'let before = 1' },
-        { do: 'interrupt', code: 'before = 2\nfor(;;){}' },
-        { do: 'execute', code: 'before + 1' },
-      ]);
-      const [, stopped, after] = results as [
-        Executed,
-        { reply: Record<string, unknown> },
-        Executed,
-      ];
-      assert.equal(stopped.reply.status, 'error');
-      assert.equal(stopped.reply.ename, 'Interrupted');
-      // The interrupted entry was one transaction: nothing of it was kept.
-      assert.equal(shown(after), '2');
-    });
+    const { results } = await part('interrupt');
+    const [, stopped, after] = results as [Executed, { reply: Record<string, unknown> }, Executed];
+    assert.equal(stopped.reply.status, 'error');
+    assert.equal(stopped.reply.ename, 'Interrupted');
+    // The interrupted entry was one transaction: nothing of it was kept.
+    assert.equal(shown(after), '2');
   },
 );
 
@@ -362,17 +429,12 @@ test(
   'a message signed with a wrong key is dropped unrun and logged; good ones still run',
   { skip: noClient },
   async () => {
-    await withKernelSpec(async (dir) => {
-      const { results, stderr } = await actions(dir, [
-        { do: 'bad_signature', code: 'var hacked = 1', then: 'typeof hacked' },
-        { do: 'execute', code: '2 + 2' },
-      ]);
-      const [refused, good] = results as [Executed & { answered_bad: boolean }, Executed];
-      assert.equal(refused.answered_bad, false);
-      assert.equal(shown(refused), "'undefined'");
-      assert.equal(shown(good), '4');
-      assert.match(stderr, /dropped a message on shell: bad signature/);
-    });
+    const { results, stderr } = await part('badKey');
+    const [refused, good] = results as [Executed & { answered_bad: boolean }, Executed];
+    assert.equal(refused.answered_bad, false);
+    assert.equal(shown(refused), "'undefined'");
+    assert.equal(shown(good), '4');
+    assert.match(stderr, /dropped a message on shell: bad signature/);
   },
 );
 
@@ -380,18 +442,13 @@ test(
   'a timer prints between executions: a stream message on iopub',
   { skip: noClient },
   async () => {
-    await withKernelSpec(async (dir) => {
-      const { results } = await actions(dir, [
-        { do: 'execute', code: "setTimeout(() => console.log('from the timer'), 20); 'set'" },
-        { do: 'wait_stream', text: 'from the timer' },
-      ]);
-      const [set, stream] = results as [
-        Executed,
-        { content: Record<string, string>; parent: string },
-      ];
-      assert.equal(shown(set), "'set'");
-      assert.deepEqual(stream.content, { name: 'stdout', text: 'from the timer\n' });
-    });
+    const { results } = await part('timer');
+    const [set, stream] = results as [
+      Executed,
+      { content: Record<string, string>; parent: string },
+    ];
+    assert.equal(shown(set), "'set'");
+    assert.deepEqual(stream.content, { name: 'stdout', text: 'from the timer\n' });
   },
 );
 
@@ -399,24 +456,17 @@ test(
   'cells starting with : or % run the command (cell magics); history_request tails the image history',
   { skip: noClient },
   async () => {
-    await withKernelSpec(async (dir) => {
-      const { results } = await actions(dir, [
-        { do: 'execute', code: 'function twice(x: number) { return 2 * x }' },
-        { do: 'execute', code: ':history twice' },
-        { do: 'execute', code: '%defs' },
-        { do: 'execute', code: ':nonsense' },
-        { do: 'history', n: 2 },
-      ]);
-      const [, history, defs, unknown, tail] = results as Executed[];
-      assert.match(shown(history!)!, /return 2 \* x/);
-      assert.match(shown(defs!)!, /twice\s+function\s+v1/);
-      assert.equal(unknown!.reply.ename, 'UnknownCommand');
-      // A console's up-arrow: the image's own history (a % magic as the command it ran).
-      assert.deepEqual((tail as unknown as { history: unknown[] }).history, [
-        [0, 3, ':defs'],
-        [0, 4, ':nonsense'],
-      ]);
-    });
+    const { results } = await part('magics');
+    const [, history, defs, unknown, tail] = results as Executed[];
+    assert.match(shown(history!)!, /return 2 \* x/);
+    assert.match(shown(defs!)!, /twice\s+function\s+v1/);
+    assert.equal(unknown!.reply.ename, 'UnknownCommand');
+    // A console's up-arrow: the image's own history (a % magic as the command it ran), numbered
+    // as the cells were (the session ran other parts' cells before these).
+    assert.deepEqual((tail as unknown as { history: unknown[] }).history, [
+      [0, defs!.reply.execution_count, ':defs'],
+      [0, unknown!.reply.execution_count, ':nonsense'],
+    ]);
   },
 );
 
@@ -424,19 +474,62 @@ test(
   'shutdown saves the image; a restart reopens it with its state',
   { skip: noClient },
   async () => {
-    await withKernelSpec(async (dir) => {
-      const { results, exited_by_itself } = await actions(dir, [
-        { do: 'execute', code: 'const kept = [1, 2, 3]' },
-        { do: 'restart' },
-        { do: 'execute', code: 'kept.length' },
-        { do: 'execute', code: 'kept.push(4)' },
-      ]);
-      assert.equal(shown(results[2] as Executed), '3');
-      assert.equal(exited_by_itself, true);
-      // The last shutdown saved too: the terminal's viv opens the same image with it.
-      const reopened = await batch(['kept.length'], ['--image', join(dir, 'img.json')]);
-      assert.equal(reopened.results[0]!.value, '4');
-    });
+    const { results, exited_by_itself, dir } = await part('restart');
+    assert.equal(shown(results[2] as Executed), '3');
+    assert.equal(exited_by_itself, true);
+    // The last shutdown saved too: the image opens with it (in process: the same engine and store).
+    const reopened = await session(['kept.length'], { image: join(dir, 'img.json') });
+    assert.equal(reopened.results[0]!.value, '4');
+  },
+);
+
+test(
+  'malformed messages are dropped and logged; the kernel answers after',
+  { skip: noClient },
+  async () => {
+    const { results, stderr } = await part('garbage');
+    assert.equal(shown(results[0] as Executed), '42');
+    assert.match(stderr, /dropped a message on shell: no "<IDS\|MSG>" delimiter frame/);
+    assert.match(
+      stderr,
+      /dropped a message on shell: 2 frames after the delimiter: a signature and 4 JSON parts needed/,
+    );
+    assert.match(stderr, /dropped a message on shell: the header is not JSON/);
+  },
+);
+
+test(
+  'a running process prints on every tick: stream messages on iopub',
+  { skip: noClient },
+  async () => {
+    const { results } = await part('ticks');
+    const [, stream, stopped] = results as [
+      Executed,
+      { content: Record<string, string> },
+      Executed,
+    ];
+    assert.equal(stream.content.name, 'stdout');
+    assert.equal(stopped.reply.status, 'ok', 'the process was stopped');
+  },
+);
+
+test(
+  'a failed cell aborts the cells queued behind it (stop_on_error), as ipykernel does',
+  { skip: noClient },
+  async () => {
+    const { results } = await part('stopOnError');
+    const [queued, after, later] = results as [
+      { replies: Record<string, unknown>[] },
+      Executed,
+      Executed,
+    ];
+    assert.deepEqual(
+      queued.replies.map((r) => r.status),
+      ['error', 'aborted', 'aborted'],
+    );
+    assert.equal(shown(after), "'undefinedundefined'");
+    // Sent after the failure was seen: it runs.
+    assert.equal(shown(later), 'q4: const v1');
   },
 );
 
@@ -489,42 +582,6 @@ test(
   },
 );
 
-test(
-  'malformed messages are dropped and logged; the kernel answers after',
-  { skip: noClient },
-  async () => {
-    await withKernelSpec(async (dir) => {
-      const { results, stderr } = await actions(dir, [{ do: 'garbage', then: '6 * 7' }]);
-      assert.equal(shown(results[0] as Executed), '42');
-      assert.match(stderr, /dropped a message on shell: no "<IDS\|MSG>" delimiter frame/);
-      assert.match(
-        stderr,
-        /dropped a message on shell: 2 frames after the delimiter: a signature and 4 JSON parts needed/,
-      );
-      assert.match(stderr, /dropped a message on shell: the header is not JSON/);
-    });
-  },
-);
-
-test(
-  'a running process prints on every tick: stream messages on iopub',
-  { skip: noClient },
-  async () => {
-    await withKernelSpec(async (dir) => {
-      const { results } = await actions(dir, [
-        {
-          do: 'execute',
-          code: "function beat(state: { n: number }) {\n  console.log('beat', ++state.n)\n}\nspawn('drum', { every: 20, step: beat, state: { n: 0 } }); 'spawned'",
-        },
-        { do: 'wait_stream', text: 'beat 3' },
-        { do: 'execute', code: ':stop drum' },
-      ]);
-      const [, stream] = results as [Executed, { content: Record<string, string> }];
-      assert.equal(stream.content.name, 'stdout');
-    });
-  },
-);
-
 test(':quit in a cell saves the image and ends the kernel', { skip: noClient }, async () => {
   await withKernelSpec(async (dir) => {
     const { results, exited_by_itself } = await actions(dir, [
@@ -533,7 +590,7 @@ test(':quit in a cell saves the image and ends the kernel', { skip: noClient }, 
     ]);
     assert.equal((results[1] as Executed).reply.status, 'ok');
     assert.equal(exited_by_itself, true);
-    const reopened = await batch(['saved'], ['--image', join(dir, 'img.json')]);
+    const reopened = await session(['saved'], { image: join(dir, 'img.json') });
     assert.equal(reopened.results[0]!.value, "'yes'");
   });
 });
@@ -568,32 +625,6 @@ test('viv jupyter on an image open in another session says so and exits', async 
     dir.remove();
   }
 });
-
-test(
-  'a failed cell aborts the cells queued behind it (stop_on_error), as ipykernel does',
-  { skip: noClient },
-  async () => {
-    await withKernelSpec(async (dir) => {
-      const { results } = await actions(dir, [
-        { do: 'queue_interrupt', codes: ['for(;;){}', 'const q2 = 2', 'const q3 = 3'] },
-        { do: 'execute', code: 'typeof q2 + typeof q3' },
-        { do: 'execute', code: 'const q4 = 4' },
-      ]);
-      const [queued, after, later] = results as [
-        { replies: Record<string, unknown>[] },
-        Executed,
-        Executed,
-      ];
-      assert.deepEqual(
-        queued.replies.map((r) => r.status),
-        ['error', 'aborted', 'aborted'],
-      );
-      assert.equal(shown(after), "'undefinedundefined'");
-      // Sent after the failure was seen: it runs.
-      assert.equal(shown(later), 'q4: const v1');
-    });
-  },
-);
 
 /** Ports free now on loopback (the kernel binds them right after). */
 async function freePorts(n: number): Promise<number[]> {
@@ -666,7 +697,8 @@ test('a kernel whose starter died shuts down by itself, saving and releasing the
     const deadline = Date.now() + 60_000;
     while (!exited() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     assert.ok(exited(), `the kernel (pid ${kernel}) has exited`);
-    const reopened = await batch(['1 + 1'], ['--image', image]);
+    // Released (opening takes the lock) and saved: it opens.
+    const reopened = await session(['1 + 1'], { image });
     assert.equal(reopened.results[0]!.value, '2');
   } finally {
     dir.remove();
@@ -711,7 +743,7 @@ test(
           server.child.kill('SIGTERM');
           await server.closed;
         }
-        const reopened = await batch(['held.call() + 40'], ['--image', image]);
+        const reopened = await session(['held.call() + 40'], { image });
         assert.deepEqual(
           reopened.results.map((r) => r.value),
           ['42'],

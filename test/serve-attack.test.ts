@@ -8,8 +8,9 @@ import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
-import { batch, run, tempDir, values, withImage, withSmallDisk } from './helpers.ts';
+import { run, tempDir, withImage, withSmallDisk } from './helpers.ts';
 import { connect } from '../src/session/serve/client.ts';
+import { session, shown } from './support/session.ts';
 import { raw, serve, stillServes, stop, until, value } from './support/served.ts';
 
 const hello = (token: string) => `{"vivarium": 1, "token": "${token}"}\n`;
@@ -148,7 +149,7 @@ test('viv serve: :edit runs the editor on the attached client, is refused over t
       await stop(served);
       dir.remove();
     }
-    assert.deepEqual(values(await batch(['f()'], [image])), ['2']);
+    assert.deepEqual(shown(await session(['f()'], { image })), ['2']);
     assert.equal(existsSync(join(image, '..', 'elsewhere.json')), false);
   });
 });
@@ -170,7 +171,7 @@ test('viv serve: SIGKILL at random instants while two clients submit loses no an
   console.log(`# kill schedule seed ${seed} (VIV_SEED=${seed} replays it)`);
   const next = random(seed);
   await withImage(async (image) => {
-    assert.deepEqual(values(await batch(['var log = []'], [image])), ['undefined']);
+    assert.deepEqual(shown(await session(['var log = []'], { image })), ['undefined']);
     const answered: number[] = [];
     let n = 0;
     for (let round = 0; round < 3; round++) {
@@ -197,7 +198,7 @@ test('viv serve: SIGKILL at random instants while two clients submit loses no an
       await Promise.all(clients.map(submitter));
       await served.closed;
     }
-    const [json] = values(await batch(['JSON.stringify(log)'], [image]));
+    const [json] = shown(await session(['JSON.stringify(log)'], { image }));
     const log = JSON.parse(JSON.parse(json!.replace(/^'|'$/g, '"'))) as number[];
     assert.equal(new Set(log).size, log.length, `an entry doubled (seed ${seed}): ${log}`);
     for (const i of answered) assert.ok(log.includes(i), `entry ${i} was lost (seed ${seed})`);

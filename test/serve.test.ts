@@ -7,8 +7,9 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { chmodSync, chownSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { batch, childOf, run, startCli, tempDir, untilBusy, values, withImage } from './helpers.ts';
+import { batch, childOf, cliEnv, run, startCli, tempDir, untilBusy, withImage } from './helpers.ts';
 import { connect } from '../src/session/serve/client.ts';
+import { session, shown } from './support/session.ts';
 import { raw, serve, stillServes, stop, t, until, value } from './support/served.ts';
 import type { Served } from './support/served.ts';
 import { MAX_FRAME_BYTES } from '../src/session/serve/protocol.ts';
@@ -73,8 +74,8 @@ test('viv serve: two clients redefine a function while a spawned process ticks, 
       assert.equal(await stop(served), 143);
     }
     // The served image saved on SIGTERM, and the process's state went with it.
-    const reopened = await batch(['version()', 'ticker.seen.join()', 'fromA'], [image]);
-    assert.deepEqual(values(reopened), ['3', "'1,2,3'", "'made by A'"]);
+    const reopened = await session(['version()', 'ticker.seen.join()', 'fromA'], { image });
+    assert.deepEqual(shown(reopened), ['3', "'1,2,3'", "'made by A'"]);
   });
 });
 
@@ -169,6 +170,7 @@ test('viv serve: a client killed mid-entry leaves the image running, its entry o
     const path = served.address.slice('unix:'.length);
     const killed = spawn(process.execPath, ['-e', script, path, served.token], {
       stdio: ['ignore', 'pipe', 'ignore'],
+      env: cliEnv(),
     });
     let said = '';
     killed.stdout!.setEncoding('utf8').on('data', (d: string) => (said += d));
@@ -196,8 +198,10 @@ test('viv serve: SIGKILL of the server loses no entry a client was answered for'
     await served.closed;
     await a.closed;
     // The Unix socket and the address file are left behind; the next serve replaces them.
-    const reopened = await batch(['n1 + n2 + n3 + n4 + n5', 'p instanceof Point && p.x'], [image]);
-    assert.deepEqual(values(reopened), ['150', '7']);
+    const reopened = await session(['n1 + n2 + n3 + n4 + n5', 'p instanceof Point && p.x'], {
+      image,
+    });
+    assert.deepEqual(shown(reopened), ['150', '7']);
     const again = await serve(image);
     try {
       await stillServes(again, 'n5', '50');
@@ -353,7 +357,7 @@ test('viv serve: peers that misbehave are refused or dropped, and the image goes
       await good.close();
       assert.equal(await stop(served), 143);
     }
-    assert.deepEqual(values(await batch(['intact'], [image])), ["'yes'"]);
+    assert.deepEqual(shown(await session(['intact'], { image })), ["'yes'"]);
   });
 });
 
@@ -371,7 +375,7 @@ test('viv serve: the token file is 0600, and one others can read is refused by s
       /token file .*img\.json\.token can be read by others \(mode 0644\).*chmod 600/,
     );
     // The image was not opened for nothing: no lock is left and it opens.
-    assert.deepEqual(values(await batch(['1 + 1'], [image])), ['2']);
+    assert.deepEqual(shown(await session(['1 + 1'], { image })), ['2']);
   });
 });
 
@@ -490,7 +494,7 @@ test(
       const pane = `viv-attach-${process.pid}`;
       // Its own tmux server (-L): a shared one exits when another test kills its last session.
       const tmux = (...args: string[]) =>
-        execFileSync('tmux', ['-L', pane, ...args], { encoding: 'utf8' });
+        execFileSync('tmux', ['-L', pane, ...args], { encoding: 'utf8', env: cliEnv() });
       const screen = () => tmux('capture-pane', '-t', pane, '-p', '-S', '-200');
       const shows = (what: RegExp) => until(() => what.test(screen()) || undefined, screen);
       const type = (text: string) => {
@@ -560,6 +564,6 @@ test('viv serve holds the image lock while it serves; SIGINT saves the image and
       if (served.child.exitCode === null) await stop(served);
     }
     assert.equal(existsSync(`${image}.sock`), false, 'the socket goes when it stops');
-    assert.deepEqual(values(await batch(['savedOnInterrupt'], [image])), ["'yes'"]);
+    assert.deepEqual(shown(await session(['savedOnInterrupt'], { image })), ["'yes'"]);
   });
 });

@@ -6,7 +6,8 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { CLI, tempDir } from './helpers.ts';
+import { CLI, cliEnv, tempDir } from './helpers.ts';
+import { session, shown } from './support/session.ts';
 import { chooseImage, dataDirectory, SHIPPED_IMAGES } from '../src/session/image-path.ts';
 
 /** The real CLI with XDG_DATA_HOME in a temporary directory. */
@@ -14,7 +15,7 @@ function viv(args: string[], input: string, data: string) {
   const r = spawnSync(process.execPath, [CLI, ...args], {
     input,
     encoding: 'utf8',
-    env: { ...process.env, XDG_DATA_HOME: data },
+    env: cliEnv({ ...process.env, XDG_DATA_HOME: data }),
     timeout: 60_000,
   });
   const lines = r.stdout.trim()
@@ -28,11 +29,12 @@ function viv(args: string[], input: string, data: string) {
 
 const hash = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 
-test('--read-only runs entries in memory and writes nothing: no journal, no lock, no save', () => {
+test('--read-only runs entries in memory and writes nothing: no journal, no lock, no save', async () => {
   const dir = tempDir();
   try {
     const image = join(dir.path, 'shared.json');
-    const first = viv(['--batch', '--json', '--image', image], 'const kept = 41\n', dir.path);
+    // Made and read back in process (the same engine and store); the flag is the CLI's.
+    const first = await session(['const kept = 41'], { image });
     assert.equal(first.status, 0, first.stderr);
     const before = hash(image);
     const files = readdirSync(dir.path).sort();
@@ -47,18 +49,19 @@ test('--read-only runs entries in memory and writes nothing: no journal, no lock
     );
     assert.equal(hash(image), before);
     assert.deepEqual(readdirSync(dir.path).sort(), files);
-    const again = viv(['--batch', '--json', '--image', image], 'typeof lost\n', dir.path);
-    assert.equal(again.lines[0].value, "'undefined'");
+    const again = await session(['typeof lost'], { image });
+    assert.deepEqual(shown(again), ["'undefined'"]);
   } finally {
     dir.remove();
   }
 });
 
-test(':quit! leaves without the final snapshot; what was accepted is replayed from the journal', () => {
+test(':quit! leaves without the final snapshot; what was accepted is replayed from the journal', async () => {
   const dir = tempDir();
   try {
     const image = join(dir.path, 'q.json');
-    viv(['--batch', '--json', '--image', image], 'const a = 1\n', dir.path);
+    // Made and read back in process (the same engine and store); :quit! runs in the CLI.
+    assert.equal((await session(['const a = 1'], { image })).status, 0);
     const before = hash(image);
     const r = viv(['--batch', '--json', '--image', image], 'const b = 2\n:quit!\n3\n', dir.path);
     assert.equal(r.lines.length, 2);
@@ -67,8 +70,8 @@ test(':quit! leaves without the final snapshot; what was accepted is replayed fr
       /^bye; no snapshot written\. The 1 operation since the last save is in the journal already and is replayed when/,
     );
     assert.equal(hash(image), before, 'no snapshot was written');
-    const again = viv(['--batch', '--json', '--image', image], 'a + b\n', dir.path);
-    assert.equal(again.lines[0].value, '3');
+    const again = await session(['a + b'], { image });
+    assert.deepEqual(shown(again), ['3']);
   } finally {
     dir.remove();
   }

@@ -22,7 +22,7 @@ import { compileForRestore } from '../src/session/compile/compiled-cache.ts';
 import { analyze } from '../src/session/compile/analyze.ts';
 import { rewrite } from '../src/session/compile/rewrite.ts';
 import { stripKept, stripTypes } from '../src/session/compile/strip.ts';
-import { tempDir } from './helpers.ts';
+import { cliEnv, tempDir } from './helpers.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -190,7 +190,7 @@ test('a kept text is used only from a regular file holding a stripping of this v
         fileURLToPath(new URL('../stdlib/music.ts', import.meta.url)),
         dir,
       ],
-      { encoding: 'utf8', timeout: 120_000, maxBuffer: 1 << 26 },
+      { encoding: 'utf8', timeout: 120_000, maxBuffer: 1 << 26, env: cliEnv() },
     );
     assert.equal(child.signal, null, 'stripKept blocked on the FIFO');
     assert.equal(child.status, 0, child.stderr);

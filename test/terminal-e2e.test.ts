@@ -6,7 +6,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readdirSync, readFileSync } from 'node:fs';
-import { cpuMs, tempDir } from './helpers.ts';
+import { cliEnv, cpuMs, tempDir } from './helpers.ts';
 import { session } from './support/session.ts';
 
 const VIV = fileURLToPath(new URL('../bin/viv.js', import.meta.url));
@@ -19,7 +19,9 @@ let servers = 0;
 // and a session started on that socket at that moment fails ("server exited unexpectedly"), as
 // one did on CI between the two starts of a test. So no socket is used twice.
 function tmux(...args: string[]): string {
-  return execFileSync('tmux', ['-L', SESSION, ...args], { encoding: 'utf8' });
+  // cliEnv: the server (started by the first call) and the viv in its pane without npm test's
+  // --no-node-snapshot, as a user's shell runs it.
+  return execFileSync('tmux', ['-L', SESSION, ...args], { encoding: 'utf8', env: cliEnv() });
 }
 
 function screen(): string {

@@ -11,7 +11,7 @@
 // process (the same store and engine, a real isolate), which is what batch mode would do.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { CLI, tempDir } from '../helpers.ts';
+import { CLI, cliEnv, tempDir } from '../helpers.ts';
 import { session } from './session.ts';
 import type { SessionRun } from './session.ts';
 import { seeded } from './seeded.ts';
@@ -52,6 +52,7 @@ async function runUntilKilled(
 ): Promise<Printed[]> {
   const child = spawn(process.execPath, [CLI, '--batch', '--json', '--image', image, ...args], {
     stdio: ['pipe', 'pipe', 'pipe'],
+    env: cliEnv(),
   });
   let out = '';
   let killer: NodeJS.Timeout | undefined;

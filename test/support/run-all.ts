@@ -1,0 +1,132 @@
+// `npm test`'s runner. Node's test runner starts one process per test file, and for most files
+// that start (Node without its startup snapshot, then the engine's modules: 0.3-0.5 s of CPU)
+// costs as much as their tests or more. The files listed in SHARED run one after another in one
+// process per list (--test-isolation=none); the others in a process each, as before: the ones that
+// change something process-wide (code-io, code-io-attack and serve-attack set process.env, ui
+// listens for unhandled rejections) and the longest (durability, terminal-e2e, serve). All run at
+// the same time. The shared processes' output is shown when the rest is done, then the counts of
+// all; the exit status is failure when any run failed.
+//
+// A file belongs in SHARED only if it changes nothing process-wide (environment, working
+// directory, signal handlers, globals): the files of a list share one process, so a file that did
+// could make another pass or fail. A new file runs in its own process until it is listed here.
+//
+// Usage: node test/support/run-all.ts [FILE...]   (files given: they run in a process each)
+import { spawn } from 'node:child_process';
+import { globSync } from 'node:fs';
+import { basename } from 'node:path';
+
+/** Each list runs in one process of its own; the lists run at the same time. */
+const SHARED: string[][] = [
+  // In process: units, ink rendered in memory, entries through test/support/session.ts.
+  [
+    'analyze',
+    'check',
+    'classes',
+    'complete',
+    'conformance',
+    'defs-panel',
+    'editor-state',
+    'frame-fit',
+    'functions',
+    'history',
+    'inspect',
+    'javascript-meaning',
+    'keys',
+    'migrations-exact',
+    'migrations-fast-path',
+    'music-stdlib',
+    'output',
+    'process-liveness',
+    'protocol',
+    'save-music',
+    'shipped-images',
+    'snapshot-codec',
+    'status-line',
+    'store-damage',
+    'store-faults',
+    'store-integrity',
+    'transactions',
+    'typescript',
+    'untouchable',
+  ],
+  // A few CLI starts each, besides tests in process.
+  [
+    'bounded',
+    'cli',
+    'cli-install',
+    'disk-full',
+    'errors',
+    'image',
+    'osc',
+    'sandbox',
+    'shared-files',
+    'start-caches',
+    'store',
+    'store-crash',
+    'store-immutable',
+    'store-lock',
+  ],
+  // End to end, one after another: the bundle, Jupyter, the examples.
+  ['bundle', 'jupyter', 'examples'],
+  // End to end: crashes, processes that play while the CLI quits, npm packages.
+  ['crash', 'processes', 'quit-reopen', 'packages'],
+];
+
+/** Test files run at once in their own processes, beside the shared one (2 cores here). */
+const CONCURRENCY = 2;
+
+const env = {
+  ...process.env,
+  // Isolates created in process need it (isolated-vm); a CLI a test starts drops it (helpers.ts).
+  NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --no-node-snapshot`.trim(),
+  NODE_COMPILE_CACHE: `${process.cwd()}/node_modules/.cache/node-compile-cache`,
+};
+const common = ['--no-wasm-code-gc', '--test', '--test-timeout=120000'];
+
+const given = process.argv.slice(2);
+const files = given.length > 0 ? given : globSync('test/**/*.test.ts').sort();
+const name = (file: string) => basename(file).replace(/\.test\.ts$/, '');
+const groups = given.length > 0 ? [] : SHARED.map((g) => files.filter((f) => g.includes(name(f))));
+const separate = files.filter((f) => !groups.some((g) => g.includes(f)));
+
+/** Runs node with `args`; its output goes to ours at once (`live`) or when it ends. */
+function node(args: string[], live: boolean): Promise<{ status: number; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [...common, ...args], {
+      env,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let output = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      output += d;
+      if (live) process.stdout.write(d);
+    });
+    child.on('close', (status, signal) => resolve({ status: status ?? (signal ? 1 : 0), output }));
+  });
+}
+
+const [each, ...ones] = await Promise.all([
+  separate.length > 0 ? node([`--test-concurrency=${CONCURRENCY}`, ...separate], true) : undefined,
+  ...groups.map((g) => (g.length > 0 ? node(['--test-isolation=none', ...g], false) : undefined)),
+]);
+ones.forEach((one, i) => {
+  if (!one) return;
+  process.stdout.write(
+    `\n# ${groups[i]!.length} files in one process (test/support/run-all.ts):\n`,
+  );
+  process.stdout.write(one.output);
+});
+const runs = [each, ...ones];
+
+/** The sum of a count ("ℹ tests 12") over all runs. */
+const count = (what: string) =>
+  runs.reduce((sum, run) => {
+    const m = run && new RegExp(`^ℹ ${what} (\\d+)$`, 'm').exec(run.output);
+    return sum + (m ? Number(m[1]) : 0);
+  }, 0);
+process.stdout.write(
+  `\n# all ${files.length} files: ${count('tests')} tests, ${count('pass')} passed, ` +
+    `${count('fail')} failed, ${count('skipped')} skipped, ${count('cancelled')} cancelled\n`,
+);
+process.exitCode = runs.some((run) => run && run.status !== 0) ? 1 : 0;
