@@ -82,7 +82,9 @@ const env = {
   NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --no-node-snapshot`.trim(),
   NODE_COMPILE_CACHE: `${process.cwd()}/node_modules/.cache/node-compile-cache`,
 };
-const common = ['--no-wasm-code-gc', '--test', '--test-timeout=120000'];
+// exit-guard.ts: every test process leaves without Node's teardown, where isolated-vm can abort.
+const guard = new URL('./exit-guard.ts', import.meta.url).href;
+const common = ['--no-wasm-code-gc', '--import', guard, '--test', '--test-timeout=120000'];
 
 const given = process.argv.slice(2);
 const files = given.length > 0 ? given : globSync('test/**/*.test.ts').sort();
@@ -91,7 +93,10 @@ const groups = given.length > 0 ? [] : SHARED.map((g) => files.filter((f) => g.i
 const separate = files.filter((f) => !groups.some((g) => g.includes(f)));
 
 /** Runs node with `args`; its output goes to ours at once (`live`) or when it ends. */
-function node(args: string[], live: boolean): Promise<{ status: number; output: string }> {
+function node(
+  args: string[],
+  live: boolean,
+): Promise<{ status: number; output: string; ended: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [...common, ...args], {
       env,
@@ -102,7 +107,13 @@ function node(args: string[], live: boolean): Promise<{ status: number; output: 
       output += d;
       if (live) process.stdout.write(d);
     });
-    child.on('close', (status, signal) => resolve({ status: status ?? (signal ? 1 : 0), output }));
+    child.on('close', (status, signal) =>
+      resolve({
+        status: status ?? (signal ? 1 : 0),
+        output,
+        ended: signal ? `killed by ${signal}` : `exit status ${status}`,
+      }),
+    );
   });
 }
 
@@ -129,4 +140,10 @@ process.stdout.write(
   `\n# all ${files.length} files: ${count('tests')} tests, ${count('pass')} passed, ` +
     `${count('fail')} failed, ${count('skipped')} skipped, ${count('cancelled')} cancelled\n`,
 );
+// A process that failed with no test failing (a crash at exit, a signal) says how it ended.
+runs.forEach((run, i) => {
+  if (!run || run.status === 0 || /^ℹ fail [1-9]/m.test(run.output)) return;
+  const what = i === 0 ? 'the files run one per process' : `${groups[i - 1]!.join(', ')}`;
+  process.stdout.write(`# failed with no test failing (${run.ended}): ${what}\n`);
+});
 process.exitCode = runs.some((run) => run && run.status !== 0) ? 1 : 0;
