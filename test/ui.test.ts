@@ -399,3 +399,33 @@ test("the opening port: once open, keys and quitting are the engine's, and givin
     await engine.close();
   }
 });
+
+test('the image opened before the REPL was drawn (the UI loading slower than the runner): its history is not doubled', async () => {
+  const printer: Printer = { print: () => {} };
+  const engine = await openSession({ guest: InProcessGuest.start });
+  engine.history.push('const first = 1', 'const second = 2');
+  const port = new OpeningPort(
+    Promise.resolve(engine),
+    { options: { memoryMB: 64 }, imagePath: '/tmp/quick.json', readOnly: false },
+    { interrupt: () => {}, cancel: () => {} },
+  );
+  await port.opening;
+  const ui = render(h(App, { engine: port, imageName: 'quick.json', printer }));
+  const last = () => stripAnsi(ui.lastFrame() ?? '');
+  try {
+    await until(last, (t) => /\d+ definitions?/.test(t));
+    // Three times Up: the oldest entry, and it stays there (a doubled history would go round).
+    for (const shown of ['const second = 2', 'const first = 1']) {
+      ui.stdin.write(UP);
+      await until(last, (t) => t.includes(`viv> ${shown}`));
+    }
+    ui.stdin.write(UP);
+    // A key typed after it shows once the Up before it was taken.
+    ui.stdin.write(';');
+    await until(last, (t) => /viv> const \w+ = \d;/.test(t));
+    assert.match(last(), /viv> const first = 1;/);
+  } finally {
+    ui.unmount();
+    await engine.close();
+  }
+});

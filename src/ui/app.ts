@@ -44,6 +44,8 @@ export function App({ engine, imageName, printer }: Props): ReactElement {
   const { stdout, write } = useStdout();
   const screen = useWindowSize();
   const [editor, setEditor] = useState<EditorState>(() => createEditor(engine.history));
+  // The history the editor started with: the image's own when it was open before the REPL drew.
+  const [drawnWith] = useState(() => editor.history.length);
   const { log, append } = useTranscript(stdout, write);
   const [running, setRunning] = useState<number | null>(null);
   const [now, setNow] = useState(Date.now());
@@ -90,7 +92,7 @@ export function App({ engine, imageName, printer }: Props): ReactElement {
     // Drawn while the image opened: its history comes first, then what was typed meanwhile.
     engine.opening?.then(
       () => {
-        const typed = editorRef.current.history;
+        const typed = editorRef.current.history.slice(drawnWith);
         setEditorState({ ...editorRef.current, history: [...engine.history, ...typed] });
       },
       () => {},
