@@ -212,12 +212,17 @@ test(
       tmux('kill-session', '-t', SESSION);
       assert.deepEqual(files(), before, 'nothing was written');
 
-      start(image);
-      await waitFor(/opening .*slow\.json/);
+      // In an 80x24 terminal, an entry typed while it opens waits, and the line saying so tells
+      // the keys whole; Ctrl-D gives up (the entry does not run).
+      start(image, '', [], ['80', '24']);
+      await waitFor(/slow\.json · opening…/);
+      await type('before + 1');
+      await waitFor(/waiting for the image to open .*Ctrl-D gives up$/m);
       await untilReplaying();
       tmux('send-keys', '-t', SESSION, 'C-d');
       await waitFor(/opening was cancelled; nothing was written/);
       await waitFor(/viv exited with 130/);
+      assert.doesNotMatch(screen(), /^2$/m, 'the entry typed meanwhile did not run');
       assert.deepEqual(files(), before, 'nothing was written');
     } finally {
       spawnSync('tmux', ['-L', SESSION, 'kill-server']);

@@ -256,7 +256,8 @@ export function App({ engine, imageName, printer }: Props): ReactElement {
     running === null
       ? undefined
       : status.opening
-        ? `${spinner(now)} waiting for the image to open · Ctrl-C stops the entry being replayed, Ctrl-D gives up`
+        ? // Whole in 80 columns: how to get out must not be cut off.
+          `${spinner(now)} waiting for the image to open · Ctrl-C stops the replay · Ctrl-D gives up`
         : `${spinner(now)} running ${((now - running) / 1000).toFixed(1)} s${progress ? ' · ' + progressText(progress) : ''} · Ctrl-C stops it (the image stays as it was)`;
 
   // What is drawn below the panels: the inspector, or the prompt and its hint.
