@@ -8,6 +8,7 @@ import { openSession } from '../src/session/open-session.ts';
 import { InProcessGuest } from '../src/session/guest/in-process.ts';
 import { App } from '../src/ui/app.ts';
 import { OpeningPort } from '../src/session/opening-port.ts';
+import { watchOpening } from '../src/session/signals.ts';
 import type { Printer } from '../src/ui/printer.ts';
 import { stripAnsi, until } from './support/screen.ts';
 
@@ -424,6 +425,62 @@ test('the image opened before the REPL was drawn (the UI loading slower than the
     ui.stdin.write(';');
     await until(last, (t) => /viv> const \w+ = \d;/.test(t));
     assert.match(last(), /viv> const first = 1;/);
+  } finally {
+    ui.unmount();
+    await engine.close();
+  }
+});
+
+test('Ctrl-C at an empty prompt while the image opens says a second one gives up opening, not that the image is saved', async () => {
+  const printer: Printer = { print: () => {} };
+  const asked: string[] = [];
+  // The keys as the CLI routes them (signals.ts): a second Ctrl-C gives up.
+  const keys = watchOpening(
+    { interrupt: () => asked.push('interrupt'), cancel: () => asked.push('cancel') },
+    undefined,
+  );
+  const port = new OpeningPort(
+    new Promise(() => {}),
+    { options: { memoryMB: 64 }, imagePath: '/tmp/slow.json', readOnly: false },
+    keys,
+  );
+  const ui = render(h(App, { engine: port, imageName: 'slow.json', printer }));
+  const last = () => stripAnsi(ui.lastFrame() ?? '');
+  try {
+    await until(last, (t) => t.includes('slow.json · opening…'));
+    ui.stdin.write('\u0003');
+    await until(last, (t) => t.includes('press Ctrl-C again'));
+    assert.match(
+      last(),
+      /To give up opening the image, press Ctrl-C again or Ctrl-D; nothing is written/,
+    );
+    assert.doesNotMatch(last(), /saved/);
+    ui.stdin.write('\u0003');
+    await until(
+      () => asked.join(),
+      (t) => t === 'interrupt,cancel',
+    );
+  } finally {
+    keys.stop();
+    ui.unmount();
+  }
+});
+
+test('Ctrl-C at an empty prompt of a --read-only image does not say the image is saved first', async () => {
+  const printer: Printer = { print: () => {} };
+  const engine = await openSession({ guest: InProcessGuest.start });
+  const port = new OpeningPort(
+    Promise.resolve(engine),
+    { options: { memoryMB: 64 }, imagePath: '/tmp/shown.json', readOnly: true },
+    { interrupt: () => {}, cancel: () => {} },
+  );
+  const ui = render(h(App, { engine: port, imageName: 'shown.json', printer }));
+  const last = () => stripAnsi(ui.lastFrame() ?? '');
+  try {
+    await until(last, (t) => /\d+ definitions?/.test(t));
+    ui.stdin.write('\u0003');
+    await until(last, (t) => t.includes('press Ctrl-C again'));
+    assert.match(last(), /To exit, press Ctrl-C again or Ctrl-D; read-only: nothing is written/);
   } finally {
     ui.unmount();
     await engine.close();

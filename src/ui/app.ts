@@ -227,7 +227,13 @@ export function App({ engine, imageName, printer }: Props): ReactElement {
         else if (armedExit) quit();
         else {
           setArmedExit(true);
-          setHint('(To exit, press Ctrl-C again or Ctrl-D; the image is saved first)');
+          setHint(
+            status.opening
+              ? '(To give up opening the image, press Ctrl-C again or Ctrl-D; nothing is written)'
+              : engine.readOnlyFile
+                ? '(To exit, press Ctrl-C again or Ctrl-D; read-only: nothing is written)'
+                : '(To exit, press Ctrl-C again or Ctrl-D; the image is saved first)',
+          );
         }
         return;
     }
