@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { cpuMs, tempDir } from './helpers.ts';
 import { session } from './support/session.ts';
 
@@ -453,6 +454,37 @@ test(
       await waitFor(/viv exited with 0/);
       assert.deepEqual(readdirSync(dir.path).sort(), files);
       assert.ok(readFileSync(image).equals(before));
+    } finally {
+      spawnSync('tmux', ['-L', SESSION, 'kill-server']);
+      dir.remove();
+    }
+  },
+);
+
+test(
+  'viv in a terminal: an image whose snapshot cannot be rebuilt says why, exits 2, and leaves no prompt or status line behind',
+  { skip: hasTmux ? false : 'tmux is not installed (.ci/run installs it with apt-get)' },
+  async () => {
+    const dir = tempDir();
+    const image = join(dir.path, 'damaged.json');
+    try {
+      await session(['const x = 5'], { image });
+      // A payload that is not a snapshot, sealed as a whole one (length and SHA-256 match): the
+      // file opens, and the guest cannot rebuild it.
+      const text = readFileSync(image, 'utf8');
+      const at = text.indexOf(',"image":');
+      const header = JSON.parse(text.slice(0, at) + '}');
+      const payload = '{"garbage": [1, 2';
+      header.length = payload.length;
+      header.sha256 = createHash('sha256').update(payload, 'utf8').digest('hex');
+      writeFileSync(image, JSON.stringify(header).slice(0, -1) + ',"image":' + payload + '}');
+      const before = readFileSync(image);
+      start(image);
+      await type('x + 1');
+      await waitFor(/snapshot could not be rebuilt[^]*Nothing was written/);
+      const after = await waitFor(/viv exited with 2/);
+      assert.doesNotMatch(after, /damaged\.json · opening…|waiting for the image to open/);
+      assert.ok(readFileSync(image).equals(before), 'nothing was written');
     } finally {
       spawnSync('tmux', ['-L', SESSION, 'kill-server']);
       dir.remove();
