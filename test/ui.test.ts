@@ -486,3 +486,31 @@ test('Ctrl-C at an empty prompt of a --read-only image does not say the image is
     await engine.close();
   }
 });
+
+test('while the image opens, :help answers at once and the definitions panel says the image is opening (not "none yet")', async () => {
+  const printer: Printer = { print: () => {} };
+  const port = new OpeningPort(
+    new Promise(() => {}),
+    { options: { memoryMB: 64 }, imagePath: '/tmp/slow.json', readOnly: false },
+    { interrupt: () => {}, cancel: () => {} },
+  );
+  const ui = render(h(App, { engine: port, imageName: 'slow.json', printer }));
+  const all = () => ui.frames.map(stripAnsi).join('\n');
+  const last = () => stripAnsi(ui.lastFrame() ?? '');
+  try {
+    await until(last, (t) => t.includes('slow.json · opening…'));
+    ui.stdin.write(CTRL_T);
+    await until(last, (t) => t.includes('Definitions'));
+    assert.match(last(), /the image is opening…/);
+    assert.doesNotMatch(last(), /none yet/);
+    ui.stdin.write(CTRL_T);
+    await until(last, (t) => !t.includes('Definitions'));
+    ui.stdin.write(':help');
+    await new Promise((r) => setTimeout(r, 5));
+    ui.stdin.write(ENTER);
+    // Answered while the image is still opening (here it never opens).
+    await until(all, (t) => t.includes('this list of commands'));
+  } finally {
+    ui.unmount();
+  }
+});

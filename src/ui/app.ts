@@ -283,6 +283,7 @@ export function App({ engine, imageName, printer }: Props): ReactElement {
         stdlib: stdlib.current ?? new Set(),
         rows: (framed ? Math.floor(room / 2) : room) - DEFS_CHROME_ROWS,
         offset: defsOffset,
+        opening: status.opening,
       })
     : undefined;
   drawn.current = { panel: !!list, offset: list?.offset ?? 0, rows: list?.lines.length ?? 0 };
