@@ -514,3 +514,36 @@ test('while the image opens, :help answers at once and the definitions panel say
     ui.unmount();
   }
 });
+
+test('a Ctrl-C while the image opened (it stopped the replay) no longer means giving up once it is open: its hint goes', async () => {
+  const printer: Printer = { print: () => {} };
+  let open!: (engine: Awaited<ReturnType<typeof openSession>>) => void;
+  const asked: string[] = [];
+  const keys = watchOpening(
+    { interrupt: () => asked.push('interrupt'), cancel: () => asked.push('cancel') },
+    undefined,
+  );
+  const port = new OpeningPort(
+    new Promise((r) => (open = r)),
+    { options: { memoryMB: 64 }, imagePath: '/tmp/slow.json', readOnly: false },
+    keys,
+  );
+  const ui = render(h(App, { engine: port, imageName: 'slow.json', printer }));
+  const last = () => stripAnsi(ui.lastFrame() ?? '');
+  const engine = await openSession({ guest: InProcessGuest.start });
+  try {
+    await until(last, (t) => t.includes('slow.json · opening…'));
+    ui.stdin.write('\u0003');
+    await until(last, (t) => t.includes('To give up opening the image'));
+    open(engine);
+    await until(last, (t) => /\d+ definitions?/.test(t) && !t.includes('To give up opening'));
+    // The next Ctrl-C is the open session's: it only arms the exit, as at any empty prompt.
+    ui.stdin.write('\u0003');
+    await until(last, (t) => t.includes('To exit, press Ctrl-C again'));
+    assert.deepEqual(asked, ['interrupt']);
+  } finally {
+    keys.stop();
+    ui.unmount();
+    await engine.close();
+  }
+});

@@ -39,6 +39,10 @@ interface Props {
   printer: Printer;
 }
 
+/** The hint after a Ctrl-C at an empty prompt while the image opens. */
+const GIVE_UP_OPENING =
+  '(To give up opening the image, press Ctrl-C again or Ctrl-D; nothing is written)';
+
 export function App({ engine, imageName, printer }: Props): ReactElement {
   const app = useApp();
   const { stdout, write } = useStdout();
@@ -94,6 +98,9 @@ export function App({ engine, imageName, printer }: Props): ReactElement {
       () => {
         const typed = editorRef.current.history.slice(drawnWith);
         setEditorState({ ...editorRef.current, history: [...engine.history, ...typed] });
+        // A Ctrl-C while it opened (it may have stopped the replay) no longer means giving up.
+        setArmedExit(false);
+        setHint((shown) => (shown === GIVE_UP_OPENING ? undefined : shown));
       },
       () => {},
     );
@@ -229,7 +236,7 @@ export function App({ engine, imageName, printer }: Props): ReactElement {
           setArmedExit(true);
           setHint(
             status.opening
-              ? '(To give up opening the image, press Ctrl-C again or Ctrl-D; nothing is written)'
+              ? GIVE_UP_OPENING
               : engine.readOnlyFile
                 ? '(To exit, press Ctrl-C again or Ctrl-D; read-only: nothing is written)'
                 : '(To exit, press Ctrl-C again or Ctrl-D; the image is saved first)',
