@@ -608,3 +608,24 @@ test('a stopped entry that leaves the image unsaveable does not lock the session
     assert.deepEqual(shown(reopened), ['4']);
   });
 });
+
+test('a runner that dies while it starts (a damaged kernel, killed): opening fails saying so, and the session does not crash', async () => {
+  const { spawnRunner } = await import('../src/session/guest/spawn.ts');
+  const unhandled: unknown[] = [];
+  const collect = (reason: unknown) => void unhandled.push(reason);
+  process.on('unhandledRejection', collect);
+  try {
+    // The runner dies before it is ready: its exit is seen while the guest is still starting.
+    const runner = spawnRunner(64);
+    runner.child.kill('SIGKILL');
+    await assert.rejects(
+      openSession({ prestarted: runner, memoryMB: 64 }),
+      /the guest runner failed to start/,
+    );
+    // What the death would have set off has had its turn (a macrotask or two).
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(unhandled.map(String), []);
+  } finally {
+    process.off('unhandledRejection', collect);
+  }
+});

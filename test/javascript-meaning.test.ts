@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import vm from 'node:vm';
 import { inspect } from 'node:util';
 import { session } from './support/session.ts';
+import { run } from './helpers.ts';
 
 interface Case {
   name: string;
@@ -550,4 +551,17 @@ test('while an entry awaits, other code sees a name it will declare as not yet t
   ]);
   assert.ok(results[1]!.ok, JSON.stringify(results[1]!.error));
   assert.equal(results[2]!.value, "[ 'undefined', 1 ]");
+});
+
+test('Date.now and Math.random, replaced for the journal, look like the built-ins (name, length, no prototype, not constructors), from the bundled kernel too', async () => {
+  const probe =
+    "[Date.now.name, Date.now.length, 'prototype' in Date.now, Math.random.name, Math.random.length, 'prototype' in Math.random, (() => { try { new Date.now(); return 'constructed' } catch (e) { return e.name } })()].join()";
+  const native = String(vm.runInNewContext(probe));
+  assert.equal(native, 'now,0,false,random,0,false,TypeError');
+  // The real CLI: from its bundle when it is fresh (npm test builds it), its kernel one module.
+  const cli = await run(['--batch', '--json'], probe + '\n');
+  assert.equal(JSON.parse(cli.stdout.trim().split('\n')[0]!).value, `'${native}'`, cli.stderr);
+  // In process: the kernel from its sources.
+  const inProcess = await session([probe]);
+  assert.equal(inProcess.results[0]!.value, `'${native}'`);
 });

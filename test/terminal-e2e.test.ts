@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { cliEnv, cpuMs, tempDir } from './helpers.ts';
 import { session } from './support/session.ts';
 
@@ -214,12 +215,17 @@ test(
       tmux('kill-session', '-t', SESSION);
       assert.deepEqual(files(), before, 'nothing was written');
 
-      start(image);
-      await waitFor(/opening .*slow\.json/);
+      // In an 80x24 terminal, an entry typed while it opens waits, and the line saying so tells
+      // the keys whole; Ctrl-D gives up (the entry does not run).
+      start(image, '', [], ['80', '24']);
+      await waitFor(/slow\.json · opening…/);
+      await type('before + 1');
+      await waitFor(/waiting for the image to open .*Ctrl-D gives up$/m);
       await untilReplaying();
       tmux('send-keys', '-t', SESSION, 'C-d');
       await waitFor(/opening was cancelled; nothing was written/);
       await waitFor(/viv exited with 130/);
+      assert.doesNotMatch(screen(), /^2$/m, 'the entry typed meanwhile did not run');
       assert.deepEqual(files(), before, 'nothing was written');
     } finally {
       spawnSync('tmux', ['-L', SESSION, 'kill-server']);
@@ -450,6 +456,37 @@ test(
       await waitFor(/viv exited with 0/);
       assert.deepEqual(readdirSync(dir.path).sort(), files);
       assert.ok(readFileSync(image).equals(before));
+    } finally {
+      spawnSync('tmux', ['-L', SESSION, 'kill-server']);
+      dir.remove();
+    }
+  },
+);
+
+test(
+  'viv in a terminal: an image whose snapshot cannot be rebuilt says why, exits 2, and leaves no prompt or status line behind',
+  { skip: hasTmux ? false : 'tmux is not installed (.ci/run installs it with apt-get)' },
+  async () => {
+    const dir = tempDir();
+    const image = join(dir.path, 'damaged.json');
+    try {
+      await session(['const x = 5'], { image });
+      // A payload that is not a snapshot, sealed as a whole one (length and SHA-256 match): the
+      // file opens, and the guest cannot rebuild it.
+      const text = readFileSync(image, 'utf8');
+      const at = text.indexOf(',"image":');
+      const header = JSON.parse(text.slice(0, at) + '}');
+      const payload = '{"garbage": [1, 2';
+      header.length = payload.length;
+      header.sha256 = createHash('sha256').update(payload, 'utf8').digest('hex');
+      writeFileSync(image, JSON.stringify(header).slice(0, -1) + ',"image":' + payload + '}');
+      const before = readFileSync(image);
+      start(image);
+      await type('x + 1');
+      await waitFor(/snapshot could not be rebuilt[^]*Nothing was written/);
+      const after = await waitFor(/viv exited with 2/);
+      assert.doesNotMatch(after, /damaged\.json · opening…|waiting for the image to open/);
+      assert.ok(readFileSync(image).equals(before), 'nothing was written');
     } finally {
       spawnSync('tmux', ['-L', SESSION, 'kill-server']);
       dir.remove();

@@ -8,6 +8,7 @@ import { openSession } from '../src/session/open-session.ts';
 import { InProcessGuest } from '../src/session/guest/in-process.ts';
 import { App } from '../src/ui/app.ts';
 import { OpeningPort } from '../src/session/opening-port.ts';
+import { watchOpening } from '../src/session/signals.ts';
 import type { Printer } from '../src/ui/printer.ts';
 import { stripAnsi, until } from './support/screen.ts';
 
@@ -396,6 +397,153 @@ test("the opening port: once open, keys and quitting are the engine's, and givin
     port.requestQuit();
     assert.equal(engine.quitRequested, true);
   } finally {
+    await engine.close();
+  }
+});
+
+test('the image opened before the REPL was drawn (the UI loading slower than the runner): its history is not doubled', async () => {
+  const printer: Printer = { print: () => {} };
+  const engine = await openSession({ guest: InProcessGuest.start });
+  engine.history.push('const first = 1', 'const second = 2');
+  const port = new OpeningPort(
+    Promise.resolve(engine),
+    { options: { memoryMB: 64 }, imagePath: '/tmp/quick.json', readOnly: false },
+    { interrupt: () => {}, cancel: () => {} },
+  );
+  await port.opening;
+  const ui = render(h(App, { engine: port, imageName: 'quick.json', printer }));
+  const last = () => stripAnsi(ui.lastFrame() ?? '');
+  try {
+    await until(last, (t) => /\d+ definitions?/.test(t));
+    // Three times Up: the oldest entry, and it stays there (a doubled history would go round).
+    for (const shown of ['const second = 2', 'const first = 1']) {
+      ui.stdin.write(UP);
+      await until(last, (t) => t.includes(`viv> ${shown}`));
+    }
+    ui.stdin.write(UP);
+    // A key typed after it shows once the Up before it was taken.
+    ui.stdin.write(';');
+    await until(last, (t) => /viv> const \w+ = \d;/.test(t));
+    assert.match(last(), /viv> const first = 1;/);
+  } finally {
+    ui.unmount();
+    await engine.close();
+  }
+});
+
+test('Ctrl-C at an empty prompt while the image opens says a second one gives up opening, not that the image is saved', async () => {
+  const printer: Printer = { print: () => {} };
+  const asked: string[] = [];
+  // The keys as the CLI routes them (signals.ts): a second Ctrl-C gives up.
+  const keys = watchOpening(
+    { interrupt: () => asked.push('interrupt'), cancel: () => asked.push('cancel') },
+    undefined,
+  );
+  const port = new OpeningPort(
+    new Promise(() => {}),
+    { options: { memoryMB: 64 }, imagePath: '/tmp/slow.json', readOnly: false },
+    keys,
+  );
+  const ui = render(h(App, { engine: port, imageName: 'slow.json', printer }));
+  const last = () => stripAnsi(ui.lastFrame() ?? '');
+  try {
+    await until(last, (t) => t.includes('slow.json · opening…'));
+    ui.stdin.write('\u0003');
+    await until(last, (t) => t.includes('press Ctrl-C again'));
+    assert.match(
+      last(),
+      /To give up opening the image, press Ctrl-C again or Ctrl-D; nothing is written/,
+    );
+    assert.doesNotMatch(last(), /saved/);
+    ui.stdin.write('\u0003');
+    await until(
+      () => asked.join(),
+      (t) => t === 'interrupt,cancel',
+    );
+  } finally {
+    keys.stop();
+    ui.unmount();
+  }
+});
+
+test('Ctrl-C at an empty prompt of a --read-only image does not say the image is saved first', async () => {
+  const printer: Printer = { print: () => {} };
+  const engine = await openSession({ guest: InProcessGuest.start });
+  const port = new OpeningPort(
+    Promise.resolve(engine),
+    { options: { memoryMB: 64 }, imagePath: '/tmp/shown.json', readOnly: true },
+    { interrupt: () => {}, cancel: () => {} },
+  );
+  const ui = render(h(App, { engine: port, imageName: 'shown.json', printer }));
+  const last = () => stripAnsi(ui.lastFrame() ?? '');
+  try {
+    await until(last, (t) => /\d+ definitions?/.test(t));
+    ui.stdin.write('\u0003');
+    await until(last, (t) => t.includes('press Ctrl-C again'));
+    assert.match(last(), /To exit, press Ctrl-C again or Ctrl-D; read-only: nothing is written/);
+  } finally {
+    ui.unmount();
+    await engine.close();
+  }
+});
+
+test('while the image opens, :help answers at once and the definitions panel says the image is opening (not "none yet")', async () => {
+  const printer: Printer = { print: () => {} };
+  const port = new OpeningPort(
+    new Promise(() => {}),
+    { options: { memoryMB: 64 }, imagePath: '/tmp/slow.json', readOnly: false },
+    { interrupt: () => {}, cancel: () => {} },
+  );
+  const ui = render(h(App, { engine: port, imageName: 'slow.json', printer }));
+  const all = () => ui.frames.map(stripAnsi).join('\n');
+  const last = () => stripAnsi(ui.lastFrame() ?? '');
+  try {
+    await until(last, (t) => t.includes('slow.json · opening…'));
+    ui.stdin.write(CTRL_T);
+    await until(last, (t) => t.includes('Definitions'));
+    assert.match(last(), /the image is opening…/);
+    assert.doesNotMatch(last(), /none yet/);
+    ui.stdin.write(CTRL_T);
+    await until(last, (t) => !t.includes('Definitions'));
+    ui.stdin.write(':help');
+    await new Promise((r) => setTimeout(r, 5));
+    ui.stdin.write(ENTER);
+    // Answered while the image is still opening (here it never opens).
+    await until(all, (t) => t.includes('this list of commands'));
+  } finally {
+    ui.unmount();
+  }
+});
+
+test('a Ctrl-C while the image opened (it stopped the replay) no longer means giving up once it is open: its hint goes', async () => {
+  const printer: Printer = { print: () => {} };
+  let open!: (engine: Awaited<ReturnType<typeof openSession>>) => void;
+  const asked: string[] = [];
+  const keys = watchOpening(
+    { interrupt: () => asked.push('interrupt'), cancel: () => asked.push('cancel') },
+    undefined,
+  );
+  const port = new OpeningPort(
+    new Promise((r) => (open = r)),
+    { options: { memoryMB: 64 }, imagePath: '/tmp/slow.json', readOnly: false },
+    keys,
+  );
+  const ui = render(h(App, { engine: port, imageName: 'slow.json', printer }));
+  const last = () => stripAnsi(ui.lastFrame() ?? '');
+  const engine = await openSession({ guest: InProcessGuest.start });
+  try {
+    await until(last, (t) => t.includes('slow.json · opening…'));
+    ui.stdin.write('\u0003');
+    await until(last, (t) => t.includes('To give up opening the image'));
+    open(engine);
+    await until(last, (t) => /\d+ definitions?/.test(t) && !t.includes('To give up opening'));
+    // The next Ctrl-C is the open session's: it only arms the exit, as at any empty prompt.
+    ui.stdin.write('\u0003');
+    await until(last, (t) => t.includes('To exit, press Ctrl-C again'));
+    assert.deepEqual(asked, ['interrupt']);
+  } finally {
+    keys.stop();
+    ui.unmount();
     await engine.close();
   }
 });

@@ -10,6 +10,7 @@ import type { Engine } from './engine/engine.ts';
 import type { Outcome } from './guest/guest.ts';
 import type { SessionPort } from './port.ts';
 import type { Result } from './result.ts';
+import { helpText } from './commands/commands.ts';
 
 /** What the opening can be asked while it runs (see signals.ts `watchOpening`). */
 export interface OpeningKeys {
@@ -77,6 +78,10 @@ export class OpeningPort implements SessionPort {
   }
 
   async submit(text: string, analysis?: AnalyzedEntry): Promise<Result> {
+    // `:help` (the status line offers it) needs no image: answered at once.
+    if (!this.#engine && text.trim() === ':help') {
+      return { ok: true, value: helpText(), printed: [] };
+    }
     const engine = await this.#ready();
     if (!engine) {
       const message = `the image was not opened (${this.#failure}): the entry did not run`;

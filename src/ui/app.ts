@@ -39,11 +39,17 @@ interface Props {
   printer: Printer;
 }
 
+/** The hint after a Ctrl-C at an empty prompt while the image opens. */
+const GIVE_UP_OPENING =
+  '(To give up opening the image, press Ctrl-C again or Ctrl-D; nothing is written)';
+
 export function App({ engine, imageName, printer }: Props): ReactElement {
   const app = useApp();
   const { stdout, write } = useStdout();
   const screen = useWindowSize();
   const [editor, setEditor] = useState<EditorState>(() => createEditor(engine.history));
+  // The history the editor started with: the image's own when it was open before the REPL drew.
+  const [drawnWith] = useState(() => editor.history.length);
   const { log, append } = useTranscript(stdout, write);
   const [running, setRunning] = useState<number | null>(null);
   const [now, setNow] = useState(Date.now());
@@ -90,8 +96,11 @@ export function App({ engine, imageName, printer }: Props): ReactElement {
     // Drawn while the image opened: its history comes first, then what was typed meanwhile.
     engine.opening?.then(
       () => {
-        const typed = editorRef.current.history;
+        const typed = editorRef.current.history.slice(drawnWith);
         setEditorState({ ...editorRef.current, history: [...engine.history, ...typed] });
+        // A Ctrl-C while it opened (it may have stopped the replay) no longer means giving up.
+        setArmedExit(false);
+        setHint((shown) => (shown === GIVE_UP_OPENING ? undefined : shown));
       },
       () => {},
     );
@@ -225,7 +234,13 @@ export function App({ engine, imageName, printer }: Props): ReactElement {
         else if (armedExit) quit();
         else {
           setArmedExit(true);
-          setHint('(To exit, press Ctrl-C again or Ctrl-D; the image is saved first)');
+          setHint(
+            status.opening
+              ? GIVE_UP_OPENING
+              : engine.readOnlyFile
+                ? '(To exit, press Ctrl-C again or Ctrl-D; read-only: nothing is written)'
+                : '(To exit, press Ctrl-C again or Ctrl-D; the image is saved first)',
+          );
         }
         return;
     }
@@ -254,7 +269,8 @@ export function App({ engine, imageName, printer }: Props): ReactElement {
     running === null
       ? undefined
       : status.opening
-        ? `${spinner(now)} waiting for the image to open · Ctrl-C stops the entry being replayed, Ctrl-D gives up`
+        ? // Whole in 80 columns: how to get out must not be cut off.
+          `${spinner(now)} waiting for the image to open · Ctrl-C stops the replay · Ctrl-D gives up`
         : `${spinner(now)} running ${((now - running) / 1000).toFixed(1)} s${progress ? ' · ' + progressText(progress) : ''} · Ctrl-C stops it (the image stays as it was)`;
 
   // What is drawn below the panels: the inspector, or the prompt and its hint.
@@ -274,6 +290,7 @@ export function App({ engine, imageName, printer }: Props): ReactElement {
         stdlib: stdlib.current ?? new Set(),
         rows: (framed ? Math.floor(room / 2) : room) - DEFS_CHROME_ROWS,
         offset: defsOffset,
+        opening: status.opening,
       })
     : undefined;
   drawn.current = { panel: !!list, offset: list?.offset ?? 0, rows: list?.lines.length ?? 0 };

@@ -46,8 +46,13 @@ export function panelLines(
     stdlib: ReadonlySet<string>;
     rows: number;
     offset: number;
+    /** The image is still opening: its definitions are not known yet. */
+    opening?: boolean;
   },
 ): { lines: PanelLine[]; offset: number } {
+  if (options.opening) {
+    return { lines: [{ text: 'the image is opening…', dim: true }], offset: 0 };
+  }
   const own = defs.filter((d) => !(options.stdlib.has(d.name) && d.version === 1));
   const folded = defs.length - own.length;
   const table = rowsOf(own, options.changed);

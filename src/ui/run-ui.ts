@@ -34,8 +34,13 @@ export async function runUi(
       ...(colors ? {} : { stdout: withoutColours(process.stdout) }),
     },
   );
-  const exited = instance.waitUntilExit();
-  await (options.until ? Promise.race([exited, options.until]) : exited);
+  const exited = instance.waitUntilExit().then(() => true);
+  const ended = await (options.until
+    ? Promise.race([exited, options.until.then(() => false)])
+    : exited);
+  // Ended from outside (the image could not be opened, the server went away): the prompt and
+  // the status line are erased, not left on the screen as if the REPL were still there.
+  if (!ended) instance.clear();
   instance.unmount();
   return 0;
 }

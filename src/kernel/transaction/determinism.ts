@@ -136,16 +136,22 @@ export function installDeterminism(perfNowHost: () => number, timeOrigin: number
   hostPerfNow = perfNowHost;
   hostTimeOrigin = timeOrigin;
   seedStream(entryState, seed);
-  defineProperty(globalObject.Math, 'random', {
-    value: function random_() {
+  // Methods, as the built-ins they stand for: named by their key (a bundler's renaming of the
+  // kernel's identifiers cannot reach it), no prototype, not constructors.
+  const installed = {
+    random() {
       return random();
     },
+    now() {
+      return epochNow();
+    },
+  };
+  defineProperty(globalObject.Math, 'random', {
+    value: installed.random,
     writable: true,
     configurable: true,
   });
-  const now = function now() {
-    return epochNow();
-  };
+  const now = installed.now;
   const DateProxy: DateConstructor = new Proxy(RealDate, {
     construct(target, args, newTarget): object {
       const nt: Function = newTarget === DateProxy ? target : newTarget;

@@ -32,8 +32,9 @@ export async function startGuest(
     onNotice,
     // Died between requests (a tick, a timer): rebuild, unless an operation already did. A
     // process whose tick killed the guest is stopped (journaled), not replayed into a loop.
+    // Dead before it was ready (no guest yet): starting it fails, and whoever started it says so.
     onDeath: (reason) => {
-      if (host.closing || host.rebuilder.cancelled) return;
+      if (host.closing || host.rebuilder.cancelled || guest === undefined) return;
       void host
         .exclusive(async () => (guest === host.guest ? host.rebuilder.revive(reason) : undefined))
         .then((message) => message && host.options.onRevive?.(message));
