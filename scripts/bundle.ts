@@ -9,7 +9,7 @@
 // computes from it (stdlib/, images/, package.json, the kernel) are the same bundled or not; the
 // session finds the bundled runner through `import.meta.vivRunner`, defined only here. The kernel
 // (src/kernel, which runs inside the isolate) is bundled apart into one module, dist/kernel.js:
-// the runner compiles one module (with V8's code cache) instead of ~50, each type-stripped from
+// the runner compiles one module instead of ~50, each type-stripped from
 // its cache and linked; it finds it through `import.meta.vivKernel`.
 import { build, type Plugin } from 'esbuild';
 import { readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';

@@ -3,6 +3,7 @@
 // capabilities the runner hands in: `notify(json)`, `now()` and `rewriteEval(text, names)`.
 import ivm from 'isolated-vm';
 import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
 import type * as RewriteClass from '../session/compile/rewrite-class.ts';
 import { kernelSource } from './kernel-cache.ts';
 import { dirname, resolve } from 'node:path';
@@ -40,7 +41,7 @@ function rewriteEval(text: string, names: string): string {
 const require = createRequire(import.meta.url);
 let rewriter: typeof RewriteClass.rewriteEvalText | undefined;
 
-const sources = new Map<string, ReturnType<typeof kernelSource>>();
+const sources = new Map<string, string>();
 
 export function loadKernel(
   isolate: ivm.Isolate,
@@ -53,22 +54,13 @@ export function loadKernel(
   const load = (path: string): ivm.Module => {
     let module = modules.get(path);
     if (!module) {
-      let source = sources.get(path);
-      if (source === undefined) {
-        source = kernelSource(path, undefined, BUNDLED !== undefined);
-        sources.set(path, source);
+      let code = sources.get(path);
+      if (code === undefined) {
+        // The bundled kernel is JavaScript already; a kernel module is stripped (or cached so).
+        code = BUNDLED ? readFileSync(path, 'utf8') : kernelSource(path);
+        sources.set(path, code);
       }
-      const { code, cachedData, keep } = source;
-      module = isolate.compileModuleSync(code, {
-        filename: `file://${path}`,
-        ...(cachedData ? { cachedData: new ivm.ExternalCopy(cachedData) } : {}),
-        ...(keep ? { produceCachedData: true } : {}),
-      });
-      const produced = (module as ivm.Module & ivm.CachedDataResult).cachedData;
-      if (keep && produced) {
-        keep(produced.copy());
-        source.keep = undefined;
-      }
+      module = isolate.compileModuleSync(code, { filename: `file://${path}` });
       modules.set(path, module);
       paths.set(module, path);
     }
