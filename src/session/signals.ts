@@ -49,7 +49,10 @@ export function watchShutdown(engine: Engine, batch: boolean) {
     signal = name;
     process.stderr.write(`viv: ${name}: stopping${engine.dirty ? ' and saving the image' : ''}\n`);
     engine.requestQuit();
-    engine.interrupt();
+    // Only an entry (or command, or save) is stopped. A process's tick in flight finishes: stopped,
+    // its note was lost and its number used up, with its state not saved (a gap across the
+    // reopen). A runaway tick is stopped by its own bound.
+    if (engine.busy) engine.interrupt();
     stop();
   };
   const signals = batch ? ['SIGTERM', 'SIGHUP', 'SIGINT'] : ['SIGTERM', 'SIGHUP'];
