@@ -8,6 +8,7 @@ import { openSession } from '../src/session/open-session.ts';
 import { InProcessGuest } from '../src/session/guest/in-process.ts';
 import { App } from '../src/ui/app.ts';
 import { OpeningPort } from '../src/session/opening-port.ts';
+import type { SessionPort } from '../src/session/port.ts';
 import { watchOpening } from '../src/session/signals.ts';
 import type { Printer } from '../src/ui/printer.ts';
 import { stripAnsi, until } from './support/screen.ts';
@@ -543,6 +544,62 @@ test('a Ctrl-C while the image opened (it stopped the replay) no longer means gi
     assert.deepEqual(asked, ['interrupt']);
   } finally {
     keys.stop();
+    ui.unmount();
+    await engine.close();
+  }
+});
+
+test("a served image's definitions made by another client show in the open panel at once (not at the next 2 s refresh)", async (t) => {
+  // The periodic refresh never runs here: only the port's change notice can update the panel.
+  t.mock.timers.enable({ apis: ['setInterval'] });
+  const engine = await openSession({ guest: InProcessGuest.start });
+  const listeners = new Set<() => void>();
+  // The engine as a client of a served image sees it: what another client did is announced.
+  const port: SessionPort = {
+    get options() {
+      return engine.options;
+    },
+    get history() {
+      return engine.history;
+    },
+    get dirty() {
+      return engine.dirty;
+    },
+    get changedSinceSave() {
+      return engine.changedSinceSave;
+    },
+    get lastSaved() {
+      return engine.lastSaved;
+    },
+    readOnlyFile: false,
+    imagePath: undefined,
+    get quitRequested() {
+      return engine.quitRequested;
+    },
+    submit: (text) => engine.submit(text),
+    request: (request) => engine.request(request),
+    heap: () => engine.heap(),
+    interrupt: () => engine.interrupt(),
+    requestQuit: (save) => engine.requestQuit(save),
+    onChange(listener: () => void) {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
+    },
+  };
+  const ui = render(
+    h(App, { engine: port, imageName: 'served.json', printer: { print: () => {} } }),
+  );
+  const frame = () => stripAnsi(ui.lastFrame() ?? '');
+  try {
+    ui.stdin.write(CTRL_T);
+    await until(frame, (f) => /definitions/i.test(f));
+    assert.doesNotMatch(frame(), /fromOther/);
+    // Another client defines a function (here: straight into the engine, past this terminal).
+    await engine.submit('function fromOther() { return 1 }');
+    assert.equal(listeners.size, 1, 'the REPL listens for changes');
+    for (const listener of listeners) listener();
+    await until(frame, (f) => /fromOther/.test(f));
+  } finally {
     ui.unmount();
     await engine.close();
   }
