@@ -214,9 +214,15 @@ export class GuestRunner {
     if (this.#dead) return this.#dead;
     this.#wedged = error instanceof Stuck;
     const message = String((error as Error)?.message ?? error);
-    this.#dead = /memory limit/i.test(message)
+    // An isolate we did not dispose (this.#dead would be set) disposed itself: isolated-vm does
+    // that when it reaches its memory limit. The error saying so can come without its text (seen
+    // on a loaded machine when a tick was being stopped by its bound at the same moment: the
+    // death was then reported with an empty reason).
+    const outOfMemory =
+      /memory limit/i.test(message) || (this.#isolate.isDisposed && !(error instanceof Stuck));
+    this.#dead = outOfMemory
       ? `the isolate ran out of memory (limit ${this.#options.memoryMB} MB)`
-      : message;
+      : message || 'the isolate stopped without saying why';
     void this.dispose();
     this.#awaiting.died(this.#dead);
     this.#options.onDeath?.(this.#dead, this.#ticking);
