@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Engine } from '../engine/engine.ts';
 import type { Result } from '../result.ts';
 import { ask } from '../commands/queries.ts';
-import { codeText, evaluateFiles } from './files.ts';
+import { codeText, evaluateFiles, fileFailure } from './files.ts';
 import { fileNames } from './names.ts';
 
 /**
@@ -57,9 +57,9 @@ export async function editText(
     try {
       edited = codeText(readFileSync(file, 'utf8'));
     } catch (error) {
-      const e = error as NodeJS.ErrnoException;
+      const why = fileFailure(error, { ENOENT: 'it was deleted' });
       return {
-        error: `the editor (${editor}) left no file to read (${e.code === 'ENOENT' ? 'it was deleted' : e.message}): the edit was dropped`,
+        error: `the editor (${editor}) left no file to read (${why}): the edit was dropped`,
       };
     }
     return { text: edited };

@@ -8,6 +8,15 @@ import type { Engine } from '../engine/engine.ts';
 import { CodeIoError } from './image-code.ts';
 import type { Result, ResultError } from '../result.ts';
 
+/**
+ * Why a file operation failed, in words: `words[code]` for the error codes the caller names (a
+ * missing file, a folder where a file was meant), else the error's own message.
+ */
+export function fileFailure(error: unknown, words: Readonly<Record<string, string>>): string {
+  const e = error as NodeJS.ErrnoException;
+  return e.code !== undefined && Object.hasOwn(words, e.code) ? words[e.code]! : e.message;
+}
+
 export interface SourceFile {
   /** How errors name the file (the path as the person gave it, or relative to a folder). */
   name: string;

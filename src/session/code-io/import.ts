@@ -15,7 +15,7 @@ import { IncompleteEntry } from '../compile/strip.ts';
 import { CodeIoError, imageCode, isStdlib } from './image-code.ts';
 import { MANIFEST, readManifest } from './manifest.ts';
 import type { Manifest } from './manifest.ts';
-import { evaluateFiles, readCode } from './files.ts';
+import { evaluateFiles, fileFailure, readCode } from './files.ts';
 import type { SourceFile } from './files.ts';
 import { loadOrder } from './order.ts';
 
@@ -99,9 +99,8 @@ function readSources(
   try {
     stat = statSync(path);
   } catch (error) {
-    const e = error as NodeJS.ErrnoException;
     throw new CodeIoError(
-      `cannot read ${path}: ${e.code === 'ENOENT' ? 'no such file or folder' : e.message}`,
+      `cannot read ${path}: ${fileFailure(error, { ENOENT: 'no such file or folder' })}`,
     );
   }
   if (!stat.isDirectory()) return { files: [{ name: path, text: readCode(path) }] };
@@ -137,13 +136,10 @@ function isCodeFile(file: string): boolean {
   try {
     return statSync(file).isFile();
   } catch (error) {
-    const e = error as NodeJS.ErrnoException;
-    const why =
-      e.code === 'ENOENT'
-        ? 'a symbolic link to nothing'
-        : e.code === 'ELOOP'
-          ? 'a symbolic link in a loop'
-          : e.message;
+    const why = fileFailure(error, {
+      ENOENT: 'a symbolic link to nothing',
+      ELOOP: 'a symbolic link in a loop',
+    });
     throw new CodeIoError(`cannot import ${file}: ${why}`);
   }
 }

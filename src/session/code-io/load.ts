@@ -3,20 +3,17 @@
 // unchanged one too (a new version of it), as typing the file would. Errors name the file and line.
 import type { Engine } from '../engine/engine.ts';
 import type { Result } from '../result.ts';
-import { evaluateFiles, readCode } from './files.ts';
+import { evaluateFiles, fileFailure, readCode } from './files.ts';
 
 export async function loadFile(engine: Engine, path: string): Promise<Result> {
   let text: string;
   try {
     text = readCode(path);
   } catch (error) {
-    const e = error as NodeJS.ErrnoException;
-    const why =
-      e.code === 'ENOENT'
-        ? 'no such file'
-        : e.code === 'EISDIR'
-          ? 'a folder (:import reads folders)'
-          : e.message;
+    const why = fileFailure(error, {
+      ENOENT: 'no such file',
+      EISDIR: 'a folder (:import reads folders)',
+    });
     return {
       ok: false,
       error: { name: 'LoadError', message: `cannot load ${path}: ${why}` },
