@@ -1,6 +1,7 @@
 // `:{` ... `:}` in the terminal, as batch mode reads it (entry-reader.ts) and as GHCi has it: the
 // lines between are one entry, whatever they are. Return inserts a line break until the last line
 // is `:}`; the entry run is the lines in between.
+import { checkedEntry, isCommandLine } from '../session/compile/entry-reader.ts';
 
 function lines(text: string): string[] {
   return text.split('\n');
@@ -17,15 +18,13 @@ function isGroup(text: string): boolean {
  * whose entry may go on.
  */
 export function entryComplete(text: string, isComplete: (text: string) => boolean): boolean {
-  const trimmed = text.trim();
-  if (trimmed.startsWith(':check')) {
-    const body = trimmed.slice(':check'.length);
-    return body.trim() === '' || isComplete(body);
+  if (isGroup(text)) {
+    const all = lines(text);
+    return all.length > 1 && all[all.length - 1]!.trim() === ':}';
   }
-  if (trimmed.startsWith(':') && !isGroup(text)) return true;
-  if (!isGroup(text)) return isComplete(text);
-  const all = lines(text);
-  return all.length > 1 && all[all.length - 1]!.trim() === ':}';
+  const checked = checkedEntry(text);
+  if (checked !== undefined) return checked.trim() === '' || isComplete(checked);
+  return isCommandLine(text) || isComplete(text);
 }
 
 /** What is run for an entry typed: the lines inside a `:{` group, or the text itself. */

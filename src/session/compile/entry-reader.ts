@@ -12,6 +12,20 @@ export interface ReadEntry {
   error?: string;
 }
 
+/** `:check ENTRY`'s entry (which may go on for lines); undefined for any other text. */
+export function checkedEntry(text: string): string | undefined {
+  const trimmed = text.trim();
+  return trimmed.startsWith(':check') ? trimmed.slice(':check'.length) : undefined;
+}
+
+/**
+ * A `:command` other than `:check`: one line, an entry of its own, never analysed as TypeScript.
+ * (A `:{` line starts a group: callers look for that first.)
+ */
+export function isCommandLine(text: string): boolean {
+  return text.trim().startsWith(':') && checkedEntry(text) === undefined;
+}
+
 export class EntryReader {
   #buffer: string[] = [];
   #grouping = false;
@@ -33,17 +47,17 @@ export class EntryReader {
         this.#grouping = true;
         return undefined;
       }
-      if (trimmed.startsWith(':') && !trimmed.startsWith(':check')) return { text: trimmed };
+      if (isCommandLine(trimmed)) return { text: trimmed };
     }
     this.#buffer.push(line);
     const text = this.#buffer.join('\n');
-    const checking = text.trim().startsWith(':check');
-    const body = checking ? text.trim().slice(':check'.length) : text;
+    const checked = checkedEntry(text);
+    const body = checked ?? text;
     if (body.trim() === '') return { text: this.#take() };
     const analysis = completeAnalysis(body);
     if (analysis === 'incomplete') return undefined;
     this.#take();
-    return analysis === 'error' || checking ? { text } : { text, analysis };
+    return analysis === 'error' || checked !== undefined ? { text } : { text, analysis };
   }
 
   /** True while an entry is open (for the continuation prompt). */
