@@ -79,3 +79,16 @@ test('engine.lastSaved is the snapshot time on open and moves with every save (a
     dir.remove();
   }
 });
+
+test('statusText while the image opens: it says so, and a narrow window drops the key hint first, then shortens the name', () => {
+  const opening = { ...base, image: 'a-long-image-name.json', opening: true };
+  assert.equal(
+    statusText(opening, 120),
+    'a-long-image-name.json · opening… · Ctrl-T definitions · :help',
+  );
+  assert.equal(statusText(opening, 45), 'a-long-image-name.json · opening… · :help');
+  assert.equal(statusText(opening, 30), '…name.json · opening… · :help');
+  for (const columns of [120, 45, 30, 12]) {
+    assert.ok(statusText(opening, columns).length <= columns - 1);
+  }
+});

@@ -190,9 +190,11 @@ export function statusText(s: StatusInfo, columns: number): string {
       ];
   const room = Math.max(10, columns - 1);
   const join = (p: string[]) => p.join(' · ');
-  for (const drop of ['Ctrl-T definitions', s.opening ? '' : parts[2]!]) {
+  // The least useful parts go first: the key hint, then the heap (there is none while opening).
+  const drops = s.opening ? ['Ctrl-T definitions'] : ['Ctrl-T definitions', parts[2]!];
+  for (const drop of drops) {
     if (join(parts).length <= room) break;
-    if (parts.includes(drop)) parts.splice(parts.indexOf(drop), 1);
+    parts.splice(parts.indexOf(drop), 1);
   }
   const over = join(parts).length - room;
   if (over > 0) parts[0] = '…' + s.image.slice(Math.min(s.image.length, over + 1));
