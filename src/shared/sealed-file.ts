@@ -47,7 +47,7 @@ export function writeSealed(dir: string, file: string, text: string): void {
 }
 
 /** Writes through a temporary file and a rename; a read-only or full disk is no error. */
-export function writeQuietly(dir: string, file: string, data: string | Buffer): void {
+function writeQuietly(dir: string, file: string, data: string): void {
   const temp = `${file}.${process.pid}.tmp`;
   try {
     mkdirSync(dir, { recursive: true });
