@@ -46,6 +46,7 @@ const SHARED: string[][] = [
     'store-damage',
     'store-faults',
     'store-integrity',
+    'string-width',
     'transactions',
     'typescript',
     'untouchable',
