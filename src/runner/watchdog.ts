@@ -7,6 +7,7 @@
 // reads to report the death with its cause and the process whose tick caused it.
 import { Worker } from 'node:worker_threads';
 import { STUCK_MESSAGE, WEDGED } from '../shared/wedged.ts';
+import { watchdogThread, type WatchdogData } from './watchdog-thread.ts';
 
 export interface Watchdog {
   /** A stop was asked of the isolate; `tick` names the process whose tick it is stopping. */
@@ -19,9 +20,14 @@ export interface Watchdog {
 export function startWatchdog(stuckMs: number): Watchdog {
   const state = new Int32Array(new SharedArrayBuffer(4));
   let sequence = 0;
-  const worker = new Worker(new URL('./watchdog-thread.ts', import.meta.url), {
-    workerData: { state, stuckMs, parent: process.ppid, prefix: WEDGED, message: STUCK_MESSAGE },
-  });
+  const workerData: WatchdogData = {
+    state,
+    stuckMs,
+    parent: process.ppid,
+    prefix: WEDGED,
+    message: STUCK_MESSAGE,
+  };
+  const worker = new Worker(`(${watchdogThread})()`, { eval: true, workerData });
   worker.unref();
   return {
     arm(tick) {

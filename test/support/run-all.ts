@@ -67,6 +67,7 @@ const SHARED: string[][] = [
     'store-crash',
     'store-immutable',
     'store-lock',
+    'watchdog',
   ],
   // End to end, one after another: the bundle, Jupyter, the examples.
   ['bundle', 'jupyter', 'examples'],
