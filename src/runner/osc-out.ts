@@ -1,7 +1,6 @@
 // OSC out over UDP: each message in a bundle timestamped with its time (host milliseconds mapped
 // to NTP), encoded with osc-min. The epoch at host time 0 is fixed, so timetags keep the exact
 // spacing of the grid whatever the wall clock does.
-import { createSocket } from 'node:dgram';
 import type { Socket } from 'node:dgram';
 import { toBuffer } from 'osc-min';
 import type { OscMessage } from '../shared/types.ts';
@@ -26,7 +25,8 @@ export class OscOut {
       elements: [{ address: message.address, args: message.args as never }],
     });
     if (!this.#socket) {
-      this.#socket = createSocket('udp4');
+      // (node:dgram is taken on the first message: most runners never send one.)
+      this.#socket = process.getBuiltinModule('node:dgram').createSocket('udp4');
       this.#socket.on('error', (error) => this.#onError(`OSC: ${error.message}`));
       this.#socket.unref();
     }

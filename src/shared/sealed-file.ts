@@ -2,7 +2,6 @@
 // written to a temporary file and renamed into place, and sealed with the hash of their text, so
 // a reader never uses half a file or a damaged one. Only a shortcut: any failure to read or write
 // one means doing the work again.
-import { createHash } from 'node:crypto';
 import {
   closeSync,
   constants,
@@ -18,7 +17,12 @@ import {
 /** Ends a sealed file: the hash of what precedes it (after the last line: no line moves). */
 const SEAL = '\n//# viv-sha256=';
 
-export const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+/**
+ * (node:crypto is taken when first needed: importing it loads ~50 of Node's modules, which the
+ * runner, started without Node's snapshot, would compile at every start for nothing.)
+ */
+export const sha256 = (text: string) =>
+  process.getBuiltinModule('node:crypto').createHash('sha256').update(text).digest('hex');
 
 /** The text of a sealed file, if it is there and whole (its seal matches). */
 export function readSealed(file: string): string | undefined {
