@@ -149,7 +149,9 @@ test('an entry still running when the process was killed is not replayed, and op
 test('an image whose snapshot needs more memory than --memory: a clear error, exit 2, files untouched', async () => {
   await withImage(async (image) => {
     const first = await session(
-      ['const small = 1', ':save', 'const hog = new Array(2_000_000).fill(0.5)', 'const after = 2'],
+      // 20 MB in one string: more than a 16 MB isolate holds, and quick to snapshot (an array of
+      // as many bytes of numbers takes a second and a half of CPU to encode and decode).
+      ['const small = 1', ':save', "const hog = 'x'.repeat(20_000_000)", 'const after = 2'],
       { image, memoryMB: 512 },
     );
     assert.equal(first.status, 0, first.stderr);
