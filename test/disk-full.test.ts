@@ -6,8 +6,16 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { rmSync, writeFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { startCli, tempDir, withSmallDisk } from './helpers.ts';
+import { PassThrough } from 'node:stream';
+import { tempDir, withSmallDisk } from './helpers.ts';
 import { session as inProcess, shown } from './support/session.ts';
+import { openSession } from '../src/session/open-session.ts';
+import { InProcessGuest } from '../src/session/guest/in-process.ts';
+import { openStore } from '../src/session/store/store.ts';
+import { validateRecord } from '../src/session/engine/journal-records.ts';
+import { finalSave } from '../src/session/image-upkeep.ts';
+import { runBatch } from '../src/session/batch.ts';
+import { stdlibEntries } from '../src/session/stdlib.ts';
 
 function tryRun(command: string, args: string[]): string | undefined {
   try {
@@ -20,20 +28,48 @@ function tryRun(command: string, args: string[]): string | undefined {
 
 const isRoot = process.getuid?.() === 0;
 
-/** A running batch session whose JSON answers can be awaited one by one. */
+/**
+ * A batch session whose JSON answers can be awaited one by one: in process, as viv --batch --json
+ * runs it (cli.ts): the real store on the given disk, the engine, a real isolate, and batch mode
+ * reading entries as they are written. `end()` ends the input and makes the save on the way out;
+ * it answers the exit status viv would (batch mode's, else the final save's).
+ */
 async function session(image: string) {
-  const cli = startCli(['--batch', '--json', '--image', image, '--autosave', '0']);
+  const store = await openStore(image, { validate: validateRecord });
+  const engine = await openSession({
+    store,
+    guest: InProcessGuest.start,
+    prelude: stdlibEntries(),
+  });
+  const input = new PassThrough();
+  const output = new PassThrough().setEncoding('utf8');
+  let out = '';
+  output.on('data', (d: string) => (out += d));
+  const lines = () => out.split('\n').filter((l) => l.endsWith('}'));
+  const batched = runBatch(engine, { json: true, input, output });
   let seen = 0;
+  let ended: Promise<number> | undefined;
   return {
-    cli,
     async send(entry: string) {
-      cli.child.stdin.write(entry + '\n');
-      await cli.waitForLines(++seen);
-      return JSON.parse(cli.lines()[seen - 1]!) as {
+      input.write(entry + '\n');
+      while (lines().length < seen + 1) await new Promise((r) => setTimeout(r, 5));
+      return JSON.parse(lines()[seen++]!) as {
         ok: boolean;
         value?: string;
         error?: { name: string; message: string };
       };
+    },
+    end(): Promise<number> {
+      ended ??= (async () => {
+        input.end();
+        try {
+          const status = await batched;
+          return (await finalSave(engine)) || status;
+        } finally {
+          await engine.close();
+        }
+      })();
+      return ended;
     },
   };
 }
@@ -66,13 +102,11 @@ test('a full disk refuses the entry, the session goes on, and nothing shown is l
       assert.equal((await s.send('arr.length')).value, '1', 'the refused entry never ran');
       unlinkSync(filler);
       assert.equal((await s.send("let third = 'three'")).ok, true, 'with room again, entries work');
-      s.cli.child.stdin.end();
-      assert.equal(await s.cli.closed, 1, 'the refused entries make batch mode exit 1');
+      assert.equal(await s.end(), 1, 'the refused entries make batch mode exit 1');
       const reopened = await inProcess(['first', 'typeof second', 'third', 'arr'], { image });
       assert.deepEqual(shown(reopened), ["'one'", "'undefined'", "'three'", '[ 1 ]']);
     } finally {
-      s?.cli.child.kill('SIGKILL');
-      await s?.cli.closed;
+      await s?.end();
     }
   });
 });
@@ -82,12 +116,13 @@ test('an immutable journal (EPERM) refuses entries clearly; the session stays us
   const dir = tempDir();
   const image = join(dir.path, 'img.json');
   const journal = `${image}.journal`;
+  let s: Awaited<ReturnType<typeof session>> | undefined;
   try {
-    const s = await session(image);
+    s = await session(image);
     assert.equal((await s.send('const a = 1')).ok, true);
     const failed = tryRun('chattr', ['+i', journal]);
     if (failed) {
-      s.cli.child.kill('SIGKILL');
+      await s.end();
       return t.skip(`chattr +i is not supported here: ${failed}`);
     }
     const refused = await s.send('const b = 2');
@@ -96,12 +131,12 @@ test('an immutable journal (EPERM) refuses entries clearly; the session stays us
     assert.equal((await s.send('a + 1')).ok, false, 'still refused, clearly, no crash');
     tryRun('chattr', ['-i', journal]);
     assert.equal((await s.send('const c = 3')).ok, true);
-    s.cli.child.stdin.end();
-    assert.equal(await s.cli.closed, 1, 'the refused entries make batch mode exit 1');
+    assert.equal(await s.end(), 1, 'the refused entries make batch mode exit 1');
     const reopened = await inProcess(['a', 'typeof b', 'c'], { image });
     assert.deepEqual(shown(reopened), ['1', "'undefined'", '3']);
   } finally {
     tryRun('chattr', ['-i', journal]);
+    await s?.end().catch(() => {});
     rmSync(dir.path, { recursive: true, force: true });
   }
 });

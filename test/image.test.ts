@@ -202,21 +202,23 @@ test('a second process opening the same image is refused', async () => {
   const dir = tempDir();
   try {
     const image = join(dir.path, 'locked.json');
-    const { spawn } = await import('node:child_process');
-    const { CLI, cliEnv } = await import('./helpers.ts');
-    const holder = spawn(process.execPath, [CLI, '--batch', '--json', '--image', image], {
-      env: cliEnv(),
-      stdio: ['pipe', 'pipe', 'pipe'],
+    // The first process is this one (its store takes the lock as viv's does); the second is viv.
+    const { openSession } = await import('../src/session/open-session.ts');
+    const { openStore } = await import('../src/session/store/store.ts');
+    const { InProcessGuest } = await import('../src/session/guest/in-process.ts');
+    const holder = await openSession({
+      store: await openStore(image),
+      guest: InProcessGuest.start,
     });
-    let out = '';
-    holder.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-    holder.stdin.write('1\n');
-    while (!out.includes('\n')) await new Promise((r) => setTimeout(r, 20));
-    const second = await run(['--batch', '--json', '--image', image], '2\n');
-    assert.equal(second.status, 2);
-    assert.match(second.stderr, /is open in another Vivarium process \(pid \d+\)/);
-    holder.stdin.end();
-    await new Promise((r) => holder.on('close', r));
+    try {
+      assert.equal((await holder.submit('1')).value, '1');
+      const second = await run(['--batch', '--json', '--image', image], '2\n');
+      assert.equal(second.status, 2);
+      assert.match(second.stderr, /is open in another Vivarium process \(pid \d+\)/);
+    } finally {
+      await holder.saveOnQuit();
+      await holder.close();
+    }
   } finally {
     dir.remove();
   }
