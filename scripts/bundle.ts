@@ -14,6 +14,7 @@
 import { build, type Plugin } from 'esbuild';
 import { readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
+import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -102,6 +103,21 @@ const fsUnread: Plugin = {
   },
 };
 
+/** The native module of isolated-vm that node-gyp-build picks for this Node (runner/ivm.ts). */
+function isolatedVmBinary(): string | undefined {
+  try {
+    const require = createRequire(join(ROOT, 'package.json'));
+    const gypBuild = require(
+      require.resolve('node-gyp-build', {
+        paths: [join(ROOT, 'node_modules', 'isolated-vm')],
+      }),
+    ) as { path(dir: string): string };
+    return gypBuild.path(join(ROOT, 'node_modules', 'isolated-vm'));
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Builds into a folder of its own and swaps it in whole, so a `viv` starting meanwhile finds the
  * old bundle, the new one or none (and runs from the sources), never half of one.
@@ -132,6 +148,7 @@ export async function bundle(): Promise<void> {
     define: {
       'import.meta.vivRunner': JSON.stringify(join(DIST, 'runner', 'main.js')),
       'import.meta.vivKernel': JSON.stringify(join(DIST, 'kernel.js')),
+      'import.meta.vivIsolatedVm': JSON.stringify(isolatedVmBinary()),
       'process.env.NODE_ENV': '"production"',
     },
     // Bundled CommonJS packages require Node's built-ins: give every output file a `require`.

@@ -6,7 +6,8 @@
 //
 // An entry that awaits answers once it settles (the kernel's `settled` notice), within its bound:
 // past it, or on Ctrl-C, it is abandoned and rolled back (awaiting-entries.ts).
-import ivm from 'isolated-vm';
+import ivm from './ivm.ts';
+import type IsolatedVM from 'isolated-vm';
 import type { Failure, Reply, Request, RunnerOps, SessionOpName } from '../shared/ops.ts';
 import type { GuestNotice, SessionNotice } from '../shared/notices.ts';
 import { loadKernel } from './load-kernel.ts';
@@ -41,9 +42,9 @@ export const SNAPSHOT_REPLY_PREFIX = '{"ok":true,"payload":';
 export { STUCK_MS } from './kernel-calls.ts';
 
 export class GuestRunner {
-  readonly #isolate: ivm.Isolate;
-  readonly #context: ivm.Context;
-  readonly #inspector: ivm.InspectorSession;
+  readonly #isolate: IsolatedVM.Isolate;
+  readonly #context: IsolatedVM.Context;
+  readonly #inspector: IsolatedVM.InspectorSession;
   readonly #kernel: LoadedKernel;
   readonly #options: RunnerOptions;
   readonly #calls: KernelCalls;

@@ -1,7 +1,8 @@
 // Loads the kernel (src/kernel, TypeScript stripped by Node position for position, so stack frames
 // point at the real lines) as modules into a context of the isolate, and boots it with the two
 // capabilities the runner hands in: `notify(json)`, `now()` and `rewriteEval(text, names)`.
-import ivm from 'isolated-vm';
+import ivm from './ivm.ts';
+import type IsolatedVM from 'isolated-vm';
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import type * as RewriteClass from '../session/compile/rewrite-class.ts';
@@ -21,7 +22,7 @@ const KERNEL = BUNDLED ?? resolve(dirname(fileURLToPath(import.meta.url)), '../k
 
 export interface LoadedKernel {
   /** `handle(requestJson, bulk?) -> replyJson`: the kernel's one entry point. */
-  handle: ivm.Reference<(request: string, bulk?: string) => string>;
+  handle: IsolatedVM.Reference<(request: string, bulk?: string) => string>;
 }
 
 /** Sources by path: a process that starts several isolates (tests) reads and strips each once. */
@@ -44,14 +45,14 @@ let rewriter: typeof RewriteClass.rewriteEvalText | undefined;
 const sources = new Map<string, string>();
 
 export function loadKernel(
-  isolate: ivm.Isolate,
-  context: ivm.Context,
+  isolate: IsolatedVM.Isolate,
+  context: IsolatedVM.Context,
   notify: (json: string) => void,
   now: () => number,
 ): LoadedKernel {
-  const modules = new Map<string, ivm.Module>();
-  const paths = new Map<ivm.Module, string>();
-  const load = (path: string): ivm.Module => {
+  const modules = new Map<string, IsolatedVM.Module>();
+  const paths = new Map<IsolatedVM.Module, string>();
+  const load = (path: string): IsolatedVM.Module => {
     let module = modules.get(path);
     if (!module) {
       let code = sources.get(path);
@@ -73,7 +74,7 @@ export function loadKernel(
   );
   root.evaluateSync();
   const namespace = root.namespace;
-  const boot = namespace.getSync('boot', { reference: true }) as ivm.Reference<
+  const boot = namespace.getSync('boot', { reference: true }) as IsolatedVM.Reference<
     (notify: unknown, now: unknown, rewriteEval: unknown) => void
   >;
   boot.applySync(undefined, [
