@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { batch, run, tempDir } from './helpers.ts';
 import { stripColours } from '../src/ui/run-ui.ts';
+import { readArgs } from './support/command-line.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const VIV = fileURLToPath(new URL('../bin/viv.js', import.meta.url));
@@ -41,15 +42,22 @@ test('a wrong command line exits 2 saying what was wrong, above the usage, and w
       [['--listen', at('s'), at('a.json')], /^viv: --listen is an option of viv serve/],
       [['export', at('a.json')], /^viv: usage: viv export IMAGE DIR/],
     ];
-    const runs = await Promise.all(cases.map(([args]) => run(args, '1 + 1\n')));
-    runs.forEach((r, i) => {
-      const [args, message] = cases[i]!;
+    // Each read in process (cli-args.ts, as cli.ts reads it) ...
+    for (const [args, message] of cases) {
+      const r = await readArgs(args);
       const what = args.join(' ');
       assert.equal(r.status, 2, what);
       assert.equal(r.stdout, '', what);
       assert.match(r.stderr, message, what);
       assert.match(r.stderr, /\n\nusage: viv \[IMAGE\] \[options\]\n/, what);
-    });
+    }
+    // ... and one by the real CLI: bin/viv.js and cli.ts (its `serve`) hand it over, exit 2.
+    const [args, message] = cases.find(([args]) => args[0] === 'serve')!;
+    const r = await run(args, '1 + 1\n');
+    assert.equal(r.status, 2);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, message);
+    assert.match(r.stderr, /\n\nusage: viv \[IMAGE\] \[options\]\n/);
     assert.deepEqual(readdirSync(dir.path), []);
   } finally {
     dir.remove();
