@@ -18,13 +18,15 @@ import { MAX_FRAME_BYTES } from '../src/session/serve/protocol.ts';
  * One served image for the tests that need only a running server and clients (each defines names
  * of its own): starting a server per test cost more than the tests themselves.
  */
-let sharedServer: { served: Served; dir: { path: string; remove: () => void } } | undefined;
-async function shared(): Promise<Served> {
+let sharedServer:
+  { served: Served; image: string; dir: { path: string; remove: () => void } } | undefined;
+async function shared(): Promise<Served & { image: string }> {
   if (!sharedServer) {
     const dir = tempDir();
-    sharedServer = { served: await serve(join(dir.path, 'img.json')), dir };
+    const image = join(dir.path, 'img.json');
+    sharedServer = { served: await serve(image), image, dir };
   }
-  return sharedServer.served;
+  return { ...sharedServer.served, image: sharedServer.image };
 }
 after(async () => {
   if (!sharedServer) return;
@@ -362,11 +364,12 @@ test('viv serve: peers that misbehave are refused or dropped, and the image goes
 });
 
 test('viv serve: the token file is 0600, and one others can read is refused by server and client', async () => {
+  const served = await shared();
+  assert.equal(statSync(`${served.image}.token`).mode & 0o777, 0o600);
+  assert.equal(statSync(served.address.slice('unix:'.length)).mode & 0o777, 0o600);
   await withImage(async (image) => {
-    const served = await serve(image);
-    assert.equal(statSync(`${image}.token`).mode & 0o777, 0o600);
-    assert.equal(statSync(served.address.slice('unix:'.length)).mode & 0o777, 0o600);
-    await stop(served);
+    // A token file as viv serve leaves it, made readable by others.
+    writeFileSync(`${image}.token`, 'a'.repeat(64) + '\n', { mode: 0o600 });
     chmodSync(`${image}.token`, 0o644);
     const refused = await run(['serve', image], '');
     assert.equal(refused.status, 2);
@@ -447,39 +450,40 @@ test('viv attach: a clear error when nothing serves the image or the token is wr
       none.stderr,
       /is not being served: there is no .*img\.json\.address \(start it with: viv serve/,
     );
-    const served = await serve(image);
-    try {
-      const wrong = `${image}.wrong`;
-      writeFileSync(wrong, 'f'.repeat(64) + '\n', { mode: 0o600 });
-      const refused = await run(
-        ['attach', served.address, '--token-file', wrong, '--batch'],
-        '1\n',
-      );
-      assert.equal(refused.status, 2);
-      assert.match(refused.stderr, /refused the connection: wrong token/);
-      // An address file others could have written is not trusted with the token.
-      chmodSync(`${image}.address`, 0o666);
-      const loose = await run(['attach', image, '--batch'], '1\n');
-      assert.equal(loose.status, 2);
-      assert.match(
-        loose.stderr,
-        /address file .*img\.json\.address can be written by others \(mode 0666\)/,
-      );
-      chmodSync(`${image}.address`, 0o600);
-      if (process.getuid?.() === 0) {
-        // Nor a socket that belongs to someone else.
-        const socket = served.address.slice('unix:'.length);
-        chownSync(socket, 65534, 65534);
-        const foreign = await run(['attach', image, '--batch'], '1\n');
-        assert.match(foreign.stderr, /the socket .* belongs to another user \(uid 65534\)/);
-        chownSync(socket, 0, 0);
-      }
-      const fine = await run(['attach', image, '--batch', '--json'], '"still fine"\n');
-      assert.match(fine.stdout, /still fine/, fine.stderr);
-    } finally {
-      await stop(served);
-    }
   });
+  // The shared server: what is refused changes nothing of it, and what is changed is put back.
+  const served = await shared();
+  const image = served.image;
+  const wrong = `${image}.wrong`;
+  writeFileSync(wrong, 'f'.repeat(64) + '\n', { mode: 0o600 });
+  const refused = await run(['attach', served.address, '--token-file', wrong, '--batch'], '1\n');
+  assert.equal(refused.status, 2);
+  assert.match(refused.stderr, /refused the connection: wrong token/);
+  // An address file others could have written is not trusted with the token.
+  chmodSync(`${image}.address`, 0o666);
+  try {
+    const loose = await run(['attach', image, '--batch'], '1\n');
+    assert.equal(loose.status, 2);
+    assert.match(
+      loose.stderr,
+      /address file .*img\.json\.address can be written by others \(mode 0666\)/,
+    );
+  } finally {
+    chmodSync(`${image}.address`, 0o600);
+  }
+  if (process.getuid?.() === 0) {
+    // Nor a socket that belongs to someone else.
+    const socket = served.address.slice('unix:'.length);
+    chownSync(socket, 65534, 65534);
+    try {
+      const foreign = await run(['attach', image, '--batch'], '1\n');
+      assert.match(foreign.stderr, /the socket .* belongs to another user \(uid 65534\)/);
+    } finally {
+      chownSync(socket, 0, 0);
+    }
+  }
+  const fine = await run(['attach', image, '--batch', '--json'], '"still fine"\n');
+  assert.match(fine.stdout, /still fine/, fine.stderr);
 });
 
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
