@@ -13,6 +13,8 @@ import { CLI, cliEnv, run, startCli, tempDir } from './helpers.ts';
 import { session } from './support/session.ts';
 import { connectTo } from '../src/session/serve/attach.ts';
 import { installKernelSpec } from '../src/session/jupyter/install.ts';
+import { openStore } from '../src/session/store/store.ts';
+import { validateRecord } from '../src/session/engine/journal-records.ts';
 
 const PYTHON = '/usr/bin/python3';
 const DRIVER = fileURLToPath(new URL('./support/jupyter_driver.py', import.meta.url));
@@ -599,9 +601,8 @@ test('viv jupyter on an image open in another session says so and exits', async 
   const dir = tempDir();
   try {
     const image = join(dir.path, 'held.json');
-    const holder = startCli(['--batch', '--json', '--image', image]);
-    holder.child.stdin!.write('1\n');
-    await holder.waitForLines(1);
+    // Held by this process, as a session holds it (one CLI start less than a second viv).
+    const holder = await openStore(image, { validate: validateRecord });
     const connection = join(dir.path, 'conn.json');
     writeFileSync(
       connection,
@@ -617,10 +618,12 @@ test('viv jupyter on an image open in another session says so and exits', async 
       }),
     );
     const refused = await run(['jupyter', '--connection-file', connection, '--image', image], '');
-    holder.child.stdin!.end();
-    await holder.closed;
+    await holder.close();
     assert.equal(refused.status, 2);
-    assert.match(refused.stderr, /held\.json is open in another Vivarium process \(pid \d+\)/);
+    assert.match(
+      refused.stderr,
+      new RegExp(`held\\.json is open in another Vivarium process \\(pid ${process.pid}\\)`),
+    );
   } finally {
     dir.remove();
   }
