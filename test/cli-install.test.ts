@@ -1,13 +1,14 @@
 // The CLI's conventions and its install: --version, -v, -h, usage errors, the Node version check
 // that runs before anything is loaded, the package's metadata (engines, files, pinned
-// dependencies, LICENSE), and the Node REPL's dot commands through the real CLI.
+// dependencies, LICENSE), and the Node REPL's dot commands (in process, as batch mode runs them).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { batch, run, tempDir } from './helpers.ts';
+import { run, tempDir } from './helpers.ts';
+import { session } from './support/session.ts';
 import { stripColours } from '../src/ui/run-ui.ts';
 import { readArgs } from './support/command-line.ts';
 
@@ -118,7 +119,8 @@ test('npm pack ships the program, not test/, bench/, .ci/ or scripts/', () => {
 });
 
 test('Node REPL dot commands: .help, .load FILE and .exit work, .editor points to what to use', async () => {
-  const r = await batch(['.help', '.editor', '.load x.ts', '.5 + 1', '.exit', '1']);
+  // In process: the entries as batch mode runs them (the dot commands are the engine's).
+  const r = await session(['.help', '.editor', '.load x.ts', '.5 + 1', '.exit', '1']);
   assert.equal(r.results.length, 5, 'nothing runs after .exit');
   assert.match(r.results[0]!.value!, /^Commands:/);
   assert.equal(r.results[1]!.error?.name, 'UnknownCommand');
