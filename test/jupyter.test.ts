@@ -9,8 +9,9 @@ import { join } from 'node:path';
 import { createServer } from 'node:net';
 import type { AddressInfo, Server } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { CLI, cliEnv, run, startCli, tempDir } from './helpers.ts';
+import { CLI, cliEnv, run, tempDir } from './helpers.ts';
 import { session } from './support/session.ts';
+import { serveHere } from './support/served.ts';
 import { connectTo } from '../src/session/serve/attach.ts';
 import { installKernelSpec } from '../src/session/jupyter/install.ts';
 import { openStore } from '../src/session/store/store.ts';
@@ -715,14 +716,10 @@ test(
     await withKernelSpec(
       async (dir) => {
         const image = join(dir, 'served.json');
-        const server = startCli(['serve', image]);
-        let serverErr = '';
-        server.child.stderr!.setEncoding('utf8').on('data', (d: string) => (serverErr += d));
+        // Served from this process, by the server viv serve makes (test/serve.test.ts has the
+        // viv serve process): the kernel and the terminal client reach it as they would that.
+        const server = await serveHere(image);
         try {
-          while (!/ on \S+ \(token in /.test(serverErr)) {
-            if (server.child.exitCode !== null) throw new Error(`viv serve exited: ${serverErr}`);
-            await new Promise((r) => setTimeout(r, 25));
-          }
           const terminal = await connectTo(image);
           assert.equal(
             (await terminal.submit('function g() { return "from the terminal" }')).ok,
@@ -743,8 +740,7 @@ test(
           assert.deepEqual([seen.ok, seen.ok && seen.value], [true, '2']);
           await terminal.close();
         } finally {
-          server.child.kill('SIGTERM');
-          await server.closed;
+          await server.stop();
         }
         const reopened = await session(['held.call() + 40'], { image });
         assert.deepEqual(

@@ -1,4 +1,5 @@
-// `viv serve` and its clients, end to end: the real CLI serves a real image in a child process;
+// `viv serve` and its clients, end to end: the real CLI serves a real image in a child process
+// (the test of the socket a long path gets serves from this process, by the same server);
 // clients are the real client module (what `viv attach` runs) or raw sockets (node:net) for the
 // peers that misbehave. Every wait is for a condition, never for a time.
 import { after, test } from 'node:test';
@@ -10,7 +11,7 @@ import { join } from 'node:path';
 import { batch, childOf, cliEnv, run, startCli, tempDir, untilBusy, withImage } from './helpers.ts';
 import { connect } from '../src/session/serve/client.ts';
 import { session, shown } from './support/session.ts';
-import { raw, serve, stillServes, stop, t, until, value } from './support/served.ts';
+import { raw, serve, serveHere, stillServes, stop, t, until, value } from './support/served.ts';
 import type { Served } from './support/served.ts';
 import { MAX_FRAME_BYTES } from '../src/session/serve/protocol.ts';
 
@@ -428,14 +429,20 @@ test('viv serve: an image path too long for a socket gets a short socket, named 
     const { mkdirSync } = await import('node:fs');
     mkdirSync(join(image, '..'), { recursive: true });
     assert.ok(Buffer.byteLength(`${image}.sock`) > 107);
-    const served = await serve(image);
+    // Served from this process, by the server viv serve makes (the real viv attach finds it).
+    const served = await serveHere(image);
     try {
       assert.ok(Buffer.byteLength(served.address) - 'unix:'.length <= 107);
       assert.notEqual(served.address, `unix:${image}.sock`);
+      assert.equal(readFileSync(`${image}.address`, 'utf8').split('\n')[0], served.address);
       const attached = await run(['attach', image, '--batch', '--json'], '"far away"\n');
-      assert.match(attached.stdout, /"value":"'far away'"/, attached.stderr);
+      assert.match(
+        attached.stdout,
+        /"value":"'far away'"/,
+        attached.stderr + served.log.join('\n'),
+      );
     } finally {
-      await stop(served);
+      await served.stop();
     }
   } finally {
     dir.remove();
