@@ -12,7 +12,7 @@ import { run, tempDir, withImage, withSmallDisk } from './helpers.ts';
 import { connect } from '../src/session/serve/client.ts';
 import { ensureToken, readToken } from '../src/session/serve/token.ts';
 import { session, shown } from './support/session.ts';
-import { raw, serve, stillServes, stop, until, value } from './support/served.ts';
+import { raw, serve, serveHere, stillServes, stop, until, value } from './support/served.ts';
 import type { Served } from './support/served.ts';
 
 const hello = (token: string) => `{"vivarium": 1, "token": "${token}"}\n`;
@@ -69,14 +69,15 @@ test('viv serve and viv attach: a token file that is a FIFO, a symlink, empty or
     refusedInProcess(/token file .*img\.json\.token is a symbolic link/);
     writeFileSync(token, '', { mode: 0o600 });
     refusedInProcess(/token file .*img\.json\.token does not hold a token \(64 hex digits\)/);
-    // A token followed by blank lines (an editor's doing) is still the token.
+    // A token followed by blank lines (an editor's doing) is still the token: the server viv
+    // serve makes (here in process) takes it, and a client that shows it gets in.
     writeFileSync(token, 'b'.repeat(64) + '\n\n', { mode: 0o600 });
-    const served = await serve(image);
+    const served = await serveHere(image);
     try {
       assert.equal(served.token, 'b'.repeat(64));
       await stillServes(served, '1 + 1', '2');
     } finally {
-      await stop(served);
+      await served.stop();
     }
   });
 });
@@ -94,11 +95,12 @@ test('viv serve on a full disk: it says which file it could not write, and leave
     // Once there is room, serving works: no empty token file from before is in the way.
     assert.equal(existsSync(`${image}.token`), false);
     rmSync(join(mount, 'fill'));
-    const served = await serve(image);
+    // (Served from this process, by the server viv serve makes: it makes the token file.)
+    const served = await serveHere(image);
     try {
       await stillServes(served, '"room now"', "'room now'");
     } finally {
-      await stop(served);
+      await served.stop();
     }
   });
 });

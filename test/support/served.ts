@@ -103,7 +103,11 @@ export function raw(address: string) {
 }
 
 /** A good client still gets answers and the image still holds `probe`'s value. */
-export async function stillServes(served: Served, probe: string, expected: string): Promise<void> {
+export async function stillServes(
+  served: { address: string; token: string },
+  probe: string,
+  expected: string,
+): Promise<void> {
   const session = await connect(served.address, served.token);
   try {
     assert.equal(await value(session, probe), expected);
@@ -147,7 +151,8 @@ export async function serveHere(image: string) {
     const address = formatAddress(await server.listen(engine));
     return {
       address,
-      token: readFileSync(`${image}.token`, 'utf8').trim(),
+      // The token the server takes (read from IMAGE.token, or made there).
+      token: server.options.token,
       log,
       stop: async () => {
         await server!.close('the image is being saved and closed');
