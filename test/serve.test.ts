@@ -1,7 +1,8 @@
 // `viv serve` and its clients, end to end: the real CLI serves a real image in a child process
-// (the test of the socket a long path gets serves from this process, by the same server);
-// clients are the real client module (what `viv attach` runs) or raw sockets (node:net) for the
-// peers that misbehave. Every wait is for a condition, never for a time.
+// (the tests of the socket a long path gets and of viv attach in a terminal serve from this
+// process, by the same server); clients are the real client module (what `viv attach` runs) or
+// raw sockets (node:net) for the peers that misbehave. Every wait is for a condition, never for a
+// time.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -501,7 +502,8 @@ test(
   { skip: hasTmux ? false : 'tmux is not installed (.ci/run installs it with apt-get)' },
   async () => {
     await withImage(async (image) => {
-      const served = await serve(image);
+      // Served from this process, by the server viv serve makes: the subject is viv attach.
+      const served = await serveHere(image);
       const pane = `viv-attach-${process.pid}`;
       // Its own tmux server (-L): a shared one exits when another test kills its last session.
       const tmux = (...args: string[]) =>
@@ -537,11 +539,11 @@ test(
         await shows(/attach exited with 0/);
         // Detaching left the image served.
         assert.equal(await value(other, 'fromOther * 2'), '14');
-        assert.equal(served.child.exitCode, null);
+        await stillServes(served, 'fromOther', '7');
       } finally {
         spawnSync('tmux', ['-L', pane, 'kill-server']);
         await other.close();
-        await stop(served);
+        await served.stop();
       }
     });
   },
