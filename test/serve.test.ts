@@ -1,8 +1,8 @@
 // `viv serve` and its clients, end to end: the real CLI serves a real image in a child process
-// (the tests of the socket a long path gets and of viv attach in a terminal serve from this
-// process, by the same server); clients are the real client module (what `viv attach` runs) or
-// raw sockets (node:net) for the peers that misbehave. Every wait is for a condition, never for a
-// time.
+// (where the subject is what a client finds: a long path's socket, the serve after a killed one,
+// viv attach in a terminal, the server viv serve makes runs in this process); clients are the
+// real client module (what `viv attach` runs) or raw sockets (node:net) for the peers that
+// misbehave. Every wait is for a condition, never for a time.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -206,11 +206,12 @@ test('viv serve: SIGKILL of the server loses no entry a client was answered for'
       image,
     });
     assert.deepEqual(shown(reopened), ['150', '7']);
-    const again = await serve(image);
+    // (The next serve from this process, by the server viv serve makes.)
+    const again = await serveHere(image);
     try {
       await stillServes(again, 'n5', '50');
     } finally {
-      await stop(again);
+      await again.stop();
     }
   });
 });
