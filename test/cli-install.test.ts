@@ -1,14 +1,16 @@
 // The CLI's conventions and its install: --version, -v, -h, usage errors, the Node version check
 // that runs before anything is loaded, the package's metadata (engines, files, pinned
-// dependencies, LICENSE), and the Node REPL's dot commands through the real CLI.
+// dependencies, LICENSE), and the Node REPL's dot commands (in process, as batch mode runs them).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { batch, run, tempDir } from './helpers.ts';
+import { run, tempDir } from './helpers.ts';
+import { session } from './support/session.ts';
 import { stripColours } from '../src/ui/run-ui.ts';
+import { readArgs } from './support/command-line.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const VIV = fileURLToPath(new URL('../bin/viv.js', import.meta.url));
@@ -41,15 +43,22 @@ test('a wrong command line exits 2 saying what was wrong, above the usage, and w
       [['--listen', at('s'), at('a.json')], /^viv: --listen is an option of viv serve/],
       [['export', at('a.json')], /^viv: usage: viv export IMAGE DIR/],
     ];
-    const runs = await Promise.all(cases.map(([args]) => run(args, '1 + 1\n')));
-    runs.forEach((r, i) => {
-      const [args, message] = cases[i]!;
+    // Each read in process (cli-args.ts, as cli.ts reads it) ...
+    for (const [args, message] of cases) {
+      const r = await readArgs(args);
       const what = args.join(' ');
       assert.equal(r.status, 2, what);
       assert.equal(r.stdout, '', what);
       assert.match(r.stderr, message, what);
       assert.match(r.stderr, /\n\nusage: viv \[IMAGE\] \[options\]\n/, what);
-    });
+    }
+    // ... and one by the real CLI: bin/viv.js and cli.ts (its `serve`) hand it over, exit 2.
+    const [args, message] = cases.find(([args]) => args[0] === 'serve')!;
+    const r = await run(args, '1 + 1\n');
+    assert.equal(r.status, 2);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, message);
+    assert.match(r.stderr, /\n\nusage: viv \[IMAGE\] \[options\]\n/);
     assert.deepEqual(readdirSync(dir.path), []);
   } finally {
     dir.remove();
@@ -110,7 +119,8 @@ test('npm pack ships the program, not test/, bench/, .ci/ or scripts/', () => {
 });
 
 test('Node REPL dot commands: .help, .load FILE and .exit work, .editor points to what to use', async () => {
-  const r = await batch(['.help', '.editor', '.load x.ts', '.5 + 1', '.exit', '1']);
+  // In process: the entries as batch mode runs them (the dot commands are the engine's).
+  const r = await session(['.help', '.editor', '.load x.ts', '.5 + 1', '.exit', '1']);
   assert.equal(r.results.length, 5, 'nothing runs after .exit');
   assert.match(r.results[0]!.value!, /^Commands:/);
   assert.equal(r.results[1]!.error?.name, 'UnknownCommand');

@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { batch, run } from './helpers.ts';
 import { session, shown as values, until } from './support/session.ts';
+import { readArgs } from './support/command-line.ts';
 
 test('--json prints exactly one JSON object per entry and nothing else', async () => {
   const r = await batch(['console.log("side effect"); 1 + 1', ':help', 'let s = "x"', 'missing()']);
@@ -60,12 +61,19 @@ test('exit status is 0 when every entry succeeded and 1 when any failed', async 
 });
 
 test('a usage error exits with 2 and says what was wrong', async () => {
-  for (const args of [['--memory', 'lots'], ['--bogus'], ['--json'], ['--timeout', '-5']]) {
-    const r = await run(args, '');
+  const cases = [['--memory', 'lots'], ['--bogus'], ['--json'], ['--timeout', '-5']];
+  // Read in process (cli-args.ts, as cli.ts reads it)...
+  for (const args of cases) {
+    const r = await readArgs(args);
     assert.equal(r.status, 2, args.join(' '));
     assert.equal(r.stdout, '');
     assert.match(r.stderr, /^viv: .+\n/, args.join(' '));
   }
+  // ...and one by the real CLI, which exits with that status.
+  const r = await run(cases[0]!, '');
+  assert.equal(r.status, 2);
+  assert.equal(r.stdout, '');
+  assert.match(r.stderr, /^viv: --memory .+\n/);
 });
 
 test('values are shown as util.inspect shows them', async () => {
@@ -113,16 +121,10 @@ test('TypeScript entries: types, interfaces, generics, enums, as, !, modifiers, 
 });
 
 test('lines continue until the entry is complete, as in the Node REPL', async () => {
-  const r = await run(
-    ['--batch', '--json'],
-    'function add(a, b) {\n  return a + b\n}\nadd(1,\n 2)\n',
-  );
-  const results = r.stdout
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l));
+  // Line by line, as batch mode reads standard input (its reader: compile/entry-reader.ts).
+  const r = await session(['function add(a, b) {', '  return a + b', '}', 'add(1,', ' 2)']);
   assert.deepEqual(
-    results.map((x) => x.value),
+    r.results.map((x) => x.value),
     ['undefined', '3'],
   );
 });

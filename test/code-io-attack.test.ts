@@ -19,7 +19,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { session, shown } from './support/session.ts';
-import { batch, startCli, tempDir, withSmallDisk } from './helpers.ts';
+import { startCli, tempDir, withSmallDisk } from './helpers.ts';
 
 /** Every file of a folder and its bytes. */
 function folder(dir: string): Record<string, string> {
@@ -593,15 +593,16 @@ test('kill -9 of the CLI during an :import that migrates: the image reopens with
   try {
     const image = join(dir.path, 'img.json');
     const code = join(dir.path, 'code');
-    const made = await batch(
+    // The image to import into, made in process (only the kill needs the CLI).
+    const made = await session(
       [
         'class C { constructor(public n: number) {} }',
         'const cs = Array.from({ length: 60_000 }, (_, i) => new C(i))',
         ':export ' + code,
       ],
-      ['--image', image],
+      { image },
     );
-    assert.equal(made.status, 0, made.stderr);
+    assert.equal(made.status, 0, made.stderr + JSON.stringify(shown(made)));
     // The new version migrates every instance, with some work each: the import takes a while.
     writeFileSync(
       join(code, 'C.ts'),
@@ -684,9 +685,7 @@ test(
     const dir = tempDir();
     try {
       const image = join(dir.path, 'img.json');
-      const run = await batch([':install ci-info@4.3.0', ':defs'], ['--image', image], {
-        stuckMs: 110_000,
-      });
+      const run = await session([':install ci-info@4.3.0', ':defs'], { image });
       assert.equal(
         run.results[0]!.error!.message,
         'ci-info@4.3.0 threw while loading in the image: process is not defined; it was not installed',

@@ -1,17 +1,17 @@
 // Code in and out of the image (issue 13): `:load`, `:export` / `:import` (and `viv export`,
 // `viv import`), `:dump`, `:edit` and Ctrl-X Ctrl-E. In process through the real engine and
-// isolate, with real files, real git and a real editor process; the subcommands and `--load` and
-// `:edit` in batch mode through the real CLI.
+// isolate, with real files, real git and a real editor process (batch mode's `:edit` too: the
+// session starts the editor as batch mode does); the subcommands and `--load` through the real CLI.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createElement as h } from 'react';
 import { render } from 'ink-testing-library';
 import { session, shown } from './support/session.ts';
-import { CLI, cliEnv, run, tempDir } from './helpers.ts';
+import { cliEnv, run, tempDir } from './helpers.ts';
 import { stripAnsi, until } from './support/screen.ts';
 import { openSession } from '../src/session/open-session.ts';
 import { InProcessGuest } from '../src/session/guest/in-process.ts';
@@ -385,6 +385,7 @@ function editorScript(dir: string, body: string): string {
 
 test('viv --batch: :edit NAME runs $VISUAL on the current source and applies the edited file as one entry', async () => {
   const dir = tempDir();
+  const saved = { EDITOR: process.env.EDITOR, VISUAL: process.env.VISUAL };
   try {
     // The editor also records the file name it was given.
     const editor = editorScript(
@@ -398,23 +399,21 @@ test('viv --batch: :edit NAME runs $VISUAL on the current source and applies the
       'holder[0]()',
       ':history f',
     ].join('\n');
-    const child = spawn(process.execPath, [CLI, '--batch', '--json'], {
-      env: cliEnv({ ...process.env, VISUAL: editor, EDITOR: 'false' }),
-    });
-    let stdout = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stdin.end(input + '\n');
-    const status = await new Promise((r) => child.on('close', r));
-    const results = stdout
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l));
-    assert.equal(status, 0, stdout);
-    assert.deepEqual(results[2].defined, [{ name: 'f', kind: 'function', version: 2 }]);
-    assert.equal(results[3].value, '2');
-    assert.match(results[4].value, /v2 .*\n\s+function f\(\) \{ return 2 \}/);
+    // In process: batch mode's engine and reader (the editor is started the same way).
+    process.env.VISUAL = editor;
+    process.env.EDITOR = 'false';
+    const r = await session(input.split('\n'));
+    const results = r.results;
+    assert.equal(r.status, 0, JSON.stringify(results));
+    assert.deepEqual(results[2]!.defined, [{ name: 'f', kind: 'function', version: 2 }]);
+    assert.equal(results[3]!.value, '2');
+    assert.match(results[4]!.value!, /v2 .*\n\s+function f\(\) \{ return 2 \}/);
     assert.match(readFileSync(join(dir.path, 'seen'), 'utf8'), /\/f\.ts\n$/);
   } finally {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
     dir.remove();
   }
 });

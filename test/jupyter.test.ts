@@ -9,10 +9,13 @@ import { join } from 'node:path';
 import { createServer } from 'node:net';
 import type { AddressInfo, Server } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { CLI, cliEnv, run, startCli, tempDir } from './helpers.ts';
+import { CLI, cliEnv, run, tempDir } from './helpers.ts';
 import { session } from './support/session.ts';
+import { serveHere } from './support/served.ts';
 import { connectTo } from '../src/session/serve/attach.ts';
 import { installKernelSpec } from '../src/session/jupyter/install.ts';
+import { openStore } from '../src/session/store/store.ts';
+import { validateRecord } from '../src/session/engine/journal-records.ts';
 
 const PYTHON = '/usr/bin/python3';
 const DRIVER = fileURLToPath(new URL('./support/jupyter_driver.py', import.meta.url));
@@ -599,9 +602,8 @@ test('viv jupyter on an image open in another session says so and exits', async 
   const dir = tempDir();
   try {
     const image = join(dir.path, 'held.json');
-    const holder = startCli(['--batch', '--json', '--image', image]);
-    holder.child.stdin!.write('1\n');
-    await holder.waitForLines(1);
+    // Held by this process, as a session holds it (one CLI start less than a second viv).
+    const holder = await openStore(image, { validate: validateRecord });
     const connection = join(dir.path, 'conn.json');
     writeFileSync(
       connection,
@@ -617,10 +619,12 @@ test('viv jupyter on an image open in another session says so and exits', async 
       }),
     );
     const refused = await run(['jupyter', '--connection-file', connection, '--image', image], '');
-    holder.child.stdin!.end();
-    await holder.closed;
+    await holder.close();
     assert.equal(refused.status, 2);
-    assert.match(refused.stderr, /held\.json is open in another Vivarium process \(pid \d+\)/);
+    assert.match(
+      refused.stderr,
+      new RegExp(`held\\.json is open in another Vivarium process \\(pid ${process.pid}\\)`),
+    );
   } finally {
     dir.remove();
   }
@@ -712,14 +716,10 @@ test(
     await withKernelSpec(
       async (dir) => {
         const image = join(dir, 'served.json');
-        const server = startCli(['serve', image]);
-        let serverErr = '';
-        server.child.stderr!.setEncoding('utf8').on('data', (d: string) => (serverErr += d));
+        // Served from this process, by the server viv serve makes (test/serve.test.ts has the
+        // viv serve process): the kernel and the terminal client reach it as they would that.
+        const server = await serveHere(image);
         try {
-          while (!/ on \S+ \(token in /.test(serverErr)) {
-            if (server.child.exitCode !== null) throw new Error(`viv serve exited: ${serverErr}`);
-            await new Promise((r) => setTimeout(r, 25));
-          }
           const terminal = await connectTo(image);
           assert.equal(
             (await terminal.submit('function g() { return "from the terminal" }')).ok,
@@ -740,8 +740,7 @@ test(
           assert.deepEqual([seen.ok, seen.ok && seen.value], [true, '2']);
           await terminal.close();
         } finally {
-          server.child.kill('SIGTERM');
-          await server.closed;
+          await server.stop();
         }
         const reopened = await session(['held.call() + 40'], { image });
         assert.deepEqual(

@@ -2,7 +2,7 @@
 // CLI, real sockets, real processes and real files. Each case is a defect that was found by trying
 // it, or a durability rule that must hold whatever the timing. Every wait is for a condition; the
 // random kill schedule is seeded (the seed is printed, VIV_SEED=N replays it).
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -10,10 +10,36 @@ import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { run, tempDir, withImage, withSmallDisk } from './helpers.ts';
 import { connect } from '../src/session/serve/client.ts';
+import { ensureToken, readToken } from '../src/session/serve/token.ts';
 import { session, shown } from './support/session.ts';
-import { raw, serve, stillServes, stop, until, value } from './support/served.ts';
+import { raw, serve, serveHere, stillServes, stop, until, value } from './support/served.ts';
+import type { Served } from './support/served.ts';
 
 const hello = (token: string) => `{"vivarium": 1, "token": "${token}"}\n`;
+
+/**
+ * One served image for the tests that need only a running server (a server start less each). A
+ * hello timeout far past the test: without the oldest giving way, a client would wait for it.
+ */
+let sharedServer: { served: Served; dir: { path: string; remove: () => void } } | undefined;
+async function shared(): Promise<Served> {
+  if (!sharedServer) {
+    const dir = tempDir();
+    const served = await serve(join(dir.path, 'img.json'), [
+      '--hello-timeout',
+      '600000',
+      '--max-waiting',
+      '4',
+    ]);
+    sharedServer = { served, dir };
+  }
+  return sharedServer.served;
+}
+after(async () => {
+  if (!sharedServer) return;
+  await stop(sharedServer.served);
+  sharedServer.dir.remove();
+});
 
 test('viv serve and viv attach: a token file that is a FIFO, a symlink, empty or not a token is refused at once, saying what it is', async () => {
   await withImage(async (image) => {
@@ -29,21 +55,29 @@ test('viv serve and viv attach: a token file that is a FIFO, a symlink, empty or
       assert.match(attached.stderr, pattern);
       rmSync(token);
     };
+    // The others through what the two read the token file with (serve: ensureToken, attach:
+    // readToken), in process; the FIFO above shows how the CLIs report what these throw.
+    const refusedInProcess = (pattern: RegExp) => {
+      assert.throws(() => ensureToken(token), pattern);
+      assert.throws(() => readToken(token), pattern);
+      rmSync(token);
+    };
     spawnSync('mkfifo', [token]);
     await refused(/token file .*img\.json\.token is not a regular file; remove it/);
     writeFileSync(`${image}.secret`, 'a'.repeat(64) + '\n', { mode: 0o600 });
     symlinkSync(`${image}.secret`, token);
-    await refused(/token file .*img\.json\.token is a symbolic link/);
+    refusedInProcess(/token file .*img\.json\.token is a symbolic link/);
     writeFileSync(token, '', { mode: 0o600 });
-    await refused(/token file .*img\.json\.token does not hold a token \(64 hex digits\)/);
-    // A token followed by blank lines (an editor's doing) is still the token.
+    refusedInProcess(/token file .*img\.json\.token does not hold a token \(64 hex digits\)/);
+    // A token followed by blank lines (an editor's doing) is still the token: the server viv
+    // serve makes (here in process) takes it, and a client that shows it gets in.
     writeFileSync(token, 'b'.repeat(64) + '\n\n', { mode: 0o600 });
-    const served = await serve(image);
+    const served = await serveHere(image);
     try {
       assert.equal(served.token, 'b'.repeat(64));
       await stillServes(served, '1 + 1', '2');
     } finally {
-      await stop(served);
+      await served.stop();
     }
   });
 });
@@ -61,11 +95,12 @@ test('viv serve on a full disk: it says which file it could not write, and leave
     // Once there is room, serving works: no empty token file from before is in the way.
     assert.equal(existsSync(`${image}.token`), false);
     rmSync(join(mount, 'fill'));
-    const served = await serve(image);
+    // (Served from this process, by the server viv serve makes: it makes the token file.)
+    const served = await serveHere(image);
     try {
       await stillServes(served, '"room now"', "'room now'");
     } finally {
-      await stop(served);
+      await served.stop();
     }
   });
 });
@@ -80,26 +115,23 @@ test('viv serve --listen unix: (no path) is refused before the image opens', asy
 });
 
 test('viv serve: a flood of silent connections does not keep a client with the token out', async () => {
-  await withImage(async (image) => {
-    // A hello timeout far past the test: without the oldest giving way, the client waits for it.
-    const served = await serve(image, ['--hello-timeout', '600000', '--max-waiting', '4']);
-    const flood = [];
-    try {
-      for (let i = 0; i < 20; i++) {
-        const peer = raw(served.address);
-        await peer.connected;
-        flood.push(peer);
-      }
-      // All but the last four were told why they were dropped.
-      for (const peer of flood.slice(0, 16)) {
-        assert.match(String((await peer.message(0)).reason), /the oldest is dropped/);
-      }
-      await stillServes(served, '"in despite the flood"', "'in despite the flood'");
-    } finally {
-      for (const peer of flood) peer.socket.destroy();
-      await stop(served);
+  // The shared server: a hello timeout far past the test, at most 4 waiting for their hello.
+  const served = await shared();
+  const flood = [];
+  try {
+    for (let i = 0; i < 20; i++) {
+      const peer = raw(served.address);
+      await peer.connected;
+      flood.push(peer);
     }
-  });
+    // All but the last four were told why they were dropped.
+    for (const peer of flood.slice(0, 16)) {
+      assert.match(String((await peer.message(0)).reason), /the oldest is dropped/);
+    }
+    await stillServes(served, '"in despite the flood"', "'in despite the flood'");
+  } finally {
+    for (const peer of flood) peer.socket.destroy();
+  }
 });
 
 test('viv serve: :edit runs the editor on the attached client, is refused over the wire, and paths say where they are', async () => {
@@ -206,55 +238,55 @@ test('viv serve: SIGKILL at random instants while two clients submit loses no an
 });
 
 test('viv serve: a process that prints faster than clients read drops nobody; a stopped client (SIGSTOP) is skipped, then told', async () => {
-  await withImage(async (image) => {
-    const served = await serve(image);
-    // A client in a child process that counts what it is sent, and is stopped (SIGSTOP).
-    const script = `
-      const net = require('node:net');
-      const s = net.connect(process.argv[1]);
-      s.write(JSON.stringify({ vivarium: 1, token: process.argv[2] }) + '\\n');
-      s.once('data', () => console.log('welcomed'));
-      let buffer = '';
-      s.on('data', (d) => {
-        buffer += d;
-        if (/skipped: this client read more slowly/.test(buffer)) { console.log('told'); process.exit(0); }
-        buffer = buffer.slice(-200);
-      });`;
-    const stopped = spawn(
-      process.execPath,
-      ['-e', script, served.address.slice('unix:'.length), served.token],
-      { stdio: ['ignore', 'pipe', 'ignore'] },
+  const served = await shared();
+  // What the server logs from here on (it is the file's shared server).
+  const logged = served.stderr().length;
+  const log = () => served.stderr().slice(logged);
+  // A client in a child process that counts what it is sent, and is stopped (SIGSTOP).
+  const script = `
+    const net = require('node:net');
+    const s = net.connect(process.argv[1]);
+    s.write(JSON.stringify({ vivarium: 1, token: process.argv[2] }) + '\\n');
+    s.once('data', () => console.log('welcomed'));
+    let buffer = '';
+    s.on('data', (d) => {
+      buffer += d;
+      if (/skipped: this client read more slowly/.test(buffer)) { console.log('told'); process.exit(0); }
+      buffer = buffer.slice(-200);
+    });`;
+  const stopped = spawn(
+    process.execPath,
+    ['-e', script, served.address.slice('unix:'.length), served.token],
+    { stdio: ['ignore', 'pipe', 'ignore'] },
+  );
+  let said = '';
+  stopped.stdout!.setEncoding('utf8').on('data', (d: string) => (said += d));
+  const a = await connect(served.address, served.token);
+  try {
+    await until(() => said.includes('welcomed') || undefined);
+    stopped.kill('SIGSTOP');
+    let printed = 0;
+    a.on('print', () => printed++);
+    await value(
+      a,
+      "const noisy = spawn('noisy', { every: 1, state: { n: 0 }, step(s) { s.n++; console.log('x'.repeat(200000)) } })",
     );
-    let said = '';
-    stopped.stdout!.setEncoding('utf8').on('data', (d: string) => (said += d));
-    const a = await connect(served.address, served.token);
-    try {
-      await until(() => said.includes('welcomed') || undefined);
-      stopped.kill('SIGSTOP');
-      let printed = 0;
-      a.on('print', () => printed++);
-      await value(
-        a,
-        "const noisy = spawn('noisy', { every: 1, state: { n: 0 }, step(s) { s.n++; console.log('x'.repeat(200000)) } })",
-      );
-      // Far more is printed than the stopped client's share of the server's memory.
-      await until(async () => (await value(a, 'noisy.n > 200')) === 'true' || undefined);
-      assert.ok(printed > 0, 'the client that reads gets what is printed');
-      stopped.kill('SIGCONT');
-      await until(
-        () => said.includes('told') || undefined,
-        () => said + served.stderr(),
-      );
-      const quiet = await a.submit(':stop noisy');
-      assert.equal(quiet.ok, true, JSON.stringify(quiet) + served.stderr());
-      assert.doesNotMatch(served.stderr(), /dropped/);
-      assert.equal(served.child.exitCode, null);
-    } finally {
-      stopped.kill('SIGKILL');
-      await a.close();
-      await stop(served);
-    }
-  });
+    // Far more is printed than the stopped client's share of the server's memory.
+    await until(async () => (await value(a, 'noisy.n > 200')) === 'true' || undefined);
+    assert.ok(printed > 0, 'the client that reads gets what is printed');
+    stopped.kill('SIGCONT');
+    await until(
+      () => said.includes('told') || undefined,
+      () => said + log(),
+    );
+    const quiet = await a.submit(':stop noisy');
+    assert.equal(quiet.ok, true, JSON.stringify(quiet) + log());
+    assert.doesNotMatch(log(), /dropped/);
+    assert.equal(served.child.exitCode, null);
+  } finally {
+    stopped.kill('SIGKILL');
+    await a.close();
+  }
 });
 
 test('viv attach IMAGE after the server was killed: the address file left behind is known stale, and the token goes to nobody on its old port', async () => {

@@ -1,6 +1,8 @@
-// `viv serve` and its clients, end to end: the real CLI serves a real image in a child process;
-// clients are the real client module (what `viv attach` runs) or raw sockets (node:net) for the
-// peers that misbehave. Every wait is for a condition, never for a time.
+// `viv serve` and its clients, end to end: the real CLI serves a real image in a child process
+// (where the subject is what a client finds: a long path's socket, the serve after a killed one,
+// viv attach in a terminal, the server viv serve makes runs in this process); clients are the
+// real client module (what `viv attach` runs) or raw sockets (node:net) for the peers that
+// misbehave. Every wait is for a condition, never for a time.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -9,8 +11,10 @@ import { chmodSync, chownSync, existsSync, readFileSync, statSync, writeFileSync
 import { join } from 'node:path';
 import { batch, childOf, cliEnv, run, startCli, tempDir, untilBusy, withImage } from './helpers.ts';
 import { connect } from '../src/session/serve/client.ts';
+import { connectTo } from '../src/session/serve/attach.ts';
+import { readArgs } from './support/command-line.ts';
 import { session, shown } from './support/session.ts';
-import { raw, serve, stillServes, stop, t, until, value } from './support/served.ts';
+import { raw, serve, serveHere, stillServes, stop, t, until, value } from './support/served.ts';
 import type { Served } from './support/served.ts';
 import { MAX_FRAME_BYTES } from '../src/session/serve/protocol.ts';
 
@@ -18,13 +22,15 @@ import { MAX_FRAME_BYTES } from '../src/session/serve/protocol.ts';
  * One served image for the tests that need only a running server and clients (each defines names
  * of its own): starting a server per test cost more than the tests themselves.
  */
-let sharedServer: { served: Served; dir: { path: string; remove: () => void } } | undefined;
-async function shared(): Promise<Served> {
+let sharedServer:
+  { served: Served; image: string; dir: { path: string; remove: () => void } } | undefined;
+async function shared(): Promise<Served & { image: string }> {
   if (!sharedServer) {
     const dir = tempDir();
-    sharedServer = { served: await serve(join(dir.path, 'img.json')), dir };
+    const image = join(dir.path, 'img.json');
+    sharedServer = { served: await serve(image), image, dir };
   }
-  return sharedServer.served;
+  return { ...sharedServer.served, image: sharedServer.image };
 }
 after(async () => {
   if (!sharedServer) return;
@@ -202,11 +208,12 @@ test('viv serve: SIGKILL of the server loses no entry a client was answered for'
       image,
     });
     assert.deepEqual(shown(reopened), ['150', '7']);
-    const again = await serve(image);
+    // (The next serve from this process, by the server viv serve makes.)
+    const again = await serveHere(image);
     try {
       await stillServes(again, 'n5', '50');
     } finally {
-      await stop(again);
+      await again.stop();
     }
   });
 });
@@ -362,11 +369,12 @@ test('viv serve: peers that misbehave are refused or dropped, and the image goes
 });
 
 test('viv serve: the token file is 0600, and one others can read is refused by server and client', async () => {
+  const served = await shared();
+  assert.equal(statSync(`${served.image}.token`).mode & 0o777, 0o600);
+  assert.equal(statSync(served.address.slice('unix:'.length)).mode & 0o777, 0o600);
   await withImage(async (image) => {
-    const served = await serve(image);
-    assert.equal(statSync(`${image}.token`).mode & 0o777, 0o600);
-    assert.equal(statSync(served.address.slice('unix:'.length)).mode & 0o777, 0o600);
-    await stop(served);
+    // A token file as viv serve leaves it, made readable by others.
+    writeFileSync(`${image}.token`, 'a'.repeat(64) + '\n', { mode: 0o600 });
     chmodSync(`${image}.token`, 0o644);
     const refused = await run(['serve', image], '');
     assert.equal(refused.status, 2);
@@ -386,7 +394,7 @@ test('viv serve --listen 127.0.0.1:0: loopback TCP on a free port; other address
     assert.match(refused.stderr, /0\.0\.0\.0 is not a loopback address.*--listen-anywhere/);
     assert.equal(existsSync(image), false, 'refused before the image was opened');
     assert.equal(existsSync(`${image}.token`), false);
-    const badFlag = await run(['--batch', '--listen', '127.0.0.1:0'], '');
+    const badFlag = await readArgs(['--batch', '--listen', '127.0.0.1:0']); // in process
     assert.match(badFlag.stderr, /--listen is an option of viv serve/);
     const served = await serve(image, ['--listen', '127.0.0.1:0']);
     try {
@@ -399,9 +407,8 @@ test('viv serve --listen 127.0.0.1:0: loopback TCP on a free port; other address
       );
       assert.equal(attached.status, 0, attached.stderr);
       assert.match(attached.stdout, /"value":"42"/);
-      const noToken = await run(['attach', served.address, '--batch'], '1\n');
-      assert.equal(noToken.status, 2);
-      assert.match(noToken.stderr, /needs --token-file/);
+      // (What viv attach connects with, in process: its refusals exit 2, as the test below shows.)
+      await assert.rejects(connectTo(served.address), /needs --token-file/);
       const withToken = await run(
         ['attach', served.address, '--token-file', `${image}.token`, '--batch', '--json'],
         'viaTcp\n',
@@ -425,14 +432,20 @@ test('viv serve: an image path too long for a socket gets a short socket, named 
     const { mkdirSync } = await import('node:fs');
     mkdirSync(join(image, '..'), { recursive: true });
     assert.ok(Buffer.byteLength(`${image}.sock`) > 107);
-    const served = await serve(image);
+    // Served from this process, by the server viv serve makes (the real viv attach finds it).
+    const served = await serveHere(image);
     try {
       assert.ok(Buffer.byteLength(served.address) - 'unix:'.length <= 107);
       assert.notEqual(served.address, `unix:${image}.sock`);
+      assert.equal(readFileSync(`${image}.address`, 'utf8').split('\n')[0], served.address);
       const attached = await run(['attach', image, '--batch', '--json'], '"far away"\n');
-      assert.match(attached.stdout, /"value":"'far away'"/, attached.stderr);
+      assert.match(
+        attached.stdout,
+        /"value":"'far away'"/,
+        attached.stderr + served.log.join('\n'),
+      );
     } finally {
-      await stop(served);
+      await served.stop();
     }
   } finally {
     dir.remove();
@@ -440,46 +453,44 @@ test('viv serve: an image path too long for a socket gets a short socket, named 
 });
 
 test('viv attach: a clear error when nothing serves the image or the token is wrong', async () => {
+  // What viv attach connects with (connectTo), in process; each refusal it throws, viv attach
+  // says and exits 2 with, as the real one shows below for a wrong token.
   await withImage(async (image) => {
-    const none = await run(['attach', image, '--batch'], '1\n');
-    assert.equal(none.status, 2);
-    assert.match(
-      none.stderr,
+    await assert.rejects(
+      connectTo(image),
       /is not being served: there is no .*img\.json\.address \(start it with: viv serve/,
     );
-    const served = await serve(image);
-    try {
-      const wrong = `${image}.wrong`;
-      writeFileSync(wrong, 'f'.repeat(64) + '\n', { mode: 0o600 });
-      const refused = await run(
-        ['attach', served.address, '--token-file', wrong, '--batch'],
-        '1\n',
-      );
-      assert.equal(refused.status, 2);
-      assert.match(refused.stderr, /refused the connection: wrong token/);
-      // An address file others could have written is not trusted with the token.
-      chmodSync(`${image}.address`, 0o666);
-      const loose = await run(['attach', image, '--batch'], '1\n');
-      assert.equal(loose.status, 2);
-      assert.match(
-        loose.stderr,
-        /address file .*img\.json\.address can be written by others \(mode 0666\)/,
-      );
-      chmodSync(`${image}.address`, 0o600);
-      if (process.getuid?.() === 0) {
-        // Nor a socket that belongs to someone else.
-        const socket = served.address.slice('unix:'.length);
-        chownSync(socket, 65534, 65534);
-        const foreign = await run(['attach', image, '--batch'], '1\n');
-        assert.match(foreign.stderr, /the socket .* belongs to another user \(uid 65534\)/);
-        chownSync(socket, 0, 0);
-      }
-      const fine = await run(['attach', image, '--batch', '--json'], '"still fine"\n');
-      assert.match(fine.stdout, /still fine/, fine.stderr);
-    } finally {
-      await stop(served);
-    }
   });
+  // The shared server: what is refused changes nothing of it, and what is changed is put back.
+  const served = await shared();
+  const image = served.image;
+  const wrong = `${image}.wrong`;
+  writeFileSync(wrong, 'f'.repeat(64) + '\n', { mode: 0o600 });
+  const refused = await run(['attach', served.address, '--token-file', wrong, '--batch'], '1\n');
+  assert.equal(refused.status, 2);
+  assert.match(refused.stderr, /^viv: .*refused the connection: wrong token/);
+  // An address file others could have written is not trusted with the token.
+  chmodSync(`${image}.address`, 0o666);
+  try {
+    await assert.rejects(
+      connectTo(image),
+      /address file .*img\.json\.address can be written by others \(mode 0666\)/,
+    );
+  } finally {
+    chmodSync(`${image}.address`, 0o600);
+  }
+  if (process.getuid?.() === 0) {
+    // Nor a socket that belongs to someone else.
+    const socket = served.address.slice('unix:'.length);
+    chownSync(socket, 65534, 65534);
+    try {
+      await assert.rejects(connectTo(image), /the socket .* belongs to another user \(uid 65534\)/);
+    } finally {
+      chownSync(socket, 0, 0);
+    }
+  }
+  const fine = await run(['attach', image, '--batch', '--json'], '"still fine"\n');
+  assert.match(fine.stdout, /still fine/, fine.stderr);
 });
 
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
@@ -490,7 +501,8 @@ test(
   { skip: hasTmux ? false : 'tmux is not installed (.ci/run installs it with apt-get)' },
   async () => {
     await withImage(async (image) => {
-      const served = await serve(image);
+      // Served from this process, by the server viv serve makes: the subject is viv attach.
+      const served = await serveHere(image);
       const pane = `viv-attach-${process.pid}`;
       // Its own tmux server (-L): a shared one exits when another test kills its last session.
       const tmux = (...args: string[]) =>
@@ -526,11 +538,11 @@ test(
         await shows(/attach exited with 0/);
         // Detaching left the image served.
         assert.equal(await value(other, 'fromOther * 2'), '14');
-        assert.equal(served.child.exitCode, null);
+        await stillServes(served, 'fromOther', '7');
       } finally {
         spawnSync('tmux', ['-L', pane, 'kill-server']);
         await other.close();
-        await stop(served);
+        await served.stop();
       }
     });
   },

@@ -1,5 +1,6 @@
-// A served image for tests: `viv serve` in a child process (the real CLI), raw sockets for peers
-// that misbehave, and waits that poll a condition (never a time).
+// A served image for tests: `viv serve` in a child process (the real CLI), or served from the
+// test's own process (serveHere), raw sockets for peers that misbehave, and waits that poll a
+// condition (never a time).
 import assert from 'node:assert/strict';
 import { connect as netConnect } from 'node:net';
 import type { Socket } from 'node:net';
@@ -7,6 +8,14 @@ import { readFileSync } from 'node:fs';
 import { startCli } from '../helpers.ts';
 import { connect } from '../../src/session/serve/client.ts';
 import type { RemoteSession } from '../../src/session/serve/client.ts';
+import { prepareServe } from '../../src/session/serve/serve.ts';
+import type { Server } from '../../src/session/serve/server.ts';
+import { formatAddress } from '../../src/session/serve/address.ts';
+import { openSession } from '../../src/session/open-session.ts';
+import { InProcessGuest } from '../../src/session/guest/in-process.ts';
+import { openStore } from '../../src/session/store/store.ts';
+import { validateRecord } from '../../src/session/engine/journal-records.ts';
+import { stdlibEntries } from '../../src/session/stdlib.ts';
 
 export interface Served {
   child: ReturnType<typeof startCli>['child'];
@@ -94,7 +103,11 @@ export function raw(address: string) {
 }
 
 /** A good client still gets answers and the image still holds `probe`'s value. */
-export async function stillServes(served: Served, probe: string, expected: string): Promise<void> {
+export async function stillServes(
+  served: { address: string; token: string },
+  probe: string,
+  expected: string,
+): Promise<void> {
   const session = await connect(served.address, served.token);
   try {
     assert.equal(await value(session, probe), expected);
@@ -109,6 +122,46 @@ export async function t(name: string, body: () => Promise<void>): Promise<void> 
     await body();
   } catch (error) {
     (error as Error).message = `${name}: ${(error as Error).message}`;
+    throw error;
+  }
+}
+
+/**
+ * IMAGE served from this process: the engine (its isolate in process) on the image, and the
+ * server `viv serve` makes for it (prepareServe: its socket, token and address file), for a test
+ * whose subject is what a client or `viv attach` finds, not the `viv serve` process. `stop` closes
+ * the server and saves the image, as `viv serve` does when it is stopped.
+ */
+export async function serveHere(image: string) {
+  const store = await openStore(image, { validate: validateRecord });
+  const log: string[] = [];
+  let server: Server | undefined;
+  const engine = await openSession({
+    guest: InProcessGuest.start,
+    prelude: stdlibEntries(),
+    store,
+    onPrint: (stream, text) => server?.print(stream, text),
+    onProcess: ({ message, offer }) => server?.notice(message, offer),
+    onRevive: (message) => server?.notice(message),
+  });
+  try {
+    server = prepareServe(store.path, {});
+    // Its log in the test's hands (viv serve writes it on stderr).
+    (server.options as { log: (text: string) => void }).log = (text) => log.push(text);
+    const address = formatAddress(await server.listen(engine));
+    return {
+      address,
+      // The token the server takes (read from IMAGE.token, or made there).
+      token: server.options.token,
+      log,
+      stop: async () => {
+        await server!.close('the image is being saved and closed');
+        await engine.saveOnQuit();
+        await engine.close();
+      },
+    };
+  } catch (error) {
+    await engine.close();
     throw error;
   }
 }
