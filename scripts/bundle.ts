@@ -148,7 +148,9 @@ export async function bundle(): Promise<void> {
     define: {
       'import.meta.vivRunner': JSON.stringify(join(DIST, 'runner', 'main.js')),
       'import.meta.vivKernel': JSON.stringify(join(DIST, 'kernel.js')),
-      'import.meta.vivIsolatedVm': JSON.stringify(isolatedVmBinary()),
+      // (None found: `undefined`, and the runner takes isolated-vm the usual way. esbuild takes
+      // only text here, and fails the whole build on a missing value.)
+      'import.meta.vivIsolatedVm': JSON.stringify(isolatedVmBinary()) ?? 'undefined',
       'process.env.NODE_ENV': '"production"',
     },
     // Bundled CommonJS packages require Node's built-ins: give every output file a `require`.

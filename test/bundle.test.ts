@@ -10,12 +10,14 @@ import {
   mkdirSync,
   readdirSync,
   readFileSync,
+  realpathSync,
   rmSync,
   symlinkSync,
   utimesSync,
   writeFileSync,
 } from 'node:fs';
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cliEnv, tempDir } from './helpers.ts';
 
@@ -241,6 +243,85 @@ test('a source edited while the bundle is built makes viv run the sources, with 
     });
     assert.equal(help.status, 0, help.stderr);
     assert.match(help.stdout, /^usage \(edited while bundling\): viv/);
+  } finally {
+    dir.remove();
+  }
+});
+
+/** `to` made as `from`, its folders made and its files linked one by one. */
+function linkTree(from: string, to: string): void {
+  mkdirSync(to, { recursive: true });
+  for (const entry of readdirSync(from, { withFileTypes: true })) {
+    if (entry.isDirectory()) linkTree(join(from, entry.name), join(to, entry.name));
+    else symlinkSync(join(from, entry.name), join(to, entry.name));
+  }
+}
+
+test('the bundled runner opens the isolated-vm binary found at build time; without one found, or with it gone since, it takes isolated-vm the usual way', () => {
+  const dir = tempDir();
+  try {
+    copyCheckout(dir.path);
+    // An isolated-vm of its own, whose native binaries (linked one by one) can be taken away.
+    // (Its JavaScript is copied: linked, it would find its binaries from where the link points.)
+    const real = join(ROOT, 'node_modules', 'isolated-vm');
+    const ivm = join(dir.path, 'node_modules', 'isolated-vm');
+    rmSync(ivm);
+    mkdirSync(ivm);
+    const binaries = ['prebuilds', 'build'];
+    for (const entry of readdirSync(real)) {
+      if (binaries.includes(entry)) continue;
+      if (entry === 'package.json' || entry.endsWith('.js')) {
+        cpSync(join(real, entry), join(ivm, entry));
+      } else symlinkSync(join(real, entry), join(ivm, entry));
+    }
+    const build = () => {
+      const built = spawnSync(process.execPath, [join(dir.path, 'scripts', 'bundle.ts')], {
+        encoding: 'utf8',
+        env: cliEnv(),
+      });
+      assert.equal(built.status, 0, built.stderr);
+      assert.doesNotMatch(built.stderr, /could not bundle/);
+      // The bundle's usage line marked, to see that it is the bundle that runs.
+      const marked = bundleFiles(join(dir.path, 'dist')).find((f) =>
+        readFileSync(f, 'utf8').includes('usage: viv [IMAGE]'),
+      )!;
+      writeFileSync(marked, readFileSync(marked, 'utf8').replace('usage: viv', 'USAGE: viv'));
+    };
+    const viv = (input: string, ...args: string[]) =>
+      spawnSync(process.execPath, [join(dir.path, 'bin', 'viv.js'), ...args], {
+        encoding: 'utf8',
+        input,
+        env: cliEnv({ ...process.env, VIV_SOURCES: '' }),
+      });
+    const answers = (image: string) => {
+      assert.match(viv('', '--help').stdout, /^USAGE: viv/, 'the bundle runs');
+      const run = viv('6 * 7\n', '--batch', '--image', join(dir.path, image));
+      assert.equal(run.status, 0, run.stderr);
+      assert.equal(run.stdout.trim(), '42');
+    };
+
+    // Built while isolated-vm has no binary to be found (not built yet): the bundle is made all
+    // the same, and once the binaries are there its runner loads isolated-vm the usual way.
+    build();
+    for (const part of binaries) {
+      if (readdirSync(real).includes(part)) linkTree(join(real, part), join(ivm, part));
+    }
+    answers('a.json');
+
+    // Built with the binaries there (the one picked is recorded), then that file gone, and the
+    // same binary built in a folder node-gyp-build looks in first: the runner finds that one.
+    build();
+    const gypBuild = createRequire(join(ivm, 'package.json'))('node-gyp-build') as {
+      path(dir: string): string;
+    };
+    const recorded = gypBuild.path(ivm);
+    const binary = realpathSync(recorded);
+    rmSync(recorded);
+    const release = join(ivm, 'build', 'Release');
+    const elsewhere = dirname(recorded) === release ? join(ivm, 'build', 'Debug') : release;
+    mkdirSync(elsewhere, { recursive: true });
+    symlinkSync(binary, join(elsewhere, 'isolated_vm.node'));
+    answers('b.json');
   } finally {
     dir.remove();
   }
