@@ -193,8 +193,10 @@ export async function bundle(): Promise<void> {
   await rename(DIST, old).catch(() => {});
   await rename(next, DIST);
   await rm(old, { recursive: true, force: true });
-  const count =
-    Object.keys(result.metafile.inputs).length + Object.keys(kernel.metafile.inputs).length;
+  const count = [
+    ...Object.keys(result.metafile.inputs),
+    ...Object.keys(kernel.metafile.inputs),
+  ].filter((input) => !input.startsWith('unread:')).length;
   process.stdout.write(`bundled ${count} sources into ${relative(process.cwd(), DIST) || '.'}/\n`);
 }
 
