@@ -7,6 +7,7 @@ The kernelspec NAME is found through JUPYTER_PATH. Prints one JSON object: {"res
 Every wait has a deadline (a hung kernel fails the test instead of hanging it); no result depends
 on how long anything took.
 """
+import itertools
 import json
 import queue
 import sys
@@ -29,10 +30,17 @@ def messages(get, deadline=DEADLINE):
             continue
 
 
+# Every iopub message read while waiting for something else: a timer's output can come before
+# the idle status of the execution that set it (a busy machine), and wait_stream looks here first.
+SEEN = []
+
+
 def drain_until_idle(kc, msg_id):
     """The iopub messages of one request, up to its `idle` status."""
     out = []
     for msg in messages(kc.get_iopub_msg):
+        if msg["msg_type"] != "status":
+            SEEN.append(msg)
         if msg["parent_header"].get("msg_id") != msg_id:
             continue
         kind = msg["msg_type"]
@@ -113,7 +121,9 @@ def garbage(kc, then):
 
 
 def wait_stream(kc, text):
-    for msg in messages(kc.get_iopub_msg):
+    earlier = SEEN[:]
+    SEEN.clear()
+    for msg in itertools.chain(earlier, messages(kc.get_iopub_msg)):
         if msg["msg_type"] == "stream" and text in msg["content"]["text"]:
             return {"content": msg["content"], "parent": msg["parent_header"].get("msg_id")}
     raise TimeoutError("no stream with " + repr(text))
