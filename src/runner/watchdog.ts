@@ -5,7 +5,7 @@
 // process when (a) the session that started it is gone, or (b) a stop was asked for and the main
 // thread has not come back from it. Before (b) it writes one line to stderr, which the session
 // reads to report the death with its cause and the process whose tick caused it.
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { STUCK_MESSAGE, WEDGED } from '../shared/wedged.ts';
 import { watchdogThread, type WatchdogData } from './watchdog-thread.ts';
 
@@ -16,10 +16,18 @@ export interface Watchdog {
   disarm(): void;
 }
 
-/** Starts the watchdog thread; it gives up on the main thread `stuckMs` after `arm`. */
+/**
+ * The watchdog, whose thread starts at the first stop (`arm`). Until then the main thread has
+ * never been asked to stop, cannot be wedged by one, and sees its session go ('disconnect'); a
+ * thread started with the runner cost ~65 ms of CPU (a second Node environment, without Node's
+ * snapshot) at every start, for runners that mostly never stop anything. Started at `arm`, the
+ * thread needs nothing from the main thread to come up and act, so a wedge at that very stop is
+ * still caught, once the thread has booted (~50 ms) and `stuckMs` have passed.
+ */
 export function startWatchdog(stuckMs: number): Watchdog {
   const state = new Int32Array(new SharedArrayBuffer(4));
   let sequence = 0;
+  let worker: Worker | undefined;
   const workerData: WatchdogData = {
     state,
     stuckMs,
@@ -27,11 +35,15 @@ export function startWatchdog(stuckMs: number): Watchdog {
     prefix: WEDGED,
     message: STUCK_MESSAGE,
   };
-  const worker = new Worker(`(${watchdogThread})()`, { eval: true, workerData });
-  worker.unref();
   return {
     arm(tick) {
       sequence++;
+      if (!worker) {
+        // (Taken here: loading worker_threads at start cost the runner's start too.)
+        const { Worker } = process.getBuiltinModule('node:worker_threads');
+        worker = new Worker(`(${watchdogThread})()`, { eval: true, workerData });
+        worker.unref();
+      }
       worker.postMessage({ sequence, tick });
       Atomics.store(state, 0, sequence);
     },
