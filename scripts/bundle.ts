@@ -8,9 +8,9 @@
 // there anyway); each file's `import.meta.url` is replaced by its own source URL, so paths it
 // computes from it (stdlib/, images/, package.json, the kernel) are the same bundled or not; the
 // session finds the bundled runner through `import.meta.vivRunner`, defined only here. The kernel
-// (src/kernel, which runs inside the isolate) is bundled apart into one module, dist/kernel.js:
-// the runner compiles one module instead of ~50, each type-stripped from
-// its cache and linked; it finds it through `import.meta.vivKernel`.
+// (src/kernel, which runs inside the isolate) is bundled apart into one script, dist/kernel.js:
+// the runner compiles one script (with V8's cached data) instead of ~50 modules, each
+// type-stripped from its cache and linked; it finds it through `import.meta.vivKernel`.
 import { build, type Plugin } from 'esbuild';
 import { readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
@@ -35,6 +35,8 @@ export interface BundleInputs {
   node: string;
   files: Record<string, { size: number; mtimeMs: number }>;
   outputs: Record<string, number>;
+  /** The sources of dist/kernel.js (a run from the sources uses it while they are unchanged). */
+  kernel: string[];
 }
 
 /**
@@ -118,6 +120,26 @@ function isolatedVmBinary(): string | undefined {
   }
 }
 
+const KERNEL_NAME = '__vivKernel';
+
+/**
+ * The kernel's IIFE (`"use strict"; var NAME = (() => { ... })();`) made an expression whose value is a plain object of the kernel's two
+ * exports (esbuild's exports object has getters, which isolated-vm does not read through): the
+ * script's completion value, which the runner takes (load-kernel.ts). No global variable is
+ * declared, so the guest's global object holds nothing of the kernel's.
+ */
+async function kernelScript(file: string): Promise<void> {
+  const text = await readFile(file, 'utf8');
+  const head = `"use strict";\nvar ${KERNEL_NAME} = (() => {`;
+  const tail = '})();\n';
+  if (!text.startsWith(head) || !text.endsWith(tail)) {
+    throw new Error(`the kernel's bundle is not one IIFE (${head} ... ${tail})`);
+  }
+  const body = text.slice(head.length, -tail.length);
+  const exports = '(kernel) => ({ boot: kernel.boot, handle: kernel.handle })';
+  await writeFile(file, `"use strict";\n(${exports})((() => {${body}})());\n`);
+}
+
 /**
  * Builds into a folder of its own and swaps it in whole, so a `viv` starting meanwhile finds the
  * old bundle, the new one or none (and runs from the sources), never half of one.
@@ -159,19 +181,24 @@ export async function bundle(): Promise<void> {
     },
     plugins: [sourceUrls, stringWidthFastPath, fsUnread],
   });
-  // The kernel: no packages, no Node; it runs in the isolate as one module.
+  // The kernel: no packages, no Node; it runs in the isolate as one script (kernelScript below).
   const kernel = await build({
     absWorkingDir: ROOT,
     entryPoints: ['src/kernel/kernel.ts'],
     outfile: join(next, 'kernel.js'),
     bundle: true,
-    format: 'esm',
+    format: 'iife',
+    globalName: KERNEL_NAME,
+    // Strict, as the kernel's modules are (esbuild says so in the IIFE for this option, which it
+    // would otherwise take from a tsconfig.json: a checkout need not have one).
+    tsconfigRaw: { compilerOptions: { alwaysStrict: true } },
     platform: 'neutral',
     target: 'esnext',
     metafile: true,
     logLevel: 'warning',
     plugins: [sourceUrls],
   });
+  await kernelScript(join(next, 'kernel.js'));
   const files: BundleInputs['files'] = {};
   // Every source read (fsUnread's `unread:` module is made here, not read from a file).
   const sources = [
@@ -189,7 +216,13 @@ export async function bundle(): Promise<void> {
   for (const file of await readdir(next, { recursive: true, encoding: 'utf8' })) {
     if (file.endsWith('.js')) outputs[file] = (await stat(join(next, file))).size;
   }
-  const inputs: BundleInputs = { root: ROOT, node: process.version, files, outputs };
+  const inputs: BundleInputs = {
+    root: ROOT,
+    node: process.version,
+    files,
+    outputs,
+    kernel: Object.keys(kernel.metafile.inputs),
+  };
   await writeFile(join(next, 'inputs.json'), JSON.stringify(inputs, null, 1) + '\n');
   await rename(DIST, old).catch(() => {});
   await rename(next, DIST);

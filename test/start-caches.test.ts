@@ -18,6 +18,8 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { kernelSource } from '../src/runner/kernel-cache.ts';
+import { compileKernelScript, kernelCacheFile } from '../src/runner/kernel-script.ts';
+import ivm from '../src/runner/ivm.ts';
 import { compileForRestore } from '../src/session/compile/compiled-cache.ts';
 import { analyze } from '../src/session/compile/analyze.ts';
 import { rewrite } from '../src/session/compile/rewrite.ts';
@@ -49,6 +51,62 @@ test('kernelSource(path, dir) caches the stripped source, strips an edited one a
     assert.equal(kernelSource(file, cache), stripTypeScriptTypes(v2));
     assert.equal(sources().length, 2);
   } finally {
+    scratch.remove();
+  }
+});
+
+test('the kernel script is compiled from cached data kept on disk; damaged data, or data made for another text, is not used', () => {
+  const scratch = tempDir();
+  const isolate = new ivm.Isolate({ memoryLimit: 32 });
+  try {
+    const file = join(scratch.path, 'kernel.js');
+    // A stand-in for the kernel, long enough for V8 to keep cached data of it.
+    const script = (n: number) =>
+      `"use strict";\n(() => { ${'[1, 2, 3].map((x) => x * 2);\n'.repeat(50)} return ${n}; })();\n`;
+    writeFileSync(file, script(1));
+    const run = (dir: string) => {
+      const { script: compiled, from } = compileKernelScript(isolate, file, dir);
+      const context = isolate.createContextSync();
+      try {
+        return { value: compiled.runSync(context) as number, from };
+      } finally {
+        context.release();
+      }
+    };
+    // Made by the first compile and kept on disk; the same process then serves it from memory.
+    const first = join(scratch.path, 'first');
+    assert.deepEqual(run(first), { value: 1, from: 'compiled' });
+    const kept = kernelCacheFile(file, first);
+    assert.ok(readFileSync(kept).length > 100, 'the cached data was written');
+    assert.deepEqual(run(first), { value: 1, from: 'process' });
+
+    // Another process (here: the file in another folder, which this process has not seen) uses it.
+    const second = join(scratch.path, 'second');
+    mkdirSync(second);
+    writeFileSync(kernelCacheFile(file, second), readFileSync(kept));
+    assert.deepEqual(run(second), { value: 1, from: 'file' });
+
+    // A byte of the data changed: not used (V8 does not check its own bytes); made again, whole.
+    const third = join(scratch.path, 'third');
+    mkdirSync(third);
+    const damaged = Buffer.from(readFileSync(kept));
+    damaged[damaged.length - 7]! ^= 0xff;
+    writeFileSync(kernelCacheFile(file, third), damaged);
+    assert.deepEqual(run(third), { value: 1, from: 'compiled' });
+    const remade = join(scratch.path, 'remade');
+    mkdirSync(remade);
+    writeFileSync(kernelCacheFile(file, remade), readFileSync(kernelCacheFile(file, third)));
+    assert.deepEqual(run(remade), { value: 1, from: 'file' }, 'the file was made again, whole');
+
+    // The kernel edited to another text of the same length (V8 checks only the length): the data
+    // made for the old text is not used, even put where the new text's would be.
+    writeFileSync(file, script(2));
+    const fourth = join(scratch.path, 'fourth');
+    mkdirSync(fourth);
+    writeFileSync(kernelCacheFile(file, fourth), readFileSync(kept));
+    assert.deepEqual(run(fourth), { value: 2, from: 'compiled' });
+  } finally {
+    isolate.dispose();
     scratch.remove();
   }
 });

@@ -51,7 +51,7 @@ export function writeSealed(dir: string, file: string, text: string): void {
 }
 
 /** Writes through a temporary file and a rename; a read-only or full disk is no error. */
-function writeQuietly(dir: string, file: string, data: string): void {
+export function writeQuietly(dir: string, file: string, data: string | Uint8Array): void {
   const temp = `${file}.${process.pid}.tmp`;
   try {
     mkdirSync(dir, { recursive: true });
