@@ -13,6 +13,12 @@ import { watchOpening } from '../src/session/signals.ts';
 import type { Printer } from '../src/ui/printer.ts';
 import { stripAnsi, until } from './support/screen.ts';
 
+// ink-testing-library's stdout has columns and no rows; ink then asks terminal-size, which runs
+// `tput cols` and `tput lines` at every frame (~750 processes in this file) when there is no
+// /dev/tty, and gets 24 rows. The environment says 24 rows first (this file has its own process).
+process.env.LINES ??= '24';
+process.env.COLUMNS ??= '100';
+
 const ENTER = '\r';
 const TAB = '\t';
 const UP = '\u001b[A';
