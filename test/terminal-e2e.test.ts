@@ -1,14 +1,16 @@
 // End to end in a real pseudo-terminal: the real `viv` runs inside tmux, keys are typed with
-// send-keys and the screen is read with capture-pane. Needs tmux (.ci/run installs it).
+// send-keys and the screen is read with capture-pane. Needs tmux (.ci/run installs it). One test
+// runs it under `script` instead, for a terminal that reports no size.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { cliEnv, cpuMs, tempDir } from './helpers.ts';
 import { session } from './support/session.ts';
+import { stripAnsi } from './support/screen.ts';
 
 const VIV = fileURLToPath(new URL('../bin/viv.js', import.meta.url));
 
@@ -489,6 +491,64 @@ test(
       assert.ok(readFileSync(image).equals(before), 'nothing was written');
     } finally {
       spawnSync('tmux', ['-L', SESSION, 'kill-server']);
+      dir.remove();
+    }
+  },
+);
+
+const hasScript = spawnSync('script', ['--version']).status === 0;
+
+test(
+  'viv on a terminal that reports no size (0x0) draws at 80 columns, and keeps no file open per frame',
+  { skip: hasScript ? false : 'the script command (util-linux) is not installed' },
+  async () => {
+    const dir = tempDir();
+    // `script` run from a pipe gives its pseudo-terminal no size, as a serial console has none.
+    const child = spawn(
+      'script',
+      ['-qfc', `${process.execPath} ${VIV} ${join(dir.path, 'tty.json')}`, '/dev/null'],
+      {
+        env: cliEnv(),
+        stdio: ['pipe', 'pipe', 'ignore'],
+      },
+    );
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    const until = async (what: RegExp) => {
+      const deadline = Date.now() + 15_000;
+      while (!what.test(stripAnsi(out))) {
+        if (Date.now() > deadline) throw new Error(`never saw ${what}:\n${stripAnsi(out)}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    /** The files viv has open on the terminal device (/dev/tty). */
+    const ttyFiles = () => {
+      const viv = Number(
+        readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim(),
+      );
+      return readdirSync(`/proc/${viv}/fd`).filter((fd) => {
+        try {
+          return readlinkSync(`/proc/${viv}/fd/${fd}`) === '/dev/tty';
+        } catch {
+          return false; // closed meanwhile
+        }
+      }).length;
+    };
+    try {
+      await until(/\d+ definitions? · 0 processes · :help/);
+      const drawn = ttyFiles();
+      // Thirty keys, each a frame of its own.
+      for (let i = 0; i < 30; i++) {
+        child.stdin.write('x');
+        await until(new RegExp(`viv> ${'x'.repeat(i + 1)}`));
+      }
+      assert.equal(ttyFiles(), drawn, 'no file is left open by a frame');
+      // The status line is cut to 80 columns (a line of the frame, whole).
+      assert.match(stripAnsi(out), /\n[^\n]{20,80}:help/);
+      child.stdin.write('\u0015:quit\r');
+      assert.equal(await new Promise((r) => child.on('close', r)), 0);
+    } finally {
+      child.kill('SIGKILL');
       dir.remove();
     }
   },

@@ -31,7 +31,7 @@ export async function runUi(
       exitOnCtrlC: false,
       interactive: Boolean(process.stdout.isTTY),
       ...(stdin ? { stdin } : {}),
-      ...(colors ? {} : { stdout: withoutColours(process.stdout) }),
+      stdout: terminalOut(process.stdout, colors),
     },
   );
   const exited = instance.waitUntilExit().then(() => true);
@@ -49,11 +49,18 @@ export async function runUi(
 const COLOUR = /^(3\d|4\d|9[0-7]|10[0-7])$/;
 
 /**
+ * The terminal as ink is given it.
+ *
+ * A terminal that reports no size (0x0: a serial console, `script` run from a pipe) is taken as
+ * 80x24, as ink would take it. Left to ink, every frame asked the terminal-size package, which
+ * opened /dev/tty and never closed it: a file descriptor lost per frame (190 after 40 keys), until
+ * the session could open no more files.
+ *
  * Without colours (NO_COLOR, FORCE_COLOR=0, TERM=dumb): ink's colours are dropped from what it
  * writes, while inverse (the cursor), bold and dim stay, since they are not colours. ink colours
  * through chalk, which does not read NO_COLOR.
  */
-export function withoutColours(stdout: NodeJS.WriteStream): NodeJS.WriteStream {
+export function terminalOut(stdout: NodeJS.WriteStream, colors: boolean): NodeJS.WriteStream {
   const write = (chunk: unknown, ...rest: unknown[]) =>
     Reflect.apply(stdout.write, stdout, [
       typeof chunk === 'string' ? stripColours(chunk) : chunk,
@@ -61,7 +68,9 @@ export function withoutColours(stdout: NodeJS.WriteStream): NodeJS.WriteStream {
     ]) as boolean;
   return new Proxy(stdout, {
     get(target, property) {
-      if (property === 'write') return write;
+      if (property === 'write' && !colors) return write;
+      if (property === 'columns') return target.columns || 80;
+      if (property === 'rows') return target.rows || 24;
       const value = Reflect.get(target, property, target) as unknown;
       return typeof value === 'function' ? value.bind(target) : value;
     },
