@@ -1,6 +1,6 @@
 // Test helpers that drive the real `viv` CLI as a subprocess (batch mode, JSON lines).
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -174,11 +174,23 @@ export function tempDir(): { path: string; remove: () => void } {
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
 }
 
+/** The children of a process (Linux /proc: no `ps` started, which a poll would do many times). */
+export function childrenOf(pid: number): number[] {
+  try {
+    return readdirSync(`/proc/${pid}/task`).flatMap((task) =>
+      readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8')
+        .split(' ')
+        .filter((c) => c.trim() !== '')
+        .map(Number),
+    );
+  } catch {
+    return []; // gone
+  }
+}
+
 /** The pid of a process's first child (the CLI's guest runner), or undefined while it has none. */
 export function childOf(pid: number): number | undefined {
-  const out = spawnSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' }).stdout;
-  const child = Number(out.trim().split('\n')[0]);
-  return child > 0 ? child : undefined;
+  return childrenOf(pid)[0];
 }
 
 /** CPU time a process has used, in milliseconds (Linux /proc). */

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { cliEnv, cpuMs, tempDir } from './helpers.ts';
+import { childrenOf, cliEnv, cpuMs, tempDir } from './helpers.ts';
 import { session } from './support/session.ts';
 import { stripAnsi } from './support/screen.ts';
 
@@ -47,35 +47,39 @@ async function type(text: string): Promise<void> {
   await new Promise((r) => setTimeout(r, 150));
 }
 
+/** The pid of the shell in the pane. */
+function panePid(): number {
+  return Number(tmux('display-message', '-p', '-t', SESSION, '#{pane_pid}').trim());
+}
+
 /** The guest runner of the viv running in the pane (a descendant of the pane's shell). */
-function runnerPid(): number | undefined {
-  const pane = Number(tmux('display-message', '-p', '-t', SESSION, '#{pane_pid}').trim());
-  const table = execFileSync('ps', ['-e', '-o', 'pid=,ppid=,args='], { encoding: 'utf8' })
-    .split('\n')
-    .map((line) => /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(line))
-    .filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => ({ pid: Number(m[1]), ppid: Number(m[2]), args: m[3]! }));
-  const mine = new Set([pane]);
-  for (let grew = true; grew;) {
-    grew = false;
-    for (const p of table) {
-      if (mine.has(p.ppid) && !mine.has(p.pid)) {
-        mine.add(p.pid);
-        grew = true;
+function runnerPid(pane: number): number | undefined {
+  const queue = [pane];
+  while (queue.length > 0) {
+    for (const pid of childrenOf(queue.shift()!)) {
+      let args = '';
+      try {
+        args = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      } catch {
+        continue; // gone
       }
+      if (/runner\/main\.(ts|js)/.test(args)) return pid;
+      queue.push(pid);
     }
   }
-  return table.find((p) => mine.has(p.pid) && /runner\/main\.(ts|js)/.test(p.args))?.pid;
+  return undefined;
 }
 
 /**
  * Waits until the guest runner has spent `ms` of CPU time in all: past starting and restoring
- * (a few hundred ms), it is replaying the long entry, however loaded the machine is.
+ * (a few hundred ms), it is replaying the long entry, however loaded the machine is. (Read from
+ * /proc: polled every 20 ms, `ps` and tmux would be hundreds of processes started.)
  */
 async function untilReplaying(ms = 1200): Promise<void> {
   const deadline = Date.now() + 30_000;
+  const pane = panePid();
   for (;;) {
-    const pid = runnerPid();
+    const pid = runnerPid(pane);
     if (pid !== undefined && cpuMs(pid) >= ms) return;
     if (Date.now() > deadline) throw new Error(`the runner never got busy:\n${screen()}`);
     await new Promise((r) => setTimeout(r, 20));
@@ -430,7 +434,7 @@ test(
 
 /** Waits until the guest runner is busy: a tick spinning uses a whole core. */
 async function untilSpinning(): Promise<void> {
-  const pid = runnerPid();
+  const pid = runnerPid(panePid());
   if (pid === undefined) throw new Error(`no runner:\n${screen()}`);
   const start = cpuMs(pid);
   const deadline = Date.now() + 30_000;
