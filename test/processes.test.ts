@@ -260,7 +260,7 @@ test('a save and a migration of many instances delay ticks but never skip or dou
     const r = await session(
       [
         'class P { x = 1 }',
-        'const ps = once(Array.from({ length: 200000 }, () => new P()))',
+        'const ps = once(Array.from({ length: 50000 }, () => new P()))',
         'const seen = once({ log: [] as any[] })',
         "spawn('rec', { every: 5, step: (s, t) => seen.log.push({ n: t.n, time: t.time, late: t.late }) })",
         until('seen.log.length >= 5'),
