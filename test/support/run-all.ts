@@ -2,9 +2,9 @@
 // that start (Node without its startup snapshot, then the engine's modules: 0.3-0.5 s of CPU)
 // costs as much as their tests or more. The files listed in SHARED run one after another in one
 // process per list (--test-isolation=none); the others in a process each, as before: the ones that
-// change something process-wide (code-io, code-io-attack and serve-attack set process.env, ui
-// listens for unhandled rejections) and the longest (durability, terminal-e2e, serve). All run at
-// the same time. The shared processes' output is shown when the rest is done, then the counts of
+// change something process-wide (code-io, code-io-attack, code-io-audit and serve-attack set
+// process.env, ui listens for unhandled rejections and sets process.env) and the longest
+// (durability, terminal-e2e, serve), longest first. All run at the same time. The shared processes' output is shown when the rest is done, then the counts of
 // all; the exit status is failure when any run failed.
 //
 // A file belongs in SHARED only if it changes nothing process-wide (environment, working
@@ -61,6 +61,7 @@ const SHARED: string[][] = [
     'image',
     'osc',
     'sandbox',
+    'serve-audit',
     'shared-files',
     'start-caches',
     'store',
@@ -75,8 +76,26 @@ const SHARED: string[][] = [
   ['crash', 'processes', 'quit-reopen', 'packages'],
 ];
 
-/** Test files run at once in their own processes, beside the shared one (2 cores here). */
-const CONCURRENCY = 2;
+/**
+ * The files run a process each start longest first (as measured here: most of their time is
+ * waiting, for terminals, crashes, timeouts and sockets), so that none of them starts last and
+ * waits on alone after everything else has finished. Files not named here start after these, in name order.
+ */
+const LONGEST_FIRST = [
+  'terminal-e2e',
+  'durability',
+  'serve-attack',
+  'serve',
+  'code-io-attack',
+  'code-io',
+  'ui',
+];
+
+/**
+ * Test files run at once in their own processes, beside the shared ones: three, though there are 2
+ * cores here, since these files mostly wait (a third fills the cores they leave idle).
+ */
+const CONCURRENCY = 3;
 
 const env = {
   ...process.env,
@@ -92,7 +111,13 @@ const given = process.argv.slice(2);
 const files = given.length > 0 ? given : globSync('test/**/*.test.ts').sort();
 const name = (file: string) => basename(file).replace(/\.test\.ts$/, '');
 const groups = given.length > 0 ? [] : SHARED.map((g) => files.filter((f) => g.includes(name(f))));
-const separate = files.filter((f) => !groups.some((g) => g.includes(f)));
+const rank = (file: string) => {
+  const at = LONGEST_FIRST.indexOf(name(file));
+  return at < 0 ? LONGEST_FIRST.length : at;
+};
+const separate = files
+  .filter((f) => !groups.some((g) => g.includes(f)))
+  .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 
 /** Runs node with `args`; its output goes to ours at once (`live`) or when it ends. */
 function node(
