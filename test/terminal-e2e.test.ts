@@ -72,10 +72,10 @@ function runnerPid(pane: number): number | undefined {
 
 /**
  * Waits until the guest runner has spent `ms` of CPU time in all: past starting and restoring
- * (a few hundred ms), it is replaying the long entry, however loaded the machine is. (Read from
+ * (0.1-0.2 s), it is replaying the long entry, however loaded the machine is. (Read from
  * /proc: polled every 20 ms, `ps` and tmux would be hundreds of processes started.)
  */
-async function untilReplaying(ms = 1200): Promise<void> {
+async function untilReplaying(ms = 600): Promise<void> {
   const deadline = Date.now() + 30_000;
   const pane = panePid();
   for (;;) {
@@ -189,10 +189,10 @@ test(
     const image = join(dir.path, 'slow.json');
     try {
       // A journaled entry that takes seconds to replay (the session ended without a save, as a
-      // killed one does). Opening is interrupted once the runner has spent well over a second
-      // of CPU time, part of it in this entry: it must still be running then.
+      // killed one does): ~1.2 s of CPU. Opening is interrupted once the runner has spent 0.6 s of
+      // CPU time, most of it in this entry: it must still be running then (0.7 s more to go).
       const first = await session(
-        ['const before = 1', 'let s = 0; for (let i = 0; i < 3e8; i++) s += i'],
+        ['const before = 1', 'let s = 0; for (let i = 0; i < 2e8; i++) s += i'],
         { image, noSave: true },
       );
       assert.equal(first.status, 0, JSON.stringify(first.results));
