@@ -76,6 +76,7 @@ export class PositionMap {
 
 /** The stripped code differs from the source only by characters turned into whitespace. */
 function onlyBlanked(source: string, code: string): boolean {
+  if (source === code) return true; // (no types: compared whole, far faster than by character)
   if (source.length !== code.length) return false;
   for (let i = 0; i < code.length; i++) {
     const c = code.charCodeAt(i);
@@ -88,7 +89,9 @@ function onlyBlanked(source: string, code: string): boolean {
 
 function lineStarts(text: string): number[] {
   const starts = [0];
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) starts.push(i + 1);
+  // (indexOf finds a newline ~10x faster than a loop over every character: a 4 MB file's lines
+  // took 300 ms.)
+  for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) starts.push(at + 1);
   return starts;
 }
 
