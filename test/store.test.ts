@@ -17,6 +17,7 @@ import {
 } from '../src/session/store/image-file.ts';
 import { Journal, JournalError, readJournal } from '../src/session/store/journal.ts';
 import { acquireLock, ImageLockedError } from '../src/session/store/lock.ts';
+import { cliEnv } from './helpers.ts';
 
 let root: string;
 let count = 0;
@@ -335,7 +336,7 @@ describe('lock', () => {
 
   test('a lock held by a live process is refused with its pid', async () => {
     const image = join(dir(), 'x.json');
-    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)']);
+    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { env: cliEnv() });
     try {
       fs.writeFileSync(`${image}.lock`, `${child.pid}\n`);
       await assert.rejects(
@@ -351,7 +352,7 @@ describe('lock', () => {
 
   test('a stale lock (its process is gone) is taken over', async () => {
     const image = join(dir(), 'x.json');
-    const child = spawn(process.execPath, ['-e', '0']);
+    const child = spawn(process.execPath, ['-e', '0'], { env: cliEnv() });
     await closed(child);
     fs.writeFileSync(`${image}.lock`, `${child.pid}\n`);
     const lock = await acquireLock(image);
@@ -373,7 +374,7 @@ describe('lock', () => {
     const lockModule = JSON.stringify(import.meta.resolve('../src/session/store/lock.ts'));
     const script = `import { acquireLock } from ${lockModule};
       await acquireLock(${JSON.stringify(image)}); process.stdout.write('locked'); process.exit(0);`;
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script]);
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { env: cliEnv() });
     const done = closed(child);
     let out = '';
     child.stdout!.on('data', (data: Buffer) => (out += data));
@@ -394,7 +395,7 @@ test('the adapter survives SIGKILL at 10 random instants: old or new snapshot, n
 import { composeImageText } from ${url('../src/session/store/image-file.ts')};
 const [target, first] = process.argv.slice(2);
 const adapter = new FsyncTextAdapter(target);
-const fill = 'x'.repeat(8 * 1024 * 1024);
+const fill = 'x'.repeat(2 * 1024 * 1024);
 process.stdout.write('ready\\n');
 for (let n = Number(first); ; n++) {
   const payload = '{"n":' + n + ',"fill":"' + fill + '","end":' + n + '}';
@@ -405,13 +406,15 @@ for (let n = Number(first); ; n++) {
   );
   let last = -1;
   for (let round = 0; round < 10; round++) {
-    const child = spawn(process.execPath, [script, target, String(round * 1000)]);
+    const child = spawn(process.execPath, [script, target, String(round * 1000)], {
+      env: cliEnv(),
+    });
     const done = closed(child);
     let out = '';
     let err = '';
     child.stderr!.on('data', (data: Buffer) => (err += data));
     // Ready; and until the image exists, its first write acknowledged too: a loaded machine can
-    // take longer than the random delay for one 8 MB write, and then no kill would find a
+    // take longer than the random delay for one 2 MB write, and then no kill would find a
     // snapshot to keep or damage (the writer writes without pause after that, so every kill
     // still lands in a write, at a random point of it).
     await new Promise<void>((ready) =>
@@ -420,7 +423,8 @@ for (let n = Number(first); ; n++) {
         if (out.startsWith('ready\n') && (last !== -1 || /^\d+$/m.test(out))) ready();
       }),
     );
-    await new Promise((wait) => setTimeout(wait, randomInt(0, 400)));
+    // (Writes follow each other without pause, a few ms each: 200 ms spans dozens of them.)
+    await new Promise((wait) => setTimeout(wait, randomInt(0, 200)));
     child.kill('SIGKILL');
     const [code, signal] = await done;
     assert.deepEqual(
@@ -437,7 +441,7 @@ for (let n = Number(first); ; n++) {
     const snapshot = JSON.parse(payload) as { n: number; fill: string; end: number };
     assert.equal(snapshot.n, header.entry);
     assert.equal(snapshot.end, snapshot.n);
-    assert.equal(snapshot.fill.length, 8 * 1024 * 1024);
+    assert.equal(snapshot.fill.length, 2 * 1024 * 1024);
     // The last acknowledged write, or the one after it when the kill came after its rename.
     assert.ok(
       snapshot.n === last || snapshot.n === round * 1000 + acknowledged.length,
