@@ -105,6 +105,12 @@ test('the kernel script is compiled from cached data kept on disk; damaged data,
     mkdirSync(fourth);
     writeFileSync(kernelCacheFile(file, fourth), readFileSync(kept));
     assert.deepEqual(run(fourth), { value: 2, from: 'compiled' });
+
+    // A FIFO where the file goes: not read (that would wait for a writer for ever).
+    const fifth = join(scratch.path, 'fifth');
+    mkdirSync(fifth);
+    assert.equal(spawnSync('mkfifo', [kernelCacheFile(file, fifth)]).status, 0);
+    assert.deepEqual(run(fifth), { value: 2, from: 'compiled' });
   } finally {
     isolate.dispose();
     scratch.remove();

@@ -7,7 +7,7 @@
 // path, size and modification time) and carries a hash of itself, and anything else is ignored.
 // Only a shortcut: any failure to read or write it means compiling without.
 import type IsolatedVM from 'isolated-vm';
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync, statSync } from 'node:fs';
 import { getCompileCacheDir } from 'node:module';
 import { join } from 'node:path';
 import ivm from './ivm.ts';
@@ -98,19 +98,26 @@ function cacheDir(): string | undefined {
  * Its data only if both match.
  */
 function readData(file: string, key: string): IsolatedVM.ExternalCopy<ArrayBuffer> | undefined {
+  let bytes: Buffer;
+  let fd: number | undefined;
   try {
-    const bytes = readFileSync(file);
-    const end = bytes.indexOf(10);
-    if (end < 0) return undefined;
-    const data = bytes.subarray(end + 1);
-    const header = bytes.subarray(0, end).toString('utf8');
-    if (header !== `${JSON.stringify(key)} ${hash(data)}`) return undefined;
-    const copy = new ArrayBuffer(data.byteLength);
-    new Uint8Array(copy).set(data);
-    return new ivm.ExternalCopy(copy);
+    // Only a regular file: a FIFO in its place would hold the runner's start for ever.
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+    if (!fstatSync(fd).isFile()) return undefined;
+    bytes = readFileSync(fd);
   } catch {
     return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
+  const end = bytes.indexOf(10);
+  if (end < 0) return undefined;
+  const data = bytes.subarray(end + 1);
+  const header = bytes.subarray(0, end).toString('utf8');
+  if (header !== `${JSON.stringify(key)} ${hash(data)}`) return undefined;
+  const copy = new ArrayBuffer(data.byteLength);
+  new Uint8Array(copy).set(data);
+  return new ivm.ExternalCopy(copy);
 }
 
 function writeData(dir: string, file: string, key: string, data: Buffer): void {
