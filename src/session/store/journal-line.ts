@@ -5,7 +5,13 @@
 // `{}`). A line stays a readable JSON object; a reader checks the checksum against the bytes as
 // they are, so any change to them (a bit flip that keeps the JSON valid too) is seen. Lines
 // without a checksum (written by an older Vivarium, or by hand) are read as they are.
-import { crc32 } from 'node:zlib';
+
+/**
+ * zlib's CRC-32, zlib taken at the first line read or written: importing it at start cost ~2 ms
+ * of every start of the REPL, whose image often has no journal yet.
+ */
+const crc32 = (data: string | NodeJS.ArrayBufferView, value?: number): number =>
+  process.getBuiltinModule('node:zlib').crc32(data, value);
 
 /** The first line of a journal: the snapshot it continues (by id; null: none yet), its image. */
 export interface JournalMarker {
