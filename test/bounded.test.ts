@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
 import { CLI, cliEnv, run, startCli } from './helpers.ts';
 import { session, shown } from './support/session.ts';
+import { ChildGuest } from '../src/session/guest/child-guest.ts';
 
 /** The pids of runner processes whose parent is `pid`. */
 function runnersOf(pid: number): number[] {
@@ -121,5 +122,25 @@ test('a signal that comes before an awaiting entry reaches the guest still stops
     await engine.close();
   } finally {
     dir.remove();
+  }
+});
+
+test("a heap question in flight when the runner dies is answered, not left waiting (an entry's save waits for it)", async () => {
+  const guest = await ChildGuest.start({ memoryMB: 64, onNotice: () => {} });
+  const [runner] = runnersOf(process.pid);
+  assert.ok(runner, 'the runner was started');
+  try {
+    // Stopped, the runner cannot answer; then it dies with the question in flight.
+    process.kill(runner, 'SIGSTOP');
+    const heap = guest.heap();
+    process.kill(runner, 'SIGKILL');
+    await guest.died;
+    const answered = await Promise.race([
+      heap,
+      new Promise((r) => setImmediate(() => r('waiting'))),
+    ]);
+    assert.deepEqual(answered, { used: 0, limit: 64 * 1024 * 1024 });
+  } finally {
+    guest.kill();
   }
 });

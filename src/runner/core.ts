@@ -172,10 +172,16 @@ export class GuestRunner {
   }
 
   async heap(): Promise<{ used: number; limit: number }> {
-    if (this.#dead) return { used: 0, limit: this.memoryLimit };
-    // Never the Sync variant: it waits for the isolate, which may be running an endless loop.
-    const heap = await this.#isolate.getHeapStatistics();
-    return { used: heap.used_heap_size, limit: this.memoryLimit };
+    // (Disposed without #dead yet: the isolate reached its memory limit and disposed itself, and
+    // the call that will say so has not come back. Asking it then threw, and the runner died.)
+    if (this.#dead || this.#isolate.isDisposed) return { used: 0, limit: this.memoryLimit };
+    try {
+      // Never the Sync variant: it waits for the isolate, which may be running an endless loop.
+      const heap = await this.#isolate.getHeapStatistics();
+      return { used: heap.used_heap_size, limit: this.memoryLimit };
+    } catch {
+      return { used: 0, limit: this.memoryLimit };
+    }
   }
 
   /** Ends the isolate; resolves once it is disposed. */

@@ -45,6 +45,11 @@ export class ChildGuest implements GuestConnection {
       const waiting = [...this.#pending.values()];
       this.#pending.clear();
       for (const resolve of waiting) resolve({ kind: 'died', reason });
+      // A heap question the runner will never answer (asked just as it died): no heap, as a
+      // runner that is gone answers below; left waiting, it held the entry's save for ever.
+      const asked = [...this.#heap.values()];
+      this.#heap.clear();
+      for (const resolve of asked) resolve({ used: 0, limit: this.#memoryMB * 1024 * 1024 });
       if (waiting.length === 0 && !this.#retired) options.onDeath?.(reason);
     });
   }
