@@ -23,9 +23,16 @@ const KEPT = 200;
  * images (tests, a server) compiles the standard library's entries (~12 ms of CPU) once. What is
  * kept is never changed after it is made; a request copies what it sends.
  */
-const recent = new Map<string, { analysis: AnalyzedEntry; script: GuestScript }>();
+const recent = new Map<string, { analysis: AnalyzedEntry; script: GuestScript; length: number }>();
 const RECENT = 16;
 const LONG = 2000;
+/**
+ * At most this many characters of entries kept (the standard library's are ~16,500). A compiled
+ * entry takes ~110 times its length in heap (tree, positions, script): 16 pasted entries of 1.2 MB
+ * each were 2.2 GB, kept by the process after their sessions had gone.
+ */
+const RECENT_CHARS = 128 * 1024;
+let recentChars = 0;
 
 export class EntryCompiler {
   readonly #kept = new Map<number, { analysis: AnalyzedEntry; script: GuestScript }>();
@@ -42,13 +49,21 @@ export class EntryCompiler {
   ): CompiledEntry {
     const sourceName = `REPL${entry}`;
     const key =
-      source.length >= LONG && !options.analysis && `${!!options.check}\0${sourceName}\0${source}`;
+      source.length >= LONG &&
+      source.length <= RECENT_CHARS &&
+      !options.analysis &&
+      `${!!options.check}\0${sourceName}\0${source}`;
     const done = key ? recent.get(key) : undefined;
     const analysis = done?.analysis ?? options.analysis ?? analyze(source);
     const script = done?.script ?? rewrite(analysis, { checkOnly: options.check, sourceName });
     if (key && !done) {
-      recent.set(key, { analysis, script });
-      if (recent.size > RECENT) recent.delete(recent.keys().next().value!);
+      recent.set(key, { analysis, script, length: source.length });
+      recentChars += source.length;
+      while (recent.size > RECENT || recentChars > RECENT_CHARS) {
+        const [oldest, kept] = recent.entries().next().value!;
+        recent.delete(oldest);
+        recentChars -= kept.length;
+      }
     }
     this.#kept.set(entry, { analysis, script });
     if (this.#kept.size > KEPT) this.#kept.delete(this.#kept.keys().next().value!);
