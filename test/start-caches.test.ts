@@ -9,6 +9,7 @@ import {
   readdirSync,
   readFileSync,
   symlinkSync,
+  truncateSync,
   unlinkSync,
   writeFileSync,
 } from 'node:fs';
@@ -318,4 +319,41 @@ test('EntryCompiler keeps long entries compiled for the next session, but not a 
   // A long one (the standard library's, ~2-14 kB) is: the next session's compile is the same.
   assert.ok(longRefs.analysis.deref(), 'the long entry is kept');
   assert.ok(new EntryCompiler().compile(long, 1).analysis === longRefs.analysis.deref());
+});
+
+test('a huge file where the kernel script cache goes is not read (1 GB was read whole at every start)', () => {
+  const scratch = tempDir();
+  try {
+    const file = join(scratch.path, 'kernel.js');
+    writeFileSync(file, `"use strict";\n(() => 7)();\n`);
+    const dir = join(scratch.path, 'cache');
+    mkdirSync(dir);
+    // Sparse: 1 GB that takes no disk, and 1 GB of memory once read.
+    writeFileSync(kernelCacheFile(file, dir), '');
+    truncateSync(kernelCacheFile(file, dir), 2 ** 30);
+    const here = fileURLToPath(new URL('.', import.meta.url));
+    const child = spawnSync(
+      process.execPath,
+      [
+        '--no-node-snapshot',
+        '--input-type=module',
+        '-e',
+        `import { compileKernelScript } from ${JSON.stringify(join(here, '../src/runner/kernel-script.ts'))};
+         import ivm from ${JSON.stringify(join(here, '../src/runner/ivm.ts'))};
+         const isolate = new ivm.Isolate({ memoryLimit: 32 });
+         const { script } = compileKernelScript(isolate, ${JSON.stringify(file)}, ${JSON.stringify(dir)});
+         const value = script.runSync(isolate.createContextSync());
+         process.stdout.write(JSON.stringify({ value, maxRssMB: process.resourceUsage().maxRSS / 1024 }));
+         process.exit(0);`,
+      ],
+      { encoding: 'utf8', env: cliEnv() },
+    );
+    assert.equal(child.status, 0, child.stderr);
+    const { value, maxRssMB } = JSON.parse(child.stdout) as { value: number; maxRssMB: number };
+    assert.equal(value, 7);
+    // Reading the file took its size in memory (~1,100 MB); without it, a process is ~100 MB.
+    assert.ok(maxRssMB < 600, `the file was read: ${maxRssMB} MB at most in memory`);
+  } finally {
+    scratch.remove();
+  }
 });

@@ -27,6 +27,9 @@ type ScriptWithData = IsolatedVM.Script & {
   cachedDataRejected?: boolean;
 };
 
+/** The most cached data read from a file (the kernel's is ~110 kB). */
+const MAX_DATA = 16 * 1024 * 1024;
+
 /** By the cache's folder and the script's path, size and modification time. */
 const compiled = new Map<string, Compiled>();
 
@@ -103,7 +106,9 @@ function readData(file: string, key: string): IsolatedVM.ExternalCopy<ArrayBuffe
   try {
     // Only a regular file: a FIFO in its place would hold the runner's start for ever.
     fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
-    if (!fstatSync(fd).isFile()) return undefined;
+    // Nor a huge one (the data is ~110 kB): a 1 GB file was read whole, at every start.
+    const stats = fstatSync(fd);
+    if (!stats.isFile() || stats.size > MAX_DATA) return undefined;
     bytes = readFileSync(fd);
   } catch {
     return undefined;
