@@ -349,3 +349,30 @@ test('a huge file where the kernel script cache goes is not read (1 GB was read 
     scratch.remove();
   }
 });
+
+test('a huge file where a sealed cache entry goes is not read (1 GB was read whole before its seal refused it)', () => {
+  const scratch = tempDir();
+  try {
+    const file = join(scratch.path, 'entry.js');
+    writeFileSync(file, '');
+    truncateSync(file, 2 ** 30); // sparse: no disk, and 1 GB of memory once read
+    const here = fileURLToPath(new URL('.', import.meta.url));
+    const child = spawnSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `import { readSealed } from ${JSON.stringify(join(here, '../src/shared/sealed-file.ts'))};
+         const text = readSealed(${JSON.stringify(file)});
+         process.stdout.write(JSON.stringify({ text: text ?? null, maxRssMB: process.resourceUsage().maxRSS / 1024 }));`,
+      ],
+      { encoding: 'utf8', env: cliEnv() },
+    );
+    assert.equal(child.status, 0, child.stderr);
+    const { text, maxRssMB } = JSON.parse(child.stdout) as { text: null; maxRssMB: number };
+    assert.equal(text, null);
+    assert.ok(maxRssMB < 600, `the file was read: ${maxRssMB} MB at most in memory`);
+  } finally {
+    scratch.remove();
+  }
+});

@@ -24,6 +24,9 @@ const SEAL = '\n//# viv-sha256=';
 export const sha256 = (text: string) =>
   process.getBuiltinModule('node:crypto').createHash('sha256').update(text).digest('hex');
 
+/** The largest sealed file read: the longest text kept is a compiled entry of at most 8 MiB. */
+const MAX_SEALED = 64 * 1024 * 1024;
+
 /** The text of a sealed file, if it is there and whole (its seal matches). */
 export function readSealed(file: string): string | undefined {
   let text: string;
@@ -32,7 +35,9 @@ export function readSealed(file: string): string | undefined {
     // Only a regular file: a FIFO put in its place would block the start for ever (opened without
     // waiting for a writer, then refused), a device such as /dev/zero would never end.
     fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
-    if (!fstatSync(fd).isFile()) return undefined;
+    // Nor a huge one: a sparse 1 GB file was read whole before its seal refused it.
+    const stats = fstatSync(fd);
+    if (!stats.isFile() || stats.size > MAX_SEALED) return undefined;
     text = readFileSync(fd, 'utf8');
   } catch {
     return undefined;
