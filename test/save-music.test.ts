@@ -46,9 +46,13 @@ test("late ticks of a process that sends OSC are skipped and reported once; a si
   ]);
   const shown = r.results.map((x) => (x.ok ? x.value : `!${x.error?.message}`));
   assert.equal(shown[7], '[ true, 0, true, true ]', `${shown[7]}\n${r.stderr}`);
-  assert.match(r.stderr, /music: \d+ late ticks skipped/);
-  // Reported once per stall, not once per tick (a loaded machine may add a stall of its own).
-  const reports = (r.stderr.match(/late ticks? skipped/g) ?? []).length;
-  assert.ok(reports >= 1 && reports <= 3, r.stderr);
+  // Reported once per stall, not once per tick: the 600 ms stall's ~25 late ticks are one report.
+  // (A loaded machine adds stalls of its own, each reported once too: how many is not counted.)
+  const reports = [...r.stderr.matchAll(/music: (\d+) late ticks? skipped/g)].map((m) => +m[1]!);
+  assert.ok(reports.length >= 1, r.stderr);
+  assert.ok(
+    reports.some((n) => n >= 20),
+    `the stall's ticks were reported together: ${r.stderr}`,
+  );
   assert.match(shown[8]!, /options.late must be 'skip' or 'catch-up'/);
 });
