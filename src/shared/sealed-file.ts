@@ -13,16 +13,12 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
+import { sha256 } from './hash.ts';
+
+export { sha256 };
 
 /** Ends a sealed file: the hash of what precedes it (after the last line: no line moves). */
 const SEAL = '\n//# viv-sha256=';
-
-/**
- * (node:crypto is taken when first needed: importing it loads ~50 of Node's modules, which the
- * runner, started without Node's snapshot, would compile at every start for nothing.)
- */
-export const sha256 = (text: string) =>
-  process.getBuiltinModule('node:crypto').createHash('sha256').update(text).digest('hex');
 
 /** The largest sealed file read: the longest text kept is a compiled entry of at most 8 MiB. */
 const MAX_SEALED = 64 * 1024 * 1024;

@@ -3,7 +3,7 @@
 // only in case (`Point` and `point`): on macOS and Windows those would be one file. A name may be
 // longer than a file system allows a file name to be (255 bytes): its stem is then cut, with a
 // hash of the whole name so that two long names that share a beginning stay apart.
-import { createHash } from 'node:crypto';
+import { sha256 } from '../../shared/hash.ts';
 
 const SAFE = /^[A-Za-z0-9_$]+$/;
 /** Names Windows refuses as file names, with any extension. */
@@ -20,7 +20,7 @@ function stem(name: string): string {
         .join('');
   if (RESERVED.test(out)) out += '_';
   if (out.length > MAX_STEM) {
-    const hash = createHash('sha256').update(name).digest('hex').slice(0, 12);
+    const hash = sha256(name).slice(0, 12);
     out = `${out.slice(0, MAX_STEM - 13)}_${hash}`;
   }
   return out;

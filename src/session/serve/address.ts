@@ -4,7 +4,7 @@
 // server writes it to `IMAGE.address` (one line, removed when it stops), so `viv attach IMAGE`
 // needs nothing else. Loopback TCP on request (`--listen 127.0.0.1:PORT`); any other address only
 // with `--listen-anywhere`, since the token is then all that guards the image.
-import { createHash } from 'node:crypto';
+import { sha256 } from '../../shared/hash.ts';
 import { existsSync, lstatSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -29,7 +29,7 @@ export function defaultSocket(image: string, env: NodeJS.ProcessEnv = process.en
   if (Buffer.byteLength(beside) <= MAX_SOCKET_PATH) return beside;
   const runtime = env.XDG_RUNTIME_DIR;
   const dir = runtime && runtime.startsWith('/') && existsSync(runtime) ? runtime : tmpdir();
-  const id = createHash('sha256').update(image).digest('hex').slice(0, 16);
+  const id = sha256(image).slice(0, 16);
   return join(dir, `viv-${id}.sock`);
 }
 

@@ -2,7 +2,7 @@
 // beside the image that only its owner can read (0600). Created on the first `viv serve`; kept
 // after, so an attached terminal can reconnect after the server restarts. As ssh does with a
 // private key, a token file that its group or others can read is refused, by server and client.
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomHex } from '../../shared/hash.ts';
 import { closeSync, fstatSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { constants } from 'node:fs';
 
@@ -20,7 +20,7 @@ export function tokenPath(image: string): string {
 
 /** The token in `path`, created there (0600) when there is none yet. */
 export function ensureToken(path: string): string {
-  const token = randomBytes(32).toString('hex');
+  const token = randomHex(32);
   let fd: number;
   try {
     fd = openSync(
@@ -93,6 +93,8 @@ export function readToken(path: string): string {
  */
 export function tokenMatches(given: unknown, token: string): boolean {
   if (typeof given !== 'string') return false;
+  // (node:crypto taken here: every start of the REPL imports this file, few serve.)
+  const { createHash, timingSafeEqual } = process.getBuiltinModule('node:crypto');
   const a = createHash('sha256').update(given).digest();
   const b = createHash('sha256').update(token).digest();
   return timingSafeEqual(a, b);

@@ -3,7 +3,7 @@
 // renamed file can be empty or partial (lowdb issues 549, 139, 352). Here the temp file is
 // fsynced before the rename and the directory after it, so at every instant the file on disk
 // holds either the old or the new content, and a resolved write survives a crash.
-import { randomBytes } from 'node:crypto';
+import { randomHex } from '../../shared/hash.ts';
 import { basename, dirname, join } from 'node:path';
 import type { Adapter } from 'lowdb';
 import { nodeDisk, writeAll } from './disk.ts';
@@ -108,7 +108,7 @@ export async function createFile(disk: Disk, path: string, data: Uint8Array): Pr
 
 /** `.NAME.PID.RANDOM.tmp` next to the file: unique per write, and names the writing process. */
 export function tempPathFor(path: string): string {
-  const random = randomBytes(6).toString('hex');
+  const random = randomHex(6);
   return join(dirname(path), `.${basename(path)}.${process.pid}.${random}.tmp`);
 }
 

@@ -3,7 +3,7 @@
 // payload's length and SHA-256, the image's id) followed by the guest's payload, inserted
 // verbatim as the value of the `"image"` key (which is why the image's id is `"imageId"`).
 // Version 1 files (no `previous`, no `sha256`) and headers without an `imageId` still open.
-import { createHash, randomBytes } from 'node:crypto';
+import { randomHex, sha256 } from '../../shared/hash.ts';
 import { ImageFileError, errorMessage } from './errors.ts';
 
 export const FORMAT = 'vivarium-image';
@@ -38,17 +38,17 @@ export interface ImageHeader {
 
 /** A new random snapshot id. */
 export function newSnapshotId(): string {
-  return randomBytes(8).toString('hex');
+  return randomHex(8);
 }
 
 /** A new random image id (for a new image, or a copy made by "save as"). */
 export function newImageId(): string {
-  return randomBytes(8).toString('hex');
+  return randomHex(8);
 }
 
 /** The SHA-256 (hex) of a payload's UTF-8 bytes. */
 export function payloadChecksum(payload: string): string {
-  return createHash('sha256').update(payload, 'utf8').digest('hex');
+  return sha256(payload);
 }
 
 /**
