@@ -122,12 +122,12 @@ test('SIGTERM to the CLI while a process plays (runner in its own process), then
   const image = join(dir.path, 'term.json');
   const ticks = () => rx.events.filter((e) => e.address === '/tick');
   try {
-    // 300,000 objects: writing the snapshot takes long enough that, without the paused clock,
+    // 60,000 objects: writing the snapshot takes long enough (~0.1 s) that, without the paused clock,
     // the runner (its own process) sends ticks meanwhile that are heard again after reopening.
     const cli = startCli(['--batch', '--json', '--image', image]);
     cli.child.stdin.write(
       [
-        'const big = once(Array.from({ length: 300_000 }, (_, i) => ({ i, s: "x" + i })))',
+        'const big = once(Array.from({ length: 60_000 }, (_, i) => ({ i, s: "x" + i })))',
         `const out = once(new OscOut({ port: ${rx.port}, latency: 0.05 }))`,
         "function beat(s, t) { s.count++; out.send('/tick', [t.n, s.count]) }",
         // Late ticks are played, not skipped (a process that sends skips a tick over 100 ms late:
