@@ -7,11 +7,11 @@
 // path, size and modification time) and carries a hash of itself, and anything else is ignored.
 // Only a shortcut: any failure to read or write it means compiling without.
 import type IsolatedVM from 'isolated-vm';
-import { closeSync, constants, fstatSync, openSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { getCompileCacheDir } from 'node:module';
 import { join } from 'node:path';
 import ivm from './ivm.ts';
-import { writeQuietly } from '../shared/sealed-file.ts';
+import { readCacheFile, writeQuietly } from '../shared/sealed-file.ts';
 
 interface Compiled {
   code: string;
@@ -101,20 +101,9 @@ function cacheDir(): string | undefined {
  * Its data only if both match.
  */
 function readData(file: string, key: string): IsolatedVM.ExternalCopy<ArrayBuffer> | undefined {
-  let bytes: Buffer;
-  let fd: number | undefined;
-  try {
-    // Only a regular file: a FIFO in its place would hold the runner's start for ever.
-    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
-    // Nor a huge one (the data is ~110 kB): a 1 GB file was read whole, at every start.
-    const stats = fstatSync(fd);
-    if (!stats.isFile() || stats.size > MAX_DATA) return undefined;
-    bytes = readFileSync(fd);
-  } catch {
-    return undefined;
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
+  // (The data is ~110 kB.)
+  const bytes = readCacheFile(file, MAX_DATA);
+  if (!bytes) return undefined;
   const end = bytes.indexOf(10);
   if (end < 0) return undefined;
   const data = bytes.subarray(end + 1);

@@ -23,23 +23,30 @@ const SEAL = '\n//# viv-sha256=';
 /** The largest sealed file read: the longest text kept is a compiled entry of at most 8 MiB. */
 const MAX_SEALED = 64 * 1024 * 1024;
 
-/** The text of a sealed file, if it is there and whole (its seal matches). */
-export function readSealed(file: string): string | undefined {
-  let text: string;
+/**
+ * The bytes of a cache file, if it is a regular file of at most `max` bytes. A FIFO put in its
+ * place would block the start for ever (opened without waiting for a writer, then refused), a
+ * device such as /dev/zero would never end, and a sparse 1 GB file was read whole before what it
+ * held was refused.
+ */
+export function readCacheFile(file: string, max: number): Buffer | undefined {
   let fd: number | undefined;
   try {
-    // Only a regular file: a FIFO put in its place would block the start for ever (opened without
-    // waiting for a writer, then refused), a device such as /dev/zero would never end.
     fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
-    // Nor a huge one: a sparse 1 GB file was read whole before its seal refused it.
     const stats = fstatSync(fd);
-    if (!stats.isFile() || stats.size > MAX_SEALED) return undefined;
-    text = readFileSync(fd, 'utf8');
+    if (!stats.isFile() || stats.size > max) return undefined;
+    return readFileSync(fd);
   } catch {
     return undefined;
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
+}
+
+/** The text of a sealed file, if it is there and whole (its seal matches). */
+export function readSealed(file: string): string | undefined {
+  const text = readCacheFile(file, MAX_SEALED)?.toString('utf8');
+  if (text === undefined) return undefined;
   const at = text.lastIndexOf(SEAL);
   if (at < 0) return undefined;
   const body = text.slice(0, at);
