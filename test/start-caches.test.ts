@@ -313,65 +313,65 @@ test('EntryCompiler keeps long entries compiled for the next session, but not a 
   assert.notEqual(new EntryCompiler().compile(many[0]!, 1).analysis, first, 'the oldest went');
 });
 
-test('a huge file where the kernel script cache goes is not read (1 GB was read whole at every start)', () => {
+/**
+ * Runs `body` (a module's text; it ends by printing a JSON value) in a Node process of its own, with
+ * `modules` (name: path under src/) imported: what it printed, and the most memory it held, in MB.
+ */
+function measured(
+  modules: Record<string, string>,
+  body: string,
+): { value: unknown; peakMB: number } {
+  const here = fileURLToPath(new URL('.', import.meta.url));
+  const imports = Object.entries(modules)
+    .map(([name, path]) => `import ${name} from ${JSON.stringify(join(here, '../src', path))};`)
+    .join('\n');
+  const child = spawnSync(
+    process.execPath,
+    [
+      '--no-node-snapshot',
+      '--input-type=module',
+      '-e',
+      `${imports}\nconst value = await (async () => { ${body} })();
+       process.stdout.write(JSON.stringify({ value, peakMB: process.resourceUsage().maxRSS / 1024 }));
+       process.exit(0);`,
+    ],
+    { encoding: 'utf8', env: cliEnv() },
+  );
+  assert.equal(child.status, 0, child.stderr);
+  return JSON.parse(child.stdout) as { value: unknown; peakMB: number };
+}
+
+test('a huge file where a cache file goes (kernel data, sealed text) is not read: 1 GB was read whole at every start', () => {
   const scratch = tempDir();
   try {
-    const file = join(scratch.path, 'kernel.js');
-    writeFileSync(file, `"use strict";\n(() => 7)();\n`);
+    // Sparse files: 1 GB that takes no disk, and 1 GB of memory once read. Without reading them a
+    // process holds ~100 MB.
+    const huge = (path: string) => {
+      writeFileSync(path, '');
+      truncateSync(path, 2 ** 30);
+    };
+    const kernel = join(scratch.path, 'kernel.js');
+    writeFileSync(kernel, `"use strict";\n(() => 7)();\n`);
     const dir = join(scratch.path, 'cache');
     mkdirSync(dir);
-    // Sparse: 1 GB that takes no disk, and 1 GB of memory once read.
-    writeFileSync(kernelCacheFile(file, dir), '');
-    truncateSync(kernelCacheFile(file, dir), 2 ** 30);
-    const here = fileURLToPath(new URL('.', import.meta.url));
-    const child = spawnSync(
-      process.execPath,
-      [
-        '--no-node-snapshot',
-        '--input-type=module',
-        '-e',
-        `import { compileKernelScript } from ${JSON.stringify(join(here, '../src/runner/kernel-script.ts'))};
-         import ivm from ${JSON.stringify(join(here, '../src/runner/ivm.ts'))};
-         const isolate = new ivm.Isolate({ memoryLimit: 32 });
-         const { script } = compileKernelScript(isolate, ${JSON.stringify(file)}, ${JSON.stringify(dir)});
-         const value = script.runSync(isolate.createContextSync());
-         process.stdout.write(JSON.stringify({ value, maxRssMB: process.resourceUsage().maxRSS / 1024 }));
-         process.exit(0);`,
-      ],
-      { encoding: 'utf8', env: cliEnv() },
+    huge(kernelCacheFile(kernel, dir));
+    const compiled = measured(
+      { '{ compileKernelScript }': 'runner/kernel-script.ts', ivm: 'runner/ivm.ts' },
+      `const isolate = new ivm.Isolate({ memoryLimit: 32 });
+       const { script } = compileKernelScript(isolate, ${JSON.stringify(kernel)}, ${JSON.stringify(dir)});
+       return script.runSync(isolate.createContextSync());`,
     );
-    assert.equal(child.status, 0, child.stderr);
-    const { value, maxRssMB } = JSON.parse(child.stdout) as { value: number; maxRssMB: number };
-    assert.equal(value, 7);
-    // Reading the file took its size in memory (~1,100 MB); without it, a process is ~100 MB.
-    assert.ok(maxRssMB < 600, `the file was read: ${maxRssMB} MB at most in memory`);
-  } finally {
-    scratch.remove();
-  }
-});
+    assert.equal(compiled.value, 7);
+    assert.ok(compiled.peakMB < 600, `the kernel's data was read: ${compiled.peakMB} MB`);
 
-test('a huge file where a sealed cache entry goes is not read (1 GB was read whole before its seal refused it)', () => {
-  const scratch = tempDir();
-  try {
-    const file = join(scratch.path, 'entry.js');
-    writeFileSync(file, '');
-    truncateSync(file, 2 ** 30); // sparse: no disk, and 1 GB of memory once read
-    const here = fileURLToPath(new URL('.', import.meta.url));
-    const child = spawnSync(
-      process.execPath,
-      [
-        '--input-type=module',
-        '-e',
-        `import { readSealed } from ${JSON.stringify(join(here, '../src/shared/sealed-file.ts'))};
-         const text = readSealed(${JSON.stringify(file)});
-         process.stdout.write(JSON.stringify({ text: text ?? null, maxRssMB: process.resourceUsage().maxRSS / 1024 }));`,
-      ],
-      { encoding: 'utf8', env: cliEnv() },
+    const entry = join(scratch.path, 'entry.js');
+    huge(entry);
+    const sealed = measured(
+      { '{ readSealed }': 'shared/sealed-file.ts' },
+      `return readSealed(${JSON.stringify(entry)}) ?? null;`,
     );
-    assert.equal(child.status, 0, child.stderr);
-    const { text, maxRssMB } = JSON.parse(child.stdout) as { text: null; maxRssMB: number };
-    assert.equal(text, null);
-    assert.ok(maxRssMB < 600, `the file was read: ${maxRssMB} MB at most in memory`);
+    assert.equal(sealed.value, null);
+    assert.ok(sealed.peakMB < 600, `the sealed text was read: ${sealed.peakMB} MB`);
   } finally {
     scratch.remove();
   }
