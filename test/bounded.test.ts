@@ -66,7 +66,9 @@ test('a tick that kills the guest is reported once with its cause, and its proce
   while (!/hog is stopped/.test(stderr)) await new Promise((r) => setTimeout(r, 20));
   cli.child.stdin.end('1 + 1\n');
   await cli.closed;
-  const deaths = stderr.match(/ran out of memory/g) ?? [];
+  // Its cause: out of memory, or, when the tick's bound asked it to stop as it neared the limit
+  // (a loaded machine makes the tick slower than its bound), that it did not stop when told to.
+  const deaths = stderr.match(/ran out of memory|did not stop when told to \(out of memory/g) ?? [];
   assert.equal(deaths.length, 1, `reported once: ${stderr}`);
   assert.match(stderr, /during a tick of process hog: hog is stopped/);
 });

@@ -45,7 +45,10 @@ test('OSC events land on the beat grid across a pattern redefinition, a tempo ch
       const [previousBeat, , previousN] = events[i - 1]!.args as [number, string, number];
       assert.ok(n > previousN, `tick ${n} follows tick ${previousN} (none doubled)`);
       for (let missing = previousN + 1; missing < n; missing++) {
-        assert.ok(thrown.has(missing), `tick ${missing} is missing but did not throw`);
+        assert.ok(
+          thrown.has(missing),
+          `tick ${missing} is missing but did not throw:\n${r.stderr}`,
+        );
       }
       assert.equal(
         beat - previousBeat,
