@@ -3,7 +3,9 @@
 // tick killed the guest is stopped, output and OSC have budgets, bad OSC destinations are refused.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
+import { spawn, spawnSync, execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { CLI, cliEnv, run, startCli } from './helpers.ts';
 import { session, shown } from './support/session.ts';
 import { ChildGuest } from '../src/session/guest/child-guest.ts';
@@ -145,4 +147,30 @@ test("a heap question in flight when the runner dies is answered, not left waiti
   } finally {
     guest.kill();
   }
+});
+
+test('a message to a runner that has just died (still looking connected) ends nothing: no EPIPE error goes unhandled', () => {
+  // In a process of its own: the unhandled 'error' ended the process.
+  const here = fileURLToPath(new URL('.', import.meta.url));
+  const script = `
+    import { ChildGuest } from ${JSON.stringify(join(here, '../src/session/guest/child-guest.ts'))};
+    import { execFileSync } from 'node:child_process';
+    const guest = await ChildGuest.start({ memoryMB: 64, onNotice: () => {} });
+    const runner = Number(execFileSync('pgrep', ['-P', String(process.pid)], { encoding: 'utf8' }).trim().split('\\n')[0]);
+    process.kill(runner, 'SIGKILL');
+    // Dead, its pipe closed, before this process's event loop has seen any of it.
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
+    guest.interrupt();
+    guest.interrupt();
+    await guest.died;
+    await new Promise((r) => setTimeout(r, 100));
+    process.stdout.write('went on');
+    process.exit(0);`;
+  const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    env: cliEnv(),
+    timeout: 60_000,
+  });
+  assert.equal(child.stdout, 'went on', child.stderr);
+  assert.equal(child.status, 0, child.stderr);
 });

@@ -124,7 +124,11 @@ export class ChildGuest implements GuestConnection {
   }
 
   #send(message: ParentMessage): void {
-    if (this.#alive && this.#child.connected) this.#child.send(message);
+    // A runner that has just died can still look connected (its 'disconnect' not yet seen): the
+    // write then fails (EPIPE), and without a callback that failure was an 'error' event nobody
+    // handled, which ended the session (Ctrl-D while an image opened, then Ctrl-C). Its 'close'
+    // says it died; the failed write adds nothing.
+    if (this.#alive && this.#child.connected) this.#child.send(message, () => {});
   }
 
   #onMessage(message: RunnerMessage, options: GuestOptions): void {
