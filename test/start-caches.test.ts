@@ -75,6 +75,13 @@ test('the kernel script is compiled from cached data kept on disk; damaged data,
         context.release();
       }
     };
+    /** A cache folder of its own (this process has not seen it), holding `data` if given. */
+    const folder = (name: string, data?: Buffer) => {
+      const dir = join(scratch.path, name);
+      mkdirSync(dir);
+      if (data) writeFileSync(kernelCacheFile(file, dir), data);
+      return dir;
+    };
     // Made by the first compile and kept on disk; the same process then serves it from memory.
     const first = join(scratch.path, 'first');
     assert.deepEqual(run(first), { value: 1, from: 'compiled' });
@@ -83,34 +90,23 @@ test('the kernel script is compiled from cached data kept on disk; damaged data,
     assert.deepEqual(run(first), { value: 1, from: 'process' });
 
     // Another process (here: the file in another folder, which this process has not seen) uses it.
-    const second = join(scratch.path, 'second');
-    mkdirSync(second);
-    writeFileSync(kernelCacheFile(file, second), readFileSync(kept));
-    assert.deepEqual(run(second), { value: 1, from: 'file' });
+    assert.deepEqual(run(folder('second', readFileSync(kept))), { value: 1, from: 'file' });
 
     // A byte of the data changed: not used (V8 does not check its own bytes); made again, whole.
-    const third = join(scratch.path, 'third');
-    mkdirSync(third);
     const damaged = Buffer.from(readFileSync(kept));
     damaged[damaged.length - 7]! ^= 0xff;
-    writeFileSync(kernelCacheFile(file, third), damaged);
+    const third = folder('third', damaged);
     assert.deepEqual(run(third), { value: 1, from: 'compiled' });
-    const remade = join(scratch.path, 'remade');
-    mkdirSync(remade);
-    writeFileSync(kernelCacheFile(file, remade), readFileSync(kernelCacheFile(file, third)));
+    const remade = folder('remade', readFileSync(kernelCacheFile(file, third)));
     assert.deepEqual(run(remade), { value: 1, from: 'file' }, 'the file was made again, whole');
 
     // The kernel edited to another text of the same length (V8 checks only the length): the data
     // made for the old text is not used, even put where the new text's would be.
     writeFileSync(file, script(2));
-    const fourth = join(scratch.path, 'fourth');
-    mkdirSync(fourth);
-    writeFileSync(kernelCacheFile(file, fourth), readFileSync(kept));
-    assert.deepEqual(run(fourth), { value: 2, from: 'compiled' });
+    assert.deepEqual(run(folder('fourth', readFileSync(kept))), { value: 2, from: 'compiled' });
 
     // A FIFO where the file goes: not read (that would wait for a writer for ever).
-    const fifth = join(scratch.path, 'fifth');
-    mkdirSync(fifth);
+    const fifth = folder('fifth');
     assert.equal(spawnSync('mkfifo', [kernelCacheFile(file, fifth)]).status, 0);
     assert.deepEqual(run(fifth), { value: 2, from: 'compiled' });
   } finally {

@@ -4,14 +4,18 @@
 // source, so an edited kernel file is stripped again; they are written to a temporary file and
 // renamed, and sealed with their hash, so a runner never uses half an entry or a damaged one. The
 // cache is only a shortcut: any failure to read or write it falls back to stripping. (No V8 code
-// cache: isolated-vm's compileModule does not consume one, so it would be written and read for
-// nothing. The bundled kernel, dist/kernel.js, needs no stripping and is compiled in ~5 ms.)
+// cache for these modules: isolated-vm's compileModule does not consume one. The bundled kernel,
+// dist/kernel.js, is one script, needs no stripping, and is compiled from V8's cached data kept
+// in this same folder: kernel-script.ts.)
 import { readFileSync } from 'node:fs';
 import { getCompileCacheDir, stripTypeScriptTypes } from 'node:module';
 import { join } from 'node:path';
 import { readSealed, sha256 as hash, writeSealed } from '../shared/sealed-file.ts';
 
-/** Where entries go: under Node's compile cache (bin/viv.js turns it on), or nowhere. */
+/**
+ * Where entries go (and the bundled kernel's cached data): under Node's compile cache (bin/viv.js
+ * turns it on), or nowhere.
+ */
 export function kernelCacheDir(): string | undefined {
   const base = getCompileCacheDir();
   return base ? join(base, 'vivarium-kernel') : undefined;

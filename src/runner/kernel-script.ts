@@ -8,10 +8,10 @@
 // Only a shortcut: any failure to read or write it means compiling without.
 import type IsolatedVM from 'isolated-vm';
 import { readFileSync, statSync } from 'node:fs';
-import { getCompileCacheDir } from 'node:module';
 import { join } from 'node:path';
 import ivm from './ivm.ts';
 import { readCacheFile, writeQuietly } from '../shared/sealed-file.ts';
+import { kernelCacheDir } from './kernel-cache.ts';
 
 interface Compiled {
   code: string;
@@ -40,10 +40,11 @@ export type Source = 'process' | 'file' | 'compiled';
 export function compileKernelScript(
   isolate: IsolatedVM.Isolate,
   path: string,
-  dir = cacheDir(),
+  dir = kernelCacheDir(),
 ): { script: IsolatedVM.Script; from: Source } {
   const key = kernelKey(path);
-  let entry = compiled.get(`${dir}\0${key}`);
+  const memo = `${dir}\0${key}`;
+  let entry = compiled.get(memo);
   let from: Source = 'process';
   if (!entry) {
     const file = dir && cacheFile(dir, key);
@@ -52,7 +53,7 @@ export function compileKernelScript(
       file,
       data: file ? readData(file, key) : undefined,
     };
-    compiled.set(`${dir}\0${key}`, entry);
+    compiled.set(memo, entry);
     from = 'file';
   }
   const origin = { filename: `file://${path}` };
@@ -91,11 +92,6 @@ export function kernelCacheFile(path: string, dir: string): string {
   return cacheFile(dir, kernelKey(path));
 }
 
-function cacheDir(): string | undefined {
-  const base = getCompileCacheDir();
-  return base ? join(base, 'vivarium-kernel') : undefined;
-}
-
 /**
  * The file: a header line (the key it was made for, and the hash of the data), then the data.
  * Its data only if both match.
@@ -126,7 +122,7 @@ function writeData(dir: string, file: string, key: string, data: Buffer): void {
  * A 64-bit hash of `bytes` (two 32-bit lanes over its words): enough to tell a damaged file, and
  * ~1 ms for the kernel's data where node:crypto would cost ~12 ms to load in the runner.
  */
-export function hash(bytes: Uint8Array): string {
+function hash(bytes: Uint8Array): string {
   let h1 = 0x811c9dc5 | 0;
   let h2 = bytes.byteLength | 0;
   const whole = bytes.byteLength & ~3;

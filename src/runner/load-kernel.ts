@@ -29,7 +29,6 @@ export interface LoadedKernel {
   handle: IsolatedVM.Reference<(request: string, bulk?: string) => string>;
 }
 
-/** Sources by path: a process that starts several isolates (tests) reads and strips each once. */
 /**
  * The third capability: a direct eval's text inside a class body with static privates, routed as
  * the compiler routes the body (see rewrite-class.ts). The compiler is loaded on first use only.
@@ -46,6 +45,7 @@ function rewriteEval(text: string, names: string): string {
 const require = createRequire(import.meta.url);
 let rewriter: typeof RewriteClass.rewriteEvalText | undefined;
 
+/** Sources by path: a process that starts several isolates (tests) reads and strips each once. */
 const sources = new Map<string, string>();
 
 /**
