@@ -5,10 +5,11 @@
 // reopening an image afterwards, a session that only needs to leave its journal unsaved, and what
 // batch mode's own parts do (runBatch reading and printing, the autosave, the save on the way
 // out, --skip-entry's record) run in process, through the same engine, store and a real isolate.
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   appendFileSync,
+  cpSync,
   existsSync,
   readdirSync,
   readFileSync,
@@ -18,7 +19,7 @@ import {
 import { basename, join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { PassThrough, Readable } from 'node:stream';
-import { batch, CLI, cliEnv, run, startCli, tempDir, values, withImage } from './helpers.ts';
+import { batch, CLI, cliEnv, startCli, tempDir, withImage } from './helpers.ts';
 import { session, shown, until, waitFor } from './support/session.ts';
 import { Engine } from '../src/session/engine/engine.ts';
 import { openSession } from '../src/session/open-session.ts';
@@ -45,11 +46,27 @@ async function runThenKill(image: string, entries: string[], args: string[] = []
 /**
  * Batch mode without --json in process (batch.ts runBatch, as viv --batch runs it): raw input
  * split into entries and the results written as the CLI writes them, through a real isolate.
+ * `timeoutMs` and `runForMs` as --timeout and --run-for give them (cli.ts); `stderr` is what the
+ * CLI writes there (what processes and timers report).
  */
-async function batchInProcess(input: string): Promise<{ status: number; stdout: string }> {
-  const engine = await openSession({ guest: InProcessGuest.start, prelude: stdlibEntries() });
-  const output = new PassThrough().setEncoding('utf8');
+async function batchInProcess(
+  input: string,
+  { timeoutMs, runForMs = 0 }: { timeoutMs?: number; runForMs?: number } = {},
+): Promise<{ status: number; stdout: string; stderr: string }> {
+  let stderr = '';
   let stdout = '';
+  const engine = await openSession({
+    guest: InProcessGuest.start,
+    prelude: stdlibEntries(),
+    ...(timeoutMs ? { timeoutMs, openTimeoutMs: timeoutMs } : {}),
+    onPrint: (stream, text) => {
+      if (stream === 'err') stderr += text + '\n';
+      else stdout += text + '\n';
+    },
+    onProcess: ({ message }) => (stderr += `viv: ${message}\n`),
+    onRevive: (message) => (stderr += `viv: ${message}\n`),
+  });
+  const output = new PassThrough().setEncoding('utf8');
   output.on('data', (d: string) => (stdout += d));
   try {
     const status = await runBatch(engine, {
@@ -57,7 +74,8 @@ async function batchInProcess(input: string): Promise<{ status: number; stdout: 
       input: Readable.from([Buffer.from(input)]),
       output,
     });
-    return { status, stdout };
+    if (runForMs > 0 && !engine.quitRequested) await new Promise((r) => setTimeout(r, runForMs));
+    return { status, stdout, stderr };
   } finally {
     await engine.close();
   }
@@ -74,16 +92,82 @@ async function untilJournaled(image: string, text: string, ms = 20_000): Promise
   }
 }
 
+/**
+ * One CLI run, SIGKILLed once every entry has been answered, for the four crash tests below: their
+ * entries do not depend on each other, and a CLI start (a session and its runner) costs more CPU
+ * than any of them. It runs with --timeout 400 (two of them need a bound). The entries stopped by
+ * the bound come first: the snapshot saved right after them is followed by the others', which
+ * reach the reopened image through the journal alone, as a crash leaves them. Each test reopens
+ * a copy of the files as the killed process left them.
+ */
+const crashEntries = {
+  bound: [
+    'const list = [1, 2, 3]',
+    'list.push(7); while (true) {}',
+    'const len = list.length',
+    'len',
+  ],
+  failed: [
+    "let g = 'g1'",
+    'const arr = [1, 2, 3]',
+    "arr.push(4); g = 'g2'; globalThis.cfg = { port: 1 }; throw new Error('x')",
+    'g',
+    'const n = arr.length',
+    'typeof cfg',
+  ],
+  draws: [
+    'const r = [Math.random(), Math.random()]',
+    'const t = [Date.now(), new Date().getTime(), performance.now(), typeof Date()]',
+    'const later = Array.from({ length: 3 }, () => Math.floor(Math.random() * 1e9))',
+    'JSON.stringify([r, t, later])',
+  ],
+  printed: [
+    "const kept = 1; ({ [Symbol.for('nodejs.util.inspect.custom')]() { for (;;) {} } })",
+    'kept + 1',
+  ],
+};
+let crashed: Promise<{ dir: string; killed: Awaited<ReturnType<typeof runThenKill>> }> | undefined;
+const crashDir = tempDir();
+after(() => crashDir.remove());
+
+/** The results of `part`'s entries in the shared crash run, and a copy of the image it left. */
+async function afterCrash<T>(
+  part: keyof typeof crashEntries,
+  body: (killed: Awaited<ReturnType<typeof runThenKill>>, image: string) => Promise<T>,
+): Promise<T> {
+  crashed ??= (async () => {
+    const all = Object.values(crashEntries).flat();
+    const killed = await runThenKill(join(crashDir.path, 'img.json'), all, ['--timeout', '400']);
+    return { dir: crashDir.path, killed };
+  })();
+  const { dir, killed } = await crashed;
+  const parts = Object.keys(crashEntries) as (keyof typeof crashEntries)[];
+  const at = parts
+    .slice(0, parts.indexOf(part))
+    .reduce((sum, name) => sum + crashEntries[name].length, 0);
+  const copy = tempDir();
+  try {
+    cpSync(dir, copy.path, { recursive: true });
+    return await body(
+      killed.slice(at, at + crashEntries[part].length),
+      join(copy.path, 'img.json'),
+    );
+  } finally {
+    copy.remove();
+  }
+}
+
+test('an entry stopped by its bound is saved right after, so what later entries showed survives a crash', async () => {
+  await afterCrash('bound', async (killed, image) => {
+    assert.equal(killed[1]!.ok, false);
+    assert.equal(killed[3]!.value, '4');
+    const reopened = await session(['len', 'list'], { image });
+    assert.deepEqual(shown(reopened), ['4', '[ 1, 2, 3, 7 ]']);
+  });
+});
+
 test('a failed entry keeps the changes it made inside older objects, and only those, across a crash', async () => {
-  await withImage(async (image) => {
-    const killed = await runThenKill(image, [
-      "let g = 'g1'",
-      'const arr = [1, 2, 3]',
-      "arr.push(4); g = 'g2'; globalThis.cfg = { port: 1 }; throw new Error('x')",
-      'g',
-      'const n = arr.length',
-      'typeof cfg',
-    ]);
+  await afterCrash('failed', async (killed, image) => {
     assert.equal(killed[2]!.ok, false);
     assert.equal(killed[3]!.value, "'g1'", 'the failed entry gave back the binding it assigned');
     assert.equal(killed[5]!.value, "'undefined'", 'and the global it added');
@@ -93,14 +177,7 @@ test('a failed entry keeps the changes it made inside older objects, and only th
 });
 
 test('what an entry drew from Math.random and the clocks is the same after a crash', async () => {
-  await withImage(async (image) => {
-    const entries = [
-      'const r = [Math.random(), Math.random()]',
-      'const t = [Date.now(), new Date().getTime(), performance.now(), typeof Date()]',
-      'const later = Array.from({ length: 3 }, () => Math.floor(Math.random() * 1e9))',
-      'JSON.stringify([r, t, later])',
-    ];
-    const killed = await runThenKill(image, entries);
+  await afterCrash('draws', async (killed, image) => {
     const reopened = await session(['JSON.stringify([r, t, later])'], { image });
     assert.equal(reopened.results[0]!.value, killed[3]!.value);
     assert.ok(new Date() instanceof Date && Date.prototype === Object.getPrototypeOf(new Date()));
@@ -108,19 +185,11 @@ test('what an entry drew from Math.random and the clocks is the same after a cra
 });
 
 test('an entry whose value cannot be printed is accepted, and says so, and survives a crash', async () => {
-  await withImage(async (image) => {
-    const killed = await runThenKill(
-      image,
-      [
-        "const kept = 1; ({ [Symbol.for('nodejs.util.inspect.custom')]() { for (;;) {} } })",
-        'kept + 1',
-      ],
-      ['--timeout', '700'],
-    );
+  await afterCrash('printed', async (killed, image) => {
     assert.equal(killed[0]!.ok, true);
     assert.match(
       killed[0]!.warning!,
-      /^accepted; printing its value failed: it ran longer than 700 ms/,
+      /^accepted; printing its value failed: it ran longer than 400 ms/,
     );
     assert.equal(killed[1]!.value, '2');
     const reopened = await session(['kept'], { image });
@@ -243,14 +312,15 @@ test('opening always finishes: a looping revive hook, transient initialiser and 
 });
 
 test('a runaway timer and a runaway tick are stopped; batch mode never hangs', async () => {
-  const result = await run(
-    // (A small bound: each runaway spins until it stops it.)
-    ['--batch', '--timeout', '250', '--run-for', '2'],
+  // In process (runBatch and --run-for as cli.ts runs them): what stops them is the engine's.
+  const result = await batchInProcess(
     [
       'setTimeout(() => { for (;;) {} }, 10); 1',
       'function spinStep() { for (;;) {} }',
       "spawn('spinner', { every: 50, step: spinStep, maxRestarts: 0 }); 2",
     ].join('\n') + '\n',
+    // (A small bound: each runaway spins until it stops it.)
+    { timeoutMs: 250, runForMs: 2000 },
   );
   assert.equal(result.status, 0);
   assert.deepEqual(result.stdout.trim().split('\n'), ['1', 'spinStep: function v1', '2']);
@@ -546,20 +616,6 @@ test('replay hands back draws made in timers the entry awaits, and ticks do not 
     assert.equal(first.status, 0, JSON.stringify(first.results.filter((r) => !r.ok)));
     const reopened = await session(['JSON.stringify([t1, r1, polls, when, origin])'], { image });
     assert.equal(reopened.results[0]!.value, first.results[8]!.value);
-  });
-});
-
-test('an entry stopped by its bound is saved right after, so what later entries showed survives a crash', async () => {
-  await withImage(async (image) => {
-    const killed = await runThenKill(
-      image,
-      ['const arr = [1, 2, 3]', 'arr.push(7); while (true) {}', 'const len = arr.length', 'len'],
-      ['--timeout', '400'],
-    );
-    assert.equal(killed[1]!.ok, false);
-    assert.equal(killed[3]!.value, '4');
-    const reopened = await session(['len', 'arr'], { image });
-    assert.deepEqual(shown(reopened), ['4', '[ 1, 2, 3, 7 ]']);
   });
 });
 
