@@ -292,7 +292,11 @@ test('opening always finishes: a looping revive hook, transient initialiser and 
         'class Conn { static revive(c: Conn) { while (spin) {} } }',
         'const conns = [new Conn()]',
         'const cache = transient(() => { while (spin) {} return 1 })',
-        'function step(s: any) { while (spin) {} }',
+        // Made again (armed) when the image opens: the ticks loop after reopening, not in this
+        // session, where each would loop until stopped while it saves and closes (~1 s of CPU).
+        'const gate = transient(() => ({ armed: true }))',
+        'gate.armed = false',
+        'function step(s: any) { while (spin && gate.armed) {} }',
         "spawn('looper', { every: 50, step })",
         'spin = true',
         ':save',
@@ -302,11 +306,16 @@ test('opening always finishes: a looping revive hook, transient initialiser and 
     );
     assert.equal(setup.status, 0, setup.stderr);
     const started = Date.now();
-    const reopened = await session(['conns.length', 'spin = false'], { image, timeoutMs: 200 });
+    const tickStopped = /looper: .*ran longer than 200 ms and was stopped/;
+    const reopened = await session(
+      ['conns.length', waitFor((stderr) => tickStopped.test(stderr)), 'spin = false'],
+      { image, timeoutMs: 200 },
+    );
     assert.equal(reopened.status, 0, reopened.stderr);
     assert.deepEqual(shown(reopened), ['1', 'false']);
     assert.match(reopened.stderr, /Conn\.revive ran past the opening bound and was stopped/);
     assert.match(reopened.stderr, /transient initialiser of cache ran past the opening bound/);
+    assert.match(reopened.stderr, tickStopped);
     assert.ok(Date.now() - started < 15_000);
   });
 });
