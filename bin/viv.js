@@ -12,30 +12,16 @@ if (!(major >= 24 || (major === 22 && minor >= 18))) {
   process.exit(1);
 }
 
-const { enableCompileCache } = await import('node:module');
-const { PassThrough } = await import('node:stream');
+// Built-ins as the objects they are: an ESM import of node:fs would read each of its exports, and
+// its lazy ones load ~30 more of Node's modules (fs/promises, readline, the REPL's history).
+const { enableCompileCache, registerHooks } = process.getBuiltinModule('node:module');
+const { PassThrough } = process.getBuiltinModule('node:stream');
+const { existsSync, readFileSync, statSync } = process.getBuiltinModule('node:fs');
+const { join } = process.getBuiltinModule('node:path');
+const { fileURLToPath } = process.getBuiltinModule('node:url');
 
 // Node caches the compiled (and type-stripped) sources between runs: a faster start.
 enableCompileCache?.();
-
-// ink 8 imports `throttle` from the barrel `es-toolkit/compat`, which loads 415 modules to get one
-// function (about 150 ms of CPU at every start). Resolved from ink, that import goes straight to
-// the one file that defines it (the same code); if the file is not where es-toolkit 1.x keeps it,
-// the import resolves as usual.
-const { registerHooks } = await import('node:module');
-const { existsSync, readFileSync, statSync } = await import('node:fs');
-const { join } = await import('node:path');
-const { fileURLToPath } = await import('node:url');
-registerHooks?.({
-  resolve(specifier, context, next) {
-    const resolved = next(specifier, context);
-    if (specifier !== 'es-toolkit/compat' || !context.parentURL?.includes('/node_modules/ink/')) {
-      return resolved;
-    }
-    const url = new URL('./function/throttle.mjs', resolved.url);
-    return existsSync(url) ? { ...resolved, url: url.href } : resolved;
-  },
-});
 
 const argv = process.argv.slice(2);
 // An instant prompt (as zsh's powerlevel10k has): on a terminal, `viv [IMAGE]` shows the prompt
@@ -55,8 +41,22 @@ const early =
 // The session and the runner from their bundle (scripts/bundle.ts) while it is fresh, else from
 // the sources.
 let bundled = freshBundle();
-/** A module of the session, from the bundle (if a file of it has gone: from the sources). */
-async function session(path) {
+if (!bundled) redirectThrottle();
+
+// The guest runner starts now, so that its start overlaps with loading the session.
+const prestarted = early ? (await firstStep('guest/spawn')).spawnRunner(512) : undefined;
+
+const { runMain } = await loadSession();
+try {
+  process.exitCode = await runMain(argv, { early, prestarted });
+} finally {
+  early?.cancel();
+  // Not used after all (the image could not be opened): it must not keep the session alive.
+  if (prestarted?.child.connected) prestarted.child.kill('SIGKILL');
+}
+
+/** A module of the session's first steps, from the bundle (if a file of it has gone: the sources). */
+async function firstStep(path) {
   if (bundled) {
     try {
       return await import(`../dist/session/${path}.js`);
@@ -64,21 +64,55 @@ async function session(path) {
       // A module that cannot be found fails before any of it runs: the sources can take over.
       if (error?.code !== 'ERR_MODULE_NOT_FOUND') throw error;
       bundled = false;
+      redirectThrottle();
     }
   }
   return import(`../src/session/${path}.ts`);
 }
 
-// The guest runner starts now, so that its start overlaps with loading the session's modules.
-const prestarted = early ? (await session('guest/spawn')).spawnRunner(512) : undefined;
+/**
+ * The session: the bundle's one script, compiled from V8's cached data made by an earlier run of
+ * the same kind (src/session/session-script.ts), or the sources.
+ */
+async function loadSession() {
+  const { loadSession } = await firstStep('session-script');
+  if (bundled) {
+    try {
+      const script = fileURLToPath(new URL('../dist/session.js', import.meta.url));
+      return (await loadSession(script, runKind())).session;
+    } catch (error) {
+      // Gone since the check (a build swapping dist/ in): the sources can take over.
+      if (error?.code !== 'ENOENT') throw error;
+      redirectThrottle();
+    }
+  }
+  return import('../src/session/cli.ts');
+}
 
-const { runMain } = await session('cli');
-try {
-  process.exitCode = await runMain(argv, { early, prestarted });
-} finally {
-  early?.cancel();
-  // Not used after all (the image could not be opened): it must not keep the session alive.
-  if (prestarted?.child.connected) prestarted.child.kill('SIGKILL');
+/** What kind of run this is: each kind keeps the session's compiled code of its own. */
+function runKind() {
+  if (argv.some((arg) => /^(-h|--help|-v|--version)$/.test(arg))) return undefined;
+  if (['jupyter', 'serve', 'attach', 'export', 'import'].includes(argv[0])) return argv[0];
+  return argv.includes('--batch') || !process.stdin.isTTY ? 'batch' : 'repl';
+}
+
+/**
+ * From the sources: ink 8 imports `throttle` from the barrel `es-toolkit/compat`, which loads 415
+ * modules to get one function (about 150 ms of CPU at every start). Resolved from ink, that import
+ * goes straight to the one file that defines it (the same code); if the file is not where
+ * es-toolkit 1.x keeps it, the import resolves as usual. (The bundle holds that function alone.)
+ */
+function redirectThrottle() {
+  registerHooks?.({
+    resolve(specifier, context, next) {
+      const resolved = next(specifier, context);
+      if (specifier !== 'es-toolkit/compat' || !context.parentURL?.includes('/node_modules/ink/')) {
+        return resolved;
+      }
+      const url = new URL('./function/throttle.mjs', resolved.url);
+      return existsSync(url) ? { ...resolved, url: url.href } : resolved;
+    },
+  });
 }
 
 /**

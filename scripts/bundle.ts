@@ -16,6 +16,7 @@ import { readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises
 import { join, relative } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { moduleToScript } from './module-to-script.ts';
 
 export const ROOT = fileURLToPath(new URL('../', import.meta.url));
 export const DIST = join(ROOT, 'dist');
@@ -105,6 +106,34 @@ const fsUnread: Plugin = {
   },
 };
 
+/** Packages the session does not bundle (below). */
+const UNBUNDLED = [
+  'isolated-vm',
+  'zeromq',
+  'esbuild',
+  'sucrase',
+  'typescript',
+  'react-devtools-core',
+];
+
+/**
+ * In the session's script, a package left out of the bundle is taken with `require` when the
+ * module importing it first runs (as when it was imported from a chunk loaded on demand): the
+ * script has no module loader to import it, and taken at its start the Jupyter kernel's zeromq
+ * would load at every start of the REPL (and ink's devtools, which are not installed, would fail).
+ */
+const lazyPackages: Plugin = {
+  name: 'lazy-packages',
+  setup(plugin) {
+    const filter = new RegExp(`^(${UNBUNDLED.join('|')})$`);
+    plugin.onResolve({ filter }, (args) => ({ path: args.path, namespace: 'lazy-package' }));
+    plugin.onLoad({ filter: /.*/, namespace: 'lazy-package' }, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(args.path)});`,
+      loader: 'js',
+    }));
+  },
+};
+
 /** The native module of isolated-vm that node-gyp-build picks for this Node (runner/ivm.ts). */
 function isolatedVmBinary(): string | undefined {
   try {
@@ -153,7 +182,12 @@ export async function bundle(): Promise<void> {
   const packages = await stat(join(ROOT, PACKAGES)).catch(() => undefined);
   const result = await build({
     absWorkingDir: ROOT,
-    entryPoints: ['src/session/cli.ts', 'src/session/guest/spawn.ts', 'src/runner/main.ts'],
+    // The session's first steps (starting the runner, loading the session script) and the runner.
+    entryPoints: [
+      'src/session/guest/spawn.ts',
+      'src/session/session-script.ts',
+      'src/runner/main.ts',
+    ],
     outbase: 'src',
     outdir: next,
     chunkNames: 'chunks/[name]-[hash]',
@@ -163,7 +197,7 @@ export async function bundle(): Promise<void> {
     platform: 'node',
     target: 'node22',
     // Native code and packages that find their own files at run time stay in node_modules.
-    external: ['isolated-vm', 'zeromq', 'esbuild', 'sucrase', 'typescript', 'react-devtools-core'],
+    external: UNBUNDLED,
     sourcemap: 'linked',
     metafile: true,
     logLevel: 'warning',
@@ -181,6 +215,30 @@ export async function bundle(): Promise<void> {
     },
     plugins: [sourceUrls, stringWidthFastPath, fsUnread],
   });
+  // The session: one module, made a script (scripts/module-to-script.ts).
+  const session = await build({
+    absWorkingDir: ROOT,
+    entryPoints: ['src/session/cli.ts'],
+    outfile: join(next, 'session.js'),
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node22',
+    sourcemap: 'linked',
+    metafile: true,
+    write: false,
+    logLevel: 'warning',
+    define: {
+      'import.meta.vivRunner': JSON.stringify(join(DIST, 'runner', 'main.js')),
+      'import.meta.vivKernel': JSON.stringify(join(DIST, 'kernel.js')),
+      'process.env.NODE_ENV': '"production"',
+    },
+    plugins: [sourceUrls, stringWidthFastPath, fsUnread, lazyPackages],
+  });
+  for (const output of session.outputFiles) {
+    const text = output.path.endsWith('.js') ? moduleToScript(output.text) : output.contents;
+    await writeFile(output.path, text);
+  }
   // The kernel: no packages, no Node; it runs in the isolate as one script (kernelScript below).
   const kernel = await build({
     absWorkingDir: ROOT,
@@ -202,9 +260,12 @@ export async function bundle(): Promise<void> {
   const files: BundleInputs['files'] = {};
   // Every source read (fsUnread's `unread:` module is made here, not read from a file).
   const sources = [
-    ...Object.keys(result.metafile.inputs),
-    ...Object.keys(kernel.metafile.inputs),
-  ].filter((input) => !input.startsWith('unread:'));
+    ...new Set([
+      ...Object.keys(result.metafile.inputs),
+      ...Object.keys(session.metafile.inputs),
+      ...Object.keys(kernel.metafile.inputs),
+    ]),
+  ].filter((input) => !/^(unread|lazy-package):/.test(input));
   for (const input of sources) {
     if (packages && input.startsWith('node_modules/')) continue;
     const path = join(ROOT, input);

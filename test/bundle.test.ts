@@ -19,7 +19,9 @@ import {
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runInThisContext } from 'node:vm';
 import { cliEnv, tempDir } from './helpers.ts';
+import { moduleToScript } from '../scripts/module-to-script.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 
@@ -77,7 +79,10 @@ test('viv runs from its bundle while it is fresh, and from the sources once one 
     );
     assert.ok(bundled, 'the usage text is in the bundle');
     // (The same length: a file of the bundle whose size changed is taken for a damaged one.)
-    writeFileSync(bundled, readFileSync(bundled, 'utf8').replace('usage: viv', 'USAGE: viv'));
+    writeFileSync(
+      bundled,
+      readFileSync(bundled, 'utf8').replace('usage: viv [IMAGE]', 'USAGE: viv [IMAGE]'),
+    );
     assert.match(viv('--help').stdout, /^USAGE: viv/);
     // The bundled session runs the bundled guest runner, and an entry works end to end.
     const batch = viv('--batch', join(dir.path, 'img.json'));
@@ -175,7 +180,7 @@ test('a bundle with a file cut short, or a damaged inputs.json, is not run: the 
     assert.ok(files.length > 5, 'the bundle has its files');
     const chunk = files.find((f) => /[\\/]chunks[\\/]chunk-/.test(f))!;
     const cut = [
-      join(dir.path, 'dist', 'session', 'cli.js'),
+      join(dir.path, 'dist', 'session.js'),
       join(dir.path, 'dist', 'runner', 'main.js'),
       chunk,
     ];
@@ -191,7 +196,10 @@ test('a bundle with a file cut short, or a damaged inputs.json, is not run: the 
     // inputs.json cut short, or garbage: the sources run. (It decides for the whole bundle, so
     // the usage line shows which ran: the bundle's copy is marked, as in the first test.)
     const marked = files.find((f) => readFileSync(f, 'utf8').includes('usage: viv [IMAGE]'))!;
-    writeFileSync(marked, readFileSync(marked, 'utf8').replace('usage: viv', 'USAGE: viv'));
+    writeFileSync(
+      marked,
+      readFileSync(marked, 'utf8').replace('usage: viv [IMAGE]', 'USAGE: viv [IMAGE]'),
+    );
     const help = () =>
       spawnSync(process.execPath, [join(dir.path, 'bin', 'viv.js'), '--help'], {
         encoding: 'utf8',
@@ -289,7 +297,10 @@ test('the bundled runner opens the isolated-vm binary found at build time; witho
       const marked = bundleFiles(join(dir.path, 'dist')).find((f) =>
         readFileSync(f, 'utf8').includes('usage: viv [IMAGE]'),
       )!;
-      writeFileSync(marked, readFileSync(marked, 'utf8').replace('usage: viv', 'USAGE: viv'));
+      writeFileSync(
+        marked,
+        readFileSync(marked, 'utf8').replace('usage: viv [IMAGE]', 'USAGE: viv [IMAGE]'),
+      );
     };
     const viv = (input: string, ...args: string[]) =>
       spawnSync(process.execPath, [join(dir.path, 'bin', 'viv.js'), ...args], {
@@ -328,5 +339,37 @@ test('the bundled runner opens the isolated-vm binary found at build time; witho
     answers('b.json');
   } finally {
     dir.remove();
+  }
+});
+
+test('the session module is made a script: built-ins, import.meta and the exports rewritten; anything else refused', async () => {
+  const module = [
+    `import { join } from 'node:path';`,
+    `import fs, { readFileSync as read } from 'node:fs';`,
+    `import * as os from 'os';`,
+    `const url = import.meta.url;`,
+    `const path = await import('node:path');`,
+    `export { join as j, read, fs, os, url, path };`,
+  ].join('\n');
+  const script = moduleToScript(module);
+  assert.equal(script.split('\n')[3], 'const url = __vivImportMeta.url;', 'no line moves');
+  const run = runInThisContext(script) as (
+    r: unknown,
+    m: unknown,
+  ) => Promise<Record<string, unknown>>;
+  const exports = await run(undefined, { url: 'file:///x.js' });
+  assert.equal(exports.j, join);
+  assert.equal(exports.read, readFileSync);
+  assert.equal(exports.fs, process.getBuiltinModule('node:fs'));
+  assert.equal(exports.os, process.getBuiltinModule('node:os'));
+  assert.equal(exports.url, 'file:///x.js');
+  assert.equal(exports.path, process.getBuiltinModule('node:path'));
+  for (const [refused, says] of [
+    [`import { parse } from 'acorn';`, /not a built-in: acorn/],
+    [`const a = await import('acorn');`, /not a built-in: import\('acorn'\)/],
+    [`export default 1;`, /ExportDefaultDeclaration/],
+    [`export const a = 1;`, /ExportNamedDeclaration/],
+  ] as const) {
+    assert.throws(() => moduleToScript(refused), says, refused);
   }
 });

@@ -8,6 +8,7 @@ import {
   mkdirSync,
   readdirSync,
   readFileSync,
+  statSync,
   symlinkSync,
   truncateSync,
   unlinkSync,
@@ -17,7 +18,8 @@ import { spawnSync } from 'node:child_process';
 import { writeSealed } from '../src/shared/sealed-file.ts';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { loadSession } from '../src/session/session-script.ts';
 import { kernelSource } from '../src/runner/kernel-cache.ts';
 import { compileKernelScript, kernelCacheFile } from '../src/runner/kernel-script.ts';
 import ivm from '../src/runner/ivm.ts';
@@ -25,7 +27,7 @@ import { compileForRestore } from '../src/session/compile/compiled-cache.ts';
 import { analyze } from '../src/session/compile/analyze.ts';
 import { rewrite } from '../src/session/compile/rewrite.ts';
 import { stripKept, stripTypes } from '../src/session/compile/strip.ts';
-import { cliEnv, tempDir } from './helpers.ts';
+import { CLI, cliEnv, tempDir } from './helpers.ts';
 import { EntryCompiler } from '../src/session/engine/compiler.ts';
 
 const require = createRequire(import.meta.url);
@@ -368,6 +370,95 @@ test('a huge file where a cache file goes (kernel data, sealed text) is not read
     );
     assert.equal(sealed.value, null);
     assert.ok(sealed.peakMB < 600, `the sealed text was read: ${sealed.peakMB} MB`);
+  } finally {
+    scratch.remove();
+  }
+});
+
+/** A session script as scripts/module-to-script.ts makes them: its exports, from its parameters. */
+const sessionScript = (answer: string) =>
+  `(async function (require, __vivImportMeta) {"use strict";\n` +
+  `const seen = [];\nfunction runMain(argv) { seen.push(argv); return ${answer}; }\n` +
+  `return { runMain, url: __vivImportMeta.url, path: require.resolve('./x.js') };\n})\n`;
+
+test('the session script runs from cached data made by a run of its kind; damaged data, or none for the kind, means compiling it', async () => {
+  const scratch = tempDir();
+  try {
+    const dir = join(scratch.path, 'cache');
+    const path = join(scratch.path, 'session.js');
+    writeFileSync(path, sessionScript('41 + 1'));
+    writeFileSync(join(scratch.path, 'x.js'), '');
+    const kept = () =>
+      readdirSync(dir)
+        .filter((f) => f.endsWith('.v8'))
+        .sort();
+
+    const first = await loadSession(path, 'batch', dir);
+    assert.equal(first.from, 'compiled');
+    const session = first.session as unknown as { runMain(a: string[]): unknown; url: string };
+    assert.equal(session.runMain([]), 42);
+    assert.equal(session.url, pathToFileURL(path).href, 'import.meta is the script file');
+    first.keep();
+    assert.equal(kept().length, 1, 'the data made by the run is kept');
+    assert.match(kept()[0]!, /^session-batch-[0-9a-f]{16}\.v8$/);
+
+    const second = await loadSession(path, 'batch', dir);
+    assert.equal(second.from, 'file');
+    assert.equal((second.session.runMain as () => unknown)(), 42);
+    // Another kind of run (the REPL) does not take what batch mode compiled: it makes its own.
+    assert.equal((await loadSession(path, 'repl', dir)).from, 'compiled');
+
+    // Damaged data (one byte of it changed) is not used.
+    const file = join(dir, kept()[0]!);
+    const bytes = readFileSync(file);
+    bytes[bytes.length - 10] ^= 0xff;
+    writeFileSync(file, bytes);
+    const damaged = await loadSession(path, 'batch', dir);
+    assert.equal(damaged.from, 'compiled');
+    damaged.keep();
+    assert.equal((await loadSession(path, 'batch', dir)).from, 'file', 'made again');
+
+    // Edited to a text of the same length: its own text runs (V8 checks only the length).
+    writeFileSync(path, sessionScript('40 + 3'));
+    const edited = await loadSession(path, 'batch', dir);
+    assert.equal(edited.from, 'compiled');
+    assert.equal((edited.session.runMain as () => unknown)(), 43);
+
+    // No kind (--help, --version): nothing is made.
+    const before = kept();
+    (await loadSession(path, undefined, dir)).keep();
+    assert.deepEqual(kept(), before);
+  } finally {
+    scratch.remove();
+  }
+});
+
+test("viv --batch keeps the session's compiled code, and the next run uses it without making it again", () => {
+  const scratch = tempDir();
+  try {
+    const cache = join(scratch.path, 'cache');
+    const run = () =>
+      spawnSync(process.execPath, [CLI, '--batch'], {
+        encoding: 'utf8',
+        input: '6 * 7\n',
+        env: cliEnv({ ...process.env, NODE_COMPILE_CACHE: cache, VIV_SOURCES: '' }),
+      });
+    const kept = () =>
+      readdirSync(cache, { recursive: true, encoding: 'utf8' }).filter((f) =>
+        /vivarium-session[\\/]session-batch-.*\.v8$/.test(f),
+      );
+    const first = run();
+    assert.equal(first.stdout.trim(), '42', first.stderr);
+    assert.equal(kept().length, 1, 'made at the first run');
+    const file = join(cache, kept()[0]!);
+    const { ino, mtimeMs } = statSync(file);
+    const second = run();
+    assert.equal(second.stdout.trim(), '42', second.stderr);
+    assert.deepEqual(
+      { ino: statSync(file).ino, mtimeMs: statSync(file).mtimeMs },
+      { ino, mtimeMs },
+      'used, not made again',
+    );
   } finally {
     scratch.remove();
   }

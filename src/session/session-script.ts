@@ -1,0 +1,101 @@
+// The bundled session (dist/session.js, one script: scripts/module-to-script.ts) compiled with
+// V8's cached data made after a run. Node's compile cache, which serves the sources and the
+// runner, keeps a module's code as compiled before the module runs: its top level, while most
+// functions are compiled when first called, at every start again (React's, ink's, the editor's).
+// Data made once a run has gone on for a while holds every function compiled by then: the REPL
+// starts with ~40 ms of CPU less, most of it before it is drawn.
+//
+// What a run compiles depends on what it does, so each way of running (the REPL, batch mode, ...)
+// keeps data of its own, made by its first run (and again when V8 rejects it: another Node, other
+// flags). Only a shortcut: without the data the script compiles as any script does.
+import type { runMain } from './cli.ts';
+import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
+import { createRequire, getCompileCacheDir } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Script } from 'node:vm';
+import { crc32 as zlibCrc32 } from 'node:zlib';
+import {
+  codeCacheFile,
+  codeCacheKey,
+  readCodeCache,
+  writeCodeCache,
+} from '../shared/code-cache-file.ts';
+
+/** What bin/viv.js takes from the session. */
+export interface Session {
+  runMain: typeof runMain;
+}
+
+/** Where the data was: in its file, or not (none yet, damaged, or rejected by V8). */
+export type From = 'file' | 'compiled';
+
+/** How long a run goes on before its compiled code is kept (or at its exit, if sooner). */
+const KEEP_AFTER_MS = 3000;
+
+/**
+ * The digest of the data (~1.2 MB): zlib's crc32, ~0.3 ms where the runner's hash takes ~2.5 ms
+ * (the session loads zlib anyway, for its journal's checksums).
+ */
+const crc32 = (bytes: Uint8Array) => zlibCrc32(bytes).toString(16);
+
+/** Where the session's cached data goes: under Node's compile cache (bin/viv.js turns it on). */
+export function sessionCacheDir(): string | undefined {
+  const base = getCompileCacheDir();
+  return base ? join(base, 'vivarium-session') : undefined;
+}
+
+/**
+ * The session script at `path` run, from cached data for runs of `mode` when there is some. Without
+ * (none yet, damaged, rejected), the data is made and kept a few seconds into the run, or at its
+ * exit if sooner (`keep` does it at once). With no mode (a run that compiles little, as `--help`),
+ * no data is made.
+ */
+export async function loadSession(
+  path: string,
+  mode: string | undefined,
+  dir = sessionCacheDir(),
+): Promise<{ session: Session; from: From; keep(): void }> {
+  // The text and the key from one open file: a bundle swapped in meanwhile is either one or the
+  // other, never the text of one under the key of the other.
+  const fd = openSync(path, 'r');
+  let text: string;
+  let key: string;
+  try {
+    const { size, mtimeMs } = fstatSync(fd);
+    key = codeCacheKey(path, size, mtimeMs);
+    text = readFileSync(fd, 'utf8');
+  } finally {
+    closeSync(fd);
+  }
+  const file = dir && mode ? codeCacheFile(dir, `session-${mode}`, key) : undefined;
+  const cachedData = file ? readCodeCache(file, key, crc32) : undefined;
+  const script = new Script(text, { filename: path, ...(cachedData ? { cachedData } : {}) });
+  const from: From = cachedData && !script.cachedDataRejected ? 'file' : 'compiled';
+  let kept = from === 'file' || !file || !dir;
+  /** The data made now and kept for the next run of this kind (once; not if it had it). */
+  const keep = () => {
+    if (kept) return;
+    kept = true;
+    process.off('exit', keep);
+    writeCodeCache(dir!, file!, key, script.createCachedData(), crc32);
+  };
+  if (!kept) {
+    setTimeout(keep, KEEP_AFTER_MS).unref();
+    process.on('exit', keep);
+  }
+  const run = script.runInThisContext() as (
+    require: NodeJS.Require,
+    importMeta: ImportMeta,
+  ) => Promise<Session>;
+  const require = createRequire(path);
+  const url = pathToFileURL(path).href;
+  const importMeta = {
+    url,
+    filename: path,
+    dirname: dirname(path),
+    main: false,
+    resolve: (specifier: string) => pathToFileURL(require.resolve(specifier)).href,
+  } as ImportMeta;
+  return { session: await run(require, importMeta), from, keep };
+}
