@@ -126,7 +126,12 @@ const lazyPackages: Plugin = {
   name: 'lazy-packages',
   setup(plugin) {
     const filter = new RegExp(`^(${UNBUNDLED.join('|')})$`);
-    plugin.onResolve({ filter }, (args) => ({ path: args.path, namespace: 'lazy-package' }));
+    // (The module's own `require` of the package is left to Node: the script's `require`.)
+    plugin.onResolve({ filter }, (args) =>
+      args.namespace === 'lazy-package'
+        ? { path: args.path, external: true }
+        : { path: args.path, namespace: 'lazy-package' },
+    );
     plugin.onLoad({ filter: /.*/, namespace: 'lazy-package' }, (args) => ({
       contents: `module.exports = require(${JSON.stringify(args.path)});`,
       loader: 'js',
