@@ -5,13 +5,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { stripTypeScriptTypes } from 'node:module';
 import {
+  existsSync,
   mkdirSync,
   readdirSync,
   readFileSync,
+  rmSync,
   statSync,
   symlinkSync,
   truncateSync,
   unlinkSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { spawnSync } from 'node:child_process';
@@ -393,12 +396,24 @@ test('the session script runs from cached data made by a run of its kind; damage
         .filter((f) => f.endsWith('.v8'))
         .sort();
 
+    // Data of earlier builds: removed once a day old (a day: another checkout may still use it).
+    mkdirSync(dir);
+    const old = join(dir, 'session-batch-0123456789abcdef.v8');
+    const recent = join(dir, 'session-batch-fedcba9876543210.v8');
+    const otherKind = join(dir, 'session-repl-0123456789abcdef.v8');
+    for (const file of [old, recent, otherKind]) writeFileSync(file, 'x');
+    const twoDaysAgo = new Date(Date.now() - 2 * 24 * 3600 * 1000);
+    utimesSync(old, twoDaysAgo, twoDaysAgo);
+    utimesSync(otherKind, twoDaysAgo, twoDaysAgo);
+
     const first = await loadSession(path, 'batch', dir);
     assert.equal(first.from, 'compiled');
     const session = first.session as unknown as { runMain(a: string[]): unknown; url: string };
     assert.equal(session.runMain([]), 42);
     assert.equal(session.url, pathToFileURL(path).href, 'import.meta is the script file');
     first.keep();
+    assert.ok(!existsSync(old), 'the data of a bundle since rebuilt is gone');
+    for (const file of [recent, otherKind]) rmSync(file);
     assert.equal(kept().length, 1, 'the data made by the run is kept');
     assert.match(kept()[0]!, /^session-batch-[0-9a-f]{16}\.v8$/);
 

@@ -9,7 +9,7 @@
 // keeps data of its own, made by its first run (and again when V8 rejects it: another Node, other
 // flags). Only a shortcut: without the data the script compiles as any script does.
 import type { runMain } from './cli.ts';
-import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire, getCompileCacheDir } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -17,7 +17,7 @@ import { Script } from 'node:vm';
 import { crc32 as zlibCrc32 } from 'node:zlib';
 import {
   codeCacheFile,
-  codeCacheKey,
+  pruneCodeCache,
   readCodeCache,
   writeCodeCache,
 } from '../shared/code-cache-file.ts';
@@ -32,6 +32,8 @@ export type From = 'file' | 'compiled';
 
 /** How long a run goes on before its compiled code is kept (or at its exit, if sooner). */
 const KEEP_AFTER_MS = 3000;
+
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**
  * The digest of the data (~1.2 MB): zlib's crc32, ~0.3 ms where the runner's hash takes ~2.5 ms
@@ -56,18 +58,11 @@ export async function loadSession(
   mode: string | undefined,
   dir = sessionCacheDir(),
 ): Promise<{ session: Session; from: From; keep(): void }> {
-  // The text and the key from one open file: a bundle swapped in meanwhile is either one or the
-  // other, never the text of one under the key of the other.
-  const fd = openSync(path, 'r');
-  let text: string;
-  let key: string;
-  try {
-    const { size, mtimeMs } = fstatSync(fd);
-    key = codeCacheKey(path, size, mtimeMs);
-    text = readFileSync(fd, 'utf8');
-  } finally {
-    closeSync(fd);
-  }
+  // The key is the text's own (its length and checksum, ~0.5 ms): a rebuilt bundle of the same
+  // sources keeps its data, and an edit of any kind makes new data.
+  const bytes = readFileSync(path);
+  const text = bytes.toString('utf8');
+  const key = `${bytes.length}\0${crc32(bytes)}\0${process.version}`;
   const file = dir && mode ? codeCacheFile(dir, `session-${mode}`, key) : undefined;
   const cachedData = file ? readCodeCache(file, key, crc32) : undefined;
   const script = new Script(text, { filename: path, ...(cachedData ? { cachedData } : {}) });
@@ -79,6 +74,8 @@ export async function loadSession(
     kept = true;
     process.off('exit', keep);
     writeCodeCache(dir!, file!, key, script.createCachedData(), crc32);
+    // Data of earlier bundles goes (a day after it was made: another checkout may still use it).
+    pruneCodeCache(dir!, `session-${mode}`, file!, DAY_MS);
   };
   if (!kept) {
     setTimeout(keep, KEEP_AFTER_MS).unref();

@@ -5,6 +5,7 @@
 // so a file names what it was made for (a key: the script's path, size and modification time, and
 // Node's version) and carries a hash of its data, and a file that does not match is not used.
 // Only a shortcut: any failure to read or write one means compiling without it.
+import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { readCacheFile, writeQuietly } from './sealed-file.ts';
 
@@ -52,6 +53,23 @@ export function writeCodeCache(
 ): void {
   const header = Buffer.from(`${JSON.stringify(key)} ${digest(data)}\n`);
   writeQuietly(dir, file, Buffer.concat([header, data]));
+}
+
+/**
+ * Removes the files of `dir` named `prefix-*.v8` but `kept`, made more than `ageMs` ago: data of
+ * scripts since rebuilt, which would otherwise pile up (one file per build).
+ */
+export function pruneCodeCache(dir: string, prefix: string, kept: string, ageMs: number): void {
+  try {
+    const now = Date.now();
+    for (const name of readdirSync(dir)) {
+      const file = join(dir, name);
+      if (!name.startsWith(`${prefix}-`) || !name.endsWith('.v8') || file === kept) continue;
+      if (now - statSync(file).mtimeMs > ageMs) rmSync(file, { force: true });
+    }
+  } catch {
+    // Pruned next time.
+  }
 }
 
 /**
