@@ -16,7 +16,7 @@ import { readArgs } from './support/command-line.ts';
 import { session, shown } from './support/session.ts';
 import { raw, serve, serveHere, stillServes, stop, t, until, value } from './support/served.ts';
 import type { Served } from './support/served.ts';
-import { MAX_FRAME_BYTES } from '../src/session/serve/protocol.ts';
+import { MAX_BACKLOG_BYTES, MAX_FRAME_BYTES } from '../src/session/serve/protocol.ts';
 
 /**
  * One served image for the tests that need only a running server and clients (each defines names
@@ -345,7 +345,8 @@ test('viv serve: peers that misbehave are refused or dropped, and the image goes
         await peer.message(0);
         peer.socket.pause();
         const ask = JSON.stringify({ type: 'ask', id: 1, request: { op: 'history', name: 'big' } });
-        peer.socket.write(`${ask}\n`.repeat(40));
+        // Replies twice as long as the backlog past which a client is dropped.
+        peer.socket.write(`${ask}\n`.repeat(Math.ceil((2 * MAX_BACKLOG_BYTES) / 900_000)));
         await until(
           () => /client \d+ dropped: it stopped reading/.test(served.stderr()) || undefined,
         );
