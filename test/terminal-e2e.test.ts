@@ -102,80 +102,79 @@ function keys(...names: string[]): void {
 }
 
 test(
-  'viv in a terminal: define, redefine, interrupt, quit with Ctrl-D, reopen',
+  'viv in a terminal: one session, then its image reopened',
   { skip: hasTmux ? false : 'tmux is not installed (.ci/run installs it with apt-get)' },
-  async () => {
+  async (t) => {
     const dir = tempDir();
     const image = join(dir.path, 'e2e.json');
     try {
-      start(image);
-      // The instant prompt: typing starts before the REPL has loaded, and nothing typed is lost.
-      await waitFor(/^viv>/m);
-      await type('class Greeter { hello() { return "hello v1" } }');
-      await waitFor(/Greeter: class v1/);
-      await type('const g = new Greeter()');
-      await type('class Greeter { hello() { return "HELLO v2" } }');
-      await waitFor(/Greeter: class v2/);
-      await type('g.hello()');
-      await waitFor(/'HELLO v2'/);
-      await type('while (true) {}');
-      await waitFor(/running \d/);
-      tmux('send-keys', '-t', SESSION, 'C-c');
-      await waitFor(/Uncaught Interrupted: the entry was interrupted/);
-      await type('6 * 7');
-      await waitFor(/^42$/m);
-      tmux('send-keys', '-t', SESSION, 'C-d');
-      await waitFor(/viv exited with 0/);
-      tmux('kill-session', '-t', SESSION);
+      // The reopened session goes on with the frame panel's test (one viv start less: it needs
+      // a session, any image, and runs after all that the first test checks).
+      await t.test('define, redefine, interrupt, quit with Ctrl-D, reopen', async () => {
+        start(image);
+        // The instant prompt: typing starts before the REPL has loaded, and nothing typed is lost.
+        await waitFor(/^viv>/m);
+        await type('class Greeter { hello() { return "hello v1" } }');
+        await waitFor(/Greeter: class v1/);
+        await type('const g = new Greeter()');
+        await type('class Greeter { hello() { return "HELLO v2" } }');
+        await waitFor(/Greeter: class v2/);
+        await type('g.hello()');
+        await waitFor(/'HELLO v2'/);
+        await type('while (true) {}');
+        await waitFor(/running \d/);
+        tmux('send-keys', '-t', SESSION, 'C-c');
+        await waitFor(/Uncaught Interrupted: the entry was interrupted/);
+        await type('6 * 7');
+        await waitFor(/^42$/m);
+        tmux('send-keys', '-t', SESSION, 'C-d');
+        await waitFor(/viv exited with 0/);
+        tmux('kill-session', '-t', SESSION);
 
-      start(image);
-      await waitFor(/e2e\.json · saved/);
-      await type('g.hello() + " after reopening"');
-      await waitFor(/'HELLO v2 after reopening'/);
-      tmux('send-keys', '-t', SESSION, 'Up', 'Up');
-      await waitFor(/viv> 6 \* 7\s*$/m);
-    } finally {
-      spawnSync('tmux', ['-L', SESSION, 'kill-server']);
-      dir.remove();
-    }
-  },
-);
-
-test(
-  'viv in a terminal: a live frame panel and a printing process never tear the line being typed',
-  { skip: hasTmux ? false : 'tmux is not installed (.ci/run installs it with apt-get)' },
-  async () => {
-    const dir = tempDir();
-    const image = join(dir.path, 'frames.json');
-    try {
-      start(image);
-      await waitFor(/frames\.json ·/);
-      await type(
-        "spawn('sim', { every: 20, state: { n: 0 }, step: s => s.n++, view: s => 'generation ' + s.n })",
+        start(image);
+        await waitFor(/e2e\.json · saved/);
+        await type('g.hello() + " after reopening"');
+        await waitFor(/'HELLO v2 after reopening'/);
+        tmux('send-keys', '-t', SESSION, 'Up', 'Up');
+        await waitFor(/viv> 6 \* 7\s*$/m);
+      });
+      await t.test(
+        'a live frame panel and a printing process never tear the line being typed',
+        async () => {
+          // The line Up Up recalled is cleared: the panel's test types a line of its own.
+          keys('C-u');
+          await type(
+            "spawn('sim', { every: 20, state: { n: 0 }, step: s => s.n++, view: s => 'generation ' + s.n })",
+          );
+          await type(
+            "spawn('talk', { every: 150, state: { n: 0 }, step: s => console.log('said ' + ++s.n) })",
+          );
+          await type(':frame sim');
+          const first = await waitFor(/generation \d+/);
+          // Half an entry typed, not submitted, while frames repaint and lines are printed above.
+          tmux('send-keys', '-t', SESSION, '-l', 'const typed = "half an ent');
+          const generation = (text: string) => Number(/generation (\d+)/.exec(text)![1]);
+          const said = (text: string) =>
+            Math.max(...[...text.matchAll(/^said (\d+)$/gm)].map((m) => Number(m[1])));
+          const later = await waitFor(new RegExp(`^said ${said(screen()) + 3}$`, 'm'));
+          assert.ok(generation(later) > generation(first) + 10, 'the frame went on repainting');
+          assert.match(
+            later,
+            /^viv> const typed = "half an ent\s*$/m,
+            'the line being typed is whole',
+          );
+          assert.doesNotMatch(
+            later,
+            /said \d+.*viv>|viv>.*said \d/,
+            'no output torn into the prompt line',
+          );
+          tmux('send-keys', '-t', SESSION, '-l', 'ry"');
+          tmux('send-keys', '-t', SESSION, 'Enter');
+          await waitFor(/typed: const v1/);
+          await type(':stop talk');
+          await waitFor(/talk stopped after \d+ ticks/);
+        },
       );
-      await type(
-        "spawn('talk', { every: 150, state: { n: 0 }, step: s => console.log('said ' + ++s.n) })",
-      );
-      await type(':frame sim');
-      const first = await waitFor(/generation \d+/);
-      // Half an entry typed, not submitted, while frames repaint and lines are printed above.
-      tmux('send-keys', '-t', SESSION, '-l', 'const typed = "half an ent');
-      const generation = (text: string) => Number(/generation (\d+)/.exec(text)![1]);
-      const said = (text: string) =>
-        Math.max(...[...text.matchAll(/^said (\d+)$/gm)].map((m) => Number(m[1])));
-      const later = await waitFor(new RegExp(`^said ${said(screen()) + 3}$`, 'm'));
-      assert.ok(generation(later) > generation(first) + 10, 'the frame went on repainting');
-      assert.match(later, /^viv> const typed = "half an ent\s*$/m, 'the line being typed is whole');
-      assert.doesNotMatch(
-        later,
-        /said \d+.*viv>|viv>.*said \d/,
-        'no output torn into the prompt line',
-      );
-      tmux('send-keys', '-t', SESSION, '-l', 'ry"');
-      tmux('send-keys', '-t', SESSION, 'Enter');
-      await waitFor(/typed: const v1/);
-      await type(':stop talk');
-      await waitFor(/talk stopped after \d+ ticks/);
     } finally {
       spawnSync('tmux', ['-L', SESSION, 'kill-server']);
       dir.remove();
@@ -249,112 +248,113 @@ test(
 );
 
 test(
-  'viv in a terminal: Ctrl-C stops an entry awaiting forever and a spinning tick; Ctrl-D while an entry spins saves and ends',
+  'viv in a terminal with NO_COLOR and a bound far beyond the test: keys, then Ctrl-C and Ctrl-D while something runs',
   { skip: hasTmux ? false : 'tmux is not installed (.ci/run installs it with apt-get)' },
-  async () => {
+  async (t) => {
     const dir = tempDir();
     const image = join(dir.path, 'keys.json');
     try {
-      // A bound far beyond the test: only Ctrl-C can stop what spins.
-      start(image, '--timeout 600000');
+      // One session for two tests (one viv start less): the keys' test needs NO_COLOR, the other
+      // a bound far beyond the test (only Ctrl-C can stop what spins); neither option changes what
+      // the other test looks at, and no screen line either waits for comes from the other. The
+      // second test ends the session.
+      start(image, '--timeout 600000', ['NO_COLOR=1']);
       await waitFor(/keys\.json ·/);
-      await type('const kept = 1');
-      await waitFor(/kept: const v1/);
-      // An entry that awaits a promise that never settles: Ctrl-C stops it, nothing is kept.
-      await type('const lost = await new Promise(() => {})');
-      await waitFor(/running \d/);
-      tmux('send-keys', '-t', SESSION, 'C-c');
-      await waitFor(/Uncaught Interrupted: the entry was interrupted; nothing it defined was kept/);
-      await type('typeof lost');
-      await waitFor(/^'undefined'$/m);
-
-      // A process whose tick spins (between entries): Ctrl-C stops the tick, the prompt answers.
-      await type('function spinStep(s) { if (++s.n > 2) for (;;) {} }');
-      await type("spawn('spin', { every: 50, state: { n: 0 }, maxRestarts: 0, step: spinStep })");
-      // Shown once committed: its first tick may already have run (control calls hold no ticks).
-      await waitFor(/^\{ n: [01] \}$/m);
-      await untilSpinning();
-      tmux('send-keys', '-t', SESSION, 'C-c');
-      await waitFor(/spin: tick \d+ threw: Error: its tick was stopped \(Ctrl-C\)/);
-      await type('6 * 7');
-      await waitFor(/^42$/m);
-
-      // Ctrl-D while an entry spins: it is stopped, the image is saved, the session ends.
-      await type('while (true) {}');
-      await waitFor(/running \d/);
-      tmux('send-keys', '-t', SESSION, 'C-d');
-      await waitFor(/viv exited with 0/);
-      tmux('kill-session', '-t', SESSION);
-
-      const reopened = await session(['kept', 'typeof lost'], { image });
-      assert.deepEqual(
-        reopened.results.map((r) => r.value),
-        ['1', "'undefined'"],
-        'the image was saved as it was before the stopped entries',
+      await t.test(
+        'keys sent in one batch, Delete, Alt-D, Ctrl-R Enter, :{ :}, NO_COLOR, Ctrl-L',
+        async () => {
+          // Text, Ctrl-A, text, Enter in one read: each key in order (no \u0001 in the entry).
+          keys('.length', 'C-a', '"hello, world"', 'Enter');
+          await waitFor(/^12$/m);
+          // Tab in the middle of a batch asks for completions; it inserts no tab character.
+          keys('const tabbed = "x ', 'Tab', 'y"', 'Enter');
+          await waitFor(/tabbed: const v1/);
+          await type('tabbed.length');
+          await waitFor(/^3$/m);
+          // Ctrl-A Ctrl-K and Ctrl-W Ctrl-W sent together.
+          tmux('send-keys', '-t', SESSION, '-l', 'garbage here');
+          keys('C-a', 'C-k', '6 * 9', 'Enter');
+          await waitFor(/^54$/m);
+          tmux('send-keys', '-t', SESSION, '-l', 'more garbage');
+          keys('C-w', 'C-w', '7 * 8', 'Enter');
+          await waitFor(/^56$/m);
+          // Delete deletes the character under the cursor.
+          tmux('send-keys', '-t', SESSION, '-l', 'Z123 * 2');
+          keys('C-a', 'DC', 'Enter');
+          await waitFor(/^246$/m);
+          // Alt-D cuts the word after the cursor; Ctrl-R then Enter runs the match.
+          tmux('send-keys', '-t', SESSION, '-l', 'junk 5 * 5');
+          keys('C-a', 'M-d', 'Enter');
+          await waitFor(/^25$/m);
+          keys('C-r', '6 * ', 'Enter');
+          await waitFor(/^54$(?:[\s\S]*^54$)/m);
+          // :{ ... :} groups lines into one entry, as in batch mode.
+          await type(':{');
+          await type('const grouped = 300');
+          await type('grouped + 33');
+          await type(':}');
+          await waitFor(/^333$/m);
+          // NO_COLOR: no colour anywhere on the screen (a string value is green otherwise).
+          await type('"colourless"');
+          await waitFor(/^'colourless'$/m);
+          const coloured = tmux('capture-pane', '-t', SESSION, '-p', '-e', '-S', '-200');
+          assert.doesNotMatch(coloured, /\u001b\[[0-9;]*(3[0-7]|9[0-7]|38;[25])[;m]/);
+          // Ctrl-L clears the screen: the prompt is drawn again on its first line.
+          keys('C-l');
+          const visible = () => tmux('capture-pane', '-t', SESSION, '-p');
+          const deadline = Date.now() + 15_000;
+          while (!/^viv>/.test(visible()) && Date.now() < deadline) {
+            await new Promise((r) => setTimeout(r, 100));
+          }
+          assert.match(visible(), /^viv>/, 'the prompt on the first line');
+          assert.doesNotMatch(visible(), /colourless/, 'the screen was cleared');
+          await type('1 + 776');
+          await waitFor(/^777$/m);
+        },
       );
-    } finally {
-      spawnSync('tmux', ['-L', SESSION, 'kill-server']);
-      dir.remove();
-    }
-  },
-);
+      await t.test(
+        'Ctrl-C stops an entry awaiting forever and a spinning tick; Ctrl-D while an entry spins saves and ends',
+        async () => {
+          await type('const kept = 1');
+          await waitFor(/kept: const v1/);
+          // An entry that awaits a promise that never settles: Ctrl-C stops it, nothing is kept.
+          await type('const lost = await new Promise(() => {})');
+          await waitFor(/running \d/);
+          tmux('send-keys', '-t', SESSION, 'C-c');
+          await waitFor(
+            /Uncaught Interrupted: the entry was interrupted; nothing it defined was kept/,
+          );
+          await type('typeof lost');
+          await waitFor(/^'undefined'$/m);
 
-test(
-  'viv in a terminal: keys sent in one batch, Delete, Alt-D, Ctrl-R Enter, :{ :}, NO_COLOR, Ctrl-L',
-  { skip: hasTmux ? false : 'tmux is not installed (.ci/run installs it with apt-get)' },
-  async () => {
-    const dir = tempDir();
-    const image = join(dir.path, 'batch-keys.json');
-    try {
-      start(image, '', ['NO_COLOR=1']);
-      await waitFor(/batch-keys\.json ·/);
-      // Text, Ctrl-A, text, Enter in one read: each key in order (no \u0001 in the entry).
-      keys('.length', 'C-a', '"hello, world"', 'Enter');
-      await waitFor(/^12$/m);
-      // Tab in the middle of a batch asks for completions; it inserts no tab character.
-      keys('const tabbed = "x ', 'Tab', 'y"', 'Enter');
-      await waitFor(/tabbed: const v1/);
-      await type('tabbed.length');
-      await waitFor(/^3$/m);
-      // Ctrl-A Ctrl-K and Ctrl-W Ctrl-W sent together.
-      tmux('send-keys', '-t', SESSION, '-l', 'garbage here');
-      keys('C-a', 'C-k', '6 * 9', 'Enter');
-      await waitFor(/^54$/m);
-      tmux('send-keys', '-t', SESSION, '-l', 'more garbage');
-      keys('C-w', 'C-w', '7 * 8', 'Enter');
-      await waitFor(/^56$/m);
-      // Delete deletes the character under the cursor.
-      tmux('send-keys', '-t', SESSION, '-l', 'Z123 * 2');
-      keys('C-a', 'DC', 'Enter');
-      await waitFor(/^246$/m);
-      // Alt-D cuts the word after the cursor; Ctrl-R then Enter runs the match.
-      tmux('send-keys', '-t', SESSION, '-l', 'junk 5 * 5');
-      keys('C-a', 'M-d', 'Enter');
-      await waitFor(/^25$/m);
-      keys('C-r', '6 * ', 'Enter');
-      await waitFor(/^54$(?:[\s\S]*^54$)/m);
-      // :{ ... :} groups lines into one entry, as in batch mode.
-      await type(':{');
-      await type('const grouped = 300');
-      await type('grouped + 33');
-      await type(':}');
-      await waitFor(/^333$/m);
-      // NO_COLOR: no colour anywhere on the screen (a string value is green otherwise).
-      await type('"colourless"');
-      await waitFor(/^'colourless'$/m);
-      const coloured = tmux('capture-pane', '-t', SESSION, '-p', '-e', '-S', '-200');
-      assert.doesNotMatch(coloured, /\u001b\[[0-9;]*(3[0-7]|9[0-7]|38;[25])[;m]/);
-      // Ctrl-L clears the screen: the prompt is drawn again on its first line.
-      keys('C-l');
-      const visible = () => tmux('capture-pane', '-t', SESSION, '-p');
-      const deadline = Date.now() + 15_000;
-      while (!/^viv>/.test(visible()) && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      assert.match(visible(), /^viv>/, 'the prompt on the first line');
-      assert.doesNotMatch(visible(), /colourless/, 'the screen was cleared');
-      await type('1 + 776');
-      await waitFor(/^777$/m);
+          // A process whose tick spins (between entries): Ctrl-C stops the tick, the prompt answers.
+          await type('function spinStep(s) { if (++s.n > 2) for (;;) {} }');
+          await type(
+            "spawn('spin', { every: 50, state: { n: 0 }, maxRestarts: 0, step: spinStep })",
+          );
+          // Shown once committed: its first tick may already have run (control calls hold no ticks).
+          await waitFor(/^\{ n: [01] \}$/m);
+          await untilSpinning();
+          tmux('send-keys', '-t', SESSION, 'C-c');
+          await waitFor(/spin: tick \d+ threw: Error: its tick was stopped \(Ctrl-C\)/);
+          await type('6 * 7');
+          await waitFor(/^42$/m);
+
+          // Ctrl-D while an entry spins: it is stopped, the image is saved, the session ends.
+          await type('while (true) {}');
+          await waitFor(/running \d/);
+          tmux('send-keys', '-t', SESSION, 'C-d');
+          await waitFor(/viv exited with 0/);
+          tmux('kill-session', '-t', SESSION);
+
+          const reopened = await session(['kept', 'typeof lost'], { image });
+          assert.deepEqual(
+            reopened.results.map((r) => r.value),
+            ['1', "'undefined'"],
+            'the image was saved as it was before the stopped entries',
+          );
+        },
+      );
     } finally {
       spawnSync('tmux', ['-L', SESSION, 'kill-server']);
       dir.remove();
