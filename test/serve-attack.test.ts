@@ -8,7 +8,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
-import { run, tempDir, withImage, withSmallDisk } from './helpers.ts';
+import { cliEnv, run, tempDir, withImage, withSmallDisk } from './helpers.ts';
 import { connect } from '../src/session/serve/client.ts';
 import { ensureToken, readToken } from '../src/session/serve/token.ts';
 import { MAX_BACKLOG_BYTES } from '../src/session/serve/protocol.ts';
@@ -258,7 +258,8 @@ test('viv serve: a process that prints faster than clients read drops nobody; a 
   const stopped = spawn(
     process.execPath,
     ['-e', script, served.address.slice('unix:'.length), served.token],
-    { stdio: ['ignore', 'pipe', 'ignore'] },
+    // cliEnv: without npm test's --no-node-snapshot (a client needs no isolate; it starts faster).
+    { stdio: ['ignore', 'pipe', 'ignore'], env: cliEnv() },
   );
   let said = '';
   stopped.stdout!.setEncoding('utf8').on('data', (d: string) => (said += d));
