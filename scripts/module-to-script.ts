@@ -35,10 +35,12 @@ export function moduleToScript(module: string): string {
   const program = parse(module, { ecmaVersion: 'latest', sourceType: 'module' }) as Program;
   const text = new MagicString(module);
   const imports: string[] = [];
+  /** Each built-in taken once (a name per module id), however many imports name it. */
+  const builtins = new Map<string, string>();
   let exports: string | undefined;
   for (const node of program.body) {
     if (node.type === 'ImportDeclaration') {
-      imports.push(builtinImport(node));
+      imports.push(builtinImport(node, builtins));
       text.overwrite(node.start, node.end, ';');
     } else if (
       node.type === 'ExportNamedDeclaration' &&
@@ -82,13 +84,19 @@ function builtin(id: string): boolean {
   return id.startsWith('node:') || builtinModules.includes(id);
 }
 
-/** `import a, { b as c } from 'node:x'` as `const a = m, c = m.b;` (m: the built-in). */
-function builtinImport(node: ImportDeclaration): string {
+/** `import a, { b as c } from 'node:x'` as `const a = m, c = m.b;` (m: the built-in, taken once). */
+function builtinImport(node: ImportDeclaration, builtins: Map<string, string>): string {
   const id = node.source.value;
   if (typeof id !== 'string' || !builtin(id)) {
     throw new Error(`the module imports what is not a built-in: ${String(id)}`);
   }
-  const module = `process.getBuiltinModule(${JSON.stringify(id)})`;
+  let module = builtins.get(id);
+  let take = '';
+  if (!module) {
+    module = `${IMPORT_META}Builtin${builtins.size}`;
+    builtins.set(id, module);
+    take = `const ${module} = process.getBuiltinModule(${JSON.stringify(id)});`;
+  }
   const names = node.specifiers.map((specifier) => {
     if (specifier.type !== 'ImportSpecifier') return `${specifier.local.name} = ${module}`;
     const imported = specifier.imported;
@@ -98,7 +106,7 @@ function builtinImport(node: ImportDeclaration): string {
       ? `${specifier.local.name} = ${module}`
       : `${specifier.local.name} = ${module}[${JSON.stringify(name)}]`;
   });
-  return names.length ? `const ${names.join(', ')};` : `${module};`;
+  return take + (names.length ? `const ${names.join(', ')};` : '');
 }
 
 /** `export { a as b, c }` as `{ "b": a, "c": c }`. */
