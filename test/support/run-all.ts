@@ -1,15 +1,17 @@
 // `npm test`'s runner. Node's test runner starts one process per test file, and for most files
 // that start (Node without its startup snapshot, then the engine's modules: 0.3-0.5 s of CPU)
 // costs as much as their tests or more. The files listed in SHARED run one after another in one
-// process per list (--test-isolation=none); the others in a process each, as before: the ones that
-// change something process-wide (code-io, code-io-attack, code-io-audit and serve-attack set
-// process.env, ui listens for unhandled rejections and sets process.env) and the longest
-// (durability, terminal-e2e, serve), longest first. All run at the same time. The shared processes' output is shown when the rest is done, then the counts of
-// all; the exit status is failure when any run failed.
+// process per list (--test-isolation=none); the others in a process each, as before: ui (it
+// listens for unhandled rejections and sets process.env) and the longest (durability,
+// terminal-e2e, serve), longest first. All run at the same time. The shared processes' output is
+// shown when the rest is done, then the counts of all; the exit status is failure when any run
+// failed.
 //
-// A file belongs in SHARED only if it changes nothing process-wide (environment, working
-// directory, signal handlers, globals): the files of a list share one process, so a file that did
-// could make another pass or fail. A new file runs in its own process until it is listed here.
+// A file belongs in SHARED only if it leaves nothing changed process-wide (environment, working
+// directory, signal handlers, globals): the files of a list share one process, one file after
+// another, so a file that did could make another pass or fail. (code-io, code-io-attack,
+// code-io-audit and serve-attack set editors and PATH in process.env for a test, and put them back
+// when it ends, passed or failed.) A new file runs in its own process until it is listed here.
 //
 // Usage: node test/support/run-all.ts [FILE...]   (files given: they run in a process each)
 import { spawn } from 'node:child_process';
@@ -57,6 +59,9 @@ const SHARED: string[][] = [
     'bounded',
     'cli',
     'cli-install',
+    'code-io',
+    'code-io-attack',
+    'code-io-audit',
     'errors',
     'image',
     'osc',
@@ -72,8 +77,9 @@ const SHARED: string[][] = [
   ],
   // End to end, one after another: the bundle, Jupyter, the examples.
   ['bundle', 'jupyter', 'examples'],
-  // End to end: crashes, processes that play while the CLI quits, npm packages.
-  ['crash', 'processes', 'quit-reopen', 'packages'],
+  // End to end: crashes, processes that play while the CLI quits, npm packages, attacks on a
+  // served image.
+  ['crash', 'processes', 'quit-reopen', 'packages', 'serve-attack'],
 ];
 
 /**
@@ -81,15 +87,7 @@ const SHARED: string[][] = [
  * waiting, for terminals, crashes, timeouts and sockets), so that none of them starts last and
  * waits on alone after everything else has finished. Files not named here start after these, in name order.
  */
-const LONGEST_FIRST = [
-  'terminal-e2e',
-  'durability',
-  'serve-attack',
-  'serve',
-  'code-io-attack',
-  'code-io',
-  'ui',
-];
+const LONGEST_FIRST = ['terminal-e2e', 'durability', 'serve', 'ui'];
 
 /**
  * Test files run at once in their own processes, beside the shared ones: three, though there are 2
