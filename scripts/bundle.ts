@@ -106,6 +106,26 @@ const fsUnread: Plugin = {
   },
 };
 
+/**
+ * In the packages, `new Intl.Segmenter(` is `new __vivLazySegmenter(` (src/ui/lazy-segmenter.ts,
+ * given them through esbuild's `inject`): the first Intl object of a process loads ICU's data
+ * (~8.5 ms), which ink's first frame needed only to split plain text into characters.
+ */
+const LAZY_SEGMENTER = join(ROOT, 'src', 'ui', 'lazy-segmenter.ts');
+const lazySegmenter: Plugin = {
+  name: 'lazy-segmenter',
+  setup(plugin) {
+    plugin.onLoad({ filter: /[\\/]node_modules[\\/].*\.[cm]?js$/ }, async (args) => {
+      const text = await readFile(args.path, 'utf8');
+      if (!text.includes('new Intl.Segmenter(')) return undefined;
+      return {
+        contents: text.replaceAll('new Intl.Segmenter(', 'new __vivLazySegmenter('),
+        loader: 'js',
+      };
+    });
+  },
+};
+
 /** Packages the session does not bundle (below). */
 const UNBUNDLED = [
   'isolated-vm',
@@ -238,7 +258,8 @@ export async function bundle(): Promise<void> {
       'import.meta.vivKernel': JSON.stringify(join(DIST, 'kernel.js')),
       'process.env.NODE_ENV': '"production"',
     },
-    plugins: [sourceUrls, stringWidthFastPath, fsUnread, lazyPackages],
+    inject: [LAZY_SEGMENTER],
+    plugins: [sourceUrls, stringWidthFastPath, fsUnread, lazyPackages, lazySegmenter],
   });
   for (const output of session.outputFiles) {
     const text = output.path.endsWith('.js') ? moduleToScript(output.text) : output.contents;
