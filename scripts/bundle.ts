@@ -14,7 +14,7 @@
 import { build, type Plugin } from 'esbuild';
 import { readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { createRequire } from 'node:module';
+import { builtinModules, createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { moduleToScript } from './module-to-script.ts';
 
@@ -80,31 +80,52 @@ const stringWidthFastPath: Plugin = {
 };
 
 /**
- * `node:fs` taken with `process.getBuiltinModule` instead of an ESM import. Importing a built-in as
- * ESM reads every one of its exports, lazy ones included, and fs's lazy ones (`fs.promises`, its
- * streams) load readline, the REPL's history and the streams behind them: 34 of Node's modules,
- * 3 ms of CPU at every start, and 11 ms in the runner, which starts without Node's snapshot. Here
- * `node:fs` is a module whose default export is fs itself (its lazy parts stay lazy) and whose
- * named exports are its plain values; a named import of a lazy part fails the build.
+ * Node's built-ins taken with `process.getBuiltinModule` instead of an ESM import, each where the
+ * module importing it first runs. Importing a built-in as ESM reads every one of its exports,
+ * lazy ones included, and fs's lazy ones (`fs.promises`, its streams) load readline, the REPL's
+ * history and the streams behind them: 34 of Node's modules, 3 ms of CPU at every start, and
+ * 11 ms in the runner, which starts without Node's snapshot. And in the session's one script
+ * (scripts/module-to-script.ts) an import would be taken at its start: node:crypto, which only the
+ * Jupyter kernel imports, would load at every start of the REPL. Here a built-in is a module whose
+ * default export is the built-in itself (its lazy parts stay lazy) and whose named exports are its
+ * plain values; a named import of a lazy part fails the build (but those of READ_GETTERS).
  */
-const fsUnread: Plugin = {
-  name: 'fs-unread',
+/**
+ * The getters of built-ins that may be imported by name (each read when the importing module first
+ * runs). Any other getter imported by name fails the build: take the built-in's default export.
+ */
+const READ_GETTERS: Record<string, string[]> = { 'node:async_hooks': ['AsyncLocalStorage'] };
+
+const builtinsUnread: Plugin = {
+  name: 'builtins-unread',
   setup(plugin) {
-    plugin.onResolve({ filter: /^(node:)?fs$/ }, () => ({ path: 'node:fs', namespace: 'unread' }));
+    const names = builtinModules.filter((name) => !name.startsWith('_')).map(escapeRegExp);
+    const filter = new RegExp(`^(node:.*|${names.join('|')})$`);
+    plugin.onResolve({ filter }, (args) => ({
+      path: args.path.startsWith('node:') ? args.path : `node:${args.path}`,
+      namespace: 'unread',
+    }));
     plugin.onLoad({ filter: /.*/, namespace: 'unread' }, (args) => {
       const module = process.getBuiltinModule(args.path) as Record<string, unknown>;
+      const read = READ_GETTERS[args.path] ?? [];
       const plain = Object.entries(Object.getOwnPropertyDescriptors(module))
-        .filter(([key, d]) => 'value' in d && d.enumerable && /^[A-Za-z_$][\w$]*$/.test(key))
+        .filter(([key, d]) => ('value' in d || read.includes(key)) && d.enumerable)
         .map(([key]) => key)
-        .filter((key) => key !== 'default');
+        .filter((key) => /^[A-Za-z_$][\w$]*$/.test(key) && key !== 'default');
       const id = JSON.stringify(args.path);
       return {
-        contents: `const m = process.getBuiltinModule(${id});\nexport default m;\nexport const { ${plain.join(', ')} } = m;\n`,
+        contents:
+          `const m = process.getBuiltinModule(${id});\nexport default m;\n` +
+          (plain.length ? `export const { ${plain.join(', ')} } = m;\n` : ''),
         loader: 'js',
       };
     });
   },
 };
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}
 
 /**
  * In the packages, `new Intl.Segmenter(` is `new __vivLazySegmenter(` (src/ui/lazy-segmenter.ts,
@@ -238,7 +259,7 @@ export async function bundle(): Promise<void> {
     banner: {
       js: "import { createRequire as __vivCreateRequire } from 'node:module'; const require = __vivCreateRequire(import.meta.url);",
     },
-    plugins: [sourceUrls, stringWidthFastPath, fsUnread],
+    plugins: [sourceUrls, stringWidthFastPath, builtinsUnread],
   });
   // The session: one module, made a script (scripts/module-to-script.ts).
   const session = await build({
@@ -259,7 +280,7 @@ export async function bundle(): Promise<void> {
       'process.env.NODE_ENV': '"production"',
     },
     inject: [LAZY_SEGMENTER],
-    plugins: [sourceUrls, stringWidthFastPath, fsUnread, lazyPackages, lazySegmenter],
+    plugins: [sourceUrls, stringWidthFastPath, builtinsUnread, lazyPackages, lazySegmenter],
   });
   for (const output of session.outputFiles) {
     const text = output.path.endsWith('.js') ? moduleToScript(output.text) : output.contents;
@@ -284,7 +305,7 @@ export async function bundle(): Promise<void> {
   });
   await kernelScript(join(next, 'kernel.js'));
   const files: BundleInputs['files'] = {};
-  // Every source read (fsUnread's `unread:` module is made here, not read from a file).
+  // Every source read (a built-in's `unread:` module is made here, not read from a file).
   const sources = [
     ...new Set([
       ...Object.keys(result.metafile.inputs),

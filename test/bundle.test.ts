@@ -374,3 +374,21 @@ test('the session module is made a script: built-ins, import.meta and the export
     assert.throws(() => moduleToScript(refused), says, refused);
   }
 });
+
+test("the session script takes Node's built-ins where its modules first run: starting it loads neither crypto nor fs/promises (the Jupyter kernel's)", () => {
+  const probe = `
+    const { loadSession } = await import(${JSON.stringify(join(ROOT, 'dist', 'session', 'session-script.js'))});
+    const before = new Set(process.moduleLoadList);
+    await loadSession(${JSON.stringify(join(ROOT, 'dist', 'session.js'))}, undefined);
+    console.log(JSON.stringify(process.moduleLoadList.filter((m) => !before.has(m))));`;
+  const run = spawnSync(process.execPath, ['--input-type=module', '-e', probe], {
+    encoding: 'utf8',
+    env: cliEnv(),
+  });
+  assert.equal(run.status, 0, run.stderr);
+  const loaded: string[] = JSON.parse(run.stdout);
+  assert.ok(loaded.includes('NativeModule child_process'), 'the probe sees what the script loads');
+  for (const lazy of ['crypto', 'fs/promises', 'readline']) {
+    assert.ok(!loaded.includes(`NativeModule ${lazy}`), `node:${lazy} is not loaded at the start`);
+  }
+});
