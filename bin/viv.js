@@ -44,7 +44,7 @@ let bundled = freshBundle();
 if (!bundled) redirectThrottle();
 
 // The guest runner starts now, so that its start overlaps with loading the session.
-const prestarted = early ? (await firstStep('guest/spawn')).spawnRunner(512) : undefined;
+const prestarted = early ? (await firstSteps()).spawnRunner(512) : undefined;
 
 const { runMain } = await loadSession();
 try {
@@ -55,11 +55,14 @@ try {
   if (prestarted?.child.connected) prestarted.child.kill('SIGKILL');
 }
 
-/** A module of the session's first steps, from the bundle (if a file of it has gone: the sources). */
-async function firstStep(path) {
+/**
+ * The session's first steps (src/session/start.ts: starting the runner, loading the session), from
+ * the bundle (if a file of it has gone: from the sources).
+ */
+async function firstSteps() {
   if (bundled) {
     try {
-      return await import(`../dist/session/${path}.js`);
+      return await import('../dist/session/start.js');
     } catch (error) {
       // A module that cannot be found fails before any of it runs: the sources can take over.
       if (error?.code !== 'ERR_MODULE_NOT_FOUND') throw error;
@@ -67,7 +70,7 @@ async function firstStep(path) {
       redirectThrottle();
     }
   }
-  return import(`../src/session/${path}.ts`);
+  return import('../src/session/start.ts');
 }
 
 /**
@@ -75,7 +78,7 @@ async function firstStep(path) {
  * the same kind (src/session/session-script.ts), or the sources.
  */
 async function loadSession() {
-  const { loadSession } = await firstStep('session-script');
+  const { loadSession } = await firstSteps();
   if (bundled) {
     try {
       const script = fileURLToPath(new URL('../dist/session.js', import.meta.url));

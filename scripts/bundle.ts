@@ -159,7 +159,7 @@ const UNBUNDLED = [
 
 /**
  * In the session's script, a package left out of the bundle is taken with `require` when the
- * module importing it first runs (as when it was imported from a chunk loaded on demand): the
+ * module importing it first runs (as when it was imported from a module loaded on demand): the
  * script has no module loader to import it, and taken at its start the Jupyter kernel's zeromq
  * would load at every start of the REPL (and ink's devtools, which are not installed, would fail).
  */
@@ -229,16 +229,11 @@ export async function bundle(): Promise<void> {
   const result = await build({
     absWorkingDir: ROOT,
     // The session's first steps (starting the runner, loading the session script) and the runner.
-    entryPoints: [
-      'src/session/guest/spawn.ts',
-      'src/session/session-script.ts',
-      'src/runner/main.ts',
-    ],
+    entryPoints: ['src/session/start.ts', 'src/runner/main.ts'],
     outbase: 'src',
     outdir: next,
-    chunkNames: 'chunks/[name]-[hash]',
     bundle: true,
-    splitting: true,
+    splitting: false,
     format: 'esm',
     platform: 'node',
     target: 'node22',

@@ -17,7 +17,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runInThisContext } from 'node:vm';
 import { cliEnv, tempDir } from './helpers.ts';
@@ -120,8 +120,7 @@ test('viv runs from its bundle while it is fresh, and from the sources once one 
     assert.equal(rebuilt.status, 0, rebuilt.stderr);
 
     // A bundle missing a file (deleted by hand, half copied): the sources run instead.
-    const chunks = join(dir.path, 'dist', 'chunks');
-    for (const chunk of readdirSync(chunks)) rmSync(join(chunks, chunk));
+    rmSync(join(dir.path, 'dist', 'session', 'start.js'));
     const fallback = viv('--help');
     assert.equal(fallback.status, 0, fallback.stderr);
     assert.match(fallback.stdout, /^usage: viv/);
@@ -173,12 +172,16 @@ test('a bundle with a file cut short, or a damaged inputs.json, is not run: the 
     assert.equal(batch().stdout.trim(), '42');
 
     // A file of the bundle cut to half its length (a disk that filled up, a copy stopped): the
-    // session's script, the runner's entry, and a chunk both load: viv runs from the sources,
+    // session's script, the runner's entry, and the session's first steps: viv runs from the sources,
     // with no SyntaxError. (Every file is checked the same way: three stand for all.) Which ran
     // shows in the usage line, marked in the bundle's copy; the runner's, cut, is run end to end.
     const inputs = join(dir.path, 'dist', 'inputs.json');
     const files = bundleFiles(join(dir.path, 'dist'));
-    assert.ok(files.length > 5, 'the bundle has its files');
+    assert.deepEqual(
+      files.map((f) => relative(join(dir.path, 'dist'), f)).sort(),
+      ['kernel.js', 'runner/main.js', 'session.js', 'session/start.js'],
+      'the bundle has its files',
+    );
     const marked = files.find((f) => readFileSync(f, 'utf8').includes('usage: viv [IMAGE]'))!;
     writeFileSync(
       marked,
@@ -190,9 +193,9 @@ test('a bundle with a file cut short, or a damaged inputs.json, is not run: the 
         env: cliEnv({ ...process.env, VIV_SOURCES: '' }),
       });
     assert.match(help().stdout, /^USAGE: viv/, 'the marked bundle runs while it is whole');
-    const chunk = files.find((f) => /[\\/]chunks[\\/]chunk-/.test(f))!;
+    const start = join(dir.path, 'dist', 'session', 'start.js');
     const runner = join(dir.path, 'dist', 'runner', 'main.js');
-    for (const file of [join(dir.path, 'dist', 'session.js'), runner, chunk]) {
+    for (const file of [join(dir.path, 'dist', 'session.js'), runner, start]) {
       const whole = readFileSync(file);
       writeFileSync(file, whole.subarray(0, whole.length >> 1));
       const run = help();
@@ -377,7 +380,7 @@ test('the session module is made a script: built-ins, import.meta and the export
 
 test("the session script takes Node's built-ins where its modules first run: starting it loads neither crypto nor fs/promises (the Jupyter kernel's)", () => {
   const probe = `
-    const { loadSession } = await import(${JSON.stringify(join(ROOT, 'dist', 'session', 'session-script.js'))});
+    const { loadSession } = await import(${JSON.stringify(join(ROOT, 'dist', 'session', 'start.js'))});
     const before = new Set(process.moduleLoadList);
     await loadSession(${JSON.stringify(join(ROOT, 'dist', 'session.js'))}, undefined);
     console.log(JSON.stringify(process.moduleLoadList.filter((m) => !before.has(m))));`;
@@ -387,7 +390,10 @@ test("the session script takes Node's built-ins where its modules first run: sta
   });
   assert.equal(run.status, 0, run.stderr);
   const loaded: string[] = JSON.parse(run.stdout);
-  assert.ok(loaded.includes('NativeModule child_process'), 'the probe sees what the script loads');
+  assert.ok(
+    loaded.includes('NativeModule timers/promises'),
+    'the probe sees what the script loads',
+  );
   for (const lazy of ['crypto', 'fs/promises', 'readline']) {
     assert.ok(!loaded.includes(`NativeModule ${lazy}`), `node:${lazy} is not loaded at the start`);
   }
