@@ -13,10 +13,12 @@
 // - `import('node:x')` of a built-in: `Promise.resolve(process.getBuiltinModule('node:x'))`; a
 //   script compiled by node:vm has no module loader for any other;
 // - `import.meta`: the parameter `importMeta`;
-// - the closing `export { a as b }`: `return { b: a }`.
+// - the closing `export { a as b }`: `return { b: a }`;
+// - a character outside ASCII in a comment: `?` (so the script loads as Latin-1).
 // Anything else a script cannot hold fails the build (bin/viv.js then runs the sources).
 import { parse } from 'acorn';
 import type {
+  Comment,
   ExportNamedDeclaration,
   ImportDeclaration,
   ImportExpression,
@@ -32,8 +34,21 @@ const IMPORT_META = '__vivImportMeta';
 /** The script made of `module` (the text of one ES module with no import but of built-ins). */
 export function moduleToScript(module: string): string {
   if (module.includes(IMPORT_META)) throw new Error(`the module already uses ${IMPORT_META}`);
-  const program = parse(module, { ecmaVersion: 'latest', sourceType: 'module' }) as Program;
+  const comments: Comment[] = [];
+  const program = parse(module, {
+    ecmaVersion: 'latest',
+    sourceType: 'module',
+    onComment: comments,
+  }) as Program;
   const text = new MagicString(module);
+  // Only comments hold characters outside ASCII (esbuild escapes them in code): each becomes a
+  // '?', so the script is ASCII and loads as Latin-1, without a UTF-8 decoding (~1.5 ms).
+  for (const comment of comments) {
+    for (const match of module.slice(comment.start, comment.end).matchAll(/[^\x00-\x7f]/gu)) {
+      const at = comment.start + match.index;
+      text.overwrite(at, at + match[0].length, '?');
+    }
+  }
   const imports: string[] = [];
   /** Each built-in taken once (a name per module id), however many imports name it. */
   const builtins = new Map<string, string>();

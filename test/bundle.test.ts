@@ -368,6 +368,10 @@ test('the session module is made a script: built-ins, import.meta and the export
   assert.equal(exports.os, process.getBuiltinModule('node:os'));
   assert.equal(exports.url, 'file:///x.js');
   assert.equal(exports.path, process.getBuiltinModule('node:path'));
+  // Outside ASCII only in comments (esbuild escapes it in code): made ASCII there, kept in code.
+  const comment = moduleToScript(`// a comment — about µs and 😀\nconst s = 'é';\nexport { s };`);
+  assert.match(comment, /\/\/ a comment \? about \?s and \?\n/);
+  assert.match(comment, /const s = 'é';/);
   for (const [refused, says] of [
     [`import { parse } from 'acorn';`, /not a built-in: acorn/],
     [`const a = await import('acorn');`, /not a built-in: import\('acorn'\)/],

@@ -9,6 +9,7 @@
 // keeps data of its own, made by its first run (and again when V8 rejects it: another Node, other
 // flags). Only a shortcut: without the data the script compiles as any script does.
 import type { runMain } from './cli.ts';
+import { isAscii } from 'node:buffer';
 import { readFileSync } from 'node:fs';
 import { createRequire, getCompileCacheDir } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -61,7 +62,8 @@ export async function loadSession(
   // The key is the text's own (its length and checksum, ~0.5 ms): a rebuilt bundle of the same
   // sources keeps its data, and an edit of any kind makes new data.
   const bytes = readFileSync(path);
-  const text = bytes.toString('utf8');
+  // (ASCII, as the bundle makes it: read as Latin-1, the same text without decoding UTF-8.)
+  const text = bytes.toString(isAscii(bytes) ? 'latin1' : 'utf8');
   const key = `${bytes.length}\0${crc32(bytes)}\0${process.version}`;
   const file = dir && mode ? codeCacheFile(dir, `session-${mode}`, key) : undefined;
   const cachedData = file ? readCodeCache(file, key, crc32) : undefined;
