@@ -147,6 +147,28 @@ const lazySegmenter: Plugin = {
   },
 };
 
+/**
+ * signal-exit (ink's) takes node:assert for one `assert.equal(typeof cb, 'function', message)`:
+ * loading node:assert costs ~1.9 ms at every start of the REPL. It gets that one check.
+ */
+const signalExitAssert: Plugin = {
+  name: 'signal-exit-assert',
+  setup(plugin) {
+    plugin.onResolve({ filter: /^(node:)?assert$/ }, (args) =>
+      /[\\/]node_modules[\\/]signal-exit[\\/]/.test(args.importer)
+        ? { path: 'assert', namespace: 'signal-exit-assert' }
+        : undefined,
+    );
+    plugin.onLoad({ filter: /.*/, namespace: 'signal-exit-assert' }, () => ({
+      contents:
+        'module.exports = { equal(actual, expected, message) {\n' +
+        '  if (actual != expected) throw new TypeError(message);\n' +
+        '} };\n',
+      loader: 'js',
+    }));
+  },
+};
+
 /** Packages the session does not bundle (below). */
 const UNBUNDLED = [
   'isolated-vm',
@@ -275,7 +297,14 @@ export async function bundle(): Promise<void> {
       'process.env.NODE_ENV': '"production"',
     },
     inject: [LAZY_SEGMENTER],
-    plugins: [sourceUrls, stringWidthFastPath, builtinsUnread, lazyPackages, lazySegmenter],
+    plugins: [
+      sourceUrls,
+      stringWidthFastPath,
+      signalExitAssert,
+      builtinsUnread,
+      lazyPackages,
+      lazySegmenter,
+    ],
   });
   for (const output of session.outputFiles) {
     const text = output.path.endsWith('.js') ? moduleToScript(output.text) : output.contents;
@@ -307,7 +336,7 @@ export async function bundle(): Promise<void> {
       ...Object.keys(session.metafile.inputs),
       ...Object.keys(kernel.metafile.inputs),
     ]),
-  ].filter((input) => !/^(unread|lazy-package):/.test(input));
+  ].filter((input) => !/^(unread|lazy-package|signal-exit-assert):/.test(input));
   for (const input of sources) {
     if (packages && input.startsWith('node_modules/')) continue;
     const path = join(ROOT, input);

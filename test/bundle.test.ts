@@ -401,4 +401,10 @@ test("the session script takes Node's built-ins where its modules first run: sta
   for (const lazy of ['crypto', 'fs/promises', 'readline']) {
     assert.ok(!loaded.includes(`NativeModule ${lazy}`), `node:${lazy} is not loaded at the start`);
   }
+  // Nor, drawing the REPL, node:assert (~1.9 ms), which only ink's signal-exit asked for.
+  const script = readFileSync(join(ROOT, 'dist', 'session.js'), 'latin1');
+  assert.ok(
+    !script.includes('getBuiltinModule("node:assert")'),
+    'node:assert is not in the script',
+  );
 });
