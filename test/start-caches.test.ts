@@ -448,6 +448,40 @@ test('the session script runs from cached data made by a run of its kind; damage
   }
 });
 
+test('a run that fails before its data is made at 3 s does not keep it: a mistyped option would have served every later run of its kind', () => {
+  const scratch = tempDir();
+  try {
+    const dir = join(scratch.path, 'cache');
+    const path = join(scratch.path, 'session.js');
+    writeFileSync(path, sessionScript('41 + 1'));
+    writeFileSync(join(scratch.path, 'x.js'), '');
+    const module = pathToFileURL(
+      fileURLToPath(new URL('../src/session/session-script.ts', import.meta.url)),
+    ).href;
+    // A run of the REPL's kind that ends at once with `code` (as `viv --bogus` on a terminal).
+    const run = (code: number) => {
+      const child = spawnSync(
+        process.execPath,
+        [
+          '--input-type=module',
+          '-e',
+          `const { loadSession } = await import(${JSON.stringify(module)});\n` +
+            `await loadSession(${JSON.stringify(path)}, 'repl', ${JSON.stringify(dir)});\n` +
+            `process.exitCode = ${code};`,
+        ],
+        { encoding: 'utf8' },
+      );
+      assert.equal(child.status, code, child.stderr);
+      return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.v8')) : [];
+    };
+    assert.deepEqual(run(2), [], 'a usage error keeps nothing');
+    assert.deepEqual(run(130), [], 'nor an opening cancelled');
+    assert.equal(run(0).length, 1, 'a run that succeeded keeps its data at exit');
+  } finally {
+    scratch.remove();
+  }
+});
+
 test("viv --batch keeps the session's compiled code, and the next run uses it without making it again", () => {
   const scratch = tempDir();
   try {
