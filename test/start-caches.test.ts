@@ -482,6 +482,30 @@ test('a run that fails before its data is made at 3 s does not keep it: a mistyp
   }
 });
 
+test('the temporary file of a writer killed while it wrote its data goes with the old data, a day later', async () => {
+  const scratch = tempDir();
+  try {
+    const dir = join(scratch.path, 'cache');
+    const path = join(scratch.path, 'session.js');
+    writeFileSync(path, sessionScript('41 + 1'));
+    writeFileSync(join(scratch.path, 'x.js'), '');
+    mkdirSync(dir);
+    // Left by a `viv` killed (kill -9) while it wrote: nothing renames or removes it.
+    const killed = join(dir, 'session-batch-0123456789abcdef.v8.4242.tmp');
+    const writing = join(dir, 'session-batch-fedcba9876543210.v8.4343.tmp');
+    const other = join(dir, 'notes.tmp');
+    for (const file of [killed, writing, other]) writeFileSync(file, 'x');
+    const twoDaysAgo = new Date(Date.now() - 2 * 24 * 3600 * 1000);
+    for (const file of [killed, other]) utimesSync(file, twoDaysAgo, twoDaysAgo);
+    (await loadSession(path, 'batch', dir)).keep();
+    assert.ok(!existsSync(killed), "a day-old writer's temporary file is gone");
+    assert.ok(existsSync(writing), 'a recent one is left (its writer may be writing it)');
+    assert.ok(existsSync(other), 'a file not of the cache is left');
+  } finally {
+    scratch.remove();
+  }
+});
+
 test("viv --batch keeps the session's compiled code, and the next run uses it without making it again", () => {
   const scratch = tempDir();
   try {

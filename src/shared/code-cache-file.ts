@@ -57,14 +57,17 @@ export function writeCodeCache(
 
 /**
  * Removes the files of `dir` named `prefix-*.v8` but `kept`, made more than `ageMs` ago: data of
- * scripts since rebuilt, which would otherwise pile up (one file per build).
+ * scripts since rebuilt, which would otherwise pile up (one file per build). And the temporary
+ * files (`prefix-*.v8.PID.tmp`) of writers killed while they wrote (kill -9, a power cut), which
+ * nothing else removes.
  */
 export function pruneCodeCache(dir: string, prefix: string, kept: string, ageMs: number): void {
   try {
     const now = Date.now();
     for (const name of readdirSync(dir)) {
       const file = join(dir, name);
-      if (!name.startsWith(`${prefix}-`) || !name.endsWith('.v8') || file === kept) continue;
+      if (!name.startsWith(`${prefix}-`) || file === kept) continue;
+      if (!name.endsWith('.v8') && !/\.v8\.\d+\.tmp$/.test(name)) continue;
       if (now - statSync(file).mtimeMs > ageMs) rmSync(file, { force: true });
     }
   } catch {
