@@ -64,8 +64,9 @@ async function firstSteps() {
     try {
       return await import('../dist/session/start.js');
     } catch (error) {
-      // A module that cannot be found fails before any of it runs: the sources can take over.
-      if (error?.code !== 'ERR_MODULE_NOT_FOUND') throw error;
+      // A module that cannot be found, or not parsed (damaged, its size unchanged), fails before
+      // any of it runs: the sources can take over.
+      if (error?.code !== 'ERR_MODULE_NOT_FOUND' && !(error instanceof SyntaxError)) throw error;
       bundled = false;
       redirectThrottle();
     }
@@ -84,8 +85,8 @@ async function loadSession() {
       const script = fileURLToPath(new URL('../dist/session.js', import.meta.url));
       return (await loadSession(script, runKind())).session;
     } catch (error) {
-      // Gone since the check (a build swapping dist/ in): the sources can take over.
-      if (error?.code !== 'ENOENT') throw error;
+      // Gone since the check (a build swapping dist/ in), or damaged: the sources can take over.
+      if (error?.code !== 'ENOENT' && error?.code !== 'VIV_SCRIPT_DAMAGED') throw error;
       redirectThrottle();
     }
   }

@@ -209,6 +209,21 @@ test('a bundle with a file cut short, or a damaged inputs.json, is not run: the 
       writeFileSync(file, whole);
     }
 
+    // Damaged with its size unchanged (an edit; blocks a crash left zeroed), so that it does not
+    // compile: the session's script and the module that loads it: the sources run.
+    for (const file of [join(dir.path, 'dist', 'session.js'), start]) {
+      const whole = readFileSync(file);
+      const at = whole.lastIndexOf('function ');
+      assert.ok(at > 0, file);
+      const damaged = Buffer.from(whole);
+      damaged.fill(0, at, at + 'function '.length);
+      writeFileSync(file, damaged);
+      const run = help();
+      assert.equal(run.status, 0, `${file} damaged: ${run.stderr}`);
+      assert.match(run.stdout, /^usage: viv/, `${file} damaged: the sources run`);
+      writeFileSync(file, whole);
+    }
+
     // inputs.json cut short, or garbage: the sources run (it decides for the whole bundle).
     const text = readFileSync(inputs, 'utf8');
     for (const damaged of [text.slice(0, text.length >> 1), '{"root":1}']) {

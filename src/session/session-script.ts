@@ -67,7 +67,16 @@ export async function loadSession(
   const key = `${bytes.length}\0${crc32(bytes)}\0${process.version}`;
   const file = dir && mode ? codeCacheFile(dir, `session-${mode}`, key) : undefined;
   const cachedData = file ? readCodeCache(file, key, crc32) : undefined;
-  const script = new Script(text, { filename: path, ...(cachedData ? { cachedData } : {}) });
+  let script: Script;
+  try {
+    script = new Script(text, { filename: path, ...(cachedData ? { cachedData } : {}) });
+  } catch (error) {
+    // Damaged, its size unchanged (an edit, blocks a crash left zeroed): bin/viv.js checks only
+    // sizes. Nothing of it has run: the sources can take over.
+    throw Object.assign(new Error(`${path} does not compile: ${error}`, { cause: error }), {
+      code: 'VIV_SCRIPT_DAMAGED',
+    });
+  }
   const from: From = cachedData && !script.cachedDataRejected ? 'file' : 'compiled';
   let kept = from === 'file' || !file || !dir;
   /**
