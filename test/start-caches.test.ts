@@ -296,6 +296,36 @@ test('a cache write that fails (here: a folder where the file goes) throws nothi
   }
 });
 
+test("a symlink put where a cache write's temporary file goes (a shared /tmp) is not written through", async () => {
+  const scratch = tempDir();
+  try {
+    const dir = join(scratch.path, 'cache');
+    const path = join(scratch.path, 'session.js');
+    writeFileSync(path, sessionScript('41 + 1'));
+    writeFileSync(join(scratch.path, 'x.js'), '');
+    const victim = join(scratch.path, 'victim');
+    writeFileSync(victim, 'precious\n');
+    // The session's data file: its temporary file's name is known (the file's, and the pid).
+    const first = await loadSession(path, 'batch', dir);
+    first.keep();
+    const [name] = readdirSync(dir).filter((f) => f.endsWith('.v8'));
+    const file = join(dir, name!);
+    rmSync(file);
+    symlinkSync(victim, `${file}.${process.pid}.tmp`);
+    (await loadSession(path, 'batch', dir)).keep();
+    assert.equal(readFileSync(victim, 'utf8'), 'precious\n', 'the target is untouched');
+    assert.equal((await loadSession(path, 'batch', dir)).from, 'file', 'the data is kept still');
+    // And a sealed text (the stripped kernel, compiled entries) likewise.
+    const sealed = join(dir, 'entry.js');
+    symlinkSync(victim, `${sealed}.${process.pid}.tmp`);
+    writeSealed(dir, sealed, 'let x = 1');
+    assert.equal(readFileSync(victim, 'utf8'), 'precious\n');
+    assert.match(readFileSync(sealed, 'utf8'), /^let x = 1/);
+  } finally {
+    scratch.remove();
+  }
+});
+
 test('EntryCompiler keeps long entries compiled for the next session, but not a huge one', () => {
   // A pasted entry of ~1.2 MB: its analysis (tree, positions) and script take ~140 MB of heap;
   // 16 of them, kept by the process after their sessions, took 2.2 GB. Kept, a second compiler

@@ -58,12 +58,18 @@ export function writeSealed(dir: string, file: string, text: string): void {
   writeQuietly(dir, file, text + SEAL + sha256(text));
 }
 
-/** Writes through a temporary file and a rename; a read-only or full disk is no error. */
+/**
+ * Writes through a temporary file and a rename; a read-only or full disk is no error. The
+ * temporary file is made new (O_EXCL): one left by a process of the same pid goes first, and a
+ * symlink put in its place (the compile cache may be in a shared /tmp) is not written through to
+ * its target, which it was.
+ */
 export function writeQuietly(dir: string, file: string, data: string | Uint8Array): void {
   const temp = `${file}.${process.pid}.tmp`;
   try {
     mkdirSync(dir, { recursive: true });
-    writeFileSync(temp, data);
+    rmSync(temp, { force: true });
+    writeFileSync(temp, data, { flag: 'wx' });
     renameSync(temp, file);
   } catch {
     // Done again next time; a temporary file a full disk cut short is not left behind.
