@@ -96,6 +96,8 @@ async function loadSession() {
 /** What kind of run this is: each kind keeps the session's compiled code of its own. */
 function runKind() {
   if (argv.some((arg) => /^(-h|--help|-v|--version)$/.test(arg))) return undefined;
+  // (Run once, and first: its data would serve every start of the kernel, of which it holds half.)
+  if (argv[0] === 'jupyter' && argv[1] === 'install') return undefined;
   if (['jupyter', 'serve', 'attach', 'export', 'import'].includes(argv[0])) return argv[0];
   return argv.includes('--batch') || !process.stdin.isTTY ? 'batch' : 'repl';
 }

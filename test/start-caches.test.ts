@@ -536,7 +536,7 @@ test('the temporary file of a writer killed while it wrote its data goes with th
   }
 });
 
-test("viv --batch keeps the session's compiled code, and the next run uses it without making it again", () => {
+test("viv --batch keeps the session's compiled code, and the next run uses it without making it again; viv jupyter install keeps none", () => {
   const scratch = tempDir();
   try {
     const cache = join(scratch.path, 'cache');
@@ -561,6 +561,23 @@ test("viv --batch keeps the session's compiled code, and the next run uses it wi
       { ino: statSync(file).ino, mtimeMs: statSync(file).mtimeMs },
       { ino, mtimeMs },
       'used, not made again',
+    );
+    // `viv jupyter install` (run once, before any kernel) makes no data: the kernel's would be
+    // what the install compiled, about half of what a kernel does.
+    const install = spawnSync(
+      process.execPath,
+      [CLI, 'jupyter', 'install', '--prefix', join(scratch.path, 'prefix')],
+      {
+        encoding: 'utf8',
+        env: cliEnv({ ...process.env, NODE_COMPILE_CACHE: cache, VIV_SOURCES: '' }),
+      },
+    );
+    assert.equal(install.status, 0, install.stderr);
+    assert.deepEqual(
+      readdirSync(cache, { recursive: true, encoding: 'utf8' }).filter((f) =>
+        /session-jupyter-/.test(f),
+      ),
+      [],
     );
   } finally {
     scratch.remove();
