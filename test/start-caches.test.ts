@@ -478,7 +478,7 @@ test('the session script runs from cached data made by a run of its kind; damage
   }
 });
 
-test('a run that fails before its data is made at 3 s does not keep it: a mistyped option would have served every later run of its kind', () => {
+test('a run that stops early, before its data is made at 3 s, does not keep it: a mistyped option would have served every later run of its kind', () => {
   const scratch = tempDir();
   try {
     const dir = join(scratch.path, 'cache');
@@ -506,6 +506,8 @@ test('a run that fails before its data is made at 3 s does not keep it: a mistyp
     };
     assert.deepEqual(run(2), [], 'a usage error keeps nothing');
     assert.deepEqual(run(130), [], 'nor an opening cancelled');
+    assert.equal(run(1).length, 1, 'a batch run with an entry that failed keeps its data at exit');
+    rmSync(dir, { recursive: true });
     assert.equal(run(0).length, 1, 'a run that succeeded keeps its data at exit');
   } finally {
     scratch.remove();

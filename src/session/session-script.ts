@@ -51,7 +51,7 @@ export function sessionCacheDir(): string | undefined {
 /**
  * The session script at `path` run, from cached data for runs of `mode` when there is some. Without
  * (none yet, damaged, rejected), the data is made and kept a few seconds into the run, or at its
- * exit if sooner and the run succeeded (`keep` does it at once). With no mode (a run that compiles little, as `--help`),
+ * exit if sooner and the run went through (`keep` does it at once). With no mode (a run that compiles little, as `--help`),
  * no data is made.
  */
 export async function loadSession(
@@ -80,12 +80,13 @@ export async function loadSession(
   const from: From = cachedData && !script.cachedDataRejected ? 'file' : 'compiled';
   let kept = from === 'file' || !file || !dir;
   /**
-   * At exit, only a run that succeeded keeps its code: one that failed early (a mistyped option
-   * on a terminal, an image that would not open) compiled a third of what a run of its kind does,
-   * and its data would serve every later run of that kind (~30 ms of CPU more at each REPL start).
+   * At exit, only a run that went through keeps its code (0; 1: an entry failed): one that
+   * stopped early (2: a mistyped option on a terminal, an image that would not open; 130: its
+   * opening cancelled) compiled a third of what a run of its kind does, and its data would serve
+   * every later run of that kind (~30 ms of CPU more at each REPL start).
    */
   const atExit = (code: number) => {
-    if (code === 0) keep();
+    if (code === 0 || code === 1) keep();
   };
   /** The data made now and kept for the next run of this kind (once; not if it had it). */
   const keep = () => {
