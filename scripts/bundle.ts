@@ -287,11 +287,15 @@ export async function bundle(): Promise<void> {
     format: 'esm',
     platform: 'node',
     target: 'node22',
+    // (Licence comments in a file beside it: the script must end with the module's export.)
+    legalComments: 'external',
     sourcemap: 'linked',
     metafile: true,
     write: false,
     logLevel: 'warning',
     define: {
+      // (The script's parameter: scripts/module-to-script.ts.)
+      'import.meta': '__vivImportMeta',
       'import.meta.vivRunner': JSON.stringify(join(DIST, 'runner', 'main.js')),
       'import.meta.vivKernel': JSON.stringify(join(DIST, 'kernel.js')),
       'process.env.NODE_ENV': '"production"',
@@ -307,7 +311,10 @@ export async function bundle(): Promise<void> {
     ],
   });
   for (const output of session.outputFiles) {
-    const text = output.path.endsWith('.js') ? moduleToScript(output.text) : output.contents;
+    const imports = session.metafile.outputs[relative(ROOT, output.path)]?.imports ?? [];
+    const text = output.path.endsWith('.js')
+      ? moduleToScript(output.text, imports)
+      : output.contents;
     await writeFile(output.path, text);
   }
   // The kernel: no packages, no Node; it runs in the isolate as one script (kernelScript below).
