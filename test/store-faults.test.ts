@@ -5,6 +5,7 @@
 // refused is not; the journal never holds a partial line; and once the disk heals, the store
 // works again.
 import { before, describe, test } from 'node:test';
+import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { join } from 'node:path';
@@ -40,12 +41,22 @@ interface Outcome {
   failures: string[];
 }
 
+/** Where a run is: the scenario's step, or the check after it (see `watched`). */
+interface Progress {
+  step: string;
+}
+
 /**
  * Opens, appends, saves (with entries appended after the snapshot's), appends concurrently with
  * a save, and closes, on `disk`. After the first failure the fault stays for one more step, then
- * the disk heals. Returns the entries whose append resolved.
+ * the disk heals. Returns the entries whose append resolved; `progress` follows the step.
  */
-async function scenario(disk: FaultyDisk, file: string, fault: Fault | null): Promise<Outcome> {
+async function scenario(
+  disk: FaultyDisk,
+  file: string,
+  fault: Fault | null,
+  progress: Progress = { step: '' },
+): Promise<Outcome> {
   const acked: number[] = [];
   const failures: string[] = [];
   let sinceFailure = -1;
@@ -55,6 +66,7 @@ async function scenario(disk: FaultyDisk, file: string, fault: Fault | null): Pr
     if (sinceFailure === -1) sinceFailure = 0;
   };
   let store: ImageStore | null = null;
+  progress.step = 'open';
   for (let attempt = 0; attempt < 2 && !store; attempt++) {
     store = await ImageStore.open(file, { disk }).catch((error: unknown) => {
       note('open', error);
@@ -76,19 +88,21 @@ async function scenario(disk: FaultyDisk, file: string, fault: Fault | null): Pr
       note(`save ${upTo}`, error);
     });
   };
-  const steps: (() => Promise<unknown>)[] = [
-    () => append(1),
-    () => append(2),
-    () => append(3),
-    () => save(2),
-    () => Promise.all([save(3), append(4)]),
-    () => append(5),
-    () => append(6),
-    () => save(6),
-    () => append(7),
+  const steps: [string, () => Promise<unknown>][] = [
+    ['append 1', () => append(1)],
+    ['append 2', () => append(2)],
+    ['append 3', () => append(3)],
+    ['save 2', () => save(2)],
+    ['save 3 with append 4', () => Promise.all([save(3), append(4)])],
+    ['append 5', () => append(5)],
+    ['append 6', () => append(6)],
+    ['save 6', () => save(6)],
+    ['append 7', () => append(7)],
   ];
-  for (const step of steps) {
+  for (const [name, step] of steps) {
+    progress.step = name;
     await step();
+    progress.step = `reading the files after ${name}`;
     // As if the process were killed now: what reopening would find is what was acknowledged.
     if (!disk.plans.some((plan) => plan.kind === 'truncate')) {
       assert.deepEqual(await onDisk(file), acked, `after a step [${disk.fired.join('; ')}]`);
@@ -96,6 +110,7 @@ async function scenario(disk: FaultyDisk, file: string, fault: Fault | null): Pr
     if (sinceFailure >= 0 && sinceFailure++ === 1) disk.heal();
   }
   disk.heal();
+  progress.step = 'close';
   await s.close();
   return { acked, failures };
 }
@@ -138,6 +153,42 @@ async function checkReopened(file: string, outcome: Outcome, what: string): Prom
   );
 }
 
+/**
+ * Runs `run` (a scenario and its check, which take milliseconds) and, should it not finish, says
+ * where it waits: every 30 s, and when the test is stopped (its timeout), on stderr and in the
+ * test's diagnostics: the step, the disk operations started and not settled, the faults that
+ * fired and the last operations. Nothing else: what passes is decided as before.
+ */
+async function watched<T>(
+  t: TestContext,
+  what: string,
+  disk: FaultyDisk,
+  progress: Progress,
+  run: () => Promise<T>,
+): Promise<T> {
+  const started = Date.now();
+  const say = (when: string) => {
+    const seconds = Math.round((Date.now() - started) / 1000);
+    const text =
+      `${what}: ${when} after ${seconds} s, at ${progress.step}; ` +
+      `disk operations pending: ${[...disk.inFlight].join('; ') || 'none'}; ` +
+      `faults fired: ${disk.fired.join('; ') || 'none'}; ` +
+      `last operations: ${disk.log.slice(-8).join('; ')}`;
+    process.stderr.write(`# ${text}\n`);
+    return text;
+  };
+  const report = setInterval(() => t.diagnostic(say('not finished')), 30_000);
+  report.unref();
+  const stopped = () => say('stopped');
+  t.signal.addEventListener('abort', stopped, { once: true });
+  try {
+    return await run();
+  } finally {
+    clearInterval(report);
+    t.signal.removeEventListener('abort', stopped);
+  }
+}
+
 const WRITE_FAULTS: Fault[] = ['short', 'zero', 'short+ENOSPC', 'ENOSPC', 'EIO', 'EPERM', 'EROFS'];
 const OTHER_FAULTS: Fault[] = ['ENOSPC', 'EIO', 'EPERM', 'EROFS'];
 
@@ -154,18 +205,22 @@ describe('a fault at each operation the store makes', () => {
   });
 
   for (const kind of ['write', 'fsync', 'rename', 'truncate', 'create'] as Kind[]) {
-    test(`at each ${kind}`, async () => {
+    test(`at each ${kind}`, async (t) => {
       let runs = 0;
       for (let at = 1; at <= counts[kind]; at++) {
         for (const fault of kind === 'write' ? WRITE_FAULTS : OTHER_FAULTS) {
           const disk = new FaultyDisk([{ kind, at, fault }]);
           const file = join(dir(), 'x.json');
           const what = `${fault} at ${kind} #${at}`;
-          const outcome = await scenario(disk, file, fault);
-          assert.ok(disk.fired.length > 0, `${what}: the fault fired`);
-          if (fault === 'short')
-            assert.deepEqual(outcome.failures, [], `${what}: a short write is retried`);
-          await checkReopened(file, outcome, what);
+          const progress = { step: '' };
+          await watched(t, what, disk, progress, async () => {
+            const outcome = await scenario(disk, file, fault, progress);
+            assert.ok(disk.fired.length > 0, `${what}: the fault fired`);
+            if (fault === 'short')
+              assert.deepEqual(outcome.failures, [], `${what}: a short write is retried`);
+            progress.step = 'reopening with the real disk';
+            await checkReopened(file, outcome, what);
+          });
           runs++;
         }
       }
@@ -174,7 +229,7 @@ describe('a fault at each operation the store makes', () => {
     });
   }
 
-  test('a failed append whose cut fails too: later appends retry the cut, and are refused until it works', async () => {
+  test('a failed append whose cut fails too: later appends retry the cut, and are refused until it works', async (t) => {
     const journalWrites = clean.log
       .filter((line) => line.startsWith('write#') && line.endsWith('x.json.journal'))
       .map((line) => Number(/^write#(\d+)/.exec(line)![1]));
@@ -201,8 +256,12 @@ describe('a fault at each operation the store makes', () => {
     for (const [what, plan] of plans) {
       const disk = new FaultyDisk(plan);
       const file = join(dir(), 'x.json');
-      const outcome = await scenario(disk, file, null);
-      await checkReopened(file, outcome, what);
+      const progress = { step: '' };
+      await watched(t, what, disk, progress, async () => {
+        const outcome = await scenario(disk, file, null, progress);
+        progress.step = 'reopening with the real disk';
+        await checkReopened(file, outcome, what);
+      });
     }
   });
 });

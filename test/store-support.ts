@@ -43,6 +43,9 @@ export class FaultyDisk implements Disk {
   plans: Plan[];
   /** Faults that fired. */
   readonly fired: string[] = [];
+  /** Operations started and not yet settled (what a scenario that does not finish waits on). */
+  readonly inFlight = new Set<string>();
+  #operations = 0;
   #paths = new Map<number, string>();
   #failing = new Map<Kind, string>();
 
@@ -74,13 +77,24 @@ export class FaultyDisk implements Disk {
     throw systemError(plan.fault, syscall, path);
   }
 
+  /** Runs `operation`, listed in `inFlight` until it settles. */
+  async #track<T>(what: string, operation: () => Promise<T>): Promise<T> {
+    const entry = `${what} (#${++this.#operations})`;
+    this.inFlight.add(entry);
+    try {
+      return await operation();
+    } finally {
+      this.inFlight.delete(entry);
+    }
+  }
+
   #path(fd: number): string {
     return this.#paths.get(fd) ?? `fd ${fd}`;
   }
 
   async open(path: string, flags: string, mode?: number): Promise<number> {
     if (flags !== 'r') this.#hit('create', 'open', path);
-    const fd = await nodeDisk.open(path, flags, mode);
+    const fd = await this.#track(`open ${path} ${flags}`, () => nodeDisk.open(path, flags, mode));
     this.#paths.set(fd, path);
     return fd;
   }
@@ -88,7 +102,7 @@ export class FaultyDisk implements Disk {
     const fault = this.#hit('write', 'write', this.#path(fd));
     if (fault === 'zero') return 0;
     const take = fault === 'short' ? Math.max(1, length >> 1) : length;
-    return nodeDisk.write(fd, data, offset, take);
+    return this.#track(`write ${this.#path(fd)}`, () => nodeDisk.write(fd, data, offset, take));
   }
   writeSync(fd: number, data: Uint8Array, offset: number, length: number): number {
     const fault = this.#hit('write', 'write', this.#path(fd));
@@ -98,7 +112,7 @@ export class FaultyDisk implements Disk {
   }
   async fdatasync(fd: number): Promise<void> {
     this.#hit('fsync', 'fdatasync', this.#path(fd));
-    return nodeDisk.fdatasync(fd);
+    return this.#track(`fdatasync ${this.#path(fd)}`, () => nodeDisk.fdatasync(fd));
   }
   fdatasyncSync(fd: number): void {
     this.#hit('fsync', 'fdatasync', this.#path(fd));
@@ -106,7 +120,7 @@ export class FaultyDisk implements Disk {
   }
   async fsync(fd: number): Promise<void> {
     this.#hit('fsync', 'fsync', this.#path(fd));
-    return nodeDisk.fsync(fd);
+    return this.#track(`fsync ${this.#path(fd)}`, () => nodeDisk.fsync(fd));
   }
   fsyncSync(fd: number): void {
     this.#hit('fsync', 'fsync', this.#path(fd));
@@ -114,7 +128,7 @@ export class FaultyDisk implements Disk {
   }
   async ftruncate(fd: number, length: number): Promise<void> {
     this.#hit('truncate', 'ftruncate', this.#path(fd));
-    return nodeDisk.ftruncate(fd, length);
+    return this.#track(`ftruncate ${this.#path(fd)}`, () => nodeDisk.ftruncate(fd, length));
   }
   ftruncateSync(fd: number, length: number): void {
     this.#hit('truncate', 'ftruncate', this.#path(fd));
@@ -122,24 +136,43 @@ export class FaultyDisk implements Disk {
   }
   async rename(from: string, to: string): Promise<void> {
     this.#hit('rename', 'rename', to);
-    return nodeDisk.rename(from, to);
+    return this.#track(`rename ${to}`, () => nodeDisk.rename(from, to));
   }
-  fstat = nodeDisk.fstat;
+  fstat(fd: number): Promise<fs.Stats> {
+    return this.#track(`fstat ${this.#path(fd)}`, () => nodeDisk.fstat(fd));
+  }
   fstatSync = nodeDisk.fstatSync;
   async close(fd: number): Promise<void> {
+    const path = this.#path(fd);
     this.#paths.delete(fd);
-    return nodeDisk.close(fd);
+    return this.#track(`close ${path}`, () => nodeDisk.close(fd));
   }
-  readFile = nodeDisk.readFile;
+  readFile(path: string): Promise<Buffer> {
+    return this.#track(`readFile ${path}`, () => nodeDisk.readFile(path));
+  }
   readFileSync = nodeDisk.readFileSync;
-  unlink = nodeDisk.unlink;
+  unlink(path: string): Promise<void> {
+    return this.#track(`unlink ${path}`, () => nodeDisk.unlink(path));
+  }
   unlinkSync = nodeDisk.unlinkSync;
-  mkdir = nodeDisk.mkdir;
-  stat = nodeDisk.stat;
-  lstat = nodeDisk.lstat;
-  readlink = nodeDisk.readlink;
-  realpath = nodeDisk.realpath;
-  readdir = nodeDisk.readdir;
+  mkdir(path: string, mode?: number): Promise<void> {
+    return this.#track(`mkdir ${path}`, () => nodeDisk.mkdir(path, mode));
+  }
+  stat(path: string): Promise<fs.Stats> {
+    return this.#track(`stat ${path}`, () => nodeDisk.stat(path));
+  }
+  lstat(path: string): Promise<fs.Stats> {
+    return this.#track(`lstat ${path}`, () => nodeDisk.lstat(path));
+  }
+  readlink(path: string): Promise<string> {
+    return this.#track(`readlink ${path}`, () => nodeDisk.readlink(path));
+  }
+  realpath(path: string): Promise<string> {
+    return this.#track(`realpath ${path}`, () => nodeDisk.realpath(path));
+  }
+  readdir(path: string): Promise<string[]> {
+    return this.#track(`readdir ${path}`, () => nodeDisk.readdir(path));
+  }
 }
 
 /** Settles once the child has exited and its output is all read: call it right after spawn. */
