@@ -165,9 +165,10 @@ process.stdout.write(
   `\n# all ${files.length} files: ${count('tests')} tests, ${count('pass')} passed, ` +
     `${count('fail')} failed, ${count('skipped')} skipped, ${count('cancelled')} cancelled\n`,
 );
-// A process that failed with no test failing (a crash at exit, a signal) says how it ended.
+// A process that failed with no test failing or cancelled (a crash at exit, a signal) says how it
+// ended. A test stopped by its timeout counts as cancelled, not failed: its process is not listed.
 runs.forEach((run, i) => {
-  if (!run || run.status === 0 || /^ℹ fail [1-9]/m.test(run.output)) return;
+  if (!run || run.status === 0 || /^ℹ (fail|cancelled) [1-9]/m.test(run.output)) return;
   const what = i === 0 ? 'the files run one per process' : `${groups[i - 1]!.join(', ')}`;
   process.stdout.write(`# failed with no test failing (${run.ended}): ${what}\n`);
 });
