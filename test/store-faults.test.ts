@@ -44,6 +44,8 @@ interface Outcome {
 /** Where a run is: the scenario's step, or the check after it (see `watched`). */
 interface Progress {
   step: string;
+  /** The scenario's disk, then the real one of the check (without faults, to see its operations). */
+  disks: FaultyDisk[];
 }
 
 /**
@@ -55,7 +57,7 @@ async function scenario(
   disk: FaultyDisk,
   file: string,
   fault: Fault | null,
-  progress: Progress = { step: '' },
+  progress: Progress = { step: '', disks: [] },
 ): Promise<Outcome> {
   const acked: number[] = [];
   const failures: string[] = [];
@@ -127,9 +129,17 @@ async function onDisk(file: string): Promise<number[]> {
   return [...snapshot, ...lines.map((line) => line.entry!)];
 }
 
-/** Reopens with the real disk: snapshot + journal must be exactly the acknowledged entries. */
-async function checkReopened(file: string, outcome: Outcome, what: string): Promise<void> {
-  const store = await ImageStore.open(file);
+/**
+ * Reopens with the real disk (`disk`: one without faults, to see its operations): snapshot +
+ * journal must be exactly the acknowledged entries.
+ */
+async function checkReopened(
+  file: string,
+  outcome: Outcome,
+  what: string,
+  disk = new FaultyDisk(),
+): Promise<void> {
+  const store = await ImageStore.open(file, { disk });
   try {
     assert.deepEqual(store.notices, [], `${what}: no torn line is ever left`);
     const snapshot = store.payload ? (JSON.parse(store.payload) as { entries: number[] }) : null;
@@ -162,18 +172,18 @@ async function checkReopened(file: string, outcome: Outcome, what: string): Prom
 async function watched<T>(
   t: TestContext,
   what: string,
-  disk: FaultyDisk,
   progress: Progress,
   run: () => Promise<T>,
 ): Promise<T> {
   const started = Date.now();
   const say = (when: string) => {
     const seconds = Math.round((Date.now() - started) / 1000);
+    const pending = progress.disks.flatMap((disk) => [...disk.inFlight]);
     const text =
       `${what}: ${when} after ${seconds} s, at ${progress.step}; ` +
-      `disk operations pending: ${[...disk.inFlight].join('; ') || 'none'}; ` +
-      `faults fired: ${disk.fired.join('; ') || 'none'}; ` +
-      `last operations: ${disk.log.slice(-8).join('; ')}`;
+      `disk operations pending: ${pending.join('; ') || 'none'}; ` +
+      `faults fired: ${progress.disks[0]?.fired.join('; ') || 'none'}; ` +
+      `last operations: ${progress.disks.at(-1)?.log.slice(-8).join('; ')}`;
     process.stderr.write(`# ${text}\n`);
     return text;
   };
@@ -212,14 +222,15 @@ describe('a fault at each operation the store makes', () => {
           const disk = new FaultyDisk([{ kind, at, fault }]);
           const file = join(dir(), 'x.json');
           const what = `${fault} at ${kind} #${at}`;
-          const progress = { step: '' };
-          await watched(t, what, disk, progress, async () => {
+          const progress: Progress = { step: '', disks: [disk] };
+          await watched(t, what, progress, async () => {
             const outcome = await scenario(disk, file, fault, progress);
             assert.ok(disk.fired.length > 0, `${what}: the fault fired`);
             if (fault === 'short')
               assert.deepEqual(outcome.failures, [], `${what}: a short write is retried`);
-            progress.step = 'reopening with the real disk';
-            await checkReopened(file, outcome, what);
+            const real = new FaultyDisk();
+            [progress.step, progress.disks] = ['reopening with the real disk', [disk, real]];
+            await checkReopened(file, outcome, what, real);
           });
           runs++;
         }
@@ -256,11 +267,12 @@ describe('a fault at each operation the store makes', () => {
     for (const [what, plan] of plans) {
       const disk = new FaultyDisk(plan);
       const file = join(dir(), 'x.json');
-      const progress = { step: '' };
-      await watched(t, what, disk, progress, async () => {
+      const progress: Progress = { step: '', disks: [disk] };
+      await watched(t, what, progress, async () => {
         const outcome = await scenario(disk, file, null, progress);
-        progress.step = 'reopening with the real disk';
-        await checkReopened(file, outcome, what);
+        const real = new FaultyDisk();
+        [progress.step, progress.disks] = ['reopening with the real disk', [disk, real]];
+        await checkReopened(file, outcome, what, real);
       });
     }
   });
