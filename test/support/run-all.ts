@@ -59,9 +59,6 @@ const SHARED: string[][] = [
     'bounded',
     'cli',
     'cli-install',
-    'code-io',
-    'code-io-attack',
-    'code-io-audit',
     'errors',
     'image',
     'osc',
@@ -75,8 +72,11 @@ const SHARED: string[][] = [
     'store-lock',
     'watchdog',
   ],
-  // End to end, one after another: the bundle, Jupyter, the examples.
-  ['bundle', 'jupyter', 'examples'],
+  // End to end, one after another: the bundle, Jupyter.
+  ['bundle', 'jupyter'],
+  // Code in and out (these put back what they set in process.env), and the examples (which mostly
+  // wait for their processes' ticks).
+  ['code-io', 'code-io-attack', 'code-io-audit', 'examples'],
   // End to end: crashes, processes that play while the CLI quits, npm packages, attacks on a
   // served image.
   ['crash', 'processes', 'quit-reopen', 'packages', 'serve-attack'],
