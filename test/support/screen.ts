@@ -4,7 +4,7 @@ export function stripAnsi(text: string): string {
   return text.replace(/\u001b\[[0-9;]*m/g, '');
 }
 
-/** Resolves with the screen's text once `predicate` holds; throws with the screen after 8 s. */
+/** Resolves with the screen's text once `predicate` holds; throws with the screen after 100 s. */
 export async function until(
   frame: () => string | undefined,
   predicate: (text: string) => boolean,
