@@ -15,7 +15,6 @@ if (!(major >= 24 || (major === 22 && minor >= 18))) {
 // Built-ins as the objects they are: an ESM import of node:fs would read each of its exports, and
 // its lazy ones load ~30 more of Node's modules (fs/promises, readline, the REPL's history).
 const { enableCompileCache, registerHooks } = process.getBuiltinModule('node:module');
-const { PassThrough } = process.getBuiltinModule('node:stream');
 const { existsSync, readFileSync, statSync } = process.getBuiltinModule('node:fs');
 const { join } = process.getBuiltinModule('node:path');
 const { fileURLToPath } = process.getBuiltinModule('node:url');
@@ -24,9 +23,7 @@ const { fileURLToPath } = process.getBuiltinModule('node:url');
 enableCompileCache?.();
 
 const argv = process.argv.slice(2);
-// An instant prompt (as zsh's powerlevel10k has): on a terminal, `viv [IMAGE]` shows the prompt
-// and takes keystrokes at once, while the REPL and the image load; the REPL then draws itself
-// in its place and receives everything typed, so nothing is lost.
+// The instant prompt (bin/instant-prompt.js): on a terminal, `viv [IMAGE]` takes keystrokes at once.
 const early =
   process.stdin.isTTY &&
   process.stdout.isTTY &&
@@ -35,7 +32,7 @@ const early =
   argv[0] !== 'jupyter' &&
   argv[0] !== 'serve' &&
   argv[0] !== 'attach'
-    ? instantPrompt()
+    ? (await import('./instant-prompt.js')).instantPrompt(process.stdin, process.stdout)
     : undefined;
 
 // The session and the runner from their bundle (scripts/bundle.ts) while it is fresh, else from
@@ -144,64 +141,4 @@ function freshBundle() {
   } catch {
     return false;
   }
-}
-
-function instantPrompt() {
-  const chunks = [];
-  let line = '';
-  /** Once the REPL is up, keystrokes go on through this stream, which ink reads as its stdin. */
-  let input;
-  let cancelled = false;
-  /** While the image opens, Ctrl-C and Ctrl-D go to the opening (they stop the replay, or quit). */
-  let onKey;
-  const onData = (chunk) => {
-    if (input) return void input.write(chunk);
-    let text = chunk.toString('utf8');
-    if (onKey && /[\u0003\u0004]/.test(text)) {
-      for (const char of text.match(/[\u0003\u0004]/g))
-        onKey(char === '\u0003' ? 'interrupt' : 'eof');
-      text = text.replace(/[\u0003\u0004]/g, '');
-      if (text === '') return;
-      chunk = Buffer.from(text, 'utf8');
-    }
-    chunks.push(chunk);
-    // Echo what is plainly typed; keys with escape sequences are for the REPL to interpret.
-    if (!/[\u0000-\u001f\u007f]/.test(text)) {
-      line += text;
-      process.stdout.write(text);
-    }
-  };
-  process.stdout.write('viv> ');
-  process.stdin.setRawMode(true);
-  process.stdin.on('data', onData);
-  return {
-    /** Lines printed while loading go above the prompt, which is drawn again under them. */
-    print(text) {
-      if (!input && !cancelled) process.stdout.write(`\r\u001b[2K${text}\nviv> ${line}`);
-    },
-    /** The REPL is ready: the prompt line goes; its stdin starts with everything typed so far. */
-    handOver() {
-      process.stdout.write('\r\u001b[2K');
-      input = Object.assign(new PassThrough(), {
-        isTTY: true,
-        setRawMode: (mode) => process.stdin.setRawMode(mode),
-        ref: () => process.stdin.ref(),
-        unref: () => process.stdin.unref(),
-      });
-      for (const chunk of chunks) input.write(chunk);
-      return input;
-    },
-    onKey(listener) {
-      onKey = listener;
-    },
-    /** Not going to the REPL after all (an error): leave the terminal as it was. */
-    cancel() {
-      if (input || cancelled) return;
-      cancelled = true;
-      process.stdin.off('data', onData);
-      process.stdin.setRawMode(false);
-      process.stdin.pause();
-      process.stdout.write('\r\u001b[2K');
-    },
-  };
 }

@@ -2,6 +2,7 @@
 // lines, exit status, usage errors, how stdin is read, the text format); what an entry means and
 // shows runs in process, through the same engine and a real isolate.
 import { test } from 'node:test';
+import { PassThrough } from 'node:stream';
 import assert from 'node:assert/strict';
 import { batch, run } from './helpers.ts';
 import { session, shown as values, until } from './support/session.ts';
@@ -196,4 +197,37 @@ test('const definitions cannot be assigned, but can be redefined', async () => {
     'undefined',
     '3',
   ]);
+});
+
+/** bin/instant-prompt.js (plain JavaScript, as bin/viv.js loads it before anything else). */
+type InstantPrompt = (
+  stdin: NodeJS.ReadableStream & { setRawMode(mode: boolean): void },
+  stdout: { write(text: string): boolean },
+) => import('../src/session/early-prompt.ts').EarlyPrompt;
+
+test('Ctrl-C and Ctrl-D typed at the instant prompt before the session listens reach the opening once it does', async () => {
+  const url = new URL('../bin/instant-prompt.js', import.meta.url).href;
+  const { instantPrompt } = (await import(url)) as { instantPrompt: InstantPrompt };
+  const stdin = Object.assign(new PassThrough(), { setRawMode: () => {} });
+  let shown = '';
+  const early = instantPrompt(stdin, { write: (text) => ((shown += text), true) });
+  const tick = () => new Promise((resolve) => setImmediate(resolve));
+  stdin.write('ab');
+  stdin.write('\u0004');
+  stdin.write('\u0003c');
+  await tick();
+  const keys: string[] = [];
+  early.onKey!((key) => keys.push(key));
+  assert.deepEqual(keys, ['eof', 'interrupt'], 'told when the opening listens, in order');
+  stdin.write('\u0003');
+  await tick();
+  assert.deepEqual(keys, ['eof', 'interrupt', 'interrupt']);
+  assert.equal(shown, 'viv> abc', 'the typed text is echoed, the keys are not');
+  // What was typed goes on to the REPL, without the keys the opening took.
+  const input = early.handOver();
+  let handed = '';
+  input.on('data', (chunk: Buffer) => (handed += chunk.toString('utf8')));
+  await tick();
+  assert.equal(handed, 'abc');
+  early.cancel();
 });
