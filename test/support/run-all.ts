@@ -61,7 +61,6 @@ const SHARED: string[][] = [
     'cli-install',
     'errors',
     'image',
-    'osc',
     'sandbox',
     'serve-audit',
     'shared-files',
@@ -70,7 +69,6 @@ const SHARED: string[][] = [
     'store-crash',
     'store-immutable',
     'store-lock',
-    'watchdog',
   ],
   // End to end, one after another: the bundle, Jupyter.
   ['bundle', 'jupyter'],
@@ -78,8 +76,8 @@ const SHARED: string[][] = [
   // wait for their processes' ticks).
   ['code-io', 'code-io-attack', 'code-io-audit', 'examples'],
   // End to end: crashes, processes that play while the CLI quits, npm packages, attacks on a
-  // served image.
-  ['crash', 'processes', 'quit-reopen', 'packages', 'serve-attack'],
+  // served image, OSC over real UDP, the runner's watchdog.
+  ['crash', 'processes', 'quit-reopen', 'packages', 'serve-attack', 'osc', 'watchdog'],
 ];
 
 /**
