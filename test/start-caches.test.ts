@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { stripTypeScriptTypes } from 'node:module';
 import {
+  chownSync,
   existsSync,
   mkdirSync,
   readdirSync,
@@ -18,7 +19,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { writeSealed } from '../src/shared/sealed-file.ts';
+import { readSealed, writeSealed } from '../src/shared/sealed-file.ts';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -581,6 +582,30 @@ test("viv --batch keeps the session's compiled code, and the next run uses it wi
       ),
       [],
     );
+  } finally {
+    scratch.remove();
+  }
+});
+
+test('a cache file another user put in the (shared) cache folder is not taken: the caches hold code that runs', async (t) => {
+  if (process.getuid?.() !== 0) return t.skip('needs root, to give a file to another user');
+  const scratch = tempDir();
+  try {
+    // The session's data, made and kept; then the same file, owned by another user.
+    const dir = join(scratch.path, 'cache');
+    const path = join(scratch.path, 'session.js');
+    writeFileSync(path, sessionScript('41 + 1'));
+    writeFileSync(join(scratch.path, 'x.js'), '');
+    (await loadSession(path, 'batch', dir)).keep();
+    assert.equal((await loadSession(path, 'batch', dir)).from, 'file');
+    for (const name of readdirSync(dir)) chownSync(join(dir, name), 65534, 65534);
+    assert.equal((await loadSession(path, 'batch', dir)).from, 'compiled', 'not taken');
+    // A sealed text (a stripped or compiled script), the same.
+    const sealed = join(dir, 'text.js');
+    writeSealed(dir, sealed, 'export const a = 1;');
+    assert.equal(readSealed(sealed), 'export const a = 1;');
+    chownSync(sealed, 65534, 65534);
+    assert.equal(readSealed(sealed), undefined);
   } finally {
     scratch.remove();
   }

@@ -24,10 +24,12 @@ const SEAL = '\n//# viv-sha256=';
 const MAX_SEALED = 64 * 1024 * 1024;
 
 /**
- * The bytes of a cache file, if it is a regular file of at most `max` bytes. A FIFO put in its
- * place would block the start for ever (opened without waiting for a writer, then refused), a
- * device such as /dev/zero would never end, and a sparse 1 GB file was read whole before what it
- * held was refused.
+ * The bytes of a cache file, if it is a regular file of this user's, of at most `max` bytes. A
+ * FIFO put in its place would block the start for ever (opened without waiting for a writer, then
+ * refused), a device such as /dev/zero would never end, and a sparse 1 GB file was read whole
+ * before what it held was refused. The caches hold code that runs (compiled scripts, V8's data),
+ * and Node's compile cache, where they live, is in a /tmp other users share: a file another user
+ * put there is not taken.
  */
 export function readCacheFile(file: string, max: number): Buffer | undefined {
   let fd: number | undefined;
@@ -35,6 +37,7 @@ export function readCacheFile(file: string, max: number): Buffer | undefined {
     fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
     const stats = fstatSync(fd);
     if (!stats.isFile() || stats.size > max) return undefined;
+    if (process.getuid && stats.uid !== process.getuid()) return undefined;
     return readFileSync(fd);
   } catch {
     return undefined;
