@@ -300,10 +300,7 @@ test('a cache write that fails (here: a folder where the file goes) throws nothi
 test("a symlink put where a cache write's temporary file goes (a shared /tmp) is not written through", async () => {
   const scratch = tempDir();
   try {
-    const dir = join(scratch.path, 'cache');
-    const path = join(scratch.path, 'session.js');
-    writeFileSync(path, sessionScript('41 + 1'));
-    writeFileSync(join(scratch.path, 'x.js'), '');
+    const { dir, path } = sessionFiles(scratch.path);
     const victim = join(scratch.path, 'victim');
     writeFileSync(victim, 'precious\n');
     // The session's data file: its temporary file's name is known (the file's, and the pid).
@@ -415,13 +412,18 @@ const sessionScript = (answer: string) =>
   `const seen = [];\nfunction runMain(argv) { seen.push(argv); return ${answer}; }\n` +
   `return { runMain, url: __vivImportMeta.url, path: require.resolve('./x.js') };\n})\n`;
 
+/** In `folder`: a session script answering 42 (and the x.js it resolves), and its cache folder. */
+function sessionFiles(folder: string): { dir: string; path: string } {
+  const path = join(folder, 'session.js');
+  writeFileSync(path, sessionScript('41 + 1'));
+  writeFileSync(join(folder, 'x.js'), '');
+  return { dir: join(folder, 'cache'), path };
+}
+
 test('the session script runs from cached data made by a run of its kind; damaged data, or none for the kind, means compiling it', async () => {
   const scratch = tempDir();
   try {
-    const dir = join(scratch.path, 'cache');
-    const path = join(scratch.path, 'session.js');
-    writeFileSync(path, sessionScript('41 + 1'));
-    writeFileSync(join(scratch.path, 'x.js'), '');
+    const { dir, path } = sessionFiles(scratch.path);
     const kept = () =>
       readdirSync(dir)
         .filter((f) => f.endsWith('.v8'))
@@ -482,10 +484,7 @@ test('the session script runs from cached data made by a run of its kind; damage
 test('a run that stops early, before its data is made at 3 s, does not keep it: a mistyped option would have served every later run of its kind', () => {
   const scratch = tempDir();
   try {
-    const dir = join(scratch.path, 'cache');
-    const path = join(scratch.path, 'session.js');
-    writeFileSync(path, sessionScript('41 + 1'));
-    writeFileSync(join(scratch.path, 'x.js'), '');
+    const { dir, path } = sessionFiles(scratch.path);
     const module = pathToFileURL(
       fileURLToPath(new URL('../src/session/session-script.ts', import.meta.url)),
     ).href;
@@ -518,10 +517,7 @@ test('a run that stops early, before its data is made at 3 s, does not keep it: 
 test('the temporary file of a writer killed while it wrote its data goes with the old data, a day later', async () => {
   const scratch = tempDir();
   try {
-    const dir = join(scratch.path, 'cache');
-    const path = join(scratch.path, 'session.js');
-    writeFileSync(path, sessionScript('41 + 1'));
-    writeFileSync(join(scratch.path, 'x.js'), '');
+    const { dir, path } = sessionFiles(scratch.path);
     mkdirSync(dir);
     // Left by a `viv` killed (kill -9) while it wrote: nothing renames or removes it.
     const killed = join(dir, 'session-batch-0123456789abcdef.v8.4242.tmp');
@@ -592,10 +588,7 @@ test('a cache file another user put in the (shared) cache folder is not taken: t
   const scratch = tempDir();
   try {
     // The session's data, made and kept; then the same file, owned by another user.
-    const dir = join(scratch.path, 'cache');
-    const path = join(scratch.path, 'session.js');
-    writeFileSync(path, sessionScript('41 + 1'));
-    writeFileSync(join(scratch.path, 'x.js'), '');
+    const { dir, path } = sessionFiles(scratch.path);
     (await loadSession(path, 'batch', dir)).keep();
     assert.equal((await loadSession(path, 'batch', dir)).from, 'file');
     for (const name of readdirSync(dir)) chownSync(join(dir, name), 65534, 65534);
