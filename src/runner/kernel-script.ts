@@ -10,7 +10,6 @@ import ivm from './ivm.ts';
 import {
   codeCacheFile,
   codeCacheKey,
-  pruneCodeCache,
   readCodeCache,
   writeCodeCache,
 } from '../shared/code-cache-file.ts';
@@ -71,11 +70,7 @@ export function compileKernelScript(
   });
   if (script.cachedData) {
     entry.data = script.cachedData;
-    if (entry.file) {
-      writeCodeCache(dir!, entry.file, key, Buffer.from(script.cachedData.copy()));
-      // Data of kernels since rebuilt goes, a day after it was made.
-      pruneCodeCache(dir!, 'kernel', entry.file, 24 * 60 * 60 * 1000);
-    }
+    if (entry.file) writeCodeCache(dir!, entry.file, key, Buffer.from(script.cachedData.copy()));
   }
   return { script, from: 'compiled' };
 }

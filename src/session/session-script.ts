@@ -16,12 +16,7 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Script } from 'node:vm';
 import { crc32 as zlibCrc32 } from 'node:zlib';
-import {
-  codeCacheFile,
-  pruneCodeCache,
-  readCodeCache,
-  writeCodeCache,
-} from '../shared/code-cache-file.ts';
+import { codeCacheFile, readCodeCache, writeCodeCache } from '../shared/code-cache-file.ts';
 
 /** What bin/viv.js takes from the session. */
 export interface Session {
@@ -33,8 +28,6 @@ export type From = 'file' | 'compiled';
 
 /** How long a run goes on before its compiled code is kept (or at its exit, if sooner). */
 const KEEP_AFTER_MS = 3000;
-
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**
  * The digest of the data (~1.2 MB): zlib's crc32, ~0.3 ms where the runner's hash takes ~2.5 ms
@@ -49,9 +42,10 @@ export function sessionCacheDir(): string | undefined {
 }
 
 /**
- * The session script at `path` run, from cached data for runs of `mode` when there is some. Without
- * (none yet, damaged, rejected), the data is made and kept a few seconds into the run, or at its
- * exit if sooner and the run went through (`keep` does it at once). With no mode (a run that compiles little, as `--help`),
+ * The session script at `path` run, from cached data for runs of `mode` when there is some.
+ * Without (none yet, damaged, rejected), the data is made and kept a few seconds into the run, or
+ * at its exit if sooner and the run went through (`keep` does it at once); the data of earlier
+ * builds goes then (code-cache-file.ts). With no mode (a run that compiles little, as `--help`),
  * no data is made.
  */
 export async function loadSession(
@@ -94,8 +88,6 @@ export async function loadSession(
     kept = true;
     process.off('exit', atExit);
     writeCodeCache(dir!, file!, key, script.createCachedData(), crc32);
-    // Data of earlier bundles goes (a day after it was made: another checkout may still use it).
-    pruneCodeCache(dir!, `session-${mode}`, file!, DAY_MS);
   };
   if (!kept) {
     setTimeout(keep, KEEP_AFTER_MS).unref();

@@ -6,7 +6,7 @@
 // Node's version) and carries a hash of its data, and a file that does not match is not used.
 // Only a shortcut: any failure to read or write one means compiling without it.
 import { readdirSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { readCacheFile, writeQuietly } from './sealed-file.ts';
 
 /** The most data read from a file (the kernel's is ~110 kB, the session's ~1.2 MB). */
@@ -43,7 +43,10 @@ export function readCodeCache(
   return header === `${JSON.stringify(key)} ${digest(data)}` ? data : undefined;
 }
 
-/** Keeps `data` for `key` in `file` (in `dir`), quietly: a full or read-only disk is no error. */
+/**
+ * Keeps `data` for `key` in `file` (in `dir`, named by codeCacheFile), quietly: a full or
+ * read-only disk is no error. Then the data of scripts since rebuilt goes (see prune).
+ */
 export function writeCodeCache(
   dir: string,
   file: string,
@@ -53,22 +56,27 @@ export function writeCodeCache(
 ): void {
   const header = Buffer.from(`${JSON.stringify(key)} ${digest(data)}\n`);
   writeQuietly(dir, file, Buffer.concat([header, data]));
+  const prefix = /^(.+)-[0-9a-f]{16}\.v8$/.exec(basename(file))?.[1];
+  if (prefix) prune(dir, prefix, file);
 }
 
+/** How long data of another build is left (another checkout may still use it). */
+const PRUNE_AFTER_MS = 24 * 60 * 60 * 1000;
+
 /**
- * Removes the files of `dir` named `prefix-*.v8` but `kept`, made more than `ageMs` ago: data of
+ * Removes the files of `dir` named `prefix-*.v8` but `kept`, made more than a day ago: data of
  * scripts since rebuilt, which would otherwise pile up (one file per build). And the temporary
  * files (`prefix-*.v8.PID.tmp`) of writers killed while they wrote (kill -9, a power cut), which
  * nothing else removes.
  */
-export function pruneCodeCache(dir: string, prefix: string, kept: string, ageMs: number): void {
+function prune(dir: string, prefix: string, kept: string): void {
   try {
     const now = Date.now();
     for (const name of readdirSync(dir)) {
       const file = join(dir, name);
       if (!name.startsWith(`${prefix}-`) || file === kept) continue;
       if (!name.endsWith('.v8') && !/\.v8\.\d+\.tmp$/.test(name)) continue;
-      if (now - statSync(file).mtimeMs > ageMs) rmSync(file, { force: true });
+      if (now - statSync(file).mtimeMs > PRUNE_AFTER_MS) rmSync(file, { force: true });
     }
   } catch {
     // Pruned next time.
