@@ -16,7 +16,7 @@ import { readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises
 import { join, relative } from 'node:path';
 import { builtinModules, createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { moduleToScript } from './module-to-script.ts';
+import { IMPORT_META, moduleToScript } from './module-to-script.ts';
 
 export const ROOT = fileURLToPath(new URL('../', import.meta.url));
 export const DIST = join(ROOT, 'dist');
@@ -80,6 +80,12 @@ const stringWidthFastPath: Plugin = {
 };
 
 /**
+ * The getters of built-ins that may be imported by name (each read when the importing module first
+ * runs). Any other getter imported by name fails the build: take the built-in's default export.
+ */
+const READ_GETTERS: Record<string, string[]> = { 'node:async_hooks': ['AsyncLocalStorage'] };
+
+/**
  * Node's built-ins taken with `process.getBuiltinModule` instead of an ESM import, each where the
  * module importing it first runs. Importing a built-in as ESM reads every one of its exports,
  * lazy ones included, and fs's lazy ones (`fs.promises`, its streams) load readline, the REPL's
@@ -90,12 +96,6 @@ const stringWidthFastPath: Plugin = {
  * default export is the built-in itself (its lazy parts stay lazy) and whose named exports are its
  * plain values; a named import of a lazy part fails the build (but those of READ_GETTERS).
  */
-/**
- * The getters of built-ins that may be imported by name (each read when the importing module first
- * runs). Any other getter imported by name fails the build: take the built-in's default export.
- */
-const READ_GETTERS: Record<string, string[]> = { 'node:async_hooks': ['AsyncLocalStorage'] };
-
 const builtinsUnread: Plugin = {
   name: 'builtins-unread',
   setup(plugin) {
@@ -248,29 +248,35 @@ export async function bundle(): Promise<void> {
   // The installed packages, as one input: npm rewrites this record at every install, update or
   // uninstall, so one stat at start stands for the ~550 package files bundled.
   const packages = await stat(join(ROOT, PACKAGES)).catch(() => undefined);
-  const result = await build({
+  // What the session's builds share: Node's ES modules, with the bundle's paths defined.
+  const node = {
     absWorkingDir: ROOT,
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node22',
+    sourcemap: 'linked',
+    metafile: true,
+    logLevel: 'warning',
+  } as const;
+  const defined = {
+    'import.meta.vivRunner': JSON.stringify(join(DIST, 'runner', 'main.js')),
+    'import.meta.vivKernel': JSON.stringify(join(DIST, 'kernel.js')),
+    'process.env.NODE_ENV': '"production"',
+  };
+  const result = await build({
+    ...node,
     // The session's first steps (starting the runner, loading the session script) and the runner.
     entryPoints: ['src/session/start.ts', 'src/runner/main.ts'],
     outbase: 'src',
     outdir: next,
-    bundle: true,
-    splitting: false,
-    format: 'esm',
-    platform: 'node',
-    target: 'node22',
     // Native code and packages that find their own files at run time stay in node_modules.
     external: UNBUNDLED,
-    sourcemap: 'linked',
-    metafile: true,
-    logLevel: 'warning',
     define: {
-      'import.meta.vivRunner': JSON.stringify(join(DIST, 'runner', 'main.js')),
-      'import.meta.vivKernel': JSON.stringify(join(DIST, 'kernel.js')),
+      ...defined,
       // (None found: `undefined`, and the runner takes isolated-vm the usual way. esbuild takes
       // only text here, and fails the whole build on a missing value.)
       'import.meta.vivIsolatedVm': JSON.stringify(isolatedVmBinary()) ?? 'undefined',
-      'process.env.NODE_ENV': '"production"',
     },
     // Bundled CommonJS packages require Node's built-ins: give every output file a `require`.
     banner: {
@@ -280,26 +286,14 @@ export async function bundle(): Promise<void> {
   });
   // The session: one module, made a script (scripts/module-to-script.ts).
   const session = await build({
-    absWorkingDir: ROOT,
+    ...node,
     entryPoints: ['src/session/cli.ts'],
     outfile: join(next, 'session.js'),
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node22',
     // (Licence comments in a file beside it: the script must end with the module's export.)
     legalComments: 'external',
-    sourcemap: 'linked',
-    metafile: true,
     write: false,
-    logLevel: 'warning',
-    define: {
-      // (The script's parameter: scripts/module-to-script.ts.)
-      'import.meta': '__vivImportMeta',
-      'import.meta.vivRunner': JSON.stringify(join(DIST, 'runner', 'main.js')),
-      'import.meta.vivKernel': JSON.stringify(join(DIST, 'kernel.js')),
-      'process.env.NODE_ENV': '"production"',
-    },
+    // `import.meta` is the script's parameter.
+    define: { ...defined, 'import.meta': IMPORT_META },
     inject: [LAZY_SEGMENTER],
     plugins: [
       sourceUrls,
@@ -336,14 +330,14 @@ export async function bundle(): Promise<void> {
   });
   await kernelScript(join(next, 'kernel.js'));
   const files: BundleInputs['files'] = {};
-  // Every source read (a built-in's `unread:` module is made here, not read from a file).
+  // Every source read (the plugins' modules, named `namespace:path`, are made here, not read).
   const sources = [
     ...new Set([
       ...Object.keys(result.metafile.inputs),
       ...Object.keys(session.metafile.inputs),
       ...Object.keys(kernel.metafile.inputs),
     ]),
-  ].filter((input) => !/^(unread|lazy-package|signal-exit-assert):/.test(input));
+  ].filter((input) => !/^[a-z-]+:/.test(input));
   for (const input of sources) {
     if (packages && input.startsWith('node_modules/')) continue;
     const path = join(ROOT, input);

@@ -16,6 +16,9 @@
 // The module's text is kept line for line (its source map still holds). No parse: acorn took
 // ~0.5 s for the 1.7 MB bundle, at every build.
 
+/** The script's parameter that stands for `import.meta` (bundle.ts defines it so). */
+export const IMPORT_META = '__vivImportMeta';
+
 /** An import of the module, as esbuild's metafile lists the output's. */
 export interface OutputImport {
   path: string;
@@ -47,7 +50,7 @@ export function moduleToScript(module: string, imports: readonly OutputImport[])
   const ascii = body.replace(/[^\x00-\x7f]/gu, '?');
   // The function's head goes on the first line, so no line moves.
   return (
-    `(async function (require, __vivImportMeta) {"use strict";${ascii}\n` +
+    `(async function (require, ${IMPORT_META}) {"use strict";${ascii}\n` +
     `return { ${exports.join(', ')} };\n})\n${closing[2]}`
   );
 }
