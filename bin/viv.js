@@ -76,11 +76,12 @@ async function firstSteps() {
  * the same kind (src/session/session-script.ts), or the sources.
  */
 async function loadSession() {
-  const { loadSession } = await firstSteps();
+  // (From the sources, the session's modules are imported: its loader would load for nothing.)
+  const steps = bundled ? await firstSteps() : undefined;
   if (bundled) {
     try {
       const script = fileURLToPath(new URL('../dist/session.js', import.meta.url));
-      return (await loadSession(script, runKind())).session;
+      return (await steps.loadSession(script, runKind())).session;
     } catch (error) {
       // Gone since the check (a build swapping dist/ in), or damaged: the sources can take over.
       if (error?.code !== 'ENOENT' && error?.code !== 'VIV_SCRIPT_DAMAGED') throw error;
