@@ -38,7 +38,17 @@ export interface BundleInputs {
   outputs: Record<string, number>;
   /** The sources of dist/kernel.js (a run from the sources uses it while they are unchanged). */
   kernel: string[];
+  /**
+   * What else a build depends on, for `upToDate` (bin/viv.js does not check these: a bundle
+   * built by an older recipe still runs its own sources as they were): this script and what it
+   * imports, and the isolated-vm binary it found (`null`: none).
+   */
+  recipe: Record<string, { size: number; mtimeMs: number }>;
+  isolatedVm: string | null;
 }
+
+/** The build's own files: a bundle made by another version of them is made again. */
+const RECIPE = ['scripts/bundle.ts', 'scripts/module-to-script.ts'];
 
 /**
  * Each input's size and mtime, taken before esbuild reads it: a source edited while the bundle is
@@ -248,6 +258,7 @@ export async function bundle(): Promise<void> {
   // The installed packages, as one input: npm rewrites this record at every install, update or
   // uninstall, so one stat at start stands for the ~550 package files bundled.
   const packages = await stat(join(ROOT, PACKAGES)).catch(() => undefined);
+  const binary = isolatedVmBinary();
   // What the session's builds share: Node's ES modules, with the bundle's paths defined.
   const node = {
     absWorkingDir: ROOT,
@@ -276,7 +287,7 @@ export async function bundle(): Promise<void> {
       ...defined,
       // (None found: `undefined`, and the runner takes isolated-vm the usual way. esbuild takes
       // only text here, and fails the whole build on a missing value.)
-      'import.meta.vivIsolatedVm': JSON.stringify(isolatedVmBinary()) ?? 'undefined',
+      'import.meta.vivIsolatedVm': JSON.stringify(binary) ?? 'undefined',
     },
     // Bundled CommonJS packages require Node's built-ins: give every output file a `require`.
     banner: {
@@ -349,12 +360,19 @@ export async function bundle(): Promise<void> {
   for (const file of await readdir(next, { recursive: true, encoding: 'utf8' })) {
     if (file.endsWith('.js')) outputs[file] = (await stat(join(next, file))).size;
   }
+  const recipe: BundleInputs['recipe'] = {};
+  for (const file of RECIPE) {
+    const { size, mtimeMs } = await stat(join(ROOT, file));
+    recipe[file] = { size, mtimeMs };
+  }
   const inputs: BundleInputs = {
     root: ROOT,
     node: process.version,
     files,
     outputs,
     kernel: Object.keys(kernel.metafile.inputs),
+    recipe,
+    isolatedVm: binary ?? null,
   };
   await writeFile(join(next, 'inputs.json'), JSON.stringify(inputs, null, 1) + '\n');
   await rename(DIST, old).catch(() => {});
@@ -387,8 +405,41 @@ function running(pid: number): boolean {
   }
 }
 
+/**
+ * Whether dist/ is what a build would make now: built here, by this Node, from the sources, the
+ * packages and the recipe as they are, with the same isolated-vm binary, and whole (what
+ * bin/viv.js checks, and more). `npm test` builds first; a build not needed is skipped (~0.9 s of
+ * CPU).
+ */
+export async function upToDate(): Promise<boolean> {
+  try {
+    const inputs = JSON.parse(await readFile(INPUTS, 'utf8')) as Partial<BundleInputs>;
+    if (inputs.root !== ROOT || inputs.node !== process.version) return false;
+    if (!inputs.files || !inputs.outputs || !inputs.recipe) return false;
+    if ((inputs.isolatedVm ?? undefined) !== isolatedVmBinary()) return false;
+    if (Object.keys(inputs.recipe).sort().join() !== [...RECIPE].sort().join()) return false;
+    const same = async (path: string, was: { size: number; mtimeMs: number }) => {
+      const now = await stat(path);
+      return now.size === was.size && now.mtimeMs === was.mtimeMs;
+    };
+    for (const [file, was] of [...Object.entries(inputs.files), ...Object.entries(inputs.recipe)]) {
+      if (!(await same(join(ROOT, file), was))) return false;
+    }
+    for (const [file, size] of Object.entries(inputs.outputs)) {
+      if ((await stat(join(DIST, file))).size !== size) return false;
+    }
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 if (import.meta.main) {
   try {
+    if (!process.argv.includes('--force') && (await upToDate())) {
+      process.stdout.write(`${relative(process.cwd(), DIST) || '.'}/ is up to date\n`);
+      process.exit(0);
+    }
     await bundle();
   } catch (error) {
     // Never fatal: a bundle left from before serves only the sources it was built from (bin/viv.js

@@ -2,7 +2,7 @@
 // soon as any source it was built from changes, so an edited checkout never runs stale code.
 // Done in a copy of the checkout (bin/, src/, stdlib/, scripts/ and package.json; node_modules
 // linked), never in this one: other tests run from it at the same time.
-import { test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import {
@@ -12,13 +12,14 @@ import {
   readFileSync,
   realpathSync,
   rmSync,
+  statSync,
   symlinkSync,
   utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { runInThisContext } from 'node:vm';
 import { cliEnv, tempDir } from './helpers.ts';
 import { moduleToScript } from '../scripts/module-to-script.ts';
@@ -49,112 +50,30 @@ function bundleFiles(dir: string): string[] {
     .map((f) => join(dir, f));
 }
 
-test('viv runs from its bundle while it is fresh, and from the sources once one is edited', () => {
+describe('one copy of the checkout, built once', () => {
+  // A build costs ~0.9 s of CPU: the two tests share one. The first damages the bundle's files and
+  // puts each back; the second edits sources, and so comes last.
   const dir = tempDir();
-  try {
-    copyCheckout(dir.path);
-    const viv = (...args: string[]) =>
-      spawnSync(process.execPath, [join(dir.path, 'bin', 'viv.js'), ...args], {
-        encoding: 'utf8',
-        input: '6 * 7\n',
-        env: cliEnv({ ...process.env, VIV_SOURCES: '' }),
-      });
-
-    // npm's record of the packages at a whole second, so that it can be put back exactly below.
-    const record = join(dir.path, 'node_modules', '.package-lock.json');
-    const recorded = new Date(Math.floor(Date.now() / 1000 - 60) * 1000);
-    utimesSync(record, recorded, recorded);
-    const built = spawnSync(process.execPath, [join(dir.path, 'scripts', 'bundle.ts')], {
-      encoding: 'utf8',
-      env: cliEnv(),
-    });
-    assert.equal(built.status, 0, built.stderr);
-    const inputs = JSON.parse(readFileSync(join(dir.path, 'dist', 'inputs.json'), 'utf8'));
-    assert.equal(inputs.root, dir.path + '/');
-    assert.ok(Object.keys(inputs.files).includes('src/session/cli.ts'));
-
-    // Fresh: the bundle runs. (Its copy of the usage line is marked, to see which one ran.)
-    const bundled = bundleFiles(join(dir.path, 'dist')).find((f) =>
-      readFileSync(f, 'utf8').includes('usage: viv [IMAGE]'),
-    );
-    assert.ok(bundled, 'the usage text is in the bundle');
-    // (The same length: a file of the bundle whose size changed is taken for a damaged one.)
-    writeFileSync(
-      bundled,
-      readFileSync(bundled, 'utf8').replace('usage: viv [IMAGE]', 'USAGE: viv [IMAGE]'),
-    );
-    assert.match(viv('--help').stdout, /^USAGE: viv/);
-    // The bundled session runs the bundled guest runner, and an entry works end to end.
-    const batch = viv('--batch', join(dir.path, 'img.json'));
-    assert.equal(batch.status, 0, batch.stderr);
-    assert.equal(batch.stdout.trim(), '42');
-    assert.ok(readdirSync(join(dir.path, 'dist', 'runner')).includes('main.js'));
-
-    // Packages installed or updated since (npm rewrites its record of them): the sources run...
-    const later = new Date(Date.now() + 60_000);
-    utimesSync(record, later, later);
-    assert.match(viv('--help').stdout, /^usage: viv/);
-    // ...and with the record as the bundle was built from, the bundle again (no build between).
-    utimesSync(record, recorded, recorded);
-    assert.match(viv('--help').stdout, /^USAGE: viv/);
-
-    // The kernel runs in the isolate from its own bundle, one module (marked the same way)...
-    assert.ok(Object.keys(inputs.files).includes('src/kernel/inspect/shape.ts'));
-    const kernel = join(dir.path, 'dist', 'kernel.js');
-    writeFileSync(kernel, readFileSync(kernel, 'utf8').replace('"<pending>"', '"<PENDING>"'));
-    const pending = (image: string) =>
-      spawnSync(process.execPath, [join(dir.path, 'bin', 'viv.js'), '--batch', image], {
-        encoding: 'utf8',
-        input: 'new Promise(() => {})\n',
-        env: { ...process.env, VIV_SOURCES: '' },
-      }).stdout.trim();
-    assert.equal(pending(join(dir.path, 'k1.json')), 'Promise { <PENDING> }');
-    // ...and a kernel source edited makes the whole bundle stale: the kernel's sources run.
-    const value = join(dir.path, 'src', 'kernel', 'inspect', 'shape.ts');
-    writeFileSync(value, readFileSync(value, 'utf8') + '\n');
-    assert.equal(pending(join(dir.path, 'k2.json')), 'Promise { <pending> }');
-    assert.match(viv('--help').stdout, /^usage: viv/);
-    const rebuilt = spawnSync(process.execPath, [join(dir.path, 'scripts', 'bundle.ts')], {
-      encoding: 'utf8',
-    });
-    assert.equal(rebuilt.status, 0, rebuilt.stderr);
-
-    // A bundle missing a file (deleted by hand, half copied): the sources run instead.
-    rmSync(join(dir.path, 'dist', 'session', 'start.js'));
-    const fallback = viv('--help');
-    assert.equal(fallback.status, 0, fallback.stderr);
-    assert.match(fallback.stdout, /^usage: viv/);
-
-    // One source edited: the sources run, with the edit.
-    const source = join(dir.path, 'src', 'session', 'cli-args.ts');
-    writeFileSync(
-      source,
-      readFileSync(source, 'utf8').replace('usage: viv', 'usage (edited): viv'),
-    );
-    assert.match(viv('--help').stdout, /^usage \(edited\): viv/);
-    assert.equal(viv('--batch', join(dir.path, 'img.json')).stdout.trim(), '42');
-    // The runner, from its sources too, still runs the bundled kernel (one script, compiled from
-    // cached data): the kernel's own sources are as it was built from. (Marked again.)
-    writeFileSync(kernel, readFileSync(kernel, 'utf8').replace('"<pending>"', '"<PENDING>"'));
-    assert.equal(pending(join(dir.path, 'k3.json')), 'Promise { <PENDING> }');
-  } finally {
-    dir.remove();
-  }
-});
-
-test('a bundle with a file cut short, or a damaged inputs.json, is not run: the sources are; a killed build leaves nothing behind', () => {
-  const dir = tempDir();
-  try {
+  // npm's record of the packages at a whole second, so that the second test can put it back exactly.
+  const record = join(dir.path, 'node_modules', '.package-lock.json');
+  const recorded = new Date(Math.floor(Date.now() / 1000 - 60) * 1000);
+  before(() => {
     copyCheckout(dir.path);
     // What a build killed half way leaves (its pid is gone): removed by the next build.
     for (const left of ['dist.999999999.new', 'dist.999999998.old']) {
       mkdirSync(join(dir.path, left, 'chunks'), { recursive: true });
     }
+    utimesSync(record, recorded, recorded);
     const built = spawnSync(process.execPath, [join(dir.path, 'scripts', 'bundle.ts')], {
       encoding: 'utf8',
       env: cliEnv(),
     });
     assert.equal(built.status, 0, built.stderr);
+    assert.match(built.stdout, /^bundled \d+ sources/);
+  });
+  after(() => dir.remove());
+
+  test('a bundle with a file cut short, or a damaged inputs.json, is not run: the sources are; a killed build leaves nothing behind', () => {
     assert.deepEqual(
       readdirSync(dir.path).filter((f) => f.startsWith('dist')),
       ['dist'],
@@ -162,7 +81,7 @@ test('a bundle with a file cut short, or a damaged inputs.json, is not run: the 
     const batch = () =>
       spawnSync(
         process.execPath,
-        [join(dir.path, 'bin', 'viv.js'), '--batch', '--image', join(dir.path, 'img.json')],
+        [join(dir.path, 'bin', 'viv.js'), '--batch', '--image', join(dir.path, 'cut.json')],
         {
           encoding: 'utf8',
           input: '6 * 7\n',
@@ -183,6 +102,7 @@ test('a bundle with a file cut short, or a damaged inputs.json, is not run: the 
       'the bundle has its files',
     );
     const marked = files.find((f) => readFileSync(f, 'utf8').includes('usage: viv [IMAGE]'))!;
+    const unmarked = readFileSync(marked);
     writeFileSync(
       marked,
       readFileSync(marked, 'utf8').replace('usage: viv [IMAGE]', 'USAGE: viv [IMAGE]'),
@@ -236,9 +156,109 @@ test('a bundle with a file cut short, or a damaged inputs.json, is not run: the 
       );
       assert.match(run.stdout, /^usage: viv/);
     }
-  } finally {
-    dir.remove();
-  }
+    // The bundle as it was built, for the next test.
+    writeFileSync(inputs, text);
+    writeFileSync(marked, unmarked);
+  });
+
+  test('viv runs from its bundle while it is fresh, and from the sources once one is edited; a build not needed is not made', async () => {
+    const viv = (...args: string[]) =>
+      spawnSync(process.execPath, [join(dir.path, 'bin', 'viv.js'), ...args], {
+        encoding: 'utf8',
+        input: '6 * 7\n',
+        env: cliEnv({ ...process.env, VIV_SOURCES: '' }),
+      });
+
+    // Built already (see before): building again makes nothing while dist/ is what it would make.
+    const inputsFile = join(dir.path, 'dist', 'inputs.json');
+    const builtAt = statSync(inputsFile).mtimeMs;
+    const again = spawnSync(process.execPath, [join(dir.path, 'scripts', 'bundle.ts')], {
+      encoding: 'utf8',
+      env: cliEnv(),
+    });
+    assert.equal(again.status, 0, again.stderr);
+    assert.match(again.stdout, /\bdist\/ is up to date$/m);
+    assert.equal(statSync(inputsFile).mtimeMs, builtAt, 'nothing was written');
+    // ...and it is made again when the build's own recipe changed (its check, in process here).
+    const { upToDate } = (await import(
+      pathToFileURL(join(dir.path, 'scripts', 'bundle.ts')).href
+    )) as typeof import('../scripts/bundle.ts');
+    assert.equal(await upToDate(), true);
+    const recipe = join(dir.path, 'scripts', 'module-to-script.ts');
+    const { atime, mtime } = statSync(recipe);
+    utimesSync(recipe, atime, new Date(mtime.getTime() + 1000));
+    assert.equal(await upToDate(), false, 'a recipe edited since: not up to date');
+    // (viv itself still runs the bundle: built from the same sources, it is not stale.)
+    const inputs = JSON.parse(readFileSync(join(dir.path, 'dist', 'inputs.json'), 'utf8'));
+    assert.equal(inputs.root, dir.path + '/');
+    assert.ok(Object.keys(inputs.files).includes('src/session/cli.ts'));
+
+    // Fresh: the bundle runs. (Its copy of the usage line is marked, to see which one ran.)
+    const bundled = bundleFiles(join(dir.path, 'dist')).find((f) =>
+      readFileSync(f, 'utf8').includes('usage: viv [IMAGE]'),
+    );
+    assert.ok(bundled, 'the usage text is in the bundle');
+    // (The same length: a file of the bundle whose size changed is taken for a damaged one.)
+    writeFileSync(
+      bundled,
+      readFileSync(bundled, 'utf8').replace('usage: viv [IMAGE]', 'USAGE: viv [IMAGE]'),
+    );
+    assert.match(viv('--help').stdout, /^USAGE: viv/);
+    // The bundled session runs the bundled guest runner, and an entry works end to end.
+    const batch = viv('--batch', join(dir.path, 'img.json'));
+    assert.equal(batch.status, 0, batch.stderr);
+    assert.equal(batch.stdout.trim(), '42');
+    assert.ok(readdirSync(join(dir.path, 'dist', 'runner')).includes('main.js'));
+
+    // Packages installed or updated since (npm rewrites its record of them): the sources run...
+    const later = new Date(Date.now() + 60_000);
+    utimesSync(record, later, later);
+    assert.match(viv('--help').stdout, /^usage: viv/);
+    // ...and with the record as the bundle was built from, the bundle again (no build between).
+    utimesSync(record, recorded, recorded);
+    assert.match(viv('--help').stdout, /^USAGE: viv/);
+
+    // The kernel runs in the isolate from its own bundle, one module (marked the same way)...
+    assert.ok(Object.keys(inputs.files).includes('src/kernel/inspect/shape.ts'));
+    const kernel = join(dir.path, 'dist', 'kernel.js');
+    writeFileSync(kernel, readFileSync(kernel, 'utf8').replace('"<pending>"', '"<PENDING>"'));
+    const pending = (image: string) =>
+      spawnSync(process.execPath, [join(dir.path, 'bin', 'viv.js'), '--batch', image], {
+        encoding: 'utf8',
+        input: 'new Promise(() => {})\n',
+        env: { ...process.env, VIV_SOURCES: '' },
+      }).stdout.trim();
+    assert.equal(pending(join(dir.path, 'k1.json')), 'Promise { <PENDING> }');
+    // ...and a kernel source edited makes the whole bundle stale: the kernel's sources run.
+    const value = join(dir.path, 'src', 'kernel', 'inspect', 'shape.ts');
+    writeFileSync(value, readFileSync(value, 'utf8') + '\n');
+    assert.equal(pending(join(dir.path, 'k2.json')), 'Promise { <pending> }');
+    assert.match(viv('--help').stdout, /^usage: viv/);
+    const rebuilt = spawnSync(process.execPath, [join(dir.path, 'scripts', 'bundle.ts')], {
+      encoding: 'utf8',
+    });
+    assert.equal(rebuilt.status, 0, rebuilt.stderr);
+    assert.match(rebuilt.stdout, /^bundled \d+ sources/, 'a source edited: built again');
+
+    // A bundle missing a file (deleted by hand, half copied): the sources run instead.
+    rmSync(join(dir.path, 'dist', 'session', 'start.js'));
+    const fallback = viv('--help');
+    assert.equal(fallback.status, 0, fallback.stderr);
+    assert.match(fallback.stdout, /^usage: viv/);
+
+    // One source edited: the sources run, with the edit.
+    const source = join(dir.path, 'src', 'session', 'cli-args.ts');
+    writeFileSync(
+      source,
+      readFileSync(source, 'utf8').replace('usage: viv', 'usage (edited): viv'),
+    );
+    assert.match(viv('--help').stdout, /^usage \(edited\): viv/);
+    assert.equal(viv('--batch', join(dir.path, 'img.json')).stdout.trim(), '42');
+    // The runner, from its sources too, still runs the bundled kernel (one script, compiled from
+    // cached data): the kernel's own sources are as it was built from. (Marked again.)
+    writeFileSync(kernel, readFileSync(kernel, 'utf8').replace('"<pending>"', '"<PENDING>"'));
+    assert.equal(pending(join(dir.path, 'k3.json')), 'Promise { <PENDING> }');
+  });
 });
 
 test('a source edited while the bundle is built makes viv run the sources, with the edit', () => {
@@ -312,6 +332,8 @@ test('the bundled runner opens the isolated-vm binary found at build time; witho
       });
       assert.equal(built.status, 0, built.stderr);
       assert.doesNotMatch(built.stderr, /could not bundle/);
+      // (Built each time: the second time, a binary is found that the first did not record.)
+      assert.match(built.stdout, /^bundled \d+ sources/);
       // The bundle's usage line marked, to see that it is the bundle that runs.
       const marked = bundleFiles(join(dir.path, 'dist')).find((f) =>
         readFileSync(f, 'utf8').includes('usage: viv [IMAGE]'),
