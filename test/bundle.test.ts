@@ -43,6 +43,15 @@ function copyCheckout(dir: string): void {
   );
 }
 
+/** `to` made as `from`, its folders made and its files linked one by one. */
+function linkTree(from: string, to: string): void {
+  mkdirSync(to, { recursive: true });
+  for (const entry of readdirSync(from, { withFileTypes: true })) {
+    if (entry.isDirectory()) linkTree(join(from, entry.name), join(to, entry.name));
+    else symlinkSync(join(from, entry.name), join(to, entry.name));
+  }
+}
+
 /** The JavaScript files of a bundle, in all its folders. */
 function bundleFiles(dir: string): string[] {
   return readdirSync(dir, { recursive: true, encoding: 'utf8' })
@@ -50,28 +59,98 @@ function bundleFiles(dir: string): string[] {
     .map((f) => join(dir, f));
 }
 
-describe('one copy of the checkout, built once', () => {
-  // A build costs ~0.9 s of CPU: the two tests share one. The first damages the bundle's files and
-  // puts each back; the second edits sources, and so comes last.
+describe('one copy of the checkout, built once, then again after an edit', () => {
+  // A build costs ~0.9 s of CPU: the tests share this copy and its two builds, in order. The first
+  // damages the bundle's files and puts each back; the ones after it edit sources.
   const dir = tempDir();
   // npm's record of the packages at a whole second, so that the second test can put it back exactly.
   const record = join(dir.path, 'node_modules', '.package-lock.json');
   const recorded = new Date(Math.floor(Date.now() / 1000 - 60) * 1000);
-  before(() => {
-    copyCheckout(dir.path);
-    // What a build killed half way leaves (its pid is gone): removed by the next build.
-    for (const left of ['dist.999999999.new', 'dist.999999998.old']) {
-      mkdirSync(join(dir.path, left, 'chunks'), { recursive: true });
-    }
-    utimesSync(record, recorded, recorded);
+  // An isolated-vm of its own, whose native binaries (linked one by one) can be taken away.
+  // (Its JavaScript is copied: linked, it would find its binaries from where the link points.)
+  const realIvm = join(ROOT, 'node_modules', 'isolated-vm');
+  const ivm = join(dir.path, 'node_modules', 'isolated-vm');
+  const binaries = ['prebuilds', 'build'];
+  const build = () => {
     const built = spawnSync(process.execPath, [join(dir.path, 'scripts', 'bundle.ts')], {
       encoding: 'utf8',
       env: cliEnv(),
     });
     assert.equal(built.status, 0, built.stderr);
+    assert.doesNotMatch(built.stderr, /could not bundle/);
     assert.match(built.stdout, /^bundled \d+ sources/);
+  };
+  const viv = (...args: string[]) =>
+    spawnSync(process.execPath, [join(dir.path, 'bin', 'viv.js'), ...args], {
+      encoding: 'utf8',
+      input: '6 * 7\n',
+      env: cliEnv({ ...process.env, VIV_SOURCES: '' }),
+    });
+  /** The bundle's copy of the usage line marked (the same length), to see that the bundle runs. */
+  const markUsage = () => {
+    const marked = bundleFiles(join(dir.path, 'dist')).find((f) =>
+      readFileSync(f, 'utf8').includes('usage: viv [IMAGE]'),
+    );
+    assert.ok(marked, 'the usage text is in the bundle');
+    const unmarked = readFileSync(marked);
+    writeFileSync(marked, String(unmarked).replace('usage: viv [IMAGE]', 'USAGE: viv [IMAGE]'));
+    return () => writeFileSync(marked, unmarked);
+  };
+  const kernel = join(dir.path, 'dist', 'kernel.js');
+  /** Whether the copy's dist/ is what a build would make now (its bundle.ts's check, in process). */
+  const upToDate = async () =>
+    (
+      (await import(
+        pathToFileURL(join(dir.path, 'scripts', 'bundle.ts')).href
+      )) as typeof import('../scripts/bundle.ts')
+    ).upToDate();
+  const pending = (image: string) =>
+    spawnSync(process.execPath, [join(dir.path, 'bin', 'viv.js'), '--batch', image], {
+      encoding: 'utf8',
+      input: 'new Promise(() => {})\n',
+      env: { ...process.env, VIV_SOURCES: '' },
+    }).stdout.trim();
+
+  before(() => {
+    copyCheckout(dir.path);
+    rmSync(ivm);
+    mkdirSync(ivm);
+    for (const entry of readdirSync(realIvm)) {
+      if (binaries.includes(entry)) continue;
+      if (entry === 'package.json' || entry.endsWith('.js')) {
+        cpSync(join(realIvm, entry), join(ivm, entry));
+      } else symlinkSync(join(realIvm, entry), join(ivm, entry));
+    }
+    // What a build killed half way leaves (its pid is gone): removed by the next build.
+    for (const left of ['dist.999999999.new', 'dist.999999998.old']) {
+      mkdirSync(join(dir.path, left, 'chunks'), { recursive: true });
+    }
+    utimesSync(record, recorded, recorded);
+    // Built while isolated-vm has no binary to be found (not built yet): the bundle is made all
+    // the same (its runner is to load isolated-vm the usual way); the binaries come in the first test.
+    build();
   });
   after(() => dir.remove());
+
+  test('a build not needed is not made; the isolated-vm binary found since, or the recipe edited, makes one needed', async () => {
+    // Built already (see before): building again makes nothing while dist/ is what it would make.
+    const inputsFile = join(dir.path, 'dist', 'inputs.json');
+    const builtAt = statSync(inputsFile).mtimeMs;
+    const again = spawnSync(process.execPath, [join(dir.path, 'scripts', 'bundle.ts')], {
+      encoding: 'utf8',
+      env: cliEnv(),
+    });
+    assert.equal(again.status, 0, again.stderr);
+    assert.match(again.stdout, /\bdist\/ is up to date$/m);
+    assert.equal(statSync(inputsFile).mtimeMs, builtAt, 'nothing was written');
+    // isolated-vm's binaries there now (they were not found at the build): one is needed (the
+    // test after next builds).
+    assert.equal(await upToDate(), true);
+    for (const part of binaries) {
+      if (readdirSync(realIvm).includes(part)) linkTree(join(realIvm, part), join(ivm, part));
+    }
+    assert.equal(await upToDate(), false, 'a binary found since the build: not up to date');
+  });
 
   test('a bundle with a file cut short, or a damaged inputs.json, is not run: the sources are; a killed build leaves nothing behind', () => {
     assert.deepEqual(
@@ -88,6 +167,7 @@ describe('one copy of the checkout, built once', () => {
           env: cliEnv({ ...process.env, VIV_SOURCES: '' }),
         },
       );
+    // (Built when isolated-vm had no binary to be found: its runner took isolated-vm the usual way.)
     assert.equal(batch().stdout.trim(), '42');
 
     // A file of the bundle cut to half its length (a disk that filled up, a copy stopped): the
@@ -161,48 +241,13 @@ describe('one copy of the checkout, built once', () => {
     writeFileSync(marked, unmarked);
   });
 
-  test('viv runs from its bundle while it is fresh, and from the sources once one is edited; a build not needed is not made', async () => {
-    const viv = (...args: string[]) =>
-      spawnSync(process.execPath, [join(dir.path, 'bin', 'viv.js'), ...args], {
-        encoding: 'utf8',
-        input: '6 * 7\n',
-        env: cliEnv({ ...process.env, VIV_SOURCES: '' }),
-      });
-
-    // Built already (see before): building again makes nothing while dist/ is what it would make.
-    const inputsFile = join(dir.path, 'dist', 'inputs.json');
-    const builtAt = statSync(inputsFile).mtimeMs;
-    const again = spawnSync(process.execPath, [join(dir.path, 'scripts', 'bundle.ts')], {
-      encoding: 'utf8',
-      env: cliEnv(),
-    });
-    assert.equal(again.status, 0, again.stderr);
-    assert.match(again.stdout, /\bdist\/ is up to date$/m);
-    assert.equal(statSync(inputsFile).mtimeMs, builtAt, 'nothing was written');
-    // ...and it is made again when the build's own recipe changed (its check, in process here).
-    const { upToDate } = (await import(
-      pathToFileURL(join(dir.path, 'scripts', 'bundle.ts')).href
-    )) as typeof import('../scripts/bundle.ts');
-    assert.equal(await upToDate(), true);
-    const recipe = join(dir.path, 'scripts', 'module-to-script.ts');
-    const { atime, mtime } = statSync(recipe);
-    utimesSync(recipe, atime, new Date(mtime.getTime() + 1000));
-    assert.equal(await upToDate(), false, 'a recipe edited since: not up to date');
-    // (viv itself still runs the bundle: built from the same sources, it is not stale.)
+  test('viv runs from its bundle while it is fresh, and from the sources once one is edited; a build not needed is not made; one needed is', async () => {
     const inputs = JSON.parse(readFileSync(join(dir.path, 'dist', 'inputs.json'), 'utf8'));
     assert.equal(inputs.root, dir.path + '/');
     assert.ok(Object.keys(inputs.files).includes('src/session/cli.ts'));
 
     // Fresh: the bundle runs. (Its copy of the usage line is marked, to see which one ran.)
-    const bundled = bundleFiles(join(dir.path, 'dist')).find((f) =>
-      readFileSync(f, 'utf8').includes('usage: viv [IMAGE]'),
-    );
-    assert.ok(bundled, 'the usage text is in the bundle');
-    // (The same length: a file of the bundle whose size changed is taken for a damaged one.)
-    writeFileSync(
-      bundled,
-      readFileSync(bundled, 'utf8').replace('usage: viv [IMAGE]', 'USAGE: viv [IMAGE]'),
-    );
+    markUsage();
     assert.match(viv('--help').stdout, /^USAGE: viv/);
     // The bundled session runs the bundled guest runner, and an entry works end to end.
     const batch = viv('--batch', join(dir.path, 'img.json'));
@@ -220,26 +265,48 @@ describe('one copy of the checkout, built once', () => {
 
     // The kernel runs in the isolate from its own bundle, one module (marked the same way)...
     assert.ok(Object.keys(inputs.files).includes('src/kernel/inspect/shape.ts'));
-    const kernel = join(dir.path, 'dist', 'kernel.js');
     writeFileSync(kernel, readFileSync(kernel, 'utf8').replace('"<pending>"', '"<PENDING>"'));
-    const pending = (image: string) =>
-      spawnSync(process.execPath, [join(dir.path, 'bin', 'viv.js'), '--batch', image], {
-        encoding: 'utf8',
-        input: 'new Promise(() => {})\n',
-        env: { ...process.env, VIV_SOURCES: '' },
-      }).stdout.trim();
     assert.equal(pending(join(dir.path, 'k1.json')), 'Promise { <PENDING> }');
     // ...and a kernel source edited makes the whole bundle stale: the kernel's sources run.
     const value = join(dir.path, 'src', 'kernel', 'inspect', 'shape.ts');
     writeFileSync(value, readFileSync(value, 'utf8') + '\n');
     assert.equal(pending(join(dir.path, 'k2.json')), 'Promise { <pending> }');
     assert.match(viv('--help').stdout, /^usage: viv/);
-    const rebuilt = spawnSync(process.execPath, [join(dir.path, 'scripts', 'bundle.ts')], {
-      encoding: 'utf8',
-    });
-    assert.equal(rebuilt.status, 0, rebuilt.stderr);
-    assert.match(rebuilt.stdout, /^bundled \d+ sources/, 'a source edited: built again');
+    // Built again (with isolated-vm's binaries there now: the next test).
+    build();
+    // Up to date after the build, and not once the build's own recipe is edited (the check in
+    // process; viv itself still runs the bundle: built from the same sources, it is not stale).
+    assert.equal(await upToDate(), true);
+    const recipe = join(dir.path, 'scripts', 'module-to-script.ts');
+    const { atime, mtime } = statSync(recipe);
+    utimesSync(recipe, atime, new Date(mtime.getTime() + 1000));
+    assert.equal(await upToDate(), false, 'a recipe edited since: not up to date');
+  });
 
+  test('the bundled runner opens the isolated-vm binary found at build time; without one found, or with it gone since, it takes isolated-vm the usual way', () => {
+    // Built before the binaries were there (see before), its runner took isolated-vm the usual
+    // way (the first test's entries). Built again with them there (the test before), the one picked
+    // is recorded: then that file gone, and the same binary built in a folder node-gyp-build looks
+    // in first: the runner finds that one.
+    const gypBuild = createRequire(join(ivm, 'package.json'))('node-gyp-build') as {
+      path(dir: string): string;
+    };
+    const recorded = gypBuild.path(ivm);
+    const binary = realpathSync(recorded);
+    rmSync(recorded);
+    const release = join(ivm, 'build', 'Release');
+    const elsewhere = dirname(recorded) === release ? join(ivm, 'build', 'Debug') : release;
+    mkdirSync(elsewhere, { recursive: true });
+    symlinkSync(binary, join(elsewhere, 'isolated_vm.node'));
+    const unmark = markUsage();
+    assert.match(viv('--help').stdout, /^USAGE: viv/, 'the bundle runs');
+    const run = viv('--batch', '--image', join(dir.path, 'b.json'));
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(run.stdout.trim(), '42');
+    unmark();
+  });
+
+  test('a bundle missing a file, or a source edited, runs the sources; the runner from its sources runs the bundled kernel', () => {
     // A bundle missing a file (deleted by hand, half copied): the sources run instead.
     rmSync(join(dir.path, 'dist', 'session', 'start.js'));
     const fallback = viv('--help');
@@ -294,90 +361,6 @@ test('a source edited while the bundle is built makes viv run the sources, with 
     });
     assert.equal(help.status, 0, help.stderr);
     assert.match(help.stdout, /^usage \(edited while bundling\): viv/);
-  } finally {
-    dir.remove();
-  }
-});
-
-/** `to` made as `from`, its folders made and its files linked one by one. */
-function linkTree(from: string, to: string): void {
-  mkdirSync(to, { recursive: true });
-  for (const entry of readdirSync(from, { withFileTypes: true })) {
-    if (entry.isDirectory()) linkTree(join(from, entry.name), join(to, entry.name));
-    else symlinkSync(join(from, entry.name), join(to, entry.name));
-  }
-}
-
-test('the bundled runner opens the isolated-vm binary found at build time; without one found, or with it gone since, it takes isolated-vm the usual way', () => {
-  const dir = tempDir();
-  try {
-    copyCheckout(dir.path);
-    // An isolated-vm of its own, whose native binaries (linked one by one) can be taken away.
-    // (Its JavaScript is copied: linked, it would find its binaries from where the link points.)
-    const real = join(ROOT, 'node_modules', 'isolated-vm');
-    const ivm = join(dir.path, 'node_modules', 'isolated-vm');
-    rmSync(ivm);
-    mkdirSync(ivm);
-    const binaries = ['prebuilds', 'build'];
-    for (const entry of readdirSync(real)) {
-      if (binaries.includes(entry)) continue;
-      if (entry === 'package.json' || entry.endsWith('.js')) {
-        cpSync(join(real, entry), join(ivm, entry));
-      } else symlinkSync(join(real, entry), join(ivm, entry));
-    }
-    const build = () => {
-      const built = spawnSync(process.execPath, [join(dir.path, 'scripts', 'bundle.ts')], {
-        encoding: 'utf8',
-        env: cliEnv(),
-      });
-      assert.equal(built.status, 0, built.stderr);
-      assert.doesNotMatch(built.stderr, /could not bundle/);
-      // (Built each time: the second time, a binary is found that the first did not record.)
-      assert.match(built.stdout, /^bundled \d+ sources/);
-      // The bundle's usage line marked, to see that it is the bundle that runs.
-      const marked = bundleFiles(join(dir.path, 'dist')).find((f) =>
-        readFileSync(f, 'utf8').includes('usage: viv [IMAGE]'),
-      )!;
-      writeFileSync(
-        marked,
-        readFileSync(marked, 'utf8').replace('usage: viv [IMAGE]', 'USAGE: viv [IMAGE]'),
-      );
-    };
-    const viv = (input: string, ...args: string[]) =>
-      spawnSync(process.execPath, [join(dir.path, 'bin', 'viv.js'), ...args], {
-        encoding: 'utf8',
-        input,
-        env: cliEnv({ ...process.env, VIV_SOURCES: '' }),
-      });
-    const answers = (image: string) => {
-      assert.match(viv('', '--help').stdout, /^USAGE: viv/, 'the bundle runs');
-      const run = viv('6 * 7\n', '--batch', '--image', join(dir.path, image));
-      assert.equal(run.status, 0, run.stderr);
-      assert.equal(run.stdout.trim(), '42');
-    };
-
-    // Built while isolated-vm has no binary to be found (not built yet): the bundle is made all
-    // the same, and once the binaries are there its runner loads isolated-vm the usual way.
-    build();
-    for (const part of binaries) {
-      if (readdirSync(real).includes(part)) linkTree(join(real, part), join(ivm, part));
-    }
-    answers('a.json');
-
-    // Built with the binaries there (the one picked is recorded), then that file gone, and the
-    // same binary built in a folder node-gyp-build looks in first: the runner finds that one.
-    build();
-    const gypBuild = createRequire(join(ivm, 'package.json'))('node-gyp-build') as {
-      path(dir: string): string;
-    };
-    const recorded = gypBuild.path(ivm);
-    const binary = realpathSync(recorded);
-    rmSync(recorded);
-    const release = join(ivm, 'build', 'Release');
-    const elsewhere = dirname(recorded) === release ? join(ivm, 'build', 'Debug') : release;
-    mkdirSync(elsewhere, { recursive: true });
-    symlinkSync(binary, join(elsewhere, 'isolated_vm.node'));
-    answers('b.json');
   } finally {
     dir.remove();
   }
