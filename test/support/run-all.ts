@@ -4,7 +4,8 @@
 // process per list (--test-isolation=none); the others in a process each, as before: ui (it
 // listens for unhandled rejections and sets process.env) and the longest (durability,
 // terminal-e2e, serve), longest first. All run at the same time. The shared processes' output is
-// shown when the rest is done, then the counts of all; the exit status is failure when any run
+// shown when the rest is done, then the counts of all. A whole run also type-checks the project
+// (tsc --noEmit) at the same time. The exit status is failure when any run or the type check
 // failed.
 //
 // A file belongs in SHARED only if it leaves nothing changed process-wide (environment, working
@@ -13,7 +14,8 @@
 // code-io-audit and serve-attack set editors and PATH in process.env for a test, and put them back
 // when it ends, passed or failed.) A new file runs in its own process until it is listed here.
 //
-// Usage: node test/support/run-all.ts [FILE...]   (files given: they run in a process each)
+// Usage: node test/support/run-all.ts [FILE...]   (files given: they run in a process each, and
+// nothing is type-checked)
 import { spawn } from 'node:child_process';
 import { globSync } from 'node:fs';
 import { basename } from 'node:path';
@@ -140,6 +142,24 @@ function node(
   });
 }
 
+/**
+ * The type check (`tsc --noEmit`) of a whole run, beside the tests rather than before them: on one
+ * thread (--singleThreaded: ~0.3 s of CPU less; the tests keep the cores busy meanwhile).
+ */
+function typeCheck(): Promise<{ status: number; output: string }> {
+  return new Promise((resolve) => {
+    const tsc = new URL('../../node_modules/typescript/bin/tsc', import.meta.url).pathname;
+    const child = spawn(process.execPath, [tsc, '--noEmit', '-p', '.', '--singleThreaded'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (output += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (output += d));
+    child.on('close', (status) => resolve({ status: status ?? 1, output }));
+  });
+}
+
+const typed = given.length > 0 ? undefined : typeCheck();
 const [each, ...ones] = await Promise.all([
   separate.length > 0 ? node([`--test-concurrency=${CONCURRENCY}`, ...separate], true) : undefined,
   ...groups.map((g) => (g.length > 0 ? node(['--test-isolation=none', ...g], false) : undefined)),
@@ -170,4 +190,13 @@ runs.forEach((run, i) => {
   const what = i === 0 ? 'the files run one per process' : `${groups[i - 1]!.join(', ')}`;
   process.stdout.write(`# failed with no test failing (${run.ended}): ${what}\n`);
 });
-process.exitCode = runs.some((run) => run && run.status !== 0) ? 1 : 0;
+const types = await typed;
+if (types) {
+  process.stdout.write(
+    types.status === 0
+      ? '# type check (tsc --noEmit): no errors\n'
+      : `# type check (tsc --noEmit) failed:\n${types.output}`,
+  );
+}
+process.exitCode =
+  runs.some((run) => run && run.status !== 0) || (types && types.status !== 0) ? 1 : 0;
