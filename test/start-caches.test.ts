@@ -27,9 +27,12 @@ import { loadSession } from '../src/session/session-script.ts';
 import { kernelSource } from '../src/runner/kernel-cache.ts';
 import { compileKernelScript, kernelCacheFile } from '../src/runner/kernel-script.ts';
 import ivm from '../src/runner/ivm.ts';
-import { compileForRestore } from '../src/session/compile/compiled-cache.ts';
+import { compileEntry, compileForRestore } from '../src/session/compile/compiled-cache.ts';
 import { analyze } from '../src/session/compile/analyze.ts';
+import type { AnalyzedEntry } from '../src/session/compile/analyze.ts';
+import { locateError } from '../src/session/compile/locate-error.ts';
 import { rewrite } from '../src/session/compile/rewrite.ts';
+import type { GuestScript } from '../src/session/compile/rewrite.ts';
 import { stripKept, stripTypes } from '../src/session/compile/strip.ts';
 import { CLI, cliEnv, tempDir } from './helpers.ts';
 import { EntryCompiler } from '../src/session/engine/compiler.ts';
@@ -139,6 +142,63 @@ test('compileForRestore(source, name, dir) serves what rewrite(analyze(source)) 
     // Damage every entry: each is compiled again, not used.
     for (const f of readdirSync(cache)) writeFileSync(join(cache, f), 'globalThis.hacked = 1');
     assert.equal(compileForRestore(source, 'P@v1', cache), expected);
+  } finally {
+    scratch.remove();
+  }
+});
+
+test('compileEntry(source, options, dir) keeps a long entry compiled: its script, declarations and imports; its analysis made again only when asked, so errors still point at what was typed', () => {
+  const scratch = tempDir();
+  try {
+    const cache = join(scratch.path, 'compiled');
+    // A long entry (as the standard library's): a function that throws on its third line.
+    const source = [
+      'function fail(why: string): never {',
+      '  const message: string = `failed: ${why}`',
+      '  throw new Error(message)',
+      '}',
+      ...Array.from({ length: 80 }, (_, i) => `const pad${i}: number = ${i}`),
+    ].join('\n');
+    const options = { sourceName: 'REPL2' };
+    const fresh = analyze(source);
+    const expected = rewrite(fresh, options);
+    const first = compileEntry(source, options, cache);
+    assert.deepEqual(first.script, expected);
+    assert.equal(readdirSync(cache).length, 1, 'kept');
+    const kept = compileEntry(source, options, cache);
+    assert.deepEqual(kept.script, expected, 'from the cache');
+    assert.deepEqual(kept.analysis.declarations, fresh.declarations);
+    assert.deepEqual(kept.analysis.imports, fresh.imports);
+    assert.equal(kept.analysis.topLevelAwait, fresh.topLevelAwait);
+    // An error in it, pointed at the typed line and column from the kept entry (its analysis made
+    // again for that), as from one compiled now.
+    const generated = expected.code.split('\n');
+    const row = generated.findIndex((line) => line.includes('throw new Error'));
+    const stack = `Error: failed\n    at fail (REPL2:${row + 1}:${generated[row]!.indexOf('throw') + 1})`;
+    const locate = (found: { analysis: AnalyzedEntry; script: GuestScript }) =>
+      locateError({ name: 'Error', message: 'failed', stack }, (n) =>
+        n === 2 ? found : undefined,
+      );
+    const located = locate(kept);
+    assert.equal(located.line, 3);
+    assert.equal(located.sourceLine, '  throw new Error(message)');
+    assert.deepEqual(located, locate({ analysis: fresh, script: expected }));
+    // Compiled for :check, it is another entry; damaged, it is compiled again, not used.
+    const check = compileEntry(source, { ...options, checkOnly: true }, cache);
+    assert.deepEqual(check.script, rewrite(fresh, { ...options, checkOnly: true }));
+    assert.equal(readdirSync(cache).length, 2);
+    for (const f of readdirSync(cache)) {
+      writeSealed(
+        cache,
+        join(cache, f),
+        JSON.stringify({ script: { code: 'globalThis.hacked = 1' } }),
+      );
+    }
+    assert.deepEqual(compileEntry(source, options, cache).script, expected);
+    // An entry that does not compile throws, and nothing is kept of it.
+    const before = readdirSync(cache).length;
+    assert.throws(() => compileEntry(`${source}\nconst broken = (`, options, cache));
+    assert.equal(readdirSync(cache).length, before);
   } finally {
     scratch.remove();
   }

@@ -5,12 +5,19 @@
 // compiler (its own files, the versions of acorn, magic-string and Node), so a changed compiler
 // never serves an old script. Entries are written to a temporary file and renamed, and sealed
 // with their hash; a missing, damaged or unwritable entry just means compiling.
+//
+// Long entries (the standard library's, evaluated into every new image) are kept the same way:
+// their script and what the engine reads of their analysis (compileEntry). Compiling them cost
+// ~25-45 ms of CPU at each start on a new image (acorn and magic-string, not yet optimised).
 import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire, getCompileCacheDir } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { analyze } from './analyze.ts';
+import type { AnalyzedEntry, Declaration } from './analyze.ts';
+import type { ImportDeclaration } from './imports.ts';
 import { rewrite } from './rewrite.ts';
+import type { GuestScript, RewriteOptions } from './rewrite.ts';
 import { readSealed, sha256 as hash, writeSealed } from '../../shared/sealed-file.ts';
 
 let fingerprint: string | undefined;
@@ -51,6 +58,81 @@ export function compileForRestore(
   const script = compile(source, sourceName);
   writeSealed(dir, file, script);
   return script;
+}
+
+/** What is kept of a compiled entry: its script, and what the engine reads of its analysis. */
+interface KeptEntry {
+  script: GuestScript;
+  declarations: Declaration[];
+  imports: ImportDeclaration[];
+  topLevelAwait: boolean;
+}
+
+/**
+ * An entry compiled (`rewrite(analyze(source), options)`), from the cache. The analysis's tree,
+ * stripped code and positions are made again only if something asks for them (an error in the
+ * entry, pointed at what was typed). An entry that does not compile throws as `analyze` does, and
+ * nothing is kept.
+ */
+export function compileEntry(
+  source: string,
+  options: RewriteOptions,
+  dir = compiledCacheDir(),
+): { analysis: AnalyzedEntry; script: GuestScript } {
+  const name = `${options.sourceName ?? ''}\0${options.checkOnly ? 'check' : 'run'}`;
+  const file =
+    dir &&
+    join(dir, `${hash(`${compilerFingerprint()}\0entry\0${name}\0${source}`).slice(0, 40)}.json`);
+  const kept = file ? parseKept(readSealed(file)) : undefined;
+  if (kept) return { analysis: lazyAnalysis(source, kept), script: kept.script };
+  const analysis = analyze(source);
+  const script = rewrite(analysis, options);
+  if (dir && file) {
+    const { declarations, imports, topLevelAwait } = analysis;
+    const entry: KeptEntry = { script, declarations, imports, topLevelAwait };
+    writeSealed(dir, file, JSON.stringify(entry));
+  }
+  return { analysis, script };
+}
+
+/** A kept entry's text read back, if it is one. */
+function parseKept(text: string | undefined): KeptEntry | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const kept = JSON.parse(text) as Partial<KeptEntry>;
+    const { script } = kept;
+    const whole =
+      typeof script?.code === 'string' &&
+      Array.isArray(script.mappings) &&
+      typeof script.async === 'boolean' &&
+      Array.isArray(kept.declarations) &&
+      Array.isArray(kept.imports) &&
+      typeof kept.topLevelAwait === 'boolean';
+    return whole ? (kept as KeptEntry) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** An analysis of `source` whose tree, stripped code and positions are made when first read. */
+function lazyAnalysis(source: string, kept: KeptEntry): AnalyzedEntry {
+  let full: AnalyzedEntry | undefined;
+  const made = () => (full ??= analyze(source));
+  return {
+    source,
+    declarations: kept.declarations,
+    imports: kept.imports,
+    topLevelAwait: kept.topLevelAwait,
+    get code() {
+      return made().code;
+    },
+    get program() {
+      return made().program;
+    },
+    get positions() {
+      return made().positions;
+    },
+  };
 }
 
 /** Where entries go: under Node's compile cache (bin/viv.js turns it on), or nowhere. */

@@ -6,6 +6,7 @@ import type { ErrorInfo } from '../../shared/types.ts';
 import { analyze } from '../compile/analyze.ts';
 import type { AnalyzedEntry } from '../compile/analyze.ts';
 import { rewrite } from '../compile/rewrite.ts';
+import { compileEntry } from '../compile/compiled-cache.ts';
 import type { GuestScript } from '../compile/rewrite.ts';
 import { locateError, mapFrames } from '../compile/locate-error.ts';
 import type { ResultError } from '../result.ts';
@@ -53,10 +54,12 @@ export class EntryCompiler {
       source.length <= RECENT_CHARS &&
       !options.analysis &&
       `${!!options.check}\0${sourceName}\0${source}`;
-    const done = key ? recent.get(key) : undefined;
+    const rewriting = { checkOnly: options.check, sourceName };
+    // A long entry not compiled lately in this process: from the cache on disk (compileEntry).
+    const done = key ? (recent.get(key) ?? compileEntry(source, rewriting)) : undefined;
     const analysis = done?.analysis ?? options.analysis ?? analyze(source);
-    const script = done?.script ?? rewrite(analysis, { checkOnly: options.check, sourceName });
-    if (key && !done) {
+    const script = done?.script ?? rewrite(analysis, rewriting);
+    if (key && !recent.has(key)) {
       recent.set(key, { analysis, script, length: source.length });
       recentChars += source.length;
       while (recent.size > RECENT || recentChars > RECENT_CHARS) {
