@@ -23,7 +23,7 @@ import { render } from 'ink-testing-library';
 import { openSession } from '../src/session/open-session.ts';
 import { InProcessGuest } from '../src/session/guest/in-process.ts';
 import { App } from '../src/ui/app.ts';
-import { stripAnsi, until } from './support/screen.ts';
+import { rowsFromEnv, stripAnsi, until } from './support/screen.ts';
 
 test(':dump onto a named pipe is refused and the pipe stays a pipe (renaming over it would replace it)', async () => {
   const dir = tempDir();
@@ -182,6 +182,7 @@ test('in the terminal (ink): :export, :load and :import show their results; Ctrl
   writeFileSync(failing, '#!/bin/sh\necho garbage > "$1"\nexit 3\n');
   chmodSync(failing, 0o755);
   process.env.VISUAL = failing;
+  const putBack = rowsFromEnv(); // (no `tput` started at each frame)
   const engine = await openSession({ guest: InProcessGuest.start });
   const ui = render(h(App, { engine, imageName: 'test.json', printer: { print: () => {} } }));
   const all = () => ui.frames.map(stripAnsi).join('\n');
@@ -216,6 +217,7 @@ test('in the terminal (ink): :export, :load and :import show their results; Ctrl
   } finally {
     ui.unmount();
     await engine.close();
+    putBack();
     if (saved === undefined) delete process.env.VISUAL;
     else process.env.VISUAL = saved;
     dir.remove();

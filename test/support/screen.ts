@@ -19,3 +19,23 @@ export async function until(
   }
   throw new Error('the screen never showed it; screen:\n' + stripAnsi(frame() ?? '').slice(-2500));
 }
+
+/**
+ * ink-testing-library's stdout has columns and no rows, so ink asks terminal-size for the rows at
+ * every frame, which (with no /dev/tty, as under npm test) runs `tput cols` and `tput lines`: two
+ * processes started from the test's at each frame, ~4 ms of CPU. With LINES and COLUMNS set it
+ * reads those instead: 24 rows, what tput says without a terminal (ui.test.ts, which has a process
+ * of its own, sets them for good). A file that shares its process with others sets them for a test
+ * only: from this call until the function it returns puts them back (in a finally).
+ */
+export function rowsFromEnv(): () => void {
+  const saved = { LINES: process.env.LINES, COLUMNS: process.env.COLUMNS };
+  process.env.LINES ??= '24';
+  process.env.COLUMNS ??= '100';
+  return () => {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  };
+}
