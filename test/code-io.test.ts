@@ -12,7 +12,7 @@ import { createElement as h } from 'react';
 import { render } from 'ink-testing-library';
 import { session, shown } from './support/session.ts';
 import { cliEnv, run, tempDir } from './helpers.ts';
-import { stripAnsi, until } from './support/screen.ts';
+import { rowsFromEnv, stripAnsi, until } from './support/screen.ts';
 import { openSession } from '../src/session/open-session.ts';
 import { InProcessGuest } from '../src/session/guest/in-process.ts';
 import { App } from '../src/ui/app.ts';
@@ -468,6 +468,7 @@ test('Ctrl-X Ctrl-E opens the entry being typed in the editor and runs what the 
   const saved = process.env.VISUAL;
   process.env.VISUAL = editorScript(dir.path, `printf '6 *\\n  7\\n' > "$1"`);
   const printer = { print: () => {} };
+  const putBack = rowsFromEnv(); // (no `tput` started at each frame)
   const engine = await openSession({ guest: InProcessGuest.start });
   const ui = render(h(App, { engine, imageName: 'test.json', printer }));
   try {
@@ -483,6 +484,7 @@ test('Ctrl-X Ctrl-E opens the entry being typed in the editor and runs what the 
   } finally {
     ui.unmount();
     await engine.close();
+    putBack();
     if (saved === undefined) delete process.env.VISUAL;
     else process.env.VISUAL = saved;
     dir.remove();
