@@ -272,7 +272,9 @@ test('a save and a migration of many instances delay ticks but never skip or dou
         // Printed, not returned: a returned string is shown cut at 10,000 characters, as Node does.
         'console.log(JSON.stringify(seen.log))',
       ],
-      { image: join(dir.path, 'm.json') },
+      // No final save: it would fail as the :save did (the inline step), after the log was
+      // printed (a third pass over the 50,000 instances, for nothing asserted).
+      { image: join(dir.path, 'm.json'), noSave: true },
     );
     assert.match(
       values(r)[6]!,
