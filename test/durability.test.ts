@@ -685,7 +685,9 @@ test('a tick that always runs past its bound stops the process by its restart in
   const stopped = /spin: .*It stopped: 4 crashes within 5 s/;
   const r = await session(
     [
-      'function spin(s: any) { for (;;) {} }',
+      // Blocked for good rather than looping: past its bound all the same, without spinning a
+      // core for the 4 x 200 ms it takes to stop it.
+      'function spin(s: any) { Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0) }',
       "spawn('spin', { every: 100, step: spin })",
       waitFor((stderr) => stopped.test(stderr), 20_000),
     ],
