@@ -95,15 +95,17 @@ async function untilJournaled(image: string, text: string, ms = 20_000): Promise
 /**
  * One CLI run, SIGKILLed once every entry has been answered, for the four crash tests below: their
  * entries do not depend on each other, and a CLI start (a session and its runner) costs more CPU
- * than any of them. It runs with --timeout 400 (two of them need a bound). The entries stopped by
- * the bound come first: the snapshot saved right after them is followed by the others', which
- * reach the reopened image through the journal alone, as a crash leaves them. Each test reopens
- * a copy of the files as the killed process left them.
+ * than any of them. It runs with --timeout 400 (two of them need a bound: they run past it blocked
+ * in Atomics.wait rather than looping, stopped by it all the same, without the runner spinning a
+ * core for 0.8 s, which a CPU count of the test misses: the killed CLI's runner is not reaped by
+ * it). The entries stopped by the bound come first: the snapshot saved right after them is
+ * followed by the others', which reach the reopened image through the journal alone, as a crash
+ * leaves them. Each test reopens a copy of the files as the killed process left them.
  */
 const crashEntries = {
   bound: [
     'const list = [1, 2, 3]',
-    'list.push(7); while (true) {}',
+    'list.push(7); Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0)',
     'const len = list.length',
     'len',
   ],
@@ -122,7 +124,7 @@ const crashEntries = {
     'JSON.stringify([r, t, later])',
   ],
   printed: [
-    "const kept = 1; ({ [Symbol.for('nodejs.util.inspect.custom')]() { for (;;) {} } })",
+    "const kept = 1; ({ [Symbol.for('nodejs.util.inspect.custom')]() { Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0) } })",
     'kept + 1',
   ],
 };
