@@ -4,9 +4,9 @@
 // (isolated-vm can abort the whole process that hosts an isolate that runs out of memory).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { batch, childOf, CLI, cliEnv, untilBusy, values } from './helpers.ts';
+import { childOf, startCli, untilBusy } from './helpers.ts';
 import { session, shown } from './support/session.ts';
+import type { Result } from '../src/session/result.ts';
 
 test('the guest has no process, require, file system or network, and cannot reach the host', async () => {
   const run = await session([
@@ -54,50 +54,59 @@ test('the entry bound (--timeout) also bounds an entry that awaits a promise tha
   assert.ok(Date.now() - started < 10_000);
 });
 
+/**
+ * One real CLI (`viv --batch --json --memory 64`) for the two tests of a dying guest below: an
+ * isolate that runs out of memory, then the whole guest process aborting (after the first, on the
+ * runner the session started in place of the dead one). A CLI start and a runner start less than a
+ * CLI each. Started by the first test that runs; each writes its entries and waits for their
+ * results.
+ */
+let dyingGuest: ReturnType<typeof startCli> | undefined;
+const cli = () => (dyingGuest ??= startCli(['--batch', '--json', '--memory', '64']));
+/** Writes `entries`; resolves with their results, once all have come. */
+async function results(entries: string[]): Promise<Result[]> {
+  const from = cli().lines().length;
+  cli().child.stdin!.write(entries.join('\n') + '\n');
+  await cli().waitForLines(from + entries.length);
+  return cli()
+    .lines()
+    .slice(from)
+    .map((l) => JSON.parse(l) as Result);
+}
+
 test('an isolate that runs out of memory is rebuilt from the definitions it had', async () => {
-  const run = await batch(
-    [
+  const run = {
+    results: await results([
       'function survivor() { return "still here" }',
       'class Box { constructor(public v: number) {} }',
       'const hog: number[][] = []; while (true) hog.push(new Array(1e6).fill(1))',
       'survivor()',
       'new Box(3).v',
-    ],
-    ['--memory', '64'],
-  );
+    ]),
+  };
   const died = run.results[2]!;
   assert.equal(died.ok, false);
   assert.equal(died.error!.name, 'GuestDied');
   assert.match(died.error!.message, /out of memory/);
   assert.match(died.error!.message, /Entry \d+ was dropped \(const hog/);
-  assert.deepEqual(values(run).slice(3), ["'still here'", '3']);
+  assert.deepEqual(shown(run).slice(3), ["'still here'", '3']);
 });
 
 test('the session survives the whole guest process aborting', async () => {
-  const child = spawn(process.execPath, [CLI, '--batch', '--json'], {
-    env: cliEnv(),
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  const lines = () => stdout.split('\n').filter(Boolean);
-  const waitFor = async (n: number) => {
-    while (lines().length < n) await new Promise((r) => setTimeout(r, 20));
-  };
-  child.stdin.write('function alive() { return 42 }\n');
-  await waitFor(1);
+  const [defined] = await results(['function alive() { return 42 }']);
+  assert.equal(defined!.ok, true);
   // The guest runner is the CLI's child process: abort it as a fatal V8 error would, once it
   // is in the endless loop (it spends CPU time there; idle, it spends none).
-  const runner = childOf(child.pid!)!;
-  child.stdin.write('while (true) {}\n');
+  const runner = childOf(cli().child.pid!)!;
+  const looping = results(['while (true) {}']);
   await untilBusy(runner);
   process.kill(runner, 'SIGABRT');
-  await waitFor(2);
-  child.stdin.end('alive()\n');
-  const status = await new Promise((r) => child.on('close', r));
-  const results = lines().map((l) => JSON.parse(l));
-  assert.equal(results[1].ok, false);
-  assert.match(results[1].error.message, /killed by SIGABRT/);
-  assert.equal(results[2].value, '42');
+  const [aborted] = await looping;
+  const [after] = await results(['alive()']);
+  cli().child.stdin!.end();
+  const status = await cli().closed;
+  assert.equal(aborted!.ok, false);
+  assert.match(aborted!.error!.message, /killed by SIGABRT/);
+  assert.equal(after!.value, '42');
   assert.equal(status, 1);
 });
