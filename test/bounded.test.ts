@@ -4,11 +4,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
+import type { SpawnSyncReturns } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { CLI, cliEnv, run, startCli } from './helpers.ts';
+import { CLI, cliEnv, run, startCli, untilBusy } from './helpers.ts';
 import { session, shown } from './support/session.ts';
-import { ChildGuest } from '../src/session/guest/child-guest.ts';
 
 /** The pids of runner processes whose parent is `pid`. */
 function runnersOf(pid: number): number[] {
@@ -34,14 +34,18 @@ test('a runner never outlives its session, even while guest code spins', async (
     env: cliEnv(),
     stdio: ['pipe', 'pipe', 'pipe'],
   });
-  child.stdin.write('for (;;) {}\n');
-  let runners: number[] = [];
-  for (let i = 0; i < 100 && runners.length === 0; i++) {
-    await new Promise((r) => setTimeout(r, 50));
-    runners = runnersOf(child.pid!);
+  let stdout = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  // A first entry answered: the runner has started (which spends CPU time too), and is idle.
+  child.stdin.write('1\n');
+  while (!stdout.includes('\n') && child.exitCode === null) {
+    await new Promise((r) => setTimeout(r, 20));
   }
+  const runners = runnersOf(child.pid!);
   assert.equal(runners.length, 1, 'the session started one runner');
-  await new Promise((r) => setTimeout(r, 300));
+  child.stdin.write('for (;;) {}\n');
+  // The session is killed once its runner spins in the loop (it spends CPU time there; idle, none).
+  await untilBusy(runners[0]!, 50);
   child.kill('SIGKILL');
   // It goes within a second or two on an idle machine (its watchdog thread looks every 100 ms);
   // the deadline is generous so that a loaded machine cannot fail the test, only a runner that stays.
@@ -129,48 +133,52 @@ test('a signal that comes before an awaiting entry reaches the guest still stops
   }
 });
 
-test("a heap question in flight when the runner dies is answered, not left waiting (an entry's save waits for it)", async () => {
-  const guest = await ChildGuest.start({ memoryMB: 64, onNotice: () => {} });
-  const [runner] = runnersOf(process.pid);
-  assert.ok(runner, 'the runner was started');
-  try {
-    // Stopped, the runner cannot answer; then it dies with the question in flight.
-    process.kill(runner, 'SIGSTOP');
-    const heap = guest.heap();
-    process.kill(runner, 'SIGKILL');
-    await guest.died;
-    const answered = await Promise.race([
-      heap,
-      new Promise((r) => setImmediate(() => r('waiting'))),
-    ]);
-    assert.deepEqual(answered, { used: 0, limit: 64 * 1024 * 1024 });
-  } finally {
-    guest.kill();
-  }
-});
-
-test('a message to a runner that has just died (still looking connected) ends nothing: no EPIPE error goes unhandled', () => {
-  // In a process of its own: the unhandled 'error' ended the process.
+/**
+ * A runner that dies under a session that still talks to it, in a process of its own (an
+ * unhandled 'error' there once ended the process), for the two tests below: one runner started
+ * from the sources instead of one each. The session asks the stopped runner (SIGSTOP) how big its
+ * heap is, the runner is killed (SIGKILL) with the question in flight, and before the session's
+ * event loop has seen it die (its pipe closed, it still looks connected) it is sent two
+ * interrupts. What the child prints: the heap question's answer (a JSON line), then "went on".
+ */
+let dyingRunner: SpawnSyncReturns<string> | undefined;
+function runnerDiesUnderTheSession() {
   const here = fileURLToPath(new URL('.', import.meta.url));
   const script = `
     import { ChildGuest } from ${JSON.stringify(join(here, '../src/session/guest/child-guest.ts'))};
     import { execFileSync } from 'node:child_process';
     const guest = await ChildGuest.start({ memoryMB: 64, onNotice: () => {} });
     const runner = Number(execFileSync('pgrep', ['-P', String(process.pid)], { encoding: 'utf8' }).trim().split('\\n')[0]);
+    if (!(runner > 0)) throw new Error('the runner was not started');
+    // Stopped, the runner cannot answer; then it dies with the question in flight.
+    process.kill(runner, 'SIGSTOP');
+    const heap = guest.heap();
     process.kill(runner, 'SIGKILL');
     // Dead, its pipe closed, before this process's event loop has seen any of it.
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
     guest.interrupt();
     guest.interrupt();
     await guest.died;
+    const answered = await Promise.race([heap, new Promise((r) => setImmediate(() => r('waiting')))]);
+    process.stdout.write(JSON.stringify(answered) + '\\n');
     await new Promise((r) => setTimeout(r, 100));
     process.stdout.write('went on');
     process.exit(0);`;
-  const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+  return (dyingRunner ??= spawnSync(process.execPath, ['--input-type=module', '-e', script], {
     encoding: 'utf8',
     env: cliEnv(),
     timeout: 60_000,
-  });
-  assert.equal(child.stdout, 'went on', child.stderr);
+  }));
+}
+
+test("a heap question in flight when the runner dies is answered, not left waiting (an entry's save waits for it)", () => {
+  const child = runnerDiesUnderTheSession();
+  const answered = JSON.parse(child.stdout.split('\n')[0]!) as unknown;
+  assert.deepEqual(answered, { used: 0, limit: 64 * 1024 * 1024 }, child.stderr);
+});
+
+test('a message to a runner that has just died (still looking connected) ends nothing: no EPIPE error goes unhandled', () => {
+  const child = runnerDiesUnderTheSession();
+  assert.equal(child.stdout.split('\n').at(-1), 'went on', child.stderr);
   assert.equal(child.status, 0, child.stderr);
 });
