@@ -34,3 +34,26 @@ export async function readArgs(argv: string[]): Promise<Refusal> {
   const read = await line;
   return { status: typeof read === 'number' ? read : undefined, ...out };
 }
+
+/**
+ * `viv jupyter ARGS` (src/session/jupyter/main.ts, as cli.ts calls it) up to a refusal, in this
+ * process as readArgs reads `viv`'s: the exit status and what it wrote. Only for command lines it
+ * refuses before it waits for anything (its options, the connection file it reads first); one it
+ * accepts goes on to run a kernel.
+ */
+export async function readJupyterArgs(argv: string[]): Promise<Refusal> {
+  const { jupyterMain } = await import('../../src/session/jupyter/main.ts');
+  const out = { stdout: '', stderr: '' };
+  const write = { stdout: process.stdout.write, stderr: process.stderr.write };
+  process.stdout.write = ((text: string) => ((out.stdout += text), true)) as typeof write.stdout;
+  process.stderr.write = ((text: string) => ((out.stderr += text), true)) as typeof write.stderr;
+  let status: Promise<number>;
+  try {
+    // An async function: what it does before its first await (all of a refusal) is done here.
+    status = jupyterMain(argv);
+  } finally {
+    process.stdout.write = write.stdout;
+    process.stderr.write = write.stderr;
+  }
+  return { status: await status, ...out };
+}
