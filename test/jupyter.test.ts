@@ -222,8 +222,9 @@ test('viv jupyter: a connection file it cannot use is refused before the image o
 /**
  * The tests below each check a few requests; they share one kernel, started by one driver (a
  * kernel start and a Python start less for each). Their parts run in this order in one session,
- * each test asserts on its own part's results; the restart comes last, and the driver's shutdown
- * ends the session. Started by the first test that needs it; its folder is removed at the end.
+ * each test asserts on its own part's results; the :quit (and a restart after it) and the restart
+ * come last, and the driver's shutdown ends the session. Started by the first test that needs it;
+ * its folder is removed at the end.
  */
 const PARTS = {
   execute: [
@@ -291,6 +292,15 @@ const PARTS = {
     { do: 'queue_interrupt', codes: ['for(;;){}', 'const q2 = 2', 'const q3 = 3'] },
     { do: 'execute', code: 'typeof q2 + typeof q3' },
     { do: 'execute', code: 'const q4 = 4' },
+  ],
+  // :quit ends the kernel by itself (no shutdown request is sent while waiting); a new one opens
+  // the image it saved.
+  quit: [
+    { do: 'execute', code: 'const saved = "yes"' },
+    { do: 'execute', code: ':quit' },
+    { do: 'wait_exit' },
+    { do: 'restart' },
+    { do: 'execute', code: 'saved' },
   ],
   restart: [
     { do: 'execute', code: 'const kept = [1, 2, 3]' },
@@ -595,16 +605,18 @@ test(
 );
 
 test(':quit in a cell saves the image and ends the kernel', { skip: noClient }, async () => {
-  await withKernelSpec(async (dir) => {
-    const { results, exited_by_itself } = await actions(dir, [
-      { do: 'execute', code: 'const saved = "yes"' },
-      { do: 'execute', code: ':quit' },
-    ]);
-    assert.equal((results[1] as Executed).reply.status, 'ok');
-    assert.equal(exited_by_itself, true);
-    const reopened = await session(['saved'], { image: join(dir, 'img.json') });
-    assert.equal(reopened.results[0]!.value, "'yes'");
-  });
+  const { results } = await part('quit');
+  const [, quit, waited, , reopened] = results as [
+    Executed,
+    Executed,
+    { exited: boolean },
+    unknown,
+    Executed,
+  ];
+  assert.equal(quit.reply.status, 'ok');
+  assert.equal(waited.exited, true);
+  // The kernel started after it opened the image :quit saved.
+  assert.equal(shown(reopened), "'yes'");
 });
 
 test('viv jupyter on an image open in another session says so and exits', async () => {

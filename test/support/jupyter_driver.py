@@ -193,6 +193,12 @@ def run_actions(script):
                 results.append(garbage(kc, action["then"]))
             elif do == "wait_stream":
                 results.append(wait_stream(kc, action["text"]))
+            elif do == "wait_exit":
+                # The kernel ends by itself (a :quit): nothing is sent to it while waiting.
+                end = time.monotonic() + DEADLINE
+                while km.is_alive() and time.monotonic() < end:
+                    time.sleep(0.05)
+                results.append({"exited": not km.is_alive()})
             elif do == "restart":
                 kc.stop_channels()
                 km.restart_kernel(now=False)
