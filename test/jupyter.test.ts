@@ -221,7 +221,8 @@ test('viv jupyter: a connection file it cannot use is refused before the image o
 
 /**
  * The tests below each check a few requests; they share one kernel, started by one driver (a
- * kernel start and a Python start less for each). Their parts run in this order in one session,
+ * kernel start and a Python start less for each; nbclient's notebook runs in that driver too, on a
+ * kernel of its own). Their parts run in this order in one session,
  * each test asserts on its own part's results; the :quit (and a restart after it) and the restart
  * come last, and the driver's shutdown ends the session. Started by the first test that needs it;
  * its folder is removed at the end.
@@ -293,6 +294,9 @@ const PARTS = {
     { do: 'execute', code: 'typeof q2 + typeof q3' },
     { do: 'execute', code: 'const q4 = 4' },
   ],
+  // nbclient runs a notebook (written beside the session's kernelspec) on a kernel of its own, on
+  // an image of its own (kernelspec viv-nb), while the session's kernel waits.
+  notebook: hasNbclient ? [{ do: 'notebook', kernel: 'viv-nb', notebook: 'counter.ipynb' }] : [],
   // :quit ends the kernel by itself (no shutdown request is sent while waiting); a new one opens
   // the image it saved.
   quit: [
@@ -330,10 +334,18 @@ async function part(name: keyof typeof PARTS): Promise<SharedRun & { results: un
       name: 'viv-test',
       kernelArgs: ['--image', join(dir, 'img.json')],
     });
+    installKernelSpec({
+      prefix: dir,
+      name: 'viv-nb',
+      kernelArgs: ['--image', join(dir, 'nb.json')],
+    });
+    writeNotebook(join(dir, 'counter.ipynb'));
     const names = Object.keys(PARTS) as (keyof typeof PARTS)[];
     const out = await actions(
       dir,
-      names.flatMap((n) => PARTS[n]),
+      names
+        .flatMap((n) => PARTS[n])
+        .map((a) => ('notebook' in a ? { ...a, notebook: join(dir, a.notebook as string) } : a)),
     );
     let at = 0;
     const parts = {} as SharedRun['parts'];
@@ -555,52 +567,53 @@ test(
   },
 );
 
+/** The notebook nbclient runs (the notebook part of the shared session). */
+function writeNotebook(path: string): void {
+  const cell = (source: string) => ({
+    cell_type: 'code',
+    execution_count: null,
+    metadata: {},
+    outputs: [],
+    source,
+  });
+  writeFileSync(
+    path,
+    JSON.stringify({
+      nbformat: 4,
+      nbformat_minor: 5,
+      metadata: {
+        kernelspec: { name: 'viv-nb', display_name: 'Vivarium', language: 'typescript' },
+      },
+      cells: [
+        cell('class Counter {\n  n = 0\n  inc() { return ++this.n }\n}'),
+        cell('const c = new Counter()\nc.inc()\nc.inc()'),
+        cell("console.log('count', c.n)"),
+        cell('class Counter {\n  n = 0\n  inc() { return this.n += 10 }\n}\nc.inc()'),
+        cell('c.nope()'),
+      ].map((c, i) => ({ ...c, id: `cell-${i}` })),
+    }),
+  );
+}
+
 test(
   'nbclient runs a notebook end to end on the kernel',
   { skip: noClient || noNbclient },
   async () => {
-    await withKernelSpec(async (dir) => {
-      const cell = (source: string) => ({
-        cell_type: 'code',
-        execution_count: null,
-        metadata: {},
-        outputs: [],
-        source,
-      });
-      const notebook = join(dir, 'counter.ipynb');
-      writeFileSync(
-        notebook,
-        JSON.stringify({
-          nbformat: 4,
-          nbformat_minor: 5,
-          metadata: {
-            kernelspec: { name: 'viv-test', display_name: 'Vivarium', language: 'typescript' },
-          },
-          cells: [
-            cell('class Counter {\n  n = 0\n  inc() { return ++this.n }\n}'),
-            cell('const c = new Counter()\nc.inc()\nc.inc()'),
-            cell("console.log('count', c.n)"),
-            cell('class Counter {\n  n = 0\n  inc() { return this.n += 10 }\n}\nc.inc()'),
-            cell('c.nope()'),
-          ].map((c, i) => ({ ...c, id: `cell-${i}` })),
-        }),
-      );
-      const { cells, language } = await driver<{
-        cells: Record<string, any>[][];
-        language: string;
-      }>(dir, {
-        kernel: 'viv-test',
-        notebook,
-      });
-      assert.equal(language, 'typescript');
-      assert.equal(cells[0]![0].data['text/plain'], 'Counter: class v1');
-      assert.equal(cells[1]![0].data['text/plain'], '2');
-      assert.deepEqual(cells[2]![0], { output_type: 'stream', name: 'stdout', text: 'count 2\n' });
-      // The live instance took the new method: 2 + 10.
-      assert.equal(cells[3]![0].data['text/plain'], '12');
-      assert.equal(cells[4]![0].output_type, 'error');
-      assert.equal(cells[4]![0].ename, 'TypeError');
-    });
+    const { results } = await part('notebook');
+    const { cells, language, error } = results[0] as {
+      cells: Record<string, any>[][];
+      language: string;
+      error?: string;
+    };
+    assert.equal(error, undefined, 'nbclient ran the notebook');
+    assert.equal(language, 'typescript');
+    assert.equal(cells[0]![0].data['text/plain'], 'Counter: class v1');
+    assert.equal(cells[1]![0].data['text/plain'], '2');
+    assert.deepEqual(cells[2]![0], { output_type: 'stream', name: 'stdout', text: 'count 2\n' });
+    // The live instance took the new method: 2 + 10.
+    assert.equal(cells[3]![0].data['text/plain'], '12');
+    assert.equal(cells[4]![0].output_type, 'error');
+    assert.equal(cells[4]![0].ename, 'TypeError');
   },
 );
 

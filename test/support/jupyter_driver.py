@@ -193,6 +193,15 @@ def run_actions(script):
                 results.append(garbage(kc, action["then"]))
             elif do == "wait_stream":
                 results.append(wait_stream(kc, action["text"]))
+            elif do == "notebook":
+                # nbclient runs a notebook on a kernel of its own; a failure is this action's
+                # result, not the end of the session.
+                try:
+                    results.append(
+                        run_notebook({"kernel": action["kernel"], "notebook": action["notebook"]})
+                    )
+                except Exception as error:  # noqa: BLE001
+                    results.append({"error": repr(error)})
             elif do == "wait_exit":
                 # The kernel ends by itself (a :quit): nothing is sent to it while waiting.
                 end = time.monotonic() + DEADLINE
