@@ -94,7 +94,10 @@ test('a query op with fields of the wrong type is answered BadRequest, naming th
 
 test('viv serve autosaves: an entry reaches the image file while it serves, with no signal and no :save', async () => {
   await withImage(async (image) => {
-    const served = await serve(image, ['--autosave', '1']);
+    const served = await serve(image, ['--autosave', '1', '--hello-timeout', '1500']);
+    // The same viv serve shows that --hello-timeout reaches its server (what the server does with
+    // its peers is in serve.test.ts, in process): a peer that says nothing is dropped after it.
+    const silent = raw(served.address);
     const client = await connect(served.address, served.token);
     try {
       const defined = await client.submit('function autosaved() { return 1 }');
@@ -106,7 +109,10 @@ test('viv serve autosaves: an entry reaches the image file while it serves, with
         () => served.stderr(),
       );
       assert.equal(served.child.exitCode, null, 'still serving');
+      assert.match(String((await silent.message(0)).reason), /no hello within 1500 ms/);
+      await silent.closed;
     } finally {
+      silent.socket.destroy();
       await client.close();
       await stop(served);
     }
