@@ -9,6 +9,7 @@ import { startCli } from '../helpers.ts';
 import { connect } from '../../src/session/serve/client.ts';
 import type { RemoteSession } from '../../src/session/serve/client.ts';
 import { prepareServe } from '../../src/session/serve/serve.ts';
+import type { ServeFlags } from '../../src/session/serve/serve.ts';
 import type { Server } from '../../src/session/serve/server.ts';
 import { formatAddress } from '../../src/session/serve/address.ts';
 import { openSession } from '../../src/session/open-session.ts';
@@ -130,9 +131,10 @@ export async function t(name: string, body: () => Promise<void>): Promise<void> 
  * IMAGE served from this process: the engine (its isolate in process) on the image, and the
  * server `viv serve` makes for it (prepareServe: its socket, token and address file), for a test
  * whose subject is what a client or `viv attach` finds, not the `viv serve` process. `stop` closes
- * the server and saves the image, as `viv serve` does when it is stopped.
+ * the server and saves the image, as `viv serve` does when it is stopped. `flags`: what viv serve's
+ * options make of --hello-timeout and --max-waiting (none by default).
  */
-export async function serveHere(image: string) {
+export async function serveHere(image: string, flags: ServeFlags = {}) {
   const store = await openStore(image, { validate: validateRecord });
   const log: string[] = [];
   let server: Server | undefined;
@@ -145,7 +147,7 @@ export async function serveHere(image: string) {
     onRevive: (message) => server?.notice(message),
   });
   try {
-    server = prepareServe(store.path, {});
+    server = prepareServe(store.path, flags);
     // Its log in the test's hands (viv serve writes it on stderr).
     (server.options as { log: (text: string) => void }).log = (text) => log.push(text);
     const address = formatAddress(await server.listen(engine));
