@@ -14,6 +14,8 @@ import { session } from './support/session.ts';
 import { readJupyterArgs } from './support/command-line.ts';
 import { serveHere } from './support/served.ts';
 import { connectTo } from '../src/session/serve/attach.ts';
+import type { RemoteSession } from '../src/session/serve/client.ts';
+import type { Result } from '../src/session/result.ts';
 import { installKernelSpec } from '../src/session/jupyter/install.ts';
 import { openStore } from '../src/session/store/store.ts';
 import { validateRecord } from '../src/session/engine/journal-records.ts';
@@ -221,11 +223,11 @@ test('viv jupyter: a connection file it cannot use is refused before the image o
 
 /**
  * The tests below each check a few requests; they share one kernel, started by one driver (a
- * kernel start and a Python start less for each; nbclient's notebook runs in that driver too, on a
- * kernel of its own). Their parts run in this order in one session,
- * each test asserts on its own part's results; the :quit (and a restart after it) and the restart
- * come last, and the driver's shutdown ends the session. Started by the first test that needs it;
- * its folder is removed at the end.
+ * kernel start and a Python start less for each; nbclient's notebook and a kernel attached to a
+ * served image run in that driver too, each on a kernel of its own). Their parts run in this order
+ * in one session, each test asserts on its own part's results; the :quit (and a restart after it)
+ * and the restart come last, and the driver's shutdown ends the session. Started by the first test
+ * that needs it; its folder is removed at the end.
  */
 const PARTS = {
   execute: [
@@ -297,6 +299,20 @@ const PARTS = {
   // nbclient runs a notebook (written beside the session's kernelspec) on a kernel of its own, on
   // an image of its own (kernelspec viv-nb), while the session's kernel waits.
   notebook: hasNbclient ? [{ do: 'notebook', kernel: 'viv-nb', notebook: 'counter.ipynb' }] : [],
+  // A kernel of its own on an image served from this process (kernelspec viv-attach: viv jupyter
+  // --attach), where a terminal client defined g() first; its stderr in attach-stderr.log.
+  attach: [
+    {
+      do: 'session',
+      kernel: 'viv-attach',
+      stderr: 'attach-stderr.log',
+      actions: [
+        { do: 'execute', code: 'function f() { return 1 }\nconst held = { call: f }' },
+        { do: 'execute', code: 'g()' },
+        { do: 'execute', code: 'function f() { return 2 }' },
+      ],
+    },
+  ],
   // :quit ends the kernel by itself (no shutdown request is sent while waiting); a new one opens
   // the image it saved.
   quit: [
@@ -322,7 +338,23 @@ interface SharedRun {
 }
 let sharedRun: Promise<SharedRun> | undefined;
 let sharedDir: { path: string; remove: () => void } | undefined;
-after(() => sharedDir?.remove());
+/** The served image of the attach part, its terminal client, and what the client defined first. */
+let attached:
+  | {
+      image: string;
+      server: Awaited<ReturnType<typeof serveHere>>;
+      terminal: RemoteSession;
+      defined: Result;
+      stopped: boolean;
+    }
+  | undefined;
+after(async () => {
+  if (attached && !attached.stopped) {
+    await attached.terminal.close();
+    await attached.server.stop();
+  }
+  sharedDir?.remove();
+});
 
 /** The results of one part of the shared kernel session (the session runs once, at first ask). */
 async function part(name: keyof typeof PARTS): Promise<SharedRun & { results: unknown[] }> {
@@ -340,12 +372,21 @@ async function part(name: keyof typeof PARTS): Promise<SharedRun & { results: un
       kernelArgs: ['--image', join(dir, 'nb.json')],
     });
     writeNotebook(join(dir, 'counter.ipynb'));
+    // Served from this process, by the server viv serve makes (test/serve.test.ts has the viv
+    // serve process): the kernel and the terminal client reach it as they would that.
+    const image = join(dir, 'served.json');
+    const server = await serveHere(image);
+    const terminal = await connectTo(image);
+    const defined = await terminal.submit('function g() { return "from the terminal" }');
+    attached = { image, server, terminal, defined, stopped: false };
+    installKernelSpec({ prefix: dir, name: 'viv-attach', kernelArgs: ['--attach', image] });
     const names = Object.keys(PARTS) as (keyof typeof PARTS)[];
     const out = await actions(
       dir,
       names
         .flatMap((n) => PARTS[n])
-        .map((a) => ('notebook' in a ? { ...a, notebook: join(dir, a.notebook as string) } : a)),
+        .map((a) => ('notebook' in a ? { ...a, notebook: join(dir, a.notebook as string) } : a))
+        .map((a) => ('stderr' in a ? { ...a, stderr: join(dir, a.stderr as string) } : a)),
     );
     let at = 0;
     const parts = {} as SharedRun['parts'];
@@ -747,42 +788,32 @@ test(
   'viv jupyter --attach: a notebook and a terminal client drive one served image',
   { skip: noClient },
   async () => {
-    await withKernelSpec(
-      async (dir) => {
-        const image = join(dir, 'served.json');
-        // Served from this process, by the server viv serve makes (test/serve.test.ts has the
-        // viv serve process): the kernel and the terminal client reach it as they would that.
-        const server = await serveHere(image);
-        try {
-          const terminal = await connectTo(image);
-          assert.equal(
-            (await terminal.submit('function g() { return "from the terminal" }')).ok,
-            true,
-          );
-          const { results, stderr } = await actions(dir, [
-            { do: 'execute', code: 'function f() { return 1 }\nconst held = { call: f }' },
-            { do: 'execute', code: 'g()' },
-            { do: 'execute', code: 'function f() { return 2 }' },
-          ]);
-          const [defined, called, redefined] = results as Executed[];
-          assert.equal(shown(defined!), 'f: function v1, held: const v1');
-          assert.equal(shown(called!), "'from the terminal'");
-          assert.equal(shown(redefined!), 'f: function v2');
-          assert.match(stderr, /attached to served\.json/);
-          // The notebook's kernel has ended (the driver shut it down); the image runs on.
-          const seen = await terminal.submit('held.call()');
-          assert.deepEqual([seen.ok, seen.ok && seen.value], [true, '2']);
-          await terminal.close();
-        } finally {
-          await server.stop();
-        }
-        const reopened = await session(['held.call() + 40'], { image });
-        assert.deepEqual(
-          reopened.results.map((r) => r.value),
-          ['42'],
-        );
-      },
-      (dir) => ['--attach', join(dir, 'served.json')],
+    const { results, dir } = await part('attach');
+    const { image, server, terminal, defined } = attached!;
+    try {
+      assert.equal(defined.ok, true);
+      const [kernel] = results as [{ results: unknown[]; error?: string }];
+      assert.equal(kernel.error, undefined, 'the attached kernel ran');
+      const [definedF, called, redefined] = kernel.results as Executed[];
+      assert.equal(shown(definedF!), 'f: function v1, held: const v1');
+      assert.equal(shown(called!), "'from the terminal'");
+      assert.equal(shown(redefined!), 'f: function v2');
+      assert.match(
+        readFileSync(join(dir, 'attach-stderr.log'), 'utf8'),
+        /attached to served\.json/,
+      );
+      // The notebook's kernel has ended (the driver shut it down); the image runs on.
+      const seen = await terminal.submit('held.call()');
+      assert.deepEqual([seen.ok, seen.ok && seen.value], [true, '2']);
+    } finally {
+      attached!.stopped = true;
+      await terminal.close();
+      await server.stop();
+    }
+    const reopened = await session(['held.call() + 40'], { image });
+    assert.deepEqual(
+      reopened.results.map((r) => r.value),
+      ['42'],
     );
   },
 );

@@ -202,6 +202,21 @@ def run_actions(script):
                     )
                 except Exception as error:  # noqa: BLE001
                     results.append({"error": repr(error)})
+            elif do == "session":
+                # Actions on a kernel of its own (another kernelspec), run to its shutdown as a
+                # script's are: {"results", "exited_by_itself"}; a failure is this action's result.
+                try:
+                    results.append(
+                        run_actions(
+                            {
+                                "kernel": action["kernel"],
+                                "stderr": action["stderr"],
+                                "actions": action["actions"],
+                            }
+                        )
+                    )
+                except Exception as error:  # noqa: BLE001
+                    results.append({"error": repr(error)})
             elif do == "wait_exit":
                 # The kernel ends by itself (a :quit): nothing is sent to it while waiting.
                 end = time.monotonic() + DEADLINE
