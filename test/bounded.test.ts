@@ -7,7 +7,7 @@ import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import type { SpawnSyncReturns } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { CLI, cliEnv, run, startCli, untilBusy } from './helpers.ts';
+import { CLI, cliEnv, startCli, untilBusy } from './helpers.ts';
 import { session, shown } from './support/session.ts';
 
 /** The pids of runner processes whose parent is `pid`. */
