@@ -74,12 +74,12 @@ const SHARED: string[][] = [
   ],
   // End to end, one after another: the bundle, Jupyter.
   ['bundle', 'jupyter'],
-  // Code in and out (these put back what they set in process.env), and the examples (which mostly
-  // wait for their processes' ticks).
-  ['code-io', 'code-io-attack', 'code-io-audit', 'examples'],
+  // Code in and out (these put back what they set in process.env), the examples, OSC over real
+  // UDP and the runner's watchdog (which mostly wait: for their processes' ticks, for timeouts).
+  ['code-io', 'code-io-attack', 'code-io-audit', 'examples', 'osc', 'watchdog'],
   // End to end: crashes, processes that play while the CLI quits, npm packages, attacks on a
-  // served image, OSC over real UDP, the runner's watchdog.
-  ['crash', 'processes', 'quit-reopen', 'packages', 'serve-attack', 'osc', 'watchdog'],
+  // served image.
+  ['crash', 'processes', 'quit-reopen', 'packages', 'serve-attack'],
 ];
 
 /**
