@@ -7,7 +7,7 @@
 // with their hash; a missing, damaged or unwritable entry just means compiling.
 //
 // Long entries (the standard library's, evaluated into every new image) are kept the same way:
-// their script and what the engine reads of their analysis (compileEntry). Compiling them cost
+// their script's code and what the engine reads of their analysis (compileEntry). Compiling them cost
 // ~25-45 ms of CPU at each start on a new image (acorn and magic-string, not yet optimised).
 import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire, getCompileCacheDir } from 'node:module';
@@ -60,9 +60,14 @@ export function compileForRestore(
   return script;
 }
 
-/** What is kept of a compiled entry: its script, and what the engine reads of its analysis. */
+/**
+ * What is kept of a compiled entry: its script's code, and what the engine reads of its analysis.
+ * Not the script's source map: ~5 times the size of the code, and read only to point an error at
+ * the typed text (a 200 KB file, parsed at every start, for the standard library's).
+ */
 interface KeptEntry {
-  script: GuestScript;
+  code: string;
+  async: boolean;
   declarations: Declaration[];
   imports: ImportDeclaration[];
   topLevelAwait: boolean;
@@ -84,12 +89,18 @@ export function compileEntry(
     dir &&
     join(dir, `${hash(`${compilerFingerprint()}\0entry\0${name}\0${source}`).slice(0, 40)}.json`);
   const kept = file ? parseKept(readSealed(file)) : undefined;
-  if (kept) return { analysis: lazyAnalysis(source, kept), script: kept.script };
+  if (kept) return lazilyCompiled(source, options, kept);
   const analysis = analyze(source);
   const script = rewrite(analysis, options);
   if (dir && file) {
     const { declarations, imports, topLevelAwait } = analysis;
-    const entry: KeptEntry = { script, declarations, imports, topLevelAwait };
+    const entry: KeptEntry = {
+      code: script.code,
+      async: script.async,
+      declarations,
+      imports,
+      topLevelAwait,
+    };
     writeSealed(dir, file, JSON.stringify(entry));
   }
   return { analysis, script };
@@ -100,11 +111,9 @@ function parseKept(text: string | undefined): KeptEntry | undefined {
   if (text === undefined) return undefined;
   try {
     const kept = JSON.parse(text) as Partial<KeptEntry>;
-    const { script } = kept;
     const whole =
-      typeof script?.code === 'string' &&
-      Array.isArray(script.mappings) &&
-      typeof script.async === 'boolean' &&
+      typeof kept.code === 'string' &&
+      typeof kept.async === 'boolean' &&
       Array.isArray(kept.declarations) &&
       Array.isArray(kept.imports) &&
       typeof kept.topLevelAwait === 'boolean';
@@ -114,25 +123,41 @@ function parseKept(text: string | undefined): KeptEntry | undefined {
   }
 }
 
-/** An analysis of `source` whose tree, stripped code and positions are made when first read. */
-function lazyAnalysis(source: string, kept: KeptEntry): AnalyzedEntry {
+/**
+ * A kept entry as compiled: what the analysis's tree, stripped code and positions and the
+ * script's source map are is made (compiled again) when first read.
+ */
+function lazilyCompiled(
+  source: string,
+  options: RewriteOptions,
+  kept: KeptEntry,
+): { analysis: AnalyzedEntry; script: GuestScript } {
   let full: AnalyzedEntry | undefined;
-  const made = () => (full ??= analyze(source));
-  return {
+  let mappings: GuestScript['mappings'] | undefined;
+  const analysed = () => (full ??= analyze(source));
+  const analysis: AnalyzedEntry = {
     source,
     declarations: kept.declarations,
     imports: kept.imports,
     topLevelAwait: kept.topLevelAwait,
     get code() {
-      return made().code;
+      return analysed().code;
     },
     get program() {
-      return made().program;
+      return analysed().program;
     },
     get positions() {
-      return made().positions;
+      return analysed().positions;
     },
   };
+  const script: GuestScript = {
+    code: kept.code,
+    async: kept.async,
+    get mappings() {
+      return (mappings ??= rewrite(analysed(), options).mappings);
+    },
+  };
+  return { analysis, script };
 }
 
 /** Where entries go: under Node's compile cache (bin/viv.js turns it on), or nowhere. */
