@@ -3,10 +3,10 @@
 // costs as much as their tests or more. The files listed in SHARED run one after another in one
 // process per list (--test-isolation=none); the others in a process each, as before: ui (it
 // listens for unhandled rejections and sets process.env) and the longest (durability,
-// terminal-e2e, serve), longest first. All run at the same time. The shared processes' output is
-// shown when the rest is done, then the counts of all. A whole run also type-checks the project
-// (tsc --noEmit) at the same time. The exit status is failure when any run or the type check
-// failed.
+// terminal-e2e, serve, packages: mostly waiting on terminals, crashes and npm), longest first.
+// All run at the same time. The shared processes' output is shown when the rest is done, then
+// the counts of all. A whole run also type-checks the project (tsc --noEmit) at the same time.
+// The exit status is failure when any run or the type check failed.
 //
 // A file belongs in SHARED only if it leaves nothing changed process-wide (environment, working
 // directory, signal handlers, globals): the files of a list share one process, one file after
@@ -64,7 +64,6 @@ const SHARED: string[][] = [
     'errors',
     'image',
     'sandbox',
-    'serve-audit',
     'shared-files',
     'start-caches',
     'store',
@@ -74,12 +73,12 @@ const SHARED: string[][] = [
   ],
   // End to end, one after another: the bundle, Jupyter.
   ['bundle', 'jupyter'],
-  // Code in and out (these put back what they set in process.env), the examples, OSC over real
-  // UDP and the runner's watchdog (which mostly wait: for their processes' ticks, for timeouts).
-  ['code-io', 'code-io-attack', 'code-io-audit', 'examples', 'osc', 'watchdog'],
-  // End to end: crashes, processes that play while the CLI quits, npm packages, attacks on a
-  // served image.
-  ['crash', 'processes', 'quit-reopen', 'packages', 'serve-attack'],
+  // Code in and out (these put back what they set in process.env), the examples (which mostly
+  // wait for their processes' ticks), and viv serve's autosave and peers.
+  ['code-io', 'code-io-attack', 'code-io-audit', 'examples', 'serve-audit'],
+  // End to end: crashes, processes that play while the CLI quits, attacks on a served image, OSC
+  // over real UDP, the runner's watchdog.
+  ['crash', 'processes', 'quit-reopen', 'serve-attack', 'osc', 'watchdog'],
 ];
 
 /**
@@ -87,7 +86,7 @@ const SHARED: string[][] = [
  * waiting, for terminals, crashes, timeouts and sockets), so that none of them starts last and
  * waits on alone after everything else has finished. Files not named here start after these, in name order.
  */
-const LONGEST_FIRST = ['terminal-e2e', 'durability', 'serve', 'ui'];
+const LONGEST_FIRST = ['terminal-e2e', 'durability', 'serve', 'packages', 'ui'];
 
 /**
  * Test files run at once in their own processes, beside the shared ones: three, though there are 2
