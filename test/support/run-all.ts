@@ -143,14 +143,25 @@ function node(
 
 /**
  * The type check (`tsc --noEmit`) of a whole run, beside the tests rather than before them: on one
- * thread (--singleThreaded: ~0.3 s of CPU less; the tests keep the cores busy meanwhile).
+ * thread (--singleThreaded: ~0.3 s of CPU less; the tests keep the cores busy meanwhile), and
+ * incremental (what it found kept in node_modules/.cache: ~1.6 -> ~0.6 s of CPU when few files
+ * changed; a clean checkout checks everything).
  */
 function typeCheck(): Promise<{ status: number; output: string }> {
   return new Promise((resolve) => {
     const tsc = new URL('../../node_modules/typescript/bin/tsc', import.meta.url).pathname;
-    const child = spawn(process.execPath, [tsc, '--noEmit', '-p', '.', '--singleThreaded'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const info = new URL('../../node_modules/.cache/vivarium/tsbuildinfo', import.meta.url)
+      .pathname;
+    const args = [
+      '--noEmit',
+      '-p',
+      '.',
+      '--singleThreaded',
+      '--incremental',
+      '--tsBuildInfoFile',
+      info,
+    ];
+    const child = spawn(process.execPath, [tsc, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (output += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (output += d));
