@@ -397,6 +397,12 @@ test('EntryCompiler keeps long entries compiled for the next session, but not a 
   assert.equal(twice(huge), false, 'the huge entry is not kept');
   // A long one (the standard library's are 2-14 kB) is: the next session's compile is the same.
   assert.equal(twice(long), true, 'the long entry is kept');
+  // A short one is not, unless asked (the standard library's short entry, which every new image
+  // loads: it was stripped, parsed and rewritten again for each).
+  const short = 'function double(x: number): number { return 2 * x }';
+  assert.equal(twice(short), false, 'a short entry is not kept');
+  const kept = () => new EntryCompiler().compile(short, 1, { keep: true }).analysis;
+  assert.equal(kept(), kept(), 'a short entry asked to be kept is');
   // Many long ones: the oldest go, as many as needed to stay within the bound.
   const many = Array.from({ length: 40 }, (_, k) => `${long}\nconst m${k} = ${k}`);
   const first = new EntryCompiler().compile(many[0]!, 1).analysis;

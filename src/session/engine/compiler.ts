@@ -46,11 +46,18 @@ export class EntryCompiler {
   compile(
     source: string,
     entry: number,
-    options: { check?: boolean; quiet?: boolean; colors?: boolean; analysis?: AnalyzedEntry } = {},
+    options: {
+      check?: boolean;
+      quiet?: boolean;
+      colors?: boolean;
+      analysis?: AnalyzedEntry;
+      /** Kept compiled however short (the standard library's entries, loaded by every new image). */
+      keep?: boolean;
+    } = {},
   ): CompiledEntry {
     const sourceName = `REPL${entry}`;
     const key =
-      source.length >= LONG &&
+      (source.length >= LONG || !!options.keep) &&
       source.length <= RECENT_CHARS &&
       !options.analysis &&
       `${!!options.check}\0${sourceName}\0${source}`;

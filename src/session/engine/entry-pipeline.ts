@@ -34,6 +34,8 @@ export interface EntryOptions {
   check?: boolean;
   quiet?: boolean;
   analysis?: AnalyzedEntry;
+  /** Kept compiled however short (EntryCompiler): the standard library's entries. */
+  keep?: boolean;
 }
 
 /** Stacks inside what an entry printed or returned point at what was typed. */

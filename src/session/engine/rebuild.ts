@@ -56,7 +56,7 @@ export interface RebuildHost {
   keep(step: Step, names: string[]): void;
   rememberHistory(text: string): void;
   interrupt(): void;
-  evaluate(source: string, options: { quiet?: boolean }): Promise<Result>;
+  evaluate(source: string, options: { quiet?: boolean; keep?: boolean }): Promise<Result>;
   runOperation(operation: { op: 'control'; action: 'stop'; name: string }): Promise<Result>;
   request<N extends SessionOpName>(request: Request<N>, bound?: number): Promise<Outcome<N>>;
 }
@@ -113,7 +113,7 @@ export class Rebuilder {
         await this.#replay(plan.steps);
       } else {
         for (const { file, source } of host.options.prelude ?? []) {
-          const result = await host.evaluate(source, { quiet: true });
+          const result = await host.evaluate(source, { quiet: true, keep: true });
           if (!result.ok) {
             throw new OpenError(
               `stdlib/${file} failed to load: ${result.error?.name}: ${result.error?.message}`,
