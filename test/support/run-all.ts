@@ -42,7 +42,6 @@ const SHARED: string[][] = [
     'migrations-fast-path',
     'music-stdlib',
     'output',
-    'process-liveness',
     'protocol',
     'save-music',
     'shipped-images',
@@ -61,7 +60,6 @@ const SHARED: string[][] = [
     'bounded',
     'cli',
     'cli-install',
-    'errors',
     'image',
     'sandbox',
     'shared-files',
@@ -71,11 +69,12 @@ const SHARED: string[][] = [
     'store-immutable',
     'store-lock',
   ],
-  // End to end, one after another: the bundle, Jupyter.
-  ['bundle', 'jupyter'],
+  // End to end, one after another: the bundle, Jupyter; and errors as the user sees them.
+  ['bundle', 'jupyter', 'errors'],
   // Code in and out (these put back what they set in process.env), the examples (which mostly
-  // wait for their processes' ticks), and viv serve's autosave and peers.
-  ['code-io', 'code-io-attack', 'code-io-audit', 'examples', 'serve-audit'],
+  // wait for their processes' ticks), viv serve's autosave and peers, and processes' liveness.
+  // (The lists are balanced to end together: measured, a file moved from the list that ended last.)
+  ['code-io', 'code-io-attack', 'code-io-audit', 'examples', 'serve-audit', 'process-liveness'],
   // End to end: crashes, processes that play while the CLI quits, attacks on a served image, OSC
   // over real UDP, the runner's watchdog.
   ['crash', 'processes', 'quit-reopen', 'serve-attack', 'osc', 'watchdog'],
