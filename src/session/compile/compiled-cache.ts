@@ -49,10 +49,7 @@ export function compileForRestore(
   dir = compiledCacheDir(),
 ): string {
   if (!dir) return compile(source, sourceName);
-  const file = join(
-    dir,
-    `${hash(`${compilerFingerprint()}\0${sourceName}\0${source}`).slice(0, 40)}.js`,
-  );
+  const file = keptFile(dir, `${sourceName}\0${source}`, '.js');
   const cached = readSealed(file);
   if (cached !== undefined) return cached;
   const script = compile(source, sourceName);
@@ -85,9 +82,7 @@ export function compileEntry(
   dir = compiledCacheDir(),
 ): { analysis: AnalyzedEntry; script: GuestScript } {
   const name = `${options.sourceName ?? ''}\0${options.checkOnly ? 'check' : 'run'}`;
-  const file =
-    dir &&
-    join(dir, `${hash(`${compilerFingerprint()}\0entry\0${name}\0${source}`).slice(0, 40)}.json`);
+  const file = dir && keptFile(dir, `entry\0${name}\0${source}`, '.json');
   const kept = file ? parseKept(readSealed(file)) : undefined;
   if (kept) return lazilyCompiled(source, options, kept);
   const analysis = analyze(source);
@@ -104,6 +99,11 @@ export function compileEntry(
     writeSealed(dir, file, JSON.stringify(entry));
   }
   return { analysis, script };
+}
+
+/** The file in `dir` that keeps what was compiled for `key`, by this compiler. */
+function keptFile(dir: string, key: string, extension: string): string {
+  return join(dir, `${hash(`${compilerFingerprint()}\0${key}`).slice(0, 40)}${extension}`);
 }
 
 /** A kept entry's text read back, if it is one. */
