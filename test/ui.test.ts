@@ -11,13 +11,11 @@ import { OpeningPort } from '../src/session/opening-port.ts';
 import type { SessionPort } from '../src/session/port.ts';
 import { watchOpening } from '../src/session/signals.ts';
 import type { Printer } from '../src/ui/printer.ts';
-import { stripAnsi, until } from './support/screen.ts';
+import { rowsFromEnv, stripAnsi, until } from './support/screen.ts';
 
-// ink-testing-library's stdout has columns and no rows; ink then asks terminal-size, which runs
-// `tput cols` and `tput lines` at every frame (~750 processes in this file) when there is no
-// /dev/tty, and gets 24 rows. The environment says 24 rows first (this file has its own process).
-process.env.LINES ??= '24';
-process.env.COLUMNS ??= '100';
+// No `tput` at every frame (~750 processes in this file): the environment says the rows
+// (screen.ts), for good, as this file has its own process.
+rowsFromEnv();
 
 const ENTER = '\r';
 const TAB = '\t';
