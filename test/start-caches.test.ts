@@ -25,7 +25,11 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { loadSession } from '../src/session/session-script.ts';
 import { kernelSource } from '../src/runner/kernel-cache.ts';
-import { compileKernelScript, kernelCacheFile } from '../src/runner/kernel-script.ts';
+import {
+  compileKernelScript,
+  kernelCacheFile,
+  warmKernelScript,
+} from '../src/runner/kernel-script.ts';
 import ivm from '../src/runner/ivm.ts';
 import { compileEntry, compileForRestore } from '../src/session/compile/compiled-cache.ts';
 import { analyze } from '../src/session/compile/analyze.ts';
@@ -118,6 +122,63 @@ test('the kernel script is compiled from cached data kept on disk; damaged data,
     const fifth = folder('fifth');
     assert.equal(spawnSync('mkfifo', [kernelCacheFile(file, fifth)]).status, 0);
     assert.deepEqual(run(fifth), { value: 2, from: 'compiled' });
+  } finally {
+    isolate.dispose();
+    scratch.remove();
+  }
+});
+
+test("the kernel script's cached data takes in what an isolate compiled as it worked: larger, kept on disk, used by the next", async () => {
+  const scratch = tempDir();
+  const isolate = new ivm.Isolate({ memoryLimit: 32 });
+  try {
+    const file = join(scratch.path, 'kernel.js');
+    // A stand-in for the kernel: its top level defines a function compiled only when first called
+    // (as the kernel's handlers are), long enough for V8 to keep cached data of it.
+    const body = 'acc = acc.concat([1, 2, 3].map((x) => x * n));\n'.repeat(60);
+    writeFileSync(
+      file,
+      `"use strict";\nglobalThis.work = function (n) { let acc = []; ${body} return acc.length; };\n0;\n`,
+    );
+    const size = (dir: string) => readFileSync(kernelCacheFile(file, dir)).length;
+    const first = join(scratch.path, 'first');
+    const context = isolate.createContextSync();
+    const { from } = compileKernelScript(isolate, file, first);
+    assert.equal(from, 'compiled');
+    compileKernelScript(isolate, file, first).script.runSync(context);
+    const cold = size(first);
+    // The session's work: the function runs, so it is compiled now. Warmed, the data holds it.
+    assert.equal(context.evalSync('work(2)'), 180);
+    await warmKernelScript(isolate, file, first);
+    const warm = size(first);
+    assert.ok(
+      warm > cold,
+      `the data took in the function compiled since (${cold} -> ${warm} bytes)`,
+    );
+    // Once per process: a second warming does nothing, even with more compiled since.
+    const kept = readFileSync(kernelCacheFile(file, first));
+    context.evalSync('(function more() { return [1, 2].map(String).join(); })()');
+    await warmKernelScript(isolate, file, first);
+    assert.deepEqual(readFileSync(kernelCacheFile(file, first)), kept);
+    context.release();
+
+    // The next process (a folder this process has not seen) is served the warm data, and it runs.
+    const next = join(scratch.path, 'next');
+    mkdirSync(next);
+    writeFileSync(kernelCacheFile(file, next), kept);
+    const other = new ivm.Isolate({ memoryLimit: 32 });
+    try {
+      const ctx = other.createContextSync();
+      const loaded = compileKernelScript(other, file, next);
+      assert.equal(loaded.from, 'file');
+      loaded.script.runSync(ctx);
+      assert.equal(ctx.evalSync('work(3)'), 180);
+      // Warming an isolate that compiled nothing new keeps the larger data there was.
+      await warmKernelScript(other, file, next);
+      assert.deepEqual(readFileSync(kernelCacheFile(file, next)), kept);
+    } finally {
+      other.dispose();
+    }
   } finally {
     isolate.dispose();
     scratch.remove();

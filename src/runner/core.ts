@@ -152,6 +152,10 @@ export class GuestRunner {
       return { kind: 'reply', reply: failure };
     }
     if (request.op === 'snapshot' && text.startsWith(SNAPSHOT_REPLY_PREFIX)) {
+      // A session's work done (opened, entries run, saved): the kernel's cached data can hold it
+      // (kernel-script.ts; ~1 ms, at the first save of a process only; awaited, so that a runner
+      // closed just after its save keeps it too).
+      await this.#kernel.warm();
       const payload = text.slice(SNAPSHOT_REPLY_PREFIX.length, -1);
       return { kind: 'reply', reply: { ok: true, payload } as Reply<N> };
     }

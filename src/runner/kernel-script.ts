@@ -4,6 +4,15 @@
 // and on disk under Node's compile cache for the next runner (shared/code-cache-file.ts: a file
 // names the kernel it was made for and is checked whole). Only a shortcut: any failure to read or
 // write it means compiling without.
+//
+// Data made right after compiling holds only the code compiled then: the script's top level. Every
+// function the kernel runs later (booting, opening an image, an entry, a save) was compiled again
+// in each new isolate, lazily, on its first call: ~a sixth of an in-process session's CPU. So once
+// an isolate has done a session's work (its first save: `warmKernelScript`), the script is
+// compiled again in it, which V8 answers from that isolate's own compilation cache, with every
+// function compiled in it since (those it had from the data too): when that data is larger, it
+// replaces the data in this process and in the file. Once per process (~1 ms); the data grows to
+// what sessions use (opening a new image, an existing one, saving, migrating).
 import type IsolatedVM from 'isolated-vm';
 import { readFileSync, statSync } from 'node:fs';
 import ivm from './ivm.ts';
@@ -21,6 +30,10 @@ interface Compiled {
   data?: IsolatedVM.ExternalCopy<ArrayBuffer>;
   /** Where it is kept between processes, if anywhere. */
   file?: string;
+  /** Its size in bytes (0: none). */
+  size: number;
+  /** An isolate of this process has warmed it (or is doing so): see `warmKernelScript`. */
+  warmed: boolean;
 }
 
 /** What compileScriptSync gives besides the script (isolated-vm's types leave it out). */
@@ -47,10 +60,13 @@ export function compileKernelScript(
   let from: Source = 'process';
   if (!entry) {
     const file = dir && codeCacheFile(dir, 'kernel', key);
+    const read = file ? readData(file, key) : undefined;
     entry = {
       code: readFileSync(path, 'utf8'),
       file,
-      data: file ? readData(file, key) : undefined,
+      data: read?.data,
+      size: read?.size ?? 0,
+      warmed: false,
     };
     compiled.set(memo, entry);
     from = 'file';
@@ -63,16 +79,51 @@ export function compileKernelScript(
     });
     if (!script.cachedDataRejected) return { script, from };
     entry.data = undefined;
+    entry.size = 0;
   }
   const script: ScriptWithData = isolate.compileScriptSync(entry.code, {
     ...origin,
     produceCachedData: true,
   });
   if (script.cachedData) {
+    const bytes = Buffer.from(script.cachedData.copy());
     entry.data = script.cachedData;
-    if (entry.file) writeCodeCache(dir!, entry.file, key, Buffer.from(script.cachedData.copy()));
+    entry.size = bytes.length;
+    if (entry.file) writeCodeCache(dir!, entry.file, key, bytes);
   }
   return { script, from: 'compiled' };
+}
+
+/**
+ * Once per kernel script and process: the script compiled again in `isolate`, which has run it
+ * through a session's work (booted, opened, run entries, saved), and its data kept in place of the
+ * data there was when it is larger. Asynchronous (the isolate may be running a tick), and quiet:
+ * any failure leaves the data as it was.
+ */
+export async function warmKernelScript(
+  isolate: IsolatedVM.Isolate,
+  path: string,
+  dir = kernelCacheDir(),
+): Promise<void> {
+  const key = kernelKey(path);
+  const entry = compiled.get(`${dir}\0${key}`);
+  if (!entry || entry.warmed) return;
+  entry.warmed = true;
+  try {
+    const script: ScriptWithData = await isolate.compileScript(entry.code, {
+      filename: `file://${path}`,
+      produceCachedData: true,
+    });
+    script.release();
+    const bytes = script.cachedData && Buffer.from(script.cachedData.copy());
+    // No more than there was (not answered from the isolate's cache, or nothing new): kept.
+    if (!bytes || bytes.length <= entry.size) return;
+    entry.data = script.cachedData;
+    entry.size = bytes.length;
+    if (entry.file) writeCodeCache(dir!, entry.file, key, bytes);
+  } catch {
+    // The isolate was disposed meanwhile, or ran out of memory: the data stays as it was.
+  }
 }
 
 /** What the cached data is made for: the script as it is on disk, and this Node. */
@@ -86,11 +137,14 @@ export function kernelCacheFile(path: string, dir: string): string {
   return codeCacheFile(dir, 'kernel', kernelKey(path));
 }
 
-/** The cached data kept in `file` for `key`, as isolated-vm takes it. */
-function readData(file: string, key: string): IsolatedVM.ExternalCopy<ArrayBuffer> | undefined {
+/** The cached data kept in `file` for `key`, as isolated-vm takes it, and its size. */
+function readData(
+  file: string,
+  key: string,
+): { data: IsolatedVM.ExternalCopy<ArrayBuffer>; size: number } | undefined {
   const data = readCodeCache(file, key);
   if (!data) return undefined;
   const copy = new ArrayBuffer(data.byteLength);
   new Uint8Array(copy).set(data);
-  return new ivm.ExternalCopy(copy);
+  return { data: new ivm.ExternalCopy(copy), size: data.byteLength };
 }

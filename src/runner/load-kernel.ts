@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { readFileSync, statSync } from 'node:fs';
 import type * as RewriteClass from '../session/compile/rewrite-class.ts';
 import { kernelSource } from './kernel-cache.ts';
-import { compileKernelScript } from './kernel-script.ts';
+import { compileKernelScript, warmKernelScript } from './kernel-script.ts';
 import type { BundleInputs } from '../../scripts/bundle.ts';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,6 +27,11 @@ const KERNEL = resolve(dirname(fileURLToPath(import.meta.url)), '../kernel/kerne
 export interface LoadedKernel {
   /** `handle(requestJson, bulk?) -> replyJson`: the kernel's one entry point. */
   handle: IsolatedVM.Reference<(request: string, bulk?: string) => string>;
+  /**
+   * Keeps the kernel script's cached data with what this isolate has compiled since it loaded
+   * (kernel-script.ts `warmKernelScript`); nothing for a kernel loaded from its modules.
+   */
+  warm(): Promise<void>;
 }
 
 /**
@@ -98,7 +103,10 @@ export function loadKernel(
     new ivm.Callback(now),
     new ivm.Callback(rewriteEval),
   ]);
-  return { handle: namespace.getSync('handle', { reference: true }) as LoadedKernel['handle'] };
+  return {
+    handle: namespace.getSync('handle', { reference: true }) as LoadedKernel['handle'],
+    warm: () => (path ? warmKernelScript(isolate, path) : Promise.resolve()),
+  };
 }
 
 type Namespace = IsolatedVM.Reference<Record<string, unknown>>;
