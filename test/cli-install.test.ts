@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { run, tempDir } from './helpers.ts';
+import { cliEnv, run, tempDir } from './helpers.ts';
 import { session } from './support/session.ts';
 import { stripColours } from '../src/ui/run-ui.ts';
 import { readArgs } from './support/command-line.ts';
@@ -107,6 +107,8 @@ test('npm pack ships the program, not test/, bench/, .ci/ or scripts/', () => {
   const r = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
     cwd: ROOT,
     encoding: 'utf8',
+    // (Without npm test's --no-node-snapshot, which only slows npm.)
+    env: cliEnv(),
   });
   assert.equal(r.status, 0, r.stderr);
   const files: string[] = JSON.parse(r.stdout)[0].files.map((f: { path: string }) => f.path);

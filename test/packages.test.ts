@@ -24,6 +24,7 @@ import { InProcessGuest } from '../src/session/guest/in-process.ts';
 import { openStore } from '../src/session/store/store.ts';
 import { validateRecord } from '../src/session/engine/journal-records.ts';
 import { packagesOf } from '../src/session/packages/entry-packages.ts';
+import { npmInstall } from '../src/session/packages/install.ts';
 
 /** Why the registry cannot be used, or undefined when it answered (asked once, 10 s at most). */
 const unreachable: string | undefined = await (async () => {
@@ -378,6 +379,35 @@ test('Ctrl-C stops an npm install under way; the image and its folder stay as th
     assert.equal(manifest.dependencies, undefined, 'the folder pins nothing');
   } finally {
     spawnSync('tmux', ['-L', SOCKET, 'kill-server']);
+    work.remove();
+  }
+});
+
+test("npm runs without npm test's --no-node-snapshot (it hosts no isolate), with the rest of NODE_OPTIONS, and its refusal is told", async () => {
+  const work = tempDir();
+  const saved = { PATH: process.env.PATH, NODE_OPTIONS: process.env.NODE_OPTIONS };
+  try {
+    // An npm that writes down the NODE_OPTIONS it was given, and fails as npm does.
+    const bin = join(work.path, 'bin');
+    mkdirSync(bin);
+    const seen = join(work.path, 'seen');
+    writeFileSync(
+      join(bin, 'npm'),
+      `#!/bin/sh\nprintf '%s' "$NODE_OPTIONS" > ${seen}\necho 'npm error 404 Not Found - tiny' >&2\nexit 1\n`,
+    );
+    chmodSync(join(bin, 'npm'), 0o755);
+    process.env.PATH = `${bin}:${process.env.PATH}`;
+    process.env.NODE_OPTIONS = '--no-node-snapshot --max-old-space-size=300 --no-node-snapshot';
+    await assert.rejects(
+      npmInstall(join(work.path, 'packages'), 'tiny@1.0.0'),
+      /npm install tiny@1\.0\.0 failed: .*404 Not Found - tiny/,
+    );
+    assert.equal(readFileSync(seen, 'utf8'), '--max-old-space-size=300');
+  } finally {
+    for (const [key, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
     work.remove();
   }
 });
