@@ -153,9 +153,10 @@ export class GuestRunner {
     }
     if (request.op === 'snapshot' && text.startsWith(SNAPSHOT_REPLY_PREFIX)) {
       // A session's work done (opened, entries run, saved): the kernel's cached data can hold it
-      // (kernel-script.ts; ~1 ms, at the first save of a process only; awaited, so that a runner
-      // closed just after its save keeps it too).
-      await this.#kernel.warm();
+      // (kernel-script.ts; ~1 ms, at the first save of a process only). Awaited, so that a runner
+      // closed just after its save keeps it too, but briefly: it waits for the isolate, which a
+      // tick may hold, and the save is answered all the same.
+      await this.#briefly(this.#kernel.warm(), 200);
       const payload = text.slice(SNAPSHOT_REPLY_PREFIX.length, -1);
       return { kind: 'reply', reply: { ok: true, payload } as Reply<N> };
     }
@@ -166,6 +167,13 @@ export class GuestRunner {
     const stopped = this.#interrupts !== interrupts;
     const entry = (request as Request<'eval'>).entry;
     return this.#awaiting.settle(entry, remaining, stopped) as Promise<Outcome<N>>;
+  }
+
+  /** Waits for `work` at most `ms`; it goes on after that, unwaited. */
+  async #briefly(work: Promise<void>, ms: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([work, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+    clearTimeout(timer);
   }
 
   /** Ctrl-C: stops whatever the guest runs now, and an entry that awaits. */
