@@ -440,11 +440,18 @@ test(':load and :import refuse more than 8 MiB of code, saying so, instead of ru
         `const ${name} = ${JSON.stringify('y'.repeat(4.5 * 1024 * 1024))}\n`,
       );
     }
+    // Refused before a file is parsed (it was after: the whole 9 MiB, and its memory): halves of
+    // which one does not even parse are refused for their size, not for the syntax error.
+    const broken = join(dir.path, 'broken');
+    mkdirSync(broken);
+    writeFileSync(join(broken, 'a.ts'), readFileSync(join(folder, 'a.ts')));
+    writeFileSync(join(broken, 'b.ts'), readFileSync(join(folder, 'b.ts'), 'utf8') + 'const = \n');
     const run = await session([
       ':load ' + big,
       ':import ' + big,
       ':import ' + folder,
       'typeof s + typeof a',
+      ':import ' + broken,
     ]);
     const limit = 'more than the 8.0 MiB applied at once (split it, or keep data out of code)';
     assert.equal(
@@ -454,6 +461,7 @@ test(':load and :import refuse more than 8 MiB of code, saying so, instead of ru
     assert.equal(run.results[1]!.error!.message, `${big}: 9.0 MiB of code, ${limit}`);
     assert.equal(run.results[2]!.error!.message, `2 files: 9.0 MiB of code, ${limit}`);
     assert.equal(shown(run)[3], "'undefinedundefined'");
+    assert.equal(run.results[4]!.error!.message, `2 files: 9.0 MiB of code, ${limit}`);
   } finally {
     dir.remove();
   }

@@ -94,6 +94,23 @@ export function combine(files: SourceFile[]): Combined {
 }
 
 /**
+ * The refusal of files whose code is more than MAX_CODE_BYTES, or nothing: before anything is done
+ * with them (parsed, packages installed), since what would be applied is never smaller. (Blanking
+ * declarations keeps every UTF-16 unit, as a one-byte space or newline at least: the bytes applied
+ * are at least the files' length in units.)
+ */
+export function tooMuchCode(files: SourceFile[]): Result | undefined {
+  const combined = combine(files).source;
+  if (combined.length <= MAX_CODE_BYTES) return undefined;
+  const what = files.length === 1 ? files[0]!.name : `${files.length} files`;
+  return {
+    ok: false,
+    error: { name: 'CodeTooLarge', message: tooLarge(what, Buffer.byteLength(combined)) },
+    printed: [],
+  };
+}
+
+/**
  * Evaluates the files as one entry and points the result's error at its file: the message starts
  * with `FILE:LINE:COLUMN:`, `file` names it, `line` is the file's own, and stack frames of the
  * entry read `FILE:LINE:COLUMN`. `definedIn` names the file of a definition (for migration errors,
