@@ -61,12 +61,14 @@ function bundleFiles(dir: string): string[] {
 
 describe('one copy of the checkout, built, edited and built again', () => {
   // A build costs ~0.9 s of CPU, a copy of the checkout and its first run from the sources ~0.6 s:
-  // the tests share this copy and its builds, in order. The second damages the bundle's files and
+  // the tests share this copy and its two builds, in order. The first build has a source edited
+  // while it runs (the first test puts it back); the third test damages the bundle's files and
   // puts each back; the ones after it edit sources.
   const dir = tempDir();
   // npm's record of the packages at a whole second, so that the second test can put it back exactly.
   const record = join(dir.path, 'node_modules', '.package-lock.json');
   const recorded = new Date(Math.floor(Date.now() / 1000 - 60) * 1000);
+  const cliArgs = join(dir.path, 'src', 'session', 'cli-args.ts');
   // An isolated-vm of its own, whose native binaries (linked one by one) can be taken away.
   // (Its JavaScript is copied: linked, it would find its binaries from where the link points.)
   const realIvm = join(ROOT, 'node_modules', 'isolated-vm');
@@ -127,11 +129,53 @@ describe('one copy of the checkout, built, edited and built again', () => {
       mkdirSync(join(dir.path, left, 'chunks'), { recursive: true });
     }
     utimesSync(record, recorded, recorded);
+    // The source the first test edits, at a whole second, so that it can be put back exactly.
+    utimesSync(cliArgs, recorded, recorded);
     // Built while isolated-vm has no binary to be found (not built yet): the bundle is made all
-    // the same (its runner is to load isolated-vm the usual way); the binaries come in the first test.
-    build();
+    // the same (its runner is to load isolated-vm the usual way); the binaries come in the second
+    // test. And with an editor saving cli-args.ts just after esbuild has read it (the first test).
+    const hooked = `
+      import fsp from 'node:fs/promises';
+      import { writeFileSync } from 'node:fs';
+      import { syncBuiltinESMExports } from 'node:module';
+      const readFile = fsp.readFile;
+      fsp.readFile = async (path, ...rest) => {
+        const text = await readFile(path, ...rest);
+        if (String(path).endsWith('cli-args.ts')) {
+          writeFileSync(path, String(text).replace('usage: viv', 'usage (edited while bundling): viv'));
+        }
+        return text;
+      };
+      syncBuiltinESMExports();
+      await (await import(process.argv[1])).bundle();`;
+    const built = spawnSync(
+      process.execPath,
+      ['--input-type=module', '-e', hooked, join(dir.path, 'scripts', 'bundle.ts')],
+      { encoding: 'utf8', env: cliEnv() },
+    );
+    assert.equal(built.status, 0, built.stderr);
+    assert.match(built.stdout, /^bundled \d+ sources/);
   });
   after(() => dir.remove());
+
+  test('a source edited while the bundle is built makes viv run the sources, with the edit; put back as it was, the bundle', () => {
+    const source = readFileSync(cliArgs, 'utf8');
+    assert.match(source, /usage \(edited while bundling\)/, 'the edit happened during the build');
+    const help = () =>
+      spawnSync(process.execPath, [join(dir.path, 'bin', 'viv.js'), '--help'], {
+        encoding: 'utf8',
+        env: cliEnv({ ...process.env, VIV_SOURCES: '' }),
+      });
+    const edited = help();
+    assert.equal(edited.status, 0, edited.stderr);
+    assert.match(edited.stdout, /^usage \(edited while bundling\): viv/);
+    // The file as the build read it (its text, its modification time): the bundle runs again.
+    writeFileSync(cliArgs, source.replace('usage (edited while bundling): viv', 'usage: viv'));
+    utimesSync(cliArgs, recorded, recorded);
+    const unmark = markUsage();
+    assert.match(help().stdout, /^USAGE: viv/, 'the bundle runs');
+    unmark();
+  });
 
   test('a build not needed is not made; the isolated-vm binary found since, or the recipe edited, makes one needed', async () => {
     // Built already (see before): building again makes nothing while dist/ is what it would make.
@@ -326,41 +370,6 @@ describe('one copy of the checkout, built, edited and built again', () => {
     // cached data): the kernel's own sources are as it was built from. (Marked again.)
     writeFileSync(kernel, readFileSync(kernel, 'utf8').replace('"<pending>"', '"<PENDING>"'));
     assert.equal(pending(join(dir.path, 'k3.json')), 'Promise { <PENDING> }');
-  });
-
-  test('a source edited while the bundle is built makes viv run the sources, with the edit', () => {
-    // The source as in the checkout (the test before edited it), then the build, with an editor
-    // saving cli-args.ts just after esbuild has read it.
-    const cliArgs = join('src', 'session', 'cli-args.ts');
-    cpSync(join(ROOT, cliArgs), join(dir.path, cliArgs));
-    const build = `
-      import fsp from 'node:fs/promises';
-      import { writeFileSync } from 'node:fs';
-      import { syncBuiltinESMExports } from 'node:module';
-      const readFile = fsp.readFile;
-      fsp.readFile = async (path, ...rest) => {
-        const text = await readFile(path, ...rest);
-        if (String(path).endsWith('cli-args.ts')) {
-          writeFileSync(path, String(text).replace('usage: viv', 'usage (edited while bundling): viv'));
-        }
-        return text;
-      };
-      syncBuiltinESMExports();
-      await (await import(process.argv[1])).bundle();`;
-    const built = spawnSync(
-      process.execPath,
-      ['--input-type=module', '-e', build, join(dir.path, 'scripts', 'bundle.ts')],
-      { encoding: 'utf8', env: cliEnv() },
-    );
-    assert.equal(built.status, 0, built.stderr);
-    const source = readFileSync(join(dir.path, 'src', 'session', 'cli-args.ts'), 'utf8');
-    assert.match(source, /usage \(edited while bundling\)/, 'the edit happened during the build');
-    const help = spawnSync(process.execPath, [join(dir.path, 'bin', 'viv.js'), '--help'], {
-      encoding: 'utf8',
-      env: cliEnv({ ...process.env, VIV_SOURCES: '' }),
-    });
-    assert.equal(help.status, 0, help.stderr);
-    assert.match(help.stdout, /^usage \(edited while bundling\): viv/);
   });
 });
 
