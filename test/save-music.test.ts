@@ -40,19 +40,19 @@ test("late ticks of a process that sends OSC are skipped and reported once; a si
     "const music = spawn('music', { every: 20, state: { n: 0 }, step: play })",
     "const world = spawn('world', { every: 20, state: { n: 0 }, step: sim })",
     'await sleep(100)',
-    'const t0 = Date.now(); while (Date.now() - t0 < 600) {}',
+    'const t0 = Date.now(); while (Date.now() - t0 < 300) {}',
     'await sleep(100)',
     'const [m, w] = processes(); [m.skipped > 0, w.skipped, m.ticks + m.skipped >= w.ticks - 2, music.n === m.ticks]',
     "spawn('strict', { every: 20, late: 'sometimes', step: sim })",
   ]);
   const shown = r.results.map((x) => (x.ok ? x.value : `!${x.error?.message}`));
   assert.equal(shown[7], '[ true, 0, true, true ]', `${shown[7]}\n${r.stderr}`);
-  // Reported once per stall, not once per tick: the 600 ms stall's ~25 late ticks are one report.
+  // Reported once per stall, not once per tick: the 300 ms stall's ~15 late ticks are one report.
   // (A loaded machine adds stalls of its own, each reported once too: how many is not counted.)
   const reports = [...r.stderr.matchAll(/music: (\d+) late ticks? skipped/g)].map((m) => +m[1]!);
   assert.ok(reports.length >= 1, r.stderr);
   assert.ok(
-    reports.some((n) => n >= 20),
+    reports.some((n) => n >= 10),
     `the stall's ticks were reported together: ${r.stderr}`,
   );
   assert.match(shown[8]!, /options.late must be 'skip' or 'catch-up'/);
