@@ -176,6 +176,10 @@ test("the kernel script's cached data takes in what an isolate compiled as it wo
       // Warming an isolate that compiled nothing new keeps the larger data there was.
       await warmKernelScript(other, file, next);
       assert.deepEqual(readFileSync(kernelCacheFile(file, next)), kept);
+      // The script's file gone since it was loaded: warming does nothing, and does not throw (a
+      // save waits for it: a rejection there lost the save's reply).
+      rmSync(file);
+      await assert.doesNotReject(warmKernelScript(other, file, join(scratch.path, 'third')));
     } finally {
       other.dispose();
     }

@@ -169,10 +169,13 @@ export class GuestRunner {
     return this.#awaiting.settle(entry, remaining, stopped) as Promise<Outcome<N>>;
   }
 
-  /** Waits for `work` at most `ms`; it goes on after that, unwaited. */
-  async #briefly(work: Promise<void>, ms: number): Promise<void> {
+  /** Waits for `work` to settle, however it does, at most `ms`; it goes on after that, unwaited. */
+  async #briefly(work: Promise<unknown>, ms: number): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([work, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+    await Promise.race([
+      work.catch(() => {}),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, ms))),
+    ]);
     clearTimeout(timer);
   }
 
@@ -220,12 +223,7 @@ export class GuestRunner {
    * to be stuck (wedged) is never disposed at all.
    */
   async #release(): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      this.#context.eval('0').catch(() => {}),
-      new Promise((resolve) => (timer = setTimeout(resolve, 5000))),
-    ]);
-    clearTimeout(timer);
+    await this.#briefly(this.#context.eval('0'), 5000);
     if (!this.#isolate.isDisposed) this.#isolate.dispose();
   }
 

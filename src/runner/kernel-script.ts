@@ -71,10 +71,9 @@ export function compileKernelScript(
     compiled.set(memo, entry);
     from = 'file';
   }
-  const origin = { filename: `file://${path}` };
   if (entry.data) {
     const script: ScriptWithData = isolate.compileScriptSync(entry.code, {
-      ...origin,
+      ...origin(path),
       cachedData: entry.data,
     });
     if (!script.cachedDataRejected) return { script, from };
@@ -82,14 +81,11 @@ export function compileKernelScript(
     entry.size = 0;
   }
   const script: ScriptWithData = isolate.compileScriptSync(entry.code, {
-    ...origin,
+    ...origin(path),
     produceCachedData: true,
   });
   if (script.cachedData) {
-    const bytes = Buffer.from(script.cachedData.copy());
-    entry.data = script.cachedData;
-    entry.size = bytes.length;
-    if (entry.file) writeCodeCache(dir!, entry.file, key, bytes);
+    keep(entry, dir, key, script.cachedData, Buffer.from(script.cachedData.copy()));
   }
   return { script, from: 'compiled' };
 }
@@ -98,32 +94,51 @@ export function compileKernelScript(
  * Once per kernel script and process: the script compiled again in `isolate`, which has run it
  * through a session's work (booted, opened, run entries, saved), and its data kept in place of the
  * data there was when it is larger. Asynchronous (the isolate may be running a tick), and quiet:
- * any failure leaves the data as it was.
+ * any failure (the script's file gone since, the isolate disposed) leaves the data as it was, and
+ * never rejects.
  */
 export async function warmKernelScript(
   isolate: IsolatedVM.Isolate,
   path: string,
   dir = kernelCacheDir(),
 ): Promise<void> {
-  const key = kernelKey(path);
-  const entry = compiled.get(`${dir}\0${key}`);
-  if (!entry || entry.warmed) return;
-  entry.warmed = true;
   try {
+    // (The script's file gone or changed since it was loaded: no entry, nothing to warm.)
+    const key = kernelKey(path);
+    const entry = compiled.get(`${dir}\0${key}`);
+    if (!entry || entry.warmed) return;
+    entry.warmed = true;
     const script: ScriptWithData = await isolate.compileScript(entry.code, {
-      filename: `file://${path}`,
+      ...origin(path),
       produceCachedData: true,
     });
     script.release();
     const bytes = script.cachedData && Buffer.from(script.cachedData.copy());
     // No more than there was (not answered from the isolate's cache, or nothing new): kept.
-    if (!bytes || bytes.length <= entry.size) return;
-    entry.data = script.cachedData;
-    entry.size = bytes.length;
-    if (entry.file) writeCodeCache(dir!, entry.file, key, bytes);
+    if (script.cachedData && bytes && bytes.length > entry.size) {
+      keep(entry, dir, key, script.cachedData, bytes);
+    }
   } catch {
     // The isolate was disposed meanwhile, or ran out of memory: the data stays as it was.
   }
+}
+
+/** `data` (whose bytes are `bytes`) made the script's cached data, in this process and its file. */
+function keep(
+  entry: Compiled,
+  dir: string | undefined,
+  key: string,
+  data: IsolatedVM.ExternalCopy<ArrayBuffer>,
+  bytes: Buffer,
+): void {
+  entry.data = data;
+  entry.size = bytes.length;
+  if (entry.file) writeCodeCache(dir!, entry.file, key, bytes);
+}
+
+/** The script's origin, as its stack frames name it. */
+function origin(path: string): { filename: string } {
+  return { filename: `file://${path}` };
 }
 
 /** What the cached data is made for: the script as it is on disk, and this Node. */
