@@ -8,6 +8,7 @@ import { after } from 'node:test';
 import type { TestContext } from 'node:test';
 import type { ChildProcess } from 'node:child_process';
 import type { Result } from '../src/session/result.ts';
+import { withNodeSnapshot } from '../src/session/packages/install.ts';
 
 /** The `viv` command as installed (its bundle when fresh: scripts/bundle.ts, else the sources). */
 export const CLI = fileURLToPath(new URL('../bin/viv.js', import.meta.url));
@@ -18,8 +19,7 @@ export const CLI = fileURLToPath(new URL('../bin/viv.js', import.meta.url));
  * session process started without Node's startup snapshot spends ~80 ms more CPU at every start.
  */
 export function cliEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  const options = (env.NODE_OPTIONS ?? '').replace(/(^|\s)--no-node-snapshot(?=\s|$)/g, '').trim();
-  return { ...env, NODE_OPTIONS: options };
+  return { ...env, NODE_OPTIONS: withNodeSnapshot(env.NODE_OPTIONS ?? '') };
 }
 
 /**

@@ -101,13 +101,15 @@ export function combine(files: SourceFile[]): Combined {
  */
 export function tooMuchCode(files: SourceFile[]): Result | undefined {
   const combined = combine(files).source;
-  if (combined.length <= MAX_CODE_BYTES) return undefined;
+  return combined.length > MAX_CODE_BYTES
+    ? codeTooLarge(files, Buffer.byteLength(combined))
+    : undefined;
+}
+
+/** The refusal of `files`, whose code is `size` bytes. */
+function codeTooLarge(files: SourceFile[], size: number): Result {
   const what = files.length === 1 ? files[0]!.name : `${files.length} files`;
-  return {
-    ok: false,
-    error: { name: 'CodeTooLarge', message: tooLarge(what, Buffer.byteLength(combined)) },
-    printed: [],
-  };
+  return { ok: false, error: { name: 'CodeTooLarge', message: tooLarge(what, size) }, printed: [] };
 }
 
 /**
@@ -123,14 +125,7 @@ export async function evaluateFiles(
 ): Promise<Result> {
   const combined = combine(files);
   const size = Buffer.byteLength(combined.source);
-  if (size > MAX_CODE_BYTES) {
-    const what = files.length === 1 ? files[0]!.name : `${files.length} files`;
-    return {
-      ok: false,
-      error: { name: 'CodeTooLarge', message: tooLarge(what, size) },
-      printed: [],
-    };
-  }
+  if (size > MAX_CODE_BYTES) return codeTooLarge(files, size);
   const result = await engine.evaluate(combined.source);
   if (result.ok || !result.error) return result;
   return { ...result, error: locateInFiles(result.error, combined, engine.entry, definedIn) };

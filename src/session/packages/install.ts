@@ -114,9 +114,7 @@ function run(
  */
 function npmEnv(): NodeJS.ProcessEnv {
   const env = { ...process.env };
-  if (env.NODE_OPTIONS) {
-    env.NODE_OPTIONS = env.NODE_OPTIONS.replace(/(^|\s)--no-node-snapshot(?=\s|$)/g, '').trim();
-  }
+  if (env.NODE_OPTIONS) env.NODE_OPTIONS = withNodeSnapshot(env.NODE_OPTIONS);
   for (const key of Object.keys(env)) {
     if (
       /^npm_(package|lifecycle)_/.test(key) ||
@@ -128,6 +126,11 @@ function npmEnv(): NodeJS.ProcessEnv {
     }
   }
   return env;
+}
+
+/** NODE_OPTIONS without `--no-node-snapshot`, for a Node that hosts no isolate. */
+export function withNodeSnapshot(options: string): string {
+  return options.replace(/(^|\s)--no-node-snapshot(?=\s|$)/g, '').trim();
 }
 
 /** npm's error lines, without its log-file boilerplate. */
