@@ -19,6 +19,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { session, shown } from './support/session.ts';
+import { savedEnv, setEnv } from './support/env.ts';
 import { startCli, tempDir, withSmallDisk } from './helpers.ts';
 
 /** Every file of a folder and its bytes. */
@@ -31,15 +32,9 @@ function folder(dir: string): Record<string, string> {
 }
 
 function withEnv(vars: Record<string, string | undefined>, run: () => Promise<void>) {
-  const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
-  const set = (values: Record<string, string | undefined>) => {
-    for (const [k, v] of Object.entries(values)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  };
-  set(vars);
-  return run().finally(() => set(saved));
+  const restore = savedEnv(Object.keys(vars));
+  setEnv(vars);
+  return run().finally(restore);
 }
 
 test(':export of names longer than a file name may be, unicode, CON, constructor: every one exported, and imported back', async () => {

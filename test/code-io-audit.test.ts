@@ -16,6 +16,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { session, shown } from './support/session.ts';
+import { savedEnv } from './support/env.ts';
 import { run as runCli, tempDir } from './helpers.ts';
 import { openStore } from '../src/session/store/store.ts';
 import { createElement as h } from 'react';
@@ -107,23 +108,20 @@ test(':save PATH onto a named pipe is refused and the pipe stays; a pipe as the 
 
 test(':edit with neither $VISUAL nor $EDITOR set runs vi (the first on PATH), and a blank $VISUAL counts as unset', async () => {
   const dir = tempDir();
-  const saved = { VISUAL: process.env.VISUAL, EDITOR: process.env.EDITOR, PATH: process.env.PATH };
+  const restore = savedEnv(['VISUAL', 'EDITOR', 'PATH']);
   try {
     const bin = join(dir.path, 'bin');
     mkdirSync(bin);
     writeFileSync(join(bin, 'vi'), `#!/bin/sh\nsed -i 's/return 1/return 2/' "$1"\n`);
     chmodSync(join(bin, 'vi'), 0o755);
-    process.env.PATH = `${bin}:${saved.PATH}`;
+    process.env.PATH = `${bin}:${process.env.PATH}`;
     delete process.env.EDITOR;
     process.env.VISUAL = '  ';
     const run = await session(['function f() { return 1 }', ':edit f', 'f()']);
     assert.deepEqual(run.results[1]!.defined, [{ name: 'f', kind: 'function', version: 2 }]);
     assert.equal(shown(run)[2], '2');
   } finally {
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
+    restore();
     dir.remove();
   }
 });
@@ -177,7 +175,7 @@ test('viv export IMAGE DIR of an image never saved (only its journal, as a serve
 
 test('in the terminal (ink): :export, :load and :import show their results; Ctrl-X Ctrl-E with an editor that fails keeps the entry typed', async () => {
   const dir = tempDir();
-  const saved = process.env.VISUAL;
+  const restore = savedEnv(['VISUAL']);
   const failing = join(dir.path, 'editor.sh');
   writeFileSync(failing, '#!/bin/sh\necho garbage > "$1"\nexit 3\n');
   chmodSync(failing, 0o755);
@@ -218,15 +216,14 @@ test('in the terminal (ink): :export, :load and :import show their results; Ctrl
     ui.unmount();
     await engine.close();
     putBack();
-    if (saved === undefined) delete process.env.VISUAL;
-    else process.env.VISUAL = saved;
+    restore();
     dir.remove();
   }
 });
 
 test(":edit whose editor changes the file, then exits non-zero (vim's :cq), drops the change", async () => {
   const dir = tempDir();
-  const saved = { VISUAL: process.env.VISUAL, EDITOR: process.env.EDITOR };
+  const restore = savedEnv(['VISUAL', 'EDITOR']);
   try {
     const editor = join(dir.path, 'cq.sh');
     writeFileSync(editor, `#!/bin/sh\nsed -i 's/return 1/return 2/' "$1"\nexit 1\n`);
@@ -240,10 +237,7 @@ test(":edit whose editor changes the file, then exits non-zero (vim's :cq), drop
     assert.equal(shown(run)[2], '1');
     assert.match(run.results[3]!.value!, /1 version\(s\), current v1/);
   } finally {
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
+    restore();
     dir.remove();
   }
 });

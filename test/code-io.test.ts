@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { createElement as h } from 'react';
 import { render } from 'ink-testing-library';
 import { session, shown } from './support/session.ts';
+import { savedEnv } from './support/env.ts';
 import { cliEnv, run, tempDir } from './helpers.ts';
 import { rowsFromEnv, stripAnsi, until } from './support/screen.ts';
 import { openSession } from '../src/session/open-session.ts';
@@ -354,7 +355,7 @@ test(':dump EXPR FILE writes the value as JSON; a function or a cycle is an erro
 });
 
 test(':edit NAME with an editor that makes no change, or fails, changes nothing', async () => {
-  const saved = { EDITOR: process.env.EDITOR, VISUAL: process.env.VISUAL };
+  const restore = savedEnv(['EDITOR', 'VISUAL']);
   try {
     delete process.env.VISUAL;
     process.env.EDITOR = 'true';
@@ -368,10 +369,7 @@ test(':edit NAME with an editor that makes no change, or fails, changes nothing'
       '!EditError: the editor (false) exited with status 1: the edit was dropped',
     );
   } finally {
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
+    restore();
   }
 });
 
@@ -385,7 +383,7 @@ function editorScript(dir: string, body: string): string {
 
 test('viv --batch: :edit NAME runs $VISUAL on the current source and applies the edited file as one entry', async () => {
   const dir = tempDir();
-  const saved = { EDITOR: process.env.EDITOR, VISUAL: process.env.VISUAL };
+  const restore = savedEnv(['EDITOR', 'VISUAL']);
   try {
     // The editor also records the file name it was given.
     const editor = editorScript(
@@ -410,10 +408,7 @@ test('viv --batch: :edit NAME runs $VISUAL on the current source and applies the
     assert.match(results[4]!.value!, /v2 .*\n\s+function f\(\) \{ return 2 \}/);
     assert.match(readFileSync(join(dir.path, 'seen'), 'utf8'), /\/f\.ts\n$/);
   } finally {
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
+    restore();
     dir.remove();
   }
 });
@@ -465,7 +460,7 @@ test('viv export IMAGE DIR, viv import IMAGE PATH and viv --load FILE through th
 
 test('Ctrl-X Ctrl-E opens the entry being typed in the editor and runs what the editor leaves', async () => {
   const dir = tempDir();
-  const saved = process.env.VISUAL;
+  const restore = savedEnv(['VISUAL']);
   process.env.VISUAL = editorScript(dir.path, `printf '6 *\\n  7\\n' > "$1"`);
   const printer = { print: () => {} };
   const putBack = rowsFromEnv(); // (no `tput` started at each frame)
@@ -485,8 +480,7 @@ test('Ctrl-X Ctrl-E opens the entry being typed in the editor and runs what the 
     ui.unmount();
     await engine.close();
     putBack();
-    if (saved === undefined) delete process.env.VISUAL;
-    else process.env.VISUAL = saved;
+    restore();
     dir.remove();
   }
 });

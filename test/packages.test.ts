@@ -19,6 +19,7 @@ import {
 import { join } from 'node:path';
 import { batch, cliEnv, tempDir, values } from './helpers.ts';
 import { session, shown } from './support/session.ts';
+import { savedEnv } from './support/env.ts';
 import { openSession } from '../src/session/open-session.ts';
 import { InProcessGuest } from '../src/session/guest/in-process.ts';
 import { openStore } from '../src/session/store/store.ts';
@@ -385,7 +386,7 @@ test('Ctrl-C stops an npm install under way; the image and its folder stay as th
 
 test("npm runs without npm test's --no-node-snapshot (it hosts no isolate), with the rest of NODE_OPTIONS, and its refusal is told", async () => {
   const work = tempDir();
-  const saved = { PATH: process.env.PATH, NODE_OPTIONS: process.env.NODE_OPTIONS };
+  const restore = savedEnv(['PATH', 'NODE_OPTIONS']);
   try {
     // An npm that writes down the NODE_OPTIONS it was given, and fails as npm does.
     const bin = join(work.path, 'bin');
@@ -404,10 +405,7 @@ test("npm runs without npm test's --no-node-snapshot (it hosts no isolate), with
     );
     assert.equal(readFileSync(seen, 'utf8'), '--max-old-space-size=300');
   } finally {
-    for (const [key, value] of Object.entries(saved)) {
-      if (value === undefined) delete process.env[key];
-      else process.env[key] = value;
-    }
+    restore();
     work.remove();
   }
 });

@@ -1,4 +1,5 @@
 // Reading an ink screen in tests (ink-testing-library's lastFrame, or a fake terminal's output).
+import { savedEnv } from './env.ts';
 
 export function stripAnsi(text: string): string {
   return text.replace(/\u001b\[[0-9;]*m/g, '');
@@ -29,13 +30,8 @@ export async function until(
  * only: from this call until the function it returns puts them back (in a finally).
  */
 export function rowsFromEnv(): () => void {
-  const saved = { LINES: process.env.LINES, COLUMNS: process.env.COLUMNS };
+  const restore = savedEnv(['LINES', 'COLUMNS']);
   process.env.LINES ??= '24';
   process.env.COLUMNS ??= '100';
-  return () => {
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  };
+  return restore;
 }
