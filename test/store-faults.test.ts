@@ -14,7 +14,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { join } from 'node:path';
 import { ImageFileError, ImageStore, splitImageText } from '../src/session/store/image-file.ts';
-import { journalLine, parseJournal } from '../src/session/store/journal-read.ts';
+import { journalLine, readJournal } from '../src/session/store/journal-read.ts';
+import { nodeDisk } from '../src/session/store/disk.ts';
 import { continuation } from '../src/session/store/journal-continue.ts';
 import { ImageLockedError } from '../src/session/store/lock.ts';
 import { FaultyDisk, scratchDirs } from './store-support.ts';
@@ -121,6 +122,9 @@ async function scenario(
   return { acked, failures };
 }
 
+/** The real disk, whose reads are made synchronously (see onDisk). */
+const syncReads = { ...nodeDisk, readFile: async (path: string) => fs.readFileSync(path) };
+
 /**
  * The entries a reopening would find now (snapshot + journal), read without the lock. (Read
  * synchronously: it runs after each of the ~2,300 steps, and the store's own reads are tested
@@ -129,10 +133,7 @@ async function scenario(
 async function onDisk(file: string): Promise<number[]> {
   const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : null;
   const split = text === null ? null : splitImageText(file, text);
-  const journal = `${file}.journal`;
-  const contents = fs.existsSync(journal)
-    ? parseJournal(journal, fs.readFileSync(journal))
-    : parseJournal(journal, Buffer.alloc(0), undefined, false);
+  const contents = await readJournal(`${file}.journal`, { disk: syncReads });
   assert.equal(contents.torn, null, 'no partial line is on disk between steps');
   const lines = continuation(contents, split?.header ?? null);
   assert.ok(typeof lines !== 'string', String(lines));
