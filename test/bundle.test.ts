@@ -161,19 +161,14 @@ describe('one copy of the checkout, built, edited and built again', () => {
   test('a source edited while the bundle is built makes viv run the sources, with the edit; put back as it was, the bundle', () => {
     const source = readFileSync(cliArgs, 'utf8');
     assert.match(source, /usage \(edited while bundling\)/, 'the edit happened during the build');
-    const help = () =>
-      spawnSync(process.execPath, [join(dir.path, 'bin', 'viv.js'), '--help'], {
-        encoding: 'utf8',
-        env: cliEnv({ ...process.env, VIV_SOURCES: '' }),
-      });
-    const edited = help();
+    const edited = viv('--help');
     assert.equal(edited.status, 0, edited.stderr);
     assert.match(edited.stdout, /^usage \(edited while bundling\): viv/);
     // The file as the build read it (its text, its modification time): the bundle runs again.
     writeFileSync(cliArgs, source.replace('usage (edited while bundling): viv', 'usage: viv'));
     utimesSync(cliArgs, recorded, recorded);
     const unmark = markUsage();
-    assert.match(help().stdout, /^USAGE: viv/, 'the bundle runs');
+    assert.match(viv('--help').stdout, /^USAGE: viv/, 'the bundle runs');
     unmark();
   });
 
@@ -202,16 +197,7 @@ describe('one copy of the checkout, built, edited and built again', () => {
       readdirSync(dir.path).filter((f) => f.startsWith('dist')),
       ['dist'],
     );
-    const batch = () =>
-      spawnSync(
-        process.execPath,
-        [join(dir.path, 'bin', 'viv.js'), '--batch', '--image', join(dir.path, 'cut.json')],
-        {
-          encoding: 'utf8',
-          input: '6 * 7\n',
-          env: cliEnv({ ...process.env, VIV_SOURCES: '' }),
-        },
-      );
+    const batch = () => viv('--batch', '--image', join(dir.path, 'cut.json'));
     // (Built when isolated-vm had no binary to be found: its runner took isolated-vm the usual way.)
     assert.equal(batch().stdout.trim(), '42');
 
@@ -226,17 +212,8 @@ describe('one copy of the checkout, built, edited and built again', () => {
       ['kernel.js', 'runner/main.js', 'session.js', 'session/start.js'],
       'the bundle has its files',
     );
-    const marked = files.find((f) => readFileSync(f, 'utf8').includes('usage: viv [IMAGE]'))!;
-    const unmarked = readFileSync(marked);
-    writeFileSync(
-      marked,
-      readFileSync(marked, 'utf8').replace('usage: viv [IMAGE]', 'USAGE: viv [IMAGE]'),
-    );
-    const help = () =>
-      spawnSync(process.execPath, [join(dir.path, 'bin', 'viv.js'), '--help'], {
-        encoding: 'utf8',
-        env: cliEnv({ ...process.env, VIV_SOURCES: '' }),
-      });
+    const unmark = markUsage();
+    const help = () => viv('--help');
     assert.match(help().stdout, /^USAGE: viv/, 'the marked bundle runs while it is whole');
     const start = join(dir.path, 'dist', 'session', 'start.js');
     const runner = join(dir.path, 'dist', 'runner', 'main.js');
@@ -283,7 +260,7 @@ describe('one copy of the checkout, built, edited and built again', () => {
     }
     // The bundle as it was built, for the next test.
     writeFileSync(inputs, text);
-    writeFileSync(marked, unmarked);
+    unmark();
   });
 
   test('viv runs from its bundle while it is fresh, and from the sources once one is edited', async () => {
